@@ -1,0 +1,48 @@
+"""commonplan — democratic economic planning from real input-output data.
+
+The public API::
+
+    import commonplan as cp
+    economy = cp.read_economy("path/to/table")           # or cp.demo_economy()
+    plan = cp.balance(economy)                           # x, λ, totals
+    co2 = cp.embodied(economy, "co2")                    # CO2 per unit of each product
+"""
+
+from commonplan.balance import BalanceResult, balance, embodied
+from commonplan.economy import LABOUR, Economy
+from commonplan.errors import (
+    CommonplanError,
+    DataError,
+    FormatError,
+    MissingExtraError,
+    NegativeCoefficientError,
+    NonFiniteError,
+    NotProductiveError,
+    ShapeError,
+    SolverError,
+    UnknownNameError,
+)
+from commonplan.synthetic import synthetic_economy, write_economy
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LABOUR",
+    "BalanceResult",
+    "CommonplanError",
+    "DataError",
+    "Economy",
+    "FormatError",
+    "MissingExtraError",
+    "NegativeCoefficientError",
+    "NonFiniteError",
+    "NotProductiveError",
+    "ShapeError",
+    "SolverError",
+    "UnknownNameError",
+    "__version__",
+    "balance",
+    "embodied",
+    "synthetic_economy",
+    "write_economy",
+]

@@ -1,0 +1,481 @@
+"""The economy: products, the processes that make them, their inputs and primary inputs.
+
+An :class:`Economy` is validated once, when it is built, and immutable afterwards (its arrays are
+read-only), so everything derived from it — the split operators of the solver, the choice of
+technique — is computed once and cached.
+
+Symbols (see :mod:`commonplan.numerics`): n products, m processes; ``inputs`` is B (n × m),
+``makes[k]`` the product process k makes (one unit per unit of activity), ``labour`` l (m) and each
+resource r (m) per unit of activity.  An input-output table is the case m = n, ``makes = range(n)``,
+B = A.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+
+from commonplan.errors import (
+    NegativeCoefficientError,
+    NonFiniteError,
+    NotProductiveError,
+    ShapeError,
+    UnknownNameError,
+)
+from commonplan.numerics import (
+    SplitOperator,
+    cheapest_techniques,
+    split_operator,
+    unproductive_blocks,
+)
+from commonplan.numerics.techniques import square_matrix
+
+__all__ = ["LABOUR", "Economy"]
+
+LABOUR = "labour"
+_NEGATIVES = ("refuse", "clip")
+_SHOW = 5  # how many offending items a message names before "and N more"
+
+Array = NDArray[np.float64]
+
+
+def _listing(items: Sequence[str]) -> str:
+    shown = ", ".join(items[:_SHOW])
+    return shown + (f" and {len(items) - _SHOW} more" if len(items) > _SHOW else "")
+
+
+@dataclass(frozen=True, eq=False)
+class Economy:
+    """A validated, immutable economy.  Build it with :meth:`from_arrays` or :meth:`from_processes`.
+
+    Attributes
+    ----------
+    products, names
+        Product codes (unique) and readable names, length n.
+    processes
+        Process codes (unique), length m.
+    inputs
+        B, n × m sparse (CSC): input of product i per unit of activity of process k.
+    makes
+        Index of the product each process makes, length m.
+    labour
+        Direct labour per unit of activity (m), or ``None`` where the source has no labour row.
+    resources
+        Other primary inputs per unit of activity (m each): CO2, land, water, imports, ….
+    final_demand
+        Named final-demand vectors (n each); the first is the default.
+    gross_output
+        Observed gross output (n) where the source gives it, else ``None``.
+    units
+        Unit of each quantity: ``"output"`` (of products), ``"labour"`` and each resource.
+    notes
+        Quirks found in the data that the user should know (zero rows, column sums above one …).
+    adjustments
+        Changes made to the data under an explicit option (e.g. clipped negative cells).
+    """
+
+    products: tuple[str, ...]
+    names: tuple[str, ...]
+    processes: tuple[str, ...]
+    inputs: sp.csc_array
+    makes: NDArray[np.intp]
+    labour: Array | None
+    resources: Mapping[str, Array] = field(default_factory=dict)
+    final_demand: Mapping[str, Array] = field(default_factory=dict)
+    gross_output: Array | None = None
+    units: Mapping[str, str] = field(default_factory=dict)
+    name: str = "economy"
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    adjustments: tuple[str, ...] = ()
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_arrays(
+        cls,
+        A: ArrayLike | sp.sparray | sp.spmatrix,
+        labour: ArrayLike | None,
+        *,
+        products: Sequence[str] | None = None,
+        resources: Mapping[str, ArrayLike] | None = None,
+        final_demand: Mapping[str, ArrayLike] | ArrayLike | None = None,
+        names: Sequence[str] | None = None,
+        gross_output: ArrayLike | None = None,
+        units: Mapping[str, str] | None = None,
+        name: str = "economy",
+        meta: Mapping[str, Any] | None = None,
+        negatives: str = "refuse",
+    ) -> Economy:
+        """An input-output economy: one process per product, A square (n × n).
+
+        ``A[i, j]`` is the amount of product i used to make one unit of product j; ``labour[j]``
+        the labour per unit of j.  ``negatives="clip"`` sets negative cells of A to zero and records
+        it in :attr:`adjustments`; the default refuses them, naming the cells.
+        """
+        M = _as_sparse(A)
+        n = M.shape[0]
+        if M.shape[0] != M.shape[1]:
+            raise ShapeError(
+                f"A must be square (products × products), got {M.shape[0]} × {M.shape[1]}"
+            )
+        codes = _labels(products, n, "product", "products")
+        return cls.from_processes(
+            M,
+            np.arange(n),
+            labour,
+            products=codes,
+            processes=codes,
+            resources=resources,
+            final_demand=final_demand,
+            names=names,
+            gross_output=gross_output,
+            units=units,
+            name=name,
+            meta=meta,
+            negatives=negatives,
+        )
+
+    @classmethod
+    def from_processes(
+        cls,
+        inputs: ArrayLike | sp.sparray | sp.spmatrix,
+        makes: ArrayLike,
+        labour: ArrayLike | None,
+        *,
+        resources: Mapping[str, ArrayLike] | None = None,
+        products: Sequence[str] | None = None,
+        processes: Sequence[str] | None = None,
+        final_demand: Mapping[str, ArrayLike] | ArrayLike | None = None,
+        names: Sequence[str] | None = None,
+        gross_output: ArrayLike | None = None,
+        units: Mapping[str, str] | None = None,
+        name: str = "economy",
+        meta: Mapping[str, Any] | None = None,
+        negatives: str = "refuse",
+    ) -> Economy:
+        """An economy of processes (techniques): several processes may make the same product.
+
+        ``inputs`` is products × processes (input per unit of activity); ``makes[k]`` is the product
+        process k makes — an index, or a code from ``products``; ``resources`` maps a name (``"co2"``,
+        ``"land"`` …) to per-process coefficients.
+        """
+        if negatives not in _NEGATIVES:
+            raise ValueError(f"negatives must be one of {_NEGATIVES}, got {negatives!r}")
+        B = _as_sparse(inputs).tocsc()
+        n, m = B.shape
+        prod = _labels(products, n, "product", "products")
+        proc = _labels(processes, m, "process", "processes") if processes is not None else (
+            prod if m == n else tuple(f"p{k}" for k in range(m))
+        )
+        mk = _makes(makes, m, prod)
+        notes: list[str] = []
+        adjustments: list[str] = []
+
+        _check_finite(B.data, "input coefficient", _cells(B, prod, proc))
+        neg = np.flatnonzero(B.data < 0)
+        if len(neg):
+            cells = _cells(B, prod, proc)
+            where = [f"{cells(p)} = {B.data[p]:.3g}" for p in neg]
+            if negatives == "refuse":
+                raise NegativeCoefficientError(
+                    f"{len(neg)} negative input coefficient(s): {_listing(where)}; an input cannot "
+                    "be negative — fix the data, or pass negatives='clip' (CLI: --negatives clip) "
+                    "to set them to zero, recorded with the economy"
+                )
+            B.data[neg] = 0.0
+            adjustments.append(f"clipped {len(neg)} negative input coefficient(s) to 0: "
+                               f"{_listing(where)}")
+        B.eliminate_zeros()
+        B.sort_indices()
+
+        l = None if labour is None else _vector(labour, m, "labour", proc)
+        if l is not None and (l < 0).any():
+            bad = [f"{proc[k]} ({l[k]:.3g})" for k in np.flatnonzero(l < 0)]
+            raise NegativeCoefficientError(f"negative labour for process(es) {_listing(bad)}")
+        res = {str(k): _vector(v, m, f"resource {k!r}", proc) for k, v in (resources or {}).items()}
+        if LABOUR in res:
+            raise ShapeError("'labour' is given as the labour argument, not as a resource")
+        fd = _final_demand(final_demand, n, prod)
+        for k, v in fd.items():
+            if (v < 0).any():
+                notes.append(f"final demand {k!r} is negative for {int((v < 0).sum())} product(s) "
+                             "(net imports or stock changes)")
+        x_obs = None if gross_output is None else _vector(gross_output, n, "gross output", prod)
+        nm = tuple(str(s) for s in names) if names is not None else prod
+        if len(nm) != n:
+            raise ShapeError(f"{len(nm)} names for {n} products")
+
+        notes.extend(_structure_notes(B, mk, prod))
+        economy = cls(
+            products=prod,
+            names=nm,
+            processes=proc,
+            inputs=B,
+            makes=mk,
+            labour=l,
+            resources=res,
+            final_demand=fd,
+            gross_output=x_obs,
+            units=dict(units or {}),
+            name=name,
+            meta=dict(meta or {}),
+            notes=tuple(notes),
+            adjustments=tuple(adjustments),
+        )
+        for a in (B.data, B.indices, B.indptr, mk, *res.values(), *fd.values()):
+            a.setflags(write=False)
+        for a in (l, x_obs):
+            if a is not None:
+                a.setflags(write=False)
+        if economy.single_technique:
+            economy._check_productive(economy.A)
+        return economy
+
+    # ------------------------------------------------------------------ shape
+
+    @property
+    def n(self) -> int:
+        """Number of products."""
+        return len(self.products)
+
+    @property
+    def m(self) -> int:
+        """Number of processes."""
+        return len(self.processes)
+
+    @cached_property
+    def single_technique(self) -> bool:
+        """True when every product has exactly one process (an input-output table)."""
+        return self.m == self.n and bool(np.array_equal(np.sort(self.makes), np.arange(self.n)))
+
+    @property
+    def resource_names(self) -> tuple[str, ...]:
+        return tuple(self.resources)
+
+    def product_index(self, code: str) -> int:
+        try:
+            return self._index[code]
+        except KeyError:
+            raise UnknownNameError(f"economy {self.name!r} has no product {code!r}") from None
+
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        return {c: i for i, c in enumerate(self.products)}
+
+    # ------------------------------------------------------------------ techniques
+
+    @cached_property
+    def techniques(self) -> NDArray[np.intp]:
+        """The process used for each product in a balanced plan (length n).
+
+        One process per product: that one.  Several: the labour-minimising choice, which by the
+        non-substitution theorem is best for every final demand (see
+        :func:`commonplan.numerics.cheapest_techniques`).
+        """
+        if self.single_technique:
+            choice = np.empty(self.n, dtype=np.intp)
+            choice[self.makes] = np.arange(self.m)
+        else:
+            if self.labour is None:
+                raise UnknownNameError(
+                    f"economy {self.name!r} has several techniques per product but no labour "
+                    "input to choose between them"
+                )
+            self._check_each_technique_productive()
+            choice, _, _ = cheapest_techniques(self.inputs, self.makes, self.labour)
+        choice.setflags(write=False)
+        return choice
+
+    @cached_property
+    def A(self) -> sp.csc_array:
+        """The n × n input coefficients of the chosen techniques (:attr:`techniques`)."""
+        if self.single_technique:
+            return self.inputs if np.array_equal(self.makes, np.arange(self.n)) else square_matrix(
+                self.inputs, self.techniques)
+        return square_matrix(self.inputs, self.techniques)
+
+    @cached_property
+    def operators(self) -> tuple[SplitOperator, SplitOperator]:
+        """Split operators of A (quantities) and Aᵀ (values), prepared once for the solver."""
+        A = self.A
+        return split_operator(A.tocsr()), split_operator(A.T.tocsr())
+
+    def direct(self, name: str) -> Array:
+        """Direct coefficients per process of ``"labour"`` or a resource."""
+        if name == LABOUR:
+            if self.labour is None:
+                raise UnknownNameError(
+                    f"economy {self.name!r} has no labour input (its source has no labour row); "
+                    f"its resources are: {', '.join(self.resources) or 'none'}"
+                )
+            return self.labour
+        try:
+            return self.resources[name]
+        except KeyError:
+            known = ", ".join([LABOUR, *self.resources]) if self.labour is not None else ", ".join(
+                self.resources)
+            raise UnknownNameError(
+                f"economy {self.name!r} has no resource {name!r}; it has: {known or 'none'}"
+            ) from None
+
+    def demand(self, y: str | ArrayLike | Mapping[str, float] | None = None) -> tuple[str, Array]:
+        """Resolve a final demand: a name of :attr:`final_demand`, a vector, or {code: amount}."""
+        if y is None:
+            if not self.final_demand:
+                raise UnknownNameError(
+                    f"economy {self.name!r} has no final-demand vector; give one")
+            key = next(iter(self.final_demand))
+            return key, self.final_demand[key]
+        if isinstance(y, str):
+            try:
+                return y, self.final_demand[y]
+            except KeyError:
+                raise UnknownNameError(
+                    f"economy {self.name!r} has no final demand {y!r}; it has: "
+                    f"{', '.join(self.final_demand) or 'none'}") from None
+        if isinstance(y, Mapping):
+            v = np.zeros(self.n)
+            for code, amount in y.items():
+                v[self.product_index(str(code))] = float(amount)
+            _check_finite(v, "final demand", lambda i: self.products[i])
+            return "given", v
+        return "given", _vector(y, self.n, "final demand", self.products)
+
+    # ------------------------------------------------------------------ checks
+
+    def _check_productive(self, A: sp.csc_array) -> None:
+        blocks = unproductive_blocks(A)
+        if blocks:
+            worst = max(blocks, key=lambda b: b.spectral_radius)
+            codes = tuple(self.products[i] for i in worst.members)
+            raise NotProductiveError(
+                f"economy {self.name!r} is not productive: products {_listing(list(codes))} "
+                f"together need more of themselves than they make (spectral radius "
+                f"{worst.spectral_radius:.4g} ≥ 1, Hawkins–Simon fails); check their input "
+                "coefficients and units",
+                products=codes,
+                spectral_radius=worst.spectral_radius,
+            )
+
+    def _check_each_technique_productive(self) -> None:
+        # a technique whose own-product coefficient is ≥ 1 can never be part of a productive plan
+        own = self.inputs[self.makes, np.arange(self.m)]
+        bad = np.flatnonzero(np.asarray(own).ravel() >= 1.0)
+        if len(bad):
+            raise NotProductiveError(
+                f"process(es) {_listing([self.processes[k] for k in bad])} use at least one unit "
+                "of their own product per unit made")
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _as_sparse(M: ArrayLike | sp.sparray | sp.spmatrix) -> sp.csc_array:
+    if sp.issparse(M):
+        out = sp.csc_array(M, dtype=np.float64, copy=True)
+    else:
+        arr = np.asarray(M, dtype=np.float64)
+        if arr.ndim != 2:
+            raise ShapeError(f"the coefficient matrix must be 2-dimensional, got {arr.ndim} dims")
+        out = sp.csc_array(arr)
+    out.sum_duplicates()
+    return out
+
+
+def _labels(labels: Sequence[str] | None, n: int, what: str, plural: str) -> tuple[str, ...]:
+    if labels is None:
+        return tuple(str(i) for i in range(n))
+    out = tuple(str(s) for s in labels)
+    if len(out) != n:
+        raise ShapeError(f"{len(out)} {what} labels for {n} {plural}")
+    if len(set(out)) != n:
+        seen: set[str] = set()
+        dup = sorted({s for s in out if s in seen or seen.add(s)})  # type: ignore[func-returns-value]
+        raise ShapeError(f"duplicate {what} label(s): {_listing(dup)}")
+    return out
+
+
+def _makes(makes: ArrayLike, m: int, prod: tuple[str, ...]) -> NDArray[np.intp]:
+    raw = np.asarray(makes)
+    if raw.shape != (m,):
+        raise ShapeError(f"makes must name one product for each of the {m} processes, "
+                         f"got shape {raw.shape}")
+    if raw.dtype.kind in "USO":
+        index = {c: i for i, c in enumerate(prod)}
+        unknown = sorted({str(c) for c in raw if str(c) not in index})
+        if unknown:
+            raise UnknownNameError(f"makes names unknown product(s): {_listing(unknown)}")
+        mk = np.array([index[str(c)] for c in raw], dtype=np.intp)
+    else:
+        mk = raw.astype(np.intp)
+        if len(mk) and (mk.min() < 0 or mk.max() >= len(prod)):
+            raise ShapeError(f"makes must be product indices in 0..{len(prod) - 1}")
+    missing = np.setdiff1d(np.arange(len(prod)), mk)
+    if len(missing):
+        raise ShapeError(
+            f"no process makes product(s) {_listing([prod[i] for i in missing])}")
+    return mk
+
+
+def _vector(v: ArrayLike, size: int, what: str, labels: Sequence[str]) -> Array:
+    arr = np.array(v, dtype=np.float64).ravel()
+    if arr.shape != (size,):
+        raise ShapeError(f"{what} has {arr.size} entries, expected {size}")
+    _check_finite(arr, what, lambda i: labels[i])
+    return arr
+
+
+def _cells(B: sp.csc_array, rows: Sequence[str], cols: Sequence[str]):  # type: ignore[no-untyped-def]
+    """Name the cell behind position p of B.data: 'A[row, col]'."""
+    col_of = np.repeat(np.arange(B.shape[1]), np.diff(B.indptr))
+
+    def name(p: int) -> str:
+        return f"A[{rows[B.indices[p]]}, {cols[col_of[p]]}]"
+
+    return name
+
+
+def _check_finite(values: Array, what: str, where) -> None:  # type: ignore[no-untyped-def]
+    bad = np.flatnonzero(~np.isfinite(values))
+    if len(bad):
+        raise NonFiniteError(
+            f"{len(bad)} non-finite {what}(s) (NaN or infinity): "
+            f"{_listing([f'{where(int(p))} = {values[p]}' for p in bad])}")
+
+
+def _final_demand(fd: Mapping[str, ArrayLike] | ArrayLike | None, n: int,
+                  prod: tuple[str, ...]) -> dict[str, Array]:
+    if fd is None:
+        return {}
+    if isinstance(fd, Mapping):
+        return {str(k): _vector(v, n, f"final demand {k!r}", prod) for k, v in fd.items()}
+    return {"final_demand": _vector(fd, n, "final demand", prod)}
+
+
+def _structure_notes(B: sp.csc_array, makes: NDArray[np.intp], prod: tuple[str, ...]) -> list[str]:
+    notes = []
+    n = B.shape[0]
+    used = np.zeros(n, bool)
+    used[B.indices] = True  # product appears as an input somewhere
+    has_inputs = np.zeros(n, bool)
+    has_inputs[makes[np.diff(B.indptr) > 0]] = True
+    isolated = np.flatnonzero(~used & ~has_inputs)
+    if len(isolated):
+        notes.append(f"product(s) {_listing([prod[i] for i in isolated])} have no inputs and are "
+                     "used by no process (all-zero row and column): their output is their final "
+                     "demand")
+    colsum = np.asarray(B.sum(axis=0)).ravel()
+    big = np.flatnonzero(colsum > 1.0)
+    if len(big):
+        notes.append(
+            f"{len(big)} process(es) use inputs worth more than one unit of output "
+            f"(column sum > 1): {_listing([f'{makes_code} ({colsum[k]:.3g})' for k, makes_code in ((k, prod[makes[k]]) for k in big)])}"
+        )
+    return notes

@@ -1,0 +1,40 @@
+"""Pure numerical functions of input-output planning, named after the symbols of the field.
+
+Nothing here knows about files, storage or the web: arrays in, arrays out.
+
+=============  ==========================================================================
+symbol         meaning
+=============  ==========================================================================
+A              n × n input coefficients: aᵢⱼ units of product i used per unit of product j
+B              n × m inputs per unit of activity of each of m processes (techniques)
+x              gross output (n), or activity level of each process (m)
+y              final demand (n): what is left for consumption, investment, export
+l              direct labour per unit of output / activity
+λ (``lam``)    embodied labour (or any primary input) per unit of product: λ = l (I − A)⁻¹
+ρ(A)           spectral radius; the economy is productive iff ρ(A) < 1
+=============  ==========================================================================
+"""
+
+from commonplan.numerics.leontief import (
+    DIRECT_MAX,
+    LeontiefSolution,
+    SplitOperator,
+    leontief,
+    relative_residual,
+    split_operator,
+)
+from commonplan.numerics.productivity import Block, spectral_radius, unproductive_blocks
+from commonplan.numerics.techniques import cheapest_techniques
+
+__all__ = [
+    "DIRECT_MAX",
+    "Block",
+    "LeontiefSolution",
+    "SplitOperator",
+    "cheapest_techniques",
+    "leontief",
+    "relative_residual",
+    "spectral_radius",
+    "split_operator",
+    "unproductive_blocks",
+]

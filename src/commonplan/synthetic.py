@@ -1,0 +1,143 @@
+"""Synthetic economies of any size, with the structure of real input-output tables.
+
+Real tables share a few features this generator reproduces:
+
+* **A supply hierarchy.**  Most input flows run "downstream" (raw materials → parts → final goods):
+  real tables can be ordered so that 80–87 % of the off-diagonal coefficient mass lies on one side
+  of the diagonal (measured on the tables in ``shared/data/io``; cf. Simpson & Tsukui 1965).  Each
+  product here takes a share ``1 − feedback`` of its inputs from products upstream of it, and the
+  rest from anywhere (services, energy and repairs feed back up the chain).
+* **Hubs by preferential attachment.**  A supplier's chance to be chosen as an input is
+  proportional to (rank + 1)^(−1/2) — the expected degree profile of the Barabási–Albert model —
+  so a few products (energy, transport, trade) are inputs to nearly everything.
+* **Intermediate shares like real ones.**  Each process's inputs add up to a share of its output
+  drawn uniformly from ``intermediate_share`` (default 0.3–0.7; real tables average 0.35–0.58), so
+  every column sum is below one and the economy is productive by construction (ρ(A) ≤ max column
+  sum < 1).
+* **Primary inputs.**  Labour per unit is proportional to value added (1 − intermediate share)
+  with a spread; CO2 is heavy-tailed (a few dirty processes emit most).
+
+Product order is shuffled, so a solver cannot rely on being handed the hierarchy.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from commonplan.economy import Economy
+
+__all__ = ["synthetic_economy", "write_economy"]
+
+
+def synthetic_economy(
+    n: int,
+    *,
+    inputs_per_product: int = 10,
+    techniques: int = 1,
+    seed: int = 0,
+    feedback: float = 0.15,
+    intermediate_share: tuple[float, float] = (0.3, 0.7),
+) -> Economy:
+    """A random productive economy of ``n`` products and ``n × techniques`` processes.
+
+    Each process draws ``inputs_per_product`` inputs (duplicates merge, so a few have fewer).
+    The result has labour, one resource ``"co2"`` and one final demand ``"households"``.
+    Deterministic for a given ``seed``.
+    """
+    if n < 1 or inputs_per_product < 0 or techniques < 1:
+        raise ValueError("need n ≥ 1, inputs_per_product ≥ 0 and techniques ≥ 1")
+    if not 0.0 <= feedback <= 1.0:
+        raise ValueError("feedback must be a share between 0 and 1")
+    lo, hi = intermediate_share
+    if not 0.0 <= lo <= hi < 1.0:
+        raise ValueError("intermediate_share must be (low, high) with 0 ≤ low ≤ high < 1")
+    rng = np.random.default_rng(seed)
+    m = n * techniques
+    k = min(inputs_per_product, max(n - 1, 0)) if n > 1 else 0
+    rank_of_process = np.tile(np.arange(n), techniques)  # product (by hidden rank) each makes
+    user = np.repeat(rank_of_process, k)
+    u = rng.random(m * k)
+    # inverse CDF of weights ∝ (i + 1)^(-1/2) on 0..top-1:  i = floor((1 + u (√top − 1))²) − 1
+    top = np.where(rng.random(m * k) < feedback, n, np.maximum(user, 1)).astype(np.float64)
+    supplier = np.floor((1.0 + u * (np.sqrt(top) - 1.0)) ** 2).astype(np.int64) - 1
+    supplier = np.clip(supplier, 0, n - 1)
+    weight = rng.lognormal(0.0, 1.0, m * k)
+
+    shuffle = rng.permutation(n)  # hidden rank -> position in the table
+    B = sp.csc_array(
+        (weight, (shuffle[supplier], np.repeat(np.arange(m), k))), shape=(n, m))
+    B.sum_duplicates()
+    share = rng.uniform(lo, hi, m)
+    colsum = np.asarray(B.sum(axis=0)).ravel()
+    scale = np.divide(share, colsum, out=np.zeros(m), where=colsum > 0)
+    B = sp.csc_array(B @ sp.diags_array(scale))
+    makes = shuffle[rank_of_process]
+
+    labour = (1.0 - share) * rng.uniform(0.5, 1.5, m)  # hours per unit
+    co2 = rng.lognormal(-3.0, 1.5, m)
+    y = rng.lognormal(0.0, 1.0, n)
+    width = len(str(n))
+    products = [f"P{i:0{width}d}" for i in range(n)]
+    processes = products if techniques == 1 else [
+        f"P{makes[p]:0{width}d}.{p // n}" for p in range(m)]
+    return Economy.from_processes(
+        B, makes, labour,
+        resources={"co2": co2},
+        products=products,
+        processes=processes,
+        final_demand={"households": y},
+        units={"output": "unit", "labour": "hours", "co2": "tonnes"},
+        name=f"synthetic-{n}",
+        meta={"source": "commonplan.synthetic_economy", "n": n,
+              "inputs_per_product": inputs_per_product, "techniques": techniques,
+              "seed": seed, "feedback": feedback,
+              "intermediate_share": list(intermediate_share)},
+    )
+
+
+def write_economy(economy: Economy, directory: str | Path) -> Path:
+    """Write an economy in the sparse table layout that :func:`commonplan.read_economy` reads.
+
+    One technique per product: ``A.npz`` (``scipy.sparse.save_npz``), ``vectors.csv`` (one row per
+    product: final demands, gross output, labour and resource coefficients) and ``meta.json``.
+    Several techniques: ``inputs.npz`` (products × processes), ``processes.csv`` (one row per
+    process: the product it makes, labour, resources), ``vectors.csv`` (final demands) and
+    ``meta.json``.
+    """
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    e = economy
+    vec = pd.DataFrame(index=pd.Index(e.products, name="product"))
+    if any(nm != c for nm, c in zip(e.names, e.products, strict=True)):
+        vec["name"] = e.names
+    for key, v in e.final_demand.items():
+        vec[f"y_{key}"] = v
+    if e.gross_output is not None:
+        vec["x_gross_output"] = e.gross_output
+    roles: dict[str, dict[str, str]] = {}
+    for key, v in e.final_demand.items():
+        roles[f"y_{key}"] = {"role": "final_demand", "name": key}
+    primary = ({"labour": e.labour} if e.labour is not None else {}) | dict(e.resources)
+    for key in primary:
+        roles[f"{key}_coef"] = {"role": "labour" if key == "labour" else "resource", "name": key}
+    if e.single_technique and np.array_equal(e.makes, np.arange(e.n)):
+        sp.save_npz(out / "A.npz", sp.csr_matrix(e.inputs))
+        for key, v in primary.items():
+            vec[f"{key}_coef"] = v
+    else:
+        sp.save_npz(out / "inputs.npz", sp.csc_matrix(e.inputs))
+        proc = pd.DataFrame({"makes": [e.products[i] for i in e.makes]},
+                            index=pd.Index(e.processes, name="process"))
+        for key, v in primary.items():
+            proc[f"{key}_coef"] = v
+        proc.to_csv(out / "processes.csv")
+    vec.to_csv(out / "vectors.csv")
+    meta = {"name": e.name, **dict(e.meta), "units": dict(e.units), "columns": roles,
+            "adjustments": list(e.adjustments)}
+    (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
+    return out
