@@ -146,6 +146,5 @@ def _ops(economy: Economy, method: str) -> dict[str, Any]:
     from commonplan.numerics import DIRECT_MAX
 
     if method == "gauss-seidel" or (method == "auto" and economy.n > DIRECT_MAX):
-        rows, cols = economy.operators
-        return {"rows": rows, "cols": cols}
+        return {"prepared": economy.prepared}
     return {}

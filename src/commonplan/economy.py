@@ -29,9 +29,9 @@ from commonplan.errors import (
     UnknownNameError,
 )
 from commonplan.numerics import (
-    SplitOperator,
+    Prepared,
     cheapest_techniques,
-    split_operator,
+    prepare,
     unproductive_blocks,
 )
 from commonplan.numerics.techniques import square_matrix
@@ -302,10 +302,9 @@ class Economy:
         return square_matrix(self.inputs, self.techniques)
 
     @cached_property
-    def operators(self) -> tuple[SplitOperator, SplitOperator]:
-        """Split operators of A (quantities) and Aᵀ (values), prepared once for the solver."""
-        A = self.A
-        return split_operator(A.tocsr()), split_operator(A.T.tocsr())
+    def prepared(self) -> Prepared:
+        """A in supply-chain order, split for the iterative solver; computed once."""
+        return prepare(self.A)
 
     def direct(self, name: str) -> Array:
         """Direct coefficients per process of ``"labour"`` or a resource."""

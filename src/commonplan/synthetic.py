@@ -42,12 +42,14 @@ def synthetic_economy(
     seed: int = 0,
     feedback: float = 0.15,
     intermediate_share: tuple[float, float] = (0.3, 0.7),
+    shuffle: bool = True,
 ) -> Economy:
     """A random productive economy of ``n`` products and ``n × techniques`` processes.
 
     Each process draws ``inputs_per_product`` inputs (duplicates merge, so a few have fewer).
     The result has labour, one resource ``"co2"`` and one final demand ``"households"``.
-    Deterministic for a given ``seed``.
+    Deterministic for a given ``seed``.  ``shuffle=False`` lists products in supply-chain order,
+    most upstream first.
     """
     if n < 1 or inputs_per_product < 0 or techniques < 1:
         raise ValueError("need n ≥ 1, inputs_per_product ≥ 0 and techniques ≥ 1")
@@ -68,15 +70,17 @@ def synthetic_economy(
     supplier = np.clip(supplier, 0, n - 1)
     weight = rng.lognormal(0.0, 1.0, m * k)
 
-    shuffle = rng.permutation(n)  # hidden rank -> position in the table
+    perm = rng.permutation(n)  # hidden rank -> position in the table
+    if not shuffle:
+        perm = np.arange(n)
     B = sp.csc_array(
-        (weight, (shuffle[supplier], np.repeat(np.arange(m), k))), shape=(n, m))
+        (weight, (perm[supplier], np.repeat(np.arange(m), k))), shape=(n, m))
     B.sum_duplicates()
     share = rng.uniform(lo, hi, m)
     colsum = np.asarray(B.sum(axis=0)).ravel()
     scale = np.divide(share, colsum, out=np.zeros(m), where=colsum > 0)
     B = sp.csc_array(B @ sp.diags_array(scale))
-    makes = shuffle[rank_of_process]
+    makes = perm[rank_of_process]
 
     labour = (1.0 - share) * rng.uniform(0.5, 1.5, m)  # hours per unit
     co2 = rng.lognormal(-3.0, 1.5, m)
@@ -95,7 +99,7 @@ def synthetic_economy(
         name=f"synthetic-{n}",
         meta={"source": "commonplan.synthetic_economy", "n": n,
               "inputs_per_product": inputs_per_product, "techniques": techniques,
-              "seed": seed, "feedback": feedback,
+              "seed": seed, "feedback": feedback, "shuffle": shuffle,
               "intermediate_share": list(intermediate_share)},
     )
 

@@ -18,8 +18,10 @@ l              direct labour per unit of output / activity
 from commonplan.numerics.leontief import (
     DIRECT_MAX,
     LeontiefSolution,
+    Prepared,
     SplitOperator,
     leontief,
+    prepare,
     relative_residual,
     split_operator,
 )
@@ -30,9 +32,11 @@ __all__ = [
     "DIRECT_MAX",
     "Block",
     "LeontiefSolution",
+    "Prepared",
     "SplitOperator",
     "cheapest_techniques",
     "leontief",
+    "prepare",
     "relative_residual",
     "spectral_radius",
     "split_operator",

@@ -16,12 +16,15 @@ Two methods, chosen by size:
     Used for n ≤ ``DIRECT_MAX`` — every published national table.  Never an inverse.
 
 ``"gauss-seidel"``
-    Symmetric Gauss–Seidel sweeps on the split I − A = D − N (D the diagonal 1 − aᵢᵢ, N the
+    Gauss–Seidel sweeps on the split I − A = D − N (D the diagonal 1 − aᵢᵢ, N the
     off-diagonal coefficients).  For A ≥ 0 with spectral radius ρ(A) < 1, I − A is a nonsingular
-    M-matrix and D − N a regular splitting, so the sweeps converge from any start, at least as fast
-    as the Neumann series (Stein–Rosenberg theorem).  Memory is the matrix and a few vectors: no
-    fill-in.  x and λ run on two threads at once; several right-hand sides (labour, CO2, …) share
-    each pass over the matrix.  Stops on the true relative residual ‖b − (I − A)x‖₂ / ‖b‖₂.
+    M-matrix and D − N a regular splitting, so the sweeps converge from any start and in any order,
+    at least as fast as the Neumann series (Stein–Rosenberg theorem).  Memory is the matrix and a
+    few vectors: no fill-in.  :func:`prepare` first puts the products in supply-chain order
+    (upstream first, Eades–Lin–Smyth), which makes I − A nearly triangular: the value system λ is
+    then swept forward (from raw materials to final goods) and the quantity system x backward, so
+    each sweep carries a change along a whole supply chain.  x and λ run on two threads at once.
+    Stops on the true relative residual ‖b − (I − A)x‖₂ / ‖b‖₂.
 """
 
 from __future__ import annotations
@@ -39,8 +42,10 @@ from commonplan.errors import SolverError
 __all__ = [
     "DIRECT_MAX",
     "LeontiefSolution",
+    "Prepared",
     "SplitOperator",
     "leontief",
+    "prepare",
     "relative_residual",
     "split_operator",
 ]
@@ -76,19 +81,61 @@ def split_operator(A: sp.sparray | sp.spmatrix) -> SplitOperator:
     csr = sp.csr_array(A, dtype=np.float64)
     csr.sum_duplicates()
     n = csr.shape[0]
-    d = 1.0 - csr.diagonal()
-    coo = csr.tocoo()
-    off = coo.row != coo.col
-    N = sp.csr_array((coo.data[off], (coo.row[off], coo.col[off])), shape=(n, n))
-    N.sum_duplicates()
     if n >= np.iinfo(np.uint32).max:
         raise SolverError(f"an economy of {n} products is beyond the solver's 32-bit indexing")
+    counts = np.diff(csr.indptr)
+    row = np.repeat(np.arange(n, dtype=csr.indices.dtype), counts)
+    on_diag = csr.indices == row
+    d = np.ones(n)
+    d[row[on_diag]] -= csr.data[on_diag]
+    off = ~on_diag
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row[off], minlength=n), out=indptr[1:])
     return SplitOperator(
-        indptr=N.indptr.astype(np.int64),
-        indices=N.indices.astype(np.uint32),
-        data=N.data.astype(np.float64),
+        indptr=indptr,
+        indices=csr.indices[off].astype(np.uint32),
+        data=csr.data[off],
         dinv=1.0 / d,
     )
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """I − A prepared for Gauss–Seidel: A permuted to supply-chain order, as rows and as columns.
+
+    ``order[k]`` is the original index of the k-th product in that order (identity when not
+    reordered).  Build it with :func:`prepare`; :class:`commonplan.Economy` caches it.
+    """
+
+    rows: SplitOperator  # of P A Pᵀ: the quantity system
+    cols: SplitOperator  # of (P A Pᵀ)ᵀ: the value system
+    order: NDArray[np.intp]
+    reordered: bool
+
+
+def prepare(A: sp.sparray | sp.spmatrix, *, reorder: bool = True) -> Prepared:
+    """Split I − A for Gauss–Seidel, in supply-chain order unless ``reorder=False``."""
+    A = sp.csc_array(A, dtype=np.float64)
+    n = A.shape[0]
+    # a CSC matrix's arrays are the CSR arrays of its transpose: no copy for the value system
+    AT = sp.csr_array((A.data, A.indices, A.indptr), shape=(n, n))
+    rows, cols = split_operator(A.tocsr()), split_operator(AT)
+    if not reorder or n < 2:
+        return Prepared(rows, cols, np.arange(n, dtype=np.intp), False)
+    from commonplan.numerics import _kernels
+
+    order = _kernels.supply_chain_order(rows.indptr, rows.indices, cols.indptr, cols.indices)
+    pos = np.empty(n, dtype=np.int64)
+    pos[order] = np.arange(n)
+    return Prepared(_permuted(rows, order, pos), _permuted(cols, order, pos),
+                    order.astype(np.intp), True)
+
+
+def _permuted(op: SplitOperator, order: NDArray[np.int64], pos: NDArray[np.int64]) -> SplitOperator:
+    from commonplan.numerics import _kernels
+
+    indptr, indices, data = _kernels.permute_rows(op.indptr, op.indices, op.data, order, pos)
+    return SplitOperator(indptr, indices, data, op.dinv[order])
 
 
 @dataclass(frozen=True)
@@ -130,8 +177,7 @@ def leontief(
     method: str = "auto",
     rtol: float = 1e-10,
     maxiter: int = 5000,
-    rows: SplitOperator | None = None,
-    cols: SplitOperator | None = None,
+    prepared: Prepared | None = None,
 ) -> LeontiefSolution:
     """Solve (I − A) x = y and λ (I − A) = l.
 
@@ -149,8 +195,8 @@ def leontief(
         ``"gauss-seidel"``.
     rtol
         Relative residual to reach; the result reports the residual actually reached.
-    rows, cols
-        Prepared :func:`split_operator` of ``A`` and of ``A.T``, to reuse across calls.
+    prepared
+        :func:`prepare` of ``A``, to reuse across calls (Gauss–Seidel only).
     """
     n = A.shape[0]
     if A.shape != (n, n):
@@ -160,7 +206,7 @@ def leontief(
     if method == "direct":
         return _direct(A, y, l, rtol)
     if method == "gauss-seidel":
-        return _gauss_seidel(A, y, l, rtol, maxiter, rows, cols)
+        return _gauss_seidel(prepared if prepared is not None else prepare(A), y, l, rtol, maxiter)
     raise SolverError(f"unknown method {method!r}: use 'auto', 'direct' or 'gauss-seidel'")
 
 
@@ -186,61 +232,62 @@ def _direct(
 
 
 def _gauss_seidel(
-    A: sp.sparray | sp.spmatrix,
-    y: Array | None,
-    l: Array | None,
-    rtol: float,
-    maxiter: int,
-    rows: SplitOperator | None,
-    cols: SplitOperator | None,
+    prep: Prepared, y: Array | None, l: Array | None, rtol: float, maxiter: int
 ) -> LeontiefSolution:
-    jobs: list[tuple[SplitOperator, Array]] = []
-    if y is not None:
-        jobs.append((rows if rows is not None else split_operator(A), y))
-    if l is not None:
-        jobs.append((cols if cols is not None else split_operator(sp.csr_array(A).T), l.T))
-    if len(jobs) == 2:
+    """Each right-hand side is its own job; jobs share two threads (x backward, λ forward)."""
+    order = prep.order
+    jobs: list[tuple[SplitOperator, Array, int]] = []
+    y2 = None if y is None else y.reshape(len(order), -1)
+    l2 = None if l is None else l.reshape(-1, len(order))
+    xdir, ldir = (-1, 1) if prep.reordered else (0, 0)
+    if y2 is not None:
+        jobs += [(prep.rows, np.ascontiguousarray(col[order]), xdir) for col in y2.T]
+    if l2 is not None:
+        jobs += [(prep.cols, np.ascontiguousarray(row[order]), ldir) for row in l2]
+    if len(jobs) > 1:
         with ThreadPoolExecutor(max_workers=2) as pool:
             done = list(pool.map(lambda job: _sweep_until(*job, rtol, maxiter), jobs))
     else:
         done = [_sweep_until(*job, rtol, maxiter) for job in jobs]
+    sols = [np.empty_like(v) for v, _, _ in done]
+    for out, (v, _, _) in zip(sols, done, strict=True):
+        out[order] = v
+    its = max((it for _, _, it in done), default=0)
     x = lam = None
     rx = rl = 0.0
-    its = 0
-    if y is not None:
-        x, rx, it = done.pop(0)
-        its = max(its, it)
-    if l is not None:
-        lam_t, rl, it = done.pop(0)
-        lam = lam_t.T
-        its = max(its, it)
+    if y2 is not None:
+        k = y2.shape[1]
+        x = np.column_stack(sols[:k]).reshape(y.shape)  # type: ignore[union-attr]
+        rx = max(r for _, r, _ in done[:k])
+        sols, done = sols[k:], done[k:]
+    if l2 is not None:
+        lam = np.vstack(sols).reshape(l.shape)  # type: ignore[union-attr]
+        rl = max(r for _, r, _ in done)
     return LeontiefSolution(x, lam, "gauss-seidel", its, rx, rl, rtol)
 
 
 def _sweep_until(
-    op: SplitOperator, b: Array, rtol: float, maxiter: int
+    op: SplitOperator, b: Array, direction: int, rtol: float, maxiter: int
 ) -> tuple[Array, float, int]:
     """Gauss–Seidel on D − N until the relative residual is ≤ rtol; returns (x, residual, sweeps)."""
     from commonplan.numerics import _kernels  # numba compiles on first use only
 
-    b2 = np.ascontiguousarray(b.reshape(op.n, -1), dtype=np.float64)
-    x = b2 * op.dinv[:, None]  # first Jacobi term: a better start than zero
-    r = np.empty_like(b2)
-    nb = np.linalg.norm(b2, axis=0)
-    nb[nb == 0] = 1.0
+    x = b * op.dinv  # first Jacobi term: a better start than zero
+    r = np.empty_like(b)
+    nb = float(np.linalg.norm(b)) or 1.0
     tau = rtol
     sweeps = 0
     res = np.inf
     while sweeps < maxiter:
         sweeps += _kernels.gauss_seidel(
-            op.indptr, op.indices, op.data, op.dinv, b2, x, rtol, maxiter - sweeps, tau
+            op.indptr, op.indices, op.data, op.dinv, b, x, maxiter - sweeps, tau, direction
         )
-        _kernels.residual(op.indptr, op.indices, op.data, op.dinv, b2, x, r)
-        res = float(np.max(np.linalg.norm(r, axis=0) / nb))
+        _kernels.residual(op.indptr, op.indices, op.data, op.dinv, b, x, r)
+        res = float(np.linalg.norm(r)) / nb
         if res <= rtol:
             break
         tau /= 10.0
-        if tau < 1e-17:  # cannot get smaller changes in double precision
+        if tau < 1e-17:  # changes cannot get smaller in double precision
             break
     if res > rtol:
         raise SolverError(
@@ -248,4 +295,4 @@ def _sweep_until(
             "the economy is close to unproductive (spectral radius near 1) — try method='direct' "
             "or a looser rtol"
         )
-    return x.reshape(b.shape), res, sweeps
+    return x, res, sweeps

@@ -1,0 +1,162 @@
+"""Benchmark: gross output x and labour values λ of large synthetic economies.
+
+For each size, the same matrix is solved by every method, side by side:
+
+* ``commonplan``      — :func:`commonplan.numerics.leontief` with the economy's prepared operator
+                        (supply-chain order + Gauss–Seidel; x and λ on two threads)
+* ``  prepare``       — building that operator, once per economy (listed on its own row)
+* ``scipy bicgstab``  — scipy.sparse.linalg.bicgstab on I − A and on (I − A)ᵀ
+* ``neumann``         — x ← y + A x and λ ← l + λ A with scipy's sparse products (the textbook
+                        series)
+* ``scipy spsolve``   — SuperLU direct solve, x and λ (only up to --spsolve-max products: fill-in)
+
+Every method must reach relative residual ≤ 1e-9 (‖b − Mx‖₂/‖b‖₂, the larger of x and λ).
+Each method runs in a forked child process, so "extra MiB" is that method's own peak memory
+above the parent's (economy already built).  Run::
+
+    python benchmarks/leontief.py                 # n = 10^4, 10^5, 10^6
+    python benchmarks/leontief.py --sizes 10000   # one size
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import resource
+import time
+from collections.abc import Callable
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+from rich.console import Console
+from rich.table import Table
+
+import commonplan as cp
+from commonplan.numerics import leontief, prepare, relative_residual
+
+RTOL = 1e-10  # asked of every method; the table shows what each reached
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def _in_child(fn: Callable[[], tuple[float, float]], q: mp.Queue) -> None:  # type: ignore[type-arg]
+    base = _rss_mib()
+    try:
+        seconds, res = fn()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        q.put((seconds, res, max(peak - base, 0.0), ""))
+    except Exception as exc:  # report, don't crash the table
+        q.put((float("nan"), float("nan"), float("nan"), f"{type(exc).__name__}: {exc}"))
+
+
+def measure(fn: Callable[[], tuple[float, float]]) -> tuple[float, float, float, str]:
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=_in_child, args=(fn, q))
+    p.start()
+    out = q.get()
+    p.join()
+    return out  # type: ignore[no-any-return]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--inputs", type=int, default=10, help="inputs per product")
+    ap.add_argument("--spsolve-max", type=int, default=10_000)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+
+    console = Console(width=150)
+    table = Table(title=f"Leontief x and λ, relative residual target {RTOL:g} (2-core machine)")
+    for col in ("n", "nonzeros", "method", "seconds", "vs commonplan", "residual", "extra MiB"):
+        table.add_column(col, justify="right" if col != "method" else "left")
+    # compile the kernels outside the timings
+    leontief(cp.synthetic_economy(3000).A, y=np.ones(3000), l=np.ones(3000),
+             method="gauss-seidel")
+
+    for n in args.sizes:
+        with console.status(f"building a synthetic economy of {n:,} products"):
+            e = cp.synthetic_economy(n, inputs_per_product=args.inputs, seed=args.seed)
+        A = e.A
+        y = np.asarray(e.final_demand["households"])
+        l = np.asarray(e.labour)
+        M = (sp.identity(n, format="csr") - A.tocsr()).tocsr()
+        MT = M.T.tocsr()
+        Ar, ATr = A.tocsr(), A.T.tocsr()
+
+        def residual(x: np.ndarray, lam: np.ndarray) -> float:
+            return max(relative_residual(M, x, y), relative_residual(MT, lam, l))
+
+        prep = prepare(A)
+
+        def ours() -> tuple[float, float]:
+            t = time.perf_counter()
+            s = leontief(A, y=y, l=l, prepared=prep, rtol=RTOL)
+            dt = time.perf_counter() - t
+            assert s.x is not None and s.lam is not None
+            return dt, residual(s.x, s.lam)
+
+        def prepare_only() -> tuple[float, float]:
+            t = time.perf_counter()
+            prepare(A)
+            return time.perf_counter() - t, float("nan")
+
+        def bicgstab() -> tuple[float, float]:
+            t = time.perf_counter()
+            x, ix = spla.bicgstab(M, y, rtol=RTOL, maxiter=10_000)
+            lam, il = spla.bicgstab(MT, l, rtol=RTOL, maxiter=10_000)
+            return time.perf_counter() - t, residual(x, lam)
+
+        def neumann() -> tuple[float, float]:
+            t = time.perf_counter()
+            x, lam = y.copy(), l.copy()
+            ny, nl = np.linalg.norm(y), np.linalg.norm(l)
+            for _ in range(10_000):  # stop on the true residual, which is the next increment
+                dx = y + Ar @ x - x
+                x += dx
+                if np.linalg.norm(dx) <= RTOL * ny:
+                    break
+            for _ in range(10_000):
+                dl = l + ATr @ lam - lam
+                lam += dl
+                if np.linalg.norm(dl) <= RTOL * nl:
+                    break
+            return time.perf_counter() - t, residual(x, lam)
+
+        def spsolve() -> tuple[float, float]:
+            t = time.perf_counter()
+            x = spla.spsolve(M.tocsc(), y)
+            lam = spla.spsolve(MT.tocsc(), l)
+            return time.perf_counter() - t, residual(x, lam)
+
+        methods: list[tuple[str, Callable[[], tuple[float, float]]]] = [
+            ("commonplan (prepared)", ours),
+            ("  prepare, once per economy", prepare_only),
+            ("scipy bicgstab", bicgstab),
+            ("neumann series (scipy)", neumann),
+        ]
+        if n <= args.spsolve_max:
+            methods.append(("scipy spsolve (SuperLU)", spsolve))
+        base = None
+        for name, fn in methods:
+            with console.status(f"n = {n:,}: {name.strip()}"):
+                seconds, res, mib, err = measure(fn)
+            if base is None:
+                base = seconds
+            ratio = "" if name.startswith(" ") or name.startswith("commonplan") else (
+                f"{seconds / base:.1f}× slower")
+            table.add_row(f"{n:,}", f"{A.nnz:,}", name, f"{seconds:.3f}", ratio,
+                          f"{res:.1e}" if res == res else "", f"{mib:.0f}")
+            if err:
+                table.add_row("", "", f"  failed: {err}", "", "", "", "")
+        table.add_section()
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
