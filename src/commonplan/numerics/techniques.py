@@ -41,36 +41,36 @@ def cheapest_techniques(
     """Cost-minimising technique for every product; returns (choice, λ, policy iterations).
 
     ``B`` is n × m (inputs per unit of activity), ``makes[k]`` the product process k makes, ``c``
-    the primary-input cost per unit of activity.  Ties keep the lower process index: the result is
-    deterministic, and only a strictly cheaper process (by more than ``rtol`` relative) displaces
-    the current one.
+    the primary-input cost per unit of activity.  Ties — processes within ``rtol`` (relative) of
+    the cheapest — go to the lowest process index, so the result does not depend on the path.
     """
     n, m = B.shape
     by_product = np.lexsort((np.arange(m), makes))  # processes grouped by product, index order
     starts = np.searchsorted(makes[by_product], np.arange(n))
     q = c.astype(np.float64)
-    choice = _argmin_per_product(q, by_product, starts)
+    choice = _argmin_per_product(q, by_product, starts, rtol)
     for it in range(1, maxiter + 1):
         sol = leontief(square_matrix(B, choice), l=c[choice], rtol=rtol, method=method)
         lam = sol.lam
         assert lam is not None
         q = c + B.T @ lam
-        best = _argmin_per_product(q, by_product, starts)
-        better = q[best] < q[choice] - rtol * np.maximum(np.abs(q[choice]), 1e-300)
+        best = _argmin_per_product(q, by_product, starts, rtol)
+        better = q[best] < q[choice] - rtol * np.abs(q[choice])
         if not better.any():
-            return choice, lam, it
+            return best, lam, it  # best differs from choice only among ties
         choice = np.where(better, best, choice)
     raise SolverError(f"technique choice did not settle after {maxiter} policy iterations")
 
 
 def _argmin_per_product(
-    q: NDArray[np.float64], by_product: NDArray[np.intp], starts: NDArray[np.intp]
+    q: NDArray[np.float64], by_product: NDArray[np.intp], starts: NDArray[np.intp], rtol: float
 ) -> NDArray[np.intp]:
-    """For each product, the process (lowest index among equals) with the smallest q."""
+    """For each product, the lowest-index process with q within ``rtol`` of the smallest."""
     qs = q[by_product]
     mins = np.minimum.reduceat(qs, starts)
     counts = np.diff(np.append(starts, len(qs)))
-    is_min = qs == np.repeat(mins, counts)
+    m = np.repeat(mins, counts)
+    is_min = qs <= m + rtol * np.abs(m)
     # first minimal process of each group: smallest position among the minimal ones
     pos = np.where(is_min, np.arange(len(qs)), len(qs))
     first = np.minimum.reduceat(pos, starts)

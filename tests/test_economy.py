@@ -1,0 +1,112 @@
+"""Building and validating economies: every bad input gets an error that names what is wrong."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import commonplan as cp
+
+A2 = np.array([[0.1, 0.2], [0.3, 0.1]])
+
+
+def test_from_arrays_builds_an_immutable_economy() -> None:
+    e = cp.Economy.from_arrays(A2, [1.0, 2.0], products=["a", "b"], final_demand=[1.0, 1.0])
+    assert e.n == e.m == 2 and e.single_technique
+    assert e.products == ("a", "b") and e.processes == ("a", "b")
+    with pytest.raises(ValueError, match="read-only"):
+        e.labour[0] = 5.0  # type: ignore[index]
+    with pytest.raises(ValueError, match="read-only"):
+        e.inputs.data[0] = 5.0
+
+
+def test_non_finite_cell_is_named() -> None:
+    A = A2.copy()
+    A[1, 0] = np.nan
+    with pytest.raises(cp.NonFiniteError, match=r"A\[b, a\] = nan"):
+        cp.Economy.from_arrays(A, [1.0, 1.0], products=["a", "b"])
+    with pytest.raises(cp.NonFiniteError, match=r"labour.*b = inf"):
+        cp.Economy.from_arrays(A2, [1.0, np.inf], products=["a", "b"])
+
+
+def test_negative_cell_refused_or_clipped_on_request() -> None:
+    A = A2.copy()
+    A[0, 1] = -0.01
+    with pytest.raises(cp.NegativeCoefficientError, match=r"A\[a, b\] = -0.01.*negatives='clip'"):
+        cp.Economy.from_arrays(A, [1.0, 1.0], products=["a", "b"])
+    e = cp.Economy.from_arrays(A, [1.0, 1.0], products=["a", "b"], negatives="clip")
+    assert e.A.toarray()[0, 1] == 0.0
+    assert len(e.adjustments) == 1 and "A[a, b]" in e.adjustments[0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"A": np.ones((2, 3)) * 0.1}, cp.ShapeError, "square"),
+        ({"products": ["a"]}, cp.ShapeError, "1 product labels for 2 products"),
+        ({"products": ["a", "a"]}, cp.ShapeError, "duplicate product label.*a"),
+        ({"labour": [1.0, 2.0, 3.0]}, cp.ShapeError, "labour has 3 entries, expected 2"),
+        ({"labour": [1.0, -2.0]}, cp.NegativeCoefficientError, "negative labour.*b"),
+        ({"final_demand": {"hh": [1.0]}}, cp.ShapeError, "final demand 'hh' has 1 entries"),
+        ({"resources": {"co2": [1.0, np.nan]}}, cp.NonFiniteError, "resource 'co2'.*b = nan"),
+    ],
+)
+def test_bad_shapes_and_values(kwargs: dict, error: type, match: str) -> None:
+    args = {"A": A2, "labour": [1.0, 1.0], "products": ["a", "b"]} | kwargs
+    with pytest.raises(error, match=match):
+        cp.Economy.from_arrays(args.pop("A"), args.pop("labour"), **args)
+
+
+def test_non_productive_block_is_named() -> None:
+    A = np.array([[0.0, 0.7, 0.0], [0.0, 0.0, 0.9], [0.0, 1.3, 0.0]])  # b and c: ρ = √(0.9·1.3)
+    with pytest.raises(cp.NotProductiveError, match=r"products b, c .*1\.08") as info:
+        cp.Economy.from_arrays(A, [1.0, 1.0, 1.0], products=["a", "b", "c"])
+    assert info.value.products == ("b", "c")
+    assert info.value.spectral_radius == pytest.approx(np.sqrt(0.9 * 1.3))
+    assert isinstance(info.value, cp.CommonplanError)
+
+
+def test_column_sum_above_one_is_allowed_when_productive_and_noted() -> None:
+    A = np.array([[0.0, 1.2], [0.1, 0.0]])  # column b sums to 1.2, but ρ = √0.12 < 1
+    e = cp.Economy.from_arrays(A, [1.0, 1.0], products=["a", "b"], final_demand=[1.0, 1.0])
+    assert any("column sum > 1" in note and "b (1.2)" in note for note in e.notes)
+    assert cp.balance(e).residual < 1e-12
+
+
+def test_zero_row_and_column_is_handled_and_noted() -> None:
+    A = np.array([[0.1, 0.0, 0.2], [0.0, 0.0, 0.0], [0.3, 0.0, 0.1]])
+    e = cp.Economy.from_arrays(A, [1.0, 0.0, 1.0], products=["a", "z", "c"],
+                               final_demand=[1.0, 5.0, 1.0])
+    assert any("z" in note and "all-zero row and column" in note for note in e.notes)
+    r = cp.balance(e)
+    assert r.gross_output[1] == pytest.approx(5.0)  # its output is its final demand
+    assert r.labour_values[1] == 0.0
+
+
+def test_processes_with_several_techniques() -> None:
+    B = np.array([[0.0, 0.1, 0.2], [0.3, 0.0, 0.0]])
+    e = cp.Economy.from_processes(B, ["a", "a", "b"], [1.0, 0.5, 1.0], products=["a", "b"],
+                                  processes=["a.hand", "a.machine", "b"],
+                                  final_demand=[1.0, 1.0])
+    assert not e.single_technique
+    # a.machine: λa = 0.5 + 0.1 λa ⇒ 5/9; then λb = 1 + 0.2 λa = 10/9, and a.hand would cost
+    # 1 + 0.3 λb = 4/3 > 5/9: the machine wins
+    assert e.techniques.tolist() == [1, 2]
+    assert cp.embodied(e) == pytest.approx([5 / 9, 10 / 9])
+    with pytest.raises(cp.UnknownNameError, match="unknown product.*zz"):
+        cp.Economy.from_processes(B, ["a", "zz", "b"], [1.0, 1.0, 1.0], products=["a", "b"])
+    with pytest.raises(cp.ShapeError, match="no process makes product.*b"):
+        cp.Economy.from_processes(B, ["a", "a", "a"], [1.0, 1.0, 1.0], products=["a", "b"])
+
+
+def test_unknown_names() -> None:
+    e = cp.Economy.from_arrays(A2, None, products=["a", "b"], final_demand={"hh": [1.0, 1.0]})
+    with pytest.raises(cp.UnknownNameError, match="no labour input"):
+        cp.embodied(e)
+    with pytest.raises(cp.UnknownNameError, match="no resource 'water'"):
+        cp.embodied(e, "water")
+    with pytest.raises(cp.UnknownNameError, match="no final demand 'gov'; it has: hh"):
+        cp.balance(e, "gov")
+    r = cp.balance(e, {"b": 2.0})
+    assert r.labour_values is None and r.total_labour is None
+    assert r.final_demand.tolist() == [0.0, 2.0]
