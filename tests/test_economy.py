@@ -75,8 +75,9 @@ def test_column_sum_above_one_is_allowed_when_productive_and_noted() -> None:
 
 def test_zero_row_and_column_is_handled_and_noted() -> None:
     A = np.array([[0.1, 0.0, 0.2], [0.0, 0.0, 0.0], [0.3, 0.0, 0.1]])
-    e = cp.Economy.from_arrays(A, [1.0, 0.0, 1.0], products=["a", "z", "c"],
-                               final_demand=[1.0, 5.0, 1.0])
+    e = cp.Economy.from_arrays(
+        A, [1.0, 0.0, 1.0], products=["a", "z", "c"], final_demand=[1.0, 5.0, 1.0]
+    )
     assert any("z" in note and "all-zero row and column" in note for note in e.notes)
     r = cp.balance(e)
     assert r.gross_output[1] == pytest.approx(5.0)  # its output is its final demand
@@ -85,17 +86,22 @@ def test_zero_row_and_column_is_handled_and_noted() -> None:
 
 def test_processes_with_several_techniques() -> None:
     B = np.array([[0.0, 0.1, 0.2], [0.3, 0.0, 0.0]])
-    e = cp.Economy.from_processes(B, ["a", "a", "b"], [1.0, 0.5, 1.0], products=["a", "b"],
-                                  processes=["a.hand", "a.machine", "b"],
-                                  final_demand=[1.0, 1.0])
+    e = cp.Economy.from_processes(
+        B,
+        ["a", "a", "b"],
+        [1.0, 0.5, 1.0],
+        products=["a", "b"],
+        processes=["a.hand", "a.machine", "b"],
+        final_demand=[1.0, 1.0],
+    )
     assert not e.single_technique
     # a.machine: λa = 0.5 + 0.1 λa ⇒ 5/9; then λb = 1 + 0.2 λa = 10/9, and a.hand would cost
     # 1 + 0.3 λb = 4/3 > 5/9: the machine wins
     assert e.techniques.tolist() == [1, 2]
     assert cp.embodied(e) == pytest.approx([5 / 9, 10 / 9])
-    with pytest.raises(cp.UnknownNameError, match="unknown product.*zz"):
+    with pytest.raises(cp.UnknownNameError, match=r"unknown product.*zz"):
         cp.Economy.from_processes(B, ["a", "zz", "b"], [1.0, 1.0, 1.0], products=["a", "b"])
-    with pytest.raises(cp.ShapeError, match="no process makes product.*b"):
+    with pytest.raises(cp.ShapeError, match=r"no process makes product.*b"):
         cp.Economy.from_processes(B, ["a", "a", "a"], [1.0, 1.0, 1.0], products=["a", "b"])
 
 

@@ -47,8 +47,13 @@ def test_miller_blair_two_sector(method: str) -> None:
 
 
 def test_economy_api_on_miller_blair() -> None:
-    e = cp.Economy.from_arrays(MB_A, [0.3, 0.25], products=["agri", "manu"],
-                               final_demand={"f": [350.0, 1700.0]}, resources={"co2": [1.0, 0.1]})
+    e = cp.Economy.from_arrays(
+        MB_A,
+        [0.3, 0.25],
+        products=["agri", "manu"],
+        final_demand={"f": [350.0, 1700.0]},
+        resources={"co2": [1.0, 0.1]},
+    )
     r = cp.balance(e)
     assert_allclose(r.gross_output, MB_X, rtol=1e-10)
     lam = np.array([0.3, 0.25]) @ MB_L
@@ -131,8 +136,12 @@ def test_supply_chain_order_recovers_a_hidden_acyclic_order() -> None:
     G = sp.csr_array((np.ones(keep.sum()), (perm[i[keep]], perm[j[keep]])), shape=(n, n))
     G.sum_duplicates()
     GT = G.T.tocsr()
-    order = supply_chain_order(G.indptr.astype(np.int64), G.indices.astype(np.uint32),
-                               GT.indptr.astype(np.int64), GT.indices.astype(np.uint32))
+    order = supply_chain_order(
+        G.indptr.astype(np.int64),
+        G.indices.astype(np.uint32),
+        GT.indptr.astype(np.int64),
+        GT.indices.astype(np.uint32),
+    )
     assert sorted(order.tolist()) == list(range(n))
     pos = np.empty(n, int)
     pos[order] = np.arange(n)
@@ -173,7 +182,7 @@ def test_technique_choice_is_the_minimum_over_all_choices(seed: int) -> None:
     e = cp.synthetic_economy(6, inputs_per_product=3, techniques=2, seed=seed)
     B, makes, labour = e.inputs, e.makes, e.labour
     assert labour is not None
-    choice, lam, _ = cheapest_techniques(B, makes, labour)
+    _, lam, _ = cheapest_techniques(B, makes, labour)
     per_product = [np.flatnonzero(makes == p) for p in range(e.n)]
     best = np.full(e.n, np.inf)
     for combo in itertools.product(*per_product):

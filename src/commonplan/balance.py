@@ -75,8 +75,11 @@ class BalanceResult:
         import pandas as pd
 
         e = self.economy
-        cols: dict[str, Any] = {"name": e.names, "final_demand": self.final_demand,
-                                "gross_output": self.gross_output}
+        cols: dict[str, Any] = {
+            "name": e.names,
+            "final_demand": self.final_demand,
+            "gross_output": self.gross_output,
+        }
         for k, v in self.embodied.items():
             cols[f"{k}_per_unit"] = v
         return pd.DataFrame(cols, index=pd.Index(e.products, name="product"))
@@ -97,16 +100,17 @@ def balance(
     """
     name, y = economy.demand(final_demand)
     keys, L = _direct_matrix(economy)
-    sol = leontief(economy.A, y=y, l=L, method=method, rtol=rtol,
-                   **_ops(economy, method))
+    sol = leontief(economy.A, y=y, l=L, method=method, rtol=rtol, **_ops(economy, method))
     assert sol.x is not None
     x = sol.x
     lam = {} if sol.lam is None else dict(zip(keys, sol.lam, strict=True))
-    totals = {k: float(L[i] @ x) for i, k in enumerate(keys)}
+    totals = {} if L is None else {k: float(L[i] @ x) for i, k in enumerate(keys)}
     notes = list(economy.notes)
     if (x < 0).any():
-        notes.append(f"gross output is negative for {int((x < 0).sum())} product(s): the final "
-                     "demand asks for less than nothing of them (negative entries)")
+        notes.append(
+            f"gross output is negative for {int((x < 0).sum())} product(s): the final "
+            "demand asks for less than nothing of them (negative entries)"
+        )
     return BalanceResult(
         economy=economy,
         demand_name=name,
@@ -124,8 +128,9 @@ def balance(
     )
 
 
-def embodied(economy: Economy, resource: str = LABOUR, *, method: str = "auto",
-             rtol: float = 1e-10) -> Array:
+def embodied(
+    economy: Economy, resource: str = LABOUR, *, method: str = "auto", rtol: float = 1e-10
+) -> Array:
     """λ = r (I − A)⁻¹: labour (``"labour"``) or a resource embodied per unit of each product."""
     r = economy.direct(resource)[economy.techniques]
     sol = leontief(economy.A, l=r, method=method, rtol=rtol, **_ops(economy, method))

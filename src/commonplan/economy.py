@@ -163,7 +163,8 @@ class Economy:
         """An economy of processes (techniques): several processes may make the same product.
 
         ``inputs`` is products × processes (input per unit of activity); ``makes[k]`` is the product
-        process k makes — an index, or a code from ``products``; ``resources`` maps a name (``"co2"``,
+        process k makes — an index, or a code from ``products``; ``resources`` maps a name
+        (``"co2"``,
         ``"land"`` …) to per-process coefficients.
         """
         if negatives not in _NEGATIVES:
@@ -171,8 +172,10 @@ class Economy:
         B = _as_sparse(inputs).tocsc()
         n, m = B.shape
         prod = _labels(products, n, "product", "products")
-        proc = _labels(processes, m, "process", "processes") if processes is not None else (
-            prod if m == n else tuple(f"p{k}" for k in range(m))
+        proc = (
+            _labels(processes, m, "process", "processes")
+            if processes is not None
+            else (prod if m == n else tuple(f"p{k}" for k in range(m)))
         )
         mk = _makes(makes, m, prod)
         notes: list[str] = []
@@ -190,8 +193,9 @@ class Economy:
                     "to set them to zero, recorded with the economy"
                 )
             B.data[neg] = 0.0
-            adjustments.append(f"clipped {len(neg)} negative input coefficient(s) to 0: "
-                               f"{_listing(where)}")
+            adjustments.append(
+                f"clipped {len(neg)} negative input coefficient(s) to 0: {_listing(where)}"
+            )
         B.eliminate_zeros()
         B.sort_indices()
 
@@ -205,8 +209,10 @@ class Economy:
         fd = _final_demand(final_demand, n, prod)
         for k, v in fd.items():
             if (v < 0).any():
-                notes.append(f"final demand {k!r} is negative for {int((v < 0).sum())} product(s) "
-                             "(net imports or stock changes)")
+                notes.append(
+                    f"final demand {k!r} is negative for {int((v < 0).sum())} product(s) "
+                    "(net imports or stock changes)"
+                )
         x_obs = None if gross_output is None else _vector(gross_output, n, "gross output", prod)
         nm = tuple(str(s) for s in names) if names is not None else prod
         if len(nm) != n:
@@ -297,8 +303,11 @@ class Economy:
     def A(self) -> sp.csc_array:
         """The n × n input coefficients of the chosen techniques (:attr:`techniques`)."""
         if self.single_technique:
-            return self.inputs if np.array_equal(self.makes, np.arange(self.n)) else square_matrix(
-                self.inputs, self.techniques)
+            return (
+                self.inputs
+                if np.array_equal(self.makes, np.arange(self.n))
+                else square_matrix(self.inputs, self.techniques)
+            )
         return square_matrix(self.inputs, self.techniques)
 
     @cached_property
@@ -318,8 +327,11 @@ class Economy:
         try:
             return self.resources[name]
         except KeyError:
-            known = ", ".join([LABOUR, *self.resources]) if self.labour is not None else ", ".join(
-                self.resources)
+            known = (
+                ", ".join([LABOUR, *self.resources])
+                if self.labour is not None
+                else ", ".join(self.resources)
+            )
             raise UnknownNameError(
                 f"economy {self.name!r} has no resource {name!r}; it has: {known or 'none'}"
             ) from None
@@ -329,7 +341,8 @@ class Economy:
         if y is None:
             if not self.final_demand:
                 raise UnknownNameError(
-                    f"economy {self.name!r} has no final-demand vector; give one")
+                    f"economy {self.name!r} has no final-demand vector; give one"
+                )
             key = next(iter(self.final_demand))
             return key, self.final_demand[key]
         if isinstance(y, str):
@@ -338,7 +351,8 @@ class Economy:
             except KeyError:
                 raise UnknownNameError(
                     f"economy {self.name!r} has no final demand {y!r}; it has: "
-                    f"{', '.join(self.final_demand) or 'none'}") from None
+                    f"{', '.join(self.final_demand) or 'none'}"
+                ) from None
         if isinstance(y, Mapping):
             v = np.zeros(self.n)
             for code, amount in y.items():
@@ -370,7 +384,8 @@ class Economy:
         if len(bad):
             raise NotProductiveError(
                 f"process(es) {_listing([self.processes[k] for k in bad])} use at least one unit "
-                "of their own product per unit made")
+                "of their own product per unit made"
+            )
 
 
 # ---------------------------------------------------------------------- helpers
@@ -404,8 +419,9 @@ def _labels(labels: Sequence[str] | None, n: int, what: str, plural: str) -> tup
 def _makes(makes: ArrayLike, m: int, prod: tuple[str, ...]) -> NDArray[np.intp]:
     raw = np.asarray(makes)
     if raw.shape != (m,):
-        raise ShapeError(f"makes must name one product for each of the {m} processes, "
-                         f"got shape {raw.shape}")
+        raise ShapeError(
+            f"makes must name one product for each of the {m} processes, got shape {raw.shape}"
+        )
     if raw.dtype.kind in "USO":
         index = {c: i for i, c in enumerate(prod)}
         unknown = sorted({str(c) for c in raw if str(c) not in index})
@@ -418,8 +434,7 @@ def _makes(makes: ArrayLike, m: int, prod: tuple[str, ...]) -> NDArray[np.intp]:
             raise ShapeError(f"makes must be product indices in 0..{len(prod) - 1}")
     missing = np.setdiff1d(np.arange(len(prod)), mk)
     if len(missing):
-        raise ShapeError(
-            f"no process makes product(s) {_listing([prod[i] for i in missing])}")
+        raise ShapeError(f"no process makes product(s) {_listing([prod[i] for i in missing])}")
     return mk
 
 
@@ -446,11 +461,13 @@ def _check_finite(values: Array, what: str, where) -> None:  # type: ignore[no-u
     if len(bad):
         raise NonFiniteError(
             f"{len(bad)} non-finite {what}(s) (NaN or infinity): "
-            f"{_listing([f'{where(int(p))} = {values[p]}' for p in bad])}")
+            f"{_listing([f'{where(int(p))} = {values[p]}' for p in bad])}"
+        )
 
 
-def _final_demand(fd: Mapping[str, ArrayLike] | ArrayLike | None, n: int,
-                  prod: tuple[str, ...]) -> dict[str, Array]:
+def _final_demand(
+    fd: Mapping[str, ArrayLike] | ArrayLike | None, n: int, prod: tuple[str, ...]
+) -> dict[str, Array]:
     if fd is None:
         return {}
     if isinstance(fd, Mapping):
@@ -467,14 +484,16 @@ def _structure_notes(B: sp.csc_array, makes: NDArray[np.intp], prod: tuple[str, 
     has_inputs[makes[np.diff(B.indptr) > 0]] = True
     isolated = np.flatnonzero(~used & ~has_inputs)
     if len(isolated):
-        notes.append(f"product(s) {_listing([prod[i] for i in isolated])} have no inputs and are "
-                     "used by no process (all-zero row and column): their output is their final "
-                     "demand")
+        notes.append(
+            f"product(s) {_listing([prod[i] for i in isolated])} have no inputs and are "
+            "used by no process (all-zero row and column): their output is their final "
+            "demand"
+        )
     colsum = np.asarray(B.sum(axis=0)).ravel()
     big = np.flatnonzero(colsum > 1.0)
     if len(big):
         notes.append(
             f"{len(big)} process(es) use inputs worth more than one unit of output "
-            f"(column sum > 1): {_listing([f'{makes_code} ({colsum[k]:.3g})' for k, makes_code in ((k, prod[makes[k]]) for k in big)])}"
+            f"(column sum > 1): {_listing([f'{prod[makes[k]]} ({colsum[k]:.3g})' for k in big])}"
         )
     return notes

@@ -1,14 +1,15 @@
 """commonplan's exceptions: one tree, one root.
 
     CommonplanError                 root: catch this to catch everything commonplan raises
-    ├── DataError                   input data is wrong; the message names the product, process or field
+    ├── DataError                   input data is wrong; the message names the product,
+    │                               process or field
     │   ├── ShapeError              sizes or labels do not match
     │   ├── NonFiniteError          a NaN or an infinity in a coefficient or vector
-    │   ├── NegativeCoefficientError  a negative input coefficient (and no explicit option to clip it)
+    │   ├── NegativeCoefficientError  a negative input coefficient (and no option to clip it)
     │   ├── NotProductiveError      spectral radius >= 1: the named products need more of themselves
     │   │                           than they make (Hawkins–Simon fails)
     │   └── FormatError             a file that cannot be read as an economy
-    ├── UnknownNameError            a product, resource or vector name that the economy does not have
+    ├── UnknownNameError            a product, resource or vector the economy does not have
     ├── SolverError                 a numerical method failed to reach its tolerance
     └── MissingExtraError           an optional dependency is not installed; the message gives the
                                     exact install command
@@ -59,7 +60,9 @@ class NotProductiveError(DataError):
     ``products`` holds the codes of the offending block and ``spectral_radius`` its Perron root.
     """
 
-    def __init__(self, message: str, *, products: tuple[str, ...] = (), spectral_radius: float = 0.0):
+    def __init__(
+        self, message: str, *, products: tuple[str, ...] = (), spectral_radius: float = 0.0
+    ):
         super().__init__(message)
         self.products = products
         self.spectral_radius = spectral_radius

@@ -73,8 +73,7 @@ def synthetic_economy(
     perm = rng.permutation(n)  # hidden rank -> position in the table
     if not shuffle:
         perm = np.arange(n)
-    B = sp.csc_array(
-        (weight, (perm[supplier], np.repeat(np.arange(m), k))), shape=(n, m))
+    B = sp.csc_array((weight, (perm[supplier], np.repeat(np.arange(m), k))), shape=(n, m))
     B.sum_duplicates()
     share = rng.uniform(lo, hi, m)
     colsum = np.asarray(B.sum(axis=0)).ravel()
@@ -87,20 +86,29 @@ def synthetic_economy(
     y = rng.lognormal(0.0, 1.0, n)
     width = len(str(n))
     products = [f"P{i:0{width}d}" for i in range(n)]
-    processes = products if techniques == 1 else [
-        f"P{makes[p]:0{width}d}.{p // n}" for p in range(m)]
+    processes = (
+        products if techniques == 1 else [f"P{makes[p]:0{width}d}.{p // n}" for p in range(m)]
+    )
     return Economy.from_processes(
-        B, makes, labour,
+        B,
+        makes,
+        labour,
         resources={"co2": co2},
         products=products,
         processes=processes,
         final_demand={"households": y},
         units={"output": "unit", "labour": "hours", "co2": "tonnes"},
         name=f"synthetic-{n}",
-        meta={"source": "commonplan.synthetic_economy", "n": n,
-              "inputs_per_product": inputs_per_product, "techniques": techniques,
-              "seed": seed, "feedback": feedback, "shuffle": shuffle,
-              "intermediate_share": list(intermediate_share)},
+        meta={
+            "source": "commonplan.synthetic_economy",
+            "n": n,
+            "inputs_per_product": inputs_per_product,
+            "techniques": techniques,
+            "seed": seed,
+            "feedback": feedback,
+            "shuffle": shuffle,
+            "intermediate_share": list(intermediate_share),
+        },
     )
 
 
@@ -124,7 +132,7 @@ def write_economy(economy: Economy, directory: str | Path) -> Path:
     if e.gross_output is not None:
         vec["x_gross_output"] = e.gross_output
     roles: dict[str, dict[str, str]] = {}
-    for key, v in e.final_demand.items():
+    for key in e.final_demand:
         roles[f"y_{key}"] = {"role": "final_demand", "name": key}
     primary = ({"labour": e.labour} if e.labour is not None else {}) | dict(e.resources)
     for key in primary:
@@ -135,13 +143,19 @@ def write_economy(economy: Economy, directory: str | Path) -> Path:
             vec[f"{key}_coef"] = v
     else:
         sp.save_npz(out / "inputs.npz", sp.csc_matrix(e.inputs))
-        proc = pd.DataFrame({"makes": [e.products[i] for i in e.makes]},
-                            index=pd.Index(e.processes, name="process"))
+        proc = pd.DataFrame(
+            {"makes": [e.products[i] for i in e.makes]}, index=pd.Index(e.processes, name="process")
+        )
         for key, v in primary.items():
             proc[f"{key}_coef"] = v
         proc.to_csv(out / "processes.csv")
     vec.to_csv(out / "vectors.csv")
-    meta = {"name": e.name, **dict(e.meta), "units": dict(e.units), "columns": roles,
-            "adjustments": list(e.adjustments)}
+    meta = {
+        "name": e.name,
+        **dict(e.meta),
+        "units": dict(e.units),
+        "columns": roles,
+        "adjustments": list(e.adjustments),
+    }
     (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
     return out

@@ -19,9 +19,9 @@ def gauss_seidel(indptr, indices, data, dinv, b, x, maxiter, tau, direction):  #
     """Gauss–Seidel sweeps for  D x − N x = b  (rows of N in CSR, D = diag(1/dinv)), in place.
 
     ``direction`` 1 sweeps forward, −1 backward, 0 alternates (symmetric Gauss–Seidel, which
-    follows a supply chain in whichever direction it runs).  Stops when the largest change in a sweep is at most
-    ``tau`` times the largest |x| (a cheap proxy; the caller checks the true residual), or after
-    ``maxiter`` sweeps.  Returns the number of sweeps.
+    follows a supply chain in whichever direction it runs).  Stops when the largest change in a
+    sweep is at most ``tau`` times the largest |x| (a cheap proxy; the caller checks the true
+    residual), or after ``maxiter`` sweeps.  Returns the number of sweeps.
     """
     n = b.shape[0]
     for sweep in range(maxiter):

@@ -127,8 +127,9 @@ def prepare(A: sp.sparray | sp.spmatrix, *, reorder: bool = True) -> Prepared:
     order = _kernels.supply_chain_order(rows.indptr, rows.indices, cols.indptr, cols.indices)
     pos = np.empty(n, dtype=np.int64)
     pos[order] = np.arange(n)
-    return Prepared(_permuted(rows, order, pos), _permuted(cols, order, pos),
-                    order.astype(np.intp), True)
+    return Prepared(
+        _permuted(rows, order, pos), _permuted(cols, order, pos), order.astype(np.intp), True
+    )
 
 
 def _permuted(op: SplitOperator, order: NDArray[np.int64], pos: NDArray[np.int64]) -> SplitOperator:
@@ -184,7 +185,8 @@ def leontief(
     Parameters
     ----------
     A
-        n × n input coefficients, A ≥ 0 with ρ(A) < 1 (see :func:`commonplan.numerics.productivity`).
+        n × n input coefficients, A ≥ 0 with ρ(A) < 1 (see
+        :func:`commonplan.numerics.unproductive_blocks`).
     y
         Final demand, shape (n,) or (n, k) for k demand vectors.  ``None``: skip the quantities.
     l
@@ -246,9 +248,9 @@ def _gauss_seidel(
         jobs += [(prep.cols, np.ascontiguousarray(row[order]), ldir) for row in l2]
     if len(jobs) > 1:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            done = list(pool.map(lambda job: _sweep_until(*job, rtol, maxiter), jobs))
+            done = list(pool.map(lambda j: _sweep_until(j[0], j[1], j[2], rtol, maxiter), jobs))
     else:
-        done = [_sweep_until(*job, rtol, maxiter) for job in jobs]
+        done = [_sweep_until(op, b, d, rtol, maxiter) for op, b, d in jobs]
     sols = [np.empty_like(v) for v, _, _ in done]
     for out, (v, _, _) in zip(sols, done, strict=True):
         out[order] = v
@@ -269,7 +271,7 @@ def _gauss_seidel(
 def _sweep_until(
     op: SplitOperator, b: Array, direction: int, rtol: float, maxiter: int
 ) -> tuple[Array, float, int]:
-    """Gauss–Seidel on D − N until the relative residual is ≤ rtol; returns (x, residual, sweeps)."""
+    """Gauss–Seidel on D − N until the relative residual is ≤ rtol: (x, residual, sweeps)."""
     from commonplan.numerics import _kernels  # numba compiles on first use only
 
     x = b * op.dinv  # first Jacobi term: a better start than zero
@@ -291,7 +293,8 @@ def _sweep_until(
             break
     if res > rtol:
         raise SolverError(
-            f"Gauss–Seidel reached relative residual {res:.3g} after {sweeps} sweeps, not {rtol:g}; "
+            f"Gauss–Seidel reached relative residual {res:.3g} after {sweeps} sweeps, "
+            f"not {rtol:g}; "
             "the economy is close to unproductive (spectral radius near 1) — try method='direct' "
             "or a looser rtol"
         )

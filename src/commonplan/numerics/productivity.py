@@ -88,5 +88,7 @@ def _perron_root(B: sp.csr_array, tol: float) -> float:
         lo, hi = float(ratio.min()), float(ratio.max())
         if hi - lo <= tol * max(hi, 1e-300):
             break
-        v = (w + v) / np.linalg.norm(w + v)  # shifted (A + I) iteration: converges on a periodic block
+        v = (w + v) / np.linalg.norm(
+            w + v
+        )  # shifted (A + I) iteration: converges on a periodic block
     return 0.5 * (lo + hi)
