@@ -22,6 +22,7 @@ from commonplan.errors import (
     SolverError,
     UnknownNameError,
 )
+from commonplan.io import demo_economy, from_pymrio, read_economy
 from commonplan.synthetic import synthetic_economy, write_economy
 
 __version__ = "0.1.0"
@@ -42,7 +43,10 @@ __all__ = [
     "UnknownNameError",
     "__version__",
     "balance",
+    "demo_economy",
     "embodied",
+    "from_pymrio",
+    "read_economy",
     "synthetic_economy",
     "write_economy",
 ]

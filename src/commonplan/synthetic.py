@@ -125,13 +125,14 @@ def write_economy(economy: Economy, directory: str | Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     e = economy
     vec = pd.DataFrame(index=pd.Index(e.products, name="product"))
+    roles: dict[str, dict[str, str]] = {}
     if any(nm != c for nm, c in zip(e.names, e.products, strict=True)):
         vec["name"] = e.names
     for key, v in e.final_demand.items():
         vec[f"y_{key}"] = v
     if e.gross_output is not None:
         vec["x_gross_output"] = e.gross_output
-    roles: dict[str, dict[str, str]] = {}
+        roles["x_gross_output"] = {"role": "gross_output"}
     for key in e.final_demand:
         roles[f"y_{key}"] = {"role": "final_demand", "name": key}
     primary = ({"labour": e.labour} if e.labour is not None else {}) | dict(e.resources)
