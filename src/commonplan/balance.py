@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from commonplan.economy import LABOUR, Economy
@@ -70,10 +71,8 @@ class BalanceResult:
             "notes": list(self.notes),
         }
 
-    def to_frame(self):  # type: ignore[no-untyped-def]
+    def to_frame(self) -> pd.DataFrame:
         """One row per product: name, final demand, gross output, embodied labour and resources."""
-        import pandas as pd
-
         e = self.economy
         cols: dict[str, Any] = {
             "name": e.names,

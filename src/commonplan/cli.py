@@ -326,7 +326,7 @@ _WRITERS = {".csv": _write_csv, ".parquet": _write_parquet}
 
 
 def _write_frame(result: BalanceResult, out: Path) -> None:
-    _WRITERS[out.suffix.lower()](result.to_frame(), out)  # type: ignore[no-untyped-call]
+    _WRITERS[out.suffix.lower()](result.to_frame(), out)
 
 
 def _rows(key: NDArray[np.float64]) -> NDArray[np.intp]:

@@ -296,6 +296,7 @@ class Economy:
                 )
             self._check_each_technique_productive()
             choice, _, _ = cheapest_techniques(self.inputs, self.makes, self.labour)
+            self._check_productive(square_matrix(self.inputs, choice))
         choice.setflags(write=False)
         return choice
 
