@@ -303,12 +303,8 @@ class Economy:
     @cached_property
     def A(self) -> sp.csc_array:
         """The n × n input coefficients of the chosen techniques (:attr:`techniques`)."""
-        if self.single_technique:
-            return (
-                self.inputs
-                if np.array_equal(self.makes, np.arange(self.n))
-                else square_matrix(self.inputs, self.techniques)
-            )
+        if np.array_equal(self.makes, np.arange(self.n)):  # an input-output table: B is A
+            return self.inputs
         return square_matrix(self.inputs, self.techniques)
 
     @cached_property

@@ -121,13 +121,7 @@ def supply_chain_order(out_ptr, out_idx, in_ptr, in_idx):  # type: ignore[no-unt
             while head[maxb] < 0:
                 maxb -= 1
             u = head[maxb]
-        # unlink u from its bucket and place it
-        if prv[u] >= 0:
-            nxt[prv[u]] = nxt[u]
-        else:
-            head[bucket[u]] = nxt[u]
-        if nxt[u] >= 0:
-            prv[nxt[u]] = prv[u]
+        _unlink(u, head, nxt, prv, bucket)
         removed[u] = True
         left -= 1
         if to_back:
@@ -161,13 +155,20 @@ def supply_chain_order(out_ptr, out_idx, in_ptr, in_idx):  # type: ignore[no-unt
 
 
 @njit(nogil=True, cache=True)
-def _move(v, b, head, nxt, prv, bucket):  # type: ignore[no-untyped-def]
+def _unlink(v, head, nxt, prv, bucket):  # type: ignore[no-untyped-def]
+    """Take node v out of its bucket's doubly linked list."""
     if prv[v] >= 0:
         nxt[prv[v]] = nxt[v]
     else:
         head[bucket[v]] = nxt[v]
     if nxt[v] >= 0:
         prv[nxt[v]] = prv[v]
+
+
+@njit(nogil=True, cache=True)
+def _move(v, b, head, nxt, prv, bucket):  # type: ignore[no-untyped-def]
+    """Move node v to bucket b."""
+    _unlink(v, head, nxt, prv, bucket)
     bucket[v] = b
     prv[v] = -1
     nxt[v] = head[b]
