@@ -34,6 +34,9 @@ from commonplan.economy import Economy
 __all__ = ["synthetic_economy", "write_economy"]
 
 
+_UNITS = {"co2": "tonnes", "land": "hectares", "water": "cubic metres"}
+
+
 def synthetic_economy(
     n: int,
     *,
@@ -43,11 +46,15 @@ def synthetic_economy(
     feedback: float = 0.15,
     intermediate_share: tuple[float, float] = (0.3, 0.7),
     shuffle: bool = True,
+    resources: tuple[str, ...] = ("co2",),
 ) -> Economy:
     """A random productive economy of ``n`` products and ``n × techniques`` processes.
 
     Each process draws ``inputs_per_product`` inputs (duplicates merge, so a few have fewer).
-    The result has labour, one resource ``"co2"`` and one final demand ``"households"``.
+    The result has labour, the named ``resources`` (default just ``"co2"``; e.g.
+    ``("co2", "land", "water")``) and one final demand ``"households"``.  Every resource is
+    heavy-tailed (lognormal): a few processes use most of it, so techniques trade one off against
+    another.
     Deterministic for a given ``seed``.  ``shuffle=False`` lists products in supply-chain order,
     most upstream first.
     """
@@ -84,20 +91,28 @@ def synthetic_economy(
     labour = (1.0 - share) * rng.uniform(0.5, 1.5, m)  # hours per unit
     co2 = rng.lognormal(-3.0, 1.5, m)
     y = rng.lognormal(0.0, 1.0, n)
+    drawn = {"co2": co2} | {r: rng.lognormal(-2.0, 1.0, m) for r in resources if r != "co2"}
+    # list processes product by product (techniques of a product side by side), as tables do
+    group = np.argsort(makes, kind="stable")
+    B = sp.csc_array(B[:, group])
+    makes, labour = makes[group], labour[group]
+    drawn = {r: v[group] for r, v in drawn.items()}
     width = len(str(n))
     products = [f"P{i:0{width}d}" for i in range(n)]
     processes = (
-        products if techniques == 1 else [f"P{makes[p]:0{width}d}.{p // n}" for p in range(m)]
+        products
+        if techniques == 1
+        else [f"P{makes[p]:0{width}d}.{group[p] // n}" for p in range(m)]
     )
     return Economy.from_processes(
         B,
         makes,
         labour,
-        resources={"co2": co2},
+        resources={r: drawn[r] for r in resources},
         products=products,
         processes=processes,
         final_demand={"households": y},
-        units={"output": "unit", "labour": "hours", "co2": "tonnes"},
+        units={"output": "unit", "labour": "hours"} | {r: _UNITS.get(r, "unit") for r in resources},
         name=f"synthetic-{n}",
         meta={
             "source": "commonplan.synthetic_economy",
@@ -108,6 +123,7 @@ def synthetic_economy(
             "feedback": feedback,
             "shuffle": shuffle,
             "intermediate_share": list(intermediate_share),
+            "resources": list(resources),
         },
     )
 

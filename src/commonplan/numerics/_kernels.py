@@ -196,3 +196,110 @@ def permute_rows(indptr, indices, data, order, pos):  # type: ignore[no-untyped-
             new_data[q] = data[p]
             q += 1
     return new_ptr, new_idx, new_data
+
+
+@njit(nogil=True, cache=True)
+def bellman_gauss_seidel(proc_ptr, indptr, indices, data, dinv, c, lam, choice, maxiter, tau, tie):  # type: ignore[no-untyped-def]
+    """Gauss–Seidel value iteration for  λᵢ = min over processes k of i of (c_k + Σⱼ Bⱼₖ λⱼ) dₖ.
+
+    Products in sweep order; ``proc_ptr[i]:proc_ptr[i + 1]`` are the processes of product i, each
+    a CSC column of B without its own-product coefficient (``indptr``/``indices``/``data``), with
+    dₖ = 1 / (1 − own coefficient) in ``dinv``.  Sweeps forward, in place, until no product
+    changed its choice in a sweep (after at least two sweeps) or the largest change is at most
+    ``tau`` times the largest λ.  A later process replaces an earlier one only when cheaper by
+    more than ``tie`` (relative), so ties go to the lowest index.  Returns the number of sweeps.
+    """
+    n = lam.shape[0]
+    for sweep in range(maxiter):
+        dmax = 0.0
+        xmax = 0.0
+        changed = 0
+        for i in range(n):
+            best = np.inf
+            arg = -1
+            for k in range(proc_ptr[i], proc_ptr[i + 1]):
+                s = c[k]
+                for p in range(indptr[k], indptr[k + 1]):
+                    s += data[p] * lam[indices[p]]
+                v = s * dinv[k]
+                if arg < 0 or v < best - tie * abs(best):
+                    best = v
+                    arg = k
+            d = abs(best - lam[i])
+            if d > dmax:
+                dmax = d
+            if best > xmax:
+                xmax = best
+            lam[i] = best
+            if choice[i] != arg:
+                changed += 1
+                choice[i] = arg
+        if dmax <= tau * xmax or (changed == 0 and sweep > 0):
+            return sweep + 1
+    return maxiter
+
+
+@njit(nogil=True, cache=True)
+def improve_policy(proc_ptr, indptr, indices, data, dinv, c, lam, choice, tie):  # type: ignore[no-untyped-def]
+    """Howard's improvement step: switch each product to a process cheaper at λ by more than
+    ``tie`` (relative) than its current one (the first such in index order).  λ is not changed.
+    Same layout as :func:`bellman_gauss_seidel`.  Returns the number of products switched.
+    """
+    changed = 0
+    for i in range(lam.shape[0]):
+        cur = choice[i]
+        s = c[cur]
+        for p in range(indptr[cur], indptr[cur + 1]):
+            s += data[p] * lam[indices[p]]
+        now = s * dinv[cur]
+        best = now
+        arg = cur
+        for k in range(proc_ptr[i], proc_ptr[i + 1]):
+            if k == cur:
+                continue
+            s = c[k]
+            for p in range(indptr[k], indptr[k + 1]):
+                s += data[p] * lam[indices[p]]
+            v = s * dinv[k]
+            if v < best - tie * abs(now):
+                best = v
+                arg = k
+        if arg != cur:
+            choice[i] = arg
+            changed += 1
+    return changed
+
+
+@njit(nogil=True, cache=True)
+def group_processes(indptr, indices, data, perm, pos, makes):  # type: ignore[no-untyped-def]
+    """Columns of B (CSC) reordered by ``perm``, rows renumbered by ``pos``, own-product
+    coefficients taken out: returns (indptr, indices, data, dinv) with dinv = 1 / (1 − own)."""
+    m = perm.shape[0]
+    new_ptr = np.empty(m + 1, np.int64)
+    new_ptr[0] = 0
+    dinv = np.empty(m, np.float64)
+    for q in range(m):
+        k = perm[q]
+        own = pos[makes[k]]
+        count = 0
+        d = 1.0
+        for p in range(indptr[k], indptr[k + 1]):
+            if pos[indices[p]] == own:
+                d -= data[p]
+            else:
+                count += 1
+        new_ptr[q + 1] = new_ptr[q] + count
+        dinv[q] = 1.0 / d
+    new_idx = np.empty(new_ptr[m], np.uint32)
+    new_data = np.empty(new_ptr[m], np.float64)
+    for q in range(m):
+        k = perm[q]
+        own = pos[makes[k]]
+        t = new_ptr[q]
+        for p in range(indptr[k], indptr[k + 1]):
+            r = pos[indices[p]]
+            if r != own:
+                new_idx[t] = r
+                new_data[t] = data[p]
+                t += 1
+    return new_ptr, new_idx, new_data, dinv

@@ -47,7 +47,9 @@ __all__ = [
     "leontief",
     "prepare",
     "relative_residual",
+    "solve_prepared",
     "split_operator",
+    "supply_chain_order",
 ]
 
 DIRECT_MAX = 2000
@@ -122,14 +124,32 @@ def prepare(A: sp.sparray | sp.spmatrix, *, reorder: bool = True) -> Prepared:
     rows, cols = split_operator(A.tocsr()), split_operator(AT)
     if not reorder or n < 2:
         return Prepared(rows, cols, np.arange(n, dtype=np.intp), False)
-    from commonplan.numerics import _kernels
-
-    order = _kernels.supply_chain_order(rows.indptr, rows.indices, cols.indptr, cols.indices)
+    order = _order(rows, cols)
     pos = np.empty(n, dtype=np.int64)
     pos[order] = np.arange(n)
     return Prepared(
         _permuted(rows, order, pos), _permuted(cols, order, pos), order.astype(np.intp), True
     )
+
+
+def supply_chain_order(A: sp.sparray | sp.spmatrix) -> NDArray[np.intp]:
+    """Products in supply-chain order, most upstream first (Eades–Lin–Smyth on the graph of A).
+
+    ``order[k]`` is the product in position k.  Only the pattern of A matters.
+    """
+    A = sp.csc_array(A, dtype=np.float64)
+    n = A.shape[0]
+    AT = sp.csr_array((A.data, A.indices, A.indptr), shape=(n, n))
+    return _order(split_operator(A.tocsr()), split_operator(AT)).astype(np.intp)
+
+
+def _order(rows: SplitOperator, cols: SplitOperator) -> NDArray[np.int64]:
+    from commonplan.numerics import _kernels
+
+    order: NDArray[np.int64] = _kernels.supply_chain_order(
+        rows.indptr, rows.indices, cols.indptr, cols.indices
+    )
+    return order
 
 
 def _permuted(op: SplitOperator, order: NDArray[np.int64], pos: NDArray[np.int64]) -> SplitOperator:
@@ -233,6 +253,18 @@ def _direct(
     return LeontiefSolution(x, lam, "direct", 1, rx, rl, rtol)
 
 
+def solve_prepared(
+    prepared: Prepared,
+    *,
+    y: Array | None = None,
+    l: Array | None = None,
+    rtol: float = 1e-10,
+    maxiter: int = 5000,
+) -> LeontiefSolution:
+    """:func:`leontief` by Gauss–Seidel on an operator already prepared (see :class:`Prepared`)."""
+    return _gauss_seidel(prepared, y, l, rtol, maxiter)
+
+
 def _gauss_seidel(
     prep: Prepared, y: Array | None, l: Array | None, rtol: float, maxiter: int
 ) -> LeontiefSolution:
@@ -248,9 +280,9 @@ def _gauss_seidel(
         jobs += [(prep.cols, np.ascontiguousarray(row[order]), ldir) for row in l2]
     if len(jobs) > 1:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            done = list(pool.map(lambda j: _sweep_until(j[0], j[1], j[2], rtol, maxiter), jobs))
+            done = list(pool.map(lambda j: sweep_until(j[0], j[1], j[2], rtol, maxiter), jobs))
     else:
-        done = [_sweep_until(op, b, d, rtol, maxiter) for op, b, d in jobs]
+        done = [sweep_until(op, b, d, rtol, maxiter) for op, b, d in jobs]
     sols = [np.empty_like(v) for v, _, _ in done]
     for out, (v, _, _) in zip(sols, done, strict=True):
         out[order] = v
@@ -268,13 +300,22 @@ def _gauss_seidel(
     return LeontiefSolution(x, lam, "gauss-seidel", its, rx, rl, rtol)
 
 
-def _sweep_until(
-    op: SplitOperator, b: Array, direction: int, rtol: float, maxiter: int
+def sweep_until(
+    op: SplitOperator,
+    b: Array,
+    direction: int,
+    rtol: float,
+    maxiter: int,
+    *,
+    x0: Array | None = None,
 ) -> tuple[Array, float, int]:
-    """Gauss–Seidel on D − N until the relative residual is ≤ rtol: (x, residual, sweeps)."""
+    """Gauss–Seidel on D − N until the relative residual is ≤ rtol: (x, residual, sweeps).
+
+    Starts from ``x0`` (copied) if given, else from the first Jacobi term b D⁻¹.
+    """
     from commonplan.numerics import _kernels  # numba compiles on first use only
 
-    x = b * op.dinv  # first Jacobi term: a better start than zero
+    x = b * op.dinv if x0 is None else np.array(x0, dtype=np.float64)
     r = np.empty_like(b)
     nb = float(np.linalg.norm(b)) or 1.0
     tau = rtol

@@ -19,9 +19,16 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from commonplan.errors import SolverError
-from commonplan.numerics.leontief import leontief
+from commonplan.numerics.leontief import (
+    DIRECT_MAX,
+    Prepared,
+    SplitOperator,
+    leontief,
+    solve_prepared,
+    sweep_until,
+)
 
-__all__ = ["cheapest_techniques", "square_matrix"]
+__all__ = ["Pricer", "cheapest_techniques", "makes_matrix", "square_matrix", "upstream_order"]
 
 
 def square_matrix(B: sp.csc_array, choice: NDArray[np.intp]) -> sp.csc_array:
@@ -75,3 +82,165 @@ def _argmin_per_product(
     pos = np.where(is_min, np.arange(len(qs)), len(qs))
     first = np.minimum.reduceat(pos, starts)
     return by_product[first]
+
+
+class Pricer:
+    """The cost-minimising technique set for one cost vector after another, over fixed processes.
+
+    ``values(c)`` gives, for a cost c (m, per unit of activity — labour, or any priced mix of
+    labour, resources and capacities), the cheapest process of every product and the embodied
+    cost λ (n); by the non-substitution theorem that one technique set is cheapest for every final
+    demand.  ``quantities(choice, Y)`` gives the gross outputs that set needs for each column of Y.
+
+    Up to :data:`~commonplan.numerics.DIRECT_MAX` products: policy iteration with dense LU
+    (:func:`cheapest_techniques`).  Above: *modified policy iteration* — Gauss–Seidel value
+    iteration on the Bellman equation until the choice settles, then Howard's policy iteration
+    with Gauss–Seidel evaluations of λ for the chosen set until no product can switch to a cheaper
+    process.  Products are swept in ``order`` (default :func:`upstream_order`, cheap and good;
+    :func:`~commonplan.numerics.supply_chain_order` is better and costs more).  Each call starts
+    from the last λ: the prices of successive calls are close.
+    """
+
+    def __init__(
+        self,
+        B: sp.csc_array,
+        makes: NDArray[np.intp],
+        *,
+        order: NDArray[np.intp] | None = None,
+        method: str = "auto",
+        rtol: float = 1e-12,
+    ) -> None:
+        n, m = B.shape
+        if method == "auto":
+            method = "direct" if n <= DIRECT_MAX else "gauss-seidel"
+        if method not in ("direct", "gauss-seidel"):
+            raise SolverError(f"unknown method {method!r}: use 'auto', 'direct' or 'gauss-seidel'")
+        self.B, self.makes, self.method, self.rtol = B, makes, method, rtol
+        if method == "gauss-seidel":
+            self._sweep_setup(upstream_order(B, makes) if order is None else order)
+
+    def values(self, c: NDArray[np.float64]) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """(choice, λ): the cheapest process of each product under cost c, and λ = c_s (I − A_s)⁻¹."""
+        if self.method == "direct":
+            choice, lam, _ = cheapest_techniques(
+                self.B, self.makes, c, rtol=self.rtol, method="direct"
+            )
+            return choice, lam
+        return self._sweep_values(np.asarray(c, dtype=np.float64))
+
+    def quantities(self, choice: NDArray[np.intp], Y: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Gross output (n × q) of the technique set ``choice`` for final demands Y (n × q)."""
+        X = np.zeros(Y.shape)
+        nonzero = np.flatnonzero(np.abs(Y).sum(axis=0) > 0)
+        if not len(nonzero):
+            return X
+        Yn = Y[:, nonzero]
+        if self.method == "direct":
+            sol = leontief(square_matrix(self.B, choice), y=Yn, method="direct", rtol=self.rtol)
+        else:
+            sol = solve_prepared(self._prepared(choice), y=Yn, rtol=self.rtol)
+        assert sol.x is not None
+        X[:, nonzero] = sol.x
+        return X
+
+    # ---------------------------------------------------------------- value iteration
+
+    def _sweep_setup(self, order: NDArray[np.intp]) -> None:
+        from commonplan.numerics import _kernels
+
+        B, makes = self.B, self.makes
+        n, m = B.shape
+        self.order = np.asarray(order, dtype=np.intp)
+        pos = np.empty(n, dtype=np.intp)
+        pos[self.order] = np.arange(n)
+        # processes grouped by the position of their product, in index order within a product
+        key = pos[makes]
+        grouped = bool(np.all(key[1:] >= key[:-1]))
+        self.perm = np.arange(m, dtype=np.intp) if grouped else np.argsort(key, kind="stable")
+        self.proc_ptr = np.searchsorted(pos[makes][self.perm], np.arange(n + 1)).astype(np.int64)
+        self.indptr, self.indices, self.data, self.dinv = _kernels.group_processes(
+            B.indptr, B.indices, B.data, self.perm, pos, makes
+        )
+        self.reordered = not np.array_equal(self.order, np.arange(n))
+        self._warm: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None
+        self._last: tuple[NDArray[np.intp], Prepared] | None = None
+
+    def _sweep_values(self, c: NDArray[np.float64]) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        from commonplan.numerics import _kernels
+
+        n = len(self.order)
+        cs = np.ascontiguousarray(c[self.perm])
+        if self._warm is not None:
+            lam, pick = self._warm[0].copy(), self._warm[1].copy()
+        else:
+            lam, pick = np.zeros(n), self.proc_ptr[:-1].copy()
+        layout = (self.proc_ptr, self.indptr, self.indices, self.data, self.dinv)
+        _kernels.bellman_gauss_seidel(*layout, cs, lam, pick, 1000, 1e-6, self.rtol)
+        direction = 1 if self.reordered else 0
+        for _ in range(100):
+            op = self._chosen(pick)
+            lam, _, _ = sweep_until(op, cs[pick], direction, self.rtol, 5000, x0=lam)
+            if not _kernels.improve_policy(*layout, cs, lam, pick, self.rtol):
+                break
+        else:  # pragma: no cover - policy iteration ends in a few rounds
+            raise SolverError("technique choice did not settle after 100 policy iterations")
+        self._warm = (lam, pick)
+        choice = np.empty(n, dtype=np.intp)
+        choice[self.order] = self.perm[pick]
+        out = np.empty(n)
+        out[self.order] = lam
+        return choice, out
+
+    def _chosen(self, pick: NDArray[np.int64]) -> SplitOperator:
+        """The value-system operator (columns of A_s, by position) for chosen sorted processes."""
+        starts, ends = self.indptr[pick], self.indptr[pick + 1]
+        lengths = ends - starts
+        indptr = np.zeros(len(pick) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        take = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1])
+        return SplitOperator(indptr, self.indices[take], self.data[take], self.dinv[pick])
+
+    def _prepared(self, choice: NDArray[np.intp]) -> Prepared:
+        if self._last is not None and np.array_equal(self._last[0], choice):
+            return self._last[1]
+        inv = np.empty(len(self.perm), dtype=np.intp)
+        inv[self.perm] = np.arange(len(self.perm))
+        pick = inv[choice[self.order]]
+        cols = self._chosen(pick)
+        n = len(pick)
+        T = sp.csr_array((cols.data, cols.indices, cols.indptr), shape=(n, n)).T.tocsr()
+        rows = SplitOperator(
+            T.indptr.astype(np.int64), T.indices.astype(np.uint32), T.data, cols.dinv
+        )
+        prep = Prepared(rows, cols, self.order, self.reordered)
+        self._last = (choice.copy(), prep)
+        return prep
+
+
+def upstream_order(
+    B: sp.csc_array, makes: NDArray[np.intp], *, iterations: int = 4
+) -> NDArray[np.intp]:
+    """Products by increasing depth in the supply chain (raw materials first): a cheap order
+    for Gauss–Seidel sweeps.
+
+    The depth of a process is one plus the input-weighted mean depth of its inputs, that of a
+    product the mean over its processes; ``iterations`` Jacobi steps from zero (each one sparse
+    product) already separate the layers.  Ties keep the given order.
+    """
+    n, m = B.shape
+    colsum = np.add.reduceat(B.data, B.indptr[:-1]) if B.nnz else np.zeros(m)
+    colsum[np.diff(B.indptr) == 0] = 0.0
+    inv = np.divide(1.0, colsum, out=np.zeros(m), where=colsum > 0)
+    # Bᵀ with rows scaled to sum to one, in CSR: B's own CSC arrays, no transpose
+    W = sp.csr_array((B.data * np.repeat(inv, np.diff(B.indptr)), B.indices, B.indptr), (m, n))
+    count = np.bincount(makes, minlength=n)
+    d = np.zeros(n)
+    for _ in range(iterations):
+        d = np.bincount(makes, weights=1.0 + W @ d, minlength=n) / count
+    return np.argsort(d, kind="stable").astype(np.intp)
+
+
+def makes_matrix(makes: NDArray[np.intp], n: int) -> sp.csc_array:
+    """M (n × m) with Mₚₖ = 1 where process k makes product p."""
+    m = len(makes)
+    return sp.csc_array((np.ones(m), (makes, np.arange(m))), shape=(n, m))

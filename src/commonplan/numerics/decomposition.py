@@ -1,0 +1,387 @@
+"""The structured solver of the plan problem: column generation over technique sets.
+
+The plan problem (see :mod:`commonplan.numerics.lp`) has the shape of a Leontief substitution
+system with a few coupling rows (the caps).  Two facts make it cheap:
+
+1. **Non-substitution.**  For any prices π ≥ 0 on the caps (and μ ≥ 0 on capacities) the cost of
+   a unit of activity is c = (π + φ) C + μ, and one technique set s(π) minimises the embodied cost
+   λ = c_s (I − A_s)⁻¹ of *every* product at once (:class:`~commonplan.numerics.techniques.Pricer`).
+2. **Decomposition.**  For fixed net output y every feasible activity is a convex combination of
+   technique-set plans z_s(y) = (I − A_s)⁻¹ y (the vertices of a Leontief substitution system
+   are its technique sets).  So the problem is the *master* LP over technique sets s::
+
+       maximise   Σ_{g,s} (w_g − φ·U_s^g) b_gs − Σ_s φ·U_s^f a_s
+       subject to Σ_s U_s^f a_s + Σ_{g,s} U_s^g b_gs ≤ c      (caps and capacities)
+                  Σ_s a_s = 1,   lo_g ≤ Σ_s b_gs ≤ hi_g,   a, b ≥ 0
+
+   where U_s^f is what technique set s uses of each capped input to make the floors f, and U_s^g
+   to make one unit of group g's bundle; t_g = Σ_s b_gs.
+
+Dantzig–Wolfe column generation solves it: HiGHS solves the small master over the sets found so
+far; its cap prices π price the next set s(π) — the best column for the floors and every group at
+once — and give the Lagrangian upper bound::
+
+    L(π, μ) = π·c + μ·u − λ·f + Σ_g max_{lo_g ≤ t ≤ hi_g} t (w_g − λ·T_g)  ≥  optimum
+
+The master's value is a lower bound (its plan is feasible), so the gap between them *certifies*
+the result; the loop stops when the relative gap is within ``rtol``.  With one cap (labour) the
+first set is already optimal: value iteration, one Leontief solve, and one tiny LP.  When the
+floors do not fit under the caps with the first sets, a phase 1 maximises the common scale s of
+(floors + minimal targets) that fits; s < 1, certified by its bound, proves the plan infeasible,
+and its prices are the Farkas certificate.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from commonplan.errors import SolverError
+from commonplan.numerics.lp import (
+    INFEASIBLE,
+    LIMIT,
+    OPTIMAL,
+    UNBOUNDED,
+    PlanProblem,
+    PlanSolution,
+    quiet_highs,
+)
+from commonplan.numerics.techniques import Pricer
+
+__all__ = ["solve_structured"]
+
+Array = NDArray[np.float64]
+Choice = NDArray[np.intp]
+
+
+@dataclass(frozen=True, eq=False)
+class _Priced:
+    """One call of the pricing oracle: the prices, the cheapest set, its λ, and the bound."""
+
+    pi: Array  # k
+    mu: Array  # capacities
+    choice: Choice
+    lam: Array
+    bound: float
+
+
+@dataclass
+class _Run:
+    """What one column-generation run ended with."""
+
+    status: str
+    lower: float  # master value (feasible plan)
+    upper: float  # best Lagrangian bound
+    x: Array | None  # master solution
+    best: _Priced | None
+    iterations: int
+
+
+def solve_structured(
+    problem: PlanProblem,
+    *,
+    pricer: Pricer | None = None,
+    rtol: float = 1e-9,
+    maxiter: int = 200,
+) -> PlanSolution:
+    """Solve the plan problem by column generation over technique sets (module docstring).
+
+    ``pricer`` may be reused across calls on the same processes (it holds the supply-chain
+    order).  The result's ``gap`` is the certified relative gap; status ``"limit"`` if it is
+    still above ``rtol`` after ``maxiter`` master solves.
+    """
+    started = time.perf_counter()
+    P = problem
+    pricer = pricer or Pricer(P.B, P.makes)
+    J = np.flatnonzero(np.isfinite(P.u))  # processes with a capacity
+    Y = np.column_stack([P.f, P.T])  # right-hand sides: floors, then each group's bundle
+    cache: dict[bytes, Array] = {}
+
+    def quantities(choice: Choice) -> Array:
+        key = choice.tobytes()
+        if key not in cache:
+            cache[key] = pricer.quantities(choice, Y)
+        return cache[key]
+
+    def done(status: str, message: str, **kw: object) -> PlanSolution:
+        seconds = time.perf_counter() - started
+        return PlanSolution(status, message, "structured", seconds=seconds, rtol=rtol, **kw)  # type: ignore[arg-type]
+
+    oracle = _Oracle(P, pricer, J)
+    first = oracle.price(_start_prices(P), np.zeros(len(J)), first=True).choice
+    master = _Master(P, J, quantities)
+    master.add(first)
+    total = 0
+    y0 = P.f + P.T @ P.lo  # what must be made whatever the objective
+    if y0.any() and master.solve()[0] == INFEASIBLE:
+        # phase 1: the largest s such that s (f + T lo) fits under the caps; feasible iff s ≥ 1
+        lift = np.concatenate([[1.0], P.lo])
+        aux = P.with_(
+            f=np.zeros(P.n), T=y0[:, None], w=np.ones(1), lo=np.zeros(1), hi=np.full(1, np.inf),
+            phi=np.zeros(P.k),
+        )  # fmt: skip
+
+        def aux_quantities(choice: Choice) -> Array:
+            return np.column_stack([np.zeros(P.n), quantities(choice) @ lift])
+
+        phase1 = _Master(aux, J, aux_quantities)
+        phase1.add(first)
+        run = _column_generation(phase1, _Oracle(aux, pricer, J, oracle.memo), rtol, maxiter, 1.0)
+        total += run.iterations
+        what = "floors" + (" and minimum targets" if P.lo.any() else "")
+        if run.status == OPTIMAL and run.lower < 1.0:
+            best = run.best
+            assert best is not None
+            return done(
+                INFEASIBLE,
+                f"the {what} do not fit under the caps: at most {run.upper:.6g} times them can "
+                "be made",
+                p=best.lam, pi=best.pi, mu=_full(best.mu, J, P.m), iterations=total,
+                info={"scale": run.upper, "scale_lower": run.lower},
+            )  # fmt: skip
+        if run.status == LIMIT and run.lower < 1.0:
+            return done(
+                LIMIT,
+                f"could not decide within {maxiter} iterations whether the {what} fit under the "
+                f"caps (between {run.lower:.6g} and {run.upper:.6g} times them do)",
+                iterations=total,
+            )
+        for choice in phase1.choices[1:]:
+            master.add(choice)
+    run = _column_generation(master, oracle, rtol, maxiter, None)
+    total += run.iterations
+    if run.status == UNBOUNDED:
+        return done(
+            UNBOUNDED,
+            "nothing limits the objective: a target group costs none of the capped inputs — "
+            "give a cap (e.g. on labour) or a ceiling",
+            iterations=total,
+        )
+    if run.status == INFEASIBLE:  # pragma: no cover - phase 1 leaves a feasible master
+        raise SolverError("structured solver: master problem infeasible after phase 1")
+    assert run.x is not None and run.best is not None
+    z, t = _primal(P, master.choices, run.x, quantities)
+    gap = _gap(run.lower, run.upper)
+    best = run.best
+    optimal = gap <= rtol
+    return done(
+        OPTIMAL if optimal else LIMIT,
+        "optimal"
+        if optimal
+        else f"not certified optimal after {maxiter} iterations: relative gap {gap:.2g}",
+        z=z, t=t, objective=float(P.w @ t - P.phi @ (P.C @ z)),
+        p=best.lam, pi=best.pi, mu=_full(best.mu, J, P.m), gap=gap, iterations=total,
+        info={"lower": run.lower, "upper": run.upper, "technique_sets": len(master.choices)},
+    )  # fmt: skip
+
+
+class _Oracle:
+    """Prices → cheapest technique set and the Lagrangian bound; remembers price directions."""
+
+    def __init__(
+        self,
+        P: PlanProblem,
+        pricer: Pricer,
+        J: NDArray[np.intp],
+        memo: dict[bytes, tuple[Choice, Array]] | None = None,
+    ) -> None:
+        self.P, self.pricer, self.J = P, pricer, J
+        self.memo: dict[bytes, tuple[Choice, Array]] = {} if memo is None else memo
+
+    def price(self, pi: Array, mu: Array, *, first: bool = False) -> _Priced:
+        """The cheapest set at prices (π, μ), and the Lagrangian bound there (∞ if ``first``)."""
+        P = self.P
+        weights = np.concatenate([pi + P.phi, mu])
+        norm = float(np.abs(weights).sum())
+        unit = weights / norm if norm > 0 else weights
+        key = np.round(unit, 12).tobytes()
+        if key not in self.memo:
+            c = unit[: P.k] @ P.C
+            c[self.J] += unit[P.k :]
+            self.memo[key] = self.pricer.values(c)
+        choice, lam_unit = self.memo[key]
+        lam = lam_unit * norm
+        if first:
+            return _Priced(pi, mu, choice, lam, np.inf)
+        return self.bound(pi, mu, choice, lam)
+
+    def bound(self, pi: Array, mu: Array, choice: Choice, lam: Array) -> _Priced:
+        """L(π, μ), at the prices scaled up (if φ = 0) until every unbounded group is priced."""
+        P = self.P
+        cost = lam @ P.T
+        free = ~np.isfinite(P.hi) & (P.w > cost)
+        if free.any() and not P.phi.any():
+            # λ(απ, αμ) = α λ(π, μ): the smallest α ≥ 1 with α λ·T_g ≥ w_g for unbounded groups
+            with np.errstate(divide="ignore"):
+                alpha = float(np.max(P.w[free] / cost[free]))
+            pi, mu, lam, cost = alpha * pi, alpha * mu, alpha * lam, alpha * cost
+        capped = np.isfinite(P.cap)
+        value = float(pi[capped] @ P.cap[capped]) + float(mu @ P.u[self.J]) - float(lam @ P.f)
+        d = P.w - cost
+        d[np.abs(d) <= 1e-13 * np.maximum(np.abs(P.w), np.abs(cost))] = 0.0  # rounding of α
+        for g in range(P.G):
+            if d[g] > 0:
+                if not np.isfinite(P.hi[g]):
+                    value = np.inf
+                    break
+                value += P.hi[g] * d[g]
+            else:
+                value += P.lo[g] * d[g]
+        return _Priced(pi, mu, choice, lam, value)
+
+
+def _start_prices(P: PlanProblem) -> Array:
+    """Initial cap prices: each finite, positive cap weighted by 1 / cap (uses as shares)."""
+    ok = np.isfinite(P.cap) & (P.cap > 0)
+    pi = np.zeros(P.k)
+    pi[ok] = 1.0 / P.cap[ok]
+    return pi
+
+
+class _Master:
+    """The master LP over the technique sets found so far, kept in one warm-started HiGHS.
+
+    Columns: for each set s, a_s then b_1s … b_Gs.  Rows: finite caps and capacities (each scaled
+    by its right-hand side, so every row is O(1)), convexity, groups.
+    """
+
+    def __init__(
+        self, P: PlanProblem, J: NDArray[np.intp], quantities: Callable[[Choice], Array]
+    ) -> None:
+        import highspy
+
+        self.P, self.J, self.quantities = P, J, quantities
+        self.capped = np.flatnonzero(np.isfinite(P.cap))
+        rhs = np.concatenate([P.cap[self.capped], P.u[J]])
+        self.scale = np.where(rhs > 0, rhs, 1.0)
+        self.nr = len(rhs)
+        inf = highspy.kHighsInf
+        self.h = h = quiet_highs()
+        h.setOptionValue("solver", "simplex")
+        h.setOptionValue("primal_feasibility_tolerance", 1e-10)
+        h.setOptionValue("dual_feasibility_tolerance", 1e-10)
+        lower = np.concatenate([np.full(self.nr, -inf), [1.0], P.lo])
+        upper = np.concatenate([rhs / self.scale, [1.0], np.where(np.isfinite(P.hi), P.hi, inf)])
+        h.addRows(len(lower), lower, upper, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), [])
+        self.choices: list[Choice] = []
+        self.known: set[bytes] = set()
+        self.S = highspy.HighsModelStatus
+
+    def add(self, choice: Choice) -> None:
+        """Add technique set ``choice`` (its 1 + G columns)."""
+        import highspy
+
+        P, G = self.P, self.P.G
+        X = self.quantities(choice)  # n × (1 + G)
+        U = _uses(P, self.J, choice, X) / self.scale[:, None]
+        block = np.vstack([U, np.eye(1, 1 + G), np.hstack([np.zeros((G, 1)), np.eye(G)])])
+        cost = P.phi @ (P.C[:, choice] @ X) - np.concatenate([[0.0], P.w])
+        nz = block != 0
+        starts = np.concatenate([[0], np.cumsum(nz.sum(axis=0))[:-1]]).astype(np.int32)
+        rows, cols = np.nonzero(nz.T)
+        self.h.addCols(
+            1 + G, cost, np.zeros(1 + G), np.full(1 + G, highspy.kHighsInf),
+            int(nz.sum()), starts, cols.astype(np.int32), block.T[nz.T],
+        )  # fmt: skip
+        self.choices.append(choice)
+        self.known.add(choice.tobytes())
+
+    def solve(self) -> tuple[str, float, Array | None, Array, Array]:
+        """(status, value, solution, π, μ)."""
+        h, S = self.h, self.S
+        h.run()
+        st = h.getModelStatus()
+        pi = np.zeros(self.P.k)
+        mu = np.zeros(len(self.J))
+        if st == S.kOptimal:
+            sol = h.getSolution()
+            dual = np.maximum(-np.asarray(sol.row_dual)[: self.nr], 0.0) / self.scale
+            pi[self.capped] = dual[: len(self.capped)]
+            mu = dual[len(self.capped) :]
+            value = -float(h.getInfo().objective_function_value)
+            return OPTIMAL, value, np.asarray(sol.col_value), pi, mu
+        if st == S.kInfeasible:
+            return INFEASIBLE, -np.inf, None, pi, mu
+        if st in (S.kUnbounded, S.kUnboundedOrInfeasible):
+            return UNBOUNDED, np.inf, None, pi, mu
+        raise SolverError(f"HiGHS failed on the master problem: {h.modelStatusToString(st)}")
+
+
+def _uses(P: PlanProblem, J: NDArray[np.intp], choice: Choice, X: Array) -> Array:
+    """What technique set ``choice`` uses of each finite cap and capacity, per right-hand side."""
+    capped = np.flatnonzero(np.isfinite(P.cap))
+    rows = [P.C[capped][:, choice] @ X]
+    if len(J):
+        on = choice[P.makes[J]] == J
+        rows.append(X[P.makes[J]] * on[:, None])
+    return np.vstack(rows)
+
+
+SMOOTHING = 0.5
+"""Wentges smoothing: price first at this mix of the best dual point so far and the master's."""
+
+
+def _column_generation(
+    master: _Master, oracle: _Oracle, rtol: float, maxiter: int, stop_at: float | None
+) -> _Run:
+    """Alternate master solves and pricing until the bounds meet (or pass ``stop_at``).
+
+    Pricing first at a point between the best dual point found and the master's duals (Wentges
+    smoothing) damps the oscillation of the duals that makes plain column generation tail off;
+    if that finds no new set, pricing at the master's own duals either finds one or proves the
+    master optimal.
+    """
+    upper, best, lower, x = np.inf, None, -np.inf, None
+    for it in range(1, maxiter + 1):
+        status, lower, x, pi, mu = master.solve()
+        if status != OPTIMAL:
+            return _Run(status, lower, upper, None, best, it)
+        if stop_at is not None and lower >= stop_at:
+            return _Run(OPTIMAL, lower, upper, x, best, it)
+        points = [(pi, mu)]
+        if best is not None:
+            a = SMOOTHING
+            points.insert(0, (a * best.pi + (1 - a) * pi, a * best.mu + (1 - a) * mu))
+        for p_pi, p_mu in points:
+            priced = oracle.price(p_pi, p_mu)
+            if priced.bound < upper:
+                upper, best = priced.bound, priced
+            if _gap(lower, upper) <= rtol or (stop_at is not None and upper < stop_at):
+                return _Run(OPTIMAL, lower, upper, x, best, it)
+            if priced.choice.tobytes() not in master.known:
+                master.add(priced.choice)
+                break
+        else:  # no new set even at the master's duals: the master is optimal
+            return _Run(OPTIMAL, lower, upper, x, best, it)
+    return _Run(LIMIT, lower, upper, x, best, maxiter)
+
+
+def _primal(
+    P: PlanProblem, choices: list[Choice], x: Array, quantities: Callable[[Choice], Array]
+) -> tuple[Array, Array]:
+    """Activity z and fulfilment t of the master solution x (columns a_s, b_1s … b_Gs)."""
+    G = P.G
+    weights = x.reshape(len(choices), 1 + G)
+    z = np.zeros(P.m)
+    for choice, wts in zip(choices, weights, strict=True):
+        if wts.any():
+            z[choice] += quantities(choice) @ wts
+    return z, weights[:, 1:].sum(axis=0)
+
+
+def _gap(lower: float, upper: float) -> float:
+    if upper <= lower:
+        return 0.0
+    scale = max(abs(lower), abs(upper), 1e-300)
+    return float((upper - lower) / scale) if np.isfinite(upper) else np.inf
+
+
+def _full(mu: Array, J: NDArray[np.intp], m: int) -> Array:
+    out = np.zeros(m)
+    out[J] = mu
+    return out
+

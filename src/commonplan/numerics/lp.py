@@ -1,0 +1,252 @@
+"""Kantorovich's plan problem as a linear programme, and HiGHS as its exact reference solver.
+
+Decision: the activity z (m) of every process and the fulfilment level t (G) of every target
+group.  With M the n × m matrix of what each process makes (Mₚₖ = 1 if process k makes product p)
+and B its inputs, (M − B) z is the net output::
+
+    maximise    Σ_g w_g t_g − φ · C z
+    subject to  (M − B) z − Σ_g T_g t_g ≥ f      net output covers the floors and the targets
+                C z ≤ c                          caps on labour, CO2, land, water … (rows of C)
+                0 ≤ z ≤ u                        capacities of processes (u = ∞: none)
+                lo ≤ t ≤ hi                      fulfilment bounds of the groups
+
+Every objective of :func:`commonplan.optimize` is this form: maximal common fulfilment (one group,
+w = 1, φ = 0); maximal weighted fulfilment (several groups); minimal labour or any other primary
+input for fixed targets (w = 0, lo = hi = 1, φ the unit vector of that input).  The floors f are
+constraints, never part of the objective: no objective can trade them away.
+
+The dual prices are Kantorovich's *objectively determined valuations*: p (n) of the products,
+π (k) of the caps, μ (m) of the capacities, in units of the objective per unit of the product or
+input.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from commonplan.errors import SolverError
+from commonplan.numerics.techniques import makes_matrix
+
+__all__ = [
+    "HIGHS_SOLVERS",
+    "PlanProblem",
+    "PlanSolution",
+    "quiet_highs",
+    "solve_highs",
+]
+
+Array = NDArray[np.float64]
+
+HIGHS_SOLVERS = {
+    "highs": "choose",
+    "highs-simplex": "simplex",
+    "highs-ipm": "ipm",
+    "highs-pdlp": "pdlp",
+}
+"""Method names for HiGHS and the value of its ``solver`` option each sets."""
+
+OPTIMAL, INFEASIBLE, UNBOUNDED, LIMIT = "optimal", "infeasible", "unbounded", "limit"
+
+
+@dataclass(frozen=True, eq=False)
+class PlanProblem:
+    """The arrays of the plan problem (see the module docstring).  k primary inputs, G groups."""
+
+    B: sp.csc_array  # n × m inputs per unit of activity
+    makes: NDArray[np.intp]  # m: product each process makes
+    C: Array  # k × m primary inputs per unit of activity
+    cap: Array  # k: caps (inf: uncapped)
+    phi: Array  # k: objective weight on the use of each input (minimised)
+    f: Array  # n: floors
+    T: Array  # n × G: target bundles, one column per group
+    w: Array  # G: objective weight of each group's fulfilment
+    lo: Array  # G
+    hi: Array  # G (inf: unbounded above)
+    u: Array  # m: capacities (inf: none)
+
+    @property
+    def n(self) -> int:
+        return int(self.B.shape[0])
+
+    @property
+    def m(self) -> int:
+        return int(self.B.shape[1])
+
+    @property
+    def k(self) -> int:
+        return int(self.C.shape[0])
+
+    @property
+    def G(self) -> int:
+        return int(self.T.shape[1])
+
+    def with_(self, **changes: object) -> PlanProblem:
+        """A copy with some arrays replaced."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def net_output(self, z: Array) -> Array:
+        """(M − B) z."""
+        return np.bincount(self.makes, weights=z, minlength=self.n) - self.B @ z
+
+    def check(self, z: Array, t: Array, rtol: float = 1e-7) -> list[str]:
+        """Independent check of a plan: every violated constraint, described (empty if none)."""
+        bad = []
+        need = self.f + self.T @ t
+        short = need - self.net_output(z)
+        scale = np.maximum(np.abs(need), 1.0)
+        for i in np.flatnonzero(short > rtol * scale):
+            bad.append(f"product {i}: net output short of floor + targets by {short[i]:.3g}")
+        used = self.C @ z
+        for r in np.flatnonzero(np.isfinite(self.cap) & (used > self.cap + rtol * np.abs(self.cap))):
+            bad.append(f"input {r}: uses {used[r]:.6g} above its cap {self.cap[r]:.6g}")
+        for j in np.flatnonzero(z < -rtol * max(1.0, float(np.abs(z).max(initial=0)))):
+            bad.append(f"process {j}: negative activity {z[j]:.3g}")
+        over = np.isfinite(self.u) & (z > self.u + rtol * np.maximum(self.u, 1.0))
+        for j in np.flatnonzero(over):
+            bad.append(f"process {j}: activity {z[j]:.6g} above its capacity {self.u[j]:.6g}")
+        for g in np.flatnonzero((t < self.lo - rtol) | (t > self.hi + rtol)):
+            bad.append(f"group {g}: fulfilment {t[g]:.6g} outside [{self.lo[g]}, {self.hi[g]}]")
+        return bad
+
+
+@dataclass(frozen=True, eq=False)
+class PlanSolution:
+    """What a solver found.  Arrays are ``None`` where the status gives none.
+
+    ``gap`` is the relative distance between the objective and the best proven bound (0 when the
+    solver certifies optimality to its tolerance).  ``p``, ``pi``, ``mu`` are the dual prices of
+    products, caps and capacities.
+    """
+
+    status: str
+    message: str
+    method: str
+    z: Array | None = None
+    t: Array | None = None
+    objective: float = float("nan")
+    p: Array | None = None
+    pi: Array | None = None
+    mu: Array | None = None
+    gap: float = 0.0
+    iterations: int = 0
+    seconds: float = 0.0
+    rtol: float = 1e-9
+    info: dict[str, float] = field(default_factory=dict)
+
+
+def quiet_highs() -> Any:
+    """A ``highspy.Highs`` with logging off.
+
+    HiGHS prints its banner to the C-level stdout when an instance is made, before any option can
+    be set; that would corrupt ``--json`` output, so the descriptor is pointed at /dev/null while
+    it is made.
+    """
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            h = highspy.Highs()
+            h.setOptionValue("output_flag", False)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    return h
+
+
+def solve_highs(
+    problem: PlanProblem,
+    *,
+    method: str = "highs",
+    time_limit: float | None = None,
+    rtol: float = 1e-9,
+) -> PlanSolution:
+    """Solve the plan problem with HiGHS (``method`` one of :data:`HIGHS_SOLVERS`).
+
+    Columns are z then t; rows the n products, then the finite caps.  HiGHS minimises, so the
+    objective is negated; its duals convert to prices ≥ 0.
+    """
+    import highspy
+
+    if method not in HIGHS_SOLVERS:
+        raise SolverError(f"unknown HiGHS method {method!r}: use one of {', '.join(HIGHS_SOLVERS)}")
+    P = problem
+    started = time.perf_counter()
+    n, m, G = P.n, P.m, P.G
+    capped = np.flatnonzero(np.isfinite(P.cap))
+    net = makes_matrix(P.makes, n) - P.B
+    A = sp.vstack(
+        [
+            sp.hstack([net, sp.csc_array(-P.T)]),
+            sp.hstack([sp.csc_array(P.C[capped]), sp.csc_array((len(capped), G))]),
+        ],
+        format="csc",
+    )
+    A.sort_indices()
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = m + G
+    lp.num_row_ = n + len(capped)
+    lp.col_cost_ = np.concatenate([P.phi @ P.C, -P.w])
+    lp.col_lower_ = np.zeros(m + G)
+    lp.col_lower_[m:] = P.lo
+    lp.col_upper_ = np.where(np.isfinite(np.concatenate([P.u, P.hi])), np.concatenate([P.u, P.hi]), inf)
+    lp.row_lower_ = np.concatenate([P.f, np.full(len(capped), -inf)])
+    lp.row_upper_ = np.concatenate([np.full(n, inf), P.cap[capped]])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data
+    h = quiet_highs()
+    h.setOptionValue("solver", HIGHS_SOLVERS[method])
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    # tolerances well inside the agreement we promise between solvers
+    for opt in ("primal_feasibility_tolerance", "dual_feasibility_tolerance"):
+        h.setOptionValue(opt, min(1e-7, rtol * 10))
+    h.setOptionValue("ipm_optimality_tolerance", min(1e-8, rtol))
+    h.passModel(lp)
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    its = int(info.simplex_iteration_count + info.ipm_iteration_count + info.pdlp_iteration_count)
+    seconds = time.perf_counter() - started
+    S = highspy.HighsModelStatus
+    common = {"method": method, "iterations": its, "seconds": seconds, "rtol": rtol}
+    if status == S.kOptimal:
+        sol = h.getSolution()
+        col = np.asarray(sol.col_value)
+        row_dual = np.asarray(sol.row_dual)
+        col_dual = np.asarray(sol.col_dual)
+        pi = np.zeros(P.k)
+        pi[capped] = np.maximum(-row_dual[n:], 0.0)
+        z = np.maximum(col[:m], 0.0)
+        mu = np.where(np.isfinite(P.u), np.maximum(-col_dual[:m], 0.0), 0.0)
+        return PlanSolution(
+            status=OPTIMAL,
+            message="optimal",
+            z=z,
+            t=col[m:],
+            objective=-float(info.objective_function_value),
+            p=np.maximum(row_dual[:n], 0.0),
+            pi=pi,
+            mu=mu,
+            **common,  # type: ignore[arg-type]
+        )
+    if status == S.kInfeasible:
+        return PlanSolution(INFEASIBLE, "the floors, targets and caps cannot all hold", **common)  # type: ignore[arg-type]
+    if status in (S.kUnbounded, S.kUnboundedOrInfeasible):
+        return PlanSolution(UNBOUNDED, "nothing limits the objective: give a cap", **common)  # type: ignore[arg-type]
+    if status in (S.kTimeLimit, S.kIterationLimit):
+        return PlanSolution(LIMIT, f"HiGHS stopped: {h.modelStatusToString(status)}", **common)  # type: ignore[arg-type]
+    raise SolverError(f"HiGHS failed: {h.modelStatusToString(status)}")
