@@ -6,6 +6,7 @@ The public API::
     economy = cp.read_economy("path/to/table")           # or cp.demo_economy()
     plan = cp.balance(economy)                           # x, λ, totals
     co2 = cp.embodied(economy, "co2")                    # CO2 per unit of each product
+    best = cp.optimize(economy, caps={"labour": "100%", "co2": "70%"})  # Kantorovich's plan
 """
 
 from commonplan.balance import BalanceResult, balance, embodied
@@ -18,11 +19,20 @@ from commonplan.errors import (
     NegativeCoefficientError,
     NonFiniteError,
     NotProductiveError,
+    PlanInputError,
     ShapeError,
     SolverError,
     UnknownNameError,
 )
 from commonplan.io import demo_economy, from_pymrio, read_economy
+from commonplan.optimize import (
+    Diagnosis,
+    OptimizeResult,
+    Relaxation,
+    TargetGroup,
+    current_use,
+    optimize,
+)
 from commonplan.synthetic import synthetic_economy, write_economy
 
 __version__ = "0.1.0"
@@ -38,14 +48,21 @@ __all__ = [
     "NegativeCoefficientError",
     "NonFiniteError",
     "NotProductiveError",
+    "OptimizeResult",
+    "PlanInputError",
+    "Relaxation",
+    "TargetGroup",
+    "Diagnosis",
     "ShapeError",
     "SolverError",
     "UnknownNameError",
     "__version__",
     "balance",
+    "current_use",
     "demo_economy",
     "embodied",
     "from_pymrio",
+    "optimize",
     "read_economy",
     "synthetic_economy",
     "write_economy",

@@ -34,7 +34,7 @@ from commonplan.numerics import (
     prepare,
     unproductive_blocks,
 )
-from commonplan.numerics.techniques import square_matrix
+from commonplan.numerics.techniques import Pricer, square_matrix
 
 __all__ = ["LABOUR", "Economy"]
 
@@ -311,6 +311,11 @@ class Economy:
     def prepared(self) -> Prepared:
         """A in supply-chain order, split for the iterative solver; computed once."""
         return prepare(self.A)
+
+    @cached_property
+    def pricer(self) -> Pricer:
+        """The technique-choice oracle of the optimiser, built once (it holds a sweep order)."""
+        return Pricer(self.inputs, self.makes)
 
     def direct(self, name: str) -> Array:
         """Direct coefficients per process of ``"labour"`` or a resource."""

@@ -10,6 +10,8 @@
     │   │                           than they make (Hawkins–Simon fails)
     │   └── FormatError             a file that cannot be read as an economy
     ├── UnknownNameError            a product, resource or vector the economy does not have
+    ├── PlanInputError              a target, floor, cap, capacity or option of a plan that
+    │                               cannot be planned with (negative, not a number, unknown)
     ├── SolverError                 a numerical method failed to reach its tolerance
     └── MissingExtraError           an optional dependency is not installed; the message gives the
                                     exact install command
@@ -28,6 +30,7 @@ __all__ = [
     "NegativeCoefficientError",
     "NonFiniteError",
     "NotProductiveError",
+    "PlanInputError",
     "ShapeError",
     "SolverError",
     "UnknownNameError",
@@ -77,6 +80,10 @@ class UnknownNameError(CommonplanError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+class PlanInputError(CommonplanError, ValueError):
+    """A plan's targets, floors, caps, capacities or options are invalid."""
 
 
 class SolverError(CommonplanError, RuntimeError):
