@@ -373,8 +373,10 @@ class _Spec:
         if caps is None and objective.startswith("max") and not capacities:
             if e.labour is not None and e.gross_output is not None:
                 caps = {LABOUR: "100%"}
-                notes.append("no caps given: labour capped at today's hours (its use at the "
-                             "observed gross output)")  # fmt: skip
+                notes.append(
+                    "no caps given: labour capped at today's hours (its use at the "
+                    "observed gross output)"
+                )
         for name, value in (caps or {}).items():
             if name not in inputs:
                 raise UnknownNameError(
@@ -386,15 +388,27 @@ class _Spec:
         proc_index = {c: k for k, c in enumerate(e.processes)}
         for code, value in (capacities or {}).items():
             if code not in proc_index:
-                raise UnknownNameError(f"capacity for {code!r}: economy {e.name!r} has no such process")
+                raise UnknownNameError(
+                    f"capacity for {code!r}: economy {e.name!r} has no such process"
+                )
             u[proc_index[code]] = _nonneg(value, f"capacity of process {code!r}")
         phi = np.zeros(len(inputs))
         G = len(groups)
         weights = np.array([_positive(g.weight, f"weight of group {g.name!r}") for g in groups])
-        ceilings = np.array([np.inf if g.ceiling is None else _nonneg(g.ceiling, f"ceiling of group {g.name!r}") for g in groups])  # fmt: skip
+        ceilings = np.array(
+            [
+                np.inf if g.ceiling is None else _nonneg(g.ceiling, f"ceiling of group {g.name!r}")
+                for g in groups
+            ]
+        )
         merged = objective == "max_fulfilment"
         if merged:
-            Tm, w, lo, hi = T.sum(axis=1)[:, None], np.ones(1), np.zeros(1), ceilings.min(keepdims=True)
+            Tm, w, lo, hi = (
+                T.sum(axis=1)[:, None],
+                np.ones(1),
+                np.zeros(1),
+                ceilings.min(keepdims=True),
+            )
         elif objective == "max_weighted":
             Tm, w, lo, hi = T, weights, np.zeros(G), ceilings
         else:
@@ -404,7 +418,17 @@ class _Spec:
         problem = PlanProblem(
             B=e.inputs, makes=e.makes, C=C, cap=cap, phi=phi, f=f, T=Tm, w=w, lo=lo, hi=hi, u=u
         )
-        return cls(e, problem, inputs, names, T, merged, objective, np.flatnonzero(np.isfinite(u)), tuple(notes))  # fmt: skip
+        return cls(
+            e,
+            problem,
+            inputs,
+            names,
+            T,
+            merged,
+            objective,
+            np.flatnonzero(np.isfinite(u)),
+            tuple(notes),
+        )
 
     # -------------------------------------------------------------- arrays → result
 
@@ -432,12 +456,22 @@ class _Spec:
         }
         if s.z is None or s.t is None:
             return OptimizeResult(
-                objective_value=float("nan"), activity=None, gross_output=None,
-                net_output=None, techniques={}, mixed=(), fulfilment={}, use={},
-                shadow_prices=None, cap_prices={}, capacity_prices={}, binding=(), **common,
-            )  # fmt: skip
+                objective_value=float("nan"),
+                activity=None,
+                gross_output=None,
+                net_output=None,
+                techniques={},
+                mixed=(),
+                fulfilment={},
+                use={},
+                shadow_prices=None,
+                cap_prices={},
+                capacity_prices={},
+                binding=(),
+                **common,
+            )
         z, t = s.z, s.t
-        gross = np.bincount(e.makes, weights=z, minlength=e.n)
+        gross = np.bincount(e.makes, weights=z, minlength=e.n).astype(np.float64)
         net = P.net_output(z)
         used = P.C @ z
         fulfil = {g: float(t[0] if self.merged else t[i]) for i, g in enumerate(self.groups)}
@@ -453,11 +487,13 @@ class _Spec:
             fulfilment=fulfil,
             use={k: float(v) for k, v in zip(self.inputs, used, strict=True)},
             shadow_prices=s.p,
-            cap_prices={k: float(s.pi[i]) for i, k in enumerate(self.inputs) if np.isfinite(P.cap[i])},
+            cap_prices={
+                k: float(s.pi[i]) for i, k in enumerate(self.inputs) if np.isfinite(P.cap[i])
+            },
             capacity_prices={e.processes[j]: float(s.mu[j]) for j in self.capacity_index},
             binding=self._binding(z, t, used, net, s.rtol),
             **common,
-        )  # fmt: skip
+        )
 
     def _binding(self, z: Array, t: Array, used: Array, net: Array, rtol: float) -> tuple[str, ...]:
         """Caps and capacities used up, ceilings reached, products held at their floor."""
@@ -496,7 +532,11 @@ def _groups(e: Economy, targets: Any) -> list[TargetGroup]:
                 for k, v in targets.items()
             ]
         return [TargetGroup("targets", targets)]
-    if isinstance(targets, Sequence) and targets and all(isinstance(g, TargetGroup) for g in targets):
+    if (
+        isinstance(targets, Sequence)
+        and targets
+        and all(isinstance(g, TargetGroup) for g in targets)
+    ):
         names = [g.name for g in targets]  # type: ignore[union-attr]
         if len(set(names)) != len(names):
             raise PlanInputError(f"target group names must be unique: {names}")
@@ -596,7 +636,9 @@ def _diagnose(spec: _Spec, infeasible: PlanSolution, solve: Any) -> Diagnosis:
     cap_set = set(cap_rows)
     cap_J = set(int(j) for j in spec.capacity_index)
 
-    def restricted(floor_mask: Array, caps_kept: set[int], cap_kept: set[int], targets: bool) -> PlanProblem:
+    def restricted(
+        floor_mask: Array, caps_kept: set[int], cap_kept: set[int], targets: bool
+    ) -> PlanProblem:
         cap = np.where([r in caps_kept for r in range(P.k)], P.cap, np.inf)
         u = np.where([j in cap_kept for j in range(P.m)], P.u, np.inf) if len(cap_J) else P.u
         lo = P.lo if targets else np.zeros(P.G)
@@ -618,8 +660,10 @@ def _diagnose(spec: _Spec, infeasible: PlanSolution, solve: Any) -> Diagnosis:
     # 2. floors: the smallest infeasible prefix by cost at the prices of the scarce inputs
     y0 = P.f + y_min
     scale = solve(
-        base.with_(f=np.zeros(P.n), T=y0[:, None], w=np.ones(1), lo=np.zeros(1), hi=np.full(1, np.inf))
-    )  # fmt: skip
+        base.with_(
+            f=np.zeros(P.n), T=y0[:, None], w=np.ones(1), lo=np.zeros(1), hi=np.full(1, np.inf)
+        )
+    )
     lam = next((s.p for s in (scale, infeasible) if s.p is not None), np.ones(P.n))
     cost = lam * P.f
     ranked = [int(i) for i in np.argsort(-cost, kind="stable") if P.f[i] > 0]
@@ -657,7 +701,9 @@ def _diagnose(spec: _Spec, infeasible: PlanSolution, solve: Any) -> Diagnosis:
         parts.append(f"the floors of {_few([_label(e, i) for i in chosen])}")
     if conflict_targets:
         parts.append(f"the targets of {_few(conflict_targets)}")
-    limits = [f"the {c} cap" for c in conflict_caps] + [f"the capacity of {p}" for p in conflict_capacities]
+    limits = [f"the {c} cap" for c in conflict_caps] + [
+        f"the capacity of {p}" for p in conflict_capacities
+    ]
     message = (
         f"infeasible: {' and '.join(parts) or 'the requirements'} cannot be met within "
         f"{' and '.join(limits) or 'the limits'}"
@@ -665,10 +711,14 @@ def _diagnose(spec: _Spec, infeasible: PlanSolution, solve: Any) -> Diagnosis:
     if relaxations:
         message += "; cheapest ways out: " + ", or ".join(r.message for r in relaxations[:4])
     return Diagnosis(
-        message=message, caps=conflict_caps, floors=conflict_floors,
-        capacities=conflict_capacities, targets=conflict_targets, minimal=minimal,
+        message=message,
+        caps=conflict_caps,
+        floors=conflict_floors,
+        capacities=conflict_capacities,
+        targets=conflict_targets,
+        minimal=minimal,
         relaxations=tuple(relaxations),
-    )  # fmt: skip
+    )
 
 
 def _relaxations(
@@ -686,8 +736,14 @@ def _relaxations(
     # all together: s is the largest multiple of (floors + required targets) inside the caps
     if s.status == OPTIMAL and s.t is not None and 0 < s.t[0] < 1:
         level = float(s.t[0])
-        out.append(Relaxation("caps", "all caps", 1 / level - 1, 1 / level, f"every cap +{_pct(1 / level - 1)}"))
-        out.append(Relaxation("floors", "all floors", 1 - level, level, f"every floor −{_pct(1 - level)}"))
+        out.append(
+            Relaxation(
+                "caps", "all caps", 1 / level - 1, 1 / level, f"every cap +{_pct(1 / level - 1)}"
+            )
+        )
+        out.append(
+            Relaxation("floors", "all floors", 1 - level, level, f"every floor −{_pct(1 - level)}")
+        )
     # one cap alone: the least of that input the requirements need, the other caps holding
     for r in sorted(cap_set):
         phi = np.zeros(P.k)
@@ -710,7 +766,9 @@ def _relaxations(
             need = float(sol.z[j])
             change = need / P.u[j] - 1 if P.u[j] > 0 else np.inf
             name = e.processes[j]
-            out.append(Relaxation("capacity", name, change, need, f"capacity of {name} +{_pct(change)}"))
+            out.append(
+                Relaxation("capacity", name, change, need, f"capacity of {name} +{_pct(change)}")
+            )
     # one floor alone: lower it to the most that fits, the others holding
     costed = sorted(floors, key=lambda i: -P.f[i])[:_MAX_FLOOR_RELAXATIONS]
     for i in costed:
@@ -719,8 +777,12 @@ def _relaxations(
         bundle = np.zeros((P.n, 1))
         bundle[i, 0] = P.f[i]
         Q = base.with_(
-            f=f + P.T @ P.lo, T=bundle, w=np.ones(1), lo=np.zeros(1), hi=np.ones(1),
-        )  # fmt: skip
+            f=f + P.T @ P.lo,
+            T=bundle,
+            w=np.ones(1),
+            lo=np.zeros(1),
+            hi=np.ones(1),
+        )
         sol = solve(Q)
         if sol.status == OPTIMAL and sol.t is not None:
             level = float(sol.t[0])

@@ -121,9 +121,13 @@ def solve_structured(
         # phase 1: the largest s such that s (f + T lo) fits under the caps; feasible iff s ≥ 1
         lift = np.concatenate([[1.0], P.lo])
         aux = P.with_(
-            f=np.zeros(P.n), T=y0[:, None], w=np.ones(1), lo=np.zeros(1), hi=np.full(1, np.inf),
+            f=np.zeros(P.n),
+            T=y0[:, None],
+            w=np.ones(1),
+            lo=np.zeros(1),
+            hi=np.full(1, np.inf),
             phi=np.zeros(P.k),
-        )  # fmt: skip
+        )
 
         def aux_quantities(choice: Choice) -> Array:
             return np.column_stack([np.zeros(P.n), quantities(choice) @ lift])
@@ -140,9 +144,12 @@ def solve_structured(
                 INFEASIBLE,
                 f"the {what} do not fit under the caps: at most {run.upper:.6g} times them can "
                 "be made",
-                p=best.lam, pi=best.pi, mu=_full(best.mu, J, P.m), iterations=total,
+                p=best.lam,
+                pi=best.pi,
+                mu=_full(best.mu, J, P.m),
+                iterations=total,
                 info={"scale": run.upper, "scale_lower": run.lower},
-            )  # fmt: skip
+            )
         if run.status == LIMIT and run.lower < 1.0:
             return done(
                 LIMIT,
@@ -165,7 +172,7 @@ def solve_structured(
         raise SolverError("structured solver: master problem infeasible after phase 1")
     assert run.x is not None and run.best is not None
     z, t = _primal(P, master.choices, run.x, quantities)
-    gap = _gap(run.lower, run.upper)
+    gap = _gap(run.lower, run.upper, _unit(P))
     best = run.best
     optimal = gap <= rtol
     return done(
@@ -173,10 +180,16 @@ def solve_structured(
         "optimal"
         if optimal
         else f"not certified optimal after {maxiter} iterations: relative gap {gap:.2g}",
-        z=z, t=t, objective=float(P.w @ t - P.phi @ (P.C @ z)),
-        p=best.lam, pi=best.pi, mu=_full(best.mu, J, P.m), gap=gap, iterations=total,
+        z=z,
+        t=t,
+        objective=float(P.w @ t - P.phi @ (P.C @ z)),
+        p=best.lam,
+        pi=best.pi,
+        mu=_full(best.mu, J, P.m),
+        gap=gap,
+        iterations=total,
         info={"lower": run.lower, "upper": run.upper, "technique_sets": len(master.choices)},
-    )  # fmt: skip
+    )
 
 
 class _Oracle:
@@ -218,6 +231,8 @@ class _Oracle:
             # λ(απ, αμ) = α λ(π, μ): the smallest α ≥ 1 with α λ·T_g ≥ w_g for unbounded groups
             with np.errstate(divide="ignore"):
                 alpha = float(np.max(P.w[free] / cost[free]))
+            if not np.isfinite(alpha):  # a group costs nothing at these prices: no bound here
+                return _Priced(pi, mu, choice, lam, np.inf)
             pi, mu, lam, cost = alpha * pi, alpha * mu, alpha * lam, alpha * cost
         capped = np.isfinite(P.cap)
         value = float(pi[capped] @ P.cap[capped]) + float(mu @ P.u[self.J]) - float(lam @ P.f)
@@ -282,11 +297,17 @@ class _Master:
         cost = P.phi @ (P.C[:, choice] @ X) - np.concatenate([[0.0], P.w])
         nz = block != 0
         starts = np.concatenate([[0], np.cumsum(nz.sum(axis=0))[:-1]]).astype(np.int32)
-        rows, cols = np.nonzero(nz.T)
+        _, cols = np.nonzero(nz.T)
         self.h.addCols(
-            1 + G, cost, np.zeros(1 + G), np.full(1 + G, highspy.kHighsInf),
-            int(nz.sum()), starts, cols.astype(np.int32), block.T[nz.T],
-        )  # fmt: skip
+            1 + G,
+            cost,
+            np.zeros(1 + G),
+            np.full(1 + G, highspy.kHighsInf),
+            int(nz.sum()),
+            starts,
+            cols.astype(np.int32),
+            block.T[nz.T],
+        )
         self.choices.append(choice)
         self.known.add(choice.tobytes())
 
@@ -350,7 +371,9 @@ def _column_generation(
             priced = oracle.price(p_pi, p_mu)
             if priced.bound < upper:
                 upper, best = priced.bound, priced
-            if _gap(lower, upper) <= rtol or (stop_at is not None and upper < stop_at):
+            if _gap(lower, upper, _unit(master.P)) <= rtol or (
+                stop_at is not None and upper < stop_at
+            ):
                 return _Run(OPTIMAL, lower, upper, x, best, it)
             if priced.choice.tobytes() not in master.known:
                 master.add(priced.choice)
@@ -373,15 +396,21 @@ def _primal(
     return z, weights[:, 1:].sum(axis=0)
 
 
-def _gap(lower: float, upper: float) -> float:
+def _gap(lower: float, upper: float, unit: float) -> float:
+    """(upper − lower) relative to the larger of the two, or to ``unit`` near zero."""
     if upper <= lower:
         return 0.0
-    scale = max(abs(lower), abs(upper), 1e-300)
+    scale = max(abs(lower), abs(upper), unit)
     return float((upper - lower) / scale) if np.isfinite(upper) else np.inf
+
+
+def _unit(P: PlanProblem) -> float:
+    """The objective's natural unit: the weights' sum for fulfilment (full fulfilment of every
+    group), else a tiny floor so that a gap near a zero optimum stays meaningful."""
+    return max(float(P.w.sum()), 1e-12)
 
 
 def _full(mu: Array, J: NDArray[np.intp], m: int) -> Array:
     out = np.zeros(m)
     out[J] = mu
     return out
-

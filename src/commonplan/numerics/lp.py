@@ -94,7 +94,8 @@ class PlanProblem:
 
     def net_output(self, z: Array) -> Array:
         """(M − B) z."""
-        return np.bincount(self.makes, weights=z, minlength=self.n) - self.B @ z
+        made: Array = np.bincount(self.makes, weights=z, minlength=self.n).astype(np.float64)
+        return made - np.asarray(self.B @ z, dtype=np.float64)
 
     def check(self, z: Array, t: Array, rtol: float = 1e-7) -> list[str]:
         """Independent check of a plan: every violated constraint, described (empty if none)."""
@@ -105,7 +106,9 @@ class PlanProblem:
         for i in np.flatnonzero(short > rtol * scale):
             bad.append(f"product {i}: net output short of floor + targets by {short[i]:.3g}")
         used = self.C @ z
-        for r in np.flatnonzero(np.isfinite(self.cap) & (used > self.cap + rtol * np.abs(self.cap))):
+        for r in np.flatnonzero(
+            np.isfinite(self.cap) & (used > self.cap + rtol * np.abs(self.cap))
+        ):
             bad.append(f"input {r}: uses {used[r]:.6g} above its cap {self.cap[r]:.6g}")
         for j in np.flatnonzero(z < -rtol * max(1.0, float(np.abs(z).max(initial=0)))):
             bad.append(f"process {j}: negative activity {z[j]:.3g}")
@@ -156,7 +159,7 @@ def quiet_highs() -> Any:
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 1)
-            h = highspy.Highs()
+            h = highspy.Highs()  # type: ignore[no-untyped-call]
             h.setOptionValue("output_flag", False)
     finally:
         os.dup2(saved, 1)
@@ -198,9 +201,10 @@ def solve_highs(
     lp.num_col_ = m + G
     lp.num_row_ = n + len(capped)
     lp.col_cost_ = np.concatenate([P.phi @ P.C, -P.w])
-    lp.col_lower_ = np.zeros(m + G)
-    lp.col_lower_[m:] = P.lo
-    lp.col_upper_ = np.where(np.isfinite(np.concatenate([P.u, P.hi])), np.concatenate([P.u, P.hi]), inf)
+    lp.col_lower_ = np.concatenate([np.zeros(m), P.lo])  # (assign whole arrays: pybind copies)
+    lp.col_upper_ = np.where(
+        np.isfinite(np.concatenate([P.u, P.hi])), np.concatenate([P.u, P.hi]), inf
+    )
     lp.row_lower_ = np.concatenate([P.f, np.full(len(capped), -inf)])
     lp.row_upper_ = np.concatenate([np.full(n, inf), P.cap[capped]])
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise

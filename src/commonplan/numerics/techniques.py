@@ -110,7 +110,7 @@ class Pricer:
         method: str = "auto",
         rtol: float = 1e-12,
     ) -> None:
-        n, m = B.shape
+        n = B.shape[0]
         if method == "auto":
             method = "direct" if n <= DIRECT_MAX else "gauss-seidel"
         if method not in ("direct", "gauss-seidel"):
@@ -120,7 +120,7 @@ class Pricer:
             self._sweep_setup(upstream_order(B, makes) if order is None else order)
 
     def values(self, c: NDArray[np.float64]) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
-        """(choice, λ): the cheapest process of each product under cost c, and λ = c_s (I − A_s)⁻¹."""
+        """(choice, λ): the cheapest process of each product at cost c; λ = c_s (I − A_s)⁻¹."""
         if self.method == "direct":
             choice, lam, _ = cheapest_techniques(
                 self.B, self.makes, c, rtol=self.rtol, method="direct"

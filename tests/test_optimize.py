@@ -1,0 +1,333 @@
+"""Optimal plans: hand-solved plans, agreement between the structured solver and HiGHS, the
+Swedish table under a real CO2 cap, and infeasibility diagnosis."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+
+import commonplan as cp
+from commonplan.numerics.techniques import square_matrix
+
+SOLVERS = ("structured", "highs", "highs-ipm")
+
+
+def bakery(extra_products: bool = False) -> cp.Economy:
+    """Bread by two techniques, energy by one; optionally care (labour only) and a third good.
+
+    Bread A: 0.5 energy + 1 h; bread B: 0.1 energy + 2 h; energy: 2 h and 1 t CO2 per unit.
+    Labour values: energy 2, bread A 2, bread B 2.2; CO2 per bread: A 0.5, B 0.1.
+    """
+    products = ["bread", "energy"] + (["care"] if extra_products else [])
+    n = len(products)
+    cols = [[0.0, 0.5], [0.0, 0.1], [0.0, 0.0]]
+    labour = [1.0, 2.0, 2.0]
+    co2 = [0.0, 0.0, 1.0]
+    makes = [0, 0, 1]
+    processes = ["bread.A", "bread.B", "energy"]
+    if extra_products:
+        cols.append([0.0, 0.0])
+        labour.append(1.0)
+        co2.append(0.0)
+        makes.append(2)
+        processes.append("care")
+    B = np.zeros((n, len(cols)))
+    for k, col in enumerate(cols):
+        B[:2, k] = col
+    return cp.Economy.from_processes(
+        B,
+        makes,
+        labour,
+        resources={"co2": co2},
+        products=products,
+        processes=processes,
+        final_demand={"households": np.eye(1, n, 0)[0]},
+    )
+
+
+# ---------------------------------------------------------------------- hand-solved plans
+
+
+@pytest.mark.parametrize("method", SOLVERS)
+def test_labour_cap_alone_picks_the_labour_cheapest_technique(method: str) -> None:
+    r = cp.optimize(bakery(), targets={"bread": 1.0}, caps={"labour": 10.0}, method=method)
+    assert r.status == "optimal"
+    assert r.fulfilment["targets"] == pytest.approx(5.0, rel=1e-9)  # 10 h / 2 h per loaf
+    assert r.techniques["bread"] == "bread.A"
+    assert r.cap_prices["labour"] == pytest.approx(0.5, rel=1e-7)
+    assert_allclose(r.shadow_prices, [1.0, 1.0], rtol=1e-7)  # λ × π_labour
+    assert_allclose(r.prices_in("labour"), [2.0, 2.0], rtol=1e-7)  # labour values
+    assert r.binding == ("cap labour",)
+
+
+@pytest.mark.parametrize("method", SOLVERS)
+def test_co2_cap_mixes_techniques_with_the_textbook_prices(method: str) -> None:
+    # labour 2a + 2.2b ≤ 10, CO2 0.5a + 0.1b ≤ 1.5: a = 23/9, b = 20/9, t = 43/9;
+    # prices: 2π_L + 0.5π_C = 1 and 2.2π_L + 0.1π_C = 1, so π_L = 4/9, π_C = 2/9
+    r = cp.optimize(
+        bakery(), targets={"bread": 1.0}, caps={"labour": 10.0, "co2": 1.5}, method=method
+    )
+    assert r.status == "optimal"
+    assert r.fulfilment["targets"] == pytest.approx(43 / 9, rel=1e-8)
+    assert r.activity is not None
+    assert_allclose(r.activity[:2], [23 / 9, 20 / 9], rtol=1e-7)
+    assert r.mixed == ("bread",)
+    assert r.cap_prices["labour"] == pytest.approx(4 / 9, rel=1e-7)
+    assert r.cap_prices["co2"] == pytest.approx(2 / 9, rel=1e-7)
+    assert_allclose(r.shadow_prices, [1.0, 10 / 9], rtol=1e-7)
+    assert set(r.binding) == {"cap labour", "cap co2"}
+
+
+@pytest.mark.parametrize("method", SOLVERS)
+def test_floors_come_first_and_are_never_traded_away(method: str) -> None:
+    # one unit of energy as a floor takes 2 h and 1 t CO2, leaving 8 h and 0.5 t for bread:
+    # 2a + 2.2b ≤ 8 and 0.5a + 0.1b ≤ 0.5 both bind: b = 10/3, a = 1/3, t = 11/3
+    r = cp.optimize(
+        bakery(),
+        targets={"bread": 1.0},
+        floors={"energy": 1.0},
+        caps={"labour": 10.0, "co2": 1.5},
+        method=method,
+    )
+    assert r.status == "optimal" and r.net_output is not None and r.activity is not None
+    assert r.fulfilment["targets"] == pytest.approx(11 / 3, rel=1e-8)
+    assert_allclose(r.activity[:2], [1 / 3, 10 / 3], rtol=1e-7)
+    assert r.net_output[1] == pytest.approx(1.0, rel=1e-8)  # the floor, exactly: all else is bread
+    # a floor out of reach is refused (infeasible), never cut to fit
+    r2 = cp.optimize(
+        bakery(), targets={"bread": 1.0}, floors={"energy": 2.0}, caps={"co2": 1.5}, method=method
+    )
+    assert r2.status == "infeasible" and r2.activity is None
+
+
+@pytest.mark.parametrize("method", SOLVERS)
+def test_min_labour_meets_targets_in_full_with_least_hours(method: str) -> None:
+    # 3 loaves with CO2 ≤ 1: a + b = 3, 0.5a + 0.1b ≤ 1 → a = 1.75, b = 1.25; hours 6.25
+    r = cp.optimize(
+        bakery(), targets={"bread": 3.0}, caps={"co2": 1.0}, objective="min_labour", method=method
+    )
+    assert r.status == "optimal"
+    assert r.use["labour"] == pytest.approx(6.25, rel=1e-8)
+    assert r.objective_value == pytest.approx(-6.25, rel=1e-8)
+    assert r.fulfilment["targets"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("method", SOLVERS)
+def test_weighted_groups_fill_the_best_value_per_hour_first(method: str) -> None:
+    # all of "bread" (2 loaves) takes 4 h, all of "care" 3 h: at weight 1 each, care gives 1/3
+    # per hour and bread 1/4, so care is filled first
+    groups = [
+        cp.TargetGroup("bread", {"bread": 2.0}, weight=1.0, ceiling=1.0),
+        cp.TargetGroup("care", {"care": 3.0}, weight=1.0, ceiling=1.0),
+    ]
+    r = cp.optimize(
+        bakery(extra_products=True),
+        targets=groups,
+        caps={"labour": 5.0},
+        objective="max_weighted",
+        method=method,
+    )
+    # care in full (3 h), then bread with the 2 h left: 1 loaf of 2 → 50 %
+    assert r.fulfilment == pytest.approx({"bread": 0.5, "care": 1.0}, rel=1e-8)
+    assert "ceiling care" in r.binding
+    # at weight 1.5 bread gives 0.375 per hour and goes first: 4 h, then 1 h of care
+    groups[0] = cp.TargetGroup("bread", {"bread": 2.0}, weight=1.5, ceiling=1.0)
+    r = cp.optimize(
+        bakery(extra_products=True),
+        targets=groups,
+        caps={"labour": 5.0},
+        objective="max_weighted",
+        method=method,
+    )
+    assert r.fulfilment == pytest.approx({"bread": 1.0, "care": 1 / 3}, rel=1e-8)
+
+
+@pytest.mark.parametrize("method", SOLVERS)
+def test_capacity_of_a_process_binds_and_gets_a_price(method: str) -> None:
+    r = cp.optimize(
+        bakery(),
+        targets={"bread": 1.0},
+        caps={"labour": 10.0},
+        capacities={"bread.A": 2.0},
+        method=method,
+    )
+    # 2 loaves by A (4 h), the rest by B at 2.2 h: (10 - 4) / 2.2 more
+    assert r.fulfilment["targets"] == pytest.approx(2 + 6 / 2.2, rel=1e-8)
+    assert "capacity bread.A" in r.binding
+    # one more unit of A's capacity saves 0.2 h, worth 0.2 / 2.2 loaves
+    assert r.capacity_prices["bread.A"] == pytest.approx(0.2 / 2.2, rel=1e-6)
+
+
+def test_nothing_capped_that_the_target_needs_is_unbounded() -> None:
+    r = cp.optimize(bakery(extra_products=True), targets={"care": 1.0}, caps={"co2": 1.0})
+    assert r.status == "unbounded"
+    assert "cap" in r.message and r.activity is None
+
+
+# ---------------------------------------------------------------------- infeasible plans
+
+
+@pytest.mark.parametrize("method", ("structured", "highs"))
+def test_infeasible_floor_is_diagnosed_with_its_cheapest_relaxations(method: str) -> None:
+    r = cp.optimize(
+        bakery(),
+        targets={"bread": 1.0},
+        floors={"bread": 10.0},
+        caps={"labour": 10.0},
+        method=method,
+    )
+    assert r.status == "infeasible"
+    d = r.diagnosis
+    assert d is not None and d.minimal
+    assert d.caps == ("labour",) and d.floors == ("bread",)
+    by = {(x.kind, x.name): x for x in d.relaxations}
+    assert by["cap", "labour"].change == pytest.approx(1.0, rel=1e-7)  # 20 h needed
+    assert by["floor", "bread"].change == pytest.approx(0.5, rel=1e-7)  # 5 loaves fit
+    assert by["floors", "all floors"].change == pytest.approx(0.5, rel=1e-7)
+    assert "labour cap +100 %" in r.message
+
+
+def _feasible(e: cp.Economy, floors: dict[str, float], caps: dict[str, float]) -> bool:
+    r = cp.optimize(
+        e,
+        targets={e.products[0]: 1.0},
+        floors=floors or None,
+        caps=caps,
+        method="highs",
+        diagnose=False,
+    )
+    return r.status != "infeasible"
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), share=st.floats(0.3, 0.9))
+def test_conflicting_set_is_irreducible_and_smallest_with_one_cap(seed: int, share: float) -> None:
+    e = cp.synthetic_economy(8, inputs_per_product=3, techniques=2, seed=seed)
+    rng = np.random.default_rng(seed)
+    f = rng.uniform(0.5, 2.0, e.n)
+    lam = e.pricer.values(e.labour)[1]
+    hours = share * float(lam @ f)  # floors need more hours than the cap allows
+    floors = dict(zip(e.products, f, strict=True))
+    r = cp.optimize(e, targets={e.products[0]: 1.0}, floors=floors, caps={"labour": hours})
+    assert r.status == "infeasible" and r.diagnosis is not None
+    d = r.diagnosis
+    assert d.caps == ("labour",) and d.minimal
+    chosen = {p: floors[p] for p in d.floors}
+    assert not _feasible(e, chosen, {"labour": hours})
+    for p in d.floors:  # irreducible: dropping any one floor makes it feasible
+        assert _feasible(e, {q: v for q, v in chosen.items() if q != p}, {"labour": hours})
+    # with one cap no smaller set conflicts (brute force over all smaller subsets)
+    for k in range(1, len(d.floors)):
+        for subset in itertools.combinations(e.products, k):
+            assert _feasible(e, {p: floors[p] for p in subset}, {"labour": hours})
+
+
+# ---------------------------------------------------------------------- agreement with HiGHS
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(3, 30),
+    techniques=st.integers(1, 3),
+    shares=st.lists(st.floats(0.3, 1.2), min_size=3, max_size=3),
+    floor_share=st.floats(0.0, 0.6),
+)
+def test_structured_solver_agrees_with_highs(
+    seed: int, n: int, techniques: int, shares: list[float], floor_share: float
+) -> None:
+    e = cp.synthetic_economy(
+        n, inputs_per_product=4, techniques=techniques, seed=seed, resources=("co2", "land")
+    )
+    y = e.final_demand["households"]
+    choice, _ = e.pricer.values(e.labour)
+    x = e.pricer.quantities(choice, y[:, None])[:, 0]
+    today = {k: float(e.direct(k)[choice] @ x) for k in ("labour", "co2", "land")}
+    caps = {k: s * today[k] for k, s in zip(today, shares, strict=True)}
+    kw = {"targets": "households", "floors": floor_share * y, "caps": caps}
+    a = cp.optimize(e, method="structured", **kw)  # type: ignore[arg-type]
+    b = cp.optimize(e, method="highs", **kw)  # type: ignore[arg-type]
+    assert a.status == b.status
+    if a.status != "optimal":
+        return
+    assert a.gap <= 1e-9
+    assert a.objective_value == pytest.approx(b.objective_value, rel=1e-6)
+    for r in (a, b):  # both plans are feasible
+        assert r.net_output is not None
+        need = floor_share * y + r.fulfilment["households"] * y
+        assert np.all(r.net_output >= need - 1e-7 * np.maximum(need, 1))
+        for k, c in caps.items():
+            assert r.use[k] <= c * (1 + 1e-7)
+
+
+# ---------------------------------------------------------------------- the Swedish table
+
+
+def test_swedish_plan_with_co2_cut_by_30_percent_checks_out_independently() -> None:
+    e = cp.demo_economy()
+    y = e.final_demand["domestic_final_demand"]
+    r = cp.optimize(e, caps={"labour": "100%", "co2": "70%"})
+    assert r.status == "optimal" and r.method == "structured"
+    assert r.activity is not None and r.net_output is not None
+    # independent check from the table itself: net output = x − A x covers t·y
+    x = r.activity
+    A = square_matrix(e.inputs, e.techniques)
+    t = r.fulfilment["domestic_final_demand"]
+    assert np.all(x - A @ x >= t * y - 1e-7 * np.maximum(y, 1.0))
+    hours_2016 = float(e.labour @ e.gross_output)  # type: ignore[operator]
+    co2_2016 = float(e.resources["co2"] @ e.gross_output)  # type: ignore[operator]
+    assert float(e.labour @ x) <= hours_2016 * (1 + 1e-9)
+    assert float(e.resources["co2"] @ x) <= 0.7 * co2_2016 * (1 + 1e-9)
+    # one technique per product: the plan scales the demand until the first cap binds
+    co2_per_y = float(cp.embodied(e, "co2") @ y)
+    hours_per_y = float(cp.embodied(e, "labour") @ y)
+    assert t == pytest.approx(min(hours_2016 / hours_per_y, 0.7 * co2_2016 / co2_per_y), rel=1e-9)
+    assert r.binding == ("cap co2",)
+    assert r.cap_prices["labour"] == 0.0 and r.cap_prices["co2"] > 0
+    # prices are CO2 intensities scaled: the objectively determined valuations
+    assert_allclose(r.shadow_prices / r.cap_prices["co2"], cp.embodied(e, "co2"), rtol=1e-7)
+    hi = cp.optimize(e, caps={"labour": "100%", "co2": "70%"}, method="highs")
+    assert hi.fulfilment["domestic_final_demand"] == pytest.approx(t, rel=1e-9)
+
+
+# ---------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"targets": {"bread": -1.0}}, cp.PlanInputError, "negative"),
+        ({"targets": {"cake": 1.0}}, cp.UnknownNameError, "cake"),
+        ({"caps": {"water": 1.0}}, cp.UnknownNameError, "water"),
+        ({"caps": {"labour": "lots"}}, cp.PlanInputError, "not a number"),
+        ({"caps": {"labour": -3.0}}, cp.PlanInputError, "≥ 0"),
+        ({"caps": {"co2": "70%"}}, cp.PlanInputError, "gross output"),
+        ({"objective": "max_happiness"}, cp.PlanInputError, "objective"),
+        ({"objective": "min_water"}, cp.PlanInputError, "water"),
+        ({"capacities": {"bread.C": 1.0}}, cp.UnknownNameError, "bread.C"),
+        ({"method": "gurobi"}, cp.PlanInputError, "method"),
+        ({"targets": {"bread": 0.0}}, cp.PlanInputError, "zero"),
+    ],
+)
+def test_bad_plan_input_is_refused_with_a_clear_message(
+    kwargs: dict[str, object], error: type[Exception], words: str
+) -> None:
+    base: dict[str, object] = {"targets": {"bread": 1.0}, "caps": {"labour": 10.0}}
+    with pytest.raises(error, match=words):
+        cp.optimize(bakery(), **(base | kwargs))  # type: ignore[arg-type]
+
+
+def test_result_serialises_to_plain_json() -> None:
+    import json
+
+    r = cp.optimize(bakery(), targets={"bread": 1.0}, caps={"labour": 10.0, "co2": 1.5})
+    d = json.loads(json.dumps(r.to_dict()))
+    assert d["status"] == "optimal"
+    assert d["fulfilment"]["targets"] == pytest.approx(43 / 9)
+    assert d["shadow_prices"]["caps"]["co2"] == pytest.approx(2 / 9, rel=1e-7)
+    assert set(d["activity"]) == {"bread.A", "bread.B", "energy"}
