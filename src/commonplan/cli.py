@@ -3,7 +3,8 @@
 Each command reads an economy, calls one library function and prints the result — a Rich table
 for people, ``--json`` for programs.  Errors of the :class:`commonplan.CommonplanError` tree, and a
 file that cannot be opened, end the command with a one-line ``error: …`` on stderr and exit status
-1, never a traceback (see :class:`_Commands`).
+1, never a traceback (see :class:`_Commands`); so does a malformed command line, with click's usage
+message.  ``optimize`` exits with status 2 when there is no optimal plan.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import pandas as pd
 import typer
 from numpy.typing import NDArray
 from rich.console import Console
@@ -27,9 +27,21 @@ from typer.core import TyperGroup
 from commonplan import __version__
 from commonplan.balance import BalanceResult, balance, embodied
 from commonplan.economy import LABOUR, Economy
-from commonplan.errors import CommonplanError, FormatError, MissingExtraError, UnknownNameError
-from commonplan.io import demo_economy, read_economy
+from commonplan.errors import (
+    CommonplanError,
+    FormatError,
+    MissingExtraError,
+    PlanInputError,
+    UnknownNameError,
+)
+from commonplan.io import demo_economy, read_amounts, read_economy, read_targets
+from commonplan.optimize import OptimizeResult, TargetGroup, optimize
 from commonplan.synthetic import synthetic_economy, write_economy
+
+try:  # typer ≥ 0.20 vendors click
+    from typer._click.exceptions import UsageError
+except ImportError:  # pragma: no cover
+    from click.exceptions import UsageError  # type: ignore[assignment,no-redef]
 
 __all__ = ["app"]
 
@@ -39,6 +51,12 @@ TOP = 30
 
 Negatives = Literal["refuse", "clip"]
 Method = Literal["auto", "direct", "gauss-seidel"]
+PlanMethod = Literal["auto", "structured", "highs", "highs-simplex", "highs-ipm", "highs-pdlp"]
+"""``commonplan.optimize.METHODS``, spelled out for Typer."""
+
+NO_PLAN = 2
+"""Exit status of ``optimize`` when there is no optimal plan (1 is for bad input)."""
+TOP_PRICES = 10
 
 
 class _Commands(TyperGroup):
@@ -47,6 +65,9 @@ class _Commands(TyperGroup):
     def invoke(self, ctx: Any) -> Any:  # Any: click's Context, or the one typer vendors
         try:
             return super().invoke(ctx)
+        except UsageError as exc:  # bad input too: 2 is optimize's "no optimal plan"
+            exc.exit_code = 1
+            raise
         except CommonplanError as exc:
             _fail(str(exc))
         except OSError as exc:
@@ -166,7 +187,7 @@ def balance_cmd(
     if out is not None and out.suffix.lower() not in _WRITERS:
         raise FormatError(f"--out {out}: unknown suffix {out.suffix!r}; use .csv or .parquet")
     economy = _read(path, negatives)
-    y = _demand_file(demand) if demand is not None and _is_file(demand) else demand
+    y = read_amounts(demand, economy) if demand is not None and _is_file(demand) else demand
     with _status(f"Solving for {economy.n} products…"):
         result = balance(economy, y, method=method)
     if out is not None:
@@ -237,6 +258,125 @@ def values(
     _print_notes(console, economy.notes + economy.adjustments)
 
 
+@app.command("optimize")
+def optimize_cmd(
+    path: Annotated[
+        str,
+        typer.Argument(
+            metavar="PATH",
+            help="An economy, as for balance, or the word demo: the shipped Swedish 2016 table.",
+            show_default=False,
+        ),
+    ],
+    targets: Annotated[
+        str | None,
+        typer.Option(
+            "--targets",
+            metavar="COLUMN|FILE",
+            show_default=False,
+            help="What is wanted: a final-demand vector of the economy by name, or a CSV file "
+            "with columns product,amount and optional group, weight, ceiling (one target group "
+            "per group).  Default: the economy's first final demand.",
+        ),
+    ] = None,
+    cap: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cap",
+            metavar="INPUT=MAX",
+            show_default=False,
+            help="Most of labour or a resource to use: an amount in its unit, or a share of "
+            "today's use, e.g. co2=70%.  Repeat for several.  Default: labour=100%.",
+        ),
+    ] = None,
+    floor: Annotated[
+        str | None,
+        typer.Option(
+            "--floor",
+            metavar="COLUMN|FILE",
+            show_default=False,
+            help="Hard minimum net output: a final-demand vector by name, or a CSV file with "
+            "columns product,amount.  No objective trades it away.",
+        ),
+    ] = None,
+    capacity: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--capacity",
+            metavar="PROCESS=MAX",
+            show_default=False,
+            help="Most activity of a process.  Repeat for several.",
+        ),
+    ] = None,
+    objective: Annotated[
+        str,
+        typer.Option(
+            "--objective",
+            metavar="max_fulfilment|max_weighted|min_labour|min_RESOURCE",
+            help="The largest common fulfilment of every group; the largest weighted sum of "
+            "the groups' fulfilments (each up to its ceiling); or every target met in full with "
+            "the least labour (or resource).",
+        ),
+    ] = "max_fulfilment",
+    method: Annotated[
+        PlanMethod,
+        typer.Option(
+            "--method",
+            help="The structured solver (column generation), HiGHS with the algorithm it "
+            "chooses or the one named, or auto (structured, HiGHS where it cannot certify the "
+            "optimum).",
+        ),
+    ] = "auto",
+    negatives: NegativesOpt = "refuse",
+    as_json: JsonOpt = False,
+) -> None:
+    """The optimal plan within caps on labour and resources: how much of the targets can be had,
+    by which techniques, and what is scarce (Kantorovich's plan problem).
+
+    Prints the fulfilment of each target group, each input's use against its cap with its shadow
+    price, the products with the highest shadow prices, and, when the floors and caps cannot all
+    hold, the conflicting set and the cheapest relaxations.
+
+    Exit status: 0 an optimal plan; 1 bad input (one line "error: …"); 2 no optimal plan: the
+    plan is infeasible, unbounded, or the solver stopped at a limit (the output says which, and
+    --json still prints the result).
+
+    Example:
+
+        commonplan optimize demo --cap labour=100% --cap co2=70%
+    """
+    if path == "demo":
+        with _status("Loading the Statistics Sweden 2016 table…"):
+            economy = demo_economy()
+    else:
+        economy = _read(Path(path), negatives)
+    wanted: str | list[TargetGroup] | None = targets
+    if targets is not None and _is_file(targets):
+        wanted = read_targets(targets, economy)
+    floors: str | dict[str, float] | None = floor
+    if floor is not None and _is_file(floor):
+        floors = read_amounts(floor, economy, allow_negative=False)
+    caps = _pairs(cap or [], "--cap", "co2=70%") or None
+    given = _pairs(capacity or [], "--capacity", "P1=500")
+    limits = {k: _number(v, f"--capacity {k}") for k, v in given.items()}
+    with _status(f"Optimising the plan for {economy.n} products…"):
+        result = optimize(
+            economy,
+            targets=wanted,
+            floors=floors,
+            caps=caps,
+            capacities=limits,
+            objective=objective,
+            method=method,
+        )
+    if as_json:
+        typer.echo(json.dumps(result.to_dict()))
+    else:
+        _print_optimum(economy, result, limits)
+    if not result.success:
+        raise typer.Exit(NO_PLAN)
+
+
 @app.command()
 def synth(
     n: Annotated[int, typer.Argument(min=1, help="Number of products.", show_default=False)],
@@ -282,34 +422,174 @@ def _is_file(demand: str) -> bool:
     return p.is_file() or p.suffix.lower() == ".csv" or "/" in demand
 
 
-def _demand_file(demand: str) -> dict[str, float]:
-    """{product: amount} from a CSV file with columns product,amount."""
-    path = Path(demand)
-    if not path.is_file():
-        raise FileNotFoundError(2, "no such final-demand file", demand)
+def _pairs(items: Sequence[str], option: str, example: str) -> dict[str, str]:
+    """{NAME: VALUE} from repeated ``NAME=VALUE`` options."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = (part.strip() for part in item.partition("="))
+        if not sep or not name or not value:
+            raise PlanInputError(f"{option} {item!r}: expected NAME=VALUE, e.g. {option} {example}")
+        if name in out:
+            raise PlanInputError(f"{option} {name}: given twice ({out[name]} and {value})")
+        out[name] = value
+    return out
+
+
+def _number(value: str, what: str) -> float:
     try:
-        df = pd.read_csv(path, dtype={"product": str})
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise FormatError(f"--demand {demand}: cannot read as CSV ({exc})") from None
-    missing = [c for c in ("product", "amount") if c not in df.columns]
-    if missing:
-        raise FormatError(
-            f"--demand {demand}: needs columns product,amount; missing "
-            f"{', '.join(missing)} (has {', '.join(map(str, df.columns))})"
+        return float(value)
+    except ValueError:
+        raise PlanInputError(f"{what}: {value!r} is not a number") from None
+
+
+def _print_optimum(e: Economy, r: OptimizeResult, capacities: Mapping[str, float]) -> None:
+    """Status, objective, fulfilment, inputs against caps, scarce products; or the diagnosis."""
+    console = Console()
+    colour = "green" if r.success else "red"
+    console.print(
+        f"{escape(e.name)} — {escape(r.objective)}: [bold {colour}]{escape(r.status)}[/]",
+        highlight=False,
+    )
+    if r.diagnosis is not None:
+        _print_diagnosis(console, e, r)
+    elif r.message != r.status:
+        console.print(escape(r.message), highlight=False)
+    if r.success:
+        _print_objective(console, e, r)
+        fulfil = Table(title="fulfilment", title_justify="left")
+        fulfil.add_column("target group")
+        fulfil.add_column("fulfilment", justify="right")
+        for group, level in r.fulfilment.items():
+            fulfil.add_row(escape(group), f"{100 * level:.1f} %")
+        console.print(fulfil)
+        _print_inputs(console, e, r, capacities)
+        _print_prices(console, e, r)
+        _print_mixed(console, e, r)
+    console.print(
+        f"{r.method}: {r.iterations} iteration(s), {r.seconds:.2f} s, gap {r.gap:.2g}",
+        style="dim",
+        highlight=False,
+    )
+    _print_notes(console, [*r.notes, *e.adjustments])
+
+
+def _print_objective(console: Console, e: Economy, r: OptimizeResult) -> None:
+    if r.objective.startswith("min_"):
+        name = r.objective[4:]
+        value = f"{_num(r.use[name])} {e.units.get(name, '')}".rstrip() + f" of {name}"
+    else:
+        value = f"{r.objective_value:.4g}"
+    console.print(f"objective {r.objective}: [bold]{escape(value)}[/]", highlight=False)
+
+
+def _print_inputs(
+    console: Console, e: Economy, r: OptimizeResult, capacities: Mapping[str, float]
+) -> None:
+    table = Table(title="labour and resources", title_justify="left")
+    for column in ("input", "unit", "used", "cap", "of cap", "shadow price", "binding"):
+        table.add_column(column, justify="left" if column in ("input", "unit") else "right")
+    for name, used in r.use.items():
+        cap = r.caps.get(name)
+        binds = f"cap {name}" in r.binding
+        table.add_row(
+            escape(name),
+            escape(e.units.get(name, "")),
+            _num(used),
+            "—" if cap is None else _num(cap),
+            "" if not cap else f"{100 * used / cap:.1f} %",
+            "" if cap is None else f"{r.cap_prices[name]:.3g}",
+            "● binds" if binds else "",
+            style="bold" if binds else None,
         )
-    amount = pd.to_numeric(df["amount"], errors="coerce")
-    bad = df["product"][amount.isna()].tolist()
-    if bad:
-        raise FormatError(
-            f"--demand {demand}: amount is not a number for product(s) "
-            f"{', '.join(map(str, bad[:5]))}"
+    console.print(table)
+    if r.activity is None or not capacities:
+        return
+    table = Table(title="process capacities", title_justify="left")
+    for column in ("process", "activity", "capacity", "shadow price", "binding"):
+        table.add_column(column, justify="left" if column == "process" else "right")
+    where = {code: j for j, code in enumerate(e.processes)}
+    for code, most in capacities.items():
+        binds = f"capacity {code}" in r.binding
+        table.add_row(
+            escape(code),
+            _num(r.activity[where[code]]),
+            _num(most),
+            f"{r.capacity_prices[code]:.3g}",
+            "● binds" if binds else "",
+            style="bold" if binds else None,
         )
-    dup = df["product"][df["product"].duplicated()].tolist()
-    if dup:
-        raise FormatError(
-            f"--demand {demand}: product(s) listed twice: {', '.join(map(str, dup[:5]))}"
+    console.print(table)
+
+
+def _print_prices(console: Console, e: Economy, r: OptimizeResult) -> None:
+    """The products with the highest shadow prices, in labour hours (or the binding cap's unit)."""
+    if r.shadow_prices is None:
+        return
+    positive = [k for k, v in r.cap_prices.items() if v > 0]
+    numeraire = LABOUR if LABOUR in positive else next(iter(positive), None)
+    order = np.argsort(-r.shadow_prices, kind="stable")[:TOP_PRICES]
+    table = _product_table(e, f"the {len(order)} scarcest products by shadow price")
+    table.add_column("shadow price", justify="right")
+    if numeraire is not None:
+        table.add_column(f"in {numeraire}\n{_per(e, numeraire)}".rstrip(), justify="right")
+        converted = r.prices_in(numeraire)
+    for i, row in zip(order, _cells(e, order), strict=True):
+        extra = [_num(converted[i])] if numeraire is not None else []
+        table.add_row(*row, f"{r.shadow_prices[i]:.3g}", *extra)
+    table.caption = "shadow price: objective per unit of the product" + (
+        f"; in {numeraire}: divided by the price of the {numeraire} cap" if numeraire else ""
+    )
+    console.print(table)
+
+
+def _print_mixed(console: Console, e: Economy, r: OptimizeResult) -> None:
+    if not r.mixed or r.activity is None:
+        console.print("mixed techniques: none (one process makes each product)", highlight=False)
+        return
+    z = r.activity
+    for code in r.mixed:
+        i = e.products.index(code)
+        made = [j for j in np.flatnonzero(e.makes == i) if z[j] > 0]
+        total = float(z[made].sum())
+        shares = ", ".join(f"{escape(e.processes[j])} {100 * z[j] / total:.1f} %" for j in made)
+        console.print(f"mixed techniques: {_label(e, i)} — {shares}", highlight=False)
+
+
+def _print_diagnosis(console: Console, e: Economy, r: OptimizeResult) -> None:
+    d = r.diagnosis
+    assert d is not None
+    console.print(f"[bold red]diagnosis:[/] {escape(d.message)}", highlight=False)
+    parts = [
+        f"{what}: {', '.join(items)}"
+        for what, items in (
+            ("caps", d.caps),
+            ("floors", d.floors),
+            ("capacities", d.capacities),
+            ("targets", d.targets),
         )
-    return dict(zip(df["product"].astype(str), amount.astype(float), strict=True))
+        if items
+    ]
+    minimal = "minimal" if d.minimal else "not proven minimal"
+    console.print(f"conflicting set ({minimal}): {escape(' · '.join(parts))}", highlight=False)
+    if not d.relaxations:
+        return
+    table = Table(title="cheapest relaxations", title_justify="left")
+    for column in ("relaxation", "kind", "change", "new value"):
+        table.add_column(column, justify="right" if column in ("change", "new value") else "left")
+    for x in d.relaxations:
+        if x.kind in ("caps", "floors"):
+            value = f"× {x.value:.4g}"
+        else:
+            unit = e.units.get(x.name if x.kind == "cap" else "output", "")
+            value = f"{_num(x.value)} {unit}".rstrip() if x.kind != "capacity" else _num(x.value)
+        sign = "−" if x.kind in ("floor", "floors") else "+"
+        table.add_row(escape(x.message), x.kind, f"{sign}{100 * x.change:.3g} %", escape(value))
+    console.print(table)
+
+
+def _label(e: Economy, i: int) -> str:
+    code, name = e.products[i], e.names[i]
+    return escape(code if name == code else f"{name} ({code})")
 
 
 def _write_csv(frame: Any, out: Path) -> None:

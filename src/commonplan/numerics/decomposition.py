@@ -137,7 +137,7 @@ def solve_structured(
         run = _column_generation(phase1, _Oracle(aux, pricer, J, oracle.memo), rtol, maxiter, 1.0)
         total += run.iterations
         what = "floors" + (" and minimum targets" if P.lo.any() else "")
-        if run.status == OPTIMAL and run.lower < 1.0:
+        if run.status == OPTIMAL and run.lower < 1.0 - rtol:
             best = run.best
             assert best is not None
             return done(
@@ -150,7 +150,7 @@ def solve_structured(
                 iterations=total,
                 info={"scale": run.upper, "scale_lower": run.lower},
             )
-        if run.status == LIMIT and run.lower < 1.0:
+        if run.status == LIMIT and run.lower < 1.0 - rtol:
             return done(
                 LIMIT,
                 f"could not decide within {maxiter} iterations whether the {what} fit under the "
@@ -349,7 +349,8 @@ SMOOTHING = 0.5
 def _column_generation(
     master: _Master, oracle: _Oracle, rtol: float, maxiter: int, stop_at: float | None
 ) -> _Run:
-    """Alternate master solves and pricing until the bounds meet (or pass ``stop_at``).
+    """Alternate master solves and pricing until the bounds meet (or pass ``stop_at``, to
+    within ``rtol``: a plan exactly at its caps is feasible).
 
     Pricing first at a point between the best dual point found and the master's duals (Wentges
     smoothing) damps the oscillation of the duals that makes plain column generation tail off;
@@ -361,7 +362,7 @@ def _column_generation(
         status, lower, x, pi, mu = master.solve()
         if status != OPTIMAL:
             return _Run(status, lower, upper, None, best, it)
-        if stop_at is not None and lower >= stop_at:
+        if stop_at is not None and lower >= stop_at * (1 - rtol):
             return _Run(OPTIMAL, lower, upper, x, best, it)
         points = [(pi, mu)]
         if best is not None:
@@ -372,7 +373,7 @@ def _column_generation(
             if priced.bound < upper:
                 upper, best = priced.bound, priced
             if _gap(lower, upper, _unit(master.P)) <= rtol or (
-                stop_at is not None and upper < stop_at
+                stop_at is not None and upper < stop_at * (1 - rtol)
             ):
                 return _Run(OPTIMAL, lower, upper, x, best, it)
             if priced.choice.tobytes() not in master.known:
