@@ -303,3 +303,37 @@ def group_processes(indptr, indices, data, perm, pos, makes):  # type: ignore[no
                 new_data[t] = data[p]
                 t += 1
     return new_ptr, new_idx, new_data, dinv
+
+
+@njit(nogil=True, cache=True)
+def heaviest_inputs(indptr, indices, data, k):  # type: ignore[no-untyped-def]
+    """The (at most) k largest coefficients of every column of a CSC matrix: returns the row
+    index and the column index of each, column by column."""
+    m = indptr.shape[0] - 1
+    rows = np.empty(m * k, np.int64)
+    cols = np.empty(m * k, np.int64)
+    best = np.empty(k, np.float64)
+    arg = np.empty(k, np.int64)
+    t = 0
+    for c in range(m):
+        found = 0
+        for p in range(indptr[c], indptr[c + 1]):
+            v = data[p]
+            if found < k:
+                q = found
+                found += 1
+            elif v > best[found - 1]:
+                q = found - 1
+            else:
+                continue
+            while q > 0 and best[q - 1] < v:  # insertion into the descending list
+                best[q] = best[q - 1]
+                arg[q] = arg[q - 1]
+                q -= 1
+            best[q] = v
+            arg[q] = indices[p]
+        for q in range(found):
+            rows[t] = arg[q]
+            cols[t] = c
+            t += 1
+    return rows[:t], cols[:t]
