@@ -312,10 +312,11 @@ def optimize_cmd(
         str,
         typer.Option(
             "--objective",
-            metavar="max_fulfilment|max_weighted|min_labour|min_RESOURCE",
-            help="The largest common fulfilment of every group; the largest weighted sum of "
-            "the groups' fulfilments (each up to its ceiling); or every target met in full with "
-            "the least labour (or resource).",
+            metavar="OBJECTIVE",
+            help="max_fulfilment: the largest common fulfilment of every group; max_weighted: "
+            "the largest weighted sum of the groups' fulfilments, each up to its ceiling; "
+            "min_labour or min_RESOURCE (min_co2 …): every target met in full with the least "
+            "of it.",
         ),
     ] = "max_fulfilment",
     method: Annotated[
@@ -466,7 +467,7 @@ def _print_optimum(e: Economy, r: OptimizeResult, capacities: Mapping[str, float
         _print_prices(console, e, r)
         _print_mixed(console, e, r)
     console.print(
-        f"{r.method}: {r.iterations} iteration(s), {r.seconds:.2f} s, gap {r.gap:.2g}",
+        f"solved by {r.method} in {r.iterations} iteration(s), {r.seconds:.2f} s, gap {r.gap:.2g}",
         style="dim",
         highlight=False,
     )
@@ -486,7 +487,7 @@ def _print_inputs(
     console: Console, e: Economy, r: OptimizeResult, capacities: Mapping[str, float]
 ) -> None:
     table = Table(title="labour and resources", title_justify="left")
-    for column in ("input", "unit", "used", "cap", "of cap", "shadow price", "binding"):
+    for column in ("input", "unit", "used", "cap", "of cap", "shadow\nprice", "binds"):
         table.add_column(column, justify="left" if column in ("input", "unit") else "right")
     for name, used in r.use.items():
         cap = r.caps.get(name)
@@ -498,14 +499,14 @@ def _print_inputs(
             "—" if cap is None else _num(cap),
             "" if not cap else f"{100 * used / cap:.1f} %",
             "" if cap is None else f"{r.cap_prices[name]:.3g}",
-            "● binds" if binds else "",
+            "●" if binds else "",
             style="bold" if binds else None,
         )
     console.print(table)
     if r.activity is None or not capacities:
         return
     table = Table(title="process capacities", title_justify="left")
-    for column in ("process", "activity", "capacity", "shadow price", "binding"):
+    for column in ("process", "activity", "capacity", "shadow\nprice", "binds"):
         table.add_column(column, justify="left" if column == "process" else "right")
     where = {code: j for j, code in enumerate(e.processes)}
     for code, most in capacities.items():
@@ -515,7 +516,7 @@ def _print_inputs(
             _num(r.activity[where[code]]),
             _num(most),
             f"{r.capacity_prices[code]:.3g}",
-            "● binds" if binds else "",
+            "●" if binds else "",
             style="bold" if binds else None,
         )
     console.print(table)
@@ -536,10 +537,17 @@ def _print_prices(console: Console, e: Economy, r: OptimizeResult) -> None:
     for i, row in zip(order, _cells(e, order), strict=True):
         extra = [_num(converted[i])] if numeraire is not None else []
         table.add_row(*row, f"{r.shadow_prices[i]:.3g}", *extra)
-    table.caption = "shadow price: objective per unit of the product" + (
-        f"; in {numeraire}: divided by the price of the {numeraire} cap" if numeraire else ""
-    )
     console.print(table)
+    name = r.objective[4:]
+    per = {"max_fulfilment": "fulfilment", "max_weighted": "weighted fulfilment"}.get(
+        r.objective, f"{name} ({e.units.get(name, '')})".replace(" ()", "")
+    )
+    console.print(
+        f"shadow price: {per} per unit of the product"
+        + (f"; in {numeraire}: divided by the price of the {numeraire} cap" if numeraire else ""),
+        style="dim",
+        highlight=False,
+    )
 
 
 def _print_mixed(console: Console, e: Economy, r: OptimizeResult) -> None:
@@ -548,7 +556,7 @@ def _print_mixed(console: Console, e: Economy, r: OptimizeResult) -> None:
         return
     z = r.activity
     for code in r.mixed:
-        i = e.products.index(code)
+        i = e.product_index(code)
         made = [j for j in np.flatnonzero(e.makes == i) if z[j] > 0]
         total = float(z[made].sum())
         shares = ", ".join(f"{escape(e.processes[j])} {100 * z[j] / total:.1f} %" for j in made)
@@ -573,17 +581,16 @@ def _print_diagnosis(console: Console, e: Economy, r: OptimizeResult) -> None:
     console.print(f"conflicting set ({minimal}): {escape(' · '.join(parts))}", highlight=False)
     if not d.relaxations:
         return
-    table = Table(title="cheapest relaxations", title_justify="left")
-    for column in ("relaxation", "kind", "change", "new value"):
-        table.add_column(column, justify="right" if column in ("change", "new value") else "left")
+    table = Table(title="cheapest relaxations, each alone", title_justify="left")
+    table.add_column("relaxation")
+    table.add_column("new value", justify="right")
     for x in d.relaxations:
         if x.kind in ("caps", "floors"):
             value = f"× {x.value:.4g}"
         else:
-            unit = e.units.get(x.name if x.kind == "cap" else "output", "")
-            value = f"{_num(x.value)} {unit}".rstrip() if x.kind != "capacity" else _num(x.value)
-        sign = "−" if x.kind in ("floor", "floors") else "+"
-        table.add_row(escape(x.message), x.kind, f"{sign}{100 * x.change:.3g} %", escape(value))
+            unit = {"cap": e.units.get(x.name, ""), "floor": e.units.get("output", "")}
+            value = f"{_num(x.value)} {unit.get(x.kind, '')}".rstrip()
+        table.add_row(escape(x.message), escape(value))
     console.print(table)
 
 

@@ -620,7 +620,7 @@ def read_targets(path: str | Path, economy: Economy) -> list[TargetGroup]:
     grouped = bool(rows) and "group" in rows[0].cells
     blank = [str(r.line) for r in rows if grouped and not r.cells["group"]]
     if blank:
-        raise FormatError(f"{p}: line(s) {_listing(blank)} have an empty group")
+        raise FormatError(f"{p}: no group on line(s) {_listing(blank)}")
     groups: dict[str, list[_Row]] = {}
     for r in rows:
         groups.setdefault(r.cells["group"] if grouped else "targets", []).append(r)
@@ -662,7 +662,7 @@ def _plan_rows(path: Path, economy: Economy, allow_negative: bool) -> list[_Row]
     cells = [(line, row) for line, row in cells if any(row.values())]
     no_code = [str(line) for line, row in cells if not row["product"]]
     if no_code:
-        raise FormatError(f"{path}: line(s) {_listing(no_code)} have no product")
+        raise FormatError(f"{path}: no product on line(s) {_listing(no_code)}")
     known = set(economy.products)
     unknown = [
         f"{row['product']!r} (line {line})" for line, row in cells if row["product"] not in known
