@@ -113,7 +113,7 @@ def test_min_labour_meets_targets_in_full_with_least_hours(method: str) -> None:
     )
     assert r.status == "optimal"
     assert r.use["labour"] == pytest.approx(6.25, rel=1e-8)
-    assert r.objective_value == pytest.approx(-6.25, rel=1e-8)
+    assert r.objective_value == pytest.approx(6.25, rel=1e-8)
     assert r.fulfilment["targets"] == pytest.approx(1.0)
 
 
@@ -167,6 +167,8 @@ def test_nothing_capped_that_the_target_needs_is_unbounded() -> None:
     r = cp.optimize(bakery(extra_products=True), targets={"care": 1.0}, caps={"co2": 1.0})
     assert r.status == "unbounded"
     assert "cap" in r.message and r.activity is None
+    r = cp.optimize(bakery(), targets={"bread": 1.0}, caps={})
+    assert r.status == "unbounded" and "nothing is capped" in r.message
 
 
 # ---------------------------------------------------------------------- infeasible plans
@@ -312,6 +314,7 @@ def test_swedish_plan_with_co2_cut_by_30_percent_checks_out_independently() -> N
         ({"capacities": {"bread.C": 1.0}}, cp.UnknownNameError, "bread.C"),
         ({"method": "gurobi"}, cp.PlanInputError, "method"),
         ({"targets": {"bread": 0.0}}, cp.PlanInputError, "zero"),
+        ({"capacities": {"bread.A": "abc"}}, cp.PlanInputError, "not a number"),
     ],
 )
 def test_bad_plan_input_is_refused_with_a_clear_message(

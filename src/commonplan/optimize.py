@@ -25,6 +25,7 @@ from commonplan.numerics.lp import (
     INFEASIBLE,
     LIMIT,
     OPTIMAL,
+    UNBOUNDED,
     PlanProblem,
     PlanSolution,
     solve_highs,
@@ -130,9 +131,10 @@ class OptimizeResult:
     ``status``: ``"optimal"``, ``"infeasible"``, ``"unbounded"`` or ``"limit"`` (a solver stopped
     before it could certify the optimum; ``gap`` says how far the best bound may be).  Arrays are
     over the economy's processes (``activity``) or products (the rest); where the status gives no
-    plan they are ``None``.  Shadow prices are in units of the objective per unit of the product
-    or input (for ``max_fulfilment``: fulfilment per unit); :meth:`prices_in` converts them to
-    labour hours or any other numeraire.
+    plan they are ``None``.  ``objective_value`` is Σ weight × fulfilment for the ``max_``
+    objectives and the amount of the input minimised for ``min_<input>``.  Shadow prices are in
+    units of the objective per unit of the product or input (for ``max_fulfilment``: fulfilment
+    per unit); :meth:`prices_in` converts them to labour hours or any other numeraire.
     """
 
     status: str
@@ -439,7 +441,7 @@ class _Spec:
         caps = {k: float(c) for k, c in zip(self.inputs, P.cap, strict=True) if np.isfinite(c)}
         common: dict[str, Any] = {
             "status": s.status,
-            "message": diagnosis.message if diagnosis is not None else s.message,
+            "message": self._message(s, diagnosis),
             "objective": self.objective,
             "method": s.method,
             "rtol": s.rtol,
@@ -478,7 +480,7 @@ class _Spec:
         techniques, mixed = _techniques(e, z, gross)
         assert s.p is not None and s.pi is not None and s.mu is not None
         return OptimizeResult(
-            objective_value=s.objective,
+            objective_value=-s.objective if self.objective.startswith("min_") else s.objective,
             activity=z,
             gross_output=gross,
             net_output=net,
@@ -494,6 +496,16 @@ class _Spec:
             binding=self._binding(z, t, used, net, s.rtol),
             **common,
         )
+
+    def _message(self, s: PlanSolution, diagnosis: Diagnosis | None) -> str:
+        if diagnosis is not None:
+            return diagnosis.message
+        if s.status == UNBOUNDED and not np.isfinite(self.problem.cap).any():
+            return (
+                "unbounded: nothing is capped, so the targets can grow without limit — give a cap "
+                "(e.g. caps={'labour': hours})"
+            )
+        return s.message
 
     def _binding(self, z: Array, t: Array, used: Array, net: Array, rtol: float) -> tuple[str, ...]:
         """Caps and capacities used up, ceilings reached, products held at their floor."""
@@ -575,25 +587,28 @@ def _cap_value(e: Economy, name: str, value: float | str) -> float:
         except ValueError:
             raise PlanInputError(f"cap on {name!r}: {value!r} is not a percentage") from None
         return _nonneg(share, f"cap on {name!r}") * current_use(e, name)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise PlanInputError(f"cap on {name!r}: {value!r} is not a number") from None
-    return _nonneg(number, f"cap on {name!r}")
+    return _nonneg(value, f"cap on {name!r}")
 
 
-def _nonneg(value: float, what: str) -> float:
-    v = float(value)
+def _nonneg(value: object, what: str) -> float:
+    v = _number(value, what)
     if not np.isfinite(v) or v < 0:
         raise PlanInputError(f"{what} must be a finite number ≥ 0, got {value!r}")
     return v
 
 
-def _positive(value: float, what: str) -> float:
-    v = float(value)
+def _positive(value: object, what: str) -> float:
+    v = _number(value, what)
     if not np.isfinite(v) or v <= 0:
         raise PlanInputError(f"{what} must be a finite number > 0, got {value!r}")
     return v
+
+
+def _number(value: object, what: str) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise PlanInputError(f"{what}: {value!r} is not a number") from None
 
 
 def _techniques(e: Economy, z: Array, gross: Array) -> tuple[dict[str, str], tuple[str, ...]]:
