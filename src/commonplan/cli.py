@@ -560,7 +560,7 @@ def _print_mixed(console: Console, e: Economy, r: OptimizeResult) -> None:
         made = [j for j in np.flatnonzero(e.makes == i) if z[j] > 0]
         total = float(z[made].sum())
         shares = ", ".join(f"{escape(e.processes[j])} {100 * z[j] / total:.1f} %" for j in made)
-        console.print(f"mixed techniques: {_label(e, i)} — {shares}", highlight=False)
+        console.print(f"mixed techniques: {escape(e.label(i))} — {shares}", highlight=False)
 
 
 def _print_diagnosis(console: Console, e: Economy, r: OptimizeResult) -> None:
@@ -592,11 +592,6 @@ def _print_diagnosis(console: Console, e: Economy, r: OptimizeResult) -> None:
             value = f"{_num(x.value)} {unit.get(x.kind, '')}".rstrip()
         table.add_row(escape(x.message), escape(value))
     console.print(table)
-
-
-def _label(e: Economy, i: int) -> str:
-    code, name = e.products[i], e.names[i]
-    return escape(code if name == code else f"{name} ({code})")
 
 
 def _write_csv(frame: Any, out: Path) -> None:

@@ -265,6 +265,11 @@ class Economy:
     def resource_names(self) -> tuple[str, ...]:
         return tuple(self.resources)
 
+    def label(self, i: int) -> str:
+        """Product i for a reader: "name (code)", or the code where the name is the code."""
+        code, name = self.products[i], self.names[i]
+        return code if name == code else f"{name} ({code})"
+
     def product_index(self, code: str) -> int:
         try:
             return self._index[code]

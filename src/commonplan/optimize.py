@@ -713,7 +713,7 @@ def _diagnose(spec: _Spec, infeasible: PlanSolution, solve: Any) -> Diagnosis:
     relaxations = _relaxations(spec, base, scale, chosen, cap_set, cap_J, solve)
     parts = []
     if conflict_floors:
-        parts.append(f"the floors of {_few([_label(e, i) for i in chosen])}")
+        parts.append(f"the floors of {_few([e.label(i) for i in chosen])}")
     if conflict_targets:
         parts.append(f"the targets of {_few(conflict_targets)}")
     limits = [f"the {c} cap" for c in conflict_caps] + [
@@ -801,15 +801,10 @@ def _relaxations(
         sol = solve(Q)
         if sol.status == OPTIMAL and sol.t is not None:
             level = float(sol.t[0])
-            text = f"floor of {_label(e, i)} −{_pct(1 - level)}"
+            text = f"floor of {e.label(i)} −{_pct(1 - level)}"
             out.append(Relaxation("floor", e.products[i], 1 - level, level * P.f[i], text))
     out.sort(key=lambda r: r.change)
     return out
-
-
-def _label(e: Economy, i: int) -> str:
-    code, name = e.products[i], e.names[i]
-    return code if name == code else f"{name} ({code})"
 
 
 def _pct(x: float) -> str:
