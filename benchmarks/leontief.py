@@ -21,8 +21,6 @@ above the parent's (economy already built).  Run::
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
-import resource
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,34 +33,10 @@ from rich.console import Console
 from rich.table import Table
 
 import commonplan as cp
+from _common import in_child
 from commonplan.numerics import Prepared, leontief, prepare, relative_residual
 
 RTOL = 1e-10  # asked of every method; the table shows what each reached
-
-
-def _rss_mib() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
-
-
-def _in_child(fn: Callable[[], tuple[float, float]], q: mp.Queue) -> None:  # type: ignore[type-arg]
-    base = _rss_mib()
-    try:
-        seconds, res = fn()
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        q.put((seconds, res, max(peak - base, 0.0), ""))
-    except Exception as exc:  # report, don't crash the table
-        q.put((float("nan"), float("nan"), float("nan"), f"{type(exc).__name__}: {exc}"))
-
-
-def measure(fn: Callable[[], tuple[float, float]]) -> tuple[float, float, float, str]:
-    ctx = mp.get_context("fork")
-    q = ctx.Queue()
-    p = ctx.Process(target=_in_child, args=(fn, q))
-    p.start()
-    out = q.get()
-    p.join()
-    return out  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -158,7 +132,9 @@ def main() -> None:
         base = None
         for name, fn in methods:
             with console.status(f"n = {n:,}: {name.strip()}"):
-                seconds, res, mib, err = measure(partial(fn, case))
+                out = in_child(partial(fn, case))
+            seconds, res = out.value if out.value is not None else (float("nan"), float("nan"))
+            mib, err = out.extra_mib, out.error
             base = seconds if base is None else base
             ratio = f"{seconds / base:.1f}× slower" if name[0] not in " c" else ""
             table.add_row(

@@ -1,0 +1,259 @@
+"""Benchmark: optimal plans of large synthetic economies, the structured solver against HiGHS.
+
+Economy: ``commonplan.synthetic_economy(n, techniques=2, resources=("co2", "land", "water"))``
+— n products, 2n processes (two techniques per product), labour and three resources.  The plan
+problem is ``commonplan.optimize``'s default objective, the largest common fulfilment of the
+targets (its "households" final demand y), with floors of 30 % of y.  Two scenarios:
+
+* ``labour``  — one cap: labour at 100 % of the hours the labour-cheapest plan for y needs.
+* ``4 caps``  — that cap, and caps on co2, land and water at 80 % of what the labour-cheapest plan
+                for y uses of each (so they bind and the technique mix has to change).
+
+The labour-cheapest plan is computed once per economy with
+``commonplan.optimize(e, targets="households", objective="min_labour", method="structured")``;
+its ``use`` gives the hours and the resources (in a forked child, so the economy the timed calls
+get has never been priced).  Methods, side by side on the same economy:
+
+* ``structured``         — ``method="structured"`` on a fresh economy: its first call, so the
+                           one-time setup of ``economy.pricer`` (sorting the products) is timed
+* ``structured (warm)``  — a second call on the same economy (pricer built)
+* ``highs-ipm``          — HiGHS's interior point with its default crossover, under --time-limit
+* ``highs``              — HiGHS's own choice (with --highs-choice; it picks the simplex, which
+                           did not finish in 600 s at n = 10^4)
+
+Seconds are wall time around the ``optimize`` call alone, inside the child (the economy is built
+before, the numba kernels are compiled once in the parent).  "gap" is the structured solver's
+certified relative gap (Lagrangian bound against the master's plan); HiGHS reports none ("—"),
+its "optimal" means its own tolerances.  "rel. diff" is |objective − structured's| / structured's.
+Every plan is checked independently of the solver: the activity must be ≥ 0, the input use
+(``result.use``, and C z recomputed from the activity) within the caps, and the net output
+(``result.net_output``, and (M − B) z recomputed) at least floors + fulfilment × targets, to
+a relative 1e-7; a violation prints a FAIL line.  Each method runs in a forked child process,
+so "extra MiB" is its own peak memory above the parent's (economy already built); the warm row
+runs in the same child as the cold one.  Run::
+
+    python benchmarks/optimize.py              # structured at 10^4, 10^5, 10^6; HiGHS at 10^4, 10^5
+    python benchmarks/optimize.py --quick      # n = 10^4 only
+    python benchmarks/optimize.py --highs-sizes 10000,100000,1000000 --time-limit 1800
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+import commonplan as cp
+from _common import Forked, in_child
+from commonplan import Economy, OptimizeResult
+
+TARGETS = "households"
+RESOURCES = ("co2", "land", "water")
+FLOOR_SHARE = 0.3  # floors: this share of the targets
+RESOURCE_CAP_SHARE = 0.8  # "4 caps": this share of the labour-cheapest plan's use of each
+CHECK_RTOL = 1e-7
+GRACE_S = 120.0  # beyond the time limit (HiGHS's model build, the check) before a child is killed
+
+
+@dataclass
+class Run:
+    """One timed ``optimize`` call, as the child reports it."""
+
+    seconds: float
+    objective: float
+    gap: float
+    status: str
+    message: str
+    failures: list[str] = field(default_factory=list)
+    planned: bool = True  # False: the status gives no plan to check
+
+
+def plan_failures(
+    e: Economy, r: OptimizeResult, floors: np.ndarray, caps: dict[str, float]
+) -> list[str]:
+    """Every constraint the plan violates, described (empty if none)."""
+    z, net = r.activity, r.net_output
+    assert z is not None and net is not None
+    y = np.asarray(e.final_demand[TARGETS])
+    need = floors + r.fulfilment[TARGETS] * y
+    scale = np.maximum(np.abs(need), 1.0)
+    bad = []
+    if (z < 0).any():
+        bad.append(f"{int((z < 0).sum())} negative activities (least {z.min():.3g})")
+    recomputed = np.bincount(e.makes, weights=z, minlength=e.n) - e.inputs @ z
+    for what, v in (("net output", net), ("net output recomputed from z", recomputed)):
+        short = (need - v) / scale
+        if short.max() > CHECK_RTOL:
+            i = int(np.argmax(short))
+            bad.append(
+                f"{what}: {int((short > CHECK_RTOL).sum())} products short of floor + "
+                f"fulfilment × target, worst {e.products[i]} by {need[i] - v[i]:.3g}"
+            )
+    for name, cap in caps.items():
+        for what, used in (("use", r.use[name]), ("use recomputed from z", e.direct(name) @ z)):
+            if used > cap * (1 + CHECK_RTOL):
+                bad.append(f"{name} {what} {used:.10g} above its cap {cap:.10g}")
+    return bad
+
+
+def solve(
+    e: Economy,
+    method: str,
+    floors: np.ndarray,
+    caps: dict[str, float],
+    time_limit: float | None = None,
+) -> Run:
+    started = time.perf_counter()
+    r = cp.optimize(
+        e, targets=TARGETS, floors=floors, caps=caps, method=method, time_limit=time_limit
+    )
+    seconds = time.perf_counter() - started
+    run = Run(
+        seconds, r.objective_value, r.gap, r.status, r.message, planned=r.activity is not None
+    )
+    if run.planned:
+        run.failures = plan_failures(e, r, floors, caps)
+    return run
+
+
+def structured_cold_warm(e: Economy, floors: np.ndarray, caps: dict[str, float]) -> tuple[Run, Run]:
+    """The first call on a never-priced economy (setup included), then a second one."""
+    if "pricer" in vars(e):
+        raise RuntimeError("the economy's pricer is already built: the cold time would miss it")
+    return solve(e, "structured", floors, caps), solve(e, "structured", floors, caps)
+
+
+def labour_cheapest_use(e: Economy) -> dict[str, float]:
+    """What the labour-cheapest plan for the targets uses of labour and of each resource."""
+    r = cp.optimize(e, targets=TARGETS, objective="min_labour", method="structured")
+    if not r.success:
+        raise RuntimeError(f"labour-cheapest plan: {r.status}: {r.message}")
+    return dict(r.use)
+
+
+def sizes(text: str) -> list[int]:
+    return [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--sizes", type=sizes, default=[10_000, 100_000, 1_000_000],
+                    help="products n for the structured solver (comma-separated)")  # fmt: skip
+    ap.add_argument("--highs-sizes", type=sizes, default=[10_000, 100_000],
+                    help="products n for HiGHS (comma-separated)")  # fmt: skip
+    ap.add_argument("--time-limit", type=float, default=600.0, help="seconds HiGHS may take")
+    ap.add_argument("--highs-choice", action="store_true",
+                    help='also run method="highs" (HiGHS picks: the simplex)')  # fmt: skip
+    ap.add_argument("--quick", action="store_true", help="n = 10^4 only")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    if args.quick:
+        args.sizes, args.highs_sizes = [10_000], [10_000]
+    highs_methods = ["highs-ipm"] + (["highs"] if args.highs_choice else [])
+
+    console = Console(width=170)
+    table = Table(
+        title="Optimal plans: max fulfilment of the households' demand, floors 30 % of it "
+        "(synthetic economies, 2 techniques per product; 2-core machine)",
+        caption="gap: certified relative gap (structured); HiGHS reports none.  "
+        "rel. diff: objective vs the structured solver's.  check: the plan against caps and "
+        "floors, recomputed.",
+    )
+    columns = ("scenario", "n", "nonzeros", "method", "seconds", "vs structured", "objective",
+               "rel. diff", "gap", "status", "check", "extra MiB")  # fmt: skip
+    for col in columns:
+        table.add_column(
+            col, justify="left" if col in ("scenario", "method", "status") else "right"
+        )
+    failures: list[str] = []
+
+    # compile the kernels and load HiGHS outside the timings
+    with console.status("warming up (numba kernels, HiGHS)"):
+        warm = cp.synthetic_economy(3000, techniques=2, resources=RESOURCES)
+        use = labour_cheapest_use(warm)
+        y = np.asarray(warm.final_demand[TARGETS])
+        solve(warm, "structured", FLOOR_SHARE * y, {k: 0.9 * v for k, v in use.items()})
+        tiny = cp.synthetic_economy(50, techniques=2, resources=RESOURCES)
+        solve(tiny, "highs-ipm", np.zeros(50), {"labour": 1e3})
+
+    for n in sorted(set(args.sizes) | set(args.highs_sizes)):
+        with console.status(f"building a synthetic economy of {n:,} products"):
+            e = cp.synthetic_economy(n, techniques=2, seed=args.seed, resources=RESOURCES)
+        y = np.asarray(e.final_demand[TARGETS])
+        floors = FLOOR_SHARE * y
+        with console.status(f"n = {n:,}: the labour-cheapest plan (for the caps)"):
+            ref: Forked[dict[str, float]] = in_child(partial(labour_cheapest_use, e))
+        if ref.value is None:
+            failures.append(f"FAIL n = {n:,}: labour-cheapest plan: {ref.error}")
+            console.print(failures[-1])
+            continue
+        use = ref.value
+        console.print(
+            f"n = {n:,}: the labour-cheapest plan for the targets uses "
+            + ", ".join(f"{k} {v:,.6g}" for k, v in use.items())
+        )
+        scenarios = {
+            "labour": {"labour": use["labour"]},
+            "4 caps": {"labour": use["labour"]}
+            | {r: RESOURCE_CAP_SHARE * use[r] for r in RESOURCES},
+        }
+        for scenario, caps in scenarios.items():
+            rows: list[tuple[str, Run | None, float, str]] = []
+            with console.status(f"n = {n:,}, {scenario}: structured"):
+                cw = in_child(partial(structured_cold_warm, e, floors, caps))
+            cold, warm_run = cw.value if cw.value is not None else (None, None)
+            rows += [("structured", cold, cw.extra_mib, cw.error),
+                     ("structured (warm)", warm_run, float("nan"), "")]  # fmt: skip
+            if n in args.highs_sizes:
+                for method in highs_methods:
+                    with console.status(f"n = {n:,}, {scenario}: {method}"):
+                        out = in_child(
+                            partial(solve, e, method, floors, caps, args.time_limit),
+                            timeout=args.time_limit + GRACE_S,
+                        )
+                    rows.append((method, out.value, out.extra_mib, out.error))
+            for method, run, mib, err in rows:
+                cells = _cells(run, cold, err, args.time_limit, method.startswith("highs"))
+                table.add_row(scenario, f"{n:,}", f"{e.inputs.nnz:,}", method, *cells,
+                              "" if mib != mib else f"{mib:.0f}")  # fmt: skip
+                for msg in ([err] if err else []) + (run.failures if run else []):
+                    failures.append(f"FAIL n = {n:,}, {scenario}, {method}: {msg}")
+                    console.print(failures[-1])
+            table.add_section()
+        del e
+    console.print(table)
+    for line in failures:
+        console.print(line)
+
+
+def _cells(
+    run: Run | None, base: Run | None, err: str, time_limit: float, highs: bool
+) -> list[str]:
+    """seconds, vs structured, objective, rel. diff, gap, status, check."""
+    if run is None:
+        status = "did not finish (killed)" if err.startswith("killed") else "failed"
+        return ["", "", "", "", "", status, ""]
+    finished = run.status != "limit" or not highs  # structured: "limit" = out of iterations
+    ratio = ""
+    if base is not None and run is not base:
+        ratio = f"{'' if finished else '> '}{run.seconds / base.seconds:.3g}×"
+    objective = rel = ""
+    if run.planned:
+        objective = f"{run.objective:.10g}"
+        if base is not None and base.planned and run is not base:
+            rel = f"{abs(run.objective - base.objective) / abs(base.objective):.1e}"
+    gap = "—" if highs or not run.planned else f"{run.gap:.1e}"
+    status = run.status if finished else f"did not finish in {time_limit:g} s"
+    if finished and run.status not in ("optimal", "infeasible", "unbounded"):
+        status += f": {run.message}"
+    check = ("FAIL" if run.failures else "ok") if run.planned else "—"
+    return [f"{run.seconds:.3f}", ratio, objective, rel, gap, status, check]
+
+
+if __name__ == "__main__":
+    main()
