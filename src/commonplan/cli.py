@@ -41,7 +41,7 @@ from commonplan.synthetic import synthetic_economy, write_economy
 try:  # typer ≥ 0.20 vendors click
     from typer._click.exceptions import UsageError
 except ImportError:  # pragma: no cover
-    from click.exceptions import UsageError  # type: ignore[assignment,no-redef]
+    from click.exceptions import UsageError  # type: ignore[assignment,no-redef,import-not-found,unused-ignore]
 
 __all__ = ["app"]
 
