@@ -13,6 +13,18 @@
     ├── PlanInputError              a target, floor, cap, capacity or option of a plan that
     │                               cannot be planned with (negative, not a number, unknown)
     ├── SolverError                 a numerical method failed to reach its tolerance
+    ├── VotingError                 a ballot, a vote count or a tie that cannot be decided as asked
+    │   └── TieError                a tie that no explicit tie-breaking rule decides; names the tied
+    ├── PlanningError               a step of a planning round that the rules do not allow
+    │   ├── NotFoundError           no federation, council, member, round or proposal by that id
+    │   ├── PhaseError              the round is not in the phase this step needs (e.g. vote after close)
+    │   ├── BallotRefusedError      a ballot refused: not a member of that council, a second ballot,
+    │   │                           a choice that is not on the ballot; no tally changes
+    │   ├── FloorError              a proposal or amendment would cut a hard floor (food, housing,
+    │   │                           health, care): refused with the floor it would cut
+    │   └── AuthorisationError      the person is not allowed to do this (not a facilitator, not a
+    │                               delegate of that council)
+    ├── IntegrityError              the audit log or a stored ballot box does not verify: tampering
     └── MissingExtraError           an optional dependency is not installed; the message gives the
                                     exact install command
 
@@ -23,17 +35,26 @@ what to do about it.  The CLI prints messages of this tree without a traceback.
 from __future__ import annotations
 
 __all__ = [
+    "AuthorisationError",
+    "BallotRefusedError",
     "CommonplanError",
     "DataError",
+    "FloorError",
     "FormatError",
+    "IntegrityError",
     "MissingExtraError",
     "NegativeCoefficientError",
     "NonFiniteError",
+    "NotFoundError",
     "NotProductiveError",
+    "PhaseError",
     "PlanInputError",
+    "PlanningError",
     "ShapeError",
     "SolverError",
+    "TieError",
     "UnknownNameError",
+    "VotingError",
 ]
 
 
@@ -88,6 +109,49 @@ class PlanInputError(CommonplanError, ValueError):
 
 class SolverError(CommonplanError, RuntimeError):
     """A numerical method did not reach its tolerance."""
+
+
+class VotingError(CommonplanError, ValueError):
+    """Ballots or a count that cannot be decided as asked."""
+
+
+class TieError(VotingError):
+    """A tie that no explicit tie-breaking rule decides.
+
+    ``tied`` holds the ids of the tied proposals or candidates; nothing is broken silently.
+    """
+
+    def __init__(self, message: str, *, tied: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.tied = tied
+
+
+class PlanningError(CommonplanError):
+    """A step of a planning round that its rules do not allow."""
+
+
+class NotFoundError(PlanningError, LookupError):
+    """No federation, council, member, round or proposal by that id."""
+
+
+class PhaseError(PlanningError):
+    """The round is not in the phase this step needs."""
+
+
+class BallotRefusedError(PlanningError):
+    """A ballot is refused (not the voter's council, a second ballot, an invalid choice)."""
+
+
+class FloorError(PlanningError):
+    """A proposal or amendment would cut a hard floor (food, housing, health, care)."""
+
+
+class AuthorisationError(PlanningError):
+    """The person asking is not allowed to take this step."""
+
+
+class IntegrityError(CommonplanError):
+    """The audit log or a stored ballot box does not verify: it has been tampered with."""
 
 
 class MissingExtraError(CommonplanError, ImportError):
