@@ -12,6 +12,7 @@ B = A.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -275,6 +276,18 @@ class Economy:
             return self._index[code]
         except KeyError:
             raise UnknownNameError(f"economy {self.name!r} has no product {code!r}") from None
+
+    @cached_property
+    def sha256(self) -> str:
+        """A hash of the labels and numbers (B, makes, labour, resources): same hash, same plan."""
+        h = hashlib.sha256(repr((self.products, self.processes)).encode())
+        B = self.inputs
+        for a in (B.indptr, B.indices, B.data, self.makes):
+            h.update(np.ascontiguousarray(a).tobytes())
+        for name, v in ((LABOUR, self.labour), *sorted(self.resources.items())):
+            if v is not None:
+                h.update(name.encode() + np.ascontiguousarray(v, dtype=np.float64).tobytes())
+        return h.hexdigest()
 
     @cached_property
     def _index(self) -> dict[str, int]:

@@ -1,0 +1,379 @@
+"""Federations, councils, members, delegates and hard floors: who plans, and what is never traded.
+
+A federation is a tree of any depth (team → brigade → commune → county → region).  Each node
+holds councils: workers' councils (one per workplace, naming the processes it runs) and
+consumers' councils (one per neighbourhood or commune).  A member belongs to one workers' and one
+consumers' council.  Delegates to the next level serve limited, rotating terms and can be
+recalled.  The root names the economy the federation plans with and the hard floors — food,
+housing, health, care per person — that no vote or target can cut.
+
+A federation is described in YAML (or the same structure as a dict)::
+
+    name: Nordic federation
+    level: region
+    economy: demo                 # or the path of a table
+    people_per_member: 1          # how many people each member's hours and floors stand for
+    default_hours: 1600           # hours per member per year until their council proposes its own
+    floors:                       # per person per year, in the economy's units
+      - {product: A01, per_person: 0.002, need: food}
+    rounds: {quorum: 0.5, threshold: 0.5, max_rounds: 5, collective_share: 0.1,
+             caps: {co2: "70%"}}
+    children:
+      - name: North commune
+        level: commune
+        councils:
+          - {name: North bakery, kind: workers, processes: [C10T12]}
+          - {name: North neighbourhood, kind: consumers}
+
+Every function here is one transaction and appends what it did to the audit log.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from commonplan import audit
+from commonplan.economy import Economy
+from commonplan.errors import (
+    AuthorisationError,
+    FormatError,
+    PlanInputError,
+    PlanningError,
+)
+from commonplan.store import Database, get
+from commonplan.store.models import Council, Delegate, Federation, Floor, Member
+
+__all__ = [
+    "NEEDS",
+    "ROLES",
+    "ROUND_DEFAULTS",
+    "add_members",
+    "count_members",
+    "create_federation",
+    "economy_of",
+    "elect_delegate",
+    "eligible_members",
+    "floors_of",
+    "read_description",
+    "recall_delegate",
+    "subtree",
+]
+
+ROLES = ("member", "facilitator", "auditor")
+NEEDS = ("food", "housing", "health", "care", "education", "energy", "water", "transport")
+ROUND_DEFAULTS: dict[str, Any] = {
+    "quorum": 0.5,
+    "threshold": 0.5,
+    "strict": True,
+    "max_rounds": 5,
+    "collective_share": 0.1,
+    "caps": {},
+    "mes_utility": "cost",
+    "tie_break": "lexicographic",
+}
+"""Round settings a federation's ``rounds`` mapping may override."""
+MAX_CONSECUTIVE_TERMS = 2
+"""Rotation: a member may serve at most this many terms in a row as a council's delegate."""
+
+
+def read_description(path: str | Path) -> dict[str, Any]:
+    """A federation description from a YAML file."""
+    try:
+        data = yaml.safe_load(Path(path).read_text())
+    except yaml.YAMLError as exc:
+        raise FormatError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise FormatError(f"{path}: a federation description is a mapping with at least 'name'")
+    return data
+
+
+def create_federation(
+    db: Database, description: Mapping[str, Any], *, actor: str = "system"
+) -> int:
+    """Create the tree, its councils and floors from ``description``; returns the root's id.
+
+    Refused whole (nothing written) when a name repeats, a council's kind is not ``workers`` or
+    ``consumers``, a floor or process names nothing in the economy, or a number is not one.
+    """
+    economy = economy_of(_settings(description))
+    with db.transaction() as s:
+        root = _node(s, description, None, economy, path="federation")
+        root.settings = _settings(description)
+        for k, f in enumerate(description.get("floors") or []):
+            s.add(_floor(f, root.id, economy, f"floors[{k}]"))
+        s.flush()
+        audit.append(
+            s,
+            actor=actor,
+            action="federation created",
+            subject=f"federation {root.id}",
+            payload={"description": dict(description), "economy_sha256": economy.sha256},
+        )
+        return root.id
+
+
+def _settings(d: Mapping[str, Any]) -> dict[str, Any]:
+    rounds = {**ROUND_DEFAULTS, **(d.get("rounds") or {})}
+    unknown = set(rounds) - set(ROUND_DEFAULTS)
+    if unknown:
+        raise PlanInputError(
+            f"unknown round setting(s) {sorted(unknown)}; known: {list(ROUND_DEFAULTS)}"
+        )
+    for key in ("quorum", "threshold", "collective_share"):
+        if not 0 <= _number(rounds[key], f"rounds.{key}") <= 1:
+            raise PlanInputError(f"rounds.{key} must be between 0 and 1; got {rounds[key]}")
+    return {
+        "economy": str(d.get("economy", "demo")),
+        "people_per_member": _number(d.get("people_per_member", 1), "people_per_member"),
+        "default_hours": _number(d.get("default_hours", 1600), "default_hours"),
+        "rounds": rounds,
+    }
+
+
+def _node(
+    s: Session, d: Mapping[str, Any], parent: int | None, economy: Economy, path: str
+) -> Federation:
+    if not isinstance(d, Mapping) or not d.get("name"):
+        raise PlanInputError(f"{path}: every federation node needs a 'name'")
+    name = str(d["name"])
+    if s.execute(select(Federation).where(Federation.name == name)).first():
+        raise PlanInputError(f"{path}: a federation named {name!r} exists already")
+    node = Federation(name=name, level=str(d.get("level", "federation")), parent_id=parent)
+    s.add(node)
+    s.flush()
+    for k, c in enumerate(d.get("councils") or []):
+        s.add(_council(s, c, node.id, economy, f"{path}.councils[{k}]"))
+        s.flush()
+    for k, child in enumerate(d.get("children") or []):
+        _node(s, child, node.id, economy, f"{path}.children[{k}] ({name})")
+    return node
+
+
+def _council(s: Session, c: Any, fed: int, economy: Economy, path: str) -> Council:
+    if not isinstance(c, Mapping) or not c.get("name"):
+        raise PlanInputError(f"{path}: every council needs a 'name'")
+    name, kind = str(c["name"]), str(c.get("kind", ""))
+    if kind not in ("workers", "consumers"):
+        raise PlanInputError(
+            f"council {name!r}: kind must be 'workers' or 'consumers'; got {kind!r}"
+        )
+    if s.execute(select(Council).where(Council.name == name)).first():
+        raise PlanInputError(f"council {name!r} appears twice; council names are unique")
+    processes = [str(p) for p in c.get("processes") or []]
+    unknown = [p for p in processes if p not in economy.processes and p not in economy.products]
+    if unknown:
+        raise PlanInputError(f"council {name!r} runs {unknown}, which the economy does not have")
+    if processes and kind != "workers":
+        raise PlanInputError(f"council {name!r}: only workers' councils run processes")
+    return Council(federation_id=fed, kind=kind, name=name, processes=processes)
+
+
+def _floor(f: Any, fed: int, economy: Economy, path: str) -> Floor:
+    if not isinstance(f, Mapping) or "product" not in f:
+        raise PlanInputError(f"{path}: a floor is {{product, per_person, need}}")
+    product = str(f["product"])
+    if product not in economy.products:
+        raise PlanInputError(f"{path}: the economy has no product {product!r}")
+    need = str(f.get("need", "food"))
+    if need not in NEEDS:
+        raise PlanInputError(f"{path}: need must be one of {', '.join(NEEDS)}; got {need!r}")
+    amount = _number(f.get("per_person"), f"{path}.per_person ({product})")
+    if amount < 0:
+        raise PlanInputError(f"{path}: the floor of {product} cannot be negative")
+    return Floor(federation_id=fed, product=product, per_person=amount, need=need)
+
+
+def _number(value: Any, what: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise PlanInputError(f"{what} must be a number; got {value!r}") from None
+
+
+MEMBER_COLUMNS = ("handle", "name", "workers_council", "consumers_council", "role")
+
+
+def add_members(
+    db: Database, rows: Iterable[Mapping[str, Any]] | str | Path, *, actor: str = "system"
+) -> int:
+    """Add members in bulk — a CSV path or rows with :data:`MEMBER_COLUMNS` — all or none.
+
+    ``workers_council`` and ``consumers_council`` are council names (either may be empty for a
+    member not at work or not in a neighbourhood council); ``role`` defaults to ``member``.
+    Refused whole, naming the row, on an unknown council, a council of the wrong kind, a repeated
+    handle or an unknown role.  Returns how many were added.
+    """
+    if isinstance(rows, str | Path):
+        with open(rows, newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    with db.transaction() as s:
+        councils = {c.name: c for c in s.execute(select(Council)).scalars()}
+        handles = set(s.execute(select(Member.handle)).scalars())
+        added = 0
+        for k, row in enumerate(rows, start=1):
+            handle = str(row.get("handle") or "").strip()
+            if not handle:
+                raise PlanInputError(f"member row {k}: 'handle' is empty")
+            if handle in handles:
+                raise PlanInputError(f"member row {k}: handle {handle!r} is taken")
+            role = str(row.get("role") or "member")
+            if role not in ROLES:
+                raise PlanInputError(f"member row {k} ({handle}): role must be one of {ROLES}")
+            ids = [
+                _council_id(councils, row.get(f"{kind}_council"), kind, k, handle)
+                for kind in ("workers", "consumers")
+            ]
+            s.add(
+                Member(
+                    handle=handle,
+                    name=str(row.get("name") or handle),
+                    role=role,
+                    workers_council_id=ids[0],
+                    consumers_council_id=ids[1],
+                )
+            )
+            handles.add(handle)
+            added += 1
+        audit.append(
+            s, actor=actor, action="members added", subject="members", payload={"count": added}
+        )
+        return added
+
+
+def _council_id(
+    councils: dict[str, Council], name: Any, kind: str, row: int, who: str
+) -> int | None:
+    if not name:
+        return None
+    council = councils.get(str(name))
+    if council is None:
+        raise PlanInputError(f"member row {row} ({who}): no council named {name!r}")
+    if council.kind != kind:
+        raise PlanInputError(f"member row {row} ({who}): {name!r} is not a {kind}' council")
+    return council.id
+
+
+def elect_delegate(
+    db: Database, council: int, member: int, *, term_days: int = 365, actor: str = "system"
+) -> int:
+    """Record ``member``'s election as ``council``'s delegate for ``term_days`` from now.
+
+    Refused when the member is not in that council, the council has a delegate whose term runs,
+    or the member has served :data:`MAX_CONSECUTIVE_TERMS` terms in a row (rotation).
+    """
+    now = datetime.now(UTC)
+    with db.transaction() as s:
+        m = get(s, Member, member, "member")
+        c = get(s, Council, council, "council")
+        if c.id not in (m.workers_council_id, m.consumers_council_id):
+            raise AuthorisationError(f"member {m.handle!r} is not in council {c.name!r}")
+        terms = (
+            s.execute(
+                select(Delegate).where(Delegate.council_id == c.id).order_by(Delegate.term_start)
+            )
+            .scalars()
+            .all()
+        )
+        if any(_aware(t.term_end) > now and t.recalled_at is None for t in terms):
+            raise PlanningError(f"council {c.name!r} has a delegate whose term runs; recall first")
+        recent = [t.member_id for t in terms[-MAX_CONSECUTIVE_TERMS:]]
+        if len(recent) == MAX_CONSECUTIVE_TERMS and set(recent) == {m.id}:
+            raise PlanningError(
+                f"{m.handle!r} has served {MAX_CONSECUTIVE_TERMS} terms in a row "
+                f"for {c.name!r}; delegates rotate"
+            )
+        d = Delegate(
+            council_id=c.id,
+            member_id=m.id,
+            term_start=now,
+            term_end=now + timedelta(days=term_days),
+        )
+        s.add(d)
+        s.flush()
+        audit.append(
+            s,
+            actor=actor,
+            action="delegate elected",
+            subject=f"council {c.id}",
+            payload={"member": m.handle, "term_days": term_days},
+        )
+        return d.id
+
+
+def recall_delegate(db: Database, delegate: int, *, actor: str = "system") -> None:
+    """End a delegate's term now (recall by their council)."""
+    with db.transaction() as s:
+        d = get(s, Delegate, delegate, "delegate")
+        if d.recalled_at is not None:
+            raise PlanningError(f"delegate {delegate} was recalled already")
+        d.recalled_at = datetime.now(UTC)
+        audit.append(
+            s,
+            actor=actor,
+            action="delegate recalled",
+            subject=f"council {d.council_id}",
+            payload={"delegate": d.id},
+        )
+
+
+def _aware(t: datetime) -> datetime:
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t
+
+
+def subtree(s: Session, root: int) -> list[int]:
+    """Ids of ``root`` and every federation node below it."""
+    nodes = s.execute(select(Federation.id, Federation.parent_id)).all()
+    children: dict[int | None, list[int]] = {}
+    for node, parent in nodes:
+        children.setdefault(parent, []).append(node)
+    out, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(children.get(node, []))
+    return out
+
+
+def eligible_members(s: Session, federation: int) -> Any:
+    """A select of the ids of members with a council in ``federation``'s subtree."""
+    councils = select(Council.id).where(Council.federation_id.in_(subtree(s, federation)))
+    return select(Member.id).where(
+        Member.workers_council_id.in_(councils) | Member.consumers_council_id.in_(councils)
+    )
+
+
+def count_members(s: Session, councils: Iterable[int]) -> dict[int, int]:
+    """Members per council (workers' or consumers')."""
+    ids = list(councils)
+    out = dict.fromkeys(ids, 0)
+    for col in (Member.workers_council_id, Member.consumers_council_id):
+        rows = s.execute(select(col, func.count()).where(col.in_(ids)).group_by(col)).all()
+        for council, n in rows:
+            if council is not None:
+                out[council] += n
+    return out
+
+
+def floors_of(s: Session, federation: int) -> list[Floor]:
+    return list(s.execute(select(Floor).where(Floor.federation_id == federation)).scalars())
+
+
+@functools.lru_cache(maxsize=8)
+def _load(source: str) -> Economy:
+    from commonplan.io import demo_economy, read_economy
+
+    return demo_economy() if source == "demo" else read_economy(source)
+
+
+def economy_of(settings: Mapping[str, Any]) -> Economy:
+    """The economy a federation plans with (``"demo"`` or a table path), loaded once."""
+    return _load(str(settings.get("economy", "demo")))

@@ -1,0 +1,138 @@
+"""One database: its URL, engine, schema migrations and transactions.
+
+``Database("commonplan.db")`` opens (and creates) an embedded SQLite file; any SQLAlchemy URL —
+``postgresql://user:pass@host/db`` — opens that database instead.  Opening runs the Alembic
+migrations up to the newest schema unless ``upgrade=False``.
+
+Every service step runs in one :meth:`Database.transaction`: all of it is written or none of it.
+On SQLite the transaction starts with ``BEGIN IMMEDIATE`` (one writer at a time, no deadlock on
+upgrade from read to write lock) on a write-ahead log with ``synchronous=FULL``, so a process
+killed mid-step (kill -9) leaves the last committed state and nothing half-written.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from commonplan.errors import NotFoundError, PlanInputError
+
+T = TypeVar("T")
+
+__all__ = ["DEFAULT_PATH", "Database", "database_url", "get"]
+
+DEFAULT_PATH = "commonplan.db"
+"""The embedded database a command uses when neither ``--db`` nor ``COMMONPLAN_DB`` names one."""
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def database_url(where: str | Path | None = None) -> str:
+    """A SQLAlchemy URL from a URL, a file path, ``$COMMONPLAN_DB`` or :data:`DEFAULT_PATH`.
+
+    ``postgresql://`` is read as ``postgresql+psycopg://`` (psycopg 3, the ``postgres`` extra).
+    """
+    where = where if where is not None else os.environ.get("COMMONPLAN_DB", DEFAULT_PATH)
+    text = str(where)
+    if "://" not in text:
+        return f"sqlite:///{Path(text).expanduser().resolve()}"
+    try:
+        url = make_url(text)
+    except ArgumentError as exc:
+        raise PlanInputError(f"not a database URL or file path: {text!r} ({exc})") from exc
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+class Database:
+    """An engine, a session factory and the schema's migrations for one database URL."""
+
+    def __init__(self, where: str | Path | None = None, *, upgrade: bool = True) -> None:
+        self.url = database_url(where)
+        self.engine = _engine(self.url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if upgrade:
+            self.upgrade()
+
+    def __repr__(self) -> str:
+        return f"Database({make_url(self.url).render_as_string(hide_password=True)!r})"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session inside one transaction: committed on success, rolled back on any error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Run the Alembic migrations up to ``revision`` (default: the newest)."""
+        with self.engine.begin() as conn:
+            config = _alembic_config(self.url)
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+
+    def revision(self) -> str | None:
+        """The schema revision the database is at (``None``: empty)."""
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    @staticmethod
+    def head() -> str:
+        """The newest schema revision this version of commonplan knows."""
+        head = ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
+        assert head is not None
+        return head
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def _engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=FULL"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def get(session: Session, model: type[T], key: int, what: str) -> T:
+    """The row of ``model`` with primary key ``key``, or :class:`NotFoundError` naming ``what``."""
+    row = session.get(model, key)
+    if row is None:
+        raise NotFoundError(f"no {what} with id {key}")
+    return row

@@ -1,0 +1,254 @@
+"""The tables of a planning federation (SQLAlchemy 2 declarative models).
+
+Secrecy of the ballot is a property of this schema, so it is stated here:
+
+- ``participation`` records *who* took part in a question (member, question) — never how;
+- ``ballot`` records *how* (the choice and the voter's receipt code) — never who: no member id,
+  no timestamp, and a random id, so neither a column nor the id order links a ballot to a voter.
+  (The database's physical row order is outside SQL's reach; an operator with raw file access
+  could correlate insertion order — the README says so.)
+
+Every state change also appends a row to ``audit_entry``, a hash chain (see
+:mod:`commonplan.audit`); ``audit_head`` holds the chain's tip and is locked by each append, which
+serialises writers of the log on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "AuditEntry",
+    "AuditHead",
+    "Ballot",
+    "Base",
+    "Council",
+    "Delegate",
+    "Draft",
+    "Federation",
+    "Floor",
+    "Member",
+    "Participation",
+    "Proposal",
+    "Question",
+    "Round",
+]
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Federation(Base):
+    """A node of the federation tree (team → brigade → commune → county → region …).
+
+    The root's ``settings`` hold the economy the federation plans with (``economy``: a table path
+    or ``"demo"``; ``economy_sha256``), ``people_per_member`` (how many people each member's floors
+    and hours stand for) and the defaults of its rounds.
+    """
+
+    __tablename__ = "federation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    level: Mapped[str] = mapped_column(String(50))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("federation.id"), index=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Council(Base):
+    """A workers' council (one per workplace, running ``processes``) or a consumers' council."""
+
+    __tablename__ = "council"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    federation_id: Mapped[int] = mapped_column(ForeignKey("federation.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "workers" | "consumers"
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    processes: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class Member(Base):
+    """A person: one workers' and one consumers' council; role member, facilitator or auditor."""
+
+    __tablename__ = "member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handle: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    workers_council_id: Mapped[int | None] = mapped_column(ForeignKey("council.id"), index=True)
+    consumers_council_id: Mapped[int | None] = mapped_column(ForeignKey("council.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default="member")
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+
+
+class Delegate(Base):
+    """A council's delegate to the next level up, for a limited term; recallable."""
+
+    __tablename__ = "delegate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    term_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    term_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recalled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Floor(Base):
+    """A hard floor: net output of ``product`` per person, outside any vote."""
+
+    __tablename__ = "floor"
+    __table_args__ = (UniqueConstraint("federation_id", "product"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    federation_id: Mapped[int] = mapped_column(ForeignKey("federation.id"))
+    product: Mapped[str] = mapped_column(String(100))
+    per_person: Mapped[float] = mapped_column(Float)
+    need: Mapped[str] = mapped_column(String(50))  # food, housing, health, care …
+
+
+class Round(Base):
+    """A planning round: proposals → draft → feedback → vote → ratified | failed."""
+
+    __tablename__ = "round"
+    __table_args__ = (UniqueConstraint("federation_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    federation_id: Mapped[int] = mapped_column(ForeignKey("federation.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    phase: Mapped[str] = mapped_column(String(20))
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    deadlines: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Proposal(Base):
+    """What a council asks for or offers in a round.
+
+    ``kind``: ``"target"`` (consumers: private final use, {product: amount}), ``"collective"``
+    (consumers: a canteen, clinic, school … as {product: amount}, chosen by the budget vote),
+    ``"hours"`` (workers: hours per member per year), ``"capacity"`` (workers: {process: most
+    activity}).  An amendment is a new proposal whose ``amends_id`` names the one it replaces.
+    """
+
+    __tablename__ = "proposal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(300))
+    amounts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    hours: Mapped[float | None] = mapped_column(Float)
+    amends_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"))
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    labour_cost: Mapped[float | None] = mapped_column(Float)
+    filed_by: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Draft(Base):
+    """A plan the engine computed: its exact inputs, their hash, and the result."""
+
+    __tablename__ = "draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(20))  # "draft" | "final"
+    inputs: Mapped[dict[str, Any]] = mapped_column()
+    inputs_sha256: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict[str, Any]] = mapped_column()
+    result_sha256: Mapped[str] = mapped_column(String(64))
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Question(Base):
+    """A ballot box: ``"budget"`` (approval ballots over collective proposals, counted by equal
+    shares), ``"ratify"`` (yes / no / abstain with quorum and threshold), ``"consent"`` or
+    ``"ranked"`` (between alternative drafts).  ``result`` stays empty until it closes."""
+
+    __tablename__ = "question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    federation_id: Mapped[int] = mapped_column(ForeignKey("federation.id"))
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    box_sha256: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Participation(Base):
+    """Who voted on a question — never how."""
+
+    __tablename__ = "participation"
+    __table_args__ = (UniqueConstraint("question_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+
+
+class Ballot(Base):
+    """How someone voted — never who: a random id, the voter's receipt code and the choice."""
+
+    __tablename__ = "ballot"
+    __table_args__ = (UniqueConstraint("question_id", "receipt"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), index=True)
+    receipt: Mapped[str] = mapped_column(String(64))
+    choice: Mapped[dict[str, Any]] = mapped_column()
+
+
+class AuditEntry(Base):
+    """One link of the hash chain: sha256 = H(prev_sha256 ‖ canonical JSON of this entry)."""
+
+    __tablename__ = "audit_entry"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    subject: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    prev_sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """The tip of the audit chain (one row); appending locks it."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str] = mapped_column(String(64))

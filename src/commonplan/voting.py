@@ -1,0 +1,156 @@
+"""Ballots and their count, per kind of question — the one place both the tally at close and an
+independent recount from the exported board go through.
+
+=========  ===========================================  =====================================
+kind       a ballot                                     counted by
+=========  ===========================================  =====================================
+budget     ``{"approve": [proposal id, …]}``            Method of Equal Shares (and greedy by
+                                                        votes, reported for comparison)
+ratify     ``{"vote": "yes" | "no" | "abstain"}``       approval with quorum and threshold
+consent    ``{"objection": null | "reason"}``           consent: no sustained objection
+ranked     ``{"ranking": [draft id, …]}``               Schulze
+=========  ===========================================  =====================================
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from commonplan.errors import BallotRefusedError, VotingError
+from commonplan.numerics.mes import equal_shares, greedy_by_votes
+from commonplan.tally import Objection, approval_ratification, consent, schulze
+
+__all__ = ["QUESTION_KINDS", "approvals_matrix", "check_choice", "count"]
+
+QUESTION_KINDS = ("budget", "ratify", "consent", "ranked")
+
+
+def check_choice(
+    kind: str, options: Mapping[str, Any], choice: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The ballot in its one stored form, or :class:`BallotRefusedError` saying what is wrong."""
+    if not isinstance(choice, Mapping):
+        raise BallotRefusedError("a ballot is a mapping, e.g. {'vote': 'yes'}")
+    if kind == "budget":
+        approve = choice.get("approve")
+        if (
+            not isinstance(approve, Sequence)
+            or isinstance(approve, str)
+            or set(choice) != {"approve"}
+        ):
+            raise BallotRefusedError("a budget ballot is {'approve': [proposal ids]}")
+        ids = sorted({str(p) for p in approve})
+        unknown = sorted(set(ids) - set(options["projects"]))
+        if unknown:
+            raise BallotRefusedError(f"proposals {unknown} are not on this ballot")
+        return {"approve": ids}
+    if kind == "ratify":
+        vote = choice.get("vote")
+        if vote not in ("yes", "no", "abstain") or set(choice) != {"vote"}:
+            raise BallotRefusedError("a ratification ballot is {'vote': 'yes' | 'no' | 'abstain'}")
+        return {"vote": vote}
+    if kind == "consent":
+        objection = choice.get("objection")
+        if set(choice) != {"objection"} or not (objection is None or isinstance(objection, str)):
+            raise BallotRefusedError("a consent ballot is {'objection': null or the reason}")
+        return {"objection": objection.strip() or None if objection else None}
+    if kind == "ranked":
+        ranking = choice.get("ranking")
+        if (
+            not isinstance(ranking, Sequence)
+            or isinstance(ranking, str)
+            or set(choice) != {"ranking"}
+        ):
+            raise BallotRefusedError("a ranked ballot is {'ranking': [most preferred first, …]}")
+        ranked = [str(c) for c in ranking]
+        if len(set(ranked)) != len(ranked) or not set(ranked) <= set(options["candidates"]):
+            raise BallotRefusedError(
+                f"a ranking names each of {options['candidates']} at most once"
+            )
+        return {"ranking": ranked}
+    raise VotingError(f"unknown kind of question {kind!r}; known: {', '.join(QUESTION_KINDS)}")
+
+
+def approvals_matrix(projects: Sequence[str], ballots: Sequence[Mapping[str, Any]]) -> sp.csr_array:
+    """Voters × projects, 1 where the ballot approves the project."""
+    index = {p: j for j, p in enumerate(projects)}
+    rows = [i for i, b in enumerate(ballots) for _ in b["approve"]]
+    cols = [index[p] for b in ballots for p in b["approve"]]
+    return sp.csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(ballots), len(projects)))
+
+
+def count(
+    kind: str, options: Mapping[str, Any], ballots: Sequence[Mapping[str, Any]], eligible: int
+) -> dict[str, Any]:
+    """The result of a question from its options and its ballots (in board order)."""
+    if kind == "budget":
+        return _budget(options, ballots)
+    if kind == "ratify":
+        votes = Counter(b["vote"] for b in ballots)
+        return approval_ratification(
+            votes["yes"],
+            votes["no"],
+            votes["abstain"],
+            eligible,
+            quorum=options["quorum"],
+            threshold=options["threshold"],
+            strict=options["strict"],
+        ).to_dict()
+    if kind == "consent":
+        objections = [Objection(reason=b["objection"]) for b in ballots if b["objection"]]
+        return consent(
+            objections, eligible, participants=len(ballots), quorum=options.get("quorum", 0.5)
+        ).to_dict()
+    if kind == "ranked":
+        tie_break = options.get("tie_break", "error")
+        return schulze(
+            [b["ranking"] for b in ballots], options["candidates"], tie_break=tie_break
+        ).to_dict()
+    raise VotingError(f"unknown kind of question {kind!r}; known: {', '.join(QUESTION_KINDS)}")
+
+
+def _budget(options: Mapping[str, Any], ballots: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    projects = list(options["projects"])
+    if not projects:
+        return {
+            "rule": "equal_shares",
+            "selected": [],
+            "cost": 0.0,
+            "greedy": [],
+            "budget": options["budget"],
+            "voters": len(ballots),
+        }
+    approvals = approvals_matrix(projects, ballots)
+    costs = np.asarray(options["costs"], dtype=float)
+    mes = equal_shares(
+        approvals,
+        costs,
+        float(options["budget"]),
+        utility=options["utility"],
+        tie_break=options["tie_break"],
+        projects=projects,
+    )
+    greedy = greedy_by_votes(
+        approvals,
+        costs,
+        float(options["budget"]),
+        tie_break=options["tie_break"],
+        projects=projects,
+    )
+    selected = [projects[j] for j in mes.selected]
+    return {
+        "rule": "equal_shares",
+        "utility": options["utility"],
+        "tie_break": options["tie_break"],
+        "budget": float(options["budget"]),
+        "voters": len(ballots),
+        "selected": selected,
+        "cost": float(costs[list(mes.selected)].sum()),
+        "greedy": [projects[j] for j in greedy.selected],
+        "approvals": {p: int(n) for p, n in zip(projects, approvals.sum(axis=0), strict=True)},
+    }
