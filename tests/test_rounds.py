@@ -27,6 +27,7 @@ from commonplan.federation import add_members, create_federation
 from commonplan.rounds import (
     cast_ballot,
     close_vote,
+    compute_alternative,
     compute_draft,
     file_proposal,
     member_view,
@@ -442,3 +443,31 @@ def test_recompute_refuses_another_economy(database_url: str, monkeypatch: Any) 
     with pytest.raises(PlanInputError, match="another economy"):
         recompute(db, plan)
     assert np.isfinite(SWEDEN.A.sum())
+
+
+def test_members_rank_alternative_drafts(database_url: str) -> None:
+    """A facilitator offers a greener alternative (CO2 at 60 % of 2016); members rank it above
+    the draft (Schulze), and the final plan is computed under its cap."""
+    db, root = federation(database_url, members=60)
+    r = open_round(db, root, actor="m000")
+    first_proposals(db, r)
+    compute_draft(db, r, actor="m000")
+    greener = compute_alternative(db, r, title="greener", caps={"co2": "60%"}, actor="m000")
+    with pytest.raises(PlanInputError, match="hours"):
+        compute_alternative(db, r, title="longer hours", caps={"labour": 1e12}, actor="m000")
+    boxes = open_vote(db, r, actor="m000")
+    for i in range(60):
+        h = f"m{i:03d}"
+        ranking = [str(greener), "draft"] if i % 3 else ["draft", str(greener)]
+        cast_ballot(db, boxes["ranked"], member=h, choice={"ranking": ranking})
+        cast_ballot(db, boxes["ratify"], member=h, choice={"vote": "yes"})
+    out = close_vote(db, r, actor="m000")
+    assert out["results"]["ranked"]["winner"] == str(greener)
+    assert out["results"]["ranked"]["d"] == [[0, 20], [40, 0]]
+    with db.transaction() as s:
+        final = s.get(Draft, out["plan"])
+        assert final is not None
+        co2_2016 = cp.current_use(SWEDEN, "co2")
+        assert final.result["caps"]["co2"] == pytest.approx(0.6 * co2_2016)
+        assert final.result["use"]["co2"] <= 0.6 * co2_2016 * (1 + 1e-9)
+    assert out["ratified"] == (final.result["status"] == "optimal")

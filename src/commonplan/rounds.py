@@ -76,6 +76,7 @@ __all__ = [
     "Consequences",
     "cast_ballot",
     "close_vote",
+    "compute_alternative",
     "compute_draft",
     "file_proposal",
     "member_view",
@@ -354,12 +355,19 @@ def _live(s: Session, r: Round) -> list[Proposal]:
     )
 
 
-def plan_inputs(s: Session, r: Round, *, chosen: Sequence[int] | None = None) -> dict[str, Any]:
+def plan_inputs(
+    s: Session,
+    r: Round,
+    *,
+    chosen: Sequence[int] | None = None,
+    caps: Mapping[str, float | str] | None = None,
+) -> dict[str, Any]:
     """Everything the engine needs for round ``r``'s plan, as plain data (recorded and hashed).
 
     Floors = Σ per-person floor × people (members × people_per_member); labour cap = Σ over
     workers' councils of hours per member (its latest proposal, else the default) × members ×
-    people_per_member; private targets = Σ target proposals; ``chosen``: the collective proposals
+    people_per_member; private targets = Σ target proposals; ``caps`` replaces the round's caps of
+    those resources (an alternative draft); ``chosen``: the collective proposals
     the budget vote chose — in the final plan they are floors too (their hours were budgeted).
     """
     fed = _root(s, r)
@@ -392,7 +400,7 @@ def plan_inputs(s: Session, r: Round, *, chosen: Sequence[int] | None = None) ->
                 floors[k] = floors.get(k, 0.0) + v
     labour = sum(h * members[c] * scale for c, h in hours.items())
     share = 0.0 if chosen is not None else float(rounds["collective_share"])
-    return {
+    inputs = {
         "economy": settings["economy"],
         "floors": floors,
         "targets": targets,
@@ -402,6 +410,12 @@ def plan_inputs(s: Session, r: Round, *, chosen: Sequence[int] | None = None) ->
         "collective_budget": labour * float(rounds["collective_share"]),
         "chosen": sorted(chosen) if chosen is not None else None,
     }
+    if caps:
+        if LABOUR in caps:
+            raise PlanInputError("labour is capped by the hours the workers' councils offer")
+        inputs["caps"] = {**inputs["caps"], **caps}
+        inputs["alternative_caps"] = dict(caps)
+    return inputs
 
 
 def _solve(economy: Economy, inputs: Mapping[str, Any], *, floors_only: bool = False) -> Any:
@@ -530,6 +544,23 @@ def _draft(s: Session, r: Round, actor: str) -> Draft:
     return _record(s, r, "draft", plan_inputs(s, r), actor)
 
 
+def compute_alternative(
+    db: Database, round_id: int, *, title: str, caps: Mapping[str, float | str], actor: str
+) -> int:
+    """An alternative draft with other caps (e.g. CO2 at 60 % instead of 70 %) for members to rank
+    against the draft in the vote (Schulze); a facilitator's step in feedback; returns its id."""
+    with db.transaction() as s:
+        _facilitator(s, actor)
+        r = _round(s, round_id, "feedback")
+        inputs = {**plan_inputs(s, r, caps=caps), "title": title}
+        return _record(s, r, "alternative", inputs, actor).id
+
+
+def _alternatives(s: Session, r: Round) -> list[Draft]:
+    query = select(Draft).where(Draft.round_id == r.id, Draft.stage == "alternative")
+    return list(s.execute(query.order_by(Draft.id)).scalars())
+
+
 @dataclass(frozen=True)
 class Consequences:
     """What a plan means for one member."""
@@ -604,12 +635,17 @@ def member_view(db: Database, round_id: int, *, member: str, top: int = 5) -> Co
 
 def open_vote(db: Database, round_id: int, *, actor: str) -> dict[str, int]:
     """Open the budget and ratification ballot boxes (recomputing the draft if proposals were
-    amended since); returns {"budget": question id, "ratify": question id}."""
+    amended since), and a ranked box over the draft and its alternatives where there are any;
+    returns {"budget": question id, "ratify": question id[, "ranked": question id]}."""
     with db.transaction() as s:
         _facilitator(s, actor)
         r = _round(s, round_id, "feedback")
         last = (
-            s.execute(select(Draft).where(Draft.round_id == r.id).order_by(Draft.id.desc()))
+            s.execute(
+                select(Draft)
+                .where(Draft.round_id == r.id, Draft.stage == "draft")
+                .order_by(Draft.id.desc())
+            )
             .scalars()
             .first()
         )
@@ -631,6 +667,14 @@ def open_vote(db: Database, round_id: int, *, actor: str) -> dict[str, int]:
             },
             "ratify": {k: rules[k] for k in ("quorum", "threshold", "strict")},
         }
+        alternatives = _alternatives(s, r)
+        if alternatives:  # ties go to the draft, then to the alternative proposed first
+            candidates = ["draft", *(str(d.id) for d in alternatives)]
+            boxes["ranked"] = {
+                "candidates": candidates,
+                "titles": ["the draft", *(d.inputs["title"] for d in alternatives)],
+                "tie_break": candidates,
+            }
         ids = {}
         for kind, options in boxes.items():
             q = Question(
@@ -736,7 +780,11 @@ def close_vote(db: Database, round_id: int, *, actor: str) -> dict[str, Any]:
         ).scalars():
             results[q.kind] = _close(s, q, actor)
         chosen = [int(p) for p in (results.get("budget") or {}).get("selected", [])]
-        final = _record(s, r, "final", plan_inputs(s, r, chosen=chosen), actor)
+        caps = None
+        winner = (results.get("ranked") or {}).get("winner", "draft")
+        if winner != "draft":
+            caps = get(s, Draft, int(winner), "alternative draft").inputs["alternative_caps"]
+        final = _record(s, r, "final", plan_inputs(s, r, chosen=chosen, caps=caps), actor)
         ratified = (
             bool((results.get("ratify") or {}).get("ratified"))
             and final.result["status"] == "optimal"
