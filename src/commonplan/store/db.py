@@ -24,10 +24,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
-from commonplan.errors import NotFoundError, PlanInputError
+from commonplan.errors import MissingExtraError, NotFoundError, PlanInputError
 
 T = TypeVar("T")
 
@@ -62,7 +62,17 @@ class Database:
 
     def __init__(self, where: str | Path | None = None, *, upgrade: bool = True) -> None:
         self.url = database_url(where)
-        self.engine = _engine(self.url)
+        try:
+            self.engine = _engine(self.url)
+        except NoSuchModuleError as exc:
+            raise PlanInputError(
+                f"{make_url(self.url).drivername!r} is not a database commonplan can use: give a "
+                "file path (SQLite) or a postgresql:// URL"
+            ) from exc
+        except ModuleNotFoundError as exc:
+            raise MissingExtraError(
+                f"PostgreSQL needs psycopg: pip install 'commonplan[postgres]' ({exc})"
+            ) from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if upgrade:
             self.upgrade()
