@@ -4,6 +4,7 @@ Swedish table under a real CO2 cap, and infeasibility diagnosis."""
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 import pytest
@@ -378,3 +379,150 @@ def test_structured_solver_with_sweeps_agrees_with_highs_above_the_direct_size()
     assert a.method == "structured" and a.status == b.status == "optimal"
     assert a.objective_value == pytest.approx(b.objective_value, rel=1e-6)
     assert a.gap <= 1e-9
+
+
+# ---------------------------------------------------------------------- limits and the fallback
+
+
+def _capped_economy(n: int = 300, seed: int = 1) -> tuple[cp.Economy, dict[str, float]]:
+    """A synthetic economy with labour at the labour-cheapest plan's hours and co2, land and
+    water at 80 % of that plan's use: four binding caps, a mixed technique choice."""
+    e = cp.synthetic_economy(n, techniques=2, seed=seed, resources=("co2", "land", "water"))
+    cheapest = cp.optimize(e, targets="households", objective="min_labour", method="structured")
+    caps = {"labour": cheapest.use["labour"]}
+    caps |= {k: 0.8 * cheapest.use[k] for k in ("co2", "land", "water")}
+    return e, caps
+
+
+def _optimize_module() -> Any:
+    import importlib
+
+    return importlib.import_module("commonplan.optimize")  # the package exports the function
+
+
+def _assert_feasible(r: cp.OptimizeResult, floors: np.ndarray, caps: dict[str, float]) -> None:
+    assert r.net_output is not None and r.activity is not None
+    (group,) = r.fulfilment
+    need = floors + r.fulfilment[group] * r.targets[:, 0]  # type: ignore[index]
+    assert np.all(r.net_output >= need - 1e-7 * np.maximum(need, 1.0))
+    assert np.all(r.activity >= 0)
+    for k, c in caps.items():
+        assert r.use[k] <= c * (1 + 1e-7)
+
+
+def test_highs_stopped_at_a_limit_reports_a_certified_gap_or_none() -> None:
+    from commonplan.numerics.decomposition import certify
+    from commonplan.numerics.lp import solve_highs
+
+    e, caps = _capped_economy()
+    y = e.final_demand["households"]
+    best = cp.optimize(e, caps=caps, floors=0.3 * y)
+    assert best.status == "optimal"
+    P = _optimize_module()._Spec.build(e, "households", 0.3 * y, caps, None, "max_fulfilment")
+    bounded = 0
+    for k in range(1, 25):  # interior point iterates: infeasible, then feasible, then optimal
+        s = solve_highs(P.problem, method="highs-ipm", options={"ipm_iteration_limit": k})
+        if s.status == "optimal":
+            assert s.gap == 0.0
+            continue
+        assert s.status == "limit" and np.isnan(s.gap)  # HiGHS proves no bound itself
+        c = certify(P.problem, s, pricer=e.pricer)
+        if s.z is None:
+            assert np.isnan(c.gap)
+            continue
+        assert not P.problem.check(s.z, s.t, rtol=1e-6)  # type: ignore[arg-type]
+        lower, upper = c.info["lower"], c.info["upper"]
+        assert lower <= best.objective_value * (1 + 1e-7) and best.objective_value <= upper
+        assert c.gap > 0
+        if np.isfinite(upper):
+            assert c.gap == pytest.approx((upper - lower) / max(upper, 1.0))
+            bounded += 1
+    assert bounded  # some iterate was a feasible plan with a finite certified gap
+    # through optimize: a time limit HiGHS cannot meet, and no false claim of optimality
+    r = cp.optimize(e, caps=caps, floors=0.3 * y, method="highs-ipm", time_limit=1e-4)
+    assert r.status == "limit" and r.gap != 0.0
+    assert r.activity is None or r.gap > 0
+
+
+def test_structured_solver_stopped_at_a_limit_reports_its_certified_gap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    e, caps = _capped_economy()
+    y = e.final_demand["households"]
+    best = cp.optimize(e, caps=caps, floors=0.3 * y, method="structured")
+    monkeypatch.setattr(_optimize_module(), "STRUCTURED_MAXITER", 2)
+    r = cp.optimize(e, caps=caps, floors=0.3 * y, method="structured")
+    assert r.status == "limit" and "after 2 iterations" in r.message
+    assert 1e-9 < r.gap < 1 and r.gap >= best.objective_value - r.objective_value - 1e-12
+    _assert_feasible(r, 0.3 * y, caps)  # an uncertified plan is still a plan
+    # floors that need phase 1, stopped before it shows they fit: no plan, no gap claimed
+    monkeypatch.setattr(_optimize_module(), "STRUCTURED_MAXITER", 1)
+    r = cp.optimize(e, caps=caps, floors=0.95 * y, method="structured")
+    assert r.status == "limit" and "could not decide" in r.message
+    assert r.activity is None and np.isnan(r.gap) and r.to_dict()["gap"] == "nan"
+    # a time limit stops it between master solves
+    monkeypatch.setattr(_optimize_module(), "STRUCTURED_MAXITER", 200)
+    r = cp.optimize(e, caps=caps, floors=0.3 * y, method="structured", time_limit=1e-9)
+    assert r.status == "limit" and "time limit" in r.message and r.gap > 1e-9
+
+
+def test_auto_falls_back_to_highs_interior_point_and_says_why(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    e, caps = _capped_economy()
+    y = e.final_demand["households"]
+    best = cp.optimize(e, caps=caps, floors=0.3 * y, method="structured")
+    module = _optimize_module()
+    monkeypatch.setattr(module, "STRUCTURED_MAXITER", 2)
+    r = cp.optimize(e, caps=caps, floors=0.3 * y)
+    assert r.status == "optimal" and r.method == "highs-ipm" and r.gap == 0.0
+    assert r.objective_value == pytest.approx(best.objective_value, rel=1e-7)
+    _assert_feasible(r, 0.3 * y, caps)
+    (note,) = [x for x in r.notes if x.startswith("structured solver")]
+    assert "not certified optimal after 2 iterations" in note and "'highs-ipm'" in note
+    # the same when the structured solver stopped in phase 1, without a plan
+    monkeypatch.setattr(module, "STRUCTURED_MAXITER", 1)
+    r = cp.optimize(e, caps=caps, floors=0.95 * y)
+    assert r.status == "optimal" and r.method == "highs-ipm"
+    assert any("could not decide" in x and "'highs-ipm'" in x for x in r.notes)
+    # too many processes for the interior point: the structured plan stands, uncertified
+    monkeypatch.setattr(module, "STRUCTURED_MAXITER", 2)
+    monkeypatch.setattr(module, "HIGHS_FALLBACK_MAX", e.m - 1)
+    r = cp.optimize(e, caps=caps, floors=0.3 * y)
+    assert r.status == "limit" and r.method == "structured" and r.gap > 1e-9
+    assert any("HiGHS was not tried" in x and f"{e.m:,} processes" in x for x in r.notes)
+    # no time left within the time limit: likewise
+    monkeypatch.setattr(module, "HIGHS_FALLBACK_MAX", 50_000)
+    r = cp.optimize(e, caps=caps, floors=0.3 * y, time_limit=1e-9)
+    assert r.status == "limit" and r.method == "structured"
+    assert any("no time left" in x for x in r.notes)
+
+
+def test_structured_solver_keeps_only_the_columns_its_master_uses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from commonplan.numerics import DIRECT_MAX, decomposition
+    from commonplan.numerics.techniques import Pricer
+
+    e, caps = _capped_economy(DIRECT_MAX + 500, seed=3)  # the warm-started sweeps pricer
+    y = e.final_demand["households"]
+    spec = _optimize_module()._Spec.build(e, "households", 0.9 * y, caps, None, "max_fulfilment")
+    P = spec.problem
+    sizes: list[int] = []
+    keep = decomposition._Columns.keep
+
+    def spy(self: Any, keys: Any) -> None:
+        keep(self, keys)
+        sizes.append(len(self.cache))
+
+    monkeypatch.setattr(decomposition._Columns, "keep", spy)
+    a = decomposition.solve_structured(P, pricer=Pricer(P.B, P.makes))
+    assert a.status == "optimal" and a.info["technique_sets"] > 10
+    # a basis has at most one set per row of the master (caps, convexity, groups), plus the last
+    assert sizes and max(sizes) <= np.isfinite(P.cap).sum() + 1 + P.G + 1
+    # nothing is forgotten that changes the result: the same run keeping everything
+    monkeypatch.setattr(decomposition._Columns, "keep", lambda self, keys: None)
+    monkeypatch.setattr(decomposition, "MEMO_SIZE", 10**6)
+    b = decomposition.solve_structured(P, pricer=Pricer(P.B, P.makes))
+    assert a.objective == b.objective and a.iterations == b.iterations
+    assert np.array_equal(a.z, b.z) and np.array_equal(a.p, b.p)  # type: ignore[arg-type]

@@ -33,9 +33,10 @@ and its prices are the Farkas certificate.
 
 from __future__ import annotations
 
+import hashlib
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,7 +53,7 @@ from commonplan.numerics.lp import (
 )
 from commonplan.numerics.techniques import Pricer
 
-__all__ = ["solve_structured"]
+__all__ = ["certify", "solve_structured"]
 
 Array = NDArray[np.float64]
 Choice = NDArray[np.intp]
@@ -79,6 +80,7 @@ class _Run:
     x: Array | None  # master solution
     best: _Priced | None
     iterations: int
+    stopped: str = ""  # why a LIMIT: "after 200 iterations", "at the time limit …"
 
 
 def solve_structured(
@@ -87,25 +89,22 @@ def solve_structured(
     pricer: Pricer | None = None,
     rtol: float = 1e-9,
     maxiter: int = 200,
+    time_limit: float | None = None,
 ) -> PlanSolution:
     """Solve the plan problem by column generation over technique sets (module docstring).
 
     ``pricer`` may be reused across calls on the same processes (it holds the supply-chain
     order).  The result's ``gap`` is the certified relative gap; status ``"limit"`` if it is
-    still above ``rtol`` after ``maxiter`` master solves.
+    still above ``rtol`` after ``maxiter`` master solves or ``time_limit`` seconds (checked
+    between master solves), with the master's plan and that gap — or, where the floors could not
+    yet be shown to fit, no plan and gap NaN.
     """
     started = time.perf_counter()
+    deadline = None if time_limit is None else started + time_limit
     P = problem
     pricer = pricer or Pricer(P.B, P.makes)
     J = np.flatnonzero(np.isfinite(P.u))  # processes with a capacity
-    Y = np.column_stack([P.f, P.T])  # right-hand sides: floors, then each group's bundle
-    cache: dict[bytes, Array] = {}
-
-    def quantities(choice: Choice) -> Array:
-        key = choice.tobytes()
-        if key not in cache:
-            cache[key] = pricer.quantities(choice, Y)
-        return cache[key]
+    columns = _Columns(pricer, np.column_stack([P.f, P.T]))  # floors, then each group's bundle
 
     def done(status: str, message: str, **kw: object) -> PlanSolution:
         seconds = time.perf_counter() - started
@@ -113,13 +112,12 @@ def solve_structured(
 
     oracle = _Oracle(P, pricer, J)
     first = oracle.price(_start_prices(P), np.zeros(len(J)), first=True).choice
-    master = _Master(P, J, quantities)
+    master = _Master(P, J, columns)
     master.add(first)
     total = 0
     y0 = P.f + P.T @ P.lo  # what must be made whatever the objective
     if y0.any() and master.solve()[0] == INFEASIBLE:
         # phase 1: the largest s such that s (f + T lo) fits under the caps; feasible iff s ≥ 1
-        lift = np.concatenate([[1.0], P.lo])
         aux = P.with_(
             f=np.zeros(P.n),
             T=y0[:, None],
@@ -128,13 +126,11 @@ def solve_structured(
             hi=np.full(1, np.inf),
             phi=np.zeros(P.k),
         )
-
-        def aux_quantities(choice: Choice) -> Array:
-            return np.column_stack([np.zeros(P.n), quantities(choice) @ lift])
-
-        phase1 = _Master(aux, J, aux_quantities)
+        phase1 = _Master(aux, J, columns, lift=np.concatenate([[1.0], P.lo]))
         phase1.add(first)
-        run = _column_generation(phase1, _Oracle(aux, pricer, J, oracle.memo), rtol, maxiter, 1.0)
+        run = _column_generation(
+            phase1, _Oracle(aux, pricer, J, oracle.memo), rtol, maxiter, 1.0, deadline
+        )
         total += run.iterations
         what = "floors" + (" and minimum targets" if P.lo.any() else "")
         if run.status == OPTIMAL and run.lower < 1.0 - rtol:
@@ -147,53 +143,121 @@ def solve_structured(
                 p=best.lam,
                 pi=best.pi,
                 mu=_full(best.mu, J, P.m),
+                gap=0.0,
                 iterations=total,
                 info={"scale": run.upper, "scale_lower": run.lower},
             )
         if run.status == LIMIT and run.lower < 1.0 - rtol:
             return done(
                 LIMIT,
-                f"could not decide within {maxiter} iterations whether the {what} fit under the "
-                f"caps (between {run.lower:.6g} and {run.upper:.6g} times them do)",
+                f"could not decide {run.stopped} whether the {what} fit under the caps "
+                f"(between {run.lower:.6g} and {run.upper:.6g} times them do)",
                 iterations=total,
+                info={"scale": run.upper, "scale_lower": run.lower},
             )
-        for choice in phase1.choices[1:]:
-            master.add(choice)
-    run = _column_generation(master, oracle, rtol, maxiter, None)
+        for i in range(1, phase1.size):
+            master.add(phase1.choice(i))
+        del phase1
+    run = _column_generation(master, oracle, rtol, maxiter, None, deadline)
     total += run.iterations
     if run.status == UNBOUNDED:
         return done(
             UNBOUNDED,
             "nothing limits the objective: a target group costs none of the capped inputs — "
             "give a cap (e.g. on labour) or a ceiling",
+            gap=0.0,
             iterations=total,
         )
     if run.status == INFEASIBLE:  # pragma: no cover - phase 1 leaves a feasible master
         raise SolverError("structured solver: master problem infeasible after phase 1")
-    assert run.x is not None and run.best is not None
-    z, t = _primal(P, master.choices, run.x, quantities)
+    assert run.x is not None
+    z, t = master.primal(run.x)
     gap = _gap(run.lower, run.upper, _unit(P))
-    best = run.best
+    best = run.best  # None: no finite bound yet (gap ∞), so no prices
     optimal = gap <= rtol
     return done(
         OPTIMAL if optimal else LIMIT,
-        "optimal"
-        if optimal
-        else f"not certified optimal after {maxiter} iterations: relative gap {gap:.2g}",
+        "optimal" if optimal else f"not certified optimal {run.stopped}: relative gap {gap:.2g}",
         z=z,
         t=t,
         objective=float(P.w @ t - P.phi @ (P.C @ z)),
-        p=best.lam,
-        pi=best.pi,
-        mu=_full(best.mu, J, P.m),
+        p=None if best is None else best.lam,
+        pi=None if best is None else best.pi,
+        mu=None if best is None else _full(best.mu, J, P.m),
         gap=gap,
         iterations=total,
-        info={"lower": run.lower, "upper": run.upper, "technique_sets": len(master.choices)},
+        info={"lower": run.lower, "upper": run.upper, "technique_sets": master.size},
     )
 
 
+def certify(problem: PlanProblem, solution: PlanSolution, *, pricer: Pricer) -> PlanSolution:
+    """The gap of a feasible plan that a solver did not prove optimal (status ``"limit"``).
+
+    The bound is the structured solver's: the Lagrangian L(π, μ) at the solution's cap and
+    capacity prices (any π, μ ≥ 0 bound the optimum; the products' prices are recomputed as the
+    cheapest embodied costs λ at those prices, so no tolerance of the other solver enters), and
+    the prices returned are those of the bound, as the structured solver's are.  A solution
+    without a plan is returned unchanged; one without prices is bounded at π = 0 (usually no
+    bound: gap ∞) and keeps none.
+    """
+    P = problem
+    if solution.z is None or solution.t is None:
+        return solution
+    J = np.flatnonzero(np.isfinite(P.u))
+    pi = np.zeros(P.k) if solution.pi is None else np.maximum(solution.pi, 0.0)
+    pi[~np.isfinite(P.cap)] = 0.0
+    mu = np.zeros(len(J)) if solution.mu is None else np.maximum(solution.mu[J], 0.0)
+    priced = _Oracle(P, pricer, J).price(pi, mu)
+    lower = float(P.w @ solution.t - P.phi @ (P.C @ solution.z))
+    gap = _gap(lower, priced.bound, _unit(P))
+    info = {**solution.info, "lower": lower, "upper": priced.bound}
+    if solution.pi is None:
+        return replace(solution, gap=gap, info=info)
+    mu_full = _full(priced.mu, J, P.m)
+    return replace(solution, gap=gap, info=info, p=priced.lam, pi=priced.pi, mu=mu_full)
+
+
+def _key(choice: Choice) -> bytes:
+    """A 128-bit fingerprint of a technique set (the set itself is n long: 8 MB at 10⁶)."""
+    return hashlib.blake2b(np.ascontiguousarray(choice).data, digest_size=16).digest()
+
+
+class _Columns:
+    """The gross outputs X_s = (I − A_s)⁻¹ [f, T] of technique sets s, while the master needs them.
+
+    Each is n × (1 + G) (16 MB at 10⁶ products and one group), so only those of the sets the
+    master's current solution uses and the set added last are kept (:meth:`keep`); another one
+    asked for again (a set that re-enters the solution, or phase 1's sets entering phase 2's
+    master) is recomputed, identically: the Leontief solve starts from zero every time.
+    """
+
+    def __init__(self, pricer: Pricer, Y: Array) -> None:
+        self.pricer, self.Y = pricer, Y
+        self.cache: dict[bytes, Array] = {}
+
+    def __call__(self, choice: Choice, key: bytes | None = None) -> Array:
+        key = _key(choice) if key is None else key
+        X = self.cache.get(key)
+        if X is None:
+            X = self.cache[key] = self.pricer.quantities(choice, self.Y)
+        return X
+
+    def keep(self, keys: Iterable[bytes]) -> None:
+        """Drop every cached X but those of ``keys``."""
+        wanted = set(keys)
+        for key in [k for k in self.cache if k not in wanted]:
+            del self.cache[key]
+
+
+MEMO_SIZE = 4
+"""Price directions the oracle remembers (each holds a set and λ, 16 MB at 10⁶ products).  Column
+generation asks again only for the direction it asked last (the start prices, then the master's
+first duals with one cap; a master whose duals did not move), so a few are all that ever hit."""
+
+
 class _Oracle:
-    """Prices → cheapest technique set and the Lagrangian bound; remembers price directions."""
+    """Prices → cheapest technique set and the Lagrangian bound; remembers the last few price
+    directions (:data:`MEMO_SIZE`)."""
 
     def __init__(
         self,
@@ -212,11 +276,16 @@ class _Oracle:
         norm = float(np.abs(weights).sum())
         unit = weights / norm if norm > 0 else weights
         key = np.round(unit, 12).tobytes()
-        if key not in self.memo:
+        memo = self.memo
+        if key in memo:
+            memo[key] = memo.pop(key)  # most recently used last
+        else:
             c = unit[: P.k] @ P.C
             c[self.J] += unit[P.k :]
-            self.memo[key] = self.pricer.values(c)
-        choice, lam_unit = self.memo[key]
+            memo[key] = self.pricer.values(c)
+            while len(memo) > MEMO_SIZE:
+                del memo[next(iter(memo))]
+        choice, lam_unit = memo[key]
         lam = lam_unit * norm
         if first:
             return _Priced(pi, mu, choice, lam, np.inf)
@@ -261,15 +330,21 @@ class _Master:
     """The master LP over the technique sets found so far, kept in one warm-started HiGHS.
 
     Columns: for each set s, a_s then b_1s … b_Gs.  Rows: finite caps and capacities (each scaled
-    by its right-hand side, so every row is O(1)), convexity, groups.
+    by its right-hand side, so every row is O(1)), convexity, groups.  The sets are kept as their
+    differences from the first (later sets differ from it in a minority of products), their
+    gross outputs in ``columns`` (with ``lift``: phase 1's single bundle [f, T] · lift).
     """
 
     def __init__(
-        self, P: PlanProblem, J: NDArray[np.intp], quantities: Callable[[Choice], Array]
+        self,
+        P: PlanProblem,
+        J: NDArray[np.intp],
+        columns: _Columns,
+        lift: Array | None = None,
     ) -> None:
         import highspy
 
-        self.P, self.J, self.quantities = P, J, quantities
+        self.P, self.J, self.columns, self.lift = P, J, columns, lift
         self.capped = np.flatnonzero(np.isfinite(P.cap))
         rhs = np.concatenate([P.cap[self.capped], P.u[J]])
         self.scale = np.where(rhs > 0, rhs, 1.0)
@@ -282,16 +357,45 @@ class _Master:
         lower = np.concatenate([np.full(self.nr, -inf), [1.0], P.lo])
         upper = np.concatenate([rhs / self.scale, [1.0], np.where(np.isfinite(P.hi), P.hi, inf)])
         h.addRows(len(lower), lower, upper, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), [])
-        self.choices: list[Choice] = []
-        self.known: set[bytes] = set()
+        self.base: Choice | None = None
+        # where each set differs from the first: (products, their processes)
+        self.diffs: list[tuple[NDArray[np.integer], NDArray[np.integer]]] = []
+        self.index = np.int32 if P.m < 2**31 else np.int64
+        self.keys: list[bytes] = []
+        self.known: dict[bytes, int] = {}
         self.S = highspy.HighsModelStatus
+
+    @property
+    def size(self) -> int:
+        """Technique sets in the master."""
+        return len(self.keys)
+
+    def choice(self, i: int) -> Choice:
+        """The i-th technique set."""
+        assert self.base is not None
+        where, procs = self.diffs[i]
+        out = self.base.copy()
+        out[where] = procs
+        return out
+
+    def has(self, choice: Choice) -> bool:
+        """Whether ``choice`` is one of the master's sets."""
+        i = self.known.get(_key(choice))
+        return i is not None and np.array_equal(self.choice(i), choice)
+
+    def quantities(self, choice: Choice, key: bytes | None = None) -> Array:
+        X = self.columns(choice, key)
+        if self.lift is None:
+            return X
+        return np.column_stack([np.zeros(self.P.n), X @ self.lift])
 
     def add(self, choice: Choice) -> None:
         """Add technique set ``choice`` (its 1 + G columns)."""
         import highspy
 
         P, G = self.P, self.P.G
-        X = self.quantities(choice)  # n × (1 + G)
+        key = _key(choice)
+        X = self.quantities(choice, key)  # n × (1 + G)
         U = _uses(P, self.J, choice, X) / self.scale[:, None]
         block = np.vstack([U, np.eye(1, 1 + G), np.hstack([np.zeros((G, 1)), np.eye(G)])])
         cost = P.phi @ (P.C[:, choice] @ X) - np.concatenate([[0.0], P.w])
@@ -308,8 +412,27 @@ class _Master:
             cols.astype(np.int32),
             block.T[nz.T],
         )
-        self.choices.append(choice)
-        self.known.add(choice.tobytes())
+        if self.base is None:
+            self.base = choice.copy()
+        where = np.flatnonzero(choice != self.base)
+        self.diffs.append((where.astype(self.index), choice[where].astype(self.index)))
+        self.known[key] = len(self.keys)
+        self.keys.append(key)
+
+    def keep_used(self, x: Array) -> None:
+        """Let ``columns`` drop the gross outputs of the sets that solution x does not use."""
+        used = np.flatnonzero(x.reshape(self.size, 1 + self.P.G).any(axis=1))
+        self.columns.keep([self.keys[-1], *(self.keys[i] for i in used)])
+
+    def primal(self, x: Array) -> tuple[Array, Array]:
+        """Activity z and fulfilment t of the master solution x (columns a_s, b_1s … b_Gs)."""
+        P = self.P
+        weights = x.reshape(self.size, 1 + P.G)
+        z = np.zeros(P.m)
+        for i in np.flatnonzero(weights.any(axis=1)):
+            choice = self.choice(int(i))
+            z[choice] += self.quantities(choice, self.keys[i]) @ weights[i]
+        return z, weights[:, 1:].sum(axis=0)
 
     def solve(self) -> tuple[str, float, Array | None, Array, Array]:
         """(status, value, solution, π, μ)."""
@@ -347,10 +470,16 @@ SMOOTHING = 0.5
 
 
 def _column_generation(
-    master: _Master, oracle: _Oracle, rtol: float, maxiter: int, stop_at: float | None
+    master: _Master,
+    oracle: _Oracle,
+    rtol: float,
+    maxiter: int,
+    stop_at: float | None,
+    deadline: float | None = None,
 ) -> _Run:
     """Alternate master solves and pricing until the bounds meet (or pass ``stop_at``, to
-    within ``rtol``: a plan exactly at its caps is feasible).
+    within ``rtol``: a plan exactly at its caps is feasible), for at most ``maxiter`` master
+    solves and until ``deadline`` (a ``time.perf_counter()`` value).
 
     Pricing first at a point between the best dual point found and the master's duals (Wentges
     smoothing) damps the oscillation of the duals that makes plain column generation tail off;
@@ -362,8 +491,14 @@ def _column_generation(
         status, lower, x, pi, mu = master.solve()
         if status != OPTIMAL:
             return _Run(status, lower, upper, None, best, it)
+        assert x is not None
+        master.keep_used(x)
         if stop_at is not None and lower >= stop_at * (1 - rtol):
             return _Run(OPTIMAL, lower, upper, x, best, it)
+        if deadline is not None and it > 1 and time.perf_counter() > deadline:
+            if _gap(lower, upper, _unit(master.P)) <= rtol:
+                return _Run(OPTIMAL, lower, upper, x, best, it)
+            return _Run(LIMIT, lower, upper, x, best, it, f"at the time limit, {it} iterations")
         points = [(pi, mu)]
         if best is not None:
             a = SMOOTHING
@@ -376,25 +511,17 @@ def _column_generation(
                 stop_at is not None and upper < stop_at * (1 - rtol)
             ):
                 return _Run(OPTIMAL, lower, upper, x, best, it)
-            if priced.choice.tobytes() not in master.known:
+            if not master.has(priced.choice):
                 master.add(priced.choice)
                 break
         else:  # no new set even at the master's duals: the master is optimal
             return _Run(OPTIMAL, lower, upper, x, best, it)
-    return _Run(LIMIT, lower, upper, x, best, maxiter)
-
-
-def _primal(
-    P: PlanProblem, choices: list[Choice], x: Array, quantities: Callable[[Choice], Array]
-) -> tuple[Array, Array]:
-    """Activity z and fulfilment t of the master solution x (columns a_s, b_1s … b_Gs)."""
-    G = P.G
-    weights = x.reshape(len(choices), 1 + G)
-    z = np.zeros(P.m)
-    for choice, wts in zip(choices, weights, strict=True):
-        if wts.any():
-            z[choice] += quantities(choice) @ wts
-    return z, weights[:, 1:].sum(axis=0)
+    # the last iteration added a set: solve once more, so that x covers every set
+    status, lower, x, _, _ = master.solve()
+    if status != OPTIMAL:  # pragma: no cover - adding a column keeps the master feasible
+        raise SolverError(f"structured solver: master problem {status} after a new set")
+    its = f"{maxiter} iteration" + ("s" if maxiter != 1 else "")
+    return _Run(LIMIT, lower, upper, x, best, maxiter, f"after {its}")
 
 
 def _gap(lower: float, upper: float, unit: float) -> float:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -124,9 +125,12 @@ class PlanProblem:
 class PlanSolution:
     """What a solver found.  Arrays are ``None`` where the status gives none.
 
-    ``gap`` is the relative distance between the objective and the best proven bound (0 when the
-    solver certifies optimality to its tolerance).  ``p``, ``pi``, ``mu`` are the dual prices of
-    products, caps and capacities.
+    ``gap`` is the relative distance between the objective and the best proven bound: 0 when the
+    solver certifies its status (optimal to its tolerance, infeasible, unbounded), the distance
+    to a bound where a solver stopped at a limit with a plan and a bound, and NaN (the default)
+    where nothing bounds it — an uncertified plan never claims 0.  ``p``, ``pi``, ``mu`` are the
+    dual prices of products, caps and capacities (for an uncertified plan: the prices the solver
+    stopped at, which give its bound).
     """
 
     status: str
@@ -138,7 +142,7 @@ class PlanSolution:
     p: Array | None = None
     pi: Array | None = None
     mu: Array | None = None
-    gap: float = 0.0
+    gap: float = float("nan")
     iterations: int = 0
     seconds: float = 0.0
     rtol: float = 1e-9
@@ -173,11 +177,19 @@ def solve_highs(
     method: str = "highs",
     time_limit: float | None = None,
     rtol: float = 1e-9,
+    options: Mapping[str, Any] | None = None,
 ) -> PlanSolution:
     """Solve the plan problem with HiGHS (``method`` one of :data:`HIGHS_SOLVERS`).
 
     Columns are z then t; rows the n products, then the finite caps.  HiGHS minimises, so the
-    objective is negated; its duals convert to prices ≥ 0.
+    objective is negated; its duals convert to prices ≥ 0.  ``options``: further HiGHS options
+    (e.g. ``{"simplex_iteration_limit": 100}``).
+
+    Where HiGHS stops at a time or iteration limit the status is ``"limit"``; if the point it
+    stopped at is a feasible plan (HiGHS's primal feasibility tolerance) it is returned with the
+    prices HiGHS had, and ``gap`` NaN: HiGHS proves no bound on an LP it has not solved (its
+    ``mip_gap`` is for integer programmes).  :func:`commonplan.numerics.decomposition.certify`
+    turns those prices into a Lagrangian bound and a real gap.
     """
     import highspy
 
@@ -219,6 +231,9 @@ def solve_highs(
     for opt in ("primal_feasibility_tolerance", "dual_feasibility_tolerance"):
         h.setOptionValue(opt, min(1e-7, rtol * 10))
     h.setOptionValue("ipm_optimality_tolerance", min(1e-8, rtol))
+    for name, value in (options or {}).items():
+        if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            raise SolverError(f"HiGHS refused option {name}={value!r}")
     h.passModel(lp)
     h.run()
     status = h.getModelStatus()
@@ -226,31 +241,46 @@ def solve_highs(
     its = int(info.simplex_iteration_count + info.ipm_iteration_count + info.pdlp_iteration_count)
     seconds = time.perf_counter() - started
     S = highspy.HighsModelStatus
-    common = {"method": method, "iterations": its, "seconds": seconds, "rtol": rtol}
-    if status == S.kOptimal:
+    common: dict[str, Any] = {"method": method, "iterations": its, "seconds": seconds, "rtol": rtol}
+
+    def plan() -> dict[str, Any]:
+        """The point HiGHS holds, as a plan with prices ≥ 0."""
         sol = h.getSolution()
         col = np.asarray(sol.col_value)
-        row_dual = np.asarray(sol.row_dual)
-        col_dual = np.asarray(sol.col_dual)
-        pi = np.zeros(P.k)
-        pi[capped] = np.maximum(-row_dual[n:], 0.0)
-        z = np.maximum(col[:m], 0.0)
-        mu = np.where(np.isfinite(P.u), np.maximum(-col_dual[:m], 0.0), 0.0)
-        return PlanSolution(
-            status=OPTIMAL,
-            message="optimal",
-            z=z,
-            t=col[m:],
-            objective=-float(info.objective_function_value),
-            p=np.maximum(row_dual[:n], 0.0),
-            pi=pi,
-            mu=mu,
-            **common,  # type: ignore[arg-type]
-        )
+        z, t = np.maximum(col[:m], 0.0), col[m:]
+        out: dict[str, Any] = {"z": z, "t": t, "objective": float(P.w @ t - P.phi @ (P.C @ z))}
+        if sol.dual_valid:
+            row_dual = np.asarray(sol.row_dual)
+            col_dual = np.asarray(sol.col_dual)
+            pi = np.zeros(P.k)
+            pi[capped] = np.maximum(-row_dual[n:], 0.0)
+            mu = np.where(np.isfinite(P.u), np.maximum(-col_dual[:m], 0.0), 0.0)
+            out.update(p=np.maximum(row_dual[:n], 0.0), pi=pi, mu=mu)
+        return out
+
+    if status == S.kOptimal:
+        found = plan()
+        found["objective"] = -float(info.objective_function_value)
+        return PlanSolution(OPTIMAL, "optimal", gap=0.0, **found, **common)
     if status == S.kInfeasible:
-        return PlanSolution(INFEASIBLE, "the floors, targets and caps cannot all hold", **common)  # type: ignore[arg-type]
+        return PlanSolution(
+            INFEASIBLE, "the floors, targets and caps cannot all hold", gap=0.0, **common
+        )
     if status in (S.kUnbounded, S.kUnboundedOrInfeasible):
-        return PlanSolution(UNBOUNDED, "nothing limits the objective: give a cap", **common)  # type: ignore[arg-type]
+        return PlanSolution(
+            UNBOUNDED, "nothing limits the objective: give a cap", gap=0.0, **common
+        )
     if status in (S.kTimeLimit, S.kIterationLimit):
-        return PlanSolution(LIMIT, f"HiGHS stopped: {h.modelStatusToString(status)}", **common)  # type: ignore[arg-type]
+        why = h.modelStatusToString(status).lower()
+        feasible = highspy.SolutionStatus.kSolutionStatusFeasible
+        if info.primal_solution_status == int(feasible) and h.getSolution().value_valid:
+            return PlanSolution(
+                LIMIT,
+                f"HiGHS stopped ({why}) at a feasible plan it has not proved optimal",
+                **plan(),
+                **common,
+            )
+        return PlanSolution(
+            LIMIT, f"HiGHS stopped ({why}) before it found a feasible plan", **common
+        )
     raise SolverError(f"HiGHS failed: {h.modelStatusToString(status)}")
