@@ -17,7 +17,8 @@
     │   └── TieError                a tie that no explicit tie-breaking rule decides; names the tied
     ├── PlanningError               a step of a planning round that the rules do not allow
     │   ├── NotFoundError           no federation, council, member, round or proposal by that id
-    │   ├── PhaseError              the round is not in the phase this step needs (e.g. vote after close)
+    │   ├── PhaseError              the round is not in the phase this step needs (a vote after
+    │   │                           close)
     │   ├── BallotRefusedError      a ballot refused: not a member of that council, a second ballot,
     │   │                           a choice that is not on the ballot; no tally changes
     │   ├── FloorError              a proposal or amendment would cut a hard floor (food, housing,
