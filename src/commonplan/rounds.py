@@ -27,6 +27,7 @@ inputs, from which :func:`recompute` recomputes them exactly.
 
 from __future__ import annotations
 
+import base64
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -714,7 +715,12 @@ def cast_ballot(
     """
     try:
         with db.transaction() as s:
-            q = get(s, Question, question, "question")
+            # FOR SHARE: a close (FOR UPDATE) waits for ballots in flight, and they for it
+            q = s.execute(
+                select(Question).where(Question.id == question).with_for_update(read=True)
+            ).scalar_one_or_none()
+            if q is None:
+                raise NotFoundError(f"no question with id {question}")
             m = _member(s, member)
             done = s.execute(
                 select(Participation.id).where(
@@ -723,17 +729,13 @@ def cast_ballot(
             ).first()
             clean = voting.check_choice(q.kind, q.options, choice)
             if done is not None:
-                if (
-                    receipt is not None
-                    and s.execute(
-                        select(Ballot.id).where(
-                            Ballot.question_id == q.id,
-                            Ballot.receipt == receipt,
-                            Ballot.choice == clean,
-                        )
-                    ).first()
-                ):
-                    return receipt
+                stored = s.execute(
+                    select(Ballot.choice).where(
+                        Ballot.question_id == q.id, Ballot.receipt == (receipt or "")
+                    )
+                ).scalar_one_or_none()
+                if stored is not None and stored == clean:  # a retry of the same ballot
+                    return str(receipt)
                 raise BallotRefusedError(f"{member!r} has voted on question {q.id} already")
             if q.status != "open":
                 raise BallotRefusedError(f"question {q.id} is closed; no more ballots")
@@ -758,10 +760,7 @@ def cast_ballot(
 
 def _receipt() -> str:
     """A receipt code: 80 random bits in four groups of base-32, e.g. ``K7QF-2MXA-…``."""
-    raw = secrets.token_bytes(10)
-    import base64
-
-    code = base64.b32encode(raw).decode()
+    code = base64.b32encode(secrets.token_bytes(10)).decode()
     return "-".join(code[i : i + 4] for i in range(0, 16, 4))
 
 
@@ -776,7 +775,10 @@ def close_vote(db: Database, round_id: int, *, actor: str) -> dict[str, Any]:
         r = _round(s, round_id, "vote")
         results = {}
         for q in s.execute(
-            select(Question).where(Question.round_id == r.id, Question.status == "open")
+            select(Question)
+            .where(Question.round_id == r.id, Question.status == "open")
+            .order_by(Question.id)
+            .with_for_update()
         ).scalars():
             results[q.kind] = _close(s, q, actor)
         chosen = [int(p) for p in (results.get("budget") or {}).get("selected", [])]
