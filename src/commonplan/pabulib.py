@@ -369,10 +369,12 @@ def _parse(text: str, name: str) -> PBElection:
                     )
                 seen_sections[head] = line
                 section = head
-                try:
-                    header = [h.strip() for h in next(reader)]
-                except StopIteration:
-                    raise fail(line, f"{head.upper()} has no header line") from None
+                header = []
+                while not any(h.strip() for h in header):  # blank lines before it skipped
+                    try:
+                        header = [h.strip() for h in next(reader)]
+                    except StopIteration:
+                        raise fail(line, f"{head.upper()} has no header line") from None
                 hline = reader.line_num
                 need = {"meta": (), "projects": ("project_id", "cost"), "votes": ("voter_id",)}
                 for col in need[head]:

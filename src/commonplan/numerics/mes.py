@@ -83,10 +83,12 @@ TieBreak = str | Sequence[str]
 # float64 unit round-off with a safety factor of 4 (see "Exactness" in the module docstring)
 _U = 4.0 * 2.0**-53
 
+# project status; outcome of a float evaluation; outcome of the float rounds (numba reads these
+# module constants at compile time)
 _ACTIVE, _SELECTED, _REMOVED, _UNSUPPORTED = 0, 1, 2, 3
-_OK, _UNAFFORDABLE, _UNSURE = 0, 1, 2
+_PRICED, _UNAFFORDABLE, _UNSURE = 0, 1, 2
 _DONE, _NEED_EXACT = 0, 1
-_MAX_FIXED_POINT = 6  # passes of the poor/rich iteration before sorting the budgets instead
+_FIXED_POINT_PASSES = 6  # passes of the poor/rich iteration before sorting the budgets instead
 
 
 @dataclass(frozen=True)
@@ -224,8 +226,8 @@ def _election(
         k = int(np.flatnonzero((coo.data != 0) & ~np.isfinite(coo.data) | (coo.data < 0))[0])
         i, j = int(coo.row[k]), int(coo.col[k])
         raise VotingError(
-            f"voter {i}'s approval of project {ids[j]!r} is {coo.data[k]!r}: an approval is a "
-            "positive number (or True), a non-approval 0"
+            f"voter {i}'s approval of project {ids[j]!r} is {float(coo.data[k])!r}: an "
+            "approval is a positive number (or True), a non-approval 0"
         )
     a = sp.csr_array(a)
     a.eliminate_zeros()
@@ -282,7 +284,7 @@ def _costs(costs: ArrayLike, m: int, ids: tuple[str, ...]) -> NDArray[np.float64
     if bad.any():
         j = int(np.flatnonzero(bad)[0])
         raise VotingError(
-            f"project {ids[j]!r} (index {j}) costs {c[j]!r}: every cost must be a positive, "
+            f"project {ids[j]!r} (index {j}) costs {float(c[j])!r}: every cost must be a positive, "
             "finite number (labour hours)"
         )
     return c
@@ -339,12 +341,37 @@ def _neumaier(values, idx, lo, hi):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
+def _heapsort(v):  # type: ignore[no-untyped-def]
+    """Sort ``v`` in place (compiles in a fraction of the time ``np.sort`` takes in numba)."""
+    n = v.shape[0]
+    for start in range(n // 2 - 1, -1, -1):
+        _sift(v, start, n)
+    for end in range(n - 1, 0, -1):
+        v[0], v[end] = v[end], v[0]
+        _sift(v, 0, end)
+
+
+@njit(cache=True, nogil=True)
+def _sift(v, root, end):  # type: ignore[no-untyped-def]
+    while True:
+        child = 2 * root + 1
+        if child >= end:
+            return
+        if child + 1 < end and v[child] < v[child + 1]:
+            child += 1
+        if v[root] >= v[child]:
+            return
+        v[root], v[child] = v[child], v[root]
+        root = child
+
+
+@njit(cache=True, nogil=True)
 def _evaluate(j, sptr, sidx, b, cost, util, D, U):  # type: ignore[no-untyped-def]
     """Float price of project j: (status, ρ, bound on |ρ − exact ρ|, π, bound on |π − exact π|,
     β, r).
 
-    status 0: priced; 1: certainly unaffordable; 2: unsure (Σ b within its error of c, or the
-    float poor/rich split too close to call: ρ and its bound then cover the possibilities).
+    status ``_PRICED``; ``_UNAFFORDABLE`` (certainly); ``_UNSURE`` (Σ b within its error of c,
+    or the float poor/rich split too close to call: ρ and its bound then cover the possibilities).
     ``D`` bounds Σᵢ |bᵢ − exact bᵢ| over all voters.
 
     Error bound: with k poor (Σ P) and r = m − k payers, the float π solves the float version of
@@ -363,17 +390,17 @@ def _evaluate(j, sptr, sidx, b, cost, util, D, U):  # type: ignore[no-untyped-de
     for p in range(lo, hi):
         if b[sidx[p]] > bmax:
             bmax = b[sidx[p]]
-    # if Σ b is within dS of c, π is within 2 dS + E of max b (everyone pays nearly all)
+    # if Σ b is within dS of c, π is within D + 2 dS of max b (everyone pays nearly all)
     unsure_err = D + 2.0 * dS + U * bmax
     if S < c - dS:
-        return 1, np.inf, 0.0, np.inf, 0.0, 0, 0
+        return _UNAFFORDABLE, np.inf, 0.0, np.inf, 0.0, 0, 0
     if S <= c + dS:
-        return 2, bmax / u, unsure_err / u, bmax, unsure_err, 0, 0
+        return _UNSURE, bmax / u, unsure_err / u, bmax, unsure_err, 0, 0
     k = 0
     P = 0.0
     pi = c / m
     settled = False
-    for _ in range(6):
+    for _ in range(_FIXED_POINT_PASSES):
         cnt = 0
         s = 0.0
         comp = 0.0
@@ -391,7 +418,7 @@ def _evaluate(j, sptr, sidx, b, cost, util, D, U):  # type: ignore[no-untyped-de
             settled = True
             break
         if cnt >= m:
-            return 2, bmax / u, unsure_err / u, bmax, unsure_err, 0, 0
+            return _UNSURE, bmax / u, unsure_err / u, bmax, unsure_err, 0, 0
         k = cnt
         P = s + comp
         pi = (c - P) / (m - k)
@@ -399,7 +426,7 @@ def _evaluate(j, sptr, sidx, b, cost, util, D, U):  # type: ignore[no-untyped-de
         vals = np.empty(m)
         for p in range(lo, hi):
             vals[p - lo] = b[sidx[p]]
-        vals.sort()
+        _heapsort(vals)
         s = 0.0
         comp = 0.0
         k = 0
@@ -416,7 +443,7 @@ def _evaluate(j, sptr, sidx, b, cost, util, D, U):  # type: ignore[no-untyped-de
             s = t
             k += 1
         if k >= m:
-            return 2, bmax / u, unsure_err / u, bmax, unsure_err, 0, 0
+            return _UNSURE, bmax / u, unsure_err / u, bmax, unsure_err, 0, 0
         P = s + comp
     r = m - k
     rounding = D + U * (P + c + r * pi)
@@ -427,20 +454,40 @@ def _evaluate(j, sptr, sidx, b, cost, util, D, U):  # type: ignore[no-untyped-de
         if pi <= x <= pi + window:
             beta += 1
     if beta >= r:
-        return 2, bmax / u, unsure_err / u, bmax, unsure_err, 0, 0
+        return _UNSURE, bmax / u, unsure_err / u, bmax, unsure_err, 0, 0
     err = rounding / (r - beta) + U * pi
     if err + D > window:
-        return 2, bmax / u, unsure_err / u, bmax, unsure_err, 0, 0
-    return 0, pi / u, err / u + U * pi / u, pi, err, beta, r
+        return _UNSURE, bmax / u, unsure_err / u, bmax, unsure_err, 0, 0
+    return _PRICED, pi / u, err / u + U * pi / u, pi, err, beta, r
+
+
+@njit(cache=True, nogil=True)
+def _refresh(  # type: ignore[no-untyped-def]
+    q, sptr, sidx, b, cost, util, status, stored, serr, fresh, unsure, pis, D, U
+):  # fmt: skip
+    """Evaluate q now and store the result (``pis[q]``: π, its bound, β, payers)."""
+    st, r, e, pi, epi, beta, payers = _evaluate(q, sptr, sidx, b, cost, util, D, U)
+    if st == _UNAFFORDABLE:
+        status[q] = _REMOVED
+        return
+    stored[q] = r
+    serr[q] = e
+    unsure[q] = st == _UNSURE
+    fresh[q] = True
+    pis[q, 0] = pi
+    pis[q, 1] = epi
+    pis[q, 2] = beta
+    pis[q, 3] = payers
 
 
 @njit(cache=True, nogil=True)
 def _advance(  # type: ignore[no-untyped-def]
-    sptr, sidx, rptr, ridx, cost, util, b, zeroed_at, status, stored, serr, fresh, unsure,
+    sptr, sidx, rptr, ridx, cost, util, b, zeroed_at, status, stored, serr, fresh, unsure, pis,
     round_of, sel, sel_pi, sel_rich, zlist, zptr, state, cand, U,
 ):  # fmt: skip
-    """Run certified float rounds until done (returns 0) or a decision needs exact arithmetic
-    (returns 1 with ``cand[0]`` the least project, ``cand[1:state[2]]`` the others within error).
+    """Run certified float rounds until done (``_DONE``) or a decision needs exact arithmetic
+    (``_NEED_EXACT``, with ``cand[0]`` the least project and ``cand[1:state[2]]`` the others
+    within its error).
 
     ``state``: [D (bound on Σᵢ |bᵢ − exact bᵢ|), rounds so far, candidates, zlist fill].
     ``stored[q] ± serr[q]`` brackets q's exact ρ when q was last evaluated: a lower bound on its
@@ -449,64 +496,50 @@ def _advance(  # type: ignore[no-untyped-def]
     m = cost.shape[0]
     while True:
         # the project with the least lower bound, evaluated since its supporters last paid
-        while True:
-            j = -1
-            low = np.inf
-            for q in range(m):
-                if status[q] == 0:
-                    lq = stored[q] - serr[q]
-                    if lq < low:
-                        low = lq
-                        j = q
-            if j < 0:
-                return 0
-            if fresh[j]:
-                break
-            st, r, e, _, _, _, _ = _evaluate(j, sptr, sidx, b, cost, util, state[0], U)
-            if st == 1:
-                status[j] = 2
-            else:
-                stored[j] = r
-                serr[j] = e
-                unsure[j] = st == 2
-                fresh[j] = True
+        j = -1
+        low = np.inf
+        for q in range(m):
+            if status[q] == _ACTIVE:
+                lq = stored[q] - serr[q]
+                if lq < low:
+                    low = lq
+                    j = q
+        if j < 0:
+            return _DONE
+        if not fresh[j]:
+            _refresh(j, sptr, sidx, b, cost, util, status, stored, serr, fresh, unsure, pis,
+                     state[0], U)  # fmt: skip
+            continue
         up = stored[j] + serr[j]
         # every other project whose lower bound reaches j's upper bound must be fresh
         restart = False
         ncand = 1
         cand[0] = j
         for q in range(m):
-            if q != j and status[q] == 0 and stored[q] - serr[q] <= up:
+            if q != j and status[q] == _ACTIVE and stored[q] - serr[q] <= up:
                 if fresh[q]:
                     cand[ncand] = q
                     ncand += 1
                 else:
-                    st, r, e, _, _, _, _ = _evaluate(q, sptr, sidx, b, cost, util, state[0], U)
-                    if st == 1:
-                        status[q] = 2
-                    else:
-                        stored[q] = r
-                        serr[q] = e
-                        unsure[q] = st == 2
-                        fresh[q] = True
+                    _refresh(q, sptr, sidx, b, cost, util, status, stored, serr, fresh, unsure,
+                             pis, state[0], U)  # fmt: skip
                     restart = True
         if restart:
             continue
         state[2] = ncand
-        if ncand > 1 or unsure[j]:
-            return 1
+        if ncand > 1 or unsure[j] or pis[j, 2] > 0:
+            return _NEED_EXACT
         # j is certainly the least; is each supporter certainly poor or certainly rich?
         D = state[0]
-        st, _, _, pi, epi, beta, r_j = _evaluate(j, sptr, sidx, b, cost, util, D, U)
-        if st != 0 or beta > 0:
-            return 1
+        pi = pis[j, 0]
+        epi = pis[j, 1]
         lo = sptr[j]
         hi = sptr[j + 1]
         margin = D + epi
         for p in range(lo, hi):
             i = sidx[p]
             if zeroed_at[i] < 0 and abs(b[i] - pi) <= margin:
-                return 1
+                return _NEED_EXACT
         t = int(state[1])
         rich = 0
         paid_left = 0.0
@@ -528,7 +561,7 @@ def _advance(  # type: ignore[no-untyped-def]
                 fresh[ridx[pp]] = False
         zptr[t + 1] = fill
         state[3] = fill
-        status[j] = 1
+        status[j] = _SELECTED
         round_of[j] = t
         sel[t] = j
         sel_pi[t] = pi
@@ -536,7 +569,7 @@ def _advance(  # type: ignore[no-untyped-def]
         state[1] = t + 1
         # the poor's errors move to the payers: Σ|error| grows only by the roundings,
         # r·epi = D + u (P + c + r π) + r u π, and u per new budget
-        state[0] = r_j * epi + U * paid_left
+        state[0] = rich * epi + U * paid_left
 
 
 @njit(cache=True, nogil=True)
@@ -587,9 +620,11 @@ class _Run:
         self.serr = np.zeros(m)
         self.fresh = np.zeros(m, np.bool_)
         self.unsure = np.zeros(m, np.bool_)
+        self.pis = np.zeros((m, 4))  # π, its error bound, β, payers at the last evaluation
         self.round_of = np.full(m, -1, np.int64)
         self.sel = np.zeros(m, np.int64)
         self.sel_pi = np.zeros(m)
+        self.sel_rho: dict[int, float] = {}  # ρ of the exact rounds, rounded once
         self.sel_rich = np.zeros(m, np.int64)
         self.zlist = np.zeros(n, np.int64)
         self.zptr = np.zeros(m + 1, np.int64)
@@ -656,7 +691,6 @@ class _Run:
         sup = self.sidx[self.sptr[j] : self.sptr[j + 1]]
         live = sup[self.zeroed_at[sup] < 0]
         c = Fraction(self.cost[j])
-        m = len(sup)
         D = float(self.state[0])
         if self.unsure[j] and self._sum_exact(live) < c:
             return None
@@ -680,7 +714,6 @@ class _Run:
             if not new.any():
                 break
             poor |= new
-        del m
         u = c if self.utility == "cost" else Fraction(1)
         return pi / u, pi, live[poor], payers
 
@@ -700,8 +733,8 @@ class _Run:
             code = _advance(
                 self.sptr, self.sidx, self.rptr, self.ridx, self.cost, self.util, self.b,
                 self.zeroed_at, self.status, self.stored, self.serr, self.fresh, self.unsure,
-                self.round_of, self.sel, self.sel_pi, self.sel_rich, self.zlist, self.zptr,
-                self.state, self.cand, _U,
+                self.pis, self.round_of, self.sel, self.sel_pi, self.sel_rich, self.zlist,
+                self.zptr, self.state, self.cand, _U,
             )  # fmt: skip
             if code == _DONE:
                 return
@@ -717,16 +750,13 @@ class _Run:
                 self.status[q] = _REMOVED
                 dropped = True
                 continue
-            prices[q] = got
-            if self.unsure[q]:  # known now: the float rounds may use it
-                self.unsure[q] = False
-                self.stored[q] = float(got[0])
-                self.serr[q] = _U * abs(self.stored[q])
+            prices[q] = got  # an unsure q stays unsure: its float bounds still hold
         if dropped or not prices:
             return  # the least may be elsewhere now: let the float rounds look again
         best = min(p[0] for p in prices.values())
         j = self._choose(sorted(q for q, p in prices.items() if p[0] == best))
-        _, pi, poor, payers = prices[j]
+        rho, pi, poor, payers = prices[j]
+        self.sel_rho[self.rounds] = float(rho)
         self._pay(j, pi, poor, payers)
         self.exact_rounds += 1
 
@@ -838,7 +868,10 @@ def equal_shares(
     t = run.rounds
     sel = tuple(int(j) for j in run.sel[:t])
     shares = tuple(float(x) for x in run.sel_pi[:t])
-    rho = tuple(s / float(run.util[j]) for s, j in zip(shares, sel, strict=True))
+    rho = tuple(
+        run.sel_rho.get(t, s / float(run.util[j]))
+        for t, (s, j) in enumerate(zip(shares, sel, strict=True))
+    )
     return EqualSharesResult(
         selected=sel,
         ids=tuple(e.ids[j] for j in sel),
