@@ -26,6 +26,7 @@ from typer.core import TyperGroup
 
 from commonplan import __version__
 from commonplan.balance import BalanceResult, balance, embodied
+from commonplan.cli_rounds import register as register_round_commands
 from commonplan.economy import LABOUR, Economy
 from commonplan.errors import (
     CommonplanError,
@@ -401,6 +402,9 @@ def synth(
         f"processes, {economy.inputs.nnz} input coefficients) to {escape(str(out))}",
         highlight=False,
     )
+
+
+register_round_commands(app)  # federation, members, round, proposal, vote, board, audit, plan
 
 
 # ---------------------------------------------------------------------- helpers

@@ -1,0 +1,519 @@
+"""The published ballot board of a round, its independent recount, and finding one's ballot.
+
+After a round's vote closes, :func:`export_board` writes, for every ballot box (question) of the
+round, the files anyone may download::
+
+    DIR/question-<id>.json   {"question", "round", "kind", "options", "ballots": [[receipt,
+                              choice], …] sorted by receipt, "box_sha256", "result",
+                              "eligible", "audit_head": {"seq", "sha256"}, "exported_at"}
+    DIR/question-<id>.pb     budget questions only: the PaBuLib approval file (projects with
+                              their labour-hour costs, the budget, one vote per ballot with the
+                              receipt as voter id, percent-encoded where it holds characters
+                              PaBuLib ids cannot) that any PaBuLib tool can count
+
+Nothing in the board identifies a voter: a ballot is its receipt — a random code only its voter
+holds — and its choice; who took part is not published.  Results stay hidden while any box of the
+round is open, so the board is refused until the round's vote has closed.
+
+:func:`recount` reads only those files — no database — checks each box's hash
+(:func:`commonplan.audit.box_digest`), recounts each question through the one counting path,
+:func:`commonplan.voting.count` (budget questions from the ``.pb`` file, read back with
+:func:`commonplan.pabulib.read_pb`), and lists every difference from the recorded results.  The
+``audit_head`` in each file is the tip of the audit log at export; ``commonplan audit verify
+--head SHA`` checks that the live log still contains it, so the recorded results and box hashes
+on the board are the ones the log pins.
+
+:func:`find_ballot` shows a voter the ballot filed under their receipt, from a board or from the
+database once the question has closed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+from sqlalchemy import select
+
+from commonplan import audit, voting
+from commonplan.economy import LABOUR
+from commonplan.errors import CommonplanError, NotFoundError, PhaseError
+from commonplan.store import Database, get
+from commonplan.store.models import (
+    AuditEntry,
+    AuditHead,
+    Ballot,
+    Council,
+    Draft,
+    Proposal,
+    Question,
+    Round,
+)
+
+__all__ = [
+    "FoundBallot",
+    "QuestionRecount",
+    "RecountReport",
+    "export_board",
+    "find_ballot",
+    "plan_summary",
+    "recount",
+]
+
+RTOL = 1e-9
+"""Relative tolerance of numbers compared between a recount and a recorded result."""
+
+
+# ---------------------------------------------------------------------- export
+
+
+def export_board(db: Database, round_id: int, directory: str | Path) -> list[Path]:
+    """Write the round's closed ballot boxes to ``directory``; returns the files written.
+
+    Refused with :class:`PhaseError` while any question of the round is open (results are hidden
+    until close) or when the round has no ballot boxes yet.
+    """
+    out = Path(directory)
+    with db.transaction() as s:
+        r = get(s, Round, round_id, "round")
+        questions = list(
+            s.execute(select(Question).where(Question.round_id == r.id).order_by(Question.id))
+            .scalars()
+            .all()
+        )
+        if not questions:
+            raise PhaseError(f"round {r.id} has no ballot boxes yet; open the vote first")
+        still_open = [q.id for q in questions if q.status != "closed"]
+        if still_open:
+            raise PhaseError(
+                f"question {still_open[0]} of round {r.id} is still open; the board is "
+                "published after the vote closes"
+            )
+        head = s.execute(select(AuditHead)).scalar_one()
+        at_export = {"seq": head.seq, "sha256": head.sha256}
+        closings = {
+            e.subject: e.payload
+            for e in s.execute(
+                select(AuditEntry).where(AuditEntry.action == "ballot box closed")
+            ).scalars()
+        }
+        boards = []
+        for q in questions:
+            ballots = sorted(
+                [receipt, choice]
+                for receipt, choice in s.execute(
+                    select(Ballot.receipt, Ballot.choice).where(Ballot.question_id == q.id)
+                ).all()
+            )
+            closing = closings.get(f"question {q.id}") or {}
+            boards.append(
+                {
+                    "question": q.id,
+                    "round": r.id,
+                    "kind": q.kind,
+                    "options": q.options,
+                    "ballots": ballots,
+                    "box_sha256": q.box_sha256,
+                    "result": q.result,
+                    "eligible": closing.get("eligible"),
+                    "audit_head": at_export,
+                    "exported_at": datetime.now(UTC).isoformat(),
+                }
+            )
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for b in boards:
+        path = out / f"question-{b['question']}.json"
+        _write_text(path, json.dumps(audit.plain(b), indent=1, ensure_ascii=False) + "\n")
+        written.append(path)
+        if b["kind"] == "budget":
+            path = out / f"question-{b['question']}.pb"
+            _write_text(path, _pb_text(b))
+            written.append(path)
+    return written
+
+
+def _pb_text(b: Mapping[str, Any]) -> str:
+    from commonplan import pabulib
+
+    options = b["options"]
+    return pabulib.pb_text(
+        projects=[
+            {"project_id": p, "cost": c, "name": t}
+            for p, c, t in zip(
+                options["projects"], options["costs"], options["titles"], strict=True
+            )
+        ],
+        budget=options["budget"],
+        votes=[
+            {"voter_id": receipt, "vote": choice["approve"]} for receipt, choice in b["ballots"]
+        ],
+        meta={
+            "description": f"commonplan round {b['round']}, question {b['question']}: budget "
+            "for collective proposals, costed in labour hours",
+            "unit": f"question {b['question']}",
+            "instance": f"round {b['round']}",
+            "rule": "equal_shares",
+            "currency": "labour hours",
+        },
+    )
+
+
+def _voter_id(receipt: str) -> str:
+    """The receipt as a PaBuLib voter id: percent-encoded where it holds characters a PaBuLib id
+    cannot carry (``;``, ``,``, quotes, spaces, line breaks …); a generated receipt is unchanged."""
+    text = quote(receipt, safe="")
+    if text.lower() == "none":  # PaBuLib reads the word None as "no value"
+        text = "".join(f"%{byte:02X}" for byte in receipt.encode())
+    return text
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write ``path`` whole or not at all (a temporary file renamed over it)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------------- recount
+
+
+@dataclass(frozen=True)
+class QuestionRecount:
+    """The recount of one question: its box hash and its result against the recorded ones."""
+
+    question: int
+    kind: str
+    ballots: int
+    box_ok: bool
+    result_ok: bool
+    recorded: dict[str, Any] | None
+    recounted: dict[str, Any] | None
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class RecountReport:
+    """What :func:`recount` found: ``ok`` when nothing differs; ``problems`` lists what does."""
+
+    directory: str
+    audit_head: str | None
+    questions: tuple[QuestionRecount, ...]
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = audit.plain(asdict(self))
+        out["ok"] = self.ok
+        for q, d in zip(self.questions, out["questions"], strict=True):
+            d["ok"] = q.ok
+        return out
+
+
+def recount(directory: str | Path) -> RecountReport:
+    """Recount every question of an exported board from its files alone; list the mismatches.
+
+    For each ``question-<id>.json``: every ballot must be a valid ballot of the question and
+    receipts unique; the hash of the ballots must equal the recorded ``box_sha256``; the count
+    through :func:`commonplan.voting.count` — for a budget question from the PaBuLib file, whose
+    projects, costs, budget and votes must also agree with the JSON — must equal the recorded
+    result (numbers to a relative 1e-9).
+    """
+    root = Path(directory)
+    if not root.is_dir():
+        raise NotFoundError(f"no board directory {str(root)!r}")
+    files = sorted(root.glob("question-*.json"), key=_question_number)
+    if not files:
+        raise NotFoundError(f"{str(root)!r} holds no question-<id>.json: not an exported board")
+    questions = [_recount_one(path) for path in files]
+    heads = {q_head for q_head in (_head_of(path) for path in files) if q_head}
+    problems = [p for q in questions for p in q.problems]
+    if len(heads) > 1:
+        problems.append(f"the files name {len(heads)} different audit heads: not one export")
+    return RecountReport(
+        directory=str(root),
+        audit_head=next(iter(heads)) if len(heads) == 1 else None,
+        questions=tuple(questions),
+        problems=tuple(problems),
+    )
+
+
+def _question_number(path: Path) -> tuple[int, str]:
+    stem = path.stem.removeprefix("question-")
+    return (int(stem), "") if stem.isdigit() else (-1, stem)
+
+
+def _head_of(path: Path) -> str | None:
+    try:
+        head = json.loads(path.read_text(encoding="utf-8")).get("audit_head") or {}
+        return str(head.get("sha256")) if isinstance(head, dict) else None
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _recount_one(path: Path) -> QuestionRecount:
+    name = path.name
+    try:
+        b = json.loads(path.read_text(encoding="utf-8"))
+        qid, kind, options = int(b["question"]), str(b["kind"]), b["options"]
+        ballots = [(str(r), c) for r, c in b["ballots"]]
+        recorded, box, eligible = b["result"], b["box_sha256"], b["eligible"]
+    except (ValueError, KeyError, TypeError, OSError) as exc:
+        return QuestionRecount(
+            question=_question_number(path)[0],
+            kind="?",
+            ballots=0,
+            box_ok=False,
+            result_ok=False,
+            recorded=None,
+            recounted=None,
+            problems=(f"{name}: not a board file ({type(exc).__name__}: {exc})",),
+        )
+    problems: list[str] = []
+    receipts = [r for r, _ in ballots]
+    if len(set(receipts)) != len(receipts):
+        problems.append(f"{name}: a receipt appears twice")
+    for r, c in ballots:
+        try:
+            if voting.check_choice(kind, options, c) != c:
+                problems.append(f"{name}: the ballot with receipt {r} is not in its stored form")
+        except CommonplanError as exc:
+            problems.append(f"{name}: the ballot with receipt {r} is not valid: {exc}")
+    box_ok = audit.box_digest(ballots) == box
+    if not box_ok:
+        problems.append(
+            f"{name}: the ballots do not hash to the recorded box_sha256 (a ballot was changed, "
+            "added or removed)"
+        )
+    recounted: dict[str, Any] | None = None
+    try:
+        if kind == "budget":
+            options, ballots = _from_pb(path.with_suffix(".pb"), options, ballots, problems)
+        recounted = audit.plain(
+            voting.count(
+                kind, options, [c for _, c in sorted(ballots, key=lambda b: b[0])], int(eligible)
+            )
+        )
+    except (CommonplanError, ValueError, KeyError, TypeError, OSError) as exc:
+        problems.append(f"{name}: cannot be recounted ({exc})")
+    result_ok = recounted is not None and _same(recorded, recounted)
+    if recounted is not None and not result_ok:
+        problems.append(
+            f"{name}: the recount differs from the recorded result: "
+            + "; ".join(_differences(recorded, recounted)[:5])
+        )
+    return QuestionRecount(
+        question=qid,
+        kind=kind,
+        ballots=len(ballots),
+        box_ok=box_ok,
+        result_ok=result_ok,
+        recorded=recorded,
+        recounted=recounted,
+        problems=tuple(problems),
+    )
+
+
+def _from_pb(
+    pb: Path,
+    options: Mapping[str, Any],
+    ballots: Sequence[tuple[str, Any]],
+    problems: list[str],
+) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+    """The budget question's options and ballots as the PaBuLib file gives them; every way the
+    file disagrees with the JSON is added to ``problems``."""
+    if not pb.is_file():
+        raise OSError(f"the PaBuLib file {pb.name} is missing")
+    from commonplan import pabulib
+
+    election = pabulib.read_pb(pb)
+    projects = [str(p) for p in election.projects]
+    costs = [float(c) for c in election.costs]
+    votes = [(unquote(v), {"approve": sorted(str(p) for p in a)}) for v, a in election.votes]
+    if projects != [str(p) for p in options["projects"]]:
+        problems.append(f"{pb.name}: its projects differ from the JSON's options")
+    elif not _same(costs, [float(c) for c in options["costs"]]):
+        problems.append(f"{pb.name}: its project costs differ from the JSON's options")
+    if not _same(float(election.budget), float(options["budget"])):
+        problems.append(f"{pb.name}: its budget differs from the JSON's options")
+    if sorted(votes) != sorted((r, {"approve": sorted(c["approve"])}) for r, c in ballots):
+        problems.append(f"{pb.name}: its votes differ from the ballots in the JSON")
+    return (
+        {**options, "projects": projects, "costs": costs, "budget": float(election.budget)},
+        votes,
+    )
+
+
+def _same(a: Any, b: Any) -> bool:
+    return not _differences(a, b)
+
+
+def _differences(a: Any, b: Any, where: str = "") -> list[str]:
+    """Where ``a`` and ``b`` differ (numbers to :data:`RTOL`), as ``key: a ≠ b`` lines."""
+    label = where or "result"
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b:
+                out.append(f"{where}.{k}: only in the {'recorded' if k in a else 'recounted'}")
+            else:
+                out += _differences(a[k], b[k], f"{where}.{k}" if where else str(k))
+        return out
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{label}: {_short(a)} ≠ {_short(b)}"]
+        return [
+            d
+            for k, (x, y) in enumerate(zip(a, b, strict=True))
+            for d in _differences(x, y, f"{label}[{k}]")
+        ]
+    if _number(a) and _number(b):
+        if math.isclose(float(a), float(b), rel_tol=RTOL, abs_tol=RTOL):
+            return []
+        return [f"{label}: {a!r} ≠ {b!r}"]
+    return [] if a == b else [f"{label}: {_short(a)} ≠ {_short(b)}"]
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _short(x: Any) -> str:
+    text = json.dumps(x, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+# ---------------------------------------------------------------------- find a ballot
+
+
+@dataclass(frozen=True)
+class FoundBallot:
+    """A ballot filed under a receipt: its question, the question's kind, and the choice."""
+
+    question: int
+    round: int
+    kind: str
+    receipt: str
+    choice: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def find_ballot(where: Database | str | Path, receipt: str) -> tuple[FoundBallot, ...]:
+    """The ballots filed under ``receipt`` — in an exported board directory, or in the database's
+    closed questions (one per question the voter used this receipt for).
+
+    :class:`NotFoundError` when there is none; :class:`PhaseError` when the receipt belongs to a
+    question that is still open (ballots are shown after close).
+    """
+    if isinstance(where, Database):
+        found = _find_in_db(where, receipt)
+    else:
+        root = Path(where)
+        if not root.is_dir():
+            raise NotFoundError(f"no board directory {str(root)!r}")
+        found = _find_in_board(root, receipt)
+    if not found:
+        raise NotFoundError(f"no ballot with receipt {receipt!r}")
+    return tuple(sorted(found, key=lambda f: f.question))
+
+
+def _find_in_db(db: Database, receipt: str) -> list[FoundBallot]:
+    with db.transaction() as s:
+        rows = s.execute(
+            select(Question, Ballot.choice)
+            .join(Ballot, Ballot.question_id == Question.id)
+            .where(Ballot.receipt == receipt)
+        ).all()
+        still_open = [q.id for q, _ in rows if q.status != "closed"]
+        if still_open:
+            raise PhaseError(
+                f"question {still_open[0]} is still open; ballots are shown after it closes"
+            )
+        return [FoundBallot(q.id, q.round_id, q.kind, receipt, dict(c)) for q, c in rows]
+
+
+def _find_in_board(root: Path, receipt: str) -> list[FoundBallot]:
+    found = []
+    for path in sorted(root.glob("question-*.json"), key=_question_number):
+        try:
+            b = json.loads(path.read_text(encoding="utf-8"))
+            for r, choice in b["ballots"]:
+                if r == receipt:
+                    found.append(
+                        FoundBallot(int(b["question"]), int(b["round"]), b["kind"], r, choice)
+                    )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise NotFoundError(f"{path}: not a board file ({exc})") from None
+    return found
+
+
+# ---------------------------------------------------------------------- plan summary
+
+
+def plan_summary(db: Database, plan: int) -> dict[str, Any]:
+    """A recorded plan as a person reads it: status, fulfilment of the private targets, what
+    binds, hours offered and used, the hours set aside for collective proposals, and each live
+    collective proposal with its cost in labour hours (``chosen``: in the final plan or not;
+    ``None`` in a draft)."""
+    with db.transaction() as s:
+        d = get(s, Draft, plan, "plan")
+        r = get(s, Round, d.round_id, "round")
+        res, inputs = d.result, d.inputs
+        chosen = inputs.get("chosen")
+        collective = s.execute(
+            select(Proposal, Council.name)
+            .join(Council, Council.id == Proposal.council_id)
+            .where(
+                Proposal.round_id == r.id,
+                Proposal.kind == "collective",
+                Proposal.withdrawn.is_(False),
+            )
+            .order_by(Proposal.id)
+        ).all()
+        used = (res.get("use") or {}).get(LABOUR)
+        return {
+            "plan": d.id,
+            "round": r.id,
+            "round_number": r.number,
+            "stage": d.stage,
+            "status": res["status"],
+            "message": res.get("message"),
+            "fulfilment": (res.get("fulfilment") or {}).get("private"),
+            "binding": list(res.get("binding") or ()),
+            "hours_offered": float(inputs["hours_offered"]),
+            "hours_used": None if used is None else float(used),
+            "collective_budget": float(inputs["collective_budget"]),
+            "collective": [
+                {
+                    "id": p.id,
+                    "council": council,
+                    "title": p.title,
+                    "hours": p.labour_cost,
+                    "chosen": None if chosen is None else p.id in chosen,
+                }
+                for p, council in collective
+            ],
+            "inputs_sha256": d.inputs_sha256,
+            "result_sha256": d.result_sha256,
+        }
