@@ -28,6 +28,7 @@ inputs, from which :func:`recompute` recomputes them exactly.
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -89,6 +90,7 @@ __all__ = [
 ]
 
 PHASES = ("proposals", "feedback", "vote", "ratified", "failed")
+RECEIPT = re.compile(r"[A-Za-z0-9-]{4,64}")
 KINDS = {
     "target": "consumers",
     "collective": "consumers",
@@ -259,6 +261,11 @@ def file_proposal(
             filed_by=m.id,
             filed_at=_now(),
         )
+        if kind == "collective" and not _labour_cost(economy, p.amounts) > 0:
+            raise PlanInputError(
+                f"collective proposal {title!r} takes no labour to make (its products embody no "
+                "hours): there is nothing to budget; propose it as a target"
+            )
         if old is not None:
             old.withdrawn = True
         s.add(p)
@@ -420,21 +427,31 @@ def plan_inputs(
 
 
 def _solve(economy: Economy, inputs: Mapping[str, Any], *, floors_only: bool = False) -> Any:
-    """The plan for ``inputs``: max fulfilment of the private targets above the floors."""
+    """The plan for ``inputs``: the floors, then the private targets in full with the fewest hours
+    (what is left of the hours offered is free time); where the hours and caps do not allow the
+    targets in full, the largest common fulfilment of them (Kantorovich)."""
     floors = inputs["floors"]
     targets = inputs["targets"] if not floors_only else {}
     if not any(targets.values()):  # nothing asked beyond the floors: plan the floors alone
         targets = floors if any(floors.values()) else {economy.products[0]: 0.0}
     if not any(targets.values()):
         raise PlanInputError("nothing to plan: no floors and no targets have been proposed")
-    return optimize(
-        economy,
-        targets=[TargetGroup("private", targets)],
-        floors=floors or None,
-        caps=inputs["caps"],
-        capacities=inputs["capacities"] or None,
-        objective="max_fulfilment",
-    )
+    problem = {
+        "targets": [TargetGroup("private", targets)],
+        "floors": floors or None,
+        "caps": inputs["caps"],
+        "capacities": inputs["capacities"] or None,
+    }
+    best = optimize(economy, objective="max_fulfilment", **problem)
+    if floors_only or best.status != "optimal" or best.fulfilment["private"] < 1:
+        return best
+    return optimize(economy, objective="min_labour", **problem)
+
+
+def _labour_cost(economy: Economy, amounts: Mapping[str, float]) -> float:
+    """λ·amounts: the hours a bundle embodies, directly and in all its inputs."""
+    lam = embodied(economy)
+    return float(sum(lam[economy.product_index(k)] * v for k, v in amounts.items()))
 
 
 def _check_floors(s: Session, r: Round, economy: Economy, what: str) -> None:
@@ -536,12 +553,9 @@ def compute_draft(db: Database, round_id: int, *, actor: str) -> int:
 
 def _draft(s: Session, r: Round, actor: str) -> Draft:
     economy = economy_of(_root(s, r).settings)
-    lam = embodied(economy)
     for p in _live(s, r):
         if p.kind == "collective":
-            p.labour_cost = float(
-                sum(lam[economy.product_index(k)] * v for k, v in p.amounts.items())
-            )
+            p.labour_cost = _labour_cost(economy, p.amounts)
     return _record(s, r, "draft", plan_inputs(s, r), actor)
 
 
@@ -747,6 +761,10 @@ def cast_ballot(
                     f"{member!r} is not a member of a council that votes on question {q.id}"
                 )
             code = receipt or _receipt()
+            if not RECEIPT.fullmatch(code):
+                raise BallotRefusedError(
+                    f"a receipt code is 4–64 letters, digits and dashes; got {code[:80]!r}"
+                )
             s.add(Participation(question_id=q.id, member_id=m.id))
             s.add(Ballot(id=secrets.token_hex(16), question_id=q.id, receipt=code, choice=clean))
             s.flush()
