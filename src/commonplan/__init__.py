@@ -7,22 +7,32 @@ The public API::
     plan = cp.balance(economy)                           # x, λ, totals
     co2 = cp.embodied(economy, "co2")                    # CO2 per unit of each product
     best = cp.optimize(economy, caps={"labour": "100%", "co2": "70%"})  # Kantorovich's plan
+    db = cp.Database("nordic.db")     # councils, rounds and ballots: commonplan.federation, .rounds
 """
 
 from commonplan.balance import BalanceResult, balance, embodied
 from commonplan.economy import LABOUR, Economy
 from commonplan.errors import (
+    AuthorisationError,
+    BallotRefusedError,
     CommonplanError,
     DataError,
+    FloorError,
     FormatError,
+    IntegrityError,
     MissingExtraError,
     NegativeCoefficientError,
     NonFiniteError,
+    NotFoundError,
     NotProductiveError,
+    PhaseError,
     PlanInputError,
+    PlanningError,
     ShapeError,
     SolverError,
+    TieError,
     UnknownNameError,
+    VotingError,
 )
 from commonplan.io import demo_economy, from_pymrio, read_economy
 from commonplan.optimize import (
@@ -33,29 +43,40 @@ from commonplan.optimize import (
     current_use,
     optimize,
 )
+from commonplan.store import Database
 from commonplan.synthetic import synthetic_economy, write_economy
 
 __version__ = "0.1.0"
 
 __all__ = [
     "LABOUR",
+    "AuthorisationError",
     "BalanceResult",
+    "BallotRefusedError",
     "CommonplanError",
     "DataError",
+    "Database",
     "Diagnosis",
     "Economy",
+    "FloorError",
     "FormatError",
+    "IntegrityError",
     "MissingExtraError",
     "NegativeCoefficientError",
     "NonFiniteError",
+    "NotFoundError",
     "NotProductiveError",
     "OptimizeResult",
+    "PhaseError",
     "PlanInputError",
+    "PlanningError",
     "Relaxation",
     "ShapeError",
     "SolverError",
     "TargetGroup",
+    "TieError",
     "UnknownNameError",
+    "VotingError",
     "__version__",
     "balance",
     "current_use",
