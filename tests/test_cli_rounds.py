@@ -279,3 +279,34 @@ COMMANDS = [
 def test_help_shows_an_example(group: str, command: str) -> None:
     result = ok(group, command, "--help")
     assert re.search(rf"Example:\s+commonplan {group} {command}\b", result.stdout)
+
+
+def test_consent_and_deadlines_from_the_terminal(files: tuple[Path, Path], tmp_path: Path) -> None:
+    described, people = files
+    consent = {
+        **FEDERATION,
+        "rounds": {"collective_share": 0.2, "ratification": "consent"},
+    }
+    described.write_text(yaml.safe_dump(consent))
+    db = ("--db", str(tmp_path / "consent.db"))
+    fed = data("federation", "create", described, *db)["federation"]
+    ok("members", "add", people, *db)
+    clean_error(
+        run("round", "open", fed, "--as", FACILITATOR, "--deadline", "vote", *db), "PHASE=WHEN"
+    )
+    r = data("round", "open", fed, "--as", FACILITATOR, "--deadline", "vote=2999-01-01T00:00", *db)
+    r = int(r["round"])
+    propose(r, FACILITATOR, "East hood", "target", "bread", "--amount", "C10T12=5", db=db[1])
+    ok("round", "draft", r, "--as", FACILITATOR, *db)
+    boxes = data("vote", "open", r, "--as", FACILITATOR, *db)
+    assert "ratify" not in boxes
+    ok("vote", "cast", boxes["consent"], "--as", handle(1), "--object", "too little bread", *db)
+    for i in range(2, MEMBERS):
+        ok("vote", "cast", boxes["consent"], "--as", handle(i), "--consent", *db)
+    clean_error(
+        run("vote", "cast", boxes["consent"], "--as", FACILITATOR, "--consent", "--yes", *db),
+        "--consent",
+    )
+    out = data("vote", "close", r, "--as", FACILITATOR, *db)
+    assert out["ratified"] is False
+    assert out["results"]["consent"]["sustained"] == ["too little bread"]

@@ -508,3 +508,46 @@ def test_hours_beyond_the_targets_are_free_time(database_url: str) -> None:
     assert plan.result["objective"] == "min_labour"
     offered = plan.inputs["hours_offered"]
     assert view.hours_per_year == pytest.approx(1450 * plan.result["use"]["labour"] / offered)
+
+
+def test_ratification_by_consent(database_url: str) -> None:
+    """A federation that ratifies by consent: one sustained (reasoned) objection blocks the plan;
+    objections without a reason do not."""
+    description = sweden(60)
+    description["rounds"] = {**description["rounds"], "ratification": "consent"}
+    db = Database(database_url)
+    root = create_federation(db, description)
+    add_members(db, people(60))
+    r = open_round(db, root, actor="m000")
+    first_proposals(db, r)
+    for objection, passes in (("the canteen is too far from the school", False), ("", True)):
+        compute_draft(db, r, actor="m000")  # round 2 starts from round 1's proposals
+        boxes = open_vote(db, r, actor="m000")
+        assert "ratify" not in boxes
+        for i in range(40):
+            reason = objection if i == 7 else None
+            cast_ballot(db, boxes["consent"], member=f"m{i:03d}", choice={"objection": reason})
+        out = close_vote(db, r, actor="m000")
+        assert out["ratified"] is passes
+        assert out["results"]["consent"]["sustained"] == ([objection] if objection else [])
+        r = out["next_round"]
+    assert r is None  # ratified in round 2
+
+
+def test_deadlines_end_filing_and_voting(database_url: str) -> None:
+    db, root = federation(database_url, members=60)
+    with pytest.raises(PlanInputError, match="date and time"):
+        open_round(db, root, actor="m000", deadlines={"vote": "next tuesday"})
+    with pytest.raises(PlanInputError, match="phases"):
+        open_round(db, root, actor="m000", deadlines={"draft": "2026-01-01T00:00"})
+    r = open_round(db, root, actor="m000", deadlines={"vote": "2000-01-01T00:00"})
+    ids = first_proposals(db, r)
+    compute_draft(db, r, actor="m000")
+    boxes = open_vote(db, r, actor="m000")
+    with pytest.raises(PhaseError, match="vote phase of round 1 ended at 2000-01-01"):
+        cast_ballot(db, boxes["ratify"], member="m001", choice={"vote": "yes"})
+    assert _ballots(db, boxes["ratify"]) == 0
+    with db.transaction() as s:  # the proposals phase had no deadline: amendments were taken
+        rnd = s.get(Round, r)
+        assert rnd is not None and rnd.deadlines == {"vote": "2000-01-01T00:00:00+00:00"}
+    assert ids

@@ -209,6 +209,16 @@ def round_open(
         int, typer.Argument(metavar="FEDERATION", help="The federation's id.", show_default=False)
     ],
     actor: AsOpt,
+    deadline: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--deadline",
+            metavar="PHASE=WHEN",
+            show_default=False,
+            help="When a phase ends (proposals, feedback, vote), e.g. vote=2026-12-01T18:00 (UTC "
+            "unless an offset is given); repeat for several.",
+        ),
+    ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -216,12 +226,20 @@ def round_open(
 
     Example:
 
-        commonplan round open 1 --as ada
+        commonplan round open 1 --as ada --deadline vote=2026-12-01T18:00
     """
     from commonplan import rounds
 
+    deadlines = {}
+    for item in deadline or []:
+        phase, sep, when = item.partition("=")
+        if not sep:
+            raise PlanInputError(
+                f"--deadline takes PHASE=WHEN, e.g. vote=2026-12-01T18:00; got {item!r}"
+            )
+        deadlines[phase.strip()] = when.strip()
     with _database(db) as d:
-        rid = rounds.open_round(d, federation_id, actor=actor)
+        rid = rounds.open_round(d, federation_id, actor=actor, deadlines=deadlines)
     if as_json:
         _echo_json({"round": rid})
     else:
@@ -482,10 +500,16 @@ def vote_open(round_id: RoundArg, actor: AsOpt, db: DbOpt = None, as_json: JsonO
         f"budget question [bold]{ids['budget']}[/]: approve collective proposals "
         f"(commonplan vote cast {ids['budget']} --as HANDLE --approve ID,ID)"
     )
-    _say(
-        f"ratification question [bold]{ids['ratify']}[/]: yes / no / abstain "
-        f"(commonplan vote cast {ids['ratify']} --as HANDLE --yes)"
-    )
+    if "ratify" in ids:
+        _say(
+            f"ratification question [bold]{ids['ratify']}[/]: yes / no / abstain "
+            f"(commonplan vote cast {ids['ratify']} --as HANDLE --yes)"
+        )
+    if "consent" in ids:
+        _say(
+            f"consent question [bold]{ids['consent']}[/]: object with a reason, or consent "
+            f"(commonplan vote cast {ids['consent']} --as HANDLE --consent)"
+        )
     if "ranked" in ids:
         _say(
             f"ranked question [bold]{ids['ranked']}[/]: the draft against its alternatives "
@@ -520,6 +544,16 @@ def vote_cast(
     yes: Annotated[bool, typer.Option("--yes", help="Ratification: yes.")] = False,
     no: Annotated[bool, typer.Option("--no", help="Ratification: no.")] = False,
     abstain: Annotated[bool, typer.Option("--abstain", help="Ratification: abstain.")] = False,
+    consent: Annotated[bool, typer.Option("--consent", help="Consent: no objection.")] = False,
+    objection: Annotated[
+        str | None,
+        typer.Option(
+            "--object",
+            metavar="REASON",
+            show_default=False,
+            help="Consent: object, giving your reason (an objection without one does not block).",
+        ),
+    ] = None,
     receipt: Annotated[
         str | None,
         typer.Option(
@@ -541,16 +575,19 @@ def vote_cast(
     from commonplan import rounds
 
     votes = [name for name, on in (("yes", yes), ("no", no), ("abstain", abstain)) if on]
-    if (approve is not None) + (rank is not None) + len(votes) != 1:
+    given = (approve is not None) + (rank is not None) + len(votes) + consent
+    if given + (objection is not None) != 1:
         raise PlanInputError(
-            "give one of --approve ID,ID (budget), --yes, --no, --abstain (ratification) or "
-            "--rank ID,ID (ranked)"
+            "give one of --approve ID,ID (budget), --yes, --no, --abstain (ratification), "
+            "--consent or --object REASON (consent) or --rank ID,ID (ranked)"
         )
     choice: dict[str, Any]
     if approve is not None:
         choice = {"approve": [p.strip() for item in approve for p in item.split(",") if p.strip()]}
     elif rank is not None:
         choice = {"ranking": [p.strip() for p in rank.split(",") if p.strip()]}
+    elif consent or objection is not None:
+        choice = {"objection": objection}
     else:
         choice = {"vote": votes[0]}
     with _database(db) as d:

@@ -74,6 +74,7 @@ ROUND_DEFAULTS: dict[str, Any] = {
     "quorum": 0.5,
     "threshold": 0.5,
     "strict": True,
+    "ratification": "approval",
     "max_rounds": 5,
     "collective_share": 0.1,
     "caps": {},
@@ -127,6 +128,10 @@ def _settings(d: Mapping[str, Any]) -> dict[str, Any]:
     if unknown:
         raise PlanInputError(
             f"unknown round setting(s) {sorted(unknown)}; known: {list(ROUND_DEFAULTS)}"
+        )
+    if rounds["ratification"] not in ("approval", "consent"):
+        raise PlanInputError(
+            f"rounds.ratification must be 'approval' or 'consent'; got {rounds['ratification']!r}"
         )
     for key in ("quorum", "threshold", "collective_share"):
         if not 0 <= _number(rounds[key], f"rounds.{key}") <= 1:

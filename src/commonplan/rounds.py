@@ -138,11 +138,41 @@ def _root(s: Session, r: Round) -> Federation:
 def open_round(
     db: Database, federation: int, *, actor: str, deadlines: Mapping[str, str] | None = None
 ) -> int:
-    """Open the next planning round of ``federation`` (a facilitator's step); returns its id."""
+    """Open the next planning round of ``federation`` (a facilitator's step); returns its id.
+
+    ``deadlines``: {phase: date and time} for ``proposals``, ``feedback`` and ``vote`` (naive
+    times are UTC); filing, amending and voting stop at the deadline of their phase.
+    """
     with db.transaction() as s:
         _facilitator(s, actor)
         fed = get(s, Federation, federation, "federation")
-        return _open(s, fed, actor, dict(deadlines or {}), carried=[])
+        return _open(s, fed, actor, _deadlines(deadlines or {}), carried=[])
+
+
+DATED = ("proposals", "feedback", "vote")
+"""Phases that may end at a date: filing and amending proposals, and casting ballots, stop then."""
+
+
+def _deadlines(deadlines: Mapping[str, str | datetime]) -> dict[str, str]:
+    out = {}
+    for phase, when in deadlines.items():
+        if phase not in DATED:
+            raise PlanInputError(f"deadlines are for the phases {', '.join(DATED)}; got {phase!r}")
+        try:
+            at = when if isinstance(when, datetime) else datetime.fromisoformat(str(when))
+        except ValueError:
+            raise PlanInputError(
+                f"the {phase} deadline must be a date and time like 2026-12-01T18:00; got {when!r}"
+            ) from None
+        out[phase] = (at.replace(tzinfo=UTC) if at.tzinfo is None else at).isoformat()
+    return out
+
+
+def _in_time(r: Round, phase: str) -> None:
+    """Refuse a step of ``phase`` after that phase's deadline."""
+    end = r.deadlines.get(phase)
+    if end is not None and _now() > datetime.fromisoformat(end):
+        raise PhaseError(f"the {phase} phase of round {r.number} ended at {end}")
 
 
 def _open(
@@ -215,6 +245,7 @@ def file_proposal(
     """
     with db.transaction() as s:
         r = _round(s, round_id, "proposals", "feedback")
+        _in_time(r, r.phase)
         m = _member(s, actor)
         c = s.execute(select(Council).where(Council.name == council)).scalar_one_or_none()
         if c is None:
@@ -651,7 +682,8 @@ def member_view(db: Database, round_id: int, *, member: str, top: int = 5) -> Co
 def open_vote(db: Database, round_id: int, *, actor: str) -> dict[str, int]:
     """Open the budget and ratification ballot boxes (recomputing the draft if proposals were
     amended since), and a ranked box over the draft and its alternatives where there are any;
-    returns {"budget": question id, "ratify": question id[, "ranked": question id]}."""
+    returns {"budget": id, "ratify" (or "consent" where the round ratifies by consent): id[,
+    "ranked": id]}."""
     with db.transaction() as s:
         _facilitator(s, actor)
         r = _round(s, round_id, "feedback")
@@ -680,8 +712,11 @@ def open_vote(db: Database, round_id: int, *, actor: str) -> dict[str, int]:
                 "utility": rules["mes_utility"],
                 "tie_break": rules["tie_break"],
             },
-            "ratify": {k: rules[k] for k in ("quorum", "threshold", "strict")},
         }
+        if rules.get("ratification", "approval") == "consent":
+            boxes["consent"] = {"quorum": rules["quorum"]}
+        else:
+            boxes["ratify"] = {k: rules[k] for k in ("quorum", "threshold", "strict")}
         alternatives = _alternatives(s, r)
         if alternatives:  # ties go to the draft, then to the alternative proposed first
             candidates = ["draft", *(str(d.id) for d in alternatives)]
@@ -753,6 +788,7 @@ def cast_ballot(
                 raise BallotRefusedError(f"{member!r} has voted on question {q.id} already")
             if q.status != "open":
                 raise BallotRefusedError(f"question {q.id} is closed; no more ballots")
+            _in_time(get(s, Round, q.round_id, "round"), "vote")
             if (
                 s.execute(eligible_members(s, q.federation_id).where(Member.id == m.id)).first()
                 is None
@@ -805,10 +841,10 @@ def close_vote(db: Database, round_id: int, *, actor: str) -> dict[str, Any]:
         if winner != "draft":
             caps = get(s, Draft, int(winner), "alternative draft").inputs["alternative_caps"]
         final = _record(s, r, "final", plan_inputs(s, r, chosen=chosen, caps=caps), actor)
-        ratified = (
-            bool((results.get("ratify") or {}).get("ratified"))
-            and final.result["status"] == "optimal"
+        approved = bool((results.get("ratify") or {}).get("ratified")) or bool(
+            (results.get("consent") or {}).get("passed")
         )
+        ratified = approved and final.result["status"] == "optimal"
         r.phase = "ratified" if ratified else "failed"
         r.closed_at = _now()
         r.outcome = {
