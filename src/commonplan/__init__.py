@@ -35,6 +35,7 @@ from commonplan.errors import (
     VotingError,
 )
 from commonplan.io import demo_economy, from_pymrio, read_economy
+from commonplan.numerics.mes import equal_shares, greedy_by_votes
 from commonplan.optimize import (
     Diagnosis,
     OptimizeResult,
@@ -45,6 +46,7 @@ from commonplan.optimize import (
 )
 from commonplan.store import Database
 from commonplan.synthetic import synthetic_economy, write_economy
+from commonplan.tally import approval_ratification, consent, schulze
 
 __version__ = "0.1.0"
 
@@ -78,13 +80,18 @@ __all__ = [
     "UnknownNameError",
     "VotingError",
     "__version__",
+    "approval_ratification",
     "balance",
+    "consent",
     "current_use",
     "demo_economy",
     "embodied",
+    "equal_shares",
     "from_pymrio",
+    "greedy_by_votes",
     "optimize",
     "read_economy",
+    "schulze",
     "synthetic_economy",
     "write_economy",
 ]

@@ -12,6 +12,7 @@ y              final demand (n): what is left for consumption, investment, expor
 l              direct labour per unit of output / activity
 λ (``lam``)    embodied labour (or any primary input) per unit of product: λ = l (I − A)⁻¹
 ρ(A)           spectral radius; the economy is productive iff ρ(A) < 1
+ρ (``rho``)    in equal shares: the price per unit of utility a funded project's supporters pay
 =============  ==========================================================================
 """
 
@@ -25,16 +26,28 @@ from commonplan.numerics.leontief import (
     relative_residual,
     split_operator,
 )
+from commonplan.numerics.mes import (
+    EqualSharesResult,
+    GreedyResult,
+    RecordedTie,
+    equal_shares,
+    greedy_by_votes,
+)
 from commonplan.numerics.productivity import Block, spectral_radius, unproductive_blocks
 from commonplan.numerics.techniques import cheapest_techniques
 
 __all__ = [
     "DIRECT_MAX",
     "Block",
+    "EqualSharesResult",
+    "GreedyResult",
     "LeontiefSolution",
     "Prepared",
+    "RecordedTie",
     "SplitOperator",
     "cheapest_techniques",
+    "equal_shares",
+    "greedy_by_votes",
     "leontief",
     "prepare",
     "relative_residual",
