@@ -25,6 +25,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from commonplan import __version__
+from commonplan._cli_args import number, pairs
 from commonplan.balance import BalanceResult, balance, embodied
 from commonplan.cli_rounds import register as register_round_commands
 from commonplan.economy import LABOUR, Economy
@@ -32,7 +33,6 @@ from commonplan.errors import (
     CommonplanError,
     FormatError,
     MissingExtraError,
-    PlanInputError,
     UnknownNameError,
 )
 from commonplan.io import demo_economy, read_amounts, read_economy, read_targets
@@ -358,9 +358,9 @@ def optimize_cmd(
     floors: str | dict[str, float] | None = floor
     if floor is not None and _is_file(floor):
         floors = read_amounts(floor, economy, allow_negative=False)
-    caps = _pairs(cap or [], "--cap", "co2=70%") or None
-    given = _pairs(capacity or [], "--capacity", "P1=500")
-    limits = {k: _number(v, f"--capacity {k}") for k, v in given.items()}
+    caps = pairs(cap or [], "--cap", "co2=70%") or None
+    given = pairs(capacity or [], "--capacity", "P1=500")
+    limits = {k: number(v, f"--capacity {k}") for k, v in given.items()}
     with _status(f"Optimising the plan for {economy.n} products…"):
         result = optimize(
             economy,
@@ -425,26 +425,6 @@ def _read(path: Path, negatives: Negatives) -> Economy:
 def _is_file(demand: str) -> bool:
     p = Path(demand)
     return p.is_file() or p.suffix.lower() == ".csv" or "/" in demand
-
-
-def _pairs(items: Sequence[str], option: str, example: str) -> dict[str, str]:
-    """{NAME: VALUE} from repeated ``NAME=VALUE`` options."""
-    out: dict[str, str] = {}
-    for item in items:
-        name, sep, value = (part.strip() for part in item.partition("="))
-        if not sep or not name or not value:
-            raise PlanInputError(f"{option} {item!r}: expected NAME=VALUE, e.g. {option} {example}")
-        if name in out:
-            raise PlanInputError(f"{option} {name}: given twice ({out[name]} and {value})")
-        out[name] = value
-    return out
-
-
-def _number(value: str, what: str) -> float:
-    try:
-        return float(value)
-    except ValueError:
-        raise PlanInputError(f"{what}: {value!r} is not a number") from None
 
 
 def _print_optimum(e: Economy, r: OptimizeResult, capacities: Mapping[str, float]) -> None:

@@ -36,6 +36,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from commonplan._cli_args import number, pairs
 from commonplan.errors import CommonplanError, PlanInputError
 
 if TYPE_CHECKING:
@@ -341,27 +342,7 @@ def proposal_withdraw(
 
 
 def _amounts(items: Sequence[str]) -> dict[str, float]:
-    return {k: _float(v, f"--amount {k}") for k, v in _pairs(items, "--amount", "I=2000").items()}
-
-
-def _pairs(items: Sequence[str], option: str, example: str) -> dict[str, str]:
-    """{NAME: VALUE} from repeated ``NAME=VALUE`` options."""
-    out: dict[str, str] = {}
-    for item in items:
-        name, sep, value = (part.strip() for part in item.partition("="))
-        if not sep or not name or not value:
-            raise PlanInputError(f"{option} {item!r}: expected NAME=VALUE, e.g. {option} {example}")
-        if name in out:
-            raise PlanInputError(f"{option} {name}: given twice")
-        out[name] = value
-    return out
-
-
-def _float(value: str, what: str) -> float:
-    try:
-        return float(value)
-    except ValueError:
-        raise PlanInputError(f"{what}: {value!r} is not a number") from None
+    return {k: number(v, f"--amount {k}") for k, v in pairs(items, "--amount", "I=2000").items()}
 
 
 @round_app.command("draft")
@@ -415,8 +396,8 @@ def round_alternative(
     from commonplan import board, rounds
 
     caps: dict[str, float | str] = {}
-    for name, value in _pairs(cap, "--cap", "co2=60%").items():
-        caps[name] = value if value.endswith("%") else _float(value, f"--cap {name}")
+    for name, value in pairs(cap, "--cap", "co2=60%").items():
+        caps[name] = value if value.endswith("%") else number(value, f"--cap {name}")
     with _database(db) as d:
         with _status("Computing the alternative draft…"):
             plan = rounds.compute_alternative(d, round_id, title=title, caps=caps, actor=actor)
