@@ -26,6 +26,7 @@ from commonplan.rounds import cast_ballot, close_vote, compute_draft, file_propo
 from commonplan.rounds import open_vote as open_vote_
 from commonplan.store import Database
 from commonplan.store.models import AuditHead, Ballot, Question
+from test_cli_rounds import FEDERATION
 
 MEMBERS = 31
 COLLECTIVE = [
@@ -49,21 +50,8 @@ def db(database_url: str) -> Iterator[Database]:
 
 
 def description() -> dict[str, Any]:
-    return {
-        "name": "Board federation",
-        "level": "commune",
-        "economy": "demo",
-        "people_per_member": 1,
-        "default_hours": 1600,
-        "floors": [{"product": "C10T12", "per_person": 0.01, "need": "food"}],
-        "rounds": {"collective_share": 0.2},
-        "councils": [
-            {"name": "Bakery", "kind": "workers", "processes": ["C10T12"]},
-            {"name": "Clinic works", "kind": "workers", "processes": ["Q86"]},
-            {"name": "East hood", "kind": "consumers"},
-            {"name": "West hood", "kind": "consumers"},
-        ],
-    }
+    """The small commune of the terminal tests, under its own name."""
+    return {**FEDERATION, "name": "Board federation"}
 
 
 def handle(i: int) -> str:
