@@ -41,11 +41,15 @@ __all__ = [
     "Draft",
     "Federation",
     "Floor",
+    "Invitation",
     "Member",
     "Participation",
     "Proposal",
     "Question",
     "Round",
+    "SignInFailure",
+    "Staff",
+    "WebSession",
 ]
 
 NAMING = {
@@ -252,3 +256,61 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     sha256: Mapped[str] = mapped_column(String(64))
+
+
+# ---------------------------------------------------------------------- the web service
+
+
+class Staff(Base):
+    """The federation a facilitator or auditor serves (they need no council of their own).
+
+    A member's federations are the roots of their councils' trees and of the ``staff`` rows that
+    name them; the web service authorises every request against that set.
+    """
+
+    __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("member_id", "federation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    federation_id: Mapped[int] = mapped_column(ForeignKey("federation.id"), index=True)
+
+
+class WebSession(Base):
+    """A signed-in browser or API client: only the SHA-256 of its random token is stored."""
+
+    __tablename__ = "web_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    client: Mapped[str] = mapped_column(String(100), default="")
+
+
+class Invitation(Base):
+    """A one-time token with which a member sets their password (only its SHA-256 is stored)."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SignInFailure(Base):
+    """A failed sign-in, kept for the rate limit (per handle and per client address)."""
+
+    __tablename__ = "sign_in_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handle: Mapped[str] = mapped_column(String(100), index=True)
+    client: Mapped[str] = mapped_column(String(100), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -1,0 +1,217 @@
+"""The ``commonplan`` commands of the web service: ``serve``, ``db upgrade`` and ``account``.
+
+    commonplan serve --db plan.db --port 8000
+    commonplan db upgrade --db postgresql://planner@db/plan
+    commonplan account invite ada
+    commonplan account set-password ada
+    commonplan account staff ada 1
+
+The web libraries (FastAPI, uvicorn, argon2) are imported inside the commands; without them the
+command names the extra to install.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from commonplan.cli_rounds import DbOpt, JsonOpt, SystemAsOpt, _database, _echo_json, _say
+from commonplan.errors import MissingExtraError
+
+__all__ = ["register"]
+
+db_app = typer.Typer(
+    name="db", help="The database: schema migrations.", no_args_is_help=True, add_completion=False
+)
+account_app = typer.Typer(
+    name="account",
+    help="Accounts of the web service: invitations, passwords, staff.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+HandleArg = Annotated[
+    str, typer.Argument(metavar="HANDLE", help="The member's handle.", show_default=False)
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve``, ``db`` and ``account`` to the ``commonplan`` command."""
+    app.command("serve")(serve)
+    app.add_typer(db_app)
+    app.add_typer(account_app)
+
+
+def _web() -> None:
+    try:
+        import argon2  # noqa: F401
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        raise MissingExtraError(
+            f"the web service needs its extra: pip install 'commonplan[web]' ({exc})"
+        ) from None
+
+
+BOOTSTRAP = """\
+No facilitator can sign in yet.  To create the first one:
+
+  1. add them (a CSV row with role facilitator; the council columns may stay empty):
+       printf 'handle,name,role\\nada,Ada,facilitator\\n' > first.csv
+       commonplan members add first.csv{db}
+  2. print their invitation token and give it to them:
+       commonplan account invite ada{db}
+     (or set the password here: commonplan account set-password ada{db})
+  3. signed in, they create the federation (POST /api/v1/federations) and import the
+     members; a facilitator of an existing federation is added with
+       commonplan account staff ada FEDERATION_ID{db}
+"""
+
+
+def serve(
+    db: DbOpt = None,
+    host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Worker processes (sessions and the rate "
+            "limit live in the database, so any number works).",
+        ),
+    ] = 1,
+) -> None:
+    """Run the web service (the REST API under /api/v1, its docs at /api/docs).
+
+    The database's migrations run first.  Behind a reverse proxy that terminates https, the
+    session cookie is marked Secure (the proxy's X-Forwarded-Proto is trusted from 127.0.0.1).
+
+    Example:
+
+        commonplan serve --db plan.db --port 8000
+    """
+    _web()
+    import uvicorn
+    from sqlalchemy import func, select
+
+    from commonplan.store.models import Member
+
+    with _database(db) as d:
+        url = d.url
+        with d.transaction() as s:
+            ready = s.execute(
+                select(func.count()).where(
+                    Member.role == "facilitator", Member.password_hash.is_not(None)
+                )
+            ).scalar_one()
+        shown = repr(d)
+    if not ready:
+        typer.echo(BOOTSTRAP.format(db=f" --db {db}" if db else ""), err=True)
+    typer.echo(
+        f"commonplan serves {shown} on http://{host}:{port}/ (API docs: /api/docs)", err=True
+    )
+    os.environ["COMMONPLAN_DB"] = url
+    uvicorn.run(
+        "commonplan.web.app:from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOpt = None) -> None:
+    """Run the schema migrations up to the newest (opening the database does it too).
+
+    Example:
+
+        commonplan db upgrade --db postgresql://planner@localhost/plan
+    """
+    from commonplan.store import Database
+
+    with _database(db) as d:
+        d.upgrade()
+        revision, shown = d.revision(), repr(d)
+    _say(f"database {shown} is at schema revision {revision} (newest: {Database.head()})")
+
+
+@account_app.command("invite")
+def account_invite(
+    handle: HandleArg, actor: SystemAsOpt = "system", db: DbOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Print a one-time invitation with which HANDLE sets their password (valid for a week).
+
+    Example:
+
+        commonplan account invite ada
+    """
+    _web()
+    from commonplan.web import auth
+
+    settings = auth.Settings.from_env()
+    with _database(db) as d:
+        token = auth.invite(d, handle, actor=actor, settings=settings)
+    url = f"{settings.base_url}/invitation/{token}" if settings.base_url else None
+    if as_json:
+        _echo_json({"handle": handle, "token": token, "url": url})
+        return
+    _say(f"invitation for {handle!r} (shown once, valid for 7 days):\n  token: {token}")
+    if url:
+        _say(f"  link:  {url}")
+    _say("they set their password with POST /api/v1/auth/invitations/accept {token, password}")
+
+
+@account_app.command("set-password")
+def account_set_password(
+    handle: HandleArg,
+    actor: SystemAsOpt = "system",
+    db: DbOpt = None,
+    stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Set HANDLE's password (asked twice, not shown); their sessions end.
+
+    Example:
+
+        commonplan account set-password ada
+    """
+    _web()
+    from commonplan.web import auth
+
+    if stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    with _database(db) as d:
+        auth.set_password(d, handle, password, actor=actor)
+    _say(f"password of {handle!r} set")
+
+
+@account_app.command("staff")
+def account_staff(
+    handle: HandleArg,
+    federation: Annotated[
+        int, typer.Argument(metavar="FEDERATION", help="The federation's id.", show_default=False)
+    ],
+    actor: SystemAsOpt = "system",
+    db: DbOpt = None,
+) -> None:
+    """Let a facilitator or auditor serve FEDERATION (its whole tree) without a council.
+
+    Example:
+
+        commonplan account staff ada 1
+    """
+    _web()
+    from commonplan.web import auth
+
+    with _database(db) as d:
+        auth.add_staff(d, handle, federation, actor=actor)
+    _say(f"{handle!r} serves federation {federation}")

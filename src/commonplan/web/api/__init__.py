@@ -1,0 +1,26 @@
+"""The REST API's routes, one module per resource, gathered in :data:`router` (``/api/v1``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from commonplan.web.api import accounts
+
+__all__ = ["router", "tags"]
+
+tags: list[dict[str, Any]] = [
+    {"name": "accounts", "description": "Sign in and out, invitations, who am I."},
+    {"name": "federations", "description": "Federations, their councils and members."},
+    {"name": "rounds", "description": "Planning rounds: open, phases, deadlines, history."},
+    {"name": "proposals", "description": "Councils' proposals: file, amend, withdraw."},
+    {"name": "plans", "description": "Draft and final plans, and what they mean for a member."},
+    {"name": "votes", "description": "Ballot boxes (questions), ballots and results."},
+    {"name": "board", "description": "The published ballot board and finding one's ballot."},
+    {"name": "audit", "description": "The hash-chained audit log (auditors, facilitators)."},
+]
+
+router = APIRouter()
+for module in (accounts,):
+    router.include_router(module.router)

@@ -1,0 +1,158 @@
+"""Accounts: sign in and out, accept an invitation, who am I, invite a member."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request, Response, status
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from commonplan.store.models import Council, Member
+from commonplan.web import auth
+from commonplan.web.api.scope import council_names, member_in_scope
+from commonplan.web.deps import (
+    DB,
+    AppSettings,
+    CurrentMember,
+    Facilitator,
+    client_address,
+    session_token,
+    set_session_cookie,
+)
+from commonplan.web.errors import responses
+from commonplan.web.schemas import (
+    CouncilPublic,
+    InvitationAccept,
+    InvitationPublic,
+    MemberPublic,
+    MePublic,
+    SessionPublic,
+    SignIn,
+)
+
+router = APIRouter(tags=["accounts"])
+
+
+def member_public(m: Member, names: dict[int, str]) -> MemberPublic:
+    return MemberPublic(
+        handle=m.handle,
+        name=m.name,
+        role=m.role,
+        workers_council=names.get(m.workers_council_id) if m.workers_council_id else None,
+        consumers_council=names.get(m.consumers_council_id) if m.consumers_council_id else None,
+    )
+
+
+def _public(db: DB, who: auth.Principal) -> MemberPublic:
+    with db.transaction() as s:
+        m = s.get(Member, who.id)
+        assert m is not None
+        return member_public(m, council_names(s, set(who.councils)))
+
+
+@router.post(
+    "/auth/sign-in",
+    response_model=SessionPublic,
+    summary="Sign in with handle and password",
+    responses=responses(401, 422, 429),
+)
+async def sign_in(
+    body: SignIn, request: Request, response: Response, db: DB, settings: AppSettings
+) -> SessionPublic:
+    """Open a session.  API clients send the ``token`` as ``Authorization: Bearer``; browsers
+    also get it as an HttpOnly cookie.  Five failures for one handle within 15 minutes (or more
+    from one address) answer 429 with ``Retry-After`` until the oldest ages out."""
+    new = await run_in_threadpool(
+        auth.sign_in,
+        db,
+        body.handle,
+        body.password,
+        client=client_address(request),
+        settings=settings,
+    )
+    set_session_cookie(response, request, settings, new)
+    return SessionPublic(
+        token=new.token,
+        csrf_token=new.csrf_token,
+        expires_at=new.expires_at,
+        member=_public(db, new.principal),
+    )
+
+
+@router.post(
+    "/auth/sign-out",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Sign out (revoke this session)",
+    responses=responses(401, 403),
+)
+def sign_out(
+    who: CurrentMember, request: Request, response: Response, db: DB, settings: AppSettings
+) -> None:
+    token, _ = session_token(request, settings)
+    if token is not None:
+        auth.sign_out(db, token)
+    set_session_cookie(response, request, settings, None)
+
+
+@router.post(
+    "/auth/invitations/accept",
+    response_model=MemberPublic,
+    summary="Set one's password with an invitation token",
+    responses=responses(401, 422),
+)
+async def accept_invitation(body: InvitationAccept, db: DB) -> MemberPublic:
+    """Spend a one-time invitation: the member's password is set and any sessions end; sign in
+    next."""
+    handle = await run_in_threadpool(auth.accept_invitation, db, body.token, body.password)
+    with db.transaction() as s:
+        m = s.execute(select(Member).where(Member.handle == handle)).scalar_one()
+        ids = {c for c in (m.workers_council_id, m.consumers_council_id) if c}
+        return member_public(m, council_names(s, ids))
+
+
+@router.get("/me", response_model=MePublic, summary="Who is signed in", responses=responses(401))
+def me(who: CurrentMember, request: Request, db: DB) -> MePublic:
+    with db.transaction() as s:
+        councils = s.execute(
+            select(Council).where(Council.id.in_(who.councils)).order_by(Council.id)
+        ).scalars()
+        listed = [
+            CouncilPublic(
+                id=c.id, name=c.name, kind=c.kind, federation=c.federation_id, processes=c.processes
+            )
+            for c in councils
+        ]
+    return MePublic(
+        handle=who.handle,
+        name=who.name,
+        roles=list(who.roles),
+        councils=listed,
+        delegate_of=list(who.delegate_of),
+        federations=sorted(who.federations),
+        csrf_token=getattr(request.state, "csrf_token", None)
+        if getattr(request.state, "auth_via", "") == "cookie"
+        else None,
+    )
+
+
+@router.post(
+    "/members/{handle}/invitations",
+    response_model=InvitationPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Invite a member to set their password (facilitators)",
+    responses=responses(401, 403, 404),
+)
+def invite(handle: str, who: Facilitator, db: DB, settings: AppSettings) -> InvitationPublic:
+    """A one-time token (valid for a week) with which the member sets their password.  It is
+    shown once; a new invitation does not cancel older ones until the password is set."""
+    with db.transaction() as s:
+        member_in_scope(who, s, handle)
+    token = auth.invite(db, handle, actor=who.handle, settings=settings)
+    base = settings.base_url
+    return InvitationPublic(
+        handle=handle,
+        token=token,
+        url=f"{base}/invitation/{token}" if base else None,
+        expires_at=datetime.now(UTC) + settings.invitation_lifetime,
+    )

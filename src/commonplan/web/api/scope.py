@@ -1,0 +1,89 @@
+"""Authorisation of reads and steps against the signed-in member's own federations."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from commonplan.errors import AuthorisationError
+from commonplan.store import get
+from commonplan.store.models import (
+    Council,
+    Draft,
+    Federation,
+    Member,
+    Proposal,
+    Question,
+    Round,
+)
+from commonplan.web.auth import Principal, principal, roots
+
+__all__ = [
+    "council_names",
+    "federation_in_scope",
+    "member_in_scope",
+    "plan_in_scope",
+    "proposal_in_scope",
+    "question_in_scope",
+    "require",
+    "round_in_scope",
+]
+
+
+def require(who: Principal, s: Session, federation: int, what: str) -> int:
+    """The root of ``federation``; :class:`AuthorisationError` unless it is one of the member's."""
+    (root,) = roots(s, [federation])
+    if root not in who.federations:
+        raise AuthorisationError(f"{what} belongs to another federation than {who.handle!r}'s")
+    return root
+
+
+def federation_in_scope(who: Principal, s: Session, federation: int) -> Federation:
+    fed = get(s, Federation, federation, "federation")
+    require(who, s, fed.id, f"federation {fed.id}")
+    return fed
+
+
+def round_in_scope(who: Principal, s: Session, round_id: int) -> Round:
+    r = get(s, Round, round_id, "round")
+    require(who, s, r.federation_id, f"round {r.id}")
+    return r
+
+
+def proposal_in_scope(who: Principal, s: Session, proposal: int) -> Proposal:
+    p = get(s, Proposal, proposal, "proposal")
+    r = get(s, Round, p.round_id, "round")
+    require(who, s, r.federation_id, f"proposal {p.id}")
+    return p
+
+
+def question_in_scope(who: Principal, s: Session, question: int) -> Question:
+    q = get(s, Question, question, "question")
+    require(who, s, q.federation_id, f"question {q.id}")
+    return q
+
+
+def plan_in_scope(who: Principal, s: Session, plan: int) -> Draft:
+    d = get(s, Draft, plan, "plan")
+    r = get(s, Round, d.round_id, "round")
+    require(who, s, r.federation_id, f"plan {d.id}")
+    return d
+
+
+def member_in_scope(who: Principal, s: Session, handle: str) -> Member:
+    """A member of one of ``who``'s federations (a facilitator inviting them, say)."""
+    m = s.execute(select(Member).where(Member.handle == handle)).scalar_one_or_none()
+    from commonplan.errors import NotFoundError
+
+    if m is None:
+        raise NotFoundError(f"no member with handle {handle!r}")
+    if not principal(s, m).federations & who.federations:
+        raise AuthorisationError(f"member {handle!r} is not in {who.handle!r}'s federation")
+    return m
+
+
+def council_names(s: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = s.execute(select(Council.id, Council.name).where(Council.id.in_(ids))).tuples()
+    return dict(rows.all())

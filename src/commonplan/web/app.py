@@ -1,0 +1,69 @@
+"""The application factory: ``create_app(db_url)`` → a FastAPI app with the REST API under
+``/api/v1`` (OpenAPI at ``/openapi.json``, docs at ``/api/docs``) and the error mapping."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from commonplan import __version__
+from commonplan.store import Database
+from commonplan.web import errors
+from commonplan.web.api import router as api_router
+from commonplan.web.api import tags
+from commonplan.web.auth import Settings
+
+__all__ = ["API_PREFIX", "create_app", "from_env"]
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(
+    db_url: str | Path | Database | None = None, *, settings: Settings | None = None
+) -> FastAPI:
+    """The commonplan web application on the database ``db_url`` (a SQLite path, a
+    ``postgresql://`` URL, an open :class:`~commonplan.store.Database`, or ``None``:
+    ``$COMMONPLAN_DB``, else ``commonplan.db``); the migrations run when it opens.
+
+    ``settings`` default to :meth:`Settings.from_env`.  ``app.state`` holds ``db`` and
+    ``settings``; the pages add their routes to the returned app.
+    """
+    db = db_url if isinstance(db_url, Database) else Database(db_url)
+    owned = not isinstance(db_url, Database)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            db.dispose()
+
+    app = FastAPI(
+        title="commonplan",
+        version=__version__,
+        summary="Democratic economic planning: councils propose, the engine plans, members vote.",
+        description=(
+            "Sign in with `POST /api/v1/auth/sign-in`; send the token as "
+            "`Authorization: Bearer TOKEN` (or use the session cookie, with the CSRF token in "
+            "`X-CSRF-Token` on requests that change something).  Errors answer "
+            '`{"error": kind, "detail": message}`.'
+        ),
+        openapi_tags=tags,
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.db = db
+    app.state.settings = settings if settings is not None else Settings.from_env()
+    app.state.render_error = None
+    errors.install(app)
+    app.include_router(api_router, prefix=API_PREFIX)
+    return app
+
+
+def from_env() -> FastAPI:
+    """``create_app()`` on ``$COMMONPLAN_DB`` with settings from the environment (the factory
+    ``commonplan serve`` gives uvicorn, so that every worker builds its own app)."""
+    return create_app()

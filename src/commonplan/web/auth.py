@@ -1,0 +1,507 @@
+"""Accounts, sessions, invitations, the sign-in rate limit and CSRF tokens — library functions.
+
+Nothing here knows HTTP: the routes (:mod:`commonplan.web.api`), the pages and the
+``commonplan account`` commands call these, and :mod:`commonplan.web.errors` maps the
+exceptions to status codes.
+
+- **Passwords** are hashed with Argon2id (argon2-cffi's defaults); a member sets theirs with a
+  one-time **invitation** token (:func:`invite`, :func:`accept_invitation`), or an operator sets
+  it from the terminal (:func:`set_password`).
+- **Sessions** are random 256-bit tokens; the database keeps only their SHA-256 (a copy of the
+  database signs nobody in), with an expiry that slides forward while the session is used
+  (:attr:`Settings.session_lifetime`).  Signing out revokes the row.
+- **Rate limit**: failed sign-ins are stored (``sign_in_failure``), so the limit holds across
+  workers and restarts: :attr:`Settings.failures_per_handle` failures for one handle, or
+  :attr:`Settings.failures_per_client` from one address, within :attr:`Settings.failure_window`
+  refuse further attempts — before the password is even checked — until the oldest failure ages
+  out (:class:`RateLimitedError` carries the seconds to wait).
+- **CSRF**: :func:`csrf_token` derives a per-session token (HMAC-SHA256 keyed by the session
+  token, so it is never stored and dies with the session); a cookie-authenticated request that
+  changes anything must send it back (see :mod:`commonplan.web.deps`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from commonplan import audit
+from commonplan.errors import AuthorisationError, CommonplanError, NotFoundError, PlanInputError
+from commonplan.store import Database
+from commonplan.store.models import (
+    Council,
+    Delegate,
+    Federation,
+    Invitation,
+    Member,
+    SignInFailure,
+    Staff,
+    WebSession,
+)
+
+__all__ = [
+    "AuthenticationError",
+    "CSRFError",
+    "NewSession",
+    "Principal",
+    "RateLimitedError",
+    "Settings",
+    "accept_invitation",
+    "add_staff",
+    "authenticate",
+    "csrf_token",
+    "invite",
+    "principal",
+    "roots",
+    "same_token",
+    "sessions_of",
+    "set_password",
+    "sign_in",
+    "sign_out",
+]
+
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024
+HASHER = PasswordHasher()
+_DUMMY_HASH = HASHER.hash("not anybody's password")
+
+
+# ---------------------------------------------------------------------- errors, settings
+
+
+class AuthenticationError(CommonplanError):
+    """Not signed in, a wrong handle or password, an expired session or invitation."""
+
+
+class RateLimitedError(CommonplanError):
+    """Too many failed sign-ins; ``retry_after`` is how many seconds until the next attempt."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class CSRFError(AuthorisationError):
+    """A cookie-authenticated request that changes something came without its CSRF token."""
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise PlanInputError(f"${name} must be a number; got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the web service signs people in; :meth:`from_env` reads ``COMMONPLAN_*`` variables."""
+
+    session_lifetime: timedelta = timedelta(hours=12)
+    """A session ends this long after its last use (sliding expiry)."""
+    session_refresh: timedelta = timedelta(minutes=5)
+    """The expiry is pushed forward at most this often (one write per session per interval)."""
+    invitation_lifetime: timedelta = timedelta(days=7)
+    failures_per_handle: int = 5
+    failures_per_client: int = 20
+    failure_window: timedelta = timedelta(minutes=15)
+    cookie_name: str = "commonplan_session"
+    cookie_secure: bool | None = None
+    """Send the session cookie only over https: ``None`` decides per request (https or not)."""
+    base_url: str = ""
+    """Where the service is reached (``https://plan.example.org``), for invitation links."""
+    economies: tuple[str, ...] = ("demo",)
+    """The economies a federation created over the web may name (never an arbitrary path)."""
+    extra: dict[str, str] = field(default_factory=dict)
+    """Free settings for the pages and later features."""
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Settings from ``COMMONPLAN_SESSION_HOURS``, ``COMMONPLAN_COOKIE_SECURE`` (1/0),
+        ``COMMONPLAN_BASE_URL`` and ``COMMONPLAN_ECONOMIES`` (comma-separated names or paths)."""
+        secure = os.environ.get("COMMONPLAN_COOKIE_SECURE", "").strip().lower()
+        economies = os.environ.get("COMMONPLAN_ECONOMIES", "")
+        return cls(
+            session_lifetime=timedelta(hours=_env_float("COMMONPLAN_SESSION_HOURS", 12.0)),
+            cookie_secure=None if not secure else secure in ("1", "true", "yes"),
+            base_url=os.environ.get("COMMONPLAN_BASE_URL", "").rstrip("/"),
+            economies=tuple(e.strip() for e in economies.split(",") if e.strip()) or ("demo",),
+        )
+
+
+# ---------------------------------------------------------------------- who is asking
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in member as the service authorises them.
+
+    ``federations``: the root federations the member belongs to — through their councils, or as
+    staff (a facilitator or auditor serving a federation).  ``delegate_of``: the councils whose
+    delegate the member is, for a term that runs now.
+    """
+
+    id: int
+    handle: str
+    name: str
+    role: str
+    councils: tuple[int, ...]
+    delegate_of: tuple[int, ...]
+    federations: frozenset[int]
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.role == "facilitator"
+
+    @property
+    def is_auditor(self) -> bool:
+        return self.role == "auditor"
+
+    @property
+    def is_delegate(self) -> bool:
+        return bool(self.delegate_of)
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """``member`` always; ``delegate`` during a term; ``facilitator`` or ``auditor``."""
+        out = ["member"]
+        if self.is_delegate:
+            out.append("delegate")
+        if self.role != "member":
+            out.append(self.role)
+        return tuple(out)
+
+
+def roots(s: Session, federations: Iterable[int]) -> set[int]:
+    """The root of each federation node's tree."""
+    parent = dict(s.execute(select(Federation.id, Federation.parent_id)).tuples().all())
+    out = set()
+    for node in federations:
+        seen = set()
+        current: int | None = node
+        while current is not None and current not in seen:
+            seen.add(current)
+            top, current = current, parent.get(current)
+        out.add(top)
+    return out
+
+
+def principal(s: Session, member: Member) -> Principal:
+    """The :class:`Principal` of ``member``, from their councils, staff rows and delegate terms."""
+    councils = tuple(c for c in (member.workers_council_id, member.consumers_council_id) if c)
+    nodes = set(
+        s.execute(select(Council.federation_id).where(Council.id.in_(councils))).scalars()
+    ) | set(s.execute(select(Staff.federation_id).where(Staff.member_id == member.id)).scalars())
+    now = _now()
+    terms = s.execute(
+        select(Delegate.council_id, Delegate.term_start, Delegate.term_end).where(
+            Delegate.member_id == member.id, Delegate.recalled_at.is_(None)
+        )
+    ).all()
+    return Principal(
+        id=member.id,
+        handle=member.handle,
+        name=member.name,
+        role=member.role,
+        councils=councils,
+        delegate_of=tuple(sorted({c for c, a, b in terms if _aware(a) <= now < _aware(b)})),
+        federations=frozenset(roots(s, nodes)),
+    )
+
+
+# ---------------------------------------------------------------------- passwords, invitations
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(t: datetime) -> datetime:
+    """SQLite gives back naive datetimes, which were stored as UTC."""
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t
+
+
+def _sha(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _member(s: Session, handle: str) -> Member:
+    m = s.execute(select(Member).where(Member.handle == handle)).scalar_one_or_none()
+    if m is None:
+        raise NotFoundError(f"no member with handle {handle!r}")
+    return m
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise PlanInputError(f"a password has at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise PlanInputError(f"a password has at most {MAX_PASSWORD} characters")
+
+
+def set_password(db: Database, handle: str, password: str, *, actor: str = "system") -> None:
+    """Set ``handle``'s password (an operator's step, or the end of an invitation); every session
+    of the member is revoked and unused invitations are spent."""
+    _check_password(password)
+    hashed = HASHER.hash(password)
+    with db.transaction() as s:
+        _set(s, _member(s, handle), hashed, actor)
+
+
+def _set(s: Session, m: Member, hashed: str, actor: str) -> None:
+    now = _now()
+    m.password_hash = hashed
+    for row in s.execute(
+        select(WebSession).where(WebSession.member_id == m.id, WebSession.revoked_at.is_(None))
+    ).scalars():
+        row.revoked_at = now
+    for inv in s.execute(
+        select(Invitation).where(Invitation.member_id == m.id, Invitation.used_at.is_(None))
+    ).scalars():
+        inv.used_at = now
+    audit.append(s, actor=actor, action="password set", subject=f"member {m.id}", payload={})
+
+
+def invite(
+    db: Database, handle: str, *, actor: str = "system", settings: Settings | None = None
+) -> str:
+    """A one-time token with which ``handle`` sets their password; returns the token (only its
+    hash is stored: show it to the member once)."""
+    settings = settings or Settings()
+    token = secrets.token_urlsafe(32)
+    with db.transaction() as s:
+        m = _member(s, handle)
+        now = _now()
+        s.add(
+            Invitation(
+                token_sha256=_sha(token),
+                member_id=m.id,
+                created_by=actor,
+                created_at=now,
+                expires_at=now + settings.invitation_lifetime,
+            )
+        )
+        audit.append(
+            s,
+            actor=actor,
+            action="invitation created",
+            subject=f"member {m.id}",
+            payload={
+                "handle": m.handle,
+                "expires_at": (now + settings.invitation_lifetime).isoformat(),
+            },
+        )
+    return token
+
+
+def accept_invitation(db: Database, token: str, password: str) -> str:
+    """Set the password of the member ``token`` invites, and spend the token; returns the handle."""
+    _check_password(password)
+    hashed = HASHER.hash(password)
+    with db.transaction() as s:
+        inv = s.execute(
+            select(Invitation).where(Invitation.token_sha256 == _sha(token)).with_for_update()
+        ).scalar_one_or_none()
+        if inv is None or inv.used_at is not None or _aware(inv.expires_at) <= _now():
+            raise AuthenticationError(
+                "this invitation is not valid: unknown, used already or expired; ask a "
+                "facilitator for a new one"
+            )
+        m = s.get(Member, inv.member_id)
+        assert m is not None
+        _set(s, m, hashed, m.handle)
+        return m.handle
+
+
+# ---------------------------------------------------------------------- sessions
+
+
+@dataclass(frozen=True)
+class NewSession:
+    """A session just opened: ``token`` goes to the client (cookie or bearer) and nowhere else."""
+
+    token: str
+    csrf_token: str
+    expires_at: datetime
+    principal: Principal
+
+
+def _retry_after(
+    s: Session, column: InstrumentedAttribute[str], value: str, limit: int, settings: Settings
+) -> int:
+    since = _now() - settings.failure_window
+    rows = (
+        s.execute(
+            select(SignInFailure.at)
+            .where(column == value, SignInFailure.at > since)
+            .order_by(SignInFailure.at.desc())
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+    if len(rows) < limit:
+        return 0
+    free = _aware(rows[-1]) + settings.failure_window - _now()
+    return max(1, int(free.total_seconds()) + 1)
+
+
+def _limited(s: Session, handle: str, client: str, settings: Settings) -> None:
+    wait = max(
+        _retry_after(s, SignInFailure.handle, handle, settings.failures_per_handle, settings),
+        _retry_after(s, SignInFailure.client, client, settings.failures_per_client, settings),
+    )
+    if wait:
+        raise RateLimitedError(
+            f"too many failed sign-ins for {handle!r} or from this address; try again in "
+            f"{_minutes(wait)}",
+            retry_after=wait,
+        )
+
+
+def _minutes(seconds: int) -> str:
+    return f"{seconds} seconds" if seconds < 120 else f"{(seconds + 59) // 60} minutes"
+
+
+def sign_in(
+    db: Database, handle: str, password: str, *, client: str = "", settings: Settings | None = None
+) -> NewSession:
+    """Check ``handle``'s password and open a session; every failure counts toward the limit.
+
+    :class:`RateLimitedError` before the password is checked when the limit is reached;
+    :class:`AuthenticationError` (one message for an unknown handle, a wrong password and an
+    account without a password) otherwise.
+    """
+    settings = settings or Settings()
+    handle, client = handle[:100], client[:100]
+    with db.transaction() as s:
+        _limited(s, handle, client, settings)
+        m = s.execute(select(Member).where(Member.handle == handle)).scalar_one_or_none()
+        stored = m.password_hash if m is not None else None
+    ok = False
+    try:  # an unknown handle costs the same hashing time as a wrong password
+        ok = HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        ok = False
+    with db.transaction() as s:
+        now = _now()
+        if not ok or m is None:
+            s.add(SignInFailure(handle=handle, client=client, at=now))
+            s.execute(
+                delete(SignInFailure).where(SignInFailure.at < now - 4 * settings.failure_window)
+            )
+            failed = True
+        else:
+            failed = False
+            member = s.get(Member, m.id)
+            assert member is not None
+            if stored is not None and HASHER.check_needs_rehash(stored):
+                member.password_hash = HASHER.hash(password)
+            s.execute(delete(SignInFailure).where(SignInFailure.handle == handle))
+            token = secrets.token_urlsafe(32)
+            expires = now + settings.session_lifetime
+            s.add(
+                WebSession(
+                    token_sha256=_sha(token),
+                    member_id=member.id,
+                    created_at=now,
+                    seen_at=now,
+                    expires_at=expires,
+                    client=client,
+                )
+            )
+            who = principal(s, member)
+    if failed:
+        raise AuthenticationError("wrong handle or password")
+    return NewSession(token=token, csrf_token=csrf_token(token), expires_at=expires, principal=who)
+
+
+def authenticate(db: Database, token: str, *, settings: Settings | None = None) -> Principal:
+    """The member a session token belongs to, sliding its expiry forward;
+    :class:`AuthenticationError` for an unknown, revoked or expired session."""
+    settings = settings or Settings()
+    with db.transaction() as s:
+        row = s.execute(
+            select(WebSession).where(WebSession.token_sha256 == _sha(token))
+        ).scalar_one_or_none()
+        now = _now()
+        if row is None or row.revoked_at is not None:
+            raise AuthenticationError("not signed in (unknown or ended session); sign in again")
+        if _aware(row.expires_at) <= now:
+            raise AuthenticationError("your session has expired; sign in again")
+        if now - _aware(row.seen_at) >= settings.session_refresh:
+            row.seen_at, row.expires_at = now, now + settings.session_lifetime
+        member = s.get(Member, row.member_id)
+        assert member is not None
+        return principal(s, member)
+
+
+def sign_out(db: Database, token: str) -> None:
+    """Revoke the session of ``token`` (nothing happens for an unknown one)."""
+    with db.transaction() as s:
+        row = s.execute(
+            select(WebSession).where(WebSession.token_sha256 == _sha(token))
+        ).scalar_one_or_none()
+        if row is not None and row.revoked_at is None:
+            row.revoked_at = _now()
+
+
+def sessions_of(db: Database, handle: str) -> int:
+    """How many sessions of ``handle`` are live now."""
+    with db.transaction() as s:
+        m = _member(s, handle)
+        return int(
+            s.execute(
+                select(func.count()).where(
+                    WebSession.member_id == m.id,
+                    WebSession.revoked_at.is_(None),
+                    WebSession.expires_at > _now(),
+                )
+            ).scalar_one()
+        )
+
+
+def add_staff(db: Database, handle: str, federation: int, *, actor: str = "system") -> None:
+    """Make ``handle`` (a facilitator or auditor) serve ``federation``'s tree."""
+    with db.transaction() as s:
+        m = _member(s, handle)
+        if m.role not in ("facilitator", "auditor"):
+            raise PlanInputError(f"{handle!r} is a {m.role}; only facilitators and auditors serve")
+        fed = s.get(Federation, federation)
+        if fed is None:
+            raise NotFoundError(f"no federation with id {federation}")
+        (root,) = roots(s, [fed.id])
+        exists = s.execute(
+            select(Staff.id).where(Staff.member_id == m.id, Staff.federation_id == root)
+        ).first()
+        if exists is None:
+            s.add(Staff(member_id=m.id, federation_id=root))
+            audit.append(
+                s,
+                actor=actor,
+                action="staff added",
+                subject=f"federation {root}",
+                payload={"member": m.handle, "role": m.role},
+            )
+
+
+def csrf_token(session_token: str) -> str:
+    """The CSRF token of a session: HMAC-SHA256 keyed by its token (never stored)."""
+    return hmac.new(session_token.encode(), b"commonplan csrf", hashlib.sha256).hexdigest()
+
+
+def same_token(a: str | None, b: str | None) -> bool:
+    """Constant-time comparison of two tokens; ``False`` when either is missing."""
+    return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))

@@ -1,0 +1,198 @@
+"""Typed dependencies of the routes and pages: the database, the settings, who is signed in, CSRF.
+
+``CurrentMember`` is the signed-in member (:class:`~commonplan.web.auth.Principal`), from
+``Authorization: Bearer TOKEN`` or else the session cookie; no session answers 401.  When the
+session came from the cookie and the request changes something (POST, PUT, PATCH, DELETE), the
+request must carry the session's CSRF token — header ``X-CSRF-Token``, or form field
+``csrf_token`` (server-rendered forms) — or it is refused (403, ``csrf``).  Bearer requests are
+exempt: a browser never adds that header on its own.
+
+``MaybeMember`` is the same but ``None`` when nobody is signed in (pages that show a sign-in
+link).  ``Facilitator`` and ``Overseer`` (facilitator or auditor) add a role check.
+
+Before anyone is signed in (the sign-in form), :func:`form_token` / :func:`check_form_token` give a
+double-submit token: a random value in a cookie that the form must repeat.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from commonplan.errors import AuthorisationError
+from commonplan.store import Database
+from commonplan.web import auth
+from commonplan.web.auth import AuthenticationError, CSRFError, Principal, Settings
+
+__all__ = [
+    "CSRF_FIELD",
+    "CSRF_HEADER",
+    "DB",
+    "FORM_COOKIE",
+    "AppSettings",
+    "CurrentMember",
+    "Facilitator",
+    "MaybeMember",
+    "Overseer",
+    "check_form_token",
+    "client_address",
+    "csrf_token_of",
+    "form_token",
+    "get_db",
+    "get_settings",
+    "session_token",
+    "set_session_cookie",
+]
+
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+FORM_COOKIE = "commonplan_form"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+DB = Annotated[Database, Depends(get_db)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
+def client_address(request: Request) -> str:
+    """The client's address (behind a proxy: run uvicorn with ``--proxy-headers``)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def session_token(request: Request, settings: Settings) -> tuple[str | None, str]:
+    """The session token and where it came from: ``"bearer"``, ``"cookie"`` or ``""`` (none)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip(), "bearer"
+    cookie = request.cookies.get(settings.cookie_name)
+    if cookie:
+        return cookie, "cookie"
+    return None, ""
+
+
+async def _submitted_csrf(request: Request) -> str | None:
+    token = request.headers.get(CSRF_HEADER)
+    if token:
+        return token
+    kind = request.headers.get("content-type", "")
+    if kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        value = (await request.form()).get(CSRF_FIELD)  # starlette caches the parsed form
+        return value if isinstance(value, str) else None
+    return None
+
+
+async def _member(request: Request, settings: Settings, required: bool) -> Principal | None:
+    token, via = session_token(request, settings)
+    if token is None:
+        if required:
+            raise AuthenticationError("not signed in: sign in, then send the session token")
+        return None
+    who = await run_in_threadpool(auth.authenticate, get_db(request), token, settings=settings)
+    request.state.principal = who
+    request.state.session_token = token
+    request.state.auth_via = via
+    request.state.csrf_token = auth.csrf_token(token)
+    if via == "cookie" and request.method in UNSAFE:
+        if not auth.same_token(await _submitted_csrf(request), request.state.csrf_token):
+            raise CSRFError(
+                f"this form or request lacks its CSRF token (header {CSRF_HEADER} or form field "
+                f"{CSRF_FIELD}); reload the page and try again"
+            )
+    return who
+
+
+async def current_member(request: Request, settings: AppSettings) -> Principal:
+    who = await _member(request, settings, required=True)
+    assert who is not None
+    return who
+
+
+async def maybe_member(request: Request, settings: AppSettings) -> Principal | None:
+    return await _member(request, settings, required=False)
+
+
+CurrentMember = Annotated[Principal, Depends(current_member)]
+MaybeMember = Annotated[Principal | None, Depends(maybe_member)]
+
+
+def facilitator(who: CurrentMember) -> Principal:
+    if not who.is_facilitator:
+        raise AuthorisationError(f"{who.handle!r} is not a facilitator; only facilitators do this")
+    return who
+
+
+def overseer(who: CurrentMember) -> Principal:
+    if not (who.is_facilitator or who.is_auditor):
+        raise AuthorisationError(
+            f"{who.handle!r} is neither a facilitator nor an auditor; only they read this"
+        )
+    return who
+
+
+Facilitator = Annotated[Principal, Depends(facilitator)]
+Overseer = Annotated[Principal, Depends(overseer)]
+
+
+def csrf_token_of(request: Request) -> str | None:
+    """The CSRF token to put in a form (field :data:`CSRF_FIELD`) for the signed-in member."""
+    return getattr(request.state, "csrf_token", None)
+
+
+def _secure(request: Request, settings: Settings) -> bool:
+    if settings.cookie_secure is not None:
+        return settings.cookie_secure
+    return request.url.scheme == "https"
+
+
+def set_session_cookie(
+    response: Response, request: Request, settings: Settings, session: auth.NewSession | None
+) -> None:
+    """Set (``session``) or clear (``None``) the session cookie: HttpOnly, SameSite=Lax, Secure
+    over https."""
+    if session is None:
+        response.delete_cookie(settings.cookie_name, path="/", httponly=True, samesite="lax")
+        return
+    response.set_cookie(
+        settings.cookie_name,
+        session.token,
+        max_age=int(settings.session_lifetime.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request, settings),
+    )
+
+
+def form_token(request: Request, response: Response, settings: Settings) -> str:
+    """A double-submit token for forms shown before sign-in: reuses or sets the cookie
+    :data:`FORM_COOKIE`; put the value in the form's :data:`CSRF_FIELD`."""
+    token = request.cookies.get(FORM_COOKIE) or secrets.token_urlsafe(24)
+    response.set_cookie(
+        FORM_COOKIE,
+        token,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request, settings),
+    )
+    return token
+
+
+def check_form_token(request: Request, submitted: str | None) -> None:
+    """Refuse (:class:`CSRFError`) a pre-sign-in form whose token differs from its cookie."""
+    if not auth.same_token(submitted, request.cookies.get(FORM_COOKIE)):
+        raise CSRFError("this form has expired or was not sent from this site; reload it")

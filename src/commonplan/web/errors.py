@@ -1,0 +1,192 @@
+"""The one place where commonplan's exceptions become HTTP responses.
+
+Every error answer has the body ``{"error": kind, "detail": message}``; the message is the
+exception's own (it names what is at fault) and never a traceback.
+
+=======================  ======  ====================================================
+exception                status  kind
+=======================  ======  ====================================================
+RateLimitedError         429     ``rate_limited`` (with ``Retry-After``)
+AuthenticationError      401     ``unauthenticated``
+CSRFError                403     ``csrf``
+NotFoundError            404     ``not_found``
+AuthorisationError       403     ``forbidden``
+PhaseError               409     ``phase``
+BallotRefusedError       409     ``ballot_refused``
+FloorError               422     ``floor``
+PlanningError (other)    409     ``planning``
+PlanInputError           422     ``plan_input``
+VotingError, TieError    422     ``voting``
+DataError, unknown name  422     ``data``
+IntegrityError           500     ``integrity``
+SolverError              500     ``solver``
+other CommonplanError    500     ``error``
+request validation       422     ``invalid_request``
+unknown path, method     404/405 ``not_found`` / ``method_not_allowed``
+anything else            500     ``internal`` (logged with its traceback, not shown)
+=======================  ======  ====================================================
+
+Paths outside ``/api/`` may be answered by ``app.state.render_error(request, status, kind,
+detail)`` when the pages install one (an HTML error page); otherwise JSON too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from commonplan.errors import (
+    AuthorisationError,
+    BallotRefusedError,
+    CommonplanError,
+    DataError,
+    FloorError,
+    IntegrityError,
+    NotFoundError,
+    PhaseError,
+    PlanInputError,
+    PlanningError,
+    SolverError,
+    UnknownNameError,
+    VotingError,
+)
+from commonplan.web.auth import AuthenticationError, CSRFError, RateLimitedError
+
+__all__ = ["STATUS", "ErrorBody", "install", "problem", "responses"]
+
+log = logging.getLogger("commonplan.web")
+
+STATUS: tuple[tuple[type[Exception], int, str], ...] = (
+    (RateLimitedError, 429, "rate_limited"),
+    (AuthenticationError, 401, "unauthenticated"),
+    (CSRFError, 403, "csrf"),
+    (NotFoundError, 404, "not_found"),
+    (AuthorisationError, 403, "forbidden"),
+    (PhaseError, 409, "phase"),
+    (BallotRefusedError, 409, "ballot_refused"),
+    (FloorError, 422, "floor"),
+    (PlanningError, 409, "planning"),
+    (PlanInputError, 422, "plan_input"),
+    (VotingError, 422, "voting"),
+    (DataError, 422, "data"),
+    (UnknownNameError, 422, "data"),
+    (IntegrityError, 500, "integrity"),
+    (SolverError, 500, "solver"),
+    (CommonplanError, 500, "error"),
+)
+"""Exception class → (status, kind); the first row the exception is an instance of wins."""
+
+DESCRIPTIONS = {
+    401: "Not signed in, or the session has expired",
+    403: "Not allowed: another federation's, a role the member lacks, or no CSRF token",
+    404: "No such federation, council, member, round, proposal, question or plan",
+    409: "Not in this phase of the round, or a ballot refused",
+    422: "Invalid input: the message names the field, product or council at fault",
+    429: "Too many failed sign-ins; see Retry-After",
+    500: "The audit log does not verify, or the planning engine failed",
+}
+
+
+class ErrorBody(BaseModel):
+    """Every error answer."""
+
+    error: str
+    detail: str
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error answers a route can give."""
+    return {c: {"model": ErrorBody, "description": DESCRIPTIONS[c]} for c in codes}
+
+
+def problem(exc: BaseException) -> tuple[int, str, str]:
+    """(status, kind, detail) of an exception, by :data:`STATUS`."""
+    for cls, status, kind in STATUS:
+        if isinstance(exc, cls):
+            detail = str(exc)
+            if isinstance(exc, IntegrityError):
+                detail = f"the records do not verify (tampering?): {detail}"
+            return status, kind, detail
+    return 500, "internal", "an unexpected error; it has been logged for the operators"
+
+
+RenderError = Callable[[Request, int, str, str], Response]
+
+
+def _answer(
+    request: Request,
+    status: int,
+    kind: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    render: RenderError | None = getattr(request.app.state, "render_error", None)
+    if render is not None and not request.url.path.startswith("/api/"):
+        response = render(request, status, kind, detail)
+        response.headers.update(headers or {})
+        return response
+    return JSONResponse({"error": kind, "detail": detail}, status_code=status, headers=headers)
+
+
+async def _planning(request: Request, exc: Exception) -> Response:
+    status, kind, detail = problem(exc)
+    if status >= 500:
+        log.error("%s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+    headers = None
+    if isinstance(exc, RateLimitedError):
+        headers = {"Retry-After": str(exc.retry_after)}
+    elif isinstance(exc, AuthenticationError):
+        headers = {"WWW-Authenticate": "Bearer"}
+    return _answer(request, status, kind, detail, headers)
+
+
+async def _validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    lines = []
+    for e in exc.errors()[:5]:
+        where = ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "request"
+        lines.append(f"{where}: {e.get('msg', 'invalid')}")
+    return _answer(request, 422, "invalid_request", "; ".join(lines) or "invalid request")
+
+
+async def _http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    kinds = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}
+    detail = exc.detail if isinstance(exc.detail, str) else "invalid request"
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"no such path: {request.url.path}"
+    return _answer(
+        request,
+        exc.status_code,
+        kinds.get(exc.status_code, "http"),
+        detail,
+        dict(exc.headers or {}),
+    )
+
+
+async def _database(request: Request, exc: Exception) -> Response:
+    log.error("%s %s: the database failed: %s", request.method, request.url.path, exc)
+    return _answer(request, 503, "database", "the database is unavailable; try again shortly")
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("%s %s failed", request.method, request.url.path, exc_info=exc)
+    status, kind, detail = problem(exc)
+    return _answer(request, status, kind, detail)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    app.add_exception_handler(CommonplanError, _planning)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(OperationalError, _database)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,399 @@
+"""Request and response bodies of the REST API, split by direction: ``XCreate`` (what a client
+sends), ``XPublic`` (what the service answers)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "AuditEntryPublic",
+    "AuditPage",
+    "BallotCreate",
+    "BallotFound",
+    "BoardPublic",
+    "CouncilPublic",
+    "FederationCreate",
+    "FederationPublic",
+    "InvitationAccept",
+    "InvitationPublic",
+    "MePublic",
+    "MemberCreate",
+    "MemberPublic",
+    "MembersAdded",
+    "PlanPublic",
+    "ProposalAmend",
+    "ProposalCreate",
+    "ProposalPublic",
+    "QuestionPublic",
+    "Receipt",
+    "RoundCreate",
+    "RoundPublic",
+    "SessionPublic",
+    "SignIn",
+    "VerificationPublic",
+]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------------- accounts
+
+Handle = Field(min_length=1, max_length=100, examples=["ada"])
+Password = Field(min_length=1, max_length=1024, examples=["correct horse battery"])
+
+
+class SignIn(_In):
+    handle: str = Handle
+    password: str = Password
+
+
+class SessionPublic(BaseModel):
+    """A new session: send ``token`` as ``Authorization: Bearer``; a browser gets it as an
+    HttpOnly cookie instead and sends ``csrf_token`` in ``X-CSRF-Token``."""
+
+    token: str
+    csrf_token: str
+    expires_at: datetime
+    member: MemberPublic
+
+
+class InvitationAccept(_In):
+    token: str = Field(min_length=1, max_length=200)
+    password: str = Password
+
+
+class InvitationPublic(BaseModel):
+    """Give ``token`` (or ``url``) to the member, once: it is not stored and cannot be shown
+    again."""
+
+    handle: str
+    token: str
+    url: str | None
+    expires_at: datetime
+
+
+class MemberPublic(BaseModel):
+    handle: str
+    name: str
+    role: str
+    workers_council: str | None = None
+    consumers_council: str | None = None
+
+
+class MePublic(BaseModel):
+    """The signed-in member: roles (``member``, ``delegate``, ``facilitator``, ``auditor``),
+    councils, the councils they are delegate of, and their federations."""
+
+    handle: str
+    name: str
+    roles: list[str]
+    councils: list[CouncilPublic]
+    delegate_of: list[int]
+    federations: list[int]
+    csrf_token: str | None = Field(
+        default=None, description="Only for cookie sessions: send it in X-CSRF-Token"
+    )
+
+
+# ---------------------------------------------------------------------- federations
+
+Number = float
+
+
+class FloorCreate(_In):
+    product: str = Field(max_length=100)
+    per_person: float = Field(ge=0, allow_inf_nan=False)
+    need: str = Field(default="food", max_length=50)
+
+
+class CouncilCreate(_In):
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["workers", "consumers"]
+    processes: list[str] = Field(default_factory=list, max_length=1000)
+
+
+class RoundSettings(_In):
+    quorum: float | None = Field(default=None, ge=0, le=1)
+    threshold: float | None = Field(default=None, ge=0, le=1)
+    strict: bool | None = None
+    ratification: Literal["approval", "consent"] | None = None
+    max_rounds: int | None = Field(default=None, ge=1, le=100)
+    collective_share: float | None = Field(default=None, ge=0, le=1)
+    caps: dict[str, float | str] | None = None
+    mes_utility: Literal["cost", "approval"] | None = None
+    tie_break: Literal["lexicographic"] | None = None
+
+
+class NodeCreate(_In):
+    name: str = Field(min_length=1, max_length=200)
+    level: str = Field(default="federation", max_length=50)
+    councils: list[CouncilCreate] = Field(default_factory=list, max_length=10_000)
+    children: list[NodeCreate] = Field(default_factory=list, max_length=10_000)
+
+
+class FederationCreate(NodeCreate):
+    """A federation tree, as in the YAML description of ``commonplan federation create``."""
+
+    economy: str = Field(
+        default="demo", max_length=500, description="One the server offers, e.g. demo"
+    )
+    people_per_member: float = Field(default=1.0, gt=0, allow_inf_nan=False)
+    default_hours: float = Field(default=1600.0, ge=0, le=8760)
+    floors: list[FloorCreate] = Field(default_factory=list, max_length=10_000)
+    rounds: RoundSettings = RoundSettings()
+
+    def description(self) -> dict[str, Any]:
+        data = self.model_dump(exclude_none=True)
+        data["rounds"] = self.rounds.model_dump(exclude_none=True)
+        return data
+
+
+class CouncilPublic(BaseModel):
+    id: int
+    name: str
+    kind: str
+    federation: int
+    processes: list[str]
+    members: int | None = None
+
+
+class FederationPublic(BaseModel):
+    """A node of the tree with its councils and children; the root carries its settings."""
+
+    id: int
+    name: str
+    level: str
+    parent: int | None
+    settings: dict[str, Any] | None = None
+    councils: list[CouncilPublic] = Field(default_factory=list)
+    children: list[FederationPublic] = Field(default_factory=list)
+
+
+class MemberCreate(_In):
+    handle: str = Handle
+    name: str | None = Field(default=None, max_length=200)
+    workers_council: str | None = Field(default=None, max_length=200)
+    consumers_council: str | None = Field(default=None, max_length=200)
+    role: Literal["member", "facilitator", "auditor"] = "member"
+
+
+class MembersAdded(BaseModel):
+    added: int
+
+
+# ---------------------------------------------------------------------- rounds, proposals
+
+
+class RoundCreate(_In):
+    deadlines: dict[Literal["proposals", "feedback", "vote"], datetime] = Field(
+        default_factory=dict,
+        description="When each phase ends (filing, amending, voting stop then); naive times "
+        "are UTC",
+    )
+
+
+class Deadline(BaseModel):
+    phase: str
+    at: datetime
+    seconds_left: float = Field(description="0 once it has passed")
+
+
+class RoundPublic(BaseModel):
+    id: int
+    federation: int
+    number: int
+    phase: Literal["proposals", "feedback", "vote", "ratified", "failed"]
+    settings: dict[str, Any]
+    deadlines: list[Deadline]
+    time_left: float | None = Field(
+        description="Seconds until the current phase's deadline; null without one"
+    )
+    opened_at: datetime
+    closed_at: datetime | None
+    outcome: dict[str, Any] | None
+    questions: dict[str, int] = Field(description="The ballot boxes: {kind: question id}")
+    plans: list[int] = Field(description="Plans computed in this round, oldest first")
+
+
+class ProposalCreate(_In):
+    council: str = Field(min_length=1, max_length=200, description="The council proposing")
+    kind: Literal["target", "collective", "hours", "capacity"]
+    title: str = Field(min_length=1, max_length=300)
+    amounts: dict[str, float] | None = Field(
+        default=None, description="{product or process: amount} (target, collective, capacity)"
+    )
+    hours: float | None = Field(default=None, description="Hours per member per year (hours)")
+
+
+class ProposalAmend(_In):
+    title: str = Field(min_length=1, max_length=300)
+    amounts: dict[str, float] | None = None
+    hours: float | None = None
+
+
+class ProposalPublic(BaseModel):
+    id: int
+    round: int
+    council: str
+    kind: str
+    title: str
+    amounts: dict[str, float]
+    hours: float | None
+    amends: int | None
+    withdrawn: bool
+    labour_cost: float | None
+    filed_by: str
+    filed_at: datetime
+
+
+# ---------------------------------------------------------------------- plans
+
+
+class AlternativeCreate(_In):
+    title: str = Field(min_length=1, max_length=300)
+    caps: dict[str, float | str] = Field(description="{resource: cap}, e.g. {co2: '60%'}")
+
+
+class CollectivePublic(BaseModel):
+    id: int
+    council: str
+    title: str
+    hours: float | None
+    chosen: bool | None
+
+
+class PlanPublic(BaseModel):
+    """A recorded plan as a person reads it (see ``commonplan.board.plan_summary``)."""
+
+    plan: int
+    round: int
+    round_number: int
+    stage: str
+    status: str
+    message: str | None
+    fulfilment: float | str | None
+    binding: list[str]
+    hours_offered: float
+    hours_used: float | None
+    collective_budget: float
+    collective: list[CollectivePublic]
+    inputs_sha256: str
+    result_sha256: str
+
+
+class ConsequencesPublic(BaseModel):
+    """What the round's latest plan means for the signed-in member."""
+
+    member: str
+    hours_per_year: float | None
+    hours_proposed: float | None
+    fulfilment: float | None
+    proposals: list[dict[str, Any]]
+    binding: list[str]
+    prices: dict[str, float]
+    status: str
+
+
+class RecomputePublic(BaseModel):
+    same: bool
+    recorded: dict[str, Any]
+    recomputed: dict[str, Any]
+
+
+# ---------------------------------------------------------------------- votes, board, audit
+
+
+class VoteOpened(BaseModel):
+    questions: dict[str, int] = Field(description="{kind: question id}")
+
+
+class QuestionPublic(BaseModel):
+    id: int
+    round: int
+    kind: str
+    options: dict[str, Any]
+    status: str
+    closed_at: datetime | None
+    voted: bool = Field(description="Whether the signed-in member has voted on it")
+
+
+class QuestionResult(BaseModel):
+    id: int
+    kind: str
+    result: dict[str, Any]
+    box_sha256: str | None
+    closed_at: datetime | None
+
+
+class BallotCreate(_In):
+    """``choice``: budget ``{"approve": [ids]}``, ratify ``{"vote": "yes"|"no"|"abstain"}``,
+    consent ``{"objection": null|reason}``, ranked ``{"ranking": [ids]}``.  ``receipt``: only to
+    retry a ballot whose answer was lost (the same choice and receipt change nothing)."""
+
+    choice: dict[str, Any]
+    receipt: str | None = Field(default=None, max_length=64)
+
+
+class Receipt(BaseModel):
+    question: int
+    receipt: str = Field(description="Keep it: it finds your ballot on the board after close")
+
+
+class BoardQuestion(BaseModel):
+    question: int
+    round: int
+    kind: str
+    options: dict[str, Any]
+    ballots: list[list[Any]] = Field(description="[receipt, choice] sorted by receipt")
+    box_sha256: str | None
+    result: dict[str, Any] | None
+    eligible: int | None
+    audit_head: dict[str, Any]
+    exported_at: datetime
+
+
+class BoardPublic(BaseModel):
+    round: int
+    questions: list[BoardQuestion]
+
+
+class BallotFound(BaseModel):
+    question: int
+    round: int
+    kind: str
+    receipt: str
+    choice: dict[str, Any]
+
+
+class VerificationPublic(BaseModel):
+    ok: bool
+    entries: int
+    head: str
+    problems: list[str]
+
+
+class AuditEntryPublic(BaseModel):
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    payload: dict[str, Any]
+    prev_sha256: str
+    sha256: str
+
+
+class AuditPage(BaseModel):
+    entries: list[AuditEntryPublic]
+    next_after: int | None = Field(description="Pass as ?after= for the next page; null: no more")
+
+
+SessionPublic.model_rebuild()
+MePublic.model_rebuild()
+FederationPublic.model_rebuild()
+NodeCreate.model_rebuild()
