@@ -186,7 +186,7 @@ class Principal:
 
 def roots(s: Session, federations: Iterable[int]) -> set[int]:
     """The root of each federation node's tree."""
-    parent = dict(s.execute(select(Federation.id, Federation.parent_id)).tuples().all())
+    parent = dict(s.execute(select(Federation.id, Federation.parent_id)).all())
     out = set()
     for node in federations:
         seen = set()

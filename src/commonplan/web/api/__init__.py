@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from commonplan.web.api import accounts
+from commonplan.web.api import accounts, audit, board, federations, plans, proposals, rounds, votes
 
 __all__ = ["router", "tags"]
 
@@ -22,5 +22,16 @@ tags: list[dict[str, Any]] = [
 ]
 
 router = APIRouter()
-for module in (accounts,):
-    router.include_router(module.router)
+for sub in (
+    accounts.router,
+    federations.router,
+    rounds.router,
+    proposals.router,
+    rounds.plans_router,
+    plans.router,
+    rounds.votes_router,
+    votes.router,
+    board.router,
+    audit.router,
+):
+    router.include_router(sub)

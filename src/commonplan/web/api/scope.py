@@ -85,5 +85,5 @@ def member_in_scope(who: Principal, s: Session, handle: str) -> Member:
 def council_names(s: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    rows = s.execute(select(Council.id, Council.name).where(Council.id.in_(ids))).tuples()
+    rows = s.execute(select(Council.id, Council.name).where(Council.id.in_(ids)))
     return dict(rows.all())

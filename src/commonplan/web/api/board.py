@@ -1,0 +1,65 @@
+"""The published ballot board of a round, and finding one's ballot by its receipt."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+
+from commonplan import board as service
+from commonplan.errors import AuthorisationError, NotFoundError
+from commonplan.store.models import Question
+from commonplan.web.api.scope import require, round_in_scope
+from commonplan.web.deps import DB, CurrentMember
+from commonplan.web.errors import responses
+from commonplan.web.schemas import BallotFound, BoardPublic
+
+router = APIRouter(tags=["board"])
+
+
+@router.get(
+    "/rounds/{round_id}/board",
+    response_model=BoardPublic,
+    summary="The round's ballot board: every closed box's ballots (receipt, choice) and result",
+    responses=responses(401, 403, 404, 409),
+)
+async def export(round_id: int, who: CurrentMember, db: DB) -> Any:
+    """The same JSON as ``commonplan board export`` writes (409 while any box is open); count it
+    again with ``commonplan board recount``."""
+
+    def run() -> BoardPublic:
+        with db.transaction() as s:
+            round_in_scope(who, s, round_id)
+        with tempfile.TemporaryDirectory(prefix="commonplan-board-") as tmp:
+            files = service.export_board(db, round_id, tmp)
+            boxes = [json.loads(p.read_text("utf-8")) for p in files if p.suffix == ".json"]
+        return BoardPublic(round=round_id, questions=boxes)
+
+    return await run_in_threadpool(run)
+
+
+@router.get(
+    "/board/ballots/{receipt}",
+    response_model=list[BallotFound],
+    summary="The ballots filed under a receipt code, once their boxes have closed",
+    responses=responses(401, 404, 409),
+)
+def find(receipt: str, who: CurrentMember, db: DB) -> Any:
+    found = service.find_ballot(db, receipt)
+    with db.transaction() as s:
+        mine = []
+        for f in found:
+            q = s.get(Question, f.question)
+            if q is None:
+                continue
+            try:
+                require(who, s, q.federation_id, f"question {q.id}")
+            except AuthorisationError:
+                continue
+            mine.append(f.to_dict())
+    if not mine:
+        raise NotFoundError(f"no ballot with receipt {receipt!r}")
+    return mine
