@@ -23,6 +23,8 @@ with warnings.catch_warnings():  # starlette's TestClient would prefer httpx2
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
+from argon2 import PasswordHasher
+
 from commonplan import cli_web
 from commonplan.federation import add_members
 from commonplan.store import Database
@@ -69,6 +71,12 @@ def people(name: str, prefix: str, n: int) -> list[dict[str, str]]:
 
 def make_app(url: str, **settings: Any) -> FastAPI:
     return create_app(url, settings=Settings(**settings))
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at its cheapest: the tests sign in often, and the cost is argon2's to test."""
+    monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
 
 
 @pytest.fixture
@@ -142,12 +150,33 @@ def run_to_vote(
     """Open a round, file proposals, compute the draft, open the vote; returns ids and headers."""
     r = ok(client.post(f"{API}/federations/{fed}/rounds", json={}, headers=fac), 201)
     m0, m1 = sign_in(client, f"{prefix}0"), sign_in(client, f"{prefix}1")
-    file(client, r["id"], m0, council=f"{name} east", kind="target", title="bread",
-         amounts={"C10T12": 2, "L68B": 3})  # fmt: skip
-    canteen = file(client, r["id"], m0, council=f"{name} east", kind="collective",
-                   title="canteen", amounts={"I": 1})  # fmt: skip
-    clinic = file(client, r["id"], m1, council=f"{name} east", kind="collective",
-                  title="clinic", amounts={"Q86": 1.5})  # fmt: skip
+    file(
+        client,
+        r["id"],
+        m0,
+        council=f"{name} east",
+        kind="target",
+        title="bread",
+        amounts={"C10T12": 2, "L68B": 3},
+    )
+    canteen = file(
+        client,
+        r["id"],
+        m0,
+        council=f"{name} east",
+        kind="collective",
+        title="canteen",
+        amounts={"I": 1},
+    )
+    clinic = file(
+        client,
+        r["id"],
+        m1,
+        council=f"{name} east",
+        kind="collective",
+        title="clinic",
+        amounts={"Q86": 1.5},
+    )
     ok(client.post(f"{API}/rounds/{r['id']}/draft", headers=fac), 201)
     boxes = ok(client.post(f"{API}/rounds/{r['id']}/vote", headers=fac), 201)["questions"]
     return {"round": r["id"], "boxes": boxes, "collective": [canteen["id"], clinic["id"]]}
@@ -177,15 +206,31 @@ def test_a_round_through_the_api(app: FastAPI, client: TestClient) -> None:
     rid = r["id"]
 
     n0, n1, n2 = (sign_in(client, f"n{i}") for i in range(3))
-    bread = file(client, rid, n0, council="North east", kind="target", title="bread",
-                 amounts={"C10T12": 2, "L68B": 3})  # fmt: skip
+    bread = file(
+        client,
+        rid,
+        n0,
+        council="North east",
+        kind="target",
+        title="bread",
+        amounts={"C10T12": 2, "L68B": 3},
+    )
     assert bread["filed_by"] == "n0" and bread["council"] == "North east"
-    canteen = file(client, rid, n0, council="North east", kind="collective", title="canteen",
-                   amounts={"I": 1})  # fmt: skip
-    clinic = file(client, rid, n2, council="North west", kind="collective", title="clinic",
-                  amounts={"Q86": 1.5})  # fmt: skip
-    gym = file(client, rid, n2, council="North west", kind="collective", title="gym",
-               amounts={"R93": 0.5})  # fmt: skip
+    canteen = file(
+        client, rid, n0, council="North east", kind="collective", title="canteen", amounts={"I": 1}
+    )
+    clinic = file(
+        client,
+        rid,
+        n2,
+        council="North west",
+        kind="collective",
+        title="clinic",
+        amounts={"Q86": 1.5},
+    )
+    gym = file(
+        client, rid, n2, council="North west", kind="collective", title="gym", amounts={"R93": 0.5}
+    )
     hours = file(client, rid, n0, council="North bakery", kind="hours", title="ours", hours=1500)
     amended = ok(
         client.post(
@@ -208,9 +253,7 @@ def test_a_round_through_the_api(app: FastAPI, client: TestClient) -> None:
         "forbidden",
         "n1",
     )
-    refused(
-        client.post(f"{API}/rounds/{rid}/draft", headers=n0), 403, "forbidden", "facilitator"
-    )
+    refused(client.post(f"{API}/rounds/{rid}/draft", headers=n0), 403, "forbidden", "facilitator")
 
     draft = ok(client.post(f"{API}/rounds/{rid}/draft", headers=fac), 201)
     assert draft["stage"] == "draft" and draft["status"] == "optimal"
@@ -242,8 +285,9 @@ def test_a_round_through_the_api(app: FastAPI, client: TestClient) -> None:
         approve = [str(canteen["id"])] if i % 2 else [str(canteen["id"]), str(clinic["id"])]
         ballot = {"choice": {"approve": approve}}
         if i < 5:  # n5 leaves the budget to the others
-            budget = client.post(f"{API}/questions/{boxes['budget']}/ballots", json=ballot,
-                                 headers=who)  # fmt: skip
+            budget = client.post(
+                f"{API}/questions/{boxes['budget']}/ballots", json=ballot, headers=who
+            )
             ok(budget, 201)
         vote = {"choice": {"vote": "no" if i == 5 else "yes"}}
         cast = client.post(f"{API}/questions/{boxes['ratify']}/ballots", json=vote, headers=who)
@@ -321,9 +365,7 @@ def test_a_round_through_the_api(app: FastAPI, client: TestClient) -> None:
     assert same["same"] is True
     history = ok(client.get(f"{API}/federations/{fed}/rounds", headers=n1))
     assert [h["phase"] for h in history] == ["ratified"]
-    refused(
-        client.post(f"{API}/federations/{fed}/rounds", json={}, headers=fac), 409, "phase"
-    )
+    refused(client.post(f"{API}/federations/{fed}/rounds", json={}, headers=fac), 409, "phase")
 
 
 # ---------------------------------------------------------------------- members, errors
@@ -372,16 +414,18 @@ def test_members_from_csv_and_refused_rows(app: FastAPI, client: TestClient) -> 
         "council",
     )
     refused(
-        client.post(members, json=[{"handle": "s1", "consumers_council": "South east"}],
-                    headers=fac),  # fmt: skip
+        client.post(
+            members, json=[{"handle": "s1", "consumers_council": "South east"}], headers=fac
+        ),
         422,
         "plan_input",
         "'s1'",
         "taken",
     )
     no_handle = {"file": ("m.csv", b"name,role\nX,member\n", "text/csv")}
-    refused(client.post(f"{members}/csv", files=no_handle, headers=fac), 422, "plan_input",
-            "handle")  # fmt: skip
+    refused(
+        client.post(f"{members}/csv", files=no_handle, headers=fac), 422, "plan_input", "handle"
+    )
     latin = {"file": ("m.csv", "handle\nj\xf6rn\n".encode("latin-1"), "text/csv")}
     refused(client.post(f"{members}/csv", files=latin, headers=fac), 422, "plan_input", "UTF-8")
     s1 = {"handle": "s1", "password": password("s1")}
@@ -403,15 +447,16 @@ def test_errors_have_one_shape(app: FastAPI, client: TestClient) -> None:
     bad = {**commune("Bad"), "economy": "/etc/passwd"}
     refused(client.post(f"{API}/federations", json=bad, headers=fac), 422, "plan_input", "demo")
     unknown = {**commune("Bad"), "floors": [{"product": "NOPE", "per_person": 1}]}
-    refused(
-        client.post(f"{API}/federations", json=unknown, headers=fac), 422, "plan_input", "NOPE"
-    )
+    refused(client.post(f"{API}/federations", json=unknown, headers=fac), 422, "plan_input", "NOPE")
     fed = ok(client.post(f"{API}/federations", json=commune("Good"), headers=fac), 201)
     again = client.post(f"{API}/federations", json=commune("Good"), headers=fac)
     refused(again, 422, "plan_input", "'Good'", "exists")
     refused(
-        client.post(f"{API}/federations/{fed['id']}/rounds", json={"deadlines": {"vote": "soon"}},
-                    headers=fac),  # fmt: skip
+        client.post(
+            f"{API}/federations/{fed['id']}/rounds",
+            json={"deadlines": {"vote": "soon"}},
+            headers=fac,
+        ),
         422,
         "invalid_request",
         "vote",
@@ -463,9 +508,10 @@ def test_db_upgrade_and_account_commands(cli: typer.Typer, tmp_path: Path) -> No
     token = __import__("json").loads(invited.stdout)["token"]
     assert auth.accept_invitation(db, token, password("ada")) == "ada"
     typed = runner.invoke(
-        cli, ["account", "set-password", "ada", "--db", path, "--password-stdin"],
+        cli,
+        ["account", "set-password", "ada", "--db", path, "--password-stdin"],
         input="another password\n",
-    )  # fmt: skip
+    )
     assert typed.exit_code == 0, typed.output
     assert auth.sign_in(db, "ada", "another password").principal.handle == "ada"
     short = runner.invoke(

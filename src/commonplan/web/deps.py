@@ -19,7 +19,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from commonplan.errors import AuthorisationError
@@ -32,9 +32,11 @@ __all__ = [
     "CSRF_HEADER",
     "DB",
     "FORM_COOKIE",
+    "MAX_ID",
     "AppSettings",
     "CurrentMember",
     "Facilitator",
+    "Id",
     "MaybeMember",
     "Overseer",
     "check_form_token",
@@ -62,6 +64,10 @@ def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
+
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="An id the service gave")]
+"""A path id: within the databases' integer range (larger ones would be the driver's error)."""
 
 DB = Annotated[Database, Depends(get_db)]
 AppSettings = Annotated[Settings, Depends(get_settings)]

@@ -3,10 +3,10 @@ sends), ``XPublic`` (what the service answers)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 __all__ = [
     "AuditEntryPublic",
@@ -37,6 +37,16 @@ __all__ = [
 ]
 
 
+def _utc(at: datetime) -> datetime:
+    """SQLite gives back naive datetimes, which were stored as UTC: answers always carry the
+    offset (RFC 3339)."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+
+Instant = Annotated[datetime, AfterValidator(_utc)]
+"""A date and time with its UTC offset."""
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -58,7 +68,7 @@ class SessionPublic(BaseModel):
 
     token: str
     csrf_token: str
-    expires_at: datetime
+    expires_at: Instant
     member: MemberPublic
 
 
@@ -74,7 +84,7 @@ class InvitationPublic(BaseModel):
     handle: str
     token: str
     url: str | None
-    expires_at: datetime
+    expires_at: Instant
 
 
 class MemberPublic(BaseModel):
@@ -199,7 +209,7 @@ class RoundCreate(_In):
 
 class Deadline(BaseModel):
     phase: str
-    at: datetime
+    at: Instant
     seconds_left: float = Field(description="0 once it has passed")
 
 
@@ -213,8 +223,8 @@ class RoundPublic(BaseModel):
     time_left: float | None = Field(
         description="Seconds until the current phase's deadline; null without one"
     )
-    opened_at: datetime
-    closed_at: datetime | None
+    opened_at: Instant
+    closed_at: Instant | None
     outcome: dict[str, Any] | None
     questions: dict[str, int] = Field(description="The ballot boxes: {kind: question id}")
     plans: list[int] = Field(description="Plans computed in this round, oldest first")
@@ -248,7 +258,7 @@ class ProposalPublic(BaseModel):
     withdrawn: bool
     labour_cost: float | None
     filed_by: str
-    filed_at: datetime
+    filed_at: Instant
 
 
 # ---------------------------------------------------------------------- plans
@@ -318,7 +328,7 @@ class QuestionPublic(BaseModel):
     kind: str
     options: dict[str, Any]
     status: str
-    closed_at: datetime | None
+    closed_at: Instant | None
     voted: bool = Field(description="Whether the signed-in member has voted on it")
 
 
@@ -327,7 +337,7 @@ class QuestionResult(BaseModel):
     kind: str
     result: dict[str, Any]
     box_sha256: str | None
-    closed_at: datetime | None
+    closed_at: Instant | None
 
 
 class BallotCreate(_In):
@@ -354,7 +364,7 @@ class BoardQuestion(BaseModel):
     result: dict[str, Any] | None
     eligible: int | None
     audit_head: dict[str, Any]
-    exported_at: datetime
+    exported_at: Instant
 
 
 class BoardPublic(BaseModel):
@@ -379,7 +389,7 @@ class VerificationPublic(BaseModel):
 
 class AuditEntryPublic(BaseModel):
     seq: int
-    at: datetime
+    at: Instant
     actor: str
     action: str
     subject: str

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -143,7 +144,9 @@ def me(who: CurrentMember, request: Request, db: DB) -> MePublic:
     summary="Invite a member to set their password (facilitators)",
     responses=responses(401, 403, 404),
 )
-def invite(handle: str, who: Facilitator, db: DB, settings: AppSettings) -> InvitationPublic:
+def invite(
+    handle: Annotated[str, Path(max_length=100)], who: Facilitator, db: DB, settings: AppSettings
+) -> InvitationPublic:
     """A one-time token (valid for a week) with which the member sets their password.  It is
     shown once; a new invitation does not cancel older ones until the password is set."""
     with db.transaction() as s:

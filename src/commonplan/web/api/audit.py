@@ -22,7 +22,7 @@ from commonplan.store.models import (
     Round,
 )
 from commonplan.web.auth import Principal, principal, roots
-from commonplan.web.deps import DB, Overseer
+from commonplan.web.deps import DB, MAX_ID, Overseer
 from commonplan.web.errors import responses
 from commonplan.web.schemas import AuditEntryPublic, AuditPage, VerificationPublic
 
@@ -109,7 +109,9 @@ class _Scope:
 def entries(
     who: Overseer,
     db: DB,
-    after: Annotated[int, Query(ge=0, description="Entries after this sequence number")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_ID, description="Entries after this sequence number")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
     """The chain is one for the whole database; entries about other federations are left out

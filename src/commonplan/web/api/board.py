@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import tempfile
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from starlette.concurrency import run_in_threadpool
 
 from commonplan import board as service
 from commonplan.errors import AuthorisationError, NotFoundError
 from commonplan.store.models import Question
 from commonplan.web.api.scope import require, round_in_scope
-from commonplan.web.deps import DB, CurrentMember
+from commonplan.web.deps import DB, CurrentMember, Id
 from commonplan.web.errors import responses
 from commonplan.web.schemas import BallotFound, BoardPublic
 
@@ -26,7 +26,7 @@ router = APIRouter(tags=["board"])
     summary="The round's ballot board: every closed box's ballots (receipt, choice) and result",
     responses=responses(401, 403, 404, 409),
 )
-async def export(round_id: int, who: CurrentMember, db: DB) -> Any:
+async def export(round_id: Id, who: CurrentMember, db: DB) -> Any:
     """The same JSON as ``commonplan board export`` writes (409 while any box is open); count it
     again with ``commonplan board recount``."""
 
@@ -47,7 +47,7 @@ async def export(round_id: int, who: CurrentMember, db: DB) -> Any:
     summary="The ballots filed under a receipt code, once their boxes have closed",
     responses=responses(401, 404, 409),
 )
-def find(receipt: str, who: CurrentMember, db: DB) -> Any:
+def find(receipt: Annotated[str, Path(max_length=64)], who: CurrentMember, db: DB) -> Any:
     found = service.find_ballot(db, receipt)
     with db.transaction() as s:
         mine = []

@@ -18,7 +18,7 @@ from commonplan.store.models import Council, Federation, Member
 from commonplan.web import auth
 from commonplan.web.api.accounts import member_public
 from commonplan.web.api.scope import council_names, federation_in_scope
-from commonplan.web.deps import DB, AppSettings, CurrentMember, Facilitator, Overseer
+from commonplan.web.deps import DB, AppSettings, CurrentMember, Facilitator, Id, Overseer
 from commonplan.web.errors import responses
 from commonplan.web.schemas import (
     CouncilPublic,
@@ -115,7 +115,7 @@ def list_federations(who: CurrentMember, db: DB) -> Any:
     summary="A federation's tree: its councils and the nodes below",
     responses=responses(401, 403, 404),
 )
-def read_federation(federation_id: int, who: CurrentMember, db: DB) -> Any:
+def read_federation(federation_id: Id, who: CurrentMember, db: DB) -> Any:
     with db.transaction() as s:
         federation_in_scope(who, s, federation_id)
         return tree(s, federation_id)
@@ -127,7 +127,7 @@ def read_federation(federation_id: int, who: CurrentMember, db: DB) -> Any:
     summary="The councils of a federation and every node below, with their member counts",
     responses=responses(401, 403, 404),
 )
-def councils(federation_id: int, who: CurrentMember, db: DB) -> Any:
+def councils(federation_id: Id, who: CurrentMember, db: DB) -> Any:
     with db.transaction() as s:
         federation_in_scope(who, s, federation_id)
         below = fed_service.subtree(s, federation_id)
@@ -156,7 +156,7 @@ def councils(federation_id: int, who: CurrentMember, db: DB) -> Any:
     summary="The members of a federation's councils (facilitators, auditors)",
     responses=responses(401, 403, 404),
 )
-def members(federation_id: int, who: Overseer, db: DB) -> Any:
+def members(federation_id: Id, who: Overseer, db: DB) -> Any:
     with db.transaction() as s:
         federation_in_scope(who, s, federation_id)
         ids = list(s.execute(fed_service.eligible_members(s, federation_id)).scalars())
@@ -170,7 +170,7 @@ def members(federation_id: int, who: Overseer, db: DB) -> Any:
 
 
 def _import(
-    db: DB, who: auth.Principal, federation_id: int, rows: Sequence[Mapping[str, Any]]
+    db: DB, who: auth.Principal, federation_id: Id, rows: Sequence[Mapping[str, Any]]
 ) -> MembersAdded:
     """Members into ``federation_id``'s councils, all or none; facilitators and auditors without
     a council serve the federation."""
@@ -215,7 +215,7 @@ def _import(
     responses=responses(401, 403, 404, 422),
 )
 def import_members(
-    federation_id: int, body: list[MemberCreate], who: Facilitator, db: DB
+    federation_id: Id, body: list[MemberCreate], who: Facilitator, db: DB
 ) -> MembersAdded:
     """Add members, all or none: each names councils of this federation by name (either may be
     empty; facilitators and auditors may have none, and then serve the federation)."""
@@ -230,7 +230,7 @@ def import_members(
     responses=responses(401, 403, 404, 422),
 )
 async def import_members_csv(
-    federation_id: int,
+    federation_id: Id,
     file: Annotated[
         UploadFile,
         File(description="UTF-8 CSV: handle, name, workers_council, consumers_council, role"),

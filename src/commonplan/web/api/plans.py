@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from commonplan import board
 from commonplan import rounds as service
 from commonplan.web.api.scope import plan_in_scope
-from commonplan.web.deps import DB, CurrentMember, Overseer
+from commonplan.web.deps import DB, CurrentMember, Id, Overseer
 from commonplan.web.errors import responses
 from commonplan.web.schemas import PlanPublic, RecomputePublic
 
@@ -23,7 +23,7 @@ router = APIRouter(tags=["plans"])
     summary="A plan: status, fulfilment, what binds, hours, the collective proposals",
     responses=responses(401, 403, 404),
 )
-def read_plan(plan_id: int, who: CurrentMember, db: DB) -> Any:
+def read_plan(plan_id: Id, who: CurrentMember, db: DB) -> Any:
     with db.transaction() as s:
         plan_in_scope(who, s, plan_id)
     return board.plan_summary(db, plan_id)
@@ -35,7 +35,7 @@ def read_plan(plan_id: int, who: CurrentMember, db: DB) -> Any:
     summary="The plan's full result as the engine recorded it (activity, output, prices …)",
     responses=responses(401, 403, 404),
 )
-def plan_result(plan_id: int, who: CurrentMember, db: DB) -> Any:
+def plan_result(plan_id: Id, who: CurrentMember, db: DB) -> Any:
     with db.transaction() as s:
         return plan_in_scope(who, s, plan_id).result
 
@@ -46,7 +46,7 @@ def plan_result(plan_id: int, who: CurrentMember, db: DB) -> Any:
     summary="The exact inputs the plan was computed from (floors, targets, caps …)",
     responses=responses(401, 403, 404),
 )
-def plan_inputs(plan_id: int, who: CurrentMember, db: DB) -> Any:
+def plan_inputs(plan_id: Id, who: CurrentMember, db: DB) -> Any:
     with db.transaction() as s:
         return plan_in_scope(who, s, plan_id).inputs
 
@@ -57,7 +57,7 @@ def plan_inputs(plan_id: int, who: CurrentMember, db: DB) -> Any:
     summary="Recompute a plan from its recorded inputs and compare (facilitators, auditors)",
     responses=responses(401, 403, 404, 422),
 )
-async def recompute(plan_id: int, who: Overseer, db: DB) -> Any:
+async def recompute(plan_id: Id, who: Overseer, db: DB) -> Any:
     def run() -> dict[str, Any]:
         with db.transaction() as s:
             plan_in_scope(who, s, plan_id)

@@ -14,7 +14,7 @@ from commonplan.errors import AuthorisationError
 from commonplan.store.models import Council, Member, Proposal
 from commonplan.web.api.scope import proposal_in_scope, round_in_scope
 from commonplan.web.auth import Principal
-from commonplan.web.deps import DB, CurrentMember
+from commonplan.web.deps import DB, CurrentMember, Id
 from commonplan.web.errors import responses
 from commonplan.web.schemas import ProposalAmend, ProposalCreate, ProposalPublic
 
@@ -61,7 +61,7 @@ def _read(db: DB, proposal: int) -> ProposalPublic:
     responses=responses(401, 403, 404),
 )
 def list_proposals(
-    round_id: int, who: CurrentMember, db: DB, withdrawn: bool = False
+    round_id: Id, who: CurrentMember, db: DB, withdrawn: bool = False
 ) -> list[ProposalPublic]:
     """Live proposals in filing order (``withdrawn=true``: replaced and withdrawn ones too)."""
     with db.transaction() as s:
@@ -79,7 +79,7 @@ def list_proposals(
     summary="File a proposal for one of the member's councils",
     responses=responses(401, 403, 404, 409, 422),
 )
-def file_proposal(round_id: int, body: ProposalCreate, who: CurrentMember, db: DB) -> Any:
+def file_proposal(round_id: Id, body: ProposalCreate, who: CurrentMember, db: DB) -> Any:
     """Consumers' councils file ``target`` and ``collective`` proposals ({product: amount});
     workers' councils ``hours`` (per member per year) and ``capacity`` ({process: most
     activity}).  Refused (422, ``floor``) when the hard floors could no longer be produced."""
@@ -105,7 +105,7 @@ def file_proposal(round_id: int, body: ProposalCreate, who: CurrentMember, db: D
     summary="A proposal",
     responses=responses(401, 403, 404),
 )
-def read_proposal(proposal_id: int, who: CurrentMember, db: DB) -> Any:
+def read_proposal(proposal_id: Id, who: CurrentMember, db: DB) -> Any:
     with db.transaction() as s:
         return proposal_public(s, proposal_in_scope(who, s, proposal_id))
 
@@ -117,7 +117,7 @@ def read_proposal(proposal_id: int, who: CurrentMember, db: DB) -> Any:
     summary="Amend a proposal: a new one of the same council and kind replaces it",
     responses=responses(401, 403, 404, 409, 422),
 )
-def amend(proposal_id: int, body: ProposalAmend, who: CurrentMember, db: DB) -> Any:
+def amend(proposal_id: Id, body: ProposalAmend, who: CurrentMember, db: DB) -> Any:
     not_auditor(who, "amend proposals")
     with db.transaction() as s:
         old = proposal_in_scope(who, s, proposal_id)
@@ -144,7 +144,7 @@ def amend(proposal_id: int, body: ProposalAmend, who: CurrentMember, db: DB) -> 
     summary="Withdraw a proposal (a member of the council that filed it)",
     responses=responses(401, 403, 404, 409, 422),
 )
-def withdraw(proposal_id: int, who: CurrentMember, db: DB) -> Any:
+def withdraw(proposal_id: Id, who: CurrentMember, db: DB) -> Any:
     not_auditor(who, "withdraw proposals")
     with db.transaction() as s:
         proposal_in_scope(who, s, proposal_id)

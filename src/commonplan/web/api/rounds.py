@@ -17,7 +17,7 @@ from commonplan import rounds as service
 from commonplan.errors import PlanInputError
 from commonplan.store.models import Draft, Participation, Question, Round
 from commonplan.web.api.scope import federation_in_scope, round_in_scope
-from commonplan.web.deps import DB, CurrentMember, Facilitator
+from commonplan.web.deps import DB, CurrentMember, Facilitator, Id
 from commonplan.web.errors import responses
 from commonplan.web.schemas import (
     AlternativeCreate,
@@ -88,7 +88,7 @@ def _read(db: DB, round_id: int) -> RoundPublic:
     summary="Open the next planning round (facilitators)",
     responses=responses(401, 403, 404, 409, 422),
 )
-def open_round(federation_id: int, body: RoundCreate, who: Facilitator, db: DB) -> RoundPublic:
+def open_round(federation_id: Id, body: RoundCreate, who: Facilitator, db: DB) -> RoundPublic:
     """Open the next round of a federation (its root), with optional deadlines per phase."""
     with db.transaction() as s:
         fed = federation_in_scope(who, s, federation_id)
@@ -108,7 +108,7 @@ def open_round(federation_id: int, body: RoundCreate, who: Facilitator, db: DB) 
     summary="A federation's rounds, first to last",
     responses=responses(401, 403, 404),
 )
-def history(federation_id: int, who: CurrentMember, db: DB) -> list[RoundPublic]:
+def history(federation_id: Id, who: CurrentMember, db: DB) -> list[RoundPublic]:
     with db.transaction() as s:
         federation_in_scope(who, s, federation_id)
         rows = s.execute(
@@ -123,7 +123,7 @@ def history(federation_id: int, who: CurrentMember, db: DB) -> list[RoundPublic]
     summary="A round: phase, deadlines, time left, ballot boxes, plans, outcome",
     responses=responses(401, 403, 404),
 )
-def read_round(round_id: int, who: CurrentMember, db: DB) -> RoundPublic:
+def read_round(round_id: Id, who: CurrentMember, db: DB) -> RoundPublic:
     with db.transaction() as s:
         return round_public(s, round_in_scope(who, s, round_id))
 
@@ -143,7 +143,7 @@ def _scoped(db: DB, who: Any, round_id: int) -> None:
     summary="Compute the draft plan and move the round to feedback (facilitators)",
     responses=responses(401, 403, 404, 409, 422),
 )
-async def draft(round_id: int, who: Facilitator, db: DB) -> Any:
+async def draft(round_id: Id, who: Facilitator, db: DB) -> Any:
     await run_in_threadpool(_scoped, db, who, round_id)
     plan = await run_in_threadpool(service.compute_draft, db, round_id, actor=who.handle)
     return await run_in_threadpool(board.plan_summary, db, plan)
@@ -156,7 +156,7 @@ async def draft(round_id: int, who: Facilitator, db: DB) -> Any:
     summary="Compute an alternative draft with other caps (facilitators, feedback phase)",
     responses=responses(401, 403, 404, 409, 422),
 )
-async def alternative(round_id: int, body: AlternativeCreate, who: Facilitator, db: DB) -> Any:
+async def alternative(round_id: Id, body: AlternativeCreate, who: Facilitator, db: DB) -> Any:
     await run_in_threadpool(_scoped, db, who, round_id)
     plan = await run_in_threadpool(
         lambda: service.compute_alternative(
@@ -172,7 +172,7 @@ async def alternative(round_id: int, body: AlternativeCreate, who: Facilitator, 
     summary="The plans computed in a round, oldest first",
     responses=responses(401, 403, 404),
 )
-def plans(round_id: int, who: CurrentMember, db: DB) -> Any:
+def plans(round_id: Id, who: CurrentMember, db: DB) -> Any:
     with db.transaction() as s:
         round_in_scope(who, s, round_id)
         ids = list(
@@ -189,7 +189,7 @@ def plans(round_id: int, who: CurrentMember, db: DB) -> Any:
     summary="What the round's latest plan means for the signed-in member",
     responses=responses(401, 403, 404, 409),
 )
-def consequences(round_id: int, who: CurrentMember, db: DB) -> Any:
+def consequences(round_id: Id, who: CurrentMember, db: DB) -> Any:
     """The hours the member would work, how far each of their councils' proposals is met, what
     binds, and the dearest products in labour hours."""
     _scoped(db, who, round_id)
@@ -216,7 +216,7 @@ def consequences(round_id: int, who: CurrentMember, db: DB) -> Any:
     summary="Open the ballot boxes of the round (facilitators, feedback phase)",
     responses=responses(401, 403, 404, 409, 422),
 )
-async def open_vote(round_id: int, who: Facilitator, db: DB) -> VoteOpened:
+async def open_vote(round_id: Id, who: Facilitator, db: DB) -> VoteOpened:
     await run_in_threadpool(_scoped, db, who, round_id)
     ids = await run_in_threadpool(lambda: service.open_vote(db, round_id, actor=who.handle))
     return VoteOpened(questions=ids)
@@ -229,7 +229,7 @@ async def open_vote(round_id: int, who: Facilitator, db: DB) -> VoteOpened:
     "(facilitators)",
     responses=responses(401, 403, 404, 409, 422),
 )
-async def close_vote(round_id: int, who: Facilitator, db: DB) -> RoundPublic:
+async def close_vote(round_id: Id, who: Facilitator, db: DB) -> RoundPublic:
     await run_in_threadpool(_scoped, db, who, round_id)
     await run_in_threadpool(lambda: service.close_vote(db, round_id, actor=who.handle))
     return await run_in_threadpool(_read, db, round_id)
@@ -258,7 +258,7 @@ def question_public(s: Session, q: Question, member: int) -> QuestionPublic:
     summary="The ballot boxes of a round (results: GET /questions/{id}/result after close)",
     responses=responses(401, 403, 404),
 )
-def questions(round_id: int, who: CurrentMember, db: DB) -> list[QuestionPublic]:
+def questions(round_id: Id, who: CurrentMember, db: DB) -> list[QuestionPublic]:
     with db.transaction() as s:
         round_in_scope(who, s, round_id)
         rows = s.execute(

@@ -12,7 +12,7 @@ from commonplan.errors import PhaseError
 from commonplan.web.api.proposals import not_auditor
 from commonplan.web.api.rounds import question_public
 from commonplan.web.api.scope import question_in_scope
-from commonplan.web.deps import DB, CurrentMember
+from commonplan.web.deps import DB, CurrentMember, Id
 from commonplan.web.errors import responses
 from commonplan.web.schemas import BallotCreate, QuestionPublic, QuestionResult, Receipt
 
@@ -25,7 +25,7 @@ router = APIRouter(tags=["votes"])
     summary="A ballot box: its kind, options, status, and whether the member has voted",
     responses=responses(401, 403, 404),
 )
-def read_question(question_id: int, who: CurrentMember, db: DB) -> Any:
+def read_question(question_id: Id, who: CurrentMember, db: DB) -> Any:
     with db.transaction() as s:
         return question_public(s, question_in_scope(who, s, question_id), who.id)
 
@@ -36,7 +36,7 @@ def read_question(question_id: int, who: CurrentMember, db: DB) -> Any:
     summary="The count of a closed ballot box (409 while it is open)",
     responses=responses(401, 403, 404, 409),
 )
-def result(question_id: int, who: CurrentMember, db: DB) -> Any:
+def result(question_id: Id, who: CurrentMember, db: DB) -> Any:
     with db.transaction() as s:
         q = question_in_scope(who, s, question_id)
         if q.status != "closed" or q.result is None:
@@ -58,7 +58,7 @@ def result(question_id: int, who: CurrentMember, db: DB) -> Any:
     summary="Cast the signed-in member's ballot; answers the receipt code",
     responses=responses(401, 403, 404, 409, 422),
 )
-def cast(question_id: int, body: BallotCreate, who: CurrentMember, db: DB) -> Receipt:
+def cast(question_id: Id, body: BallotCreate, who: CurrentMember, db: DB) -> Receipt:
     """One ballot per member and question, in the member's own federation, while the box is open.
     After a lost answer, send the same choice with the ``receipt`` you chose (or got) to retry:
     the same receipt comes back and nothing changes."""

@@ -1,0 +1,421 @@
+"""Accounts, sessions, CSRF, the sign-in rate limit and authorisation, on SQLite and PostgreSQL.
+
+Two federations (North, facilitated by ada; South, by bob) share one database: nobody reads or
+votes across them, members take no facilitator's step, auditors read and never vote.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi import FastAPI, Form, Request, Response
+from sqlalchemy import select, update
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from commonplan.store.models import Invitation, SignInFailure, WebSession
+from commonplan.web import auth, deps
+
+__all__ = ["cheap_hashing"]  # autouse, from test_api
+from test_api import (
+    API,
+    FACILITATOR,
+    cheap_hashing,
+    federation_with_members,
+    file,
+    first_facilitator,
+    make_app,
+    ok,
+    password,
+    refused,
+    run_to_vote,
+    sign_in,
+)
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[FastAPI]:
+    application = make_app(database_url, session_refresh=timedelta(0))
+    yield application
+    application.state.db.dispose()
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+def creds(handle: str, secret: str | None = None) -> dict[str, str]:
+    return {"handle": handle, "password": secret if secret is not None else password(handle)}
+
+
+# ---------------------------------------------------------------------- sessions
+
+
+def test_sign_in_and_out_with_a_bearer_token_or_the_cookie(
+    app: FastAPI, client: TestClient
+) -> None:
+    db = app.state.db
+    first_facilitator(db)
+    r = client.post(f"{API}/auth/sign-in", json=creds(FACILITATOR))
+    session = ok(r)
+    assert session["member"]["handle"] == FACILITATOR and session["csrf_token"]
+    cookie = r.headers["set-cookie"]
+    assert cookie.startswith(f"commonplan_session={session['token']};")
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
+    with db.transaction() as s:  # the token itself is stored nowhere
+        stored = s.execute(select(WebSession.token_sha256)).scalars().all()
+    assert len(stored) == 1 and stored[0] != session["token"] and len(stored[0]) == 64
+
+    me = ok(client.get(f"{API}/me"))  # the cookie
+    assert me["handle"] == FACILITATOR and me["roles"] == ["member", "facilitator"]
+    assert me["csrf_token"] == session["csrf_token"]
+    client.cookies.clear()
+    bearer = {"Authorization": f"Bearer {session['token']}"}
+    assert ok(client.get(f"{API}/me", headers=bearer))["csrf_token"] is None
+    refused(client.get(f"{API}/me"), 401, "unauthenticated", "not signed in")
+
+    assert client.post(f"{API}/auth/sign-out", headers=bearer).status_code == 204
+    refused(client.get(f"{API}/me", headers=bearer), 401, "unauthenticated", "sign in again")
+    with db.transaction() as s:
+        assert s.execute(select(WebSession.revoked_at)).scalar_one() is not None
+
+    with TestClient(app, base_url="https://testserver") as https:
+        signed = https.post(f"{API}/auth/sign-in", json=creds(FACILITATOR))
+        assert "Secure" in signed.headers["set-cookie"]
+    auth.set_password(db, FACILITATOR, "a new password")  # ends every session
+    token = {"Authorization": f"Bearer {signed.json()['token']}"}
+    refused(client.get(f"{API}/me", headers=token), 401, "unauthenticated")
+
+
+def test_sessions_expire_and_slide_while_used(app: FastAPI, client: TestClient) -> None:
+    db = app.state.db
+    first_facilitator(db)
+    headers = sign_in(client, FACILITATOR)
+    now = datetime.now(UTC)
+    with db.transaction() as s:
+        s.execute(
+            update(WebSession).values(
+                seen_at=now - timedelta(hours=1), expires_at=now + timedelta(minutes=1)
+            )
+        )
+    ok(client.get(f"{API}/me", headers=headers))  # used: the expiry moves 12 h ahead
+    with db.transaction() as s:
+        expires = s.execute(select(WebSession.expires_at)).scalar_one()
+    expires = expires if expires.tzinfo else expires.replace(tzinfo=UTC)
+    assert expires > now + timedelta(hours=11)
+    with db.transaction() as s:
+        s.execute(update(WebSession).values(expires_at=now - timedelta(seconds=1)))
+    refused(client.get(f"{API}/me", headers=headers), 401, "unauthenticated", "expired")
+    assert client.get(f"{API}/me", headers=headers).headers["www-authenticate"] == "Bearer"
+
+
+def test_the_sixth_failed_sign_in_is_rate_limited(app: FastAPI, client: TestClient) -> None:
+    db = app.state.db
+    first_facilitator(db)
+    first_facilitator(db, "bob")
+    for _ in range(5):
+        wrong = client.post(f"{API}/auth/sign-in", json=creds(FACILITATOR, "wrong password"))
+        refused(wrong, 401, "unauthenticated", "wrong handle or password")
+    sixth = client.post(f"{API}/auth/sign-in", json=creds(FACILITATOR))  # even the right one
+    refused(sixth, 429, "rate_limited", repr(FACILITATOR), "minutes")
+    assert 1 <= int(sixth.headers["retry-after"]) <= 15 * 60
+    ok(client.post(f"{API}/auth/sign-in", json=creds("bob")))  # another handle is not held up
+    unknown = client.post(f"{API}/auth/sign-in", json=creds("nobody"))
+    refused(unknown, 401, "unauthenticated", "wrong handle or password")  # the same message
+
+    with db.transaction() as s:  # a quarter of an hour later
+        s.execute(update(SignInFailure).values(at=SignInFailure.at - timedelta(minutes=16)))
+    ok(client.post(f"{API}/auth/sign-in", json=creds(FACILITATOR)))
+    with db.transaction() as s:  # a success forgets the handle's failures
+        assert not s.execute(
+            select(SignInFailure).where(SignInFailure.handle == FACILITATOR)
+        ).first()
+
+
+def test_failures_from_one_address_are_limited_across_handles(database_url: str) -> None:
+    app = make_app(database_url, failures_per_client=3)
+    first_facilitator(app.state.db)
+    with TestClient(app) as client:
+        for handle in ("x", "y", "z"):
+            refused(client.post(f"{API}/auth/sign-in", json=creds(handle)), 401, "unauthenticated")
+        held = client.post(f"{API}/auth/sign-in", json=creds(FACILITATOR))
+        refused(held, 429, "rate_limited", "this address")
+    app.state.db.dispose()
+
+
+# ---------------------------------------------------------------------- CSRF
+
+
+def test_cookie_requests_that_change_something_need_the_csrf_token(
+    app: FastAPI, client: TestClient
+) -> None:
+    first_facilitator(app.state.db)
+    fed, _ = federation_with_members(client, FACILITATOR, "North", "n", n=2)
+    fac = sign_in(client, FACILITATOR)
+    rid = ok(client.post(f"{API}/federations/{fed}/rounds", json={}, headers=fac), 201)["id"]
+    session = ok(client.post(f"{API}/auth/sign-in", json=creds("n0")))  # the cookie stays
+    proposal = {
+        "council": "North east",
+        "kind": "target",
+        "title": "bread",
+        "amounts": {"C10T12": 1},
+    }
+
+    refused(
+        client.post(f"{API}/rounds/{rid}/proposals", json=proposal), 403, "csrf", "X-CSRF-Token"
+    )
+    wrong = {deps.CSRF_HEADER: "0" * 64}
+    refused(client.post(f"{API}/rounds/{rid}/proposals", json=proposal, headers=wrong), 403, "csrf")
+    ok(client.get(f"{API}/rounds/{rid}/proposals"))  # reading needs none
+    right = {deps.CSRF_HEADER: session["csrf_token"]}
+    ok(client.post(f"{API}/rounds/{rid}/proposals", json=proposal, headers=right), 201)
+    bearer = {"Authorization": f"Bearer {session['token']}"}
+    again = {**proposal, "title": "more bread"}  # a bearer token needs no CSRF token
+    ok(client.post(f"{API}/rounds/{rid}/proposals", json=again, headers=bearer), 201)
+
+    # a server-rendered form: the token in the form field
+    refused(client.post(f"{API}/auth/sign-out", data={"other": "x"}), 403, "csrf", "csrf_token")
+    signed_out = client.post(f"{API}/auth/sign-out", data={deps.CSRF_FIELD: session["csrf_token"]})
+    assert signed_out.status_code == 204
+    refused(client.get(f"{API}/rounds/{rid}/proposals"), 401, "unauthenticated")
+
+
+def test_pre_sign_in_forms_carry_a_double_submit_token(app: FastAPI, client: TestClient) -> None:
+    """The helpers the sign-in page uses: a random cookie the form repeats."""
+
+    @app.get("/form-token")
+    def show(request: Request, response: Response) -> dict[str, str]:
+        return {"token": deps.form_token(request, response, app.state.settings)}
+
+    @app.post("/form-check")
+    def check(request: Request, csrf_token: str = Form("")) -> dict[str, bool]:
+        deps.check_form_token(request, csrf_token)
+        return {"ok": True}
+
+    token = ok(client.get("/form-token"))["token"]
+    assert ok(client.get("/form-token"))["token"] == token  # the cookie is reused
+    assert ok(client.post("/form-check", data={"csrf_token": token})) == {"ok": True}
+    refused(client.post("/form-check", data={"csrf_token": "forged"}), 403, "csrf", "reload")
+    client.cookies.clear()
+    refused(client.post("/form-check", data={"csrf_token": token}), 403, "csrf")
+
+
+# ---------------------------------------------------------------------- invitations
+
+
+def test_invitations_are_single_use_and_for_facilitators_of_the_member(
+    app: FastAPI, client: TestClient
+) -> None:
+    db = app.state.db
+    first_facilitator(db)
+    first_facilitator(db, "bob")
+    federation_with_members(client, FACILITATOR, "North", "n", n=2)
+    federation_with_members(client, "bob", "South", "s", n=1)
+    fac, bob, n0 = (sign_in(client, h) for h in (FACILITATOR, "bob", "n0"))
+
+    token = ok(client.post(f"{API}/members/n1/invitations", headers=fac), 201)["token"]
+    short = client.post(
+        f"{API}/auth/invitations/accept", json={"token": token, "password": "short"}
+    )
+    refused(short, 422, "plan_input", "at least 10")
+    accepted = {"token": token, "password": "n1's new password"}
+    assert ok(client.post(f"{API}/auth/invitations/accept", json=accepted))["handle"] == "n1"
+    ok(client.post(f"{API}/auth/sign-in", json=creds("n1", "n1's new password")))
+    client.cookies.clear()
+    refused(
+        client.post(f"{API}/auth/invitations/accept", json=accepted), 401, "unauthenticated", "used"
+    )
+
+    refused(
+        client.post(f"{API}/members/n1/invitations", headers=n0), 403, "forbidden", "facilitator"
+    )
+    refused(client.post(f"{API}/members/n1/invitations", headers=bob), 403, "forbidden", "'n1'")
+    refused(
+        client.post(f"{API}/members/nobody/invitations", headers=fac), 404, "not_found", "nobody"
+    )
+
+    old = auth.invite(db, "n0")
+    with db.transaction() as s:
+        s.execute(update(Invitation).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+    late = {"token": old, "password": "too late a password"}
+    refused(
+        client.post(f"{API}/auth/invitations/accept", json=late), 401, "unauthenticated", "expired"
+    )
+
+
+# ---------------------------------------------------------------------- authorisation
+
+
+@pytest.fixture
+def two_federations(app: FastAPI, client: TestClient) -> dict[str, Any]:
+    """North (ada) with a closed, failed round 1 and round 2 open for proposals; South (bob)
+    voting; eve audits North."""
+    db = app.state.db
+    first_facilitator(db)
+    first_facilitator(db, "bob")
+    north, ada = federation_with_members(client, FACILITATOR, "North", "n", n=4)
+    south, bob = federation_with_members(client, "bob", "South", "s", n=2)
+    first_facilitator(db, "eve", role="auditor")
+    auth.add_staff(db, "eve", north)
+    n_round = run_to_vote(client, north, ada, "North", "n")
+    s_round = run_to_vote(client, south, bob, "South", "s")
+    s0 = sign_in(client, "s0")
+    receipt = ok(
+        client.post(
+            f"{API}/questions/{s_round['boxes']['ratify']}/ballots",
+            json={"choice": {"vote": "yes"}},
+            headers=s0,
+        ),
+        201,
+    )["receipt"]
+    closed = ok(client.post(f"{API}/rounds/{n_round['round']}/vote/close", headers=ada))
+    assert closed["phase"] == "failed"  # nobody voted: no quorum
+    return {
+        "north": north,
+        "south": south,
+        "ada": ada,
+        "bob": bob,
+        "eve": sign_in(client, "eve"),
+        "n0": sign_in(client, "n0"),
+        "s0": s0,
+        "n_round": n_round,
+        "s_round": s_round,
+        "next_round": closed["outcome"]["next_round"],
+        "s_receipt": receipt,
+    }
+
+
+def test_nobody_reads_or_votes_in_another_federation(
+    client: TestClient, two_federations: dict[str, Any]
+) -> None:
+    t = two_federations
+    n0, south, s_round = t["n0"], t["south"], t["s_round"]
+    rid = s_round["round"]
+    for path in (
+        f"/federations/{south}",
+        f"/federations/{south}/councils",
+        f"/federations/{south}/rounds",
+        f"/rounds/{rid}",
+        f"/rounds/{rid}/proposals",
+        f"/proposals/{s_round['collective'][0]}",
+        f"/rounds/{rid}/plans",
+        f"/rounds/{rid}/questions",
+        f"/questions/{s_round['boxes']['ratify']}",
+        f"/rounds/{rid}/board",
+        f"/rounds/{rid}/me/consequences",
+    ):
+        refused(client.get(f"{API}{path}", headers=n0), 403, "forbidden", "another federation")
+    refused(
+        client.post(
+            f"{API}/questions/{s_round['boxes']['ratify']}/ballots",
+            json={"choice": {"vote": "no"}},
+            headers=n0,
+        ),
+        403,
+        "forbidden",
+    )
+    refused(
+        client.post(f"{API}/proposals/{s_round['collective'][0]}/withdraw", headers=n0),
+        403,
+        "forbidden",
+    )
+    ada = t["ada"]  # a facilitator of North is nobody in South
+    refused(
+        client.post(f"{API}/federations/{south}/rounds", json={}, headers=ada), 403, "forbidden"
+    )
+    refused(client.post(f"{API}/rounds/{rid}/vote/close", headers=ada), 403, "forbidden")
+    refused(
+        client.post(f"{API}/federations/{south}/members", json=[{"handle": "x"}], headers=ada),
+        403,
+        "forbidden",
+    )
+    refused(client.get(f"{API}/federations/{south}/members", headers=ada), 403, "forbidden")
+
+    closed = ok(client.post(f"{API}/rounds/{rid}/vote/close", headers=t["bob"]))
+    assert closed["phase"] in ("ratified", "failed")
+    refused(client.get(f"{API}/rounds/{rid}/board", headers=n0), 403, "forbidden")
+    refused(client.get(f"{API}/board/ballots/{t['s_receipt']}", headers=n0), 404, "not_found")
+    found = ok(client.get(f"{API}/board/ballots/{t['s_receipt']}", headers=t["s0"]))
+    assert found[0]["choice"] == {"vote": "yes"}
+    plan = closed["outcome"]["plan"]
+    refused(client.get(f"{API}/plans/{plan}/result", headers=n0), 403, "forbidden")
+
+
+def test_members_take_no_facilitators_steps_nor_vote_after_close(
+    client: TestClient, two_federations: dict[str, Any]
+) -> None:
+    t = two_federations
+    n0, north, n_round = t["n0"], t["north"], t["n_round"]
+    nxt = t["next_round"]
+    plan = ok(client.get(f"{API}/rounds/{n_round['round']}", headers=n0))["plans"][0]
+    for method, path in (
+        ("post", f"/federations/{north}/rounds"),
+        ("post", f"/rounds/{nxt}/draft"),
+        ("post", f"/rounds/{nxt}/vote"),
+        ("post", f"/rounds/{nxt}/vote/close"),
+        ("post", f"/federations/{north}/members"),
+        ("post", "/federations"),
+        ("post", "/members/n1/invitations"),
+        ("get", f"/federations/{north}/members"),
+        ("get", "/audit/entries"),
+        ("get", "/audit/verify"),
+        ("post", f"/plans/{plan}/recompute"),
+    ):
+        body = {"json": [] if path.endswith("members") else {}} if method == "post" else {}
+        answer = getattr(client, method)(f"{API}{path}", headers=n0, **body)
+        refused(answer, 403, "forbidden", "'n0'")
+    late = {"choice": {"vote": "yes"}}
+    closed_box = n_round["boxes"]["ratify"]
+    refused(
+        client.post(f"{API}/questions/{closed_box}/ballots", json=late, headers=n0),
+        409,
+        "ballot_refused",
+        "closed",
+    )
+    refused(client.post(f"{API}/rounds/{n_round['round']}/draft", headers=t["ada"]), 409, "phase")
+
+
+def test_auditors_read_the_log_of_their_federation_and_never_vote(
+    client: TestClient, two_federations: dict[str, Any]
+) -> None:
+    t = two_federations
+    eve, nxt = t["eve"], t["next_round"]
+    assert ok(client.get(f"{API}/me", headers=eve))["roles"] == ["member", "auditor"]
+    assert ok(client.get(f"{API}/audit/verify", headers=eve))["ok"] is True
+    entries = ok(client.get(f"{API}/audit/entries?limit=500", headers=eve))["entries"]
+    subjects = {e["subject"] for e in entries}
+    assert f"federation {t['north']}" in subjects and f"round {t['n_round']['round']}" in subjects
+    assert f"federation {t['south']}" not in subjects
+    assert f"round {t['s_round']['round']}" not in subjects
+    assert not {e["actor"] for e in entries} & {"bob", "s0", "s1"}
+    ok(client.get(f"{API}/rounds/{t['n_round']['round']}/board", headers=eve))
+    refused(
+        client.post(
+            f"{API}/questions/{t['s_round']['boxes']['ratify']}/ballots",
+            json={"choice": {"vote": "yes"}},
+            headers=eve,
+        ),
+        403,
+        "forbidden",
+        "auditor",
+    )
+    proposal = {"council": "North east", "kind": "target", "title": "x", "amounts": {"C10T12": 1}}
+    refused(
+        client.post(f"{API}/rounds/{nxt}/proposals", json=proposal, headers=eve),
+        403,
+        "forbidden",
+        "auditor",
+    )
+    refused(client.post(f"{API}/rounds/{nxt}/draft", headers=eve), 403, "forbidden", "facilitator")
+    n0 = t["n0"]  # and a member of North files in round 2, which carried round 1's proposals
+    carried = ok(client.get(f"{API}/rounds/{nxt}/proposals", headers=n0))
+    assert {p["title"] for p in carried} == {"bread", "canteen", "clinic"}
+    file(client, nxt, n0, council="North east", kind="target", title="more", amounts={"I": 1})
