@@ -1,0 +1,307 @@
+"""Plotly figures of the pages: fulfilment bars, resources against their caps, the largest flows
+between sectors (a Sankey diagram), and a years chart for multi-year plans.
+
+Every builder returns a :class:`Chart`: the figure as Plotly JSON (drawn in the page by
+``static/charts.js`` with the plotly.js the server vendors from the ``plotly`` package), a
+one-sentence summary (the chart's accessible name) and the numbers as text rows, which the page
+lists under the chart so that nothing is lost without JavaScript or without sight.  Every word
+comes from the page's translator (:mod:`commonplan.web.text`).
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go  # type: ignore[import-untyped]
+
+from commonplan.economy import Economy
+from commonplan.web.text import Translator
+
+__all__ = [
+    "FLOWS",
+    "Chart",
+    "caps_bars",
+    "flows",
+    "flows_sankey",
+    "fulfilment_bars",
+    "years_chart",
+]
+
+FLOWS = 25
+"""How many of the largest flows the Sankey diagram shows."""
+
+PALETTE = ("#0b5cad", "#b35900", "#1e6b32", "#7a1fa2", "#8a1c1c", "#00616b")
+"""Colours that keep 4.5:1 contrast on white."""
+
+_LAYOUT: dict[str, Any] = {
+    "margin": {"l": 8, "r": 8, "t": 40, "b": 8},
+    "height": 340,
+    "font": {"family": "system-ui, sans-serif", "size": 13},
+    "paper_bgcolor": "#ffffff",
+    "plot_bgcolor": "#ffffff",
+    "showlegend": False,
+}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure for the page: ``key`` names it (element ids), ``figure`` is Plotly's JSON,
+    ``summary`` describes it in a sentence, ``rows`` are its numbers as (label, value) text."""
+
+    key: str
+    title: str
+    figure: dict[str, Any]
+    summary: str
+    rows: tuple[tuple[str, str], ...]
+
+    def script_json(self) -> str:
+        """The figure as JSON that is safe inside ``<script type="application/json">``."""
+        raw = json.dumps(self.figure, separators=(",", ":"), allow_nan=False)
+        return raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _figure(fig: go.Figure) -> dict[str, Any]:
+    plain: dict[str, Any] = json.loads(fig.to_json())
+    return plain
+
+
+def _layout(title: str, **extra: Any) -> dict[str, Any]:
+    return {**_LAYOUT, "title": {"text": title, "x": 0, "xanchor": "left"}, **extra}
+
+
+def fulfilment_bars(
+    t: Translator, items: Sequence[tuple[str, float]], *, overall: float | None = None
+) -> Chart:
+    """How far each target is met (1 = in full), one horizontal bar each; ``overall`` draws the
+    plan's common fulfilment as a line."""
+    labels = [label for label, _ in items]
+    shares = [float(share) for _, share in items]
+    fig = go.Figure(
+        go.Bar(
+            x=shares,
+            y=labels,
+            orientation="h",
+            marker_color=PALETTE[0],
+            hovertemplate="%{y}: %{x:.1%}<extra></extra>",
+        )
+    )
+    shapes = []
+    if overall is not None:
+        shapes.append(
+            {
+                "type": "line",
+                "x0": overall,
+                "x1": overall,
+                "yref": "paper",
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": PALETTE[1], "width": 2, "dash": "dash"},
+            }
+        )
+    title = t("chart.fulfilment.title")
+    fig.update_layout(
+        **_layout(
+            title,
+            height=max(200, 60 + 28 * len(items)),
+            shapes=shapes,
+            xaxis={"tickformat": ".0%", "rangemode": "tozero", "title": t("chart.fulfilment.x")},
+            yaxis={"autorange": "reversed", "automargin": True},
+        )
+    )
+    rows = tuple((label, t("num.percent", value=share)) for label, share in items)
+    summary = (
+        t("chart.fulfilment.summary", count=len(items), overall=overall)
+        if overall is not None
+        else t("chart.fulfilment.summary_none", count=len(items))
+    )
+    return Chart("fulfilment", title, _figure(fig), summary, rows)
+
+
+def caps_bars(
+    t: Translator,
+    use: Mapping[str, float],
+    caps: Mapping[str, float],
+    *,
+    names: Mapping[str, str],
+    units: Mapping[str, str],
+) -> Chart:
+    """Each capped resource (labour hours, CO2 …): what the plan uses as a share of its cap,
+    with the cap at 100 %; ``names`` and ``units`` label them."""
+    keys = [k for k in caps if np.isfinite(float(caps[k])) and float(caps[k]) > 0]
+    shares = [float(use.get(k, 0.0)) / float(caps[k]) for k in keys]
+    labels = [names.get(k, k) for k in keys]
+    text = [
+        t("chart.caps.bar", used=float(use.get(k, 0.0)), cap=float(caps[k]), unit=units.get(k, ""))
+        for k in keys
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=shares,
+            y=labels,
+            orientation="h",
+            marker_color=[PALETTE[4] if s >= 0.999 else PALETTE[2] for s in shares],
+            customdata=text,
+            hovertemplate="%{y}: %{x:.1%} — %{customdata}<extra></extra>",
+        )
+    )
+    title = t("chart.caps.title")
+    fig.update_layout(
+        **_layout(
+            title,
+            height=max(200, 80 + 40 * len(keys)),
+            shapes=[
+                {
+                    "type": "line",
+                    "x0": 1,
+                    "x1": 1,
+                    "yref": "paper",
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": "#1b1b1b", "width": 2},
+                }
+            ],
+            xaxis={"tickformat": ".0%", "rangemode": "tozero", "title": t("chart.caps.x")},
+            yaxis={"autorange": "reversed", "automargin": True},
+        )
+    )
+    rows = tuple(
+        (label, t("chart.caps.row", share=share, detail=detail))
+        for label, share, detail in zip(labels, shares, text, strict=True)
+    )
+    binding = [label for label, share in zip(labels, shares, strict=True) if share >= 0.999]
+    summary = (
+        t("chart.caps.summary_binding", count=len(keys), binding=", ".join(binding))
+        if binding
+        else t("chart.caps.summary", count=len(keys))
+    )
+    return Chart("caps", title, _figure(fig), summary, rows)
+
+
+def flows(
+    economy: Economy, activity: Mapping[str, float], top: int = FLOWS
+) -> list[tuple[float, int, int]]:
+    """The ``top`` largest flows of the plan between sectors, largest first: (amount, input
+    product index, using process index), amount = input coefficient × the process's activity
+    (gross output)."""
+    a = economy.A.tocsc()
+    index = {p: j for j, p in enumerate(economy.processes)}
+    found: list[tuple[float, int, int]] = []
+    for process, level in activity.items():
+        j = index.get(process)
+        x = float(level)
+        if j is None or not x > 0:
+            continue
+        start, end = a.indptr[j], a.indptr[j + 1]
+        for i, coefficient in zip(a.indices[start:end], a.data[start:end], strict=True):
+            amount = float(coefficient) * x
+            if amount > 0:
+                found.append((amount, int(i), j))
+    return heapq.nlargest(top, found)
+
+
+def flows_sankey(
+    t: Translator, economy: Economy, activity: Mapping[str, float], *, top: int = FLOWS
+) -> Chart:
+    """A Sankey diagram of the plan's ``top`` largest flows: inputs (left) into the sectors that
+    use them (right)."""
+    largest = flows(economy, activity, top)
+    makes = np.asarray(economy.makes)
+    sources: dict[int, int] = {}
+    users: dict[int, int] = {}
+    labels: list[str] = []
+    link_source, link_target, values = [], [], []
+    for amount, i, j in largest:
+        if i not in sources:
+            sources[i] = len(labels)
+            labels.append(economy.label(i))
+        link_source.append(sources[i])
+        link_target.append(j)
+        values.append(amount)
+    for j in sorted({j for _, _, j in largest}):
+        users[j] = len(labels)
+        labels.append(economy.label(int(makes[j])))
+    unit = economy.units.get("output", "")
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node={
+                "label": labels,
+                "pad": 8,
+                "thickness": 12,
+                "color": [PALETTE[0]] * len(sources) + [PALETTE[2]] * len(users),
+            },
+            link={
+                "source": link_source,
+                "target": [users[j] for j in link_target],
+                "value": values,
+                "color": "rgba(11, 92, 173, 0.25)",
+                "hovertemplate": "%{source.label} → %{target.label}: %{value:.3g} "
+                + unit
+                + "<extra></extra>",
+            },
+        )
+    )
+    title = t("chart.flows.title", count=len(largest))
+    fig.update_layout(**_layout(title, height=520))
+    rows = tuple(
+        (
+            t("chart.flows.row", source=economy.label(i), target=economy.label(int(makes[j]))),
+            t("num.amount", value=amount, unit=unit),
+        )
+        for amount, i, j in largest
+    )
+    summary = t("chart.flows.summary", count=len(largest), unit=unit)
+    return Chart("flows", title, _figure(fig), summary, rows)
+
+
+def years_chart(
+    t: Translator,
+    years: Sequence[int | str],
+    series: Mapping[str, Sequence[float]],
+    *,
+    title: str,
+    unit: str = "",
+) -> Chart:
+    """One line per series over the plan's years (e.g. {"labour hours": [...], "CO2": [...]}
+    from a multi-year plan); every series has one value per year."""
+    for name, values in series.items():
+        if len(values) != len(years):
+            raise ValueError(
+                f"series {name!r} has {len(values)} values for {len(years)} years; one per year"
+            )
+    x = [str(y) for y in years]
+    fig = go.Figure(
+        [
+            go.Scatter(
+                x=x,
+                y=[float(v) for v in values],
+                name=name,
+                mode="lines+markers",
+                line={"color": PALETTE[k % len(PALETTE)], "width": 2},
+            )
+            for k, (name, values) in enumerate(series.items())
+        ]
+    )
+    fig.update_layout(
+        **_layout(
+            title,
+            showlegend=len(series) > 1,
+            legend={"orientation": "h", "y": -0.2},
+            xaxis={"type": "category", "title": t("chart.years.x")},
+            yaxis={"title": unit, "rangemode": "tozero"},
+        )
+    )
+    rows = tuple(
+        (t("chart.years.row", series=name, year=year), t("num.amount", value=float(v), unit=unit))
+        for name, values in series.items()
+        for year, v in zip(x, values, strict=True)
+    )
+    summary = t(
+        "chart.years.summary", count=len(series), first=x[0] if x else "", last=x[-1] if x else ""
+    )
+    return Chart("years", title, _figure(fig), summary, rows)

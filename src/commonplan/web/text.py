@@ -1,0 +1,439 @@
+"""Every word the pages show, in one catalogue per language, keyed by message id.
+
+The templates and :mod:`commonplan.web.pages` never hold text of their own: they call
+``t("vote.submit")`` or ``t("plan.your_hours", hours=1520.0, offered=1600.0)``.  A message is a
+:meth:`str.format` template, so a translation may reorder the fields and format numbers its own
+way; ``{{`` and ``}}`` stand for literal braces.
+
+To translate: copy :data:`EN` to a new dict (say ``SV``), translate the values (keep the keys and
+the ``{fields}``), and add it to :data:`CATALOGUES` as ``"sv": SV``.  Browsers that prefer
+Swedish (``Accept-Language``) then get it; a key the translation lacks falls back to English.
+The messages of the library's errors (what is at fault, in ``error.detail``) stay in English.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+__all__ = ["CATALOGUES", "DEFAULT", "EN", "Translator", "negotiate", "t", "translator"]
+
+DEFAULT = "en"
+
+EN: dict[str, str] = {
+    # the site
+    "site.name": "commonplan",
+    "site.footer": "Democratic planning: councils propose, everyone sees what the plan means, "
+    "members vote.",
+    "nav.skip": "Skip to the content",
+    "nav.label": "Main",
+    "nav.home": "Home",
+    "nav.history": "Rounds so far",
+    "nav.find": "Find my ballot",
+    "nav.facilitate": "Facilitate",
+    "nav.sign_out": "Sign out ({handle})",
+    "nav.proposals": "Proposals",
+    "nav.plan": "Draft plan",
+    "nav.vote": "Vote",
+    "nav.result": "Result",
+    # phases, kinds, roles, statuses, resources
+    "phase.proposals": "proposals",
+    "phase.feedback": "feedback on the draft",
+    "phase.vote": "vote",
+    "phase.ratified": "ratified",
+    "phase.failed": "not ratified",
+    "kind.target": "private consumption target",
+    "kind.collective": "collective proposal",
+    "kind.hours": "hours of work",
+    "kind.capacity": "capacity",
+    "council.workers": "workers' council",
+    "council.consumers": "consumers' council",
+    "role.member": "member",
+    "role.delegate": "delegate",
+    "role.facilitator": "facilitator",
+    "role.auditor": "auditor",
+    "status.optimal": "a plan that meets every floor",
+    "status.infeasible": "no plan meets every floor and cap",
+    "status.unbounded": "unbounded (the table is not productive)",
+    "status.limit": "stopped at a time limit",
+    "resource.labour": "Labour hours",
+    "resource.co2": "CO2 emissions",
+    "resource.capital_consumption": "Capital consumption",
+    "resource.imports": "Imports",
+    # numbers and time
+    "num.percent": "{value:.1%}",
+    "num.hours": "{value:,.0f} hours",
+    "num.amount": "{value:,.3g} {unit}",
+    "time.passed": "the deadline has passed",
+    "time.days_hours": "{days} d {hours} h left",
+    "time.hours_minutes": "{hours} h {minutes} min left",
+    "time.minutes": "{minutes} min",
+    "time.seconds": "{seconds} seconds",
+    # notices after a step (?done=KEY)
+    "done.signed_out": "You have signed out.",
+    "done.password_set": "Your password is set. Sign in with it now.",
+    "done.filed": "Your proposal is filed.",
+    "done.amended": "Your amendment is filed; it replaces the proposal.",
+    "done.withdrawn": "The proposal is withdrawn.",
+    "done.federation_created": "The federation is set up. Import its members next.",
+    "done.members_added": "The members are imported. Invite them to set their passwords.",
+    "done.members_none": "The file held no members.",
+    "done.round_opened": "The round is open: councils may file their proposals.",
+    "done.draft_computed": "The draft plan is computed; members can read it and amend.",
+    "done.vote_opened": "The vote is open.",
+    "done.vote_closed": "The vote is closed and counted.",
+    # errors: a headline per kind of the API's error mapping; the detail is the library's
+    "error.error": "Something went wrong",
+    "error.back": "Back to your home page",
+    "error.rate_limited": "Too many failed sign-ins",
+    "error.unauthenticated": "Not signed in",
+    "error.csrf": "This form has expired",
+    "error.not_found": "Not found",
+    "error.forbidden": "Not allowed",
+    "error.phase": "Not in this phase of the round",
+    "error.ballot_refused": "The ballot was refused",
+    "error.floor": "The hard floors would no longer be met",
+    "error.planning": "The plan cannot take this",
+    "error.plan_input": "Please check the form",
+    "error.voting": "Please check your ballot",
+    "error.data": "Please check the data",
+    "error.integrity": "The records do not verify",
+    "error.solver": "The planning engine failed",
+    "error.invalid_request": "Please check the form",
+    "error.method_not_allowed": "Not possible here",
+    "error.internal": "An unexpected error",
+    "error.database": "The database is unavailable",
+    "error.http": "The request failed",
+    # sign in, invitation
+    "signin.title": "Sign in",
+    "signin.handle": "Your handle",
+    "signin.password": "Password",
+    "signin.submit": "Sign in",
+    "signin.help": "New here? Open the invitation link a facilitator gave you to set your "
+    "password.",
+    "signin.rate_limited": "Too many failed sign-ins for this handle or from this address. "
+    "Try again in {wait}.",
+    "invitation.title": "Set your password",
+    "invitation.intro": "Choose the password you will sign in with. The invitation works once.",
+    "invitation.password": "New password",
+    "invitation.password_hint": "At least 10 characters; a few words you will remember.",
+    "invitation.again": "The same password again",
+    "invitation.submit": "Set my password",
+    "invitation.mismatch": "The two passwords differ; type the same one twice.",
+    # home
+    "home.title": "Welcome, {name}",
+    "home.roles": "You take part as: {roles}.",
+    "home.councils": "Your councils",
+    "home.council": "{name} ({kind})",
+    "home.no_councils": "You are in no council.",
+    "home.round": "Round {number} is in its {phase} phase.",
+    "home.time_left": "{left}",
+    "home.deadline": "(the phase ends {at})",
+    "home.no_round": "No planning round has been opened yet.",
+    "home.no_federation": "You are not part of a federation yet; a facilitator adds you.",
+    "home.asked": "What is asked of you now",
+    "home.ask.wait": "Nothing yet: a facilitator opens the next round.",
+    "home.ask.file": "Councils file their proposals: targets, collective proposals, hours, "
+    "capacities.",
+    "home.ask.read_draft": "Read what the draft plan means for you and for everyone.",
+    "home.ask.amend": "Amend or withdraw your councils' proposals if the draft asks too much.",
+    "home.ask.vote": "Cast your ballot.",
+    "home.ask.voted": "You have voted. Keep your receipt code; after the vote closes you can "
+    "find your ballot on the board.",
+    "home.ask.result": "The round has ended: read the result.",
+    "home.ask.facilitate": "As a facilitator, move the round on.",
+    # a round's pages
+    "round.head": "{federation} · round {number} · {phase}",
+    "round.deadline": "This phase ends {at} ({left}).",
+    "round.nav": "This round",
+    # proposals
+    "proposals.title": "Proposals of round {number}",
+    "proposals.file": "File a proposal",
+    "proposals.submit": "File the proposal",
+    "proposals.feedback_only": "The draft is out: proposals can now only be amended or withdrawn.",
+    "proposals.no_councils": "You are in no council, so you file no proposals; you can read "
+    "everyone's.",
+    "proposals.all": "Everyone's proposals ({count})",
+    "proposals.none": "No proposals yet.",
+    "proposal.kind": "What you propose, for which council",
+    "proposal.choose": "Choose…",
+    "proposal.kinds_hint": "Consumers' councils propose targets and collective proposals; "
+    "workers' councils propose hours and capacities.",
+    "proposal.what": "{council}: {kind}",
+    "proposal.title": "Title",
+    "proposal.amounts": "Amounts (targets, collective proposals, capacities)",
+    "proposal.amounts_hint": "One per line: a product code (a process code for capacities), "
+    "then the amount per year, e.g. C10T12 = 2.",
+    "proposal.codes": "The product codes",
+    "proposal.processes": "Process codes:",
+    "proposal.hours": "Hours per member per year (hours proposals)",
+    "proposal.hours_hint": "The hours each member of the workers' council offers to work in "
+    "a year, e.g. 1500.",
+    "proposal.by": "A {kind} of {council}, filed by {handle}",
+    "proposal.hours_value": "{hours:,.0f} hours per member per year",
+    "proposal.amount": "{code}: {amount:g}",
+    "proposal.cost": "Costs {hours:,.0f} labour hours",
+    "proposal.amends": "Replaces proposal {id}",
+    "proposal.amend": "Amend",
+    "proposal.withdraw": "Withdraw",
+    "proposal.choose_kind": "Choose what you propose and for which of your councils.",
+    "proposal.bad_line": "Amounts, line {line} ({text}): write a code, then the amount, "
+    "e.g. C10T12 = 2.",
+    "proposal.repeated": "Amounts, line {line}: {code} is named twice; name each code once.",
+    "amend.title": "Amend “{title}”",
+    "amend.intro": "Your amendment replaces this {kind} of {council}.",
+    "amend.submit": "File the amendment",
+    "amend.cancel": "Back to the proposals",
+    # the plan
+    "plan.title": "The plan of round {number}",
+    "plan.no_draft": "There is no draft plan yet: it is computed when the proposals phase ends.",
+    "plan.for_you": "What it means for you",
+    "plan.your_hours": "You would work {hours:,.0f} hours a year; your workers' council offered "
+    "{offered:,.0f}.",
+    "plan.no_work_council": "You are in no workers' council, so the plan asks no hours of you.",
+    "plan.your_fulfilment": "Private consumption targets are met to {value:.1%}.",
+    "plan.your_proposals": "Your councils' proposals",
+    "plan.no_proposals": "Your councils have no proposals in this round.",
+    "plan.met": "{kind}: met {met}",
+    "plan.met_unknown": "when the budget vote chooses",
+    "plan.dearest": "The dearest products",
+    "plan.dearest_hint": "What one more unit would cost the plan, at its shadow prices.",
+    "plan.dear": "{code}: {price:.3g}",
+    "plan.for_all": "What it means for everyone",
+    "plan.stage": "{stage} (plan {id})",
+    "plan.stage.draft": "The draft plan",
+    "plan.stage.alternative": "An alternative draft",
+    "plan.stage.final": "The final plan",
+    "plan.status": "Outcome",
+    "plan.fulfilment": "Private targets met",
+    "plan.hours_offered": "Hours offered",
+    "plan.hours_used": "Hours the plan uses",
+    "plan.budget": "Hours set aside for collective proposals",
+    "plan.none": "none",
+    "plan.binding": "What binds",
+    "plan.binding_none": "Nothing binds: every cap and capacity has room to spare.",
+    "plan.binding.cap": "The cap on {name} is used up",
+    "plan.binding.capacity": "The capacity of {name} is used up",
+    "plan.binding.floor": "{name} is held at its floor",
+    "plan.binding.ceiling": "The targets of {name} are met in full",
+    "plan.price": "shadow price {price:.3g}",
+    "plan.objective.max_fulfilment": "A shadow price says how much further the targets could "
+    "be met with one more unit of what binds.",
+    "plan.objective.min_labour": "The targets are met in full; a shadow price says how many "
+    "hours one more unit of what binds would save.",
+    "plan.private_targets": "Private targets",
+    "plan.collective": "Collective proposals",
+    "plan.chosen": "chosen",
+    "plan.not_chosen": "not chosen",
+    # charts
+    "chart.numbers": "The numbers: {title}",
+    "chart.fulfilment.title": "How far the targets are met",
+    "chart.fulfilment.x": "share of the target met",
+    "chart.fulfilment.summary": "{count} targets; together they are met to {overall:.1%} "
+    "(the dashed line).",
+    "chart.fulfilment.summary_none": "{count} targets.",
+    "chart.caps.title": "Labour and CO2 against their caps",
+    "chart.caps.x": "share of the cap used",
+    "chart.caps.bar": "{used:,.4g} of {cap:,.4g} {unit}",
+    "chart.caps.row": "{share:.1%} ({detail})",
+    "chart.caps.summary": "{count} capped resources, none used up.",
+    "chart.caps.summary_binding": "{count} capped resources; used up: {binding}.",
+    "chart.flows.title": "The {count} largest flows between sectors",
+    "chart.flows.row": "{source} → {target}",
+    "chart.flows.summary": "The {count} largest flows of the plan from the sectors that make "
+    "inputs (left) to the sectors that use them (right), in {unit} a year.",
+    "chart.years.x": "year",
+    "chart.years.row": "{series}, {year}",
+    "chart.years.summary": "{count} series from {first} to {last}.",
+    # the vote
+    "vote.title": "Vote in round {number}",
+    "vote.intro": "Fill in each ballot, then cast them together.",
+    "vote.voted": "You have voted on: {title}.",
+    "vote.secret": "Your ballot is secret: it is stored apart from your name. You get one "
+    "receipt code for it.",
+    "vote.submit": "Cast my ballot",
+    "vote.closed": "The vote has closed.",
+    "vote.all_done": "You have voted on every question.",
+    "vote.not_open": "The vote is not open yet.",
+    "vote.nothing": "This form holds no ballot; reload the page.",
+    "vote.bad_question": "The form names an unknown question {value}; reload the page.",
+    "vote.unknown_kind": "This page cannot show a ballot of kind {kind}.",
+    "vote.budget.title": "Collective proposals",
+    "vote.budget.hint": "Tick every collective proposal you support. {budget:,.0f} hours are set "
+    "aside; they are shared out by equal shares among those who support each proposal.",
+    "vote.budget.cost": "{hours:,.0f} labour hours",
+    "vote.budget.none": "There are no collective proposals on this ballot.",
+    "vote.budget.running": "Your ticks cost {total} hours; {budget} hours are set aside.",
+    "vote.budget.over": "(more than the budget: fine, the count picks within it)",
+    "vote.ratify.title": "Ratify the plan",
+    "vote.ratify.hint": "Should the plan, with the collective proposals the count chooses, "
+    "be ratified?",
+    "vote.ratify.yes": "Yes, ratify",
+    "vote.ratify.no": "No",
+    "vote.ratify.abstain": "Abstain",
+    "vote.ratify.missing": "Ratify the plan: choose yes, no or abstain.",
+    "vote.consent.title": "Consent to the plan",
+    "vote.consent.hint": "Consent if you can live with the plan; object with a reason if it "
+    "would do harm. A reasoned objection blocks it.",
+    "vote.consent.consent": "I consent",
+    "vote.consent.object": "I object",
+    "vote.consent.reason": "Your reason (when you object)",
+    "vote.consent.missing": "Consent to the plan: choose consent or object.",
+    "vote.consent.reason_needed": "An objection needs its reason; write it in the box.",
+    "vote.ranked.title": "Rank the drafts",
+    "vote.ranked.hint": "Put the drafts in your order of preference; leave places blank if "
+    "you like.",
+    "vote.ranked.place": "Choice {place}",
+    "vote.ranked.blank": "(none)",
+    "vote.ranked.draft": "The draft",
+    # the receipt
+    "receipt.title": "Your ballot is cast",
+    "receipt.cast": "Cast: {titles}.",
+    "receipt.your_code": "Your receipt code",
+    "receipt.keep": "Write this code down or take a picture of it now: it is shown only once, "
+    "and nobody else can find it for you.",
+    "receipt.later": "After the vote closes, the board shows every ballot by its receipt code; "
+    "look yours up to check it was counted as you cast it:",
+    "receipt.find_link": "Find my ballot",
+    "receipt.secret": "The code does not say who you are; only you know it is yours.",
+    # results and history
+    "result.title": "Result of round {number}",
+    "result.not_yet": "The result is shown when the vote has closed.",
+    "result.ratified": "The plan is ratified",
+    "result.failed": "The plan was not ratified",
+    "result.reason": "Why: {reason}",
+    "result.yes": "Yes",
+    "result.no": "No",
+    "result.abstain": "Abstain",
+    "result.objections": "Sustained objections",
+    "result.turnout": "Turnout",
+    "result.sustained": "The objections",
+    "result.chosen": "Collective proposals chosen",
+    "result.chosen_none": "No collective proposal was chosen.",
+    "result.budget": "They cost {cost:,.0f} of the {budget:,.0f} hours set aside; "
+    "{voters} members voted.",
+    "result.winner": "The ranked vote chose: {winner}.",
+    "result.next_round": "The next round is open.",
+    "result.find": "Check your ballot by its receipt code",
+    "result.final_plan": "The final plan",
+    "history.title": "Rounds so far",
+    "history.round": "Round {number}",
+    "history.phase": "Phase: {phase}",
+    "history.chosen": "Chosen: {titles}",
+    "history.plan": "Final plan: {status}; targets met {fulfilment:.1%}; {used:,.0f} of "
+    "{offered:,.0f} hours.",
+    # finding one's ballot
+    "find.title": "Find my ballot",
+    "find.intro": "Enter the receipt code you got when you voted. Ballots are shown once the "
+    "vote has closed.",
+    "find.receipt": "Receipt code",
+    "find.submit": "Find",
+    "find.found": "The ballots filed under {receipt}",
+    "find.row": "{title} (round {round})",
+    "find.approve": "You supported: {titles}",
+    "find.approve_none": "You supported no collective proposal",
+    "find.ratify": "You voted: {vote}",
+    "find.consent": "You consented",
+    "find.object": "You objected: {reason}",
+    "find.ranking": "Your order: {ranking}",
+    "find.counted": "This is the ballot the count used, exactly as the board publishes it.",
+    # facilitators
+    "facilitate.title": "Facilitate",
+    "facilitate.draft": "Compute the draft plan",
+    "facilitate.redraft": "Compute the draft again (after amendments)",
+    "facilitate.open_vote": "Open the vote",
+    "facilitate.close_vote": "Close the vote and count",
+    "facilitate.no_step": "There is no step {step}; the steps are draft, vote and close.",
+    "facilitate.open_round": "Open a planning round",
+    "facilitate.deadlines_hint": "Deadlines are optional, in UTC; filing, amending and voting "
+    "stop at the end of their phase.",
+    "facilitate.deadline": "End of the {phase} phase",
+    "facilitate.open_round_submit": "Open the round",
+    "facilitate.members": "Import members",
+    "facilitate.members_file": "Members file (CSV)",
+    "facilitate.members_hint": "Columns: handle, name, workers_council, consumers_council, "
+    "role; councils by name.",
+    "facilitate.members_submit": "Import",
+    "facilitate.members.none": "Choose the CSV file of the members first.",
+    "facilitate.invite": "Invite a member",
+    "facilitate.invite_handle": "The member's handle",
+    "facilitate.invite_submit": "Make an invitation link",
+    "facilitate.invited": "The invitation for {handle}",
+    "facilitate.invited_once": "Give this link to the member now: it is shown only once and "
+    "works for a week.",
+    "facilitate.setup": "Set up a federation",
+    "facilitate.setup_hint": "Describe it in YAML as for `commonplan federation create` (see "
+    "examples/federation.yaml): paste it, or choose the file.",
+    "facilitate.setup_paste": "The description (YAML)",
+    "facilitate.setup_file": "Or the YAML file",
+    "facilitate.setup_submit": "Set it up",
+    "facilitate.federation.empty": "Paste the federation's description or choose its file.",
+    "facilitate.federation.yaml": "The description is not valid YAML: {error}",
+    "facilitate.federation.mapping": "A federation's description is a mapping with at least "
+    "'name' and its councils.",
+    "upload.too_big": "{file}: the file is larger than {kib} KiB.",
+    "upload.not_utf8": "{file}: the file is not UTF-8 text.",
+}
+
+CATALOGUES: dict[str, dict[str, str]] = {"en": EN}
+"""Language tag → its messages; :data:`EN` is complete, the others may leave keys out."""
+
+
+class Translator:
+    """The messages of one language (falling back to English key by key)."""
+
+    def __init__(self, lang: str) -> None:
+        if lang not in CATALOGUES:
+            raise KeyError(f"no catalogue for language {lang!r}; have {', '.join(CATALOGUES)}")
+        self.lang = lang
+        self.messages = {**EN, **CATALOGUES[lang]}
+
+    def __call__(self, key: str, /, **fields: Any) -> str:
+        try:
+            message = self.messages[key]
+        except KeyError:
+            raise KeyError(
+                f"no message {key!r} in the {self.lang!r} catalogue (commonplan/web/text.py)"
+            ) from None
+        return message.format(**fields)
+
+    def has(self, key: str) -> bool:
+        return key in self.messages
+
+    def maybe(self, key: str, default: str, /, **fields: Any) -> str:
+        """The message ``key`` if the catalogue has it, else ``default`` (e.g. a status the
+        catalogue does not know yet, shown as the library names it)."""
+        return self(key, **fields) if key in self.messages else default
+
+
+@functools.cache
+def translator(lang: str = DEFAULT) -> Translator:
+    return Translator(lang)
+
+
+def t(key: str, /, **fields: Any) -> str:
+    """The message ``key`` in the default language, with ``fields`` filled in."""
+    return translator(DEFAULT)(key, **fields)
+
+
+_RANGE = re.compile(r"\s*([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*")
+
+
+def negotiate(accept_language: str | None) -> str:
+    """The catalogue that best fits an ``Accept-Language`` header (``sv-SE, en;q=0.8``)."""
+    ranked = []
+    for k, part in enumerate((accept_language or "").split(",")):
+        match = _RANGE.fullmatch(part)
+        if match is None:
+            continue
+        try:
+            q = float(match[2]) if match[2] else 1.0
+        except ValueError:
+            continue
+        ranked.append((-q, k, match[1].lower()))
+    for _, _, tag in sorted(ranked):
+        for candidate in (tag, tag.split("-")[0]):
+            if candidate in CATALOGUES:
+                return candidate
+    return DEFAULT
