@@ -1,0 +1,613 @@
+"""The server-rendered pages through FastAPI's TestClient, on SQLite and PostgreSQL: sign-in
+(errors, rate limit, invitation), a whole round as a member and a facilitator see it (the member's
+hours, the proposals' titles, the fulfilment percentage, the receipt code), CSRF, the facilitators'
+pages refused to members, a ballot after close, and that every word comes from ``web/text.py``."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import warnings
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import plotly
+import pytest
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+
+with warnings.catch_warnings():  # starlette's TestClient would prefer httpx2
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from commonplan import board, rounds
+from commonplan.federation import add_members, create_federation
+from commonplan.io import demo_economy
+from commonplan.web import Settings, auth, charts, pages, text
+from commonplan.web.text import EN, t
+
+FEDERATION = "Riverside"
+TEMPLATES = Path(pages.__file__).parent / "templates"
+
+
+def password(handle: str) -> str:
+    return f"password of {handle}"
+
+
+def description(name: str = FEDERATION) -> dict[str, Any]:
+    """A commune with a bakery and a clinic (workers) and two neighbourhoods (consumers)."""
+    return {
+        "name": name,
+        "level": "commune",
+        "economy": "demo",
+        "people_per_member": 1,
+        "default_hours": 1600,
+        "floors": [{"product": "C10T12", "per_person": 0.01, "need": "food"}],
+        "rounds": {"collective_share": 0.2},
+        "councils": [
+            {"name": f"{name} bakery", "kind": "workers", "processes": ["C10T12"]},
+            {"name": f"{name} clinic", "kind": "workers", "processes": ["Q86"]},
+            {"name": f"{name} east", "kind": "consumers"},
+            {"name": f"{name} west", "kind": "consumers"},
+        ],
+    }
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at its cheapest: the tests sign in often."""
+    monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+
+
+def make_site(url: str, **settings: Any) -> FastAPI:
+    """The site with a federation ``Riverside``, facilitator ``ada`` and members m0…m3."""
+    app = pages.create_site(url, settings=Settings(**settings))
+    db = app.state.db
+    fed = create_federation(db, description())
+    add_members(db, [{"handle": "ada", "name": "Ada", "role": "facilitator"}])
+    add_members(
+        db,
+        [
+            {
+                "handle": f"m{i}",
+                "name": f"Member {i}",
+                "workers_council": f"{FEDERATION} {('bakery', 'clinic')[i % 2]}",
+                "consumers_council": f"{FEDERATION} {('east', 'west')[i // 2]}",
+            }
+            for i in range(4)
+        ],
+    )
+    auth.add_staff(db, "ada", fed)
+    for handle in ("ada", "m0", "m1", "m2", "m3"):
+        auth.set_password(db, handle, password(handle))
+    app.state.federation = fed
+    return app
+
+
+@pytest.fixture
+def site(database_url: str) -> Iterator[FastAPI]:
+    app = make_site(database_url)
+    yield app
+    app.state.db.dispose()
+
+
+def browser(app: FastAPI) -> TestClient:
+    """A client of its own (its own cookies), that does not follow redirects."""
+    return TestClient(app, follow_redirects=False)
+
+
+def token(page: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match is not None, page[:2000]
+    return match[1]
+
+
+def words(page: str) -> str:
+    """The text a reader sees (scripts and tags dropped, entities decoded, spaces collapsed)."""
+    page = re.sub(r"<script.*?</script>", " ", page, flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page))).strip()
+
+
+def alert(page: str) -> str:
+    match = re.search(r'<div[^>]*role="alert"[^>]*>(.*?)</div>', page, re.S)
+    assert match is not None, words(page)[:2000]
+    return words(match[1])
+
+
+def sign_in(app: FastAPI, handle: str) -> TestClient:
+    c = browser(app)
+    form = c.get("/sign-in")
+    assert form.status_code == 200
+    r = c.post(
+        "/sign-in",
+        data={
+            "handle": handle,
+            "password": password(handle),
+            "csrf_token": token(form.text),
+            "next": "/",
+        },
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/", r.text
+    return c
+
+
+def get(c: TestClient, url: str, status: int = 200) -> str:
+    r = c.get(url)
+    assert r.status_code == status, (url, r.status_code, words(r.text)[:2000])
+    return r.text
+
+
+def post(c: TestClient, url: str, data: dict[str, Any], status: int = 303, **kw: Any) -> Any:
+    """POST a form with the CSRF token of the member's session (from their home page)."""
+    form = {"csrf_token": token(get(c, "/")), **data}
+    r = c.post(url, data=form, **kw)
+    assert r.status_code == status, (url, r.status_code, words(r.text)[:2000])
+    return r
+
+
+# ---------------------------------------------------------------------- signing in
+
+
+def test_sign_in_shows_errors_in_the_form_and_signs_out(site: FastAPI) -> None:
+    c = browser(site)
+    r = c.get("/")
+    assert r.status_code == 303 and r.headers["location"] == "/sign-in?next=%2F"
+    page = get(c, "/sign-in?next=/history")
+    assert t("signin.title") in words(page) and 'value="/history"' in page
+    assert 'href="#main"' in page and t("nav.skip") in words(page)
+
+    wrong = c.post(
+        "/sign-in",
+        data={"handle": "m0", "password": "nope", "csrf_token": token(page), "next": "/history"},
+    )
+    assert wrong.status_code == 401
+    assert alert(wrong.text) == f"{t('error.unauthenticated')} wrong handle or password"
+    assert 'value="m0"' in wrong.text  # the handle stays filled in
+
+    ok = c.post(
+        "/sign-in",
+        data={
+            "handle": "m0",
+            "password": password("m0"),
+            "csrf_token": token(wrong.text),
+            "next": "//evil.example/",
+        },
+    )
+    assert ok.status_code == 303 and ok.headers["location"] == "/"  # no open redirect
+    home = words(get(c, "/"))
+    assert t("home.title", name="Member 0") in home
+    assert t("home.council", name=f"{FEDERATION} bakery", kind=t("council.workers")) in home
+    assert t("home.no_round") in home and t("home.ask.wait") in home
+
+    out = post(c, "/sign-out", {})
+    assert out.headers["location"] == "/sign-in?done=signed_out"
+    assert c.get("/").status_code == 303
+    assert t("done.signed_out") in words(get(c, "/sign-in?done=signed_out"))
+
+
+def test_sign_in_without_the_form_token_is_refused(site: FastAPI) -> None:
+    c = browser(site)
+    r = c.post("/sign-in", data={"handle": "m0", "password": password("m0")})
+    assert r.status_code == 403
+    assert alert(r.text).startswith(t("error.csrf"))
+    assert "Set-Cookie" not in r.headers or "commonplan_session" not in r.headers["Set-Cookie"]
+
+
+def test_rate_limit_shows_the_wait(database_url: str) -> None:
+    app = make_site(database_url, failures_per_handle=2)
+    try:
+        c = browser(app)
+        page = get(c, "/sign-in")
+        for _ in range(2):
+            r = c.post(
+                "/sign-in", data={"handle": "m1", "password": "bad", "csrf_token": token(page)}
+            )
+            assert r.status_code == 401
+        limited = c.post(
+            "/sign-in",
+            data={"handle": "m1", "password": password("m1"), "csrf_token": token(page)},
+        )
+        assert limited.status_code == 429
+        seconds = int(limited.headers["Retry-After"])
+        tr = text.translator()
+        assert alert(limited.text) == (
+            f"{t('error.rate_limited')} {t('signin.rate_limited', wait=pages.wait(tr, seconds))}"
+        )
+    finally:
+        app.state.db.dispose()
+
+
+def test_invitation_sets_the_password(site: FastAPI) -> None:
+    db = site.state.db
+    add_members(db, [{"handle": "new", "name": "Newcomer", "consumers_council": "Riverside west"}])
+    ada = sign_in(site, "ada")
+    made = post(ada, "/facilitate/invitations", {"handle": "new"}, status=200)
+    link = re.search(r'id="invitation-link">([^<]+)<', made.text)
+    assert link is not None and t("facilitate.invited", handle="new") in words(made.text)
+    path = "/invitation/" + link[1].rsplit("/invitation/", 1)[1]
+
+    c = browser(site)
+    form = get(c, path)
+    assert t("invitation.title") in words(form)
+    differ = c.post(
+        path,
+        data={"password": "long enough 1", "again": "long enough 2", "csrf_token": token(form)},
+    )
+    assert differ.status_code == 422 and t("invitation.mismatch") in alert(differ.text)
+    done = c.post(
+        path,
+        data={"password": password("new"), "again": password("new"), "csrf_token": token(form)},
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == "/sign-in?done=password_set&handle=new"
+    assert t("done.password_set") in words(get(c, done.headers["location"]))
+    assert t("home.title", name="Newcomer") in words(get(sign_in(site, "new"), "/"))
+    again = c.post(
+        path,
+        data={"password": password("new"), "again": password("new"), "csrf_token": token(form)},
+    )
+    assert again.status_code == 401 and "not valid" in alert(again.text)
+
+
+# ---------------------------------------------------------------------- a whole round
+
+
+def fields(page: str) -> dict[str, list[str]]:
+    """The ballot form's hidden fields."""
+    out: dict[str, list[str]] = {}
+    for name, value in re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', page):
+        out.setdefault(name, []).append(value)
+    return out
+
+
+def test_a_round_through_the_pages(site: FastAPI) -> None:
+    db, fed = site.state.db, site.state.federation
+    ada, m0, m1, m2 = (sign_in(site, h) for h in ("ada", "m0", "m1", "m2"))
+
+    # the facilitator opens the round with a deadline
+    deadline = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    post(ada, f"/facilitate/federations/{fed}/rounds", {"proposals": deadline})
+    (rid,) = re.findall(r'/rounds/(\d+)/proposals"', get(ada, "/facilitate"))
+    home = words(get(m0, "/"))
+    assert t("home.round", number=1, phase=t("phase.proposals")) in home
+    assert re.search(r"2 d 2\d h left", home), home
+    assert t("home.deadline", at=deadline.replace("T", " ") + " UTC") in home
+    assert t("home.ask.file") in home
+
+    # members file proposals: only the kinds their councils may file
+    page = get(m0, f"/rounds/{rid}/proposals")
+    kinds = dict(re.findall(r'<option value="(\d+:\w+)"[^>]*>([^<]+)</option>', page))
+    assert sorted(v.split(":")[1] for v in kinds) == ["capacity", "collective", "hours", "target"]
+    east = next(v.split(":")[0] for v, label in kinds.items() if "Riverside east" in label)
+    bakery = next(v.split(":")[0] for v, label in kinds.items() if "Riverside bakery" in label)
+    post(
+        m0,
+        f"/rounds/{rid}/proposals",
+        {"what": f"{east}:target", "title": "Bread for all", "amounts": "C10T12 = 2\nL68B: 3"},
+    )
+    post(
+        m0,
+        f"/rounds/{rid}/proposals",
+        {"what": f"{east}:collective", "title": "A canteen", "amounts": "I 1"},
+    )
+    post(
+        m0,
+        f"/rounds/{rid}/proposals",
+        {"what": f"{bakery}:hours", "title": "Our hours", "hours": "1500"},
+    )
+    m1_east = f"{east}:collective"
+    assert f'value="{m1_east}"' in get(m1, f"/rounds/{rid}/proposals")
+    post(
+        m1,
+        f"/rounds/{rid}/proposals",
+        {"what": m1_east, "title": "Night clinic", "amounts": "Q86 = 1.5"},
+    )
+
+    wrong = post(
+        m1,
+        f"/rounds/{rid}/proposals",
+        {"what": f"{east}:hours", "title": "x", "hours": "1"},
+        status=422,
+    )
+    assert alert(wrong.text) == f"{t('error.plan_input')} {t('proposal.choose_kind')}"
+    bad = post(
+        m1,
+        f"/rounds/{rid}/proposals",
+        {"what": m1_east, "title": "Oops", "amounts": "Q86"},
+        status=422,
+    )
+    assert t("proposal.bad_line", line=1, text="Q86") in alert(bad.text)
+    assert 'value="Oops"' in bad.text  # the form keeps what was typed
+    unknown = post(
+        m1,
+        f"/rounds/{rid}/proposals",
+        {"what": m1_east, "title": "Oops", "amounts": "XYZ = 1"},
+        status=422,
+    )
+    assert "the economy has no product 'XYZ'" in alert(unknown.text)
+
+    everyone = words(get(m2, f"/rounds/{rid}/proposals"))
+    for title in ("Bread for all", "A canteen", "Our hours", "Night clinic"):
+        assert title in everyone
+    assert t("proposals.all", count=4) in everyone
+
+    # amend and withdraw (m0 and m1 are in the east council, m2 in the west)
+    listed = get(m0, f"/rounds/{rid}/proposals")
+    ids = dict(
+        (html.unescape(title), int(pid))
+        for pid, title in re.findall(r'<h3 id="proposal-(\d+)">([^<]+)</h3>', listed)
+    )
+    form = get(m0, f"/proposals/{ids['A canteen']}/amend")
+    assert 'value="A canteen"' in form and "I = 1" in form
+    post(
+        m0,
+        f"/proposals/{ids['A canteen']}/amend",
+        {"title": "A bigger canteen", "amounts": "I = 2"},
+    )
+    post(m1, f"/proposals/{ids['Night clinic']}/withdraw", {})
+    now = words(get(m0, f"/rounds/{rid}/proposals"))
+    assert "A bigger canteen" in now and "Night clinic" not in now
+    assert t("proposals.all", count=3) in now
+    refused = post(m2, f"/proposals/{ids['Bread for all']}/withdraw", {}, status=403)
+    assert "not a member of the council" in alert(refused.text)
+
+    # the draft: what it means for m0 and for everyone
+    assert t("plan.no_draft") in words(get(m0, f"/rounds/{rid}/plan"))
+    post(ada, f"/facilitate/rounds/{rid}/draft", {})
+    plan_page = get(m0, f"/rounds/{rid}/plan")
+    seen = words(plan_page)
+    view = rounds.member_view(db, int(rid), member="m0")
+    assert view.hours_per_year is not None and view.hours_proposed == 1500
+    assert t("plan.your_hours", hours=view.hours_per_year, offered=1500.0) in seen
+    (plan_id,) = re.findall(r"plan (\d+)\)", seen)
+    summary = board.plan_summary(db, int(plan_id))
+    assert t("num.percent", value=summary["fulfilment"]) in seen
+    assert t("plan.fulfilment") in seen and "Bread for all" in seen
+    assert t("plan.binding.cap", name=t("resource.labour")) in seen
+    for key in ("fulfilment", "caps", "flows"):
+        figure = re.search(rf'id="figure-{key}">(.*?)</script>', plan_page, re.S)
+        assert figure is not None, key
+        assert json.loads(figure[1])["data"], key
+    assert f"/vendor/plotly-{plotly.__version__}.min.js" in plan_page
+
+    # the vote: m0 casts, m1 cannot without the CSRF token
+    post(ada, f"/facilitate/rounds/{rid}/vote", {})
+    assert t("home.ask.vote") in words(get(m0, "/"))
+    ballot = get(m0, f"/rounds/{rid}/vote")
+    hidden = fields(ballot)
+    budget, ratify = hidden["question"]
+    canteen = re.search(rf'name="q{budget}" value="(\d+)"', ballot)
+    assert canteen is not None and "A bigger canteen" in words(ballot)
+    assert t("vote.ratify.abstain") in words(ballot)
+    cast = m0.post(
+        f"/rounds/{rid}/vote",
+        data={**hidden, f"q{budget}": [canteen[1]], f"q{ratify}": "yes"},
+    )
+    assert cast.status_code == 201, words(cast.text)
+    receipt = re.search(r'id="receipt-code"[^>]*>([^<]+)<', cast.text)
+    assert receipt is not None and receipt[1] == hidden["receipt"][0]
+    assert t("receipt.your_code") in words(cast.text) and t("receipt.keep") in words(cast.text)
+    assert cast.headers["Cache-Control"] == "no-store"
+    again = m0.post(  # the same form again (a double click): the same receipt, nothing new
+        f"/rounds/{rid}/vote",
+        data={**hidden, f"q{budget}": [canteen[1]], f"q{ratify}": "yes"},
+    )
+    assert again.status_code == 201 and receipt[1] in again.text
+    assert t("home.ask.voted") in words(get(m0, "/"))
+
+    m1_ballot = get(m1, f"/rounds/{rid}/vote")
+    m1_fields = {**fields(m1_ballot), f"q{ratify}": "no"}
+    del m1_fields["csrf_token"]
+    no_token = m1.post(f"/rounds/{rid}/vote", data=m1_fields)
+    assert no_token.status_code == 403 and alert(no_token.text).startswith(t("error.csrf"))
+    missing = m1.post(f"/rounds/{rid}/vote", data={**fields(m1_ballot), f"q{budget}": [canteen[1]]})
+    assert missing.status_code == 422 and t("vote.ratify.missing") in alert(missing.text)
+    assert "checked" in missing.text  # the ticks are kept
+
+    # the facilitator closes; a ballot after close is refused, on the page
+    post(ada, f"/facilitate/rounds/{rid}/close", {})
+    late = m1.post(f"/rounds/{rid}/vote", data={**fields(m1_ballot), f"q{ratify}": "no"})
+    assert late.status_code == 409
+    assert (
+        alert(late.text)
+        == f"{t('error.ballot_refused')} question {budget} is closed; no more ballots"
+    )
+    assert t("vote.closed") in words(get(m1, f"/rounds/{rid}/vote"))
+
+    # the result, the history, and m0's ballot found by its receipt
+    result = words(get(m0, f"/rounds/{rid}/result"))
+    outcome = rounds_outcome(db, int(rid))
+    assert (t("result.ratified") if outcome["ratified"] else t("result.failed")) in result
+    assert outcome["results"]["ratify"]["reason"] in result
+    assert t("result.final_plan") in result
+    final = board.plan_summary(db, outcome["plan"])
+    assert t("num.percent", value=final["fulfilment"]) in result
+    history = words(get(m2, "/history"))
+    assert t("history.round", number=1) in history
+    found = words(get(m0, f"/board/find?receipt={receipt[1]}"))
+    assert t("find.found", receipt=receipt[1]) in found
+    assert t("find.ratify", vote=t("vote.ratify.yes")) in found
+    assert t("find.approve", titles="A bigger canteen") in found
+    nothing = get(m0, "/board/find?receipt=NOPE-NOPE", status=404)
+    assert "no ballot with receipt 'NOPE-NOPE'" in alert(nothing)
+
+
+def rounds_outcome(db: Any, round_id: int) -> dict[str, Any]:
+    from commonplan.store.models import Round
+
+    with db.transaction() as s:
+        r = s.get(Round, round_id)
+        assert r is not None and r.outcome is not None
+        return dict(r.outcome)
+
+
+# ---------------------------------------------------------------------- facilitators
+
+
+def test_members_get_403_on_facilitator_pages(site: FastAPI) -> None:
+    m0 = sign_in(site, "m0")
+    fed = site.state.federation
+    r = m0.get("/facilitate")
+    assert r.status_code == 403
+    assert alert(r.text).startswith(t("error.forbidden")) and "not a facilitator" in r.text
+    for url, data in (
+        (f"/facilitate/federations/{fed}/rounds", {}),
+        ("/facilitate/federations", {"description": "name: X"}),
+        ("/facilitate/rounds/1/draft", {}),
+        ("/facilitate/invitations", {"handle": "m1"}),
+    ):
+        assert post(m0, url, data, status=403).text.count(t("error.forbidden")) >= 1
+    assert t("nav.facilitate") not in words(get(m0, "/"))
+
+
+def test_facilitator_sets_up_a_federation_from_yaml_and_csv(site: FastAPI) -> None:
+    ada = sign_in(site, "ada")
+    bad = post(ada, "/facilitate/federations", {"description": "name: [unclosed"}, status=422)
+    assert alert(bad.text).startswith(t("error.plan_input"))
+    assert "name: [unclosed" in bad.text  # the pasted text is kept
+    empty = post(ada, "/facilitate/federations", {"description": "  "}, status=422)
+    assert t("facilitate.federation.empty") in alert(empty.text)
+    odd = post(ada, "/facilitate/federations", {"description": "Hill: {councils: 1}"}, status=422)
+    assert "Hill" in alert(odd.text)
+
+    yaml_text = Path(__file__).parents[1].joinpath("examples", "federation.yaml").read_text()
+    r = post(
+        ada,
+        "/facilitate/federations",
+        {"description": ""},
+        files={"upload": ("federation.yaml", yaml_text.encode(), "text/yaml")},
+    )
+    assert r.headers["location"] == "/facilitate?done=federation_created"
+    page = get(ada, r.headers["location"])
+    assert t("done.federation_created") in words(page) and "Nordic federation" in words(page)
+    nordic = re.search(r'<h2 id="served-(\d+)">Nordic federation</h2>', page)
+    assert nordic is not None
+    csv = "handle,name,workers_council,consumers_council\nn1,Nils,North dairy,North neighbourhood\n"
+    r = post(
+        ada,
+        f"/facilitate/federations/{nordic[1]}/members",
+        {},
+        files={"upload": ("members.csv", csv.encode(), "text/csv")},
+    )
+    assert r.headers["location"] == "/facilitate?done=members_added"
+    wrong = "handle,name,workers_council\nn2,Nora,Nowhere\n"
+    refused = post(
+        ada,
+        f"/facilitate/federations/{nordic[1]}/members",
+        {},
+        files={"upload": ("more.csv", wrong.encode(), "text/csv")},
+        status=422,
+    )
+    assert "no council named 'Nowhere'" in alert(refused.text)
+    none = post(ada, f"/facilitate/federations/{nordic[1]}/members", {}, status=422)
+    assert t("facilitate.members.none") in alert(none.text)
+    closing = post(ada, "/facilitate/rounds/999/close", {}, status=404)
+    assert "round" in alert(closing.text)
+    step = post(ada, f"/facilitate/rounds/{nordic[1]}/explode", {}, status=404)
+    assert t("facilitate.no_step", step="explode") in alert(step.text)
+
+
+# ---------------------------------------------------------------------- the pages' words
+
+
+TEXT_ATTRIBUTES = ("aria-label", "placeholder", "title", "alt")
+
+
+def test_templates_hold_no_words_of_their_own() -> None:
+    """Outside ``{{ … }}`` and ``{% … %}`` the templates hold only markup and punctuation; the
+    attributes people read (aria-label, placeholder, title, alt) are filled from the catalogue."""
+    for path in sorted(TEMPLATES.glob("*.html")):
+        source = path.read_text()
+        bare = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", " ", source, flags=re.S)
+        bare = re.sub(r"<script[^>]*>.*?</script>", " ", bare, flags=re.S)
+        for attr in TEXT_ATTRIBUTES:
+            for value in re.findall(rf'\s{attr}="([^"]*)"', source):
+                assert value.startswith("{{") or not re.search(r"[A-Za-z]", value), (path, value)
+        between = re.sub(r"<[^>]*>", " ", bare)
+        stray = re.findall(r"[A-Za-z][A-Za-z']*", between)
+        assert not stray, (path.name, stray[:10])
+
+
+def test_every_key_the_pages_use_is_in_the_catalogue() -> None:
+    sources = [p.read_text() for p in TEMPLATES.glob("*.html")]
+    sources += [Path(m.__file__).read_text() for m in (pages, charts)]  # type: ignore[arg-type]
+    used = set()
+    for source in sources:
+        used |= set(re.findall(r"""\bt(?:r)?\(\s*["']([a-z_]+(?:\.[a-z0-9_]+)+)["']""", source))
+    assert len(used) > 150
+    missing = sorted(k for k in used if k not in EN)
+    assert not missing, missing
+    for key, message in EN.items():  # every message is a valid format string
+        assert re.fullmatch(r"[a-z0-9_]+(\.[a-z0-9_]+)+", key), key
+        list(__import__("string").Formatter().parse(message))
+
+
+def test_pages_show_catalogue_values(site: FastAPI) -> None:
+    c = browser(site)
+    page = words(get(c, "/sign-in"))
+    for key in ("site.name", "signin.title", "signin.handle", "signin.password", "signin.submit"):
+        assert EN[key] in page
+    home = words(get(sign_in(site, "ada"), "/"))
+    assert t("nav.facilitate") in home and t("home.ask.facilitate") in home
+    assert t("home.roles", roles=t("role.member") + ", " + t("role.facilitator")) in home
+
+
+def test_translator_negotiates_and_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert text.negotiate("sv-SE, en;q=0.8") == "en"
+    assert text.negotiate(None) == text.DEFAULT
+    monkeypatch.setitem(text.CATALOGUES, "sv", {"nav.home": "Hem"})
+    text.translator.cache_clear()
+    try:
+        assert text.negotiate("fr;q=0.9, sv-SE") == "sv"
+        sv = text.translator("sv")
+        assert sv("nav.home") == "Hem" and sv("nav.vote") == EN["nav.vote"]
+    finally:
+        text.translator.cache_clear()
+    with pytest.raises(KeyError, match=r"no message 'no\.such'"):
+        t("no.such")
+
+
+# ---------------------------------------------------------------------- charts, static files
+
+
+def test_sankey_shows_the_largest_flows() -> None:
+    economy = demo_economy()
+    activity = {p: 1.0 + k for k, p in enumerate(economy.processes)}
+    flows = charts.flows(economy, activity, top=25)
+    a = economy.A.toarray() * np.array([activity[p] for p in economy.processes])
+    assert len(flows) == 25
+    assert flows[0][0] == pytest.approx(a.max())
+    assert [f[0] for f in flows] == pytest.approx(sorted(np.sort(a, axis=None)[-25:], reverse=True))
+    chart = charts.flows_sankey(text.translator(), economy, activity)
+    (trace,) = chart.figure["data"]
+    assert trace["type"] == "sankey" and len(trace["link"]["value"]) == 25
+    assert "</" not in chart.script_json()
+
+
+def test_years_chart_takes_one_value_per_year() -> None:
+    tr = text.translator()
+    chart = charts.years_chart(
+        tr, [2026, 2027, 2028], {"labour": [1.0, 2.0, 3.0], "co2": [3.0, 2.0, 1.0]}, title="Years"
+    )
+    assert [trace["name"] for trace in chart.figure["data"]] == ["labour", "co2"]
+    assert len(chart.rows) == 6
+    with pytest.raises(ValueError, match="series 'co2' has 2 values for 3 years"):
+        charts.years_chart(tr, [1, 2, 3], {"co2": [1.0, 2.0]}, title="Years")
+
+
+def test_static_files_and_vendored_plotly(site: FastAPI) -> None:
+    c = browser(site)
+    js = c.get(pages.PLOTLY_JS)
+    assert js.status_code == 200 and js.headers["content-type"].startswith("text/javascript")
+    assert len(js.content) > 1_000_000 and b"plotly" in js.content[:2000].lower()
+    assert "immutable" in js.headers["cache-control"]
+    css = c.get("/static/site.css")
+    assert css.status_code == 200 and ":focus-visible" in css.text
+    missing = c.get("/no/such/page")
+    assert missing.status_code == 404 and t("error.not_found") in words(missing.text)
+    api = c.get("/api/v1/me")  # the API still answers JSON
+    assert api.status_code == 401 and api.json()["error"] == "unauthenticated"
