@@ -13,46 +13,169 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+STALL = 20
+"""Sweeps without a new lowest residual after which the sweeps give up (rounding)."""
+
 
 @njit(nogil=True, cache=True)
-def gauss_seidel(indptr, indices, data, dinv, b, x, maxiter, tau, direction):  # type: ignore[no-untyped-def]
-    """Gauss–Seidel sweeps for  D x − N x = b  (rows of N in CSR, D = diag(1/dinv)), in place.
+def scatter_sweeps(indptr, indices, data, dinv, pick, acc, x, maxiter, tol2, direction):  # type: ignore[no-untyped-def]
+    """Gauss–Seidel for the quantities  (D − N) x = b, by columns of N (scatter form), in place.
 
-    ``direction`` 1 sweeps forward, −1 backward, 0 alternates (symmetric Gauss–Seidel, which
-    follows a supply chain in whichever direction it runs).  Stops when the largest change in a
-    sweep is at most ``tau`` times the largest |x| (a cheap proxy; the caller checks the true
-    residual), or after ``maxiter`` sweeps.  Returns the number of sweeps.
+    Column j of N is row j of the CSR arrays (``indptr``/``indices``/``data``), or row
+    ``pick[j]`` where ``pick`` is not empty (a chosen process of product j); 1 / D in ``dinv``
+    (indexed like the rows).  ``acc`` holds  b + N x  for the current x and is kept so: updating
+    xⱼ ← accⱼ / Dⱼ by δ adds  Nᵢⱼ δ  to accᵢ  for every i in column j.  This is exactly the
+    Gauss–Seidel iteration (each xⱼ computed from the newest values), and the residual
+    r = b − (D − N) x = acc − D x  comes for free after each sweep.  ``direction`` 1 sweeps
+    forward, −1 backward, 0 alternates.  Stops when ‖r‖₂² ≤ ``tol2``, after ``maxiter`` sweeps, or
+    when the residual has not reached a new low in :data:`STALL` sweeps (rounding: it cannot get
+    smaller); returns (sweeps, ‖r‖₂², whether it reached ``tol2``).
     """
-    n = b.shape[0]
+    n = x.shape[0]
+    picked = pick.shape[0] > 0
+    rn2 = np.inf
+    best = np.inf
+    since = 0
     for sweep in range(maxiter):
-        dmax = 0.0
-        xmax = 0.0
         forward = direction == 1 or (direction == 0 and sweep % 2 == 0)
         for t in range(n):
-            i = t if forward else n - 1 - t
-            s = b[i]
-            for p in range(indptr[i], indptr[i + 1]):
-                s += data[p] * x[indices[p]]
-            v = s * dinv[i]
-            d = abs(v - x[i])
-            if d > dmax:
-                dmax = d
-            if abs(v) > xmax:
-                xmax = abs(v)
-            x[i] = v
-        if dmax <= tau * xmax:
-            return sweep + 1
-    return maxiter
+            j = t if forward else n - 1 - t
+            k = pick[j] if picked else j
+            v = acc[j] * dinv[k]
+            d = v - x[j]
+            x[j] = v
+            if d != 0.0:
+                p = np.uint64(indptr[k])
+                end = np.uint64(indptr[k + 1])
+                while p < end:
+                    acc[indices[p]] += data[p] * d
+                    p += np.uint64(1)
+        rn2 = 0.0
+        for j in range(n):
+            k = pick[j] if picked else j
+            r = acc[j] - x[j] / dinv[k]
+            rn2 += r * r
+        if rn2 <= tol2:
+            return sweep + 1, rn2, True
+        since = 0 if rn2 < best else since + 1
+        best = min(best, rn2)
+        if since >= STALL:  # rounding: the residual stopped falling
+            return sweep + 1, rn2, False
+    return maxiter, rn2, False
 
 
 @njit(nogil=True, cache=True)
-def residual(indptr, indices, data, dinv, b, x, r):  # type: ignore[no-untyped-def]
-    """r = b − (D − N) x, for the same split operator as :func:`gauss_seidel`."""
-    for i in range(b.shape[0]):
-        s = b[i] - x[i] / dinv[i]
-        for p in range(indptr[i], indptr[i + 1]):
+def scatter_residual(indptr, indices, data, dinv, pick, b, x, acc):  # type: ignore[no-untyped-def]
+    """acc = b + N x from scratch (layout of :func:`scatter_sweeps`); returns ‖acc − D x‖₂²."""
+    n = x.shape[0]
+    picked = pick.shape[0] > 0
+    acc[:] = b
+    for j in range(n):
+        k = pick[j] if picked else j
+        xj = x[j]
+        p = np.uint64(indptr[k])
+        end = np.uint64(indptr[k + 1])
+        while p < end:
+            acc[indices[p]] += data[p] * xj
+            p += np.uint64(1)
+    rn2 = 0.0
+    for j in range(n):
+        k = pick[j] if picked else j
+        r = acc[j] - x[j] / dinv[k]
+        rn2 += r * r
+    return rn2
+
+
+@njit(nogil=True, cache=True)
+def gather_sweeps(indptr, indices, data, dinv, pick, b, x, dprev, known, maxiter, tol2, direction):  # type: ignore[no-untyped-def]
+    """Gauss–Seidel for the values  (D − N) x = b, by rows of N (gather form), in place.
+
+    Row j of N is row j of the CSR arrays, or row ``pick[j]`` where ``pick`` is not empty; each
+    row's entries sorted by column.  xⱼ ← (bⱼ + Σᵢ Nⱼᵢ xᵢ) / Dⱼ  with the newest xᵢ.  After a
+    forward sweep k the residual is  rⱼ = Σ over i > j of Nⱼᵢ (xᵢᵏ − xᵢᵏ⁻¹)  (the entries not yet
+    updated when row j was: the tail of the row), so the next sweep gets ‖rᵏ‖ for the price of
+    those few entries: ``dprev`` keeps the last sweep's changes (``known``: it does on entry).
+    Stops once the residual predicted for the newest iterate — ‖rᵏ‖ times the larger of the last
+    two ratios ‖rᵏ‖ / ‖rᵏ⁻¹‖ (at most 1): the sweeps contract the residual by a steady factor — is
+    within the tolerance (the caller checks the true residual), after ``maxiter`` sweeps, or
+    when the residual has not reached a new low in :data:`STALL` sweeps.  ``direction`` 1 sweeps
+    forward, −1 backward (the later entries are then the head of the row), 0 alternates (each
+    sweep then computes the true residual, a second pass).  Returns (sweeps, ‖r‖₂² last measured
+    — of the iterate before the newest when ``direction`` ≠ 0 —, whether the prediction reached
+    ``tol2``).
+    """
+    n = x.shape[0]
+    picked = pick.shape[0] > 0
+    rn2 = np.inf
+    prev = np.inf  # ‖r‖² one sweep earlier
+    ratio = 1.0  # the larger of the last two ratios ‖rᵏ‖² / ‖rᵏ⁻¹‖²
+    best = np.inf
+    since = 0
+    for sweep in range(maxiter):
+        forward = direction == 1 or (direction == 0 and sweep % 2 == 0)
+        rn2 = 0.0
+        for t in range(n):
+            j = t if forward else n - 1 - t
+            k = pick[j] if picked else j
+            s = b[j]
+            rr = 0.0
+            start = np.uint64(indptr[k])
+            end = np.uint64(indptr[k + 1])
+            if forward:  # entries i > j: a tail of the row
+                while end > start and indices[end - np.uint64(1)] > j:
+                    end -= np.uint64(1)
+                    i = indices[end]
+                    s += data[end] * x[i]
+                    rr += data[end] * dprev[i]
+            else:  # entries i < j: a head of the row
+                while start < end and indices[start] < j:
+                    i = indices[start]
+                    s += data[start] * x[i]
+                    rr += data[start] * dprev[i]
+                    start += np.uint64(1)
+            while start < end:
+                s += data[start] * x[indices[start]]
+                start += np.uint64(1)
+            v = s * dinv[k]
+            dprev[j] = v - x[j]
+            x[j] = v
+            rn2 += rr * rr
+        if direction == 0:
+            rn2 = gather_residual(indptr, indices, data, dinv, pick, b, x)
+            if rn2 <= tol2:
+                return sweep + 1, rn2, True
+        elif known or sweep > 0:
+            now = min(1.0, rn2 / prev) if 0.0 < prev < np.inf else 1.0
+            last = ratio
+            ratio = now
+            if rn2 * max(now, last) <= tol2:
+                return sweep + 1, rn2, True
+            prev = rn2
+        else:
+            continue
+        since = 0 if rn2 < best else since + 1
+        best = min(best, rn2)
+        if since >= STALL:
+            return sweep + 1, rn2, False
+    return maxiter, rn2, False
+
+
+@njit(nogil=True, cache=True)
+def gather_residual(indptr, indices, data, dinv, pick, b, x):  # type: ignore[no-untyped-def]
+    """‖b − (D − N) x‖₂² for the layout of :func:`gather_sweeps`."""
+    n = x.shape[0]
+    picked = pick.shape[0] > 0
+    rn2 = 0.0
+    for j in range(n):
+        k = pick[j] if picked else j
+        s = b[j] - x[j] / dinv[k]
+        p = np.uint64(indptr[k])
+        end = np.uint64(indptr[k + 1])
+        while p < end:
             s += data[p] * x[indices[p]]
-        r[i] = s
+            p += np.uint64(1)
+        rn2 += s * s
+    return rn2
 
 
 @njit(nogil=True, cache=True)
@@ -179,7 +302,8 @@ def _move(v, b, head, nxt, prv, bucket):  # type: ignore[no-untyped-def]
 
 @njit(nogil=True, cache=True)
 def permute_rows(indptr, indices, data, order, pos):  # type: ignore[no-untyped-def]
-    """CSR of P M Pᵀ: row k is row ``order[k]`` of M, column j becomes ``pos[j]``."""
+    """CSR of P M Pᵀ: row k is row ``order[k]`` of M, column j becomes ``pos[j]``; each row's
+    entries sorted by column (so those after the diagonal come last)."""
     n = order.shape[0]
     new_ptr = np.empty(n + 1, np.int64)
     new_ptr[0] = 0
@@ -195,7 +319,23 @@ def permute_rows(indptr, indices, data, order, pos):  # type: ignore[no-untyped-
             new_idx[q] = pos[indices[p]]
             new_data[q] = data[p]
             q += 1
+        _sort_entries(new_idx, new_data, new_ptr[k], q)
     return new_ptr, new_idx, new_data
+
+
+@njit(nogil=True, cache=True)
+def _sort_entries(idx, data, start, end):  # type: ignore[no-untyped-def]
+    """Sort idx[start:end] ascending, data alongside (insertion sort: rows are short)."""
+    for p in range(start + 1, end):
+        i = idx[p]
+        v = data[p]
+        q = p
+        while q > start and idx[q - 1] > i:
+            idx[q] = idx[q - 1]
+            data[q] = data[q - 1]
+            q -= 1
+        idx[q] = i
+        data[q] = v
 
 
 @njit(nogil=True, cache=True)
@@ -272,8 +412,9 @@ def improve_policy(proc_ptr, indptr, indices, data, dinv, c, lam, choice, tie): 
 
 @njit(nogil=True, cache=True)
 def group_processes(indptr, indices, data, perm, pos, makes):  # type: ignore[no-untyped-def]
-    """Columns of B (CSC) reordered by ``perm``, rows renumbered by ``pos``, own-product
-    coefficients taken out: returns (indptr, indices, data, dinv) with dinv = 1 / (1 − own)."""
+    """Columns of B (CSC) reordered by ``perm``, rows renumbered by ``pos`` (and sorted by it),
+    own-product coefficients taken out: returns (indptr, indices, data, dinv) with
+    dinv = 1 / (1 − own)."""
     m = perm.shape[0]
     new_ptr = np.empty(m + 1, np.int64)
     new_ptr[0] = 0
@@ -302,6 +443,7 @@ def group_processes(indptr, indices, data, perm, pos, makes):  # type: ignore[no
                 new_idx[t] = r
                 new_data[t] = data[p]
                 t += 1
+        _sort_entries(new_idx, new_data, new_ptr[q], t)
     return new_ptr, new_idx, new_data, dinv
 
 

@@ -270,19 +270,25 @@ def _gauss_seidel(
 ) -> LeontiefSolution:
     """Each right-hand side is its own job; jobs share two threads (x backward, λ forward)."""
     order = prep.order
-    jobs: list[tuple[SplitOperator, Array, int]] = []
+    jobs: list[tuple[str, Array, int]] = []
     y2 = None if y is None else y.reshape(len(order), -1)
     l2 = None if l is None else l.reshape(-1, len(order))
     xdir, ldir = (-1, 1) if prep.reordered else (0, 0)
     if y2 is not None:
-        jobs += [(prep.rows, np.ascontiguousarray(col[order]), xdir) for col in y2.T]
+        jobs += [("x", np.ascontiguousarray(col[order]), xdir) for col in y2.T]
     if l2 is not None:
-        jobs += [(prep.cols, np.ascontiguousarray(row[order]), ldir) for row in l2]
+        jobs += [("lam", np.ascontiguousarray(row[order]), ldir) for row in l2]
+
+    def run(job: tuple[str, Array, int]) -> tuple[Array, float, int]:
+        kind, b, direction = job
+        sweep = sweep_quantities if kind == "x" else sweep_values
+        return sweep(prep.cols, b, direction, rtol, maxiter)
+
     if len(jobs) > 1:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            done = list(pool.map(lambda j: sweep_until(j[0], j[1], j[2], rtol, maxiter), jobs))
+            done = list(pool.map(run, jobs))
     else:
-        done = [sweep_until(op, b, d, rtol, maxiter) for op, b, d in jobs]
+        done = [run(job) for job in jobs]
     sols = [np.empty_like(v) for v, _, _ in done]
     for out, (v, _, _) in zip(sols, done, strict=True):
         out[order] = v
@@ -300,43 +306,97 @@ def _gauss_seidel(
     return LeontiefSolution(x, lam, "gauss-seidel", its, rx, rl, rtol)
 
 
-def sweep_until(
+NO_PICK = np.empty(0, dtype=np.int64)
+
+
+def sweep_quantities(
     op: SplitOperator,
     b: Array,
     direction: int,
     rtol: float,
     maxiter: int,
     *,
+    pick: NDArray[np.int64] = NO_PICK,
     x0: Array | None = None,
 ) -> tuple[Array, float, int]:
-    """Gauss–Seidel on D − N until the relative residual is ≤ rtol: (x, residual, sweeps).
+    """Gauss–Seidel for  (I − A) x = b  until ‖b − (I − A) x‖₂ ≤ rtol ‖b‖₂: (x, residual, sweeps).
 
-    Starts from ``x0`` (copied) if given, else from the first Jacobi term b D⁻¹.
+    ``op`` holds the *columns* of A (row j of its arrays: the inputs of product j, or of process
+    ``pick[j]``), as :attr:`Prepared.cols` or the pricer's process layout.  Sweeps in scatter form
+    (:func:`~commonplan.numerics._kernels.scatter_sweeps`), which keeps b + N x and so the
+    residual after every sweep; the last is checked against one recomputed from scratch.  Starts
+    from ``x0`` (copied) if given, else from zero.
     """
     from commonplan.numerics import _kernels  # numba compiles on first use only
 
-    x = b * op.dinv if x0 is None else np.array(x0, dtype=np.float64)
-    r = np.empty_like(b)
     nb = float(np.linalg.norm(b)) or 1.0
-    tau = rtol
+    tol2 = (rtol * nb) ** 2
+    args = (op.indptr, op.indices, op.data, op.dinv, pick)
+    if x0 is None:
+        x, acc = np.zeros_like(b), b.copy()
+    else:
+        x, acc = np.array(x0, dtype=np.float64), np.empty_like(b)
+        _kernels.scatter_residual(*args, b, x, acc)
     sweeps = 0
-    res = np.inf
+    rn2 = best = np.inf
     while sweeps < maxiter:
-        sweeps += _kernels.gauss_seidel(
-            op.indptr, op.indices, op.data, op.dinv, b, x, maxiter - sweeps, tau, direction
+        done, _, reached = _kernels.scatter_sweeps(*args, acc, x, maxiter - sweeps, tol2, direction)
+        sweeps += done
+        rn2 = _kernels.scatter_residual(*args, b, x, acc)  # the true residual; acc afresh
+        if rn2 <= tol2 or not reached or not rn2 < best:  # done, stalled, or rounding
+            break
+        best = rn2
+    return x, _checked(rn2, nb, rtol, sweeps), sweeps
+
+
+def sweep_values(
+    op: SplitOperator,
+    b: Array,
+    direction: int,
+    rtol: float,
+    maxiter: int,
+    *,
+    pick: NDArray[np.int64] = NO_PICK,
+    x0: Array | None = None,
+) -> tuple[Array, float, int]:
+    """Gauss–Seidel for  λ (I − A) = b  until ‖b − λ (I − A)‖₂ ≤ rtol ‖b‖₂: (λ, residual, sweeps).
+
+    ``op`` as for :func:`sweep_quantities` (the columns of A: here a gather, λⱼ from the inputs of
+    j).  The sweeps measure the residual one sweep late for the price of the backward entries
+    (:func:`~commonplan.numerics._kernels.gather_sweeps`) and stop when the one predicted for the
+    newest iterate is below the tolerance; the true residual is then computed to confirm it.
+    Starts from ``x0`` (copied) if given, else from zero.
+    """
+    from commonplan.numerics import _kernels
+
+    nb = float(np.linalg.norm(b)) or 1.0
+    tol2 = (rtol * nb) ** 2
+    args = (op.indptr, op.indices, op.data, op.dinv, pick)
+    lam = np.zeros_like(b) if x0 is None else np.array(x0, dtype=np.float64)
+    dprev = np.zeros_like(b)
+    sweeps = 0
+    rn2 = best = np.inf
+    known = False
+    while sweeps < maxiter:
+        done, _, reached = _kernels.gather_sweeps(
+            *args, b, lam, dprev, known, maxiter - sweeps, tol2, direction
         )
-        _kernels.residual(op.indptr, op.indices, op.data, op.dinv, b, x, r)
-        res = float(np.linalg.norm(r)) / nb
-        if res <= rtol:
+        sweeps += done
+        known = True
+        rn2 = _kernels.gather_residual(*args, b, lam)  # the true residual
+        if rn2 <= tol2 or not reached or not rn2 < best:  # done, stalled, or rounding
             break
-        tau /= 10.0
-        if tau < 1e-17:  # changes cannot get smaller in double precision
-            break
-    if res > rtol:
+        best = rn2
+    return lam, _checked(rn2, nb, rtol, sweeps), sweeps
+
+
+def _checked(rn2: float, nb: float, rtol: float, sweeps: int) -> float:
+    res = float(np.sqrt(rn2)) / nb
+    if not res <= rtol:
         raise SolverError(
             f"Gauss–Seidel reached relative residual {res:.3g} after {sweeps} sweeps, "
             f"not {rtol:g}; "
             "the economy is close to unproductive (spectral radius near 1) — try method='direct' "
             "or a looser rtol"
         )
-    return x, res, sweeps
+    return res

@@ -14,6 +14,8 @@ switch lowers λ, so the iteration ends after finitely many steps; in practice a
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
@@ -21,12 +23,11 @@ from numpy.typing import NDArray
 from commonplan.errors import SolverError
 from commonplan.numerics.leontief import (
     DIRECT_MAX,
-    Prepared,
     SplitOperator,
     leontief,
-    solve_prepared,
     supply_chain_order,
-    sweep_until,
+    sweep_quantities,
+    sweep_values,
 )
 
 __all__ = ["Pricer", "cheapest_techniques", "makes_matrix", "square_matrix", "upstream_order"]
@@ -138,10 +139,24 @@ class Pricer:
         Yn = Y[:, nonzero]
         if self.method == "direct":
             sol = leontief(square_matrix(self.B, choice), y=Yn, method="direct", rtol=self.rtol)
+            assert sol.x is not None
+            X[:, nonzero] = sol.x
+            return X
+        pick = self._inverse[choice[self.order]]
+        direction = -1 if self.reordered else 0
+
+        def solve(j: int) -> NDArray[np.float64]:
+            b = np.ascontiguousarray(Yn[self.order, j])
+            x, _, _ = sweep_quantities(self.op, b, direction, self.rtol, 5000, pick=pick)
+            return x
+
+        if len(nonzero) > 1:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                cols = list(pool.map(solve, range(len(nonzero))))
         else:
-            sol = solve_prepared(self._prepared(choice), y=Yn, rtol=self.rtol)
-        assert sol.x is not None
-        X[:, nonzero] = sol.x
+            cols = [solve(0)]
+        for j, x in zip(nonzero, cols, strict=True):
+            X[self.order, j] = x
         return X
 
     # ---------------------------------------------------------------- value iteration
@@ -158,13 +173,14 @@ class Pricer:
         key = pos[makes]
         grouped = bool(np.all(key[1:] >= key[:-1]))
         self.perm = np.arange(m, dtype=np.intp) if grouped else np.argsort(key, kind="stable")
-        self.proc_ptr = np.searchsorted(pos[makes][self.perm], np.arange(n + 1)).astype(np.int64)
-        self.indptr, self.indices, self.data, self.dinv = _kernels.group_processes(
-            B.indptr, B.indices, B.data, self.perm, pos, makes
+        self._inverse = np.empty(m, dtype=np.int64)
+        self._inverse[self.perm] = np.arange(m)
+        self.proc_ptr = np.searchsorted(key[self.perm], np.arange(n + 1)).astype(np.int64)
+        self.op = SplitOperator(
+            *_kernels.group_processes(B.indptr, B.indices, B.data, self.perm, pos, makes)
         )
         self.reordered = not np.array_equal(self.order, np.arange(n))
         self._warm: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None
-        self._last: tuple[NDArray[np.intp], Prepared] | None = None
 
     def _sweep_values(self, c: NDArray[np.float64]) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
         from commonplan.numerics import _kernels
@@ -175,12 +191,12 @@ class Pricer:
             lam, pick = self._warm[0].copy(), self._warm[1].copy()
         else:
             lam, pick = np.zeros(n), self.proc_ptr[:-1].copy()
-        layout = (self.proc_ptr, self.indptr, self.indices, self.data, self.dinv)
+        op = self.op
+        layout = (self.proc_ptr, op.indptr, op.indices, op.data, op.dinv)
         _kernels.bellman_gauss_seidel(*layout, cs, lam, pick, 1000, 1e-6, self.rtol)
         direction = 1 if self.reordered else 0
         for _ in range(100):
-            op = self._chosen(pick)
-            lam, _, _ = sweep_until(op, cs[pick], direction, self.rtol, 5000, x0=lam)
+            lam, _, _ = sweep_values(op, cs[pick], direction, self.rtol, 5000, pick=pick, x0=lam)
             if not _kernels.improve_policy(*layout, cs, lam, pick, self.rtol):
                 break
         else:  # pragma: no cover - policy iteration ends in a few rounds
@@ -191,31 +207,6 @@ class Pricer:
         out = np.empty(n)
         out[self.order] = lam
         return choice, out
-
-    def _chosen(self, pick: NDArray[np.int64]) -> SplitOperator:
-        """The value-system operator (columns of A_s, by position) for chosen sorted processes."""
-        starts, ends = self.indptr[pick], self.indptr[pick + 1]
-        lengths = ends - starts
-        indptr = np.zeros(len(pick) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=indptr[1:])
-        take = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1])
-        return SplitOperator(indptr, self.indices[take], self.data[take], self.dinv[pick])
-
-    def _prepared(self, choice: NDArray[np.intp]) -> Prepared:
-        if self._last is not None and np.array_equal(self._last[0], choice):
-            return self._last[1]
-        inv = np.empty(len(self.perm), dtype=np.intp)
-        inv[self.perm] = np.arange(len(self.perm))
-        pick = inv[choice[self.order]]
-        cols = self._chosen(pick)
-        n = len(pick)
-        T = sp.csr_array((cols.data, cols.indices, cols.indptr), shape=(n, n)).T.tocsr()
-        rows = SplitOperator(
-            T.indptr.astype(np.int64), T.indices.astype(np.uint32), T.data, cols.dinv
-        )
-        prep = Prepared(rows, cols, self.order, self.reordered)
-        self._last = (choice.copy(), prep)
-        return prep
 
 
 def upstream_order(
