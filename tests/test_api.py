@@ -428,6 +428,15 @@ def test_members_from_csv_and_refused_rows(app: FastAPI, client: TestClient) -> 
     )
     latin = {"file": ("m.csv", "handle\nj\xf6rn\n".encode("latin-1"), "text/csv")}
     refused(client.post(f"{members}/csv", files=latin, headers=fac), 422, "plan_input", "UTF-8")
+    long_name = {"file": ("m.csv", f"handle,name\nj,{'x' * 201}\n".encode(), "text/csv")}
+    refused(
+        client.post(f"{members}/csv", files=long_name, headers=fac),
+        422,
+        "plan_input",
+        "m.csv, line 2: name",
+    )
+    nul = [{"handle": "s\x00", "consumers_council": "South east"}]
+    refused(client.post(members, json=nul, headers=fac), 422, "invalid_request", "NUL", "handle")
     s1 = {"handle": "s1", "password": password("s1")}
     refused(client.post(f"{API}/auth/sign-in", json=s1), 401, "unauthenticated")  # no password
 

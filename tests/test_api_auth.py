@@ -19,7 +19,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
-from commonplan.store.models import Invitation, SignInFailure, WebSession
+from commonplan.federation import elect_delegate, recall_delegate
+from commonplan.store.models import Invitation, Member, SignInFailure, WebSession
 from commonplan.web import auth, deps
 
 __all__ = ["cheap_hashing"]  # autouse, from test_api
@@ -381,6 +382,25 @@ def test_members_take_no_facilitators_steps_nor_vote_after_close(
         "closed",
     )
     refused(client.post(f"{API}/rounds/{n_round['round']}/draft", headers=t["ada"]), 409, "phase")
+
+
+def test_a_delegate_is_a_member_with_a_running_term(
+    app: FastAPI, client: TestClient, two_federations: dict[str, Any]
+) -> None:
+    n0 = two_federations["n0"]
+    me = ok(client.get(f"{API}/me", headers=n0))
+    assert me["roles"] == ["member"] and me["delegate_of"] == []
+    bakery = next(c["id"] for c in me["councils"] if c["kind"] == "workers")
+    term = elect_delegate(app.state.db, bakery, me_id(app, "n0"), term_days=30)
+    me = ok(client.get(f"{API}/me", headers=n0))
+    assert me["roles"] == ["member", "delegate"] and me["delegate_of"] == [bakery]
+    recall_delegate(app.state.db, term)
+    assert ok(client.get(f"{API}/me", headers=n0))["roles"] == ["member"]
+
+
+def me_id(app: FastAPI, handle: str) -> int:
+    with app.state.db.transaction() as s:
+        return int(s.execute(select(Member.id).where(Member.handle == handle)).scalar_one())
 
 
 def test_auditors_read_the_log_of_their_federation_and_never_vote(

@@ -27,7 +27,7 @@ import hmac
 import os
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -124,8 +124,6 @@ class Settings:
     """Where the service is reached (``https://plan.example.org``), for invitation links."""
     economies: tuple[str, ...] = ("demo",)
     """The economies a federation created over the web may name (never an arbitrary path)."""
-    extra: dict[str, str] = field(default_factory=dict)
-    """Free settings for the pages and later features."""
 
     @classmethod
     def from_env(cls) -> Settings:

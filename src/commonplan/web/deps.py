@@ -20,6 +20,7 @@ import secrets
 from typing import Annotated
 
 from fastapi import Depends, Path, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from commonplan.errors import AuthorisationError
@@ -121,13 +122,22 @@ async def _member(request: Request, settings: Settings, required: bool) -> Princ
     return who
 
 
-async def current_member(request: Request, settings: AppSettings) -> Principal:
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="The token POST /api/v1/auth/sign-in answers (browsers: the session cookie)",
+)
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
+"""Declares the bearer scheme in the OpenAPI document; the token is read by :func:`_member`."""
+
+
+async def current_member(request: Request, settings: AppSettings, _: Bearer) -> Principal:
     who = await _member(request, settings, required=True)
     assert who is not None
     return who
 
 
-async def maybe_member(request: Request, settings: AppSettings) -> Principal | None:
+async def maybe_member(request: Request, settings: AppSettings, _: Bearer) -> Principal | None:
     return await _member(request, settings, required=False)
 
 
@@ -172,10 +182,9 @@ def set_session_cookie(
     if session is None:
         response.delete_cookie(settings.cookie_name, path="/", httponly=True, samesite="lax")
         return
-    response.set_cookie(
+    response.set_cookie(  # no max-age: the server's sliding expiry decides
         settings.cookie_name,
         session.token,
-        max_age=int(settings.session_lifetime.total_seconds()),
         path="/",
         httponly=True,
         samesite="lax",

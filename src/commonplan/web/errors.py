@@ -21,7 +21,7 @@ DataError, unknown name  422     ``data``
 IntegrityError           500     ``integrity``
 SolverError              500     ``solver``
 other CommonplanError    500     ``error``
-request validation       422     ``invalid_request``
+request validation       422     ``invalid_request`` (also a value the database refuses)
 unknown path, method     404/405 ``not_found`` / ``method_not_allowed``
 anything else            500     ``internal`` (logged with its traceback, not shown)
 =======================  ======  ====================================================
@@ -40,6 +40,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.exc import DataError as DBDataError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -177,6 +178,13 @@ async def _database(request: Request, exc: Exception) -> Response:
     return _answer(request, 503, "database", "the database is unavailable; try again shortly")
 
 
+async def _unstorable(request: Request, exc: Exception) -> Response:
+    log.warning("%s %s: the database refused a value: %s", request.method, request.url.path, exc)
+    return _answer(
+        request, 422, "invalid_request", "a value the database cannot store (out of range?)"
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("%s %s failed", request.method, request.url.path, exc_info=exc)
     status, kind, detail = problem(exc)
@@ -189,4 +197,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(OperationalError, _database)
+    app.add_exception_handler(DBDataError, _unstorable)
     app.add_exception_handler(Exception, _unexpected)

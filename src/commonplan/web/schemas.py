@@ -4,9 +4,9 @@ sends), ``XPublic`` (what the service answers)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "AuditEntryPublic",
@@ -47,8 +47,31 @@ Instant = Annotated[datetime, AfterValidator(_utc)]
 """A date and time with its UTC offset."""
 
 
+def _no_nul(value: Any, where: str) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(f"{where or 'a value'} holds a NUL character (\\u0000)")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _no_nul(k, where)
+            _no_nul(v, f"{where}.{k}" if where else str(k))
+    elif isinstance(value, list | tuple):
+        for k, v in enumerate(value):
+            _no_nul(v, f"{where}[{k}]")
+    elif isinstance(value, BaseModel):
+        for k, v in value.__dict__.items():
+            _no_nul(v, f"{where}.{k}" if where else k)
+
+
 class _In(BaseModel):
+    """What clients send: no unknown fields, and no NUL characters (no database stores them)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _printable(self) -> Self:
+        _no_nul(self, "")
+        return self
 
 
 # ---------------------------------------------------------------------- accounts

@@ -145,7 +145,10 @@ def me(who: CurrentMember, request: Request, db: DB) -> MePublic:
     responses=responses(401, 403, 404),
 )
 def invite(
-    handle: Annotated[str, Path(max_length=100)], who: Facilitator, db: DB, settings: AppSettings
+    handle: Annotated[str, Path(max_length=100, pattern=r"^[^\x00]+$")],
+    who: Facilitator,
+    db: DB,
+    settings: AppSettings,
 ) -> InvitationPublic:
     """A one-time token (valid for a week) with which the member sets their password.  It is
     shown once; a new invitation does not cancel older ones until the password is set."""

@@ -47,7 +47,9 @@ async def export(round_id: Id, who: CurrentMember, db: DB) -> Any:
     summary="The ballots filed under a receipt code, once their boxes have closed",
     responses=responses(401, 404, 409),
 )
-def find(receipt: Annotated[str, Path(max_length=64)], who: CurrentMember, db: DB) -> Any:
+def find(
+    receipt: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{4,64}$")], who: CurrentMember, db: DB
+) -> Any:
     found = service.find_ballot(db, receipt)
     with db.transaction() as s:
         mine = []

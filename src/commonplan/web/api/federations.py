@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, UploadFile, status
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -245,12 +246,31 @@ async def import_members_csv(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise PlanInputError(f"{file.filename}: not UTF-8 text") from None
-    reader = csv.DictReader(io.StringIO(text))
-    missing = {"handle"} - set(reader.fieldnames or ())
-    if missing:
+    if "\x00" in text:
+        raise PlanInputError(f"{file.filename}: holds a NUL character; not a CSV text file")
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        columns = set(reader.fieldnames or ())
+        rows = list(reader)
+    except csv.Error as exc:
+        raise PlanInputError(f"{file.filename}: not a CSV file ({exc})") from None
+    if "handle" not in columns:
         raise PlanInputError(
             f"{file.filename}: the first line names the columns; 'handle' is missing (columns: "
             f"{', '.join(fed_service.MEMBER_COLUMNS)})"
         )
-    rows = list(reader)
-    return await run_in_threadpool(_import, db, who, federation_id, rows)
+    members = []
+    for k, row in enumerate(rows, start=2):
+        given = {col: row.get(col) or None for col in fed_service.MEMBER_COLUMNS}
+        try:
+            members.append(
+                MemberCreate.model_validate({**given, "role": given["role"] or "member"})
+            )
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ()))
+            raise PlanInputError(
+                f"{file.filename}, line {k}: {where}: {first.get('msg', 'invalid')}"
+            ) from None
+    dumped = [m.model_dump() for m in members]
+    return await run_in_threadpool(_import, db, who, federation_id, dumped)
