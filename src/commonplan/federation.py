@@ -63,6 +63,7 @@ __all__ = [
     "elect_delegate",
     "eligible_members",
     "floors_of",
+    "is_eligible",
     "read_description",
     "recall_delegate",
     "subtree",
@@ -336,24 +337,31 @@ def _aware(t: datetime) -> datetime:
 
 def subtree(s: Session, root: int) -> list[int]:
     """Ids of ``root`` and every federation node below it."""
-    nodes = s.execute(select(Federation.id, Federation.parent_id)).all()
-    children: dict[int | None, list[int]] = {}
-    for node, parent in nodes:
-        children.setdefault(parent, []).append(node)
-    out, stack = [], [root]
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        stack.extend(children.get(node, []))
-    return out
+    return list(s.execute(_subtree(root)).scalars())
+
+
+def _subtree(federation: int) -> Any:
+    """A recursive select of the ids of ``federation`` and every node below it (one query)."""
+    nodes = select(Federation.id).where(Federation.id == federation).cte("nodes", recursive=True)
+    below = select(Federation.id).join(nodes, Federation.parent_id == nodes.c.id)
+    return select(nodes.union_all(below).c.id)
 
 
 def eligible_members(s: Session, federation: int) -> Any:
     """A select of the ids of members with a council in ``federation``'s subtree."""
-    councils = select(Council.id).where(Council.federation_id.in_(subtree(s, federation)))
+    councils = select(Council.id).where(Council.federation_id.in_(_subtree(federation)))
     return select(Member.id).where(
         Member.workers_council_id.in_(councils) | Member.consumers_council_id.in_(councils)
     )
+
+
+def is_eligible(s: Session, federation: int, member: Member) -> bool:
+    """Whether ``member`` has a council in ``federation``'s subtree (one query)."""
+    own = [c for c in (member.workers_council_id, member.consumers_council_id) if c is not None]
+    query = select(Council.id).where(
+        Council.id.in_(own), Council.federation_id.in_(_subtree(federation))
+    )
+    return bool(own) and s.execute(query.limit(1)).first() is not None
 
 
 def count_members(s: Session, councils: Iterable[int]) -> dict[int, int]:

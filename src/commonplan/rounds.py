@@ -56,6 +56,7 @@ from commonplan.federation import (
     economy_of,
     eligible_members,
     floors_of,
+    is_eligible,
     subtree,
 )
 from commonplan.optimize import TargetGroup, optimize
@@ -762,54 +763,55 @@ def cast_ballot(
     the same receipt and the same choice after a lost reply — returns the same receipt and changes
     nothing; any other second ballot is refused, and so is a ballot after the box closed.
     """
+    code = receipt or _receipt()
+    if not RECEIPT.fullmatch(code):
+        raise BallotRefusedError(
+            f"a receipt code is 4–64 letters, digits and dashes; got {code[:80]!r}"
+        )
     try:
         with db.transaction() as s:
             # FOR SHARE: a close (FOR UPDATE) waits for ballots in flight, and they for it
-            q = s.execute(
-                select(Question).where(Question.id == question).with_for_update(read=True)
-            ).scalar_one_or_none()
-            if q is None:
-                raise NotFoundError(f"no question with id {question}")
-            m = _member(s, member)
-            done = s.execute(
-                select(Participation.id).where(
-                    Participation.question_id == q.id, Participation.member_id == m.id
-                )
+            row = s.execute(
+                select(Question, Round)
+                .join(Round, Round.id == Question.round_id)
+                .where(Question.id == question)
+                .with_for_update(read=True, of=Question)
             ).first()
+            if row is None:
+                raise NotFoundError(f"no question with id {question}")
+            q, r = row
             clean = voting.check_choice(q.kind, q.options, choice)
-            if done is not None:
-                stored = s.execute(
-                    select(Ballot.choice).where(
-                        Ballot.question_id == q.id, Ballot.receipt == (receipt or "")
+            if q.status == "open":
+                _in_time(r, "vote")
+                m = _member(s, member)
+                if not is_eligible(s, q.federation_id, m):
+                    raise BallotRefusedError(
+                        f"{member!r} is not a member of a council that votes on question {q.id}"
                     )
-                ).scalar_one_or_none()
-                if stored is not None and stored == clean:  # a retry of the same ballot
-                    return str(receipt)
-                raise BallotRefusedError(f"{member!r} has voted on question {q.id} already")
-            if q.status != "open":
-                raise BallotRefusedError(f"question {q.id} is closed; no more ballots")
-            _in_time(get(s, Round, q.round_id, "round"), "vote")
-            if (
-                s.execute(eligible_members(s, q.federation_id).where(Member.id == m.id)).first()
-                is None
-            ):
-                raise BallotRefusedError(
-                    f"{member!r} is not a member of a council that votes on question {q.id}"
+                s.add(Participation(question_id=q.id, member_id=m.id))
+                s.add(
+                    Ballot(id=secrets.token_hex(16), question_id=q.id, receipt=code, choice=clean)
                 )
-            code = receipt or _receipt()
-            if not RECEIPT.fullmatch(code):
-                raise BallotRefusedError(
-                    f"a receipt code is 4–64 letters, digits and dashes; got {code[:80]!r}"
-                )
-            s.add(Participation(question_id=q.id, member_id=m.id))
-            s.add(Ballot(id=secrets.token_hex(16), question_id=q.id, receipt=code, choice=clean))
-            s.flush()
-            return code
-    except DBIntegrityError:  # a concurrent second ballot, or a receipt that is taken
-        raise BallotRefusedError(
-            f"{member!r} has voted on question {question} already, or the "
-            "receipt code is in use; nothing was recorded"
-        ) from None
+                s.flush()
+                return code
+    except DBIntegrityError:  # voted already (a retry, or a second ballot), or the receipt is taken
+        pass
+    with db.transaction() as s:
+        voted = s.execute(
+            select(Participation.id)
+            .join(Member, Member.id == Participation.member_id)
+            .where(Participation.question_id == question, Member.handle == member)
+        ).first()
+        stored = s.execute(
+            select(Ballot.choice).where(Ballot.question_id == question, Ballot.receipt == code)
+        ).scalar_one_or_none()
+    if voted is not None and receipt is not None and stored == clean:  # the same ballot again
+        return receipt
+    if voted is not None:
+        raise BallotRefusedError(f"{member!r} has voted on question {question} already")
+    if q.status != "open":
+        raise BallotRefusedError(f"question {question} is closed; no more ballots")
+    raise BallotRefusedError(f"the receipt code {code!r} is in use; choose another (or none)")
 
 
 def _receipt() -> str:
