@@ -29,6 +29,7 @@ __all__ = [
     "flows",
     "flows_sankey",
     "fulfilment_bars",
+    "short",
     "years_chart",
 ]
 
@@ -39,7 +40,7 @@ PALETTE = ("#0b5cad", "#b35900", "#1e6b32", "#7a1fa2", "#8a1c1c", "#00616b")
 """Colours that keep 4.5:1 contrast on white."""
 
 _LAYOUT: dict[str, Any] = {
-    "margin": {"l": 8, "r": 8, "t": 40, "b": 8},
+    "margin": {"l": 8, "r": 28, "t": 40, "b": 8},
     "height": 340,
     "font": {"family": "system-ui, sans-serif", "size": 13},
     "paper_bgcolor": "#ffffff",
@@ -84,10 +85,11 @@ def fulfilment_bars(
     fig = go.Figure(
         go.Bar(
             x=shares,
-            y=labels,
+            y=[short(label) for label in labels],
             orientation="h",
             marker_color=PALETTE[0],
-            hovertemplate="%{y}: %{x:.1%}<extra></extra>",
+            customdata=labels,
+            hovertemplate="%{customdata}: %{x:.1%}<extra></extra>",
         )
     )
     shapes = []
@@ -109,7 +111,11 @@ def fulfilment_bars(
             title,
             height=max(200, 60 + 28 * len(items)),
             shapes=shapes,
-            xaxis={"tickformat": ".0%", "rangemode": "tozero", "title": t("chart.fulfilment.x")},
+            xaxis={
+                "tickformat": ".0%",
+                "range": [0, max([1.0, *shares]) * 1.02],
+                "title": t("chart.fulfilment.x"),
+            },
             yaxis={"autorange": "reversed", "automargin": True},
         )
     )
@@ -142,7 +148,7 @@ def caps_bars(
     fig = go.Figure(
         go.Bar(
             x=shares,
-            y=labels,
+            y=[short(label) for label in labels],
             orientation="h",
             marker_color=[PALETTE[4] if s >= 0.999 else PALETTE[2] for s in shares],
             customdata=text,
@@ -165,7 +171,11 @@ def caps_bars(
                     "line": {"color": "#1b1b1b", "width": 2},
                 }
             ],
-            xaxis={"tickformat": ".0%", "rangemode": "tozero", "title": t("chart.caps.x")},
+            xaxis={
+                "tickformat": ".0%",
+                "range": [0, max([1.0, *shares]) * 1.02],
+                "title": t("chart.caps.x"),
+            },
             yaxis={"autorange": "reversed", "automargin": True},
         )
     )
@@ -204,6 +214,11 @@ def flows(
     return heapq.nlargest(top, found)
 
 
+def short(label: str, width: int = 24) -> str:
+    """A label cut to ``width`` characters (…) to fit a phone; the full one is in the hover."""
+    return label if len(label) <= width else label[: width - 1].rstrip(" ,(") + "…"
+
+
 def flows_sankey(
     t: Translator, economy: Economy, activity: Mapping[str, float], *, top: int = FLOWS
 ) -> Chart:
@@ -230,7 +245,9 @@ def flows_sankey(
         go.Sankey(
             arrangement="snap",
             node={
-                "label": labels,
+                "label": [short(label) for label in labels],
+                "customdata": labels,
+                "hovertemplate": "%{customdata}<extra></extra>",
                 "pad": 8,
                 "thickness": 12,
                 "color": [PALETTE[0]] * len(sources) + [PALETTE[2]] * len(users),
@@ -247,7 +264,7 @@ def flows_sankey(
         )
     )
     title = t("chart.flows.title", count=len(largest))
-    fig.update_layout(**_layout(title, height=520))
+    fig.update_layout(**_layout(title, height=560, font={**_LAYOUT["font"], "size": 11}))
     rows = tuple(
         (
             t("chart.flows.row", source=economy.label(i), target=economy.label(int(makes[j]))),

@@ -233,7 +233,7 @@ EN: dict[str, str] = {
     "chart.fulfilment.summary": "{count} targets; together they are met to {overall:.1%} "
     "(the dashed line).",
     "chart.fulfilment.summary_none": "{count} targets.",
-    "chart.caps.title": "Labour and CO2 against their caps",
+    "chart.caps.title": "What the plan uses of its caps",
     "chart.caps.x": "share of the cap used",
     "chart.caps.bar": "{used:,.4g} of {cap:,.4g} {unit}",
     "chart.caps.row": "{share:.1%} ({detail})",

@@ -1,0 +1,320 @@
+"""A whole planning round in a real headless Chromium (Debian's ``chromium`` and ``chromedriver``,
+nothing downloaded) against a real uvicorn server on a fresh SQLite database, at phone size
+(390 × 844): the facilitator sets up the federation from a YAML file, imports the members from a
+CSV file, invites a member and opens a round; the member sets her password, files proposals,
+reads the draft with its charts, reaches the ballot's submit button with the keyboard, casts her
+ballot and reads her receipt; the facilitator closes the vote; the member reads the result and
+finds her ballot by its receipt.
+
+Screenshots go to ``tmp_path/screenshots`` and, when ``$COMMONPLAN_SCREENSHOTS`` names a
+directory, there too.  Without ``/usr/bin/chromium`` the test is skipped, except under
+``CI=true``, where it must run (``.ci/run`` installs Chromium).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from argon2 import PasswordHasher
+
+from commonplan.federation import add_members
+from commonplan.web import Settings, auth, pages
+from commonplan.web.text import t
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+WIDTH, HEIGHT = 390, 844
+IN_CI = os.environ.get("CI", "").strip().lower() in {"true", "1"}
+
+if not (CHROMIUM.exists() and CHROMEDRIVER.exists()) and not IN_CI:
+    pytest.skip(
+        f"{CHROMIUM} or {CHROMEDRIVER} is missing (apt-get install chromium chromium-driver); "
+        "under CI=true this test runs",
+        allow_module_level=True,
+    )
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
+from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+FEDERATION = """\
+name: Lakeside
+level: commune
+economy: demo
+people_per_member: 1
+default_hours: 1600
+floors:
+  - {product: C10T12, per_person: 0.01, need: food}
+rounds: {collective_share: 0.2, quorum: 0.5, threshold: 0.5}
+councils:
+  - {name: Lakeside bakery, kind: workers, processes: [C10T12]}
+  - {name: Lakeside east, kind: consumers}
+"""
+MEMBERS = "handle,name,workers_council,consumers_council\nmia,Mia,Lakeside bakery,Lakeside east\n"
+PASSWORDS = {"ada": "ada's long password", "mia": "mia's long password"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """uvicorn in a thread on a free port, on a fresh SQLite database with facilitator ``ada``
+    (made as the ``commonplan serve`` bootstrap says); yields the base URL."""
+    monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+    app = pages.create_site(f"sqlite:///{tmp_path / 'site.db'}", settings=Settings())
+    add_members(app.state.db, [{"handle": "ada", "name": "Ada", "role": "facilitator"}])
+    auth.set_password(app.state.db, "ada", PASSWORDS["ada"])
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not srv.started:
+        assert time.monotonic() < deadline, "uvicorn did not start within 10 s"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def driver() -> Iterator[webdriver.Chrome]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-extensions",
+        f"--window-size={WIDTH},{HEIGHT}",
+        "--lang=en-GB",
+    ):
+        options.add_argument(arg)
+    d = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    d.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": True},
+    )
+    d.set_page_load_timeout(20)
+    try:
+        yield d
+    finally:
+        d.quit()
+
+
+class Visit:
+    """The browser on the site: go to pages, submit forms, take screenshots."""
+
+    def __init__(self, d: webdriver.Chrome, base: str, shots: list[Path]) -> None:
+        self.d, self.base, self.shots = d, base, shots
+        self.taken: list[str] = []
+
+    def go(self, path: str) -> None:
+        self.d.get(self.base + path)
+        self.fits()
+
+    def find(self, css: str) -> WebElement:
+        return self.d.find_element(By.CSS_SELECTOR, css)
+
+    def text(self) -> str:
+        return str(self.find("main").text)
+
+    def submit(self, button: WebElement) -> None:
+        """Click a form's button and wait for the next page."""
+        old = self.find("html")
+        button.click()
+        WebDriverWait(self.d, 20).until(ec.staleness_of(old))
+        self.fits()
+
+    def alert(self) -> str | None:
+        found = self.d.find_elements(By.CSS_SELECTOR, '[role="alert"]')
+        return str(found[0].text) if found else None
+
+    def fits(self) -> None:
+        """No page scrolls sideways at phone width."""
+        wide = self.d.execute_script("return document.documentElement.scrollWidth")
+        assert wide <= WIDTH, f"{self.d.current_url} is {wide} px wide at {WIDTH} px"
+
+    def shot(self, name: str) -> None:
+        for directory in self.shots:
+            directory.mkdir(parents=True, exist_ok=True)
+            assert self.d.save_screenshot(str(directory / f"{name}.png"))
+        self.taken.append(name)
+
+    def sign_in(self, handle: str) -> None:
+        self.d.delete_all_cookies()
+        self.go("/sign-in")
+        box = self.find("#handle")
+        box.clear()
+        box.send_keys(handle)
+        self.find("#password").send_keys(PASSWORDS[handle])
+        self.submit(self.find("main form button[type=submit]"))
+        assert self.alert() is None, self.alert()
+
+    def task(self, ending: str) -> None:
+        """Follow the home page's link to what is asked now; it must end in ``ending``."""
+        self.go("/")
+        links = [a for a in self.d.find_elements(By.CSS_SELECTOR, ".tasks a")]
+        hrefs = [str(a.get_attribute("href")) for a in links]
+        assert any(h.endswith(ending) for h in hrefs), (ending, hrefs)
+        self.go(next(h for h in hrefs if h.endswith(ending)).replace(self.base, ""))
+
+    def step(self, css: str) -> None:
+        """A facilitator's step from /facilitate; it must succeed."""
+        self.go("/facilitate")
+        self.submit(self.find(css))
+        assert self.alert() is None, self.alert()
+
+
+def test_a_round_in_chromium_at_phone_size(
+    server: str, driver: webdriver.Chrome, tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    shots = [tmp_path / "screenshots"]
+    if os.environ.get("COMMONPLAN_SCREENSHOTS"):
+        shots.append(Path(os.environ["COMMONPLAN_SCREENSHOTS"]))
+    b = Visit(driver, server, shots)
+    files = tmp_path / "upload"
+    files.mkdir()
+    (files / "lakeside.yaml").write_text(FEDERATION)
+    (files / "members.csv").write_text(MEMBERS)
+
+    # the facilitator: sign in, set up the federation, import and invite, open a round
+    b.go("/")
+    assert driver.current_url.endswith("/sign-in?next=%2F")
+    b.shot("01-sign-in")
+    b.sign_in("ada")
+    b.go("/facilitate")
+    b.find("#description-file").send_keys(str(files / "lakeside.yaml"))
+    b.submit(b.find("#setup"))
+    assert t("done.federation_created") in b.text(), b.alert()
+    fed = re.search(r"served-(\d+)", driver.page_source)
+    assert fed is not None
+    driver.find_element(
+        By.XPATH, f"//input[@id='members-{fed[1]}']/ancestor::details/summary"
+    ).click()
+    b.find(f"#members-{fed[1]}").send_keys(str(files / "members.csv"))
+    b.submit(b.find(f"#import-{fed[1]}"))
+    assert t("done.members_added") in b.text(), b.alert()
+    b.find("#invite-handle").send_keys("mia")
+    b.submit(b.find("#invite"))
+    link = b.find("#invitation-link").text
+    assert "/invitation/" in link
+    b.submit(b.find(f"#open-round-{fed[1]}"))
+    assert t("done.round_opened") in b.text(), b.alert()
+    b.shot("02-facilitate")
+
+    # the member: set her password, sign in, file proposals
+    driver.delete_all_cookies()
+    b.go(link.replace(server, ""))
+    b.find("#password").send_keys(PASSWORDS["mia"])
+    b.find("#again").send_keys(PASSWORDS["mia"])
+    b.submit(b.find("main form button[type=submit]"))
+    assert t("done.password_set") in b.text()
+    assert b.find("#handle").get_attribute("value") == "mia"
+    b.sign_in("mia")
+    assert t("home.title", name="Mia") in b.text() and t("home.ask.file") in b.text()
+    b.shot("03-home")
+    b.task("/proposals")
+    for kind, title, amounts in (
+        (t("kind.target"), "Bread and rent", "C10T12 = 2\nL68B = 3"),
+        (t("kind.collective"), "A lakeside sauna", "R93 = 0.1"),
+    ):
+        Select(b.find("#what")).select_by_visible_text(
+            t("proposal.what", council="Lakeside east", kind=kind)
+        )
+        b.find("#title").send_keys(title)
+        b.find("#amounts").send_keys(amounts)
+        b.submit(b.find("main form button[type=submit]"))
+        assert t("done.filed") in b.text(), b.alert()
+    assert "Bread and rent" in b.text() and "A lakeside sauna" in b.text()
+    b.shot("04-proposals")
+
+    # the facilitator computes the draft; the member reads it with its charts
+    b.sign_in("ada")
+    b.step("[id^=step-draft-]")
+    b.sign_in("mia")
+    b.task("/plan")
+    assert t("plan.for_you") in b.text() and t("plan.for_all") in b.text()
+    WebDriverWait(driver, 20).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".plot .main-svg")) >= 3
+    )
+    b.fits()
+    b.shot("05-draft")
+    for n, key in ((6, "fulfilment"), (7, "caps"), (8, "flows")):
+        driver.execute_script(f"document.getElementById('chart-{key}').scrollIntoView()")
+        b.shot(f"{n:02d}-chart-{key}")
+
+    # the vote: the keyboard reaches the submit button; the running total updates
+    b.sign_in("ada")
+    b.step("[id^=step-vote-]")
+    b.sign_in("mia")
+    b.task("/vote")
+    keys = ActionChains(driver)  # from a fresh page: focus starts at the document
+    keys.send_keys(Keys.TAB).perform()
+    first = driver.switch_to.active_element
+    assert first.get_attribute("class") == "skip", first.get_attribute("outerHTML")
+    reached = False
+    for _ in range(60):
+        keys.send_keys(Keys.TAB).perform()
+        if driver.switch_to.active_element.get_attribute("id") == "cast":
+            reached = True
+            break
+    assert reached, "TAB never reached the ballot's submit button"
+    outline = driver.execute_script("return getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none", "the focused button shows no outline"
+    running = b.find(".running output")
+    assert running.text and "0" in running.text  # the script shows the running total
+    box = b.find("input[type=checkbox][data-cost]")
+    box.send_keys(Keys.SPACE)
+    assert box.is_selected() and running.text != "0"
+    b.find("input[type=radio][value=yes]").send_keys(Keys.SPACE)
+    b.shot("09-ballot")
+    b.submit(b.find("#cast"))
+    receipt = b.find("#receipt-code").text
+    assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", receipt), receipt
+    assert t("receipt.keep") in b.text()
+    b.shot("10-receipt")
+
+    # the facilitator closes; the member reads the result and finds her ballot
+    b.sign_in("ada")
+    b.step("[id^=step-close-]")
+    b.sign_in("mia")
+    b.task("/result")
+    assert t("result.ratified") in b.text()
+    assert b.find("#chosen").text == "A lakeside sauna"
+    b.shot("11-result")
+    b.go("/board/find")
+    b.find("#receipt").send_keys(receipt)
+    b.submit(b.find("main form button[type=submit]"))
+    found = b.text()
+    assert t("find.found", receipt=receipt) in found
+    assert t("find.approve", titles="A lakeside sauna") in found
+    assert t("find.ratify", vote=t("vote.ratify.yes")) in found
+    b.shot("12-found")
+
+    for directory in shots:
+        assert len(list(directory.glob("*.png"))) == len(b.taken) == 12
+    elapsed = time.monotonic() - started
+    assert elapsed < 60, f"the browser round took {elapsed:.0f} s"
