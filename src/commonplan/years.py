@@ -1,0 +1,746 @@
+"""Multi-year plans: investment, capacity growth and the comparison of strategies.
+
+A five-year plan decides, year by year, what to make, how much of it to consume and how much to
+set aside as capital goods that become new capacity a year (the lag) later, while capacity wears
+out.  :func:`plan_years` turns names into the arrays of :mod:`commonplan.numerics.multiyear`
+(where the model's equations are), solves, and returns a :class:`YearsResult` of per-year arrays;
+:func:`compare` solves the same economy under several strategies, the way the Soviet first
+five-year plan (heavy industry first, Feldman's model) and a consumption-first or balanced path
+can be compared honestly: same economy, same labour, same floors, each strategy's investment rule
+added as constraints and everything else optimised.
+
+Strategies (``strategy=``):
+
+``"optimal"``
+    No rule on the investment mix: the plan invests wherever the objective gains most.
+``"heavy-industry-first"``
+    Feldman–Mahalanobis: a share λ_K (``share``, default :data:`DEFAULT_SHARE`) of each year's
+    investment (capital goods installed, at base-year prices) goes to the capital-goods sector
+    group (:func:`commonplan.capital.sector_groups`).  In Sweden 2016 that group holds 23 % of
+    the capital stock, so the default 0.5 more than doubles its share.
+``"balanced"``
+    Every process's capacity grows by the same amount relative to its start: new capacity
+    N_t = δ ∘ K_t + α_t K_0 with one α_t ≥ 0 per year chosen by the plan (for lag 1 this keeps
+    K_t proportional to K_0: investment proportional to current capacity).
+``"consumption-first"``
+    Minimal investment: replace what wears out, N_t = δ ∘ K_t, nothing more; everything else is
+    consumed.
+
+Objectives (``objective=``): ``"max_min"`` (default) the largest consumption fulfilment that
+holds in every year, then, at that level, the largest discounted sum; ``"discounted"`` the
+largest Σ_t β^t c_t; ``"min_labour"`` (or ``"min_<resource>"``) the end-of-plan targets
+(``end_targets``) met in the last year with the least labour over the plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from commonplan.capital import Capital, base_output, derive_capital, sector_groups
+from commonplan.economy import LABOUR, Economy
+from commonplan.errors import PlanInputError, UnknownNameError
+from commonplan.numerics.lp import OPTIMAL
+from commonplan.numerics.multiyear import FORMS, YearsProblem, YearsSolution, solve_years
+
+__all__ = [
+    "DEFAULT_SHARE",
+    "OBJECTIVES",
+    "STRATEGIES",
+    "Comparison",
+    "YearsResult",
+    "compare",
+    "plan_years",
+]
+
+Array = NDArray[np.float64]
+
+STRATEGIES = {
+    "optimal": "optimal",
+    "heavy-industry-first": "share",
+    "balanced": "balanced",
+    "consumption-first": "replacement",
+}
+"""Strategy names and the rule of :mod:`commonplan.numerics.multiyear` each adds."""
+OBJECTIVES = ("max_min", "discounted", "min_labour")
+"""Objectives; ``"min_<resource>"`` minimises another primary input for the end targets."""
+DEFAULT_SHARE = 0.5
+"""λ_K of heavy-industry-first: the share of investment going to the capital-goods group."""
+DEFAULT_DISCOUNT = 0.97
+
+
+@dataclass(frozen=True, eq=False)
+class YearsResult:
+    """A multi-year plan, year by year, or why there is none.
+
+    Arrays have the year first (``years`` = 1 … T); capacity and the capital stock have T + 1
+    rows (the last is the end of the plan).  Over products: ``gross_output``, ``net_output``
+    ((M − B_t) z_t), ``investment`` (capital goods installed, Kc N_t), ``set_aside`` (capital
+    goods made for investment, S J_t ≥ investment), ``capital_stock`` (Kc K_t),
+    ``depreciation`` (Kc (δ ∘ K_t)), ``bundle`` (Y_t) and ``floors``; over processes:
+    ``activity`` z_t, ``new_capacity`` N_t and ``capacity`` K_t.  ``fulfilment`` c_t: the share
+    of the consumption bundle made in each year beyond the floors.  ``use`` and ``caps``: labour
+    and each resource per year (``inf``: no cap); ``cap_prices`` the shadow price of each year's
+    cap in units of the objective.  The stock-flow identities hold exactly:
+    K_{t+1} = (1 − δ) ∘ K_t + N_{t+1−ℓ} and capital_stock_{t+1} = capital_stock_t −
+    depreciation_t + investment_{t+1−ℓ}.
+    """
+
+    status: str
+    message: str
+    strategy: str
+    objective: str
+    objective_value: float
+    method: str
+    seconds: float
+    iterations: int
+    economy: Economy = field(repr=False)
+    capital: Capital = field(repr=False)
+    problem: YearsProblem = field(repr=False)
+    groups: Mapping[str, NDArray[np.bool_]] = field(repr=False)
+    population: Array = field(repr=False)
+    fulfilment: Array | None = field(default=None, repr=False)
+    activity: Array | None = field(default=None, repr=False)
+    gross_output: Array | None = field(default=None, repr=False)
+    net_output: Array | None = field(default=None, repr=False)
+    new_capacity: Array | None = field(default=None, repr=False)
+    capacity: Array | None = field(default=None, repr=False)
+    investment: Array | None = field(default=None, repr=False)
+    set_aside: Array | None = field(default=None, repr=False)
+    capital_stock: Array | None = field(default=None, repr=False)
+    depreciation: Array | None = field(default=None, repr=False)
+    use: Mapping[str, Array] = field(default_factory=dict, repr=False)
+    caps: Mapping[str, Array] = field(default_factory=dict, repr=False)
+    cap_prices: Mapping[str, Array] = field(default_factory=dict, repr=False)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def success(self) -> bool:
+        return self.status == OPTIMAL
+
+    @property
+    def T(self) -> int:
+        return self.problem.T
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return tuple(range(1, self.T + 1))
+
+    @property
+    def bundle(self) -> Array:
+        return self.problem.Y
+
+    @property
+    def floors(self) -> Array:
+        return self.problem.f
+
+    def summary(self) -> dict[str, Array]:
+        """Per-year figures a person compares (arrays over the years; NaN without a plan).
+
+        ``consumption``: Σ (floors + c_t Y_t), the value of what is consumed;
+        ``consumption_per_head`` that over the population; ``investment_share``: capital goods
+        installed over net output; ``capacity_built``: new capacity started (output per year);
+        ``output <group>``: gross output of each sector group; ``labour`` and each resource
+        used.  Values at base-year prices.
+        """
+        T = self.T
+        nan = np.full(T, np.nan)
+        if not self.success:
+            return {"fulfilment": nan}
+        assert self.fulfilment is not None and self.gross_output is not None
+        assert self.net_output is not None and self.investment is not None
+        assert self.new_capacity is not None
+        consumption = self.floors.sum(axis=1) + self.fulfilment * self.bundle.sum(axis=1)
+        net = self.net_output.sum(axis=1)
+        out: dict[str, Array] = {
+            "fulfilment": self.fulfilment.copy(),
+            "consumption": consumption,
+            "consumption_per_head": consumption / self.population,
+            "investment": self.investment.sum(axis=1),
+            "investment_share": np.divide(
+                self.investment.sum(axis=1), net, out=np.zeros(T), where=net > 0
+            ),
+            "capacity_built": self.new_capacity.sum(axis=1),
+        }
+        for name, mask in self.groups.items():
+            out[f"output {name}"] = self.gross_output[:, mask].sum(axis=1)
+        for name, used in self.use.items():
+            out[name] = used.copy()
+        return out
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per year, the columns of :meth:`summary`."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.summary(), index=pd.Index(self.years, name="year"))
+        frame.insert(0, "strategy", self.strategy)
+        return frame
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the summary per year, and per-product and per-process arrays by code."""
+        e = self.economy
+
+        def rows(a: Array | None, codes: Sequence[str]) -> list[dict[str, float]] | None:
+            if a is None:
+                return None
+            return [{c: float(v) for c, v in zip(codes, row, strict=True) if v} for row in a]
+
+        return {
+            "status": self.status,
+            "message": self.message,
+            "strategy": self.strategy,
+            "objective": self.objective,
+            "objective_value": _num(self.objective_value),
+            "method": self.method,
+            "seconds": self.seconds,
+            "iterations": self.iterations,
+            "years": list(self.years),
+            "summary": {k: [_num(x) for x in v] for k, v in self.summary().items()},
+            "groups": {
+                k: [e.products[i] for i in np.flatnonzero(m)] for k, m in self.groups.items()
+            },
+            "activity": rows(self.activity, e.processes),
+            "new_capacity": rows(self.new_capacity, e.processes),
+            "capacity": rows(self.capacity, e.processes),
+            "gross_output": rows(self.gross_output, e.products),
+            "investment": rows(self.investment, e.products),
+            "capital_stock": rows(self.capital_stock, e.products),
+            "use": {k: v.tolist() for k, v in self.use.items()},
+            "caps": {k: [_num(x) for x in v] for k, v in self.caps.items()},
+            "cap_prices": {k: v.tolist() for k, v in self.cap_prices.items()},
+            "capital": self.capital.to_dict(),
+            "notes": list(self.notes),
+        }
+
+    def check(self, rtol: float = 1e-7) -> list[str]:
+        """Every constraint and identity the plan breaks, recomputed from its arrays with plain
+        numpy (not the solver's residuals); empty when it holds.  Messages name year and code."""
+        if not self.success:
+            return []
+        P, e = self.problem, self.economy
+        assert self.activity is not None and self.new_capacity is not None
+        assert self.capacity is not None and self.fulfilment is not None
+        z, N, K, c = self.activity, self.new_capacity, self.capacity, self.fulfilment
+        B = P.B.tocsc()
+        Kc = self.capital.coefficients
+        bad: list[str] = []
+        for t in range(P.T):
+            year = t + 1
+            made = np.bincount(P.makes, weights=z[t], minlength=P.n)
+            net = made - P.beta[t] * (B @ z[t])
+            need = P.f[t] + c[t] * P.Y[t] + (self.set_aside[t] if self.set_aside is not None else 0)
+            for i in np.flatnonzero(need - net > rtol * np.maximum(np.abs(need), 1.0)):
+                bad.append(
+                    f"year {year}: net output of {e.products[i]} short by {need[i] - net[i]:.3g}"
+                )
+            for k in np.flatnonzero(z[t] - K[t] > rtol * np.maximum(K[t], 1.0)):
+                bad.append(f"year {year}: {e.processes[k]} runs above its capacity")
+            for i in np.flatnonzero(P.f[t] - net > rtol * np.maximum(P.f[t], 1.0)):
+                bad.append(f"year {year}: floor of {e.products[i]} not met")
+            used = Kc @ N[t]
+            if self.set_aside is not None:
+                over = used - self.set_aside[t]
+                for i in np.flatnonzero(over > rtol * np.maximum(used, 1.0)):
+                    bad.append(f"year {year}: more {e.products[i]} installed than set aside")
+            for name, cap in self.caps.items():
+                if np.isfinite(cap[t]) and self.use[name][t] > cap[t] * (1 + rtol) + rtol:
+                    bad.append(
+                        f"year {year}: {name} {self.use[name][t]:.6g} above cap {cap[t]:.6g}"
+                    )
+            keep = (1.0 - P.delta) * K[t]
+            arriving = P.pipeline[t] if t + 1 < P.lag else N[t + 1 - P.lag]
+            if np.abs(K[t + 1] - keep - arriving).max() > rtol * max(np.abs(K).max(), 1.0):
+                bad.append(f"year {year}: capacity does not follow K' = (1 − δ) K + N")
+        if (z < -rtol).any() or (N < -rtol).any():
+            bad.append("negative activity or new capacity")
+        short = P.K_end - K[P.T]
+        for k in np.flatnonzero(short > rtol * np.maximum(P.K_end, 1.0)):
+            bad.append(f"end of plan: capacity of {e.processes[k]} below {P.K_end[k]:.6g}")
+        return bad
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """Several strategies on the same economy (:func:`compare`); ``results`` by strategy."""
+
+    results: Mapping[str, YearsResult]
+
+    def to_frame(self) -> Any:
+        """One DataFrame: a row per (strategy, year), the columns of :meth:`YearsResult.summary`."""
+        import pandas as pd
+
+        return pd.concat([r.to_frame() for r in self.results.values()])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "strategies": list(self.results),
+            "results": {k: r.to_dict() for k, r in self.results.items()},
+        }
+
+
+def _num(v: float) -> float | str:
+    v = float(v)
+    return v if np.isfinite(v) else ("inf" if v > 0 else ("-inf" if v < 0 else "nan"))
+
+
+# ---------------------------------------------------------------------- the entry points
+
+
+def plan_years(
+    economy: Economy,
+    *,
+    years: int = 5,
+    capital: Capital | None = None,
+    strategy: str = "optimal",
+    objective: str = "max_min",
+    consumption: str | ArrayLike | Mapping[str, float] | None = None,
+    floors: str | ArrayLike | Mapping[str, float] | None = None,
+    consumption_floor: float = 0.0,
+    end_targets: str | ArrayLike | Mapping[str, float] | None = None,
+    labour: float | str | Sequence[float] | None = "100%",
+    labour_growth: float = 0.0,
+    hours: Sequence[float] | None = None,
+    caps: Mapping[str, float | str | Sequence[float]] | None = None,
+    progress: Mapping[str, float] | None = None,
+    population: float | None = None,
+    population_growth: float = 0.0,
+    capacity: ArrayLike | Mapping[str, float] | None = None,
+    lag: int = 1,
+    share: float = DEFAULT_SHARE,
+    discount: float = DEFAULT_DISCOUNT,
+    end_capacity: float = 1.0,
+    method: str = "auto",
+    time_limit: float | None = None,
+    rtol: float = 1e-9,
+) -> YearsResult:
+    """A ``years``-year plan for ``economy`` (module docstring; equations in
+    :mod:`commonplan.numerics.multiyear`).
+
+    Parameters
+    ----------
+    capital
+        Capital coefficients; default :func:`commonplan.capital.derive_capital` (documented
+        derivation from the table), or :func:`commonplan.capital.capital_from_coefficients`.
+    strategy
+        One of :data:`STRATEGIES`.
+    objective
+        ``"max_min"``, ``"discounted"``, ``"min_labour"`` or ``"min_<resource>"``.
+    consumption
+        The bundle Y whose fulfilment c_t is maximised (a final-demand name, a vector or
+        {product: amount}).  Default: the first final demand less the base-year investment
+        (``capital.gfcf``): investment is decided by the plan.
+    floors
+        Net output every year must reach, whatever the objective (food, care …).
+    consumption_floor
+        Least fulfilment c_t of the bundle in every year.
+    end_targets
+        ``min_`` objectives: the bundle that the last year must deliver in full (default the
+        consumption bundle).
+    labour
+        Year 1's hours: an amount, a share of the hours the base output takes (``"100%"``), one
+        value per year, or ``None`` for no cap.  Scalars grow by ``labour_growth`` a year and
+        are multiplied by ``hours[t]`` (hours per worker as an index, 1 = today).
+    caps
+        Other resources: {name: amount, "x%" of today's use, or one value per year}.
+    progress
+        Technical progress, the yearly fall of coefficients: {"labour": 0.02, "inputs": 0.01,
+        "co2": 0.03, …}; year t uses (1 − rate)^(t−1) times the base coefficient.
+    population, population_growth
+        People in year 1 (default 1: per head is per year-1 population) and their growth; the
+        bundle grows with them, so c_t is fulfilment per head.
+    capacity
+        Capacity in year 1 by process (vector, or {process: amount} over the default): default
+        the base-year output.
+    lag
+        Years from setting capital goods aside to the new capacity running (≥ 1).
+    share
+        λ_K of ``"heavy-industry-first"``.
+    discount
+        β of the discounted sum (and of ``max_min``'s second stage).
+    end_capacity
+        Capacity at the end of the plan at least this multiple of year 1's (0: none).
+    method
+        ``"auto"``, ``"projected"`` (cutting planes on the yearly aggregates), ``"condensed"``
+        or ``"full"`` (HiGHS on the whole LP); see
+        :func:`commonplan.numerics.multiyear.solve_years`.
+    """
+    e = economy
+    if method not in FORMS:
+        raise PlanInputError(f"method must be one of {', '.join(FORMS)}; got {method!r}")
+    if strategy not in STRATEGIES:
+        raise PlanInputError(f"strategy must be one of {', '.join(STRATEGIES)}; got {strategy!r}")
+    T = _count(years, "years")
+    L = _count(lag, "lag")
+    notes: list[str] = []
+    cap_ = capital if capital is not None else derive_capital(e)
+    if cap_.products != e.products or cap_.processes != e.processes:
+        raise PlanInputError("capital was derived for another economy (products differ)")
+    notes += list(cap_.derivation)
+    groups = sector_groups(e, [e.products[i] for i in np.flatnonzero(cap_.capital_goods)])
+    inputs = ((LABOUR,) if e.labour is not None else ()) + e.resource_names
+    C = np.vstack([e.direct(k) for k in inputs]) if inputs else np.zeros((0, e.m))
+    x_base = np.zeros(e.m)
+    x_base[e.techniques] = base_output(e)
+    today = C @ x_base
+
+    # consumption bundle, floors, population
+    if consumption is None:
+        key, y = e.demand(None)
+        Y0 = np.asarray(y, dtype=np.float64) - cap_.gfcf
+        clipped = np.flatnonzero(Y0 < 0)
+        if len(clipped):
+            notes.append(
+                f"consumption bundle: {key!r} less base-year investment is negative for "
+                f"{', '.join(e.products[i] for i in clipped[:5])}; set to 0 there"
+            )
+        Y0 = np.maximum(Y0, 0.0)
+        notes.append(f"consumption bundle: final demand {key!r} less base-year investment")
+    else:
+        Y0 = _bundle(e, consumption, "consumption")
+    if not Y0.any():
+        raise PlanInputError("the consumption bundle is all zero: there is nothing to plan for")
+    f0 = np.zeros(e.n) if floors is None else _bundle(e, floors, "floors")
+    pg = _number(population_growth, "population_growth")
+    people: Array = (1.0 if population is None else _positive(population, "population")) * (
+        1.0 + pg
+    ) ** np.arange(T, dtype=np.float64)
+    Y = np.outer((1.0 + pg) ** np.arange(T), Y0)
+    f = np.tile(f0, (T, 1))
+
+    # technical progress
+    beta: Array = np.ones(T)
+    gamma: Array = np.ones((T, len(inputs)))
+    for name, rate in (progress or {}).items():
+        r = _number(rate, f"progress of {name!r}")
+        if not -1.0 < r < 1.0:
+            raise PlanInputError(
+                f"progress of {name!r} must be a yearly rate in (−1, 1), got {rate!r}"
+            )
+        factor: Array = (1.0 - r) ** np.arange(T, dtype=np.float64)
+        if name == "inputs":
+            beta = factor
+        elif name in inputs:
+            gamma[:, inputs.index(name)] = factor
+        else:
+            raise UnknownNameError(
+                f"progress: economy {e.name!r} has no input {name!r}; use 'inputs' or one of "
+                f"{', '.join(inputs) or 'none'}"
+            )
+
+    # caps per year
+    cap = np.full((T, len(inputs)), np.inf)
+    if labour is not None:
+        if LABOUR not in inputs:
+            raise UnknownNameError(f"economy {e.name!r} has no labour input to cap")
+        cap[:, inputs.index(LABOUR)] = _labour_path(
+            labour, T, today[inputs.index(LABOUR)], labour_growth, hours
+        )
+    for name, value in (caps or {}).items():
+        if name not in inputs:
+            raise UnknownNameError(
+                f"cap on {name!r}: economy {e.name!r} has no such input; it has: "
+                f"{', '.join(inputs) or 'none'}"
+            )
+        cap[:, inputs.index(name)] = _cap_path(value, T, today[inputs.index(name)], name)
+
+    # objective
+    phi = np.zeros(len(inputs))
+    c_lo = np.full(T, _nonneg(consumption_floor, "consumption_floor"))
+    c_hi = np.full(T, np.inf)
+    if objective in ("max_min", "discounted"):
+        kind = objective
+    elif objective.startswith("min_"):
+        name = objective[4:]
+        if name not in inputs:
+            raise PlanInputError(
+                f"objective {objective!r}: economy {e.name!r} has no input {name!r}; it has: "
+                f"{', '.join(inputs) or 'none'}"
+            )
+        phi[inputs.index(name)] = 1.0
+        kind = "min_input"
+        if end_targets is not None:
+            Y[T - 1] = _bundle(e, end_targets, "end_targets")
+        c_lo[T - 1] = max(c_lo[T - 1], 1.0)
+        notes.append(f"year {T} delivers the end targets in full; {name} over the plan minimised")
+    else:
+        raise PlanInputError(
+            f"objective must be one of {', '.join(OBJECTIVES)} or 'min_<resource>'; "
+            f"got {objective!r}"
+        )
+
+    # capacity
+    K0 = x_base.copy()
+    if capacity is not None:
+        K0 = _capacity(e, capacity, K0)
+    delta = cap_.depreciation
+    lam = _nonneg(share, "share")
+    if strategy == "heavy-industry-first" and not 0.0 < lam < 1.0:
+        raise PlanInputError(f"share (λ_K) must lie strictly between 0 and 1, got {share!r}")
+    problem = YearsProblem(
+        B=e.inputs,
+        makes=e.makes,
+        choice=np.asarray(e.techniques, dtype=np.intp),
+        S=cap_.composition,
+        Q=cap_.per_capacity,
+        delta=delta,
+        lag=L,
+        K0=K0,
+        pipeline=np.tile(delta * K0, (L - 1, 1)),
+        C=C,
+        cap=cap,
+        f=f,
+        Y=Y,
+        beta=beta,
+        gamma=gamma,
+        K_end=_nonneg(end_capacity, "end_capacity") * K0,
+        objective=kind,
+        discount=_positive(discount, "discount"),
+        phi=phi,
+        c_lo=c_lo,
+        c_hi=c_hi,
+        strategy=STRATEGIES[strategy],
+        share=lam,
+        group=cap_.capital_goods[e.makes],
+    )
+    _check_floors(e, problem)
+    prepared = e.prepared if e.n > 2000 and e.single_technique else None
+    solution = solve_years(
+        problem, form=method, prepared=prepared, time_limit=time_limit, rtol=rtol
+    )
+    if not e.single_technique and solution.method.startswith("condensed"):
+        notes.append("several techniques: the condensed form fixed each product's technique")
+    return _result(e, cap_, problem, solution, strategy, objective, inputs, groups, people, notes)
+
+
+def compare(
+    economy: Economy,
+    strategies: Sequence[str] = (
+        "heavy-industry-first",
+        "balanced",
+        "consumption-first",
+        "optimal",
+    ),
+    **options: Any,
+) -> Comparison:
+    """:func:`plan_years` under each strategy, everything else equal (``options`` are passed on;
+    the capital coefficients are derived once)."""
+    if not strategies:
+        raise PlanInputError("compare needs at least one strategy")
+    unknown = [s for s in strategies if s not in STRATEGIES]
+    if unknown:
+        raise PlanInputError(
+            f"unknown strateg{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; "
+            f"use {', '.join(STRATEGIES)}"
+        )
+    if options.get("capital") is None:
+        options["capital"] = derive_capital(economy)
+    return Comparison(
+        {s: plan_years(economy, strategy=s, **options) for s in dict.fromkeys(strategies)}
+    )
+
+
+# ---------------------------------------------------------------------- arrays → result
+
+
+def _result(
+    e: Economy,
+    capital: Capital,
+    P: YearsProblem,
+    s: YearsSolution,
+    strategy: str,
+    objective: str,
+    inputs: tuple[str, ...],
+    groups: Mapping[str, NDArray[np.bool_]],
+    people: Array,
+    notes: list[str],
+) -> YearsResult:
+    common: dict[str, Any] = {
+        "status": s.status,
+        "message": s.message,
+        "strategy": strategy,
+        "objective": objective,
+        "objective_value": s.objective,
+        "method": s.method,
+        "seconds": s.seconds,
+        "iterations": s.iterations,
+        "economy": e,
+        "capital": capital,
+        "problem": P,
+        "groups": dict(groups),
+        "population": people,
+        "caps": {k: P.cap[:, i].copy() for i, k in enumerate(inputs)},
+        "notes": tuple(notes),
+    }
+    if s.z is None or s.N is None or s.K is None or s.c is None or s.J is None:
+        return YearsResult(**common)
+    T = P.T
+    Kc = capital.coefficients
+    z, N, K = s.z, s.N, s.K
+    gross = np.stack([np.bincount(P.makes, weights=z[t], minlength=P.n) for t in range(T)]).astype(
+        np.float64
+    )
+    net = gross - np.stack([P.beta[t] * (P.B @ z[t]) for t in range(T)])
+    investment = np.asarray((Kc @ N.T).T)
+    set_aside = np.asarray((P.S @ s.J.T).T)
+    stock = np.asarray((Kc @ K.T).T)
+    wear = np.asarray((Kc @ (P.delta[:, None] * K[:T].T)).T)
+    use = {k: P.gamma[:, i] * (z @ P.C[i]) for i, k in enumerate(inputs)}
+    prices = {k: s.pi[:, i].copy() for i, k in enumerate(inputs)} if s.pi is not None else {}
+    value = s.objective
+    return YearsResult(
+        **common | {"objective_value": value},
+        fulfilment=s.c,
+        activity=z,
+        gross_output=gross,
+        net_output=net,
+        new_capacity=N,
+        capacity=K,
+        investment=investment,
+        set_aside=set_aside,
+        capital_stock=stock,
+        depreciation=wear,
+        use=use,
+        cap_prices=prices,
+    )
+
+
+# ---------------------------------------------------------------------- names → arrays
+
+
+def _check_floors(e: Economy, P: YearsProblem) -> None:
+    """Floors that year 1's capacity cannot make even with nothing consumed or invested."""
+    if not P.f.any() or not e.single_technique:
+        return
+    from commonplan.numerics.leontief import leontief
+    from commonplan.numerics.techniques import square_matrix
+
+    A = square_matrix(P.B, P.choice)
+    x = np.asarray(leontief(A, y=P.f[0], prepared=e.prepared if e.n > 2000 else None).x)
+    over = x - P.K0[P.choice] * (1 + 1e-9)
+    bad = np.flatnonzero(over > 1e-9 * np.maximum(x, 1.0))
+    if len(bad):
+        held = P.K0[P.choice]
+        ratio = x[bad] / np.maximum(held[bad], 1e-300)
+        worst = bad[np.argsort(-ratio, kind="stable")][:3]
+        shown = ", ".join(f"{e.label(i)} (needs {x[i]:.4g}, has {held[i]:.4g})" for i in worst)
+        floors = np.flatnonzero(P.f[0])
+        named = ", ".join(f"{e.products[i]} {P.f[0, i]:.4g}" for i in floors[:5])
+        more = f" and {len(floors) - 5} more" if len(floors) > 5 else ""
+        raise PlanInputError(
+            f"year 1: the floors ({named}{more}) alone need more capacity than there is — "
+            f"{len(bad)} product(s) short, most of all {shown}; no new capacity runs before "
+            "year 2: lower the floors or give more capacity"
+        )
+
+
+def _bundle(e: Economy, v: Any, what: str) -> Array:
+    if isinstance(v, Mapping):
+        unknown = [str(k) for k in v if str(k) not in e.products]
+        if unknown:
+            raise UnknownNameError(
+                f"{what}: economy {e.name!r} has no product(s) {', '.join(unknown[:5])}"
+            )
+    try:
+        _, arr = e.demand(v)
+    except UnknownNameError:
+        raise
+    except Exception as exc:
+        raise PlanInputError(f"{what}: {exc}") from exc
+    out = np.array(arr, dtype=np.float64)
+    neg = np.flatnonzero(out < 0)
+    if len(neg):
+        raise PlanInputError(
+            f"{what} must not be negative; it is for "
+            + ", ".join(f"{e.products[i]} ({out[i]:.3g})" for i in neg[:5])
+        )
+    return out
+
+
+def _labour_path(
+    labour: float | str | Sequence[float],
+    T: int,
+    today: float,
+    growth: float,
+    hours: Sequence[float] | None,
+) -> Array:
+    if isinstance(labour, str) or np.ndim(labour) == 0:
+        first = _amount(labour, today, "labour")  # type: ignore[arg-type]
+        g = _number(growth, "labour_growth")
+        path: Array = first * (1.0 + g) ** np.arange(T, dtype=np.float64)
+        if hours is not None:
+            h = np.asarray(hours, dtype=np.float64).ravel()
+            if h.shape != (T,) or not np.isfinite(h).all() or (h < 0).any():
+                raise PlanInputError(f"hours needs one index ≥ 0 per year ({T}), got {list(h)}")
+            path = path * h
+        return path
+    return _cap_path(labour, T, today, "labour")
+
+
+def _cap_path(value: Any, T: int, today: float, name: str) -> Array:
+    if isinstance(value, str) or np.ndim(value) == 0:
+        return np.full(T, _amount(value, today, name))
+    vals = list(value)
+    if len(vals) != T:
+        raise PlanInputError(f"cap on {name!r}: {len(vals)} values for {T} years")
+    return np.array([_amount(v, today, f"{name} in year {t + 1}") for t, v in enumerate(vals)])
+
+
+def _amount(value: float | str, today: float, what: str) -> float:
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return _nonneg(value.strip()[:-1], what) / 100.0 * today
+    return _nonneg(value, what)
+
+
+def _capacity(e: Economy, capacity: Any, default: Array) -> Array:
+    if isinstance(capacity, Mapping):
+        out = default.copy()
+        index = {p: k for k, p in enumerate(e.processes)}
+        for code, v in capacity.items():
+            if code not in index:
+                raise UnknownNameError(f"capacity: economy {e.name!r} has no process {code!r}")
+            out[index[code]] = _nonneg(v, f"capacity of {code!r}")
+        return out
+    arr = np.asarray(capacity, dtype=np.float64).ravel()
+    if arr.shape != (e.m,):
+        raise PlanInputError(f"capacity has {arr.size} entries, expected one per process ({e.m})")
+    bad = np.flatnonzero(~np.isfinite(arr) | (arr < 0))
+    if len(bad):
+        raise PlanInputError(
+            "capacity must be finite and ≥ 0; it is not for "
+            + ", ".join(e.processes[k] for k in bad[:5])
+        )
+    return arr
+
+
+def _count(value: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise PlanInputError(f"{what} must be a whole number ≥ 1, got {value!r}")
+    return int(value)
+
+
+def _number(value: object, what: str) -> float:
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise PlanInputError(f"{what}: {value!r} is not a number") from None
+    if not np.isfinite(v):
+        raise PlanInputError(f"{what} must be finite, got {value!r}")
+    return v
+
+
+def _nonneg(value: object, what: str) -> float:
+    v = _number(value, what)
+    if v < 0:
+        raise PlanInputError(f"{what} must be ≥ 0, got {value!r}")
+    return v
+
+
+def _positive(value: object, what: str) -> float:
+    v = _number(value, what)
+    if v <= 0:
+        raise PlanInputError(f"{what} must be > 0, got {value!r}")
+    return v

@@ -1,0 +1,320 @@
+"""Multi-year plans: Feldman's closed form, stock-flow identities, the forms against one another,
+and a strategy comparison on the Swedish table checked by an independent recomputation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from commonplan import Economy, PlanInputError, UnknownNameError, demo_economy, synthetic_economy
+from commonplan.capital import capital_from_coefficients, derive_capital
+from commonplan.numerics.multiyear import YearsProblem, capacity_path, solve_years
+from commonplan.years import STRATEGIES, YearsResult, compare, plan_years
+
+# ---------------------------------------------------------------------- Feldman's two sectors
+
+V_K, V_C, DELTA, GAMMA = 2.0, 1.5, 0.05, 0.6  # capital-output ratios, depreciation, λ_K
+
+
+def feldman(gamma: float = GAMMA) -> tuple[Economy, object]:
+    """Product K (capital goods, made with capital only) and C (consumer goods)."""
+    e = Economy.from_processes(
+        np.zeros((2, 2)),
+        [0, 1],
+        [1.0, 1.0],
+        products=["K", "C"],
+        final_demand={"c": [0.0, 1.0]},
+        name="feldman",
+    )
+    capital = capital_from_coefficients(
+        e, [[V_K, V_C], [0.0, 0.0]], depreciation=DELTA, capital_goods=["K"]
+    )
+    return e, capital
+
+
+def feldman_plan(gamma: float, years: int, method: str = "auto") -> YearsResult:
+    e, capital = feldman()
+    return plan_years(
+        e,
+        years=years,
+        capital=capital,  # type: ignore[arg-type]
+        strategy="heavy-industry-first",
+        share=gamma,
+        objective="discounted",
+        discount=0.9,
+        consumption=[0.0, 1.0],
+        labour=None,
+        capacity=[1.0, 1.0],
+        end_capacity=0.0,
+        method=method,
+    )
+
+
+@pytest.mark.parametrize("gamma", [0.3, 0.6, 0.9])
+def test_feldman_growth_rates_closed_form(gamma: float) -> None:
+    """K_k grows at g = γ / v_k − δ; K_c follows A (1 + g)^t + (K_c0 − A)(1 − δ)^t."""
+    T = 14
+    r = feldman_plan(gamma, T)
+    assert r.success, r.message
+    assert r.capacity is not None and r.fulfilment is not None
+    g = gamma / V_K - DELTA
+    t = np.arange(T)  # capacity in years 1 … T (the end capacity depends on an idle last year)
+    np.testing.assert_allclose(r.capacity[:T, 0], (1 + g) ** t, rtol=1e-9)
+    A = (1 - gamma) / (V_C * (g + DELTA))
+    expected_c = A * (1 + g) ** t + (1 - A) * (1 - DELTA) ** t
+    np.testing.assert_allclose(r.capacity[:T, 1], expected_c, rtol=1e-9)
+    np.testing.assert_allclose(r.fulfilment, expected_c, rtol=1e-9)  # consumer capacity used
+    # consumer capacity's growth converges to the capital sector's
+    gap = np.abs(r.capacity[1:T, 1] / r.capacity[: T - 1, 1] - (1 + g))
+    assert (np.diff(gap) < 0).all() and gap[-1] < 0.3 * gap[0]
+    assert r.check() == []
+
+
+def test_feldman_projected_equals_full_highs() -> None:
+    a, b = feldman_plan(GAMMA, 6, "projected"), feldman_plan(GAMMA, 6, "full")
+    assert a.method == "projected" and b.method.startswith("full")
+    np.testing.assert_allclose(a.fulfilment, b.fulfilment, rtol=1e-8)  # type: ignore[arg-type]
+    assert a.objective_value == pytest.approx(b.objective_value, rel=1e-9)
+
+
+def test_feldman_share_holds_and_more_share_means_faster_capital_growth() -> None:
+    low, high = feldman_plan(0.3, 6), feldman_plan(0.9, 6)
+    for r, gamma in ((low, 0.3), (high, 0.9)):
+        assert r.investment is not None
+        inv = r.investment[:5, 0]  # capital goods installed (all investment is good K)
+        to_k = r.new_capacity[:5, 0] * V_K  # type: ignore[index]
+        np.testing.assert_allclose(to_k, gamma * inv, rtol=1e-9)
+    assert high.capacity[5, 0] > low.capacity[5, 0]  # type: ignore[index]
+    assert high.fulfilment[1] < low.fulfilment[1]  # type: ignore[index]  # consumption waits
+
+
+# ---------------------------------------------------------------------- stock-flow identities
+
+
+@pytest.fixture(scope="module")
+def synth() -> Economy:
+    return synthetic_economy(80, seed=3)
+
+
+@pytest.mark.parametrize("strategy", list(STRATEGIES))
+@pytest.mark.parametrize("lag", [1, 2])
+def test_stock_flow_identities_every_year(synth: Economy, strategy: str, lag: int) -> None:
+    r = plan_years(
+        synth,
+        strategy=strategy,
+        lag=lag,
+        progress={"labour": 0.02},
+        labour_growth=0.01,
+        floors={p: 0.1 for p in synth.products[:10]},
+    )
+    assert r.success, r.message
+    K, N, S, D, I = r.capacity, r.new_capacity, r.capital_stock, r.depreciation, r.investment
+    assert K is not None and N is not None and S is not None and D is not None and I is not None
+    delta = r.capital.depreciation
+    Kc = r.capital.coefficients.toarray()
+    for t in range(r.T):
+        arriving_N = N[t + 1 - lag] if t + 1 >= lag else delta * K[0]  # pipeline: replacement
+        np.testing.assert_allclose(K[t + 1], (1 - delta) * K[t] + arriving_N, rtol=1e-12)
+        arriving_I = I[t + 1 - lag] if t + 1 >= lag else Kc @ (delta * K[0])
+        np.testing.assert_allclose(S[t + 1], S[t] - D[t] + arriving_I, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(S[t], Kc @ K[t], rtol=1e-12)
+    assert r.check() == []
+
+
+# ---------------------------------------------------------------------- the forms agree
+
+
+def _problem(e: Economy, strategy: str, objective: str) -> YearsProblem:
+    capital = derive_capital(e)
+    r = plan_years(e, strategy=strategy, objective="discounted", method="projected", years=4)
+    P = r.problem
+    if objective == "min_input":
+        P = P.with_(objective="min_input", phi=np.eye(1, P.k, 0)[0], c_lo=np.array([0, 0, 0, 1.0]))
+    elif objective == "max_min":
+        P = P.with_(objective="max_min")
+    assert capital.products == e.products
+    return P
+
+
+@pytest.mark.parametrize("strategy", ["optimal", "share", "balanced", "replacement"])
+@pytest.mark.parametrize("objective", ["max_min", "discounted", "min_input"])
+def test_projected_condensed_full_agree(synth: Economy, strategy: str, objective: str) -> None:
+    name = {v: k for k, v in STRATEGIES.items()}[strategy]
+    P = _problem(synth, name, objective)
+    sols = {form: solve_years(P, form=form) for form in ("projected", "condensed", "full")}
+    statuses = {s.status for s in sols.values()}
+    assert len(statuses) == 1, {f: s.status for f, s in sols.items()}
+    if statuses == {"optimal"}:
+        ref = sols["full"].objective
+        for form, s in sols.items():
+            assert s.objective == pytest.approx(ref, rel=1e-7, abs=1e-9), form
+        np.testing.assert_allclose(sols["projected"].c, sols["full"].c, rtol=1e-6, atol=1e-7)
+
+
+def test_capacity_path_is_the_recursion() -> None:
+    P = _problem(synthetic_economy(20, seed=1), "optimal", "discounted").with_(lag=2)
+    P = P.with_(pipeline=np.ones((1, P.m)))
+    N = np.arange(P.T * P.m, dtype=float).reshape(P.T, P.m)
+    K = capacity_path(P, N)
+    assert np.allclose(K[1], (1 - P.delta) * P.K0 + 1.0)
+    assert np.allclose(K[3], (1 - P.delta) * K[2] + N[1])
+
+
+# ---------------------------------------------------------------------- Sweden, end to end
+
+
+@pytest.fixture(scope="module")
+def sweden() -> Economy:
+    return demo_economy()
+
+
+@pytest.fixture(scope="module")
+def sweden_comparison(sweden: Economy):  # type: ignore[no-untyped-def]
+    return compare(
+        sweden,
+        ["heavy-industry-first", "balanced", "consumption-first", "optimal"],
+        progress={"labour": 0.02},
+        labour_growth=0.005,
+        caps={"co2": "100%"},
+        floors={"Q86": 250_000.0, "Q87_88": 250_000.0},
+    )
+
+
+def test_sweden_comparison_independent_recomputation(sweden: Economy, sweden_comparison) -> None:  # type: ignore[no-untyped-def]
+    """Every constraint recomputed with plain numpy from z_t, N_t, K_t and the table's own A."""
+    A = sweden.A.toarray()
+    l = sweden.labour
+    co2 = sweden.resources["co2"]
+    d = sweden.resources["capital_consumption"]
+    x0 = sweden.gross_output
+    hours0 = float(l @ x0)
+    co2_0 = float(co2 @ x0)
+    delta = 0.06
+    s = np.zeros(sweden.n)
+    cap_codes = ["C25", "C26", "C27", "C28", "C29", "C30", "C33", "F", "J62_63", "M71-72"]
+    idx = [sweden.products.index(c) for c in cap_codes]
+    y = sweden.final_demand["domestic_final_demand"]
+    s[idx] = y[idx] / y[idx].sum()
+    Kc = np.outer(s, d / delta)  # the documented derivation, recomputed
+    gfcf = s * (1 + 0.02 / delta) * float(d @ x0)
+    Y = np.maximum(y - gfcf, 0.0)
+    floors = np.zeros(sweden.n)
+    floors[sweden.products.index("Q86")] = floors[sweden.products.index("Q87_88")] = 250_000.0
+    for name, r in sweden_comparison.results.items():
+        assert r.success, (name, r.message)
+        z, N, K, c = r.activity, r.new_capacity, r.capacity, r.fulfilment
+        np.testing.assert_allclose(r.capital.coefficients.toarray(), Kc, rtol=1e-12)
+        assert np.allclose(K[0], x0)
+        for t in range(5):
+            net = z[t] - A @ z[t]
+            invest = Kc @ N[t]
+            assert (net - invest - floors - c[t] * Y >= -1e-6 * np.maximum(np.abs(net), 1)).all()
+            assert (z[t] <= K[t] * (1 + 1e-7) + 1e-6).all()
+            assert float((0.98**t) * l @ z[t]) <= hours0 * 1.005**t * (1 + 1e-7)
+            assert float(co2 @ z[t]) <= co2_0 * (1 + 1e-7)
+            assert np.allclose(K[t + 1], (1 - delta) * K[t] + N[t], rtol=1e-10)
+            assert (net - floors >= -1e-6 * np.maximum(floors, 1)).all()  # floors, every year
+        assert (K[5] >= x0 * (1 - 1e-7) - 1e-6).all()  # capacity not run down
+        summary = r.summary()
+        for t in range(5):  # the reported figures are these arrays' sums
+            assert summary["labour"][t] == pytest.approx((0.98**t) * l @ z[t], rel=1e-9)
+            assert summary["investment"][t] == pytest.approx(float((Kc @ N[t]).sum()), rel=1e-9)
+    hif = sweden_comparison.results["heavy-industry-first"]
+    v = d / delta
+    cap_mask = np.isin(np.array(sweden.products), cap_codes)
+    for t in range(4):
+        installed = v * hif.new_capacity[t]
+        assert installed[cap_mask].sum() == pytest.approx(0.5 * installed.sum(), rel=1e-8)
+    cf = sweden_comparison.results["consumption-first"]
+    for t in range(5):
+        np.testing.assert_allclose(cf.new_capacity[t], delta * cf.capacity[t], rtol=1e-9)
+
+
+def test_sweden_strategies_rank_as_theory_says(sweden_comparison) -> None:  # type: ignore[no-untyped-def]
+    """The optimum is at least as good as every strategy on the objective (max-min), and the
+    frame has one row per strategy and year."""
+    res = sweden_comparison.results
+    best = res["optimal"].objective_value
+    for name, r in res.items():
+        assert r.objective_value <= best * (1 + 1e-8), name
+    frame = sweden_comparison.to_frame()
+    assert len(frame) == 20
+    assert set(frame["strategy"]) == set(res)
+    assert {"consumption_per_head", "investment_share", "labour", "co2", "capacity_built"} <= set(
+        frame.columns
+    )
+    assert {"output capital goods", "output consumer goods and services"} <= set(frame.columns)
+    assert res["heavy-industry-first"].to_dict()["summary"]["fulfilment"][0] > 0
+
+
+# ---------------------------------------------------------------------- objectives and inputs
+
+
+def test_min_labour_reaches_end_targets_every_floor_holding(synth: Economy) -> None:
+    r = plan_years(
+        synth,
+        objective="min_labour",
+        labour=None,
+        consumption_floor=0.5,
+        progress={"labour": 0.03},
+    )
+    assert r.success, r.message
+    assert r.fulfilment is not None
+    assert r.fulfilment[-1] >= 1 - 1e-9
+    assert (r.fulfilment >= 0.5 - 1e-9).all()
+    total = sum(r.use["labour"])
+    assert r.objective_value == pytest.approx(total, rel=1e-8)
+    more = plan_years(
+        synth, objective="min_labour", labour=None, consumption_floor=0.8, progress={"labour": 0.03}
+    )
+    assert more.objective_value > r.objective_value  # a higher floor costs labour
+    assert r.check() == []
+
+
+def test_infeasible_is_a_result(synth: Economy) -> None:
+    r = plan_years(synth, consumption_floor=3.0)
+    assert r.status == "infeasible" and not r.success
+    assert r.to_dict()["status"] == "infeasible"
+    assert np.isnan(r.summary()["fulfilment"]).all()
+
+
+def test_inputs_are_checked_with_names(sweden: Economy) -> None:
+    with pytest.raises(PlanInputError, match="strategy"):
+        plan_years(sweden, strategy="five-year")
+    with pytest.raises(UnknownNameError, match="steel"):
+        plan_years(sweden, caps={"steel": 1.0})
+    with pytest.raises(UnknownNameError, match="XX"):
+        plan_years(sweden, floors={"XX": 1.0})
+    with pytest.raises(PlanInputError, match="years"):
+        plan_years(sweden, years=0)
+    with pytest.raises(PlanInputError, match=r"year 1: the floors \(Q86 1e\+09\) alone"):
+        plan_years(sweden, floors={"Q86": 1e9})
+    with pytest.raises(PlanInputError, match="3 values for 5 years"):
+        plan_years(sweden, caps={"co2": [1.0, 2.0, 3.0]})
+    with pytest.raises(UnknownNameError, match="progress"):
+        plan_years(sweden, progress={"robots": 0.1})
+
+
+def test_lower_hours_mean_less_consumption(synth: Economy) -> None:
+    full = plan_years(synth, objective="discounted")
+    short = plan_years(synth, objective="discounted", hours=[1, 0.95, 0.9, 0.9, 0.9])
+    assert short.objective_value < full.objective_value
+    assert short.caps["labour"][2] == pytest.approx(0.9 * full.caps["labour"][2])
+
+
+def test_several_techniques_use_the_full_lp() -> None:
+    e = synthetic_economy(25, techniques=2, seed=2)
+    r = plan_years(e, years=3)
+    assert r.success and r.method.startswith("full")
+    assert r.check() == []
+    with pytest.raises(PlanInputError, match="projected"):
+        plan_years(e, years=3, method="projected")
+
+
+def test_problem_matrix_shapes_are_validated() -> None:
+    P = _problem(synthetic_economy(10, seed=0), "optimal", "discounted")
+    with pytest.raises(PlanInputError, match="f has shape"):
+        solve_years(P.with_(f=np.zeros((2, 3))))
+    with pytest.raises(PlanInputError, match="S is"):
+        solve_years(P.with_(S=sp.csc_array(np.ones((3, 1)))))
