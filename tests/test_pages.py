@@ -138,7 +138,20 @@ def sign_in(app: FastAPI, handle: str) -> TestClient:
 def get(c: TestClient, url: str, status: int = 200) -> str:
     r = c.get(url)
     assert r.status_code == status, (url, r.status_code, words(r.text)[:2000])
+    accessible(r.text, url)
     return r.text
+
+
+def accessible(page: str, url: str) -> None:
+    """One h1, a skip link to ``main#main``, no tables, and a label for every field."""
+    assert page.count("<h1") == 1 and '<a class="skip" href="#main">' in page, url
+    assert '<main id="main"' in page and "<table" not in page, url
+    labelled = set(re.findall(r'<label for="([^"]+)"', page))
+    for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", page):
+        if re.search(r'type="(hidden|submit)"', tag):
+            continue
+        field = re.search(r'id="([^"]+)"', tag)
+        assert field is not None and field[1] in labelled, (url, tag)
 
 
 def post(c: TestClient, url: str, data: dict[str, Any], status: int = 303, **kw: Any) -> Any:
@@ -178,6 +191,9 @@ def test_sign_in_shows_errors_in_the_form_and_signs_out(site: FastAPI) -> None:
         },
     )
     assert ok.status_code == 303 and ok.headers["location"] == "/"  # no open redirect
+    for target in ("/\t/evil.example", "https://evil.example", "/\\evil.example"):
+        assert pages._local(target) == "/", target
+    assert pages._local("/rounds/1/vote?x=1") == "/rounds/1/vote?x=1"
     home = words(get(c, "/"))
     assert t("home.title", name="Member 0") in home
     assert t("home.council", name=f"{FEDERATION} bakery", kind=t("council.workers")) in home
@@ -445,6 +461,92 @@ def rounds_outcome(db: Any, round_id: int) -> dict[str, Any]:
         return dict(r.outcome)
 
 
+def test_consent_and_ranked_ballots(database_url: str) -> None:
+    """A round that ratifies by consent, with an alternative draft to rank against the draft."""
+    app = pages.create_site(database_url, settings=Settings())
+    try:
+        db = app.state.db
+        fed = create_federation(
+            db, {**description("Hillside"), "rounds": {"ratification": "consent"}}
+        )
+        add_members(
+            db,
+            [
+                {"handle": "ada", "role": "facilitator"},
+                {
+                    "handle": "h0",
+                    "workers_council": "Hillside bakery",
+                    "consumers_council": "Hillside east",
+                },
+            ],
+        )
+        auth.add_staff(db, "ada", fed)
+        for handle in ("ada", "h0"):
+            auth.set_password(db, handle, password(handle))
+        rid = rounds.open_round(db, fed, actor="ada")
+        rounds.file_proposal(
+            db,
+            rid,
+            actor="h0",
+            council="Hillside east",
+            kind="target",
+            title="Bread",
+            amounts={"C10T12": 1},
+        )
+        rounds.compute_draft(db, rid, actor="ada")
+        rounds.compute_alternative(db, rid, title="Less CO2", caps={"co2": "60%"}, actor="ada")
+        ada, h0 = sign_in(app, "ada"), sign_in(app, "h0")
+        post(ada, f"/facilitate/rounds/{rid}/vote", {})
+
+        ballot = get(h0, f"/rounds/{rid}/vote")
+        seen = words(ballot)
+        for key in ("vote.consent.title", "vote.consent.object", "vote.ranked.title"):
+            assert t(key) in seen
+        assert t("vote.budget.none") in seen
+        hidden = fields(ballot)
+        _, consent, ranked = hidden["question"]
+        assert f'name="q{ranked}_rank2"' in ballot and "Less CO2" in seen
+        alternative = re.search(r'<option value="(\d+)"[^>]*>Less CO2</option>', ballot)
+        assert alternative is not None
+        choice = {f"q{consent}": "object", f"q{ranked}_rank1": alternative[1]}
+        unreasoned = h0.post(f"/rounds/{rid}/vote", data={**hidden, **choice})
+        assert unreasoned.status_code == 422
+        assert t("vote.consent.reason_needed") in alert(unreasoned.text)
+        twice = h0.post(
+            f"/rounds/{rid}/vote",
+            data={
+                **hidden,
+                **choice,
+                f"q{consent}_reason": "too little bread",
+                f"q{ranked}_rank2": alternative[1],
+            },
+        )
+        assert twice.status_code == 409 and "at most once" in alert(twice.text)
+        assert "too little bread" in twice.text  # the reason is kept
+        cast = h0.post(
+            f"/rounds/{rid}/vote",
+            data={
+                **hidden,
+                **choice,
+                f"q{consent}_reason": "too little bread",
+                f"q{ranked}_rank2": "draft",
+            },
+        )
+        assert cast.status_code == 201, words(cast.text)
+        receipt = hidden["receipt"][0]
+        post(ada, f"/facilitate/rounds/{rid}/close", {})
+
+        result = words(get(h0, f"/rounds/{rid}/result"))
+        assert t("result.failed") in result and "too little bread" in result
+        assert t("result.winner", winner="Less CO2") in result
+        found = words(get(h0, f"/board/find?receipt={receipt}"))
+        assert t("find.object", reason="too little bread") in found
+        assert t("find.ranking", ranking="Less CO2 > " + t("vote.ranked.draft")) in found
+        assert t("find.approve_none") in found
+    finally:
+        app.state.db.dispose()
+
+
 # ---------------------------------------------------------------------- facilitators
 
 
@@ -462,6 +564,10 @@ def test_members_get_403_on_facilitator_pages(site: FastAPI) -> None:
     ):
         assert post(m0, url, data, status=403).text.count(t("error.forbidden")) >= 1
     assert t("nav.facilitate") not in words(get(m0, "/"))
+    add_members(site.state.db, [{"handle": "bo", "name": "Bo", "role": "facilitator"}])
+    auth.set_password(site.state.db, "bo", password("bo"))
+    alone = get(sign_in(site, "bo"), "/")  # a facilitator who serves no federation yet
+    assert t("home.no_federation") in words(alone) and 'href="/facilitate"' in alone
 
 
 def test_facilitator_sets_up_a_federation_from_yaml_and_csv(site: FastAPI) -> None:

@@ -203,7 +203,12 @@ def _redirect(path: str, done: str | None = None) -> RedirectResponse:
 
 def _local(target: str) -> str:
     """``target`` if it is a path on this site, else ``/`` (no open redirects)."""
-    ok = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    ok = (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(c.isspace() or not c.isprintable() for c in target)
+    )
     return target if ok else "/"
 
 
@@ -810,14 +815,19 @@ def ballots(tr: Translator, questions: Sequence[QuestionPublic]) -> list[Ballot]
             }
             budget = float(o["budget"])
         elif q.kind == "ranked":
-            options = [
-                Choice(str(c), tr("vote.ranked.draft") if c == "draft" else str(title))
-                for c, title in zip(o["candidates"], o["titles"], strict=True)
-            ]
+            options = [Choice(c, name) for c, name in candidates(tr, o).items()]
         else:
             options = []
         out.append(Ballot(q, tr.maybe(f"vote.{q.kind}.title", q.kind), options, costs, budget))
     return out
+
+
+def candidates(tr: Translator, options: Mapping[str, Any]) -> dict[str, str]:
+    """A ranked ballot's candidates → their names (the draft, then the alternatives' titles)."""
+    return {
+        str(c): tr("vote.ranked.draft") if c == "draft" else str(title)
+        for c, title in zip(options.get("candidates", []), options.get("titles", []), strict=True)
+    }
 
 
 FormValues = Mapping[str, Sequence[str]]
@@ -966,8 +976,7 @@ def outcome_facts(
     if ranked:
         for q in questions:
             if q.kind == "ranked":
-                names = dict(zip(q.options["candidates"], q.options["titles"], strict=True))
-                winner = names.get(ranked.get("winner"), ranked.get("winner"))
+                winner = candidates(tr, q.options).get(str(ranked.get("winner")))
     return {
         "ratified": bool(outcome.get("ratified")),
         "reason": vote.get("reason"),
@@ -1051,7 +1060,7 @@ def describe(
         reason = choice.get("objection")
         return tr("find.object", reason=reason) if reason else tr("find.consent")
     if kind == "ranked":
-        names = dict(zip(options.get("candidates", []), options.get("titles", []), strict=False))
+        names = candidates(tr, options)
         return tr(
             "find.ranking",
             ranking=" > ".join(str(names.get(c, c)) for c in choice.get("ranking", [])),
