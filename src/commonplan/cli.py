@@ -29,6 +29,7 @@ from commonplan._cli_args import number, pairs
 from commonplan.balance import BalanceResult, balance, embodied
 from commonplan.cli_rounds import register as register_round_commands
 from commonplan.cli_web import register as register_web_commands
+from commonplan.cli_years import register as register_years_commands
 from commonplan.economy import LABOUR, Economy
 from commonplan.errors import (
     CommonplanError,
@@ -406,6 +407,7 @@ def synth(
 
 
 register_round_commands(app)  # federation, members, round, proposal, vote, board, audit, plan
+register_years_commands(app)  # years: multi-year plans, strategies compared
 register_web_commands(app)  # serve, db upgrade, account
 
 

@@ -1,0 +1,335 @@
+"""The ``commonplan years`` command: multi-year plans and strategies compared, from a terminal.
+
+A thin layer over :func:`commonplan.years.compare` (and :mod:`commonplan.charts` for
+``--plots``): it reads an economy, solves the plan under the strategy and those it is compared
+with, and prints one table — a row per strategy and year — or, with ``--json``, one JSON object.
+Exit status: 0 when every strategy has a plan, 1 bad input, 2 when a strategy has none
+(infeasible, unbounded, or stopped at a limit; the output says which).
+
+    commonplan years demo --strategy heavy-industry-first --compare balanced,optimal
+    commonplan years econ --years 10 --progress labour=0.02 --cap co2=100%,90%,80% --plots out/
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from commonplan._cli_args import number, pairs
+from commonplan.errors import PlanInputError
+from commonplan.years import STRATEGIES, Comparison, compare
+
+__all__ = ["register"]
+
+NO_PLAN = 2
+YearsMethod = Literal["auto", "projected", "condensed", "full"]
+"""``commonplan.numerics.multiyear.FORMS``, spelled out for Typer."""
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``years`` command to the ``commonplan`` command."""
+    app.command("years")(years_cmd)
+
+
+def years_cmd(
+    path: Annotated[
+        str,
+        typer.Argument(
+            metavar="PATH",
+            help="An economy (a directory or a labelled CSV/XLSX matrix), or the word demo: "
+            "the shipped Swedish 2016 table.",
+            show_default=False,
+        ),
+    ],
+    years: Annotated[int, typer.Option("--years", min=1, help="Years in the plan.")] = 5,
+    strategy: Annotated[
+        str,
+        typer.Option(
+            "--strategy",
+            metavar="STRATEGY",
+            help="heavy-industry-first, balanced, consumption-first or optimal.",
+        ),
+    ] = "optimal",
+    compare_with: Annotated[
+        str | None,
+        typer.Option(
+            "--compare",
+            metavar="S1,S2",
+            show_default=False,
+            help="Further strategies to solve on the same economy, comma-separated, or all.",
+        ),
+    ] = None,
+    objective: Annotated[
+        str,
+        typer.Option(
+            "--objective",
+            metavar="OBJECTIVE",
+            help="max_min: the largest consumption fulfilment held in every year; discounted: "
+            "the largest discounted sum; min_labour (min_RESOURCE): the end targets in the last "
+            "year with the least labour.",
+        ),
+    ] = "max_min",
+    share: Annotated[
+        float,
+        typer.Option("--share", help="λ_K: heavy-industry-first's share of investment."),
+    ] = 0.5,
+    labour: Annotated[
+        str,
+        typer.Option(
+            "--labour",
+            metavar="HOURS|PCT|none",
+            help="Year 1's hours: an amount, a share of the base output's hours, or none.",
+        ),
+    ] = "100%",
+    labour_growth: Annotated[
+        float, typer.Option("--labour-growth", help="Yearly growth of the labour force.")
+    ] = 0.0,
+    hours: Annotated[
+        str | None,
+        typer.Option(
+            "--hours",
+            metavar="H1,H2,…",
+            show_default=False,
+            help="Hours per worker each year as an index (1 = today), one per year.",
+        ),
+    ] = None,
+    cap: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cap",
+            metavar="RESOURCE=MAX[,MAX…]",
+            show_default=False,
+            help="Most of a resource a year: an amount or a share of today's use, or one per "
+            "year, e.g. co2=100%,90%,80%,70%,60%.  Repeat for several.",
+        ),
+    ] = None,
+    progress: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--progress",
+            metavar="INPUT=RATE",
+            show_default=False,
+            help="Yearly fall of coefficients: labour=0.02, inputs=0.01, co2=0.03 …",
+        ),
+    ] = None,
+    floor: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--floor",
+            metavar="PRODUCT=AMOUNT",
+            show_default=False,
+            help="Net output every year must reach.  Repeat for several.",
+        ),
+    ] = None,
+    population_growth: Annotated[
+        float, typer.Option("--population-growth", help="Yearly growth of the population.")
+    ] = 0.0,
+    population: Annotated[
+        float | None,
+        typer.Option(
+            "--population", show_default=False, help="People in year 1 (for per-head figures)."
+        ),
+    ] = None,
+    lag: Annotated[int, typer.Option("--lag", min=1, help="Years until new capacity runs.")] = 1,
+    depreciation: Annotated[
+        float, typer.Option("--depreciation", help="δ: capital worn out per year.")
+    ] = 0.06,
+    discount: Annotated[float, typer.Option("--discount", help="β per year.")] = 0.97,
+    end_capacity: Annotated[
+        float,
+        typer.Option("--end-capacity", help="Least end capacity, as a multiple of year 1's."),
+    ] = 1.0,
+    method: Annotated[
+        YearsMethod,
+        typer.Option(
+            "--method",
+            help="projected (cutting planes on the yearly aggregates), condensed or full "
+            "(HiGHS on the whole LP), or auto.",
+        ),
+    ] = "auto",
+    plots: Annotated[
+        Path | None,
+        typer.Option(
+            "--plots",
+            metavar="DIR",
+            show_default=False,
+            help="Write years.html (and PNGs where kaleido is installed) into DIR.",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object and nothing else.")
+    ] = False,
+) -> None:
+    """A multi-year plan with investment and capacity growth, and strategies compared on it.
+
+    Prints, per strategy and year: consumption fulfilment and per head, the investment share of
+    net output, new capacity, labour hours, CO2 and gross output by sector group.
+
+    Example:
+
+        commonplan years demo --strategy heavy-industry-first --compare balanced,optimal
+    """
+    from commonplan.capital import derive_capital
+    from commonplan.cli import _read, _status
+    from commonplan.io import demo_economy
+
+    names = _strategies(strategy, compare_with)
+    if path == "demo":
+        with _status("Loading the Statistics Sweden 2016 table…"):
+            economy = demo_economy()
+    else:
+        economy = _read(Path(path), "refuse")
+    options: dict[str, Any] = {
+        "years": years,
+        "objective": objective,
+        "share": share,
+        "labour": None if labour.strip().lower() == "none" else _amount(labour, "--labour"),
+        "labour_growth": labour_growth,
+        "hours": None if hours is None else _floats(hours, "--hours"),
+        "caps": {
+            k: _per_year(v, f"--cap {k}") for k, v in pairs(cap or [], "--cap", "co2=100%").items()
+        }
+        or None,
+        "progress": {
+            k: number(v, f"--progress {k}")
+            for k, v in pairs(progress or [], "--progress", "labour=0.02").items()
+        }
+        or None,
+        "floors": {
+            k: number(v, f"--floor {k}")
+            for k, v in pairs(floor or [], "--floor", "Q86=250000").items()
+        }
+        or None,
+        "population": population,
+        "population_growth": population_growth,
+        "lag": lag,
+        "discount": discount,
+        "end_capacity": end_capacity,
+        "method": method,
+        "capital": derive_capital(economy, depreciation=depreciation),
+    }
+    with _status(f"Planning {years} years for {economy.n} products, {len(names)} strategies…"):
+        result = compare(economy, names, **options)
+    written: list[Path] = []
+    plot_notes: list[str] = []
+    if plots is not None:
+        from commonplan.charts import save_figures
+
+        with _status(f"Drawing to {plots}…"):
+            written, plot_notes = save_figures(
+                result, plots, title=f"{economy.name}: {years}-year plans compared"
+            )
+    if as_json:
+        typer.echo(json.dumps({"economy": economy.name, **result.to_dict()}))
+    else:
+        _print(economy.name, result)
+    console = Console(stderr=as_json)
+    for path_ in written:
+        console.print(f"wrote {escape(str(path_))}", highlight=False)
+    for note in plot_notes:
+        console.print(f"note: {escape(note)}", style="dim", highlight=False)
+    if not all(r.success for r in result.results.values()):
+        raise typer.Exit(NO_PLAN)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _strategies(strategy: str, others: str | None) -> list[str]:
+    names = [strategy]
+    if others:
+        extra = list(STRATEGIES) if others.strip() == "all" else others.split(",")
+        names += [s.strip() for s in extra if s.strip()]
+    unknown = [s for s in names if s not in STRATEGIES]
+    if unknown:
+        raise PlanInputError(
+            f"unknown strateg{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}: "
+            f"use {', '.join(STRATEGIES)}"
+        )
+    return list(dict.fromkeys(names))
+
+
+def _amount(value: str, what: str) -> float | str:
+    v = value.strip()
+    return v if v.endswith("%") else number(v, what)
+
+
+def _per_year(value: str, what: str) -> float | str | list[float | str]:
+    parts = [p.strip() for p in value.split(",") if p.strip()]
+    if len(parts) == 1:
+        return _amount(parts[0], what)
+    return [_amount(p, what) for p in parts]
+
+
+def _floats(value: str, what: str) -> list[float]:
+    return [number(p.strip(), what) for p in value.split(",") if p.strip()]
+
+
+def _print(name: str, comparison: Comparison) -> None:
+    console = Console()
+    first = next(iter(comparison.results.values()))
+    groups = [k for k in first.groups]
+    table = Table(
+        title=f"{name}: {first.T}-year plans, objective {first.objective}",
+        title_justify="left",
+    )
+    headers = [
+        ("strategy", "left"),
+        ("year", "right"),
+        ("fulfil-\nment", "right"),
+        ("consumption\nper head", "right"),
+        ("invest-\nment share", "right"),
+        ("new\ncapacity", "right"),
+        ("labour\nhours", "right"),
+        ("CO2", "right"),
+        *((f"output\n{g}", "right") for g in groups),
+    ]
+    for header, justify in headers:
+        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    for strategy, r in comparison.results.items():
+        if not r.success:
+            table.add_row(escape(strategy), "", f"[red]{escape(r.status)}[/]")
+            continue
+        s = r.summary()
+        for t, year in enumerate(r.years):
+            table.add_row(
+                escape(strategy) if t == 0 else "",
+                str(year),
+                f"{100 * s['fulfilment'][t]:.1f} %",
+                _num(s["consumption_per_head"][t]),
+                f"{100 * s['investment_share'][t]:.1f} %",
+                _num(s["capacity_built"][t]),
+                _num(s["labour"][t]) if "labour" in s else "—",
+                _num(s["co2"][t]) if "co2" in s else "—",
+                *(_num(s[f"output {g}"][t]) for g in groups),
+                end_section=t == r.T - 1,
+            )
+    console.print(table)
+    for strategy, r in comparison.results.items():
+        colour = "green" if r.success else "red"
+        console.print(
+            f"{escape(strategy)}: [{colour}]{escape(r.status)}[/] — {escape(r.message)}; "
+            f"objective {r.objective_value:.6g}; {escape(r.method)}, {r.iterations} "
+            f"iteration(s), {r.seconds:.2f} s",
+            highlight=False,
+        )
+    for note in first.notes:
+        console.print(f"note: {escape(note)}", style="dim", highlight=False)
+
+
+def _num(v: float) -> str:
+    if not np.isfinite(v):
+        return "—"
+    a = abs(v)
+    if a >= 1e6:
+        return f"{v:.4g}"
+    if a >= 100:
+        return f"{v:,.0f}"
+    return f"{v:.3g}"
