@@ -26,7 +26,7 @@ import uvicorn
 from argon2 import PasswordHasher
 
 from commonplan.federation import add_members
-from commonplan.web import Settings, auth, pages
+from commonplan.web import Settings, auth, create_app
 from commonplan.web.text import t
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,12 +42,12 @@ if not (CHROMIUM.exists() and CHROMEDRIVER.exists()) and not IN_CI:
     )
 
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
-from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 FEDERATION = """\
@@ -79,7 +79,7 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """uvicorn in a thread on a free port, on a fresh SQLite database with facilitator ``ada``
     (made as the ``commonplan serve`` bootstrap says); yields the base URL."""
     monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
-    app = pages.create_site(f"sqlite:///{tmp_path / 'site.db'}", settings=Settings())
+    app = create_app(f"sqlite:///{tmp_path / 'site.db'}", settings=Settings())
     add_members(app.state.db, [{"handle": "ada", "name": "Ada", "role": "facilitator"}])
     auth.set_password(app.state.db, "ada", PASSWORDS["ada"])
     port = free_port()
@@ -144,7 +144,7 @@ class Visit:
         """Click a form's button and wait for the next page."""
         old = self.find("html")
         button.click()
-        WebDriverWait(self.d, 20).until(ec.staleness_of(old))
+        WebDriverWait(self.d, 20).until(lambda _: _gone(old))
         self.fits()
 
     def alert(self) -> str | None:
@@ -318,3 +318,13 @@ def test_a_round_in_chromium_at_phone_size(
         assert len(list(directory.glob("*.png"))) == len(b.taken) == 12
     elapsed = time.monotonic() - started
     assert elapsed < 60, f"the browser round took {elapsed:.0f} s"
+
+
+def _gone(element: WebElement) -> bool:
+    """The page ``element`` was on has been replaced.  Chromium answers a stale node with either
+    StaleElementReferenceException or a generic "Node … does not belong to the document"."""
+    try:
+        element.is_enabled()
+    except WebDriverException:
+        return True
+    return False

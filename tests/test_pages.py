@@ -27,7 +27,7 @@ with warnings.catch_warnings():  # starlette's TestClient would prefer httpx2
 from commonplan import board, rounds
 from commonplan.federation import add_members, create_federation
 from commonplan.io import demo_economy
-from commonplan.web import Settings, auth, charts, pages, text
+from commonplan.web import Settings, auth, charts, create_app, pages, text
 from commonplan.web.text import EN, t
 
 FEDERATION = "Riverside"
@@ -65,7 +65,7 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def make_site(url: str, **settings: Any) -> FastAPI:
     """The site with a federation ``Riverside``, facilitator ``ada`` and members m0…m3."""
-    app = pages.create_site(url, settings=Settings(**settings))
+    app = create_app(url, settings=Settings(**settings))
     db = app.state.db
     fed = create_federation(db, description())
     add_members(db, [{"handle": "ada", "name": "Ada", "role": "facilitator"}])
@@ -463,7 +463,7 @@ def rounds_outcome(db: Any, round_id: int) -> dict[str, Any]:
 
 def test_consent_and_ranked_ballots(database_url: str) -> None:
     """A round that ratifies by consent, with an alternative draft to rank against the draft."""
-    app = pages.create_site(database_url, settings=Settings())
+    app = create_app(database_url, settings=Settings())
     try:
         db = app.state.db
         fed = create_federation(

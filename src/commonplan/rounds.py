@@ -83,6 +83,7 @@ __all__ = [
     "compute_draft",
     "file_proposal",
     "member_view",
+    "new_receipt",
     "open_round",
     "open_vote",
     "plan_inputs",
@@ -763,7 +764,7 @@ def cast_ballot(
     the same receipt and the same choice after a lost reply — returns the same receipt and changes
     nothing; any other second ballot is refused, and so is a ballot after the box closed.
     """
-    code = receipt or _receipt()
+    code = receipt or new_receipt()
     if not RECEIPT.fullmatch(code):
         raise BallotRefusedError(
             f"a receipt code is 4–64 letters, digits and dashes; got {code[:80]!r}"
@@ -814,7 +815,7 @@ def cast_ballot(
     raise BallotRefusedError(f"the receipt code {code!r} is in use; choose another (or none)")
 
 
-def _receipt() -> str:
+def new_receipt() -> str:
     """A receipt code: 80 random bits in four groups of base-32, e.g. ``K7QF-2MXA-…``."""
     code = base64.b32encode(secrets.token_bytes(10)).decode()
     return "-".join(code[i : i + 4] for i in range(0, 16, 4))

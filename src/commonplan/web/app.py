@@ -60,6 +60,9 @@ def create_app(
     app.state.render_error = None
     errors.install(app)
     app.include_router(api_router, prefix=API_PREFIX)
+    from commonplan.web import pages  # the pages use the API's routes: imported once they exist
+
+    pages.install(app)
     return app
 
 

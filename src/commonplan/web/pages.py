@@ -1,9 +1,9 @@
 """The server-rendered pages: sign in, a member's home, proposals, the draft plan with charts, the
 ballot, results and history, finding one's ballot, and the facilitators' pages.
 
-``install(app)`` adds them to an app from :func:`commonplan.web.create_app` (the routes,
-``/static``, the vendored plotly.js, and ``app.state.render_error`` so that errors outside
-``/api/`` are HTML pages); :func:`create_site` does both.  The pages act through the same
+:func:`commonplan.web.create_app` calls ``install(app)``, which adds the routes, ``/static``,
+the vendored plotly.js, and ``app.state.render_error`` so that errors outside ``/api/`` are HTML
+pages.  The pages act through the same
 functions as the REST API (:mod:`commonplan.web.api`), so authorisation, validation and messages
 are the API's: a page only turns form fields into the API's bodies and renders what comes back.
 
@@ -35,8 +35,7 @@ from starlette.concurrency import run_in_threadpool
 from commonplan import voting
 from commonplan.errors import CommonplanError, PlanInputError, VotingError
 from commonplan.federation import economy_of
-from commonplan.rounds import KINDS
-from commonplan.rounds import _receipt as new_receipt
+from commonplan.rounds import KINDS, new_receipt
 from commonplan.store import Database
 from commonplan.store.models import Council, Federation
 from commonplan.web import auth, deps, errors
@@ -62,7 +61,7 @@ from commonplan.web.schemas import (
 )
 from commonplan.web.text import Translator, negotiate, translator
 
-__all__ = ["PLOTLY_JS", "create_site", "install", "render_error", "router"]
+__all__ = ["PLOTLY_JS", "install", "render_error", "router"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -94,17 +93,6 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(_STATIC)), name="static")
     app.state.render_error = render_error
-
-
-def create_site(
-    db_url: str | Path | Database | None = None, *, settings: Settings | None = None
-) -> FastAPI:
-    """:func:`commonplan.web.create_app` with the pages installed."""
-    from commonplan.web.app import create_app
-
-    app = create_app(db_url, settings=settings)
-    install(app)
-    return app
 
 
 @router.get(PLOTLY_JS)
