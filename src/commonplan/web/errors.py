@@ -33,7 +33,7 @@ detail)`` when the pages install one (an HTML error page); otherwise JSON too.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -151,11 +151,16 @@ async def _planning(request: Request, exc: Exception) -> Response:
 
 async def _validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    return _answer(request, 422, "invalid_request", describe(exc.errors()) or "invalid request")
+
+
+def describe(problems: Sequence[Any], where: str = "request") -> str:
+    """Validation errors (FastAPI's or pydantic's) in words: ``field: message; …``, five at most."""
     lines = []
-    for e in exc.errors()[:5]:
-        where = ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "request"
-        lines.append(f"{where}: {e.get('msg', 'invalid')}")
-    return _answer(request, 422, "invalid_request", "; ".join(lines) or "invalid request")
+    for e in problems[:5]:
+        at = ".".join(str(p) for p in e.get("loc", ()) if p != "body") or where
+        lines.append(f"{at}: {e.get('msg', 'invalid')}")
+    return "; ".join(lines)
 
 
 async def _http(request: Request, exc: Exception) -> Response:

@@ -202,11 +202,7 @@ def _local(target: str) -> str:
 
 def _invalid(exc: ValidationError) -> PlanInputError:
     """A pydantic error as the API words it: ``field: message``."""
-    lines = []
-    for e in exc.errors()[:5]:
-        where = ".".join(str(p) for p in e.get("loc", ())) or "form"
-        lines.append(f"{where}: {e.get('msg', 'invalid')}")
-    return PlanInputError("; ".join(lines))
+    return PlanInputError(errors.describe(exc.errors(), "form"))
 
 
 def _model(cls: Callable[..., T], **fields: Any) -> T:
