@@ -1206,6 +1206,12 @@ def solve_years(
     Gauss–Seidel split of A (the economy's, cached) for the Leontief solves of the projected and
     condensed forms on large economies; without it they are dense LU.  ``rtol``: the relative
     violation at which the projected form stops adding cuts, and HiGHS's tolerances.
+
+    Accuracy: the projected form's master LP is scaled (:class:`_Master`) and its plan is exact
+    to about 1e-12 on the Swedish table.  HiGHS's absolute tolerances on the unscaled condensed
+    and full LPs (millions of SEK next to billions of hours) leave their objective up to about
+    5e-4 below the optimum there (measured: max-min 0.12385 against 0.12394); on the
+    well-scaled synthetic economies all three agree to 1e-9.
     """
     P = problem
     P.validate()
