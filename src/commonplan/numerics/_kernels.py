@@ -91,18 +91,21 @@ def gather_sweeps(indptr, indices, data, dinv, pick, b, x, dprev, known, maxiter
     """Gauss–Seidel for the values  (D − N) x = b, by rows of N (gather form), in place.
 
     Row j of N is row j of the CSR arrays, or row ``pick[j]`` where ``pick`` is not empty; each
-    row's entries sorted by column.  xⱼ ← (bⱼ + Σᵢ Nⱼᵢ xᵢ) / Dⱼ  with the newest xᵢ.  After a
-    forward sweep k the residual is  rⱼ = Σ over i > j of Nⱼᵢ (xᵢᵏ − xᵢᵏ⁻¹)  (the entries not yet
-    updated when row j was: the tail of the row), so the next sweep gets ‖rᵏ‖ for the price of
-    those few entries: ``dprev`` keeps the last sweep's changes (``known``: it does on entry).
-    Stops once the residual predicted for the newest iterate — ‖rᵏ‖ times the larger of the last
-    two ratios ‖rᵏ‖ / ‖rᵏ⁻¹‖ (at most 1): the sweeps contract the residual by a steady factor — is
-    within the tolerance (the caller checks the true residual), after ``maxiter`` sweeps, or
-    when the residual has not reached a new low in :data:`STALL` sweeps.  ``direction`` 1 sweeps
-    forward, −1 backward (the later entries are then the head of the row), 0 alternates (each
-    sweep then computes the true residual, a second pass).  Returns (sweeps, ‖r‖₂² last measured
-    — of the iterate before the newest when ``direction`` ≠ 0 —, whether the prediction reached
-    ``tol2``).
+    row's entries partitioned, columns before j first.  xⱼ ← (bⱼ + Σᵢ Nⱼᵢ xᵢ) / Dⱼ  with the
+    newest xᵢ.  After a forward sweep k the residual is
+
+        rⱼ = Σ over i > j of Nⱼᵢ (xᵢᵏ − xᵢᵏ⁻¹)
+
+    (the entries not yet updated when row j was: the tail of the row), so the next sweep gets
+    ‖rᵏ‖ for the price of those few entries: ``dprev`` keeps the last sweep's changes
+    (``known``: it does on entry).  Stops once the residual predicted for the newest iterate —
+    ‖rᵏ‖ times the larger of the last two ratios ‖rᵏ‖ / ‖rᵏ⁻¹‖ (at most 1): the sweeps contract
+    the residual by a steady factor — is within the tolerance (the caller checks the true
+    residual), after ``maxiter`` sweeps, or when the residual has not reached a new low in
+    :data:`STALL` sweeps.  ``direction`` 1 sweeps forward, −1 backward (the later entries are
+    then the head of the row), 0 alternates (each sweep then computes the true residual, a second
+    pass).  Returns (sweeps, ‖r‖₂² last measured — of the iterate before the newest when
+    ``direction`` ≠ 0 —, whether the prediction reached ``tol2``).
     """
     n = x.shape[0]
     picked = pick.shape[0] > 0
@@ -303,7 +306,7 @@ def _move(v, b, head, nxt, prv, bucket):  # type: ignore[no-untyped-def]
 @njit(nogil=True, cache=True)
 def permute_rows(indptr, indices, data, order, pos):  # type: ignore[no-untyped-def]
     """CSR of P M Pᵀ: row k is row ``order[k]`` of M, column j becomes ``pos[j]``; each row's
-    entries sorted by column (so those after the diagonal come last)."""
+    entries partitioned, those before the diagonal first (what :func:`gather_sweeps` needs)."""
     n = order.shape[0]
     new_ptr = np.empty(n + 1, np.int64)
     new_ptr[0] = 0
@@ -314,28 +317,19 @@ def permute_rows(indptr, indices, data, order, pos):  # type: ignore[no-untyped-
     new_data = np.empty(new_ptr[n], np.float64)
     for k in range(n):
         i = order[k]
-        q = new_ptr[k]
+        lo = new_ptr[k]
+        hi = new_ptr[k + 1]
         for p in range(indptr[i], indptr[i + 1]):
-            new_idx[q] = pos[indices[p]]
-            new_data[q] = data[p]
-            q += 1
-        _sort_entries(new_idx, new_data, new_ptr[k], q)
+            r = pos[indices[p]]
+            if r < k:
+                new_idx[lo] = r
+                new_data[lo] = data[p]
+                lo += 1
+            else:
+                hi -= 1
+                new_idx[hi] = r
+                new_data[hi] = data[p]
     return new_ptr, new_idx, new_data
-
-
-@njit(nogil=True, cache=True)
-def _sort_entries(idx, data, start, end):  # type: ignore[no-untyped-def]
-    """Sort idx[start:end] ascending, data alongside (insertion sort: rows are short)."""
-    for p in range(start + 1, end):
-        i = idx[p]
-        v = data[p]
-        q = p
-        while q > start and idx[q - 1] > i:
-            idx[q] = idx[q - 1]
-            data[q] = data[q - 1]
-            q -= 1
-        idx[q] = i
-        data[q] = v
 
 
 @njit(nogil=True, cache=True)
@@ -359,8 +353,11 @@ def bellman_gauss_seidel(proc_ptr, indptr, indices, data, dinv, c, lam, choice, 
             arg = -1
             for k in range(proc_ptr[i], proc_ptr[i + 1]):
                 s = c[k]
-                for p in range(indptr[k], indptr[k + 1]):
+                p = np.uint64(indptr[k])
+                end = np.uint64(indptr[k + 1])
+                while p < end:
                     s += data[p] * lam[indices[p]]
+                    p += np.uint64(1)
                 v = s * dinv[k]
                 if arg < 0 or v < best - tie * abs(best):
                     best = v
@@ -389,8 +386,11 @@ def improve_policy(proc_ptr, indptr, indices, data, dinv, c, lam, choice, tie): 
     for i in range(lam.shape[0]):
         cur = choice[i]
         s = c[cur]
-        for p in range(indptr[cur], indptr[cur + 1]):
+        p = np.uint64(indptr[cur])
+        end = np.uint64(indptr[cur + 1])
+        while p < end:
             s += data[p] * lam[indices[p]]
+            p += np.uint64(1)
         now = s * dinv[cur]
         best = now
         arg = cur
@@ -398,8 +398,11 @@ def improve_policy(proc_ptr, indptr, indices, data, dinv, c, lam, choice, tie): 
             if k == cur:
                 continue
             s = c[k]
-            for p in range(indptr[k], indptr[k + 1]):
+            p = np.uint64(indptr[k])
+            end = np.uint64(indptr[k + 1])
+            while p < end:
                 s += data[p] * lam[indices[p]]
+                p += np.uint64(1)
             v = s * dinv[k]
             if v < best - tie * abs(now):
                 best = v
@@ -411,71 +414,121 @@ def improve_policy(proc_ptr, indptr, indices, data, dinv, c, lam, choice, tie): 
 
 
 @njit(nogil=True, cache=True)
-def group_processes(indptr, indices, data, perm, pos, makes):  # type: ignore[no-untyped-def]
-    """Columns of B (CSC) reordered by ``perm``, rows renumbered by ``pos`` (and sorted by it),
-    own-product coefficients taken out: returns (indptr, indices, data, dinv) with
-    dinv = 1 / (1 − own)."""
-    m = perm.shape[0]
-    new_ptr = np.empty(m + 1, np.int64)
-    new_ptr[0] = 0
-    dinv = np.empty(m, np.float64)
-    for q in range(m):
-        k = perm[q]
-        own = pos[makes[k]]
+def group_processes(indptr, indices, makes, pos):  # type: ignore[no-untyped-def]
+    """The shape of B (n × m, CSC) laid out for the pricer: processes grouped by the position
+    ``pos`` of the product they make (a stable counting sort: index order within a product), own
+    coefficients apart.
+
+    Returns (perm, proc_ptr, inv, where, new_ptr): grouped process q is process ``perm[q]``
+    (``inv`` the inverse), the processes of the product in position i are
+    ``proc_ptr[i]:proc_ptr[i + 1]``, ``where`` is ``pos`` in 32 bits, and ``new_ptr`` the column
+    pointers of the layout without own coefficients.  :func:`fill_processes` fills it.
+    """
+    n = pos.shape[0]
+    m = makes.shape[0]
+    where = np.empty(n, np.int32)  # half the cache footprint of the lookups that renumber rows
+    for i in range(n):
+        where[i] = pos[i]
+    proc_ptr = np.zeros(n + 1, np.int64)
+    for k in range(m):
+        proc_ptr[where[makes[k]] + 1] += 1
+    for i in range(n):
+        proc_ptr[i + 1] += proc_ptr[i]
+    fill = proc_ptr[:-1].copy()
+    perm = np.empty(m, np.int64)
+    inv = np.empty(m, np.int64)
+    for k in range(m):
+        i = where[makes[k]]
+        perm[fill[i]] = k
+        inv[k] = fill[i]
+        fill[i] += 1
+    new_ptr = np.zeros(m + 1, np.int64)
+    for k in range(m):
+        own = makes[k]
         count = 0
-        d = 1.0
         for p in range(indptr[k], indptr[k + 1]):
-            if pos[indices[p]] == own:
-                d -= data[p]
-            else:
+            if indices[p] != own:
                 count += 1
-        new_ptr[q + 1] = new_ptr[q] + count
-        dinv[q] = 1.0 / d
-    new_idx = np.empty(new_ptr[m], np.uint32)
-    new_data = np.empty(new_ptr[m], np.float64)
+        new_ptr[inv[k] + 1] = count
     for q in range(m):
-        k = perm[q]
-        own = pos[makes[k]]
-        t = new_ptr[q]
-        for p in range(indptr[k], indptr[k + 1]):
-            r = pos[indices[p]]
-            if r != own:
-                new_idx[t] = r
-                new_data[t] = data[p]
-                t += 1
-        _sort_entries(new_idx, new_data, new_ptr[q], t)
-    return new_ptr, new_idx, new_data, dinv
+        new_ptr[q + 1] += new_ptr[q]
+    return perm, proc_ptr, inv, where, new_ptr
 
 
 @njit(nogil=True, cache=True)
-def heaviest_inputs(indptr, indices, data, k):  # type: ignore[no-untyped-def]
-    """The (at most) k largest coefficients of every column of a CSC matrix: returns the row
-    index and the column index of each, column by column."""
-    m = indptr.shape[0] - 1
-    rows = np.empty(m * k, np.int64)
-    cols = np.empty(m * k, np.int64)
-    best = np.empty(k, np.float64)
-    arg = np.empty(k, np.int64)
-    t = 0
-    for c in range(m):
-        found = 0
-        for p in range(indptr[c], indptr[c + 1]):
-            v = data[p]
-            if found < k:
-                q = found
-                found += 1
-            elif v > best[found - 1]:
-                q = found - 1
-            else:
+def fill_processes(indptr, indices, data, makes, inv, where, ptr, idx, vals, dinv, k0, k1):  # type: ignore[no-untyped-def]
+    """Fill processes k0 ≤ k < k1 of the layout of :func:`group_processes`: rows renumbered by
+    position and partitioned — inputs upstream of the process's own product first, downstream
+    ones last (what :func:`gather_sweeps` needs) — and dinv = 1 / (1 − own coefficient).  Reads
+    B in storage order; disjoint ranges may run on threads at once."""
+    for k in range(k0, k1):
+        own = makes[k]
+        mine = where[own]
+        q = inv[k]
+        lo = ptr[q]
+        hi = ptr[q + 1]
+        d = 1.0
+        for p in range(indptr[k], indptr[k + 1]):
+            i = indices[p]
+            if i == own:
+                d -= data[p]
                 continue
-            while q > 0 and best[q - 1] < v:  # insertion into the descending list
-                best[q] = best[q - 1]
-                arg[q] = arg[q - 1]
-                q -= 1
-            best[q] = v
-            arg[q] = indices[p]
-        for q in range(found):
-            rows[t] = arg[q]
-            cols[t] = c
+            r = where[i]
+            if r < mine:
+                idx[lo] = r
+                vals[lo] = data[p]
+                lo += 1
+            else:
+                hi -= 1
+                idx[hi] = r
+                vals[hi] = data[p]
+        dinv[q] = 1.0 / d
+
+
+@njit(nogil=True, cache=True)
+def compact(indptr, indices, data, dinv, pick):  # type: ignore[no-untyped-def]
+    """The rows ``pick`` of a CSR layout, contiguous: (indptr, indices, data, dinv)."""
+    n = pick.shape[0]
+    new_ptr = np.empty(n + 1, np.int64)
+    new_ptr[0] = 0
+    for j in range(n):
+        k = pick[j]
+        new_ptr[j + 1] = new_ptr[j] + indptr[k + 1] - indptr[k]
+    new_idx = np.empty(new_ptr[n], indices.dtype)
+    new_data = np.empty(new_ptr[n], data.dtype)
+    new_dinv = np.empty(n, dinv.dtype)
+    for j in range(n):
+        k = pick[j]
+        t = new_ptr[j]
+        for p in range(indptr[k], indptr[k + 1]):
+            new_idx[t] = indices[p]
+            new_data[t] = data[p]
             t += 1
-    return rows[:t], cols[:t]
+        new_dinv[j] = dinv[k]
+    return new_ptr, new_idx, new_data, new_dinv
+
+
+@njit(nogil=True, cache=True)
+def net_supply(indptr, indices, data, makes, n):  # type: ignore[no-untyped-def]
+    """How much more of each product the processes use than its own processes use of others.
+
+    keyₚ = Σₖ wₖ Bₚₖ (over processes k that use p and do not make it) − Σ over processes k making
+    p of wₖ Σᵢ≠ₚ Bᵢₖ, with wₖ = 1 / (number of processes making the product k makes), so that a
+    product counts once whatever its number of techniques.  Raw materials score high, final
+    goods low: the weighted out-degree minus in-degree of the supply graph.
+    """
+    m = makes.shape[0]
+    count = np.zeros(n, np.int64)
+    for k in range(m):
+        count[makes[k]] += 1
+    key = np.zeros(n, np.float64)
+    for k in range(m):
+        u = makes[k]
+        w = 1.0 / count[u]
+        for p in range(indptr[k], indptr[k + 1]):
+            i = indices[p]
+            if i != u:
+                a = data[p] * w
+                key[i] += a
+                key[u] -= a
+    return key

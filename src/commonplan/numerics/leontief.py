@@ -324,8 +324,11 @@ def sweep_quantities(
     ``op`` holds the *columns* of A (row j of its arrays: the inputs of product j, or of process
     ``pick[j]``), as :attr:`Prepared.cols` or the pricer's process layout.  Sweeps in scatter form
     (:func:`~commonplan.numerics._kernels.scatter_sweeps`), which keeps b + N x and so the
-    residual after every sweep; the last is checked against one recomputed from scratch.  Starts
-    from ``x0`` (copied) if given, else from zero.
+    residual after every sweep; the last is checked against one recomputed from scratch.  (Near
+    the rounding floor — a product used by thousands sums thousands of terms, so at 10⁶ products
+    the residual cannot be computed much below 1e-12 — the two differ; b + N x is then kept as
+    recomputed and the sweeps go on: one more is enough.)  Starts from ``x0`` (copied) if given,
+    else from zero.
     """
     from commonplan.numerics import _kernels  # numba compiles on first use only
 

@@ -25,7 +25,6 @@ from commonplan.numerics.leontief import (
     DIRECT_MAX,
     SplitOperator,
     leontief,
-    supply_chain_order,
     sweep_quantities,
     sweep_values,
 )
@@ -142,12 +141,12 @@ class Pricer:
             assert sol.x is not None
             X[:, nonzero] = sol.x
             return X
-        pick = self._inverse[choice[self.order]]
+        chosen = self._compact(self._inverse[choice[self.order]])
         direction = -1 if self.reordered else 0
 
         def solve(j: int) -> NDArray[np.float64]:
             b = np.ascontiguousarray(Yn[self.order, j])
-            x, _, _ = sweep_quantities(self.op, b, direction, self.rtol, 5000, pick=pick)
+            x, _, _ = sweep_quantities(chosen, b, direction, self.rtol, 5000)
             return x
 
         if len(nonzero) > 1:
@@ -164,23 +163,42 @@ class Pricer:
     def _sweep_setup(self, order: NDArray[np.intp]) -> None:
         from commonplan.numerics import _kernels
 
-        B, makes = self.B, self.makes
+        B, makes = self.B, np.asarray(self.makes, dtype=np.int64)
         n, m = B.shape
         self.order = np.asarray(order, dtype=np.intp)
-        pos = np.empty(n, dtype=np.intp)
+        pos = np.empty(n, dtype=np.int64)
         pos[self.order] = np.arange(n)
-        # processes grouped by the position of their product, in index order within a product
-        key = pos[makes]
-        grouped = bool(np.all(key[1:] >= key[:-1]))
-        self.perm = np.arange(m, dtype=np.intp) if grouped else np.argsort(key, kind="stable")
-        self._inverse = np.empty(m, dtype=np.int64)
-        self._inverse[self.perm] = np.arange(m)
-        self.proc_ptr = np.searchsorted(key[self.perm], np.arange(n + 1)).astype(np.int64)
-        self.op = SplitOperator(
-            *_kernels.group_processes(B.indptr, B.indices, B.data, self.perm, pos, makes)
+        perm, self.proc_ptr, inv, where, indptr = _kernels.group_processes(
+            B.indptr, B.indices, makes, pos
         )
+        indices = np.empty(indptr[-1], dtype=np.uint32)
+        data = np.empty(indptr[-1])
+        dinv = np.empty(m)
+
+        def fill(k: tuple[int, int]) -> None:
+            _kernels.fill_processes(
+                B.indptr, B.indices, B.data, makes, inv, where, indptr, indices, data, dinv, *k
+            )
+
+        with ThreadPoolExecutor(max_workers=2) as pool:  # the kernel releases the GIL
+            list(pool.map(fill, [(0, m // 2), (m // 2, m)]))
+        self.perm = perm.astype(np.intp, copy=False)
+        self._inverse = inv
+        self.op = SplitOperator(indptr, indices, data, dinv)
         self.reordered = not np.array_equal(self.order, np.arange(n))
         self._warm: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None
+        self._chosen: tuple[NDArray[np.int64], SplitOperator] | None = None
+
+    def _compact(self, pick: NDArray[np.int64]) -> SplitOperator:
+        """The chosen processes' columns, contiguous (sweeps over them run ~1.4× faster than
+        through ``pick``); the last one is kept, for the quantities of the same choice."""
+        from commonplan.numerics import _kernels
+
+        if self._chosen is None or not np.array_equal(self._chosen[0], pick):
+            op = self.op
+            layout = _kernels.compact(op.indptr, op.indices, op.data, op.dinv, pick)
+            self._chosen = (pick.copy(), SplitOperator(*layout))
+        return self._chosen[1]
 
     def _sweep_values(self, c: NDArray[np.float64]) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
         from commonplan.numerics import _kernels
@@ -196,7 +214,8 @@ class Pricer:
         _kernels.bellman_gauss_seidel(*layout, cs, lam, pick, 1000, 1e-6, self.rtol)
         direction = 1 if self.reordered else 0
         for _ in range(100):
-            lam, _, _ = sweep_values(op, cs[pick], direction, self.rtol, 5000, pick=pick, x0=lam)
+            chosen = self._compact(pick)
+            lam, _, _ = sweep_values(chosen, cs[pick], direction, self.rtol, 5000, x0=lam)
             if not _kernels.improve_policy(*layout, cs, lam, pick, self.rtol):
                 break
         else:  # pragma: no cover - policy iteration ends in a few rounds
@@ -209,24 +228,22 @@ class Pricer:
         return choice, out
 
 
-def upstream_order(
-    B: sp.csc_array, makes: NDArray[np.intp], *, heaviest: int = 3
-) -> NDArray[np.intp]:
-    """Products in supply-chain order, raw materials first, from each process's main inputs.
+def upstream_order(B: sp.csc_array, makes: NDArray[np.intp]) -> NDArray[np.intp]:
+    """Products in supply-chain order, raw materials first: by decreasing net supply.
 
-    :func:`~commonplan.numerics.supply_chain_order` (Eades–Lin–Smyth) on the graph of only the
-    ``heaviest`` largest inputs of every process: those carry most of the coefficient mass, so the
-    order is nearly as good for Gauss–Seidel (15 sweeps instead of 13 on synthetic economies of
-    10⁵ products) at an eighth of the cost.
+    The key (:func:`~commonplan.numerics._kernels.net_supply`) is each product's weighted
+    out-degree minus in-degree in the supply graph — the first choice of Eades–Lin–Smyth, without
+    its updates.  One pass over B and a sort (0.2 s for 2·10⁶ processes against 3 s for
+    Eades–Lin–Smyth on the graph of each process's three heaviest inputs, which it replaces), for
+    one more Gauss–Seidel sweep on synthetic economies of 10⁶ products (16 instead of 15 for x,
+    14 instead of 13 for λ at rtol 1e-12).
     """
     from commonplan.numerics import _kernels
 
-    n = B.shape[0]
-    rows, cols = _kernels.heaviest_inputs(B.indptr, B.indices, B.data, heaviest)
-    users = makes[cols]
-    off = rows != users  # own-product inputs do not order anything
-    graph = sp.csc_array((np.ones(int(off.sum())), (rows[off], users[off])), shape=(n, n))
-    return supply_chain_order(graph)
+    key = _kernels.net_supply(
+        B.indptr, B.indices, B.data, np.asarray(makes, dtype=np.int64), B.shape[0]
+    )
+    return np.argsort(-key, kind="stable")
 
 
 def makes_matrix(makes: NDArray[np.intp], n: int) -> sp.csc_array:
