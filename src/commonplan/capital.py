@@ -52,7 +52,7 @@ mostly (≥ 50 %) goes to other industries.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -113,7 +113,8 @@ class Capital:
     ``per_capacity`` Q (r × m): capital of each asset type per unit of capacity of each process;
     ``depreciation`` δ (m) per year; ``capital_goods`` (n): the capital-goods sector group;
     ``gfcf`` (n): base-year gross fixed capital formation by product; ``derivation``: one line per
-    step, for the plan's notes.
+    step, for the plan's notes; ``groups``: the sector groups (:func:`sector_groups`) and
+    ``base_output`` the base-year output by product the derivation used.
     """
 
     products: tuple[str, ...]
@@ -125,11 +126,20 @@ class Capital:
     capital_goods: Mask
     gfcf: Array
     derivation: tuple[str, ...] = ()
+    groups: Mapping[str, Mask] = field(default_factory=dict)
+    base_output: Array | None = None
 
     @property
     def coefficients(self) -> sp.csc_array:
         """Kc = S Q (n × m): units of capital good i per unit of capacity of process k."""
         return sp.csc_array(self.composition @ self.per_capacity)
+
+    def install(self, N: Array) -> Array:
+        """Kc N for new capacity N (processes, or years × processes): S (Q N), never Kc itself
+        (rank one but n × m dense)."""
+        N2 = np.atleast_2d(N)
+        out = np.asarray(self.composition @ (self.per_capacity @ N2.T)).T
+        return out.reshape((*np.shape(N)[:-1], len(self.products)))
 
     @property
     def per_process(self) -> Array:
@@ -159,10 +169,16 @@ class Capital:
 # ---------------------------------------------------------------------- sector groups
 
 
-def sector_groups(economy: Economy, capital_goods: Sequence[str] | None = None) -> dict[str, Mask]:
+def sector_groups(
+    economy: Economy,
+    capital_goods: Sequence[str] | None = None,
+    *,
+    output: Array | None = None,
+) -> dict[str, Mask]:
     """The three sector groups of :data:`GROUPS` as masks over the products (module docstring).
 
     ``capital_goods``: product codes of the capital-goods group, overriding the rules.
+    ``output``: base-year output by product, if already computed (:func:`base_output`).
     """
     e = economy
     nace = _is_nace(e)
@@ -185,7 +201,7 @@ def sector_groups(economy: Economy, capital_goods: Sequence[str] | None = None) 
     if nace:
         mat = np.isin(np.array(e.products), MATERIALS_NACE) & ~cap
     else:
-        x = base_output(e)
+        x = base_output(e) if output is None else output
         used = np.asarray(e.A @ x).ravel()
         share = np.divide(used, x, out=np.zeros(e.n), where=x > 0)
         mat = (share >= INTERMEDIATE_RULE) & ~cap
@@ -200,7 +216,8 @@ def _is_nace(e: Economy) -> bool:
 def _mask(e: Economy, codes: Sequence[str], what: str) -> Mask:
     if isinstance(codes, str):
         codes = [c.strip() for c in codes.split(",") if c.strip()]
-    unknown = [c for c in codes if c not in e.products]
+    known = set(e.products)
+    unknown = [c for c in codes if c not in known]
     if unknown:
         raise UnknownNameError(
             f"{what}: economy {e.name!r} has no product(s) {', '.join(unknown[:5])}"
@@ -266,9 +283,9 @@ def derive_capital(
     delta = _rate(depreciation, "depreciation", upper=1.0, open_upper=True)
     g = _rate(growth, "growth", upper=1.0, lower=-delta)
     notes: list[str] = []
-    groups = sector_groups(e, capital_goods)
-    cap = groups[GROUPS[0]]
     x_products = base_output(e)
+    groups = sector_groups(e, capital_goods, output=x_products)
+    cap = groups[GROUPS[0]]
     x = _per_process(e, x_products)
     # composition s and (where given) the GFCF total
     given = _gfcf_vector(e, gfcf) if gfcf is not None else _gfcf_column(e)
@@ -340,6 +357,8 @@ def derive_capital(
         capital_goods=cap,
         gfcf=s * total,
         derivation=tuple(notes),
+        groups=groups,
+        base_output=x_products,
     )
 
 
@@ -396,7 +415,9 @@ def capital_from_coefficients(
         if capital_goods is not None
         else np.isin(np.arange(e.n), rows)
     )
-    x = _per_process(e, base_output(e))
+    x_products = base_output(e)
+    x = _per_process(e, x_products)
+    groups = sector_groups(e, [e.products[i] for i in np.flatnonzero(cap)], output=x_products)
     if gfcf is not None:
         invest = _gfcf_vector(e, gfcf)
     else:
@@ -417,6 +438,8 @@ def capital_from_coefficients(
                 "given" if gfcf is not None else "replacement of the base output's capital (δ Kc x)"
             ),
         ),
+        groups=groups,
+        base_output=x_products,
     )
 
 

@@ -226,7 +226,6 @@ class YearsResult:
         assert self.capacity is not None and self.fulfilment is not None
         z, N, K, c = self.activity, self.new_capacity, self.capacity, self.fulfilment
         B = P.B.tocsc()
-        Kc = self.capital.coefficients
         bad: list[str] = []
         for t in range(P.T):
             year = t + 1
@@ -241,7 +240,7 @@ class YearsResult:
                 bad.append(f"year {year}: {e.processes[k]} runs above its capacity")
             for i in np.flatnonzero(P.f[t] - net > rtol * np.maximum(P.f[t], 1.0)):
                 bad.append(f"year {year}: floor of {e.products[i]} not met")
-            used = Kc @ N[t]
+            used = self.capital.install(N[t])
             if self.set_aside is not None:
                 over = used - self.set_aside[t]
                 for i in np.flatnonzero(over > rtol * np.maximum(used, 1.0)):
@@ -380,11 +379,13 @@ def plan_years(
     if cap_.products != e.products or cap_.processes != e.processes:
         raise PlanInputError("capital was derived for another economy (products differ)")
     notes += list(cap_.derivation)
-    groups = sector_groups(e, [e.products[i] for i in np.flatnonzero(cap_.capital_goods)])
+    groups = cap_.groups or sector_groups(
+        e, [e.products[i] for i in np.flatnonzero(cap_.capital_goods)]
+    )
     inputs = ((LABOUR,) if e.labour is not None else ()) + e.resource_names
     C = np.vstack([e.direct(k) for k in inputs]) if inputs else np.zeros((0, e.m))
     x_base = np.zeros(e.m)
-    x_base[e.techniques] = base_output(e)
+    x_base[e.techniques] = base_output(e) if cap_.base_output is None else cap_.base_output
     today = C @ x_base
 
     # consumption bundle, floors, population
@@ -578,16 +579,15 @@ def _result(
     if s.z is None or s.N is None or s.K is None or s.c is None or s.J is None:
         return YearsResult(**common)
     T = P.T
-    Kc = capital.coefficients
     z, N, K = s.z, s.N, s.K
     gross = np.stack([np.bincount(P.makes, weights=z[t], minlength=P.n) for t in range(T)]).astype(
         np.float64
     )
     net = gross - np.stack([P.beta[t] * (P.B @ z[t]) for t in range(T)])
-    investment = np.asarray((Kc @ N.T).T)
+    investment = capital.install(N)
     set_aside = np.asarray((P.S @ s.J.T).T)
-    stock = np.asarray((Kc @ K.T).T)
-    wear = np.asarray((Kc @ (P.delta[:, None] * K[:T].T)).T)
+    stock = capital.install(K)
+    wear = capital.install(P.delta * K[:T])
     use = {k: P.gamma[:, i] * (z @ P.C[i]) for i, k in enumerate(inputs)}
     prices = {k: s.pi[:, i].copy() for i, k in enumerate(inputs)} if s.pi is not None else {}
     value = s.objective
