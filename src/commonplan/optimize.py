@@ -457,7 +457,7 @@ class _Spec:
                 )
             cap[inputs.index(name)] = _cap_value(e, name, value)
         u = np.full(e.m, np.inf)
-        proc_index = {c: k for k, c in enumerate(e.processes)}
+        proc_index = {c: k for k, c in enumerate(e.processes)} if capacities else {}
         for code, value in (capacities or {}).items():
             if code not in proc_index:
                 raise UnknownNameError(
