@@ -17,9 +17,11 @@ process k, and Kc[i, k] = s_i κ_k.  (A user who has a capital-flow matrix passe
 **Composition s.**  The GFCF column by product where the economy has one (a final demand named
 ``gfcf``, ``investment`` …, or the ``gfcf`` argument).  Otherwise — as for the shipped Swedish
 table, whose eight final-demand columns were summed into one — a proxy: the final demand of the
-capital-goods products (:func:`sector_groups`), s_i ∝ y_i.  For Sweden 2016 that is construction
-(F, 30 %), machinery and vehicles (C25–C30, C33, 38 %) and software and R&D (J62_63, M71-72,
-31 %); the proxy includes their exports, so it overweights machinery and vehicles.
+capital-goods products (:func:`sector_groups`), s_i ∝ y_i (at most x_i − (A x)_i, what domestic
+output leaves after intermediate use, for tables whose final demand includes imports).  For
+Sweden 2016 that is construction (F, 30 %), machinery and vehicles (C25–C30, C33, 38 %) and
+software and R&D (J62_63, M71-72, 31 %); the proxy includes their exports, so it overweights
+machinery and vehicles.
 
 **Capital per unit of capacity κ.**  With consumption of fixed capital d_k per unit of output (the
 resource ``capital_consumption``) and geometric depreciation at rate δ, the perpetual-inventory
@@ -42,9 +44,11 @@ investment is made of), "materials and energy" (mostly used up by other industri
 "consumer goods and services" (the rest).  For NACE/SNI-coded tables (the Swedish one) the capital
 goods are C25–C30, C33 (machinery, vehicles, their repair and installation), F (construction),
 J62_63 (software) and M71-72 (R&D, engineering) — the asset types of GFCF — and materials and
-energy are A02 (forestry), B, C16, C17, C19, C20-21, C22, C23, C24, D35, E36, E37T39.  Other
-tables: products with a GFCF share of final use of at least 25 % where the economy has a GFCF
-column, else the tenth of products with the largest final demand (a stand-in; pass
+energy are A02 (forestry), B, C16, C17, C19, C20-21, C22, C23, C24, D35, E36, E37T39.  For
+NAICS-coded tables (BEA) the capital goods are the codes starting 23, 333, 334, 335, 3361, 3364
+and 5415 (:data:`CAPITAL_GOODS_NAICS`), materials and energy those of :data:`MATERIALS_NAICS`.
+Other tables: products with a GFCF share of final use of at least 25 % where the economy has a
+GFCF column, else the tenth of products with the largest final demand (a stand-in; pass
 ``capital_goods=`` for a real table); materials and energy are the other products whose output
 mostly (≥ 50 %) goes to other industries.
 """
@@ -65,9 +69,11 @@ from commonplan.errors import DataError, PlanInputError, UnknownNameError
 __all__ = [
     "BASE_GROWTH",
     "CAPITAL_GOODS_NACE",
+    "CAPITAL_GOODS_NAICS",
     "DEPRECIATION",
     "GROUPS",
     "MATERIALS_NACE",
+    "MATERIALS_NAICS",
     "Capital",
     "base_output",
     "capital_from_coefficients",
@@ -96,6 +102,24 @@ MATERIALS_NACE = (
     "D35",
     "E36",
     "E37T39",
+)
+CAPITAL_GOODS_NAICS = ("23", "333", "334", "335", "3361", "3364", "5415")
+"""NAICS code prefixes of capital goods (BEA tables): construction, machinery, computers and
+electronics, electrical equipment, motor vehicles, other transport equipment, software."""
+MATERIALS_NAICS = (
+    "113",
+    "211",
+    "212",
+    "213",
+    "22",
+    "321",
+    "322",
+    "324",
+    "325",
+    "326",
+    "327",
+    "331",
+    "332",
 )
 GROUPS = ("capital goods", "materials and energy", "consumer goods and services")
 INVESTMENT_NAMES = ("gfcf", "investment", "gross_fixed_capital_formation", "capital_formation")
@@ -181,11 +205,14 @@ def sector_groups(
     ``output``: base-year output by product, if already computed (:func:`base_output`).
     """
     e = economy
-    nace = _is_nace(e)
+    nace, naics = _is_nace(e), _is_naics(e)
+    codes = np.array(e.products)
     if capital_goods is not None:
         cap = _mask(e, capital_goods, "capital_goods")
     elif nace:
-        cap = np.isin(np.array(e.products), CAPITAL_GOODS_NACE)
+        cap = np.isin(codes, CAPITAL_GOODS_NACE)
+    elif naics:
+        cap = _prefixed(e, CAPITAL_GOODS_NAICS)
     else:
         gfcf = _gfcf_column(e)
         y = np.maximum(_final_use(e), 0.0)
@@ -199,7 +226,9 @@ def sector_groups(
     if not cap.any():
         raise DataError(f"economy {e.name!r}: no product is a capital good; pass capital_goods=")
     if nace:
-        mat = np.isin(np.array(e.products), MATERIALS_NACE) & ~cap
+        mat = np.isin(codes, MATERIALS_NACE) & ~cap
+    elif naics:
+        mat = _prefixed(e, MATERIALS_NAICS) & ~cap
     else:
         x = base_output(e) if output is None else output
         used = np.asarray(e.A @ x).ravel()
@@ -211,6 +240,18 @@ def sector_groups(
 def _is_nace(e: Economy) -> bool:
     """A NACE/SNI A64-coded table: most of the rule's codes are among the products."""
     return sum(c in e.products for c in CAPITAL_GOODS_NACE) >= 8
+
+
+def _is_naics(e: Economy) -> bool:
+    """A NAICS-coded table (BEA): most codes start with digits, and at least four of the
+    capital-goods prefixes are there."""
+    digits = sum(c[:2].isdigit() for c in e.products)
+    found = sum(any(c.startswith(p) for c in e.products) for p in CAPITAL_GOODS_NAICS)
+    return digits >= 0.6 * e.n and found >= 4
+
+
+def _prefixed(e: Economy, prefixes: Sequence[str]) -> Mask:
+    return np.array([c.startswith(tuple(prefixes)) for c in e.products], dtype=bool)
 
 
 def _mask(e: Economy, codes: Sequence[str], what: str) -> Mask:
@@ -229,6 +270,14 @@ def _final_use(e: Economy) -> Array:
     if not e.final_demand:
         raise DataError(f"economy {e.name!r} has no final demand to derive capital from")
     return np.asarray(next(iter(e.final_demand.values())), dtype=np.float64)
+
+
+def _capital_final_use(e: Economy, cap: Mask, x: Array) -> Array:
+    """The capital goods' final demand, at most what domestic output leaves after intermediate
+    use (x − A x): where final demand includes imports, only the domestic part can be invested
+    from domestic capacity."""
+    net = x - np.asarray(e.A @ x).ravel()
+    return np.maximum(np.minimum(_final_use(e), net), 0.0) * cap
 
 
 def _gfcf_column(e: Economy) -> Array | None:
@@ -299,7 +348,7 @@ def derive_capital(
             f"base-year investment {total:,.0f}"
         )
     else:
-        y = np.maximum(_final_use(e), 0.0) * cap
+        y = _capital_final_use(e, cap, x_products)
         if y.sum() <= 0:
             raise DataError(
                 f"economy {e.name!r}: the capital goods ({_few_codes(e, cap)}) have no final "
@@ -327,7 +376,7 @@ def derive_capital(
             f"{stock / max(float(x.sum()), 1e-300):.3g} × gross output"
         )
     else:
-        base = total if total is not None else float((np.maximum(_final_use(e), 0.0) * cap).sum())
+        base = total if total is not None else float(_capital_final_use(e, cap, x_products).sum())
         v = base / ((g + delta) * max(float(x.sum()), 1e-300))
         kappa = np.full(e.m, v)
         notes.append(
@@ -343,7 +392,7 @@ def derive_capital(
                 f"(capital consumption {cfc:,.0f}, g = {g:g}, δ = {delta:g})"
             )
         else:
-            total = float((np.maximum(_final_use(e), 0.0) * cap).sum())
+            total = float(_capital_final_use(e, cap, x_products).sum())
             notes.append(
                 f"base-year investment: the capital goods' whole final demand, {total:,.0f}"
             )

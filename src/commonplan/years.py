@@ -340,8 +340,9 @@ def plan_years(
         ``min_`` objectives: the bundle that the last year must deliver in full (default the
         consumption bundle).
     labour
-        Year 1's hours: an amount, a share of the hours the base output takes (``"100%"``), one
-        value per year, or ``None`` for no cap.  Scalars grow by ``labour_growth`` a year and
+        Year 1's hours: an amount, a share of the hours the base output takes (``"100%"``, the
+        default; ignored for an economy without labour), one value per year, or ``None`` for no
+        cap.  Scalars grow by ``labour_growth`` a year and
         are multiplied by ``hours[t]`` (hours per worker as an index, 1 = today).
     caps
         Other resources: {name: amount, "x%" of today's use, or one value per year}.
@@ -434,9 +435,11 @@ def plan_years(
 
     # caps per year
     cap = np.full((T, len(inputs)), np.inf)
-    if labour is not None:
-        if LABOUR not in inputs:
+    if labour is not None and LABOUR not in inputs:
+        if labour != "100%":
             raise UnknownNameError(f"economy {e.name!r} has no labour input to cap")
+        notes.append(f"economy {e.name!r} has no labour input: labour is not capped")
+    elif labour is not None:
         cap[:, inputs.index(LABOUR)] = _labour_path(
             labour, T, today[inputs.index(LABOUR)], labour_growth, hours
         )

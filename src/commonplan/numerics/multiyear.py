@@ -789,9 +789,20 @@ class _Master:
     def solve(self) -> tuple[str, Array]:
         import highspy
 
+        S = highspy.HighsModelStatus
         self.h.run()
         status = self.h.getModelStatus()
-        S = highspy.HighsModelStatus
+        if status not in (S.kOptimal, S.kInfeasible, S.kUnbounded, S.kUnboundedOrInfeasible):
+            # numerical trouble after many cuts: solve again from scratch, then by the IPM
+            self.h.clearSolver()
+            self.h.run()
+            status = self.h.getModelStatus()
+            if status not in (S.kOptimal, S.kInfeasible):
+                self.h.setOptionValue("solver", "ipm")
+                self.h.clearSolver()
+                self.h.run()
+                status = self.h.getModelStatus()
+                self.h.setOptionValue("solver", "simplex")
         if status == S.kOptimal:
             return OPTIMAL, np.asarray(self.h.getSolution().col_value) * self.scale
         if status == S.kInfeasible:
