@@ -276,8 +276,9 @@ def _capital_final_use(e: Economy, cap: Mask, x: Array) -> Array:
     """The capital goods' final demand, at most what domestic output leaves after intermediate
     use (x − A x): where final demand includes imports, only the domestic part can be invested
     from domestic capacity."""
-    net = x - np.asarray(e.A @ x).ravel()
-    return np.maximum(np.minimum(_final_use(e), net), 0.0) * cap
+    net = x - np.asarray(e.A @ x, dtype=np.float64).ravel()
+    out: Array = np.maximum(np.minimum(_final_use(e), net), 0.0) * cap
+    return out
 
 
 def _gfcf_column(e: Economy) -> Array | None:
