@@ -333,35 +333,60 @@ def permute_rows(indptr, indices, data, order, pos):  # type: ignore[no-untyped-
 
 
 @njit(nogil=True, cache=True)
-def bellman_gauss_seidel(proc_ptr, indptr, indices, data, dinv, c, lam, choice, maxiter, tau, tie):  # type: ignore[no-untyped-def]
+def bellman_gauss_seidel(pp, indptr, indices, data, dinv, c, lam, choice, gap, maxiter, tau, tie):  # type: ignore[no-untyped-def]
     """Gauss–Seidel value iteration for  λᵢ = min over processes k of i of (c_k + Σⱼ Bⱼₖ λⱼ) dₖ.
 
-    Products in sweep order; ``proc_ptr[i]:proc_ptr[i + 1]`` are the processes of product i, each
+    Products in sweep order; ``pp[i]:pp[i + 1]`` are the processes of product i, each
     a CSC column of B without its own-product coefficient (``indptr``/``indices``/``data``), with
     dₖ = 1 / (1 − own coefficient) in ``dinv``.  Sweeps forward, in place, until no product
     changed its choice in a sweep (after at least two sweeps) or the largest change is at most
     ``tau`` times the largest λ.  A later process replaces an earlier one only when cheaper by
     more than ``tie`` (relative), so ties go to the lowest index.  Returns the number of sweeps.
+
+    Action elimination: a process's value moves by at most the largest change of λ in a sweep,
+    δ (Σⱼ Bⱼₖ dₖ ≤ 1 for a productive process), so the lead of the chosen process over the
+    runner-up shrinks by at most 2δ.  ``gap[i]`` keeps a lower bound on that lead (set when all
+    processes of i are valued, less 2δ each sweep after; start it at −1); while it exceeds
+    10 δ of the previous sweep only the chosen process is valued.  A product can be kept on a
+    process that stopped being cheapest only if the changes grew — the caller's policy
+    improvement over every process (:func:`improve_policy`) has the last word.
     """
     n = lam.shape[0]
+    step = np.inf  # the largest change of λ in the previous sweep
     for sweep in range(maxiter):
         dmax = 0.0
         xmax = 0.0
         changed = 0
         for i in range(n):
-            best = np.inf
-            arg = -1
-            for k in range(proc_ptr[i], proc_ptr[i + 1]):
-                s = c[k]
-                p = np.uint64(indptr[k])
-                end = np.uint64(indptr[k + 1])
+            if gap[i] > 10.0 * step:
+                arg = choice[i]
+                s = c[arg]
+                p = np.uint64(indptr[arg])
+                end = np.uint64(indptr[arg + 1])
                 while p < end:
                     s += data[p] * lam[indices[p]]
                     p += np.uint64(1)
-                v = s * dinv[k]
-                if arg < 0 or v < best - tie * abs(best):
-                    best = v
-                    arg = k
+                best = s * dinv[arg]
+                gap[i] -= 2.0 * step
+            else:
+                best = np.inf
+                second = np.inf
+                arg = -1
+                for k in range(pp[i], pp[i + 1]):
+                    s = c[k]
+                    p = np.uint64(indptr[k])
+                    end = np.uint64(indptr[k + 1])
+                    while p < end:
+                        s += data[p] * lam[indices[p]]
+                        p += np.uint64(1)
+                    v = s * dinv[k]
+                    if arg < 0 or v < best - tie * abs(best):
+                        second = min(second, best)
+                        best = v
+                        arg = k
+                    else:
+                        second = min(second, v)
+                gap[i] = second - best
             d = abs(best - lam[i])
             if d > dmax:
                 dmax = d
@@ -371,6 +396,7 @@ def bellman_gauss_seidel(proc_ptr, indptr, indices, data, dinv, c, lam, choice, 
             if choice[i] != arg:
                 changed += 1
                 choice[i] = arg
+        step = dmax
         if dmax <= tau * xmax or (changed == 0 and sweep > 0):
             return sweep + 1
     return maxiter

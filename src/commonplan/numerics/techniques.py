@@ -211,7 +211,8 @@ class Pricer:
             lam, pick = np.zeros(n), self.proc_ptr[:-1].copy()
         op = self.op
         layout = (self.proc_ptr, op.indptr, op.indices, op.data, op.dinv)
-        _kernels.bellman_gauss_seidel(*layout, cs, lam, pick, 1000, 1e-6, self.rtol)
+        gap = np.full(n, -1.0)
+        _kernels.bellman_gauss_seidel(*layout, cs, lam, pick, gap, 1000, 1e-6, self.rtol)
         direction = 1 if self.reordered else 0
         for _ in range(100):
             chosen = self._compact(pick)
