@@ -11,6 +11,12 @@ The public API::
 """
 
 from commonplan.balance import BalanceResult, balance, embodied
+from commonplan.capital import (
+    Capital,
+    capital_from_coefficients,
+    derive_capital,
+    sector_groups,
+)
 from commonplan.economy import LABOUR, Economy
 from commonplan.errors import (
     AuthorisationError,
@@ -47,6 +53,7 @@ from commonplan.optimize import (
 from commonplan.store import Database
 from commonplan.synthetic import synthetic_economy, write_economy
 from commonplan.tally import approval_ratification, consent, schulze
+from commonplan.years import Comparison, YearsResult, compare, plan_years
 
 __version__ = "0.1.0"
 
@@ -55,7 +62,9 @@ __all__ = [
     "AuthorisationError",
     "BalanceResult",
     "BallotRefusedError",
+    "Capital",
     "CommonplanError",
+    "Comparison",
     "DataError",
     "Database",
     "Diagnosis",
@@ -79,19 +88,25 @@ __all__ = [
     "TieError",
     "UnknownNameError",
     "VotingError",
+    "YearsResult",
     "__version__",
     "approval_ratification",
     "balance",
+    "capital_from_coefficients",
+    "compare",
     "consent",
     "current_use",
     "demo_economy",
+    "derive_capital",
     "embodied",
     "equal_shares",
     "from_pymrio",
     "greedy_by_votes",
     "optimize",
+    "plan_years",
     "read_economy",
     "schulze",
+    "sector_groups",
     "synthetic_economy",
     "write_economy",
 ]
