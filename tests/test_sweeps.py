@@ -77,10 +77,13 @@ def test_pricer_sweeps_through_the_chosen_processes(seed: int) -> None:
     choice, lam = pricer.values(e.labour)
     M = sp.csc_array(sp.identity(500) - e.inputs[:, choice])
     assert_allclose(lam, spla.spsolve(sp.csc_array(M.T), e.labour[choice]), rtol=1e-10)
-    Y = np.column_stack([e.final_demand["households"], np.ones(500), np.zeros(500)])
+    y = e.final_demand["households"]
+    Y = np.column_stack([y, np.ones(500), np.zeros(500), 0.3 * y, y + 1e-3])
     X = pricer.quantities(choice, Y)
-    assert_allclose(X[:, 0], spla.spsolve(M, Y[:, 0]), rtol=1e-10)
-    assert_allclose(X[:, 1], spla.spsolve(M, Y[:, 1]), rtol=1e-10)
+    for j in (0, 1, 3, 4):
+        assert_allclose(X[:, j], spla.spsolve(M, Y[:, j]), rtol=1e-10)
+        assert np.linalg.norm(Y[:, j] - M @ X[:, j]) <= 1e-12 * np.linalg.norm(Y[:, j])
     assert not X[:, 2].any()
+    assert_allclose(X[:, 3], 0.3 * X[:, 0], rtol=1e-15)  # a multiple: solved once
     # the order the pricer sweeps in is a permutation of the products
     assert sorted(upstream_order(e.inputs, e.makes).tolist()) == list(range(500))

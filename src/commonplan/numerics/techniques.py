@@ -143,19 +143,40 @@ class Pricer:
             return X
         chosen = self._compact(self._inverse[choice[self.order]])
         direction = -1 if self.reordered else 0
+        B = np.ascontiguousarray(Yn[self.order].T)  # right-hand sides in sweep order, by row
+        norms = np.linalg.norm(B, axis=1)
 
-        def solve(j: int) -> NDArray[np.float64]:
-            b = np.ascontiguousarray(Yn[self.order, j])
-            x, _, _ = sweep_quantities(chosen, b, direction, self.rtol, 5000)
-            return x
+        def solve(j: int) -> tuple[NDArray[np.float64], float]:
+            x, res, _ = sweep_quantities(chosen, B[j], direction, self.rtol, 5000)
+            return x, res
 
-        if len(nonzero) > 1:
+        # a column that is a multiple s of one before (floors as a share of the targets) has
+        # x = s x_b: its residual is at most ‖y − s y_b‖ + |s| ‖r_b‖, checked below
+        scale = np.zeros(len(B))
+        of = np.arange(len(B))
+        for a in range(1, len(B)):
+            for b in range(a):
+                if of[b] == b and norms[b] > 0:
+                    sab = float(B[a] @ B[b]) / norms[b] ** 2
+                    if np.linalg.norm(B[a] - sab * B[b]) <= 1e-3 * self.rtol * norms[a]:
+                        of[a], scale[a] = b, sab
+                        break
+        reps = np.flatnonzero(of == np.arange(len(B)))
+        if len(reps) > 1:
             with ThreadPoolExecutor(max_workers=2) as pool:
-                cols = list(pool.map(solve, range(len(nonzero))))
+                solved = dict(zip(reps.tolist(), pool.map(solve, reps), strict=True))
         else:
-            cols = [solve(0)]
-        for j, x in zip(nonzero, cols, strict=True):
-            X[self.order, j] = x
+            solved = {int(reps[0]): solve(int(reps[0]))}
+        for a in range(len(B)):
+            if a not in solved:
+                b = int(of[a])
+                x, res = solved[b]
+                gap = float(np.linalg.norm(B[a] - scale[a] * B[b]))
+                if gap + abs(scale[a]) * res * norms[b] <= self.rtol * norms[a]:
+                    solved[a] = scale[a] * x, res
+                else:  # pragma: no cover - the representative's residual left no room
+                    solved[a] = solve(a)
+            X[self.order, nonzero[a]] = solved[a][0]
         return X
 
     # ---------------------------------------------------------------- value iteration
