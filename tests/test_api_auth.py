@@ -190,23 +190,24 @@ def test_cookie_requests_that_change_something_need_the_csrf_token(
 
 
 def test_pre_sign_in_forms_carry_a_double_submit_token(app: FastAPI, client: TestClient) -> None:
-    """The helpers the sign-in page uses: a random cookie the form repeats."""
+    """The helpers the sign-in page uses: a random cookie the form repeats.  (Test routes under
+    ``/api/``, where errors answer JSON; elsewhere the pages render them as HTML.)"""
 
-    @app.get("/form-token")
+    @app.get(f"{API}/form-token")
     def show(request: Request, response: Response) -> dict[str, str]:
         return {"token": deps.form_token(request, response, app.state.settings)}
 
-    @app.post("/form-check")
+    @app.post(f"{API}/form-check")
     def check(request: Request, csrf_token: str = Form("")) -> dict[str, bool]:
         deps.check_form_token(request, csrf_token)
         return {"ok": True}
 
-    token = ok(client.get("/form-token"))["token"]
-    assert ok(client.get("/form-token"))["token"] == token  # the cookie is reused
-    assert ok(client.post("/form-check", data={"csrf_token": token})) == {"ok": True}
-    refused(client.post("/form-check", data={"csrf_token": "forged"}), 403, "csrf", "reload")
+    token = ok(client.get(f"{API}/form-token"))["token"]
+    assert ok(client.get(f"{API}/form-token"))["token"] == token  # the cookie is reused
+    assert ok(client.post(f"{API}/form-check", data={"csrf_token": token})) == {"ok": True}
+    refused(client.post(f"{API}/form-check", data={"csrf_token": "forged"}), 403, "csrf", "reload")
     client.cookies.clear()
-    refused(client.post("/form-check", data={"csrf_token": token}), 403, "csrf")
+    refused(client.post(f"{API}/form-check", data={"csrf_token": token}), 403, "csrf")
 
 
 # ---------------------------------------------------------------------- invitations
