@@ -132,7 +132,7 @@ class Pricer:
     def quantities(self, choice: NDArray[np.intp], Y: NDArray[np.float64]) -> NDArray[np.float64]:
         """Gross output (n × q) of the technique set ``choice`` for final demands Y (n × q)."""
         X = np.zeros(Y.shape)
-        nonzero = np.flatnonzero(np.abs(Y).sum(axis=0) > 0)
+        nonzero = np.flatnonzero([Y[:, j].any() for j in range(Y.shape[1])])
         if not len(nonzero):
             return X
         Yn = Y[:, nonzero]
@@ -143,7 +143,7 @@ class Pricer:
             return X
         chosen = self._compact(self._inverse[choice[self.order]])
         direction = -1 if self.reordered else 0
-        B = np.ascontiguousarray(Yn[self.order].T)  # right-hand sides in sweep order, by row
+        B = np.ascontiguousarray(np.take(Yn, self.order, axis=0).T)  # in sweep order, by row
         norms = np.linalg.norm(B, axis=1)
 
         def solve(j: int) -> tuple[NDArray[np.float64], float]:
@@ -176,7 +176,7 @@ class Pricer:
                     solved[a] = scale[a] * x, res
                 else:  # pragma: no cover - the representative's residual left no room
                     solved[a] = solve(a)
-            X[self.order, nonzero[a]] = solved[a][0]
+            X[:, nonzero[a]][self.order] = solved[a][0]
         return X
 
     # ---------------------------------------------------------------- value iteration
