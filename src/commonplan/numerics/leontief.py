@@ -23,8 +23,13 @@ Two methods, chosen by size:
     few vectors: no fill-in.  :func:`prepare` first puts the products in supply-chain order
     (upstream first, Eades–Lin–Smyth), which makes I − A nearly triangular: the value system λ is
     then swept forward (from raw materials to final goods) and the quantity system x backward, so
-    each sweep carries a change along a whole supply chain.  x and λ run on two threads at once.
-    Stops on the true relative residual ‖b − (I − A)x‖₂ / ‖b‖₂.
+    each sweep carries a change along a whole supply chain.  Both sweep over the columns of A
+    (the inputs of each product, their cache-friendliest layout): λ gathers,
+    λⱼ ← (lⱼ + Σᵢ λᵢ aᵢⱼ) / (1 − aⱼⱼ), and x scatters, keeping b + N x so that
+    xⱼ ← (b + N x)ⱼ / (1 − aⱼⱼ) adds aᵢⱼ δ to row i.  x and λ run on two threads at once.  Each
+    stops at the first sweep whose relative residual ‖b − (I − A)x‖₂ / ‖b‖₂ is within rtol (for
+    x it comes with the scatter; for λ the next sweep measures it from the few entries below the
+    diagonal), and that residual is then recomputed from scratch to confirm it.
 """
 
 from __future__ import annotations
@@ -109,8 +114,8 @@ class Prepared:
     reordered).  Build it with :func:`prepare`; :class:`commonplan.Economy` caches it.
     """
 
-    rows: SplitOperator  # of P A Pᵀ: the quantity system
-    cols: SplitOperator  # of (P A Pᵀ)ᵀ: the value system
+    rows: SplitOperator  # of P A Pᵀ (the sweeps use cols for both systems; kept for callers)
+    cols: SplitOperator  # of (P A Pᵀ)ᵀ: row j lists the inputs of product j, x and λ sweep it
     order: NDArray[np.intp]
     reordered: bool
 

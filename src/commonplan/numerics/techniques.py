@@ -100,6 +100,12 @@ class Pricer:
     process.  Products are swept in ``order`` (default :func:`upstream_order`, cheap and good;
     :func:`~commonplan.numerics.supply_chain_order` is better and costs more).  Each call starts
     from the last λ: the prices of successive calls are close.
+
+    Set-up lays the processes out once, grouped by the position of their product, rows renumbered
+    to positions (:func:`~commonplan.numerics._kernels.group_processes`).  The chosen processes'
+    columns are copied out contiguously once per choice; λ (gather) and the quantities x (scatter,
+    :func:`~commonplan.numerics.leontief.sweep_quantities`) sweep that copy, x backward.  Columns
+    of Y that are multiples of one another are solved once.
     """
 
     def __init__(
