@@ -88,6 +88,9 @@ def serve(
 
     The database's migrations run first.  Behind a reverse proxy that terminates https, the
     session cookie is marked Secure (the proxy's X-Forwarded-Proto is trusted from 127.0.0.1).
+    On PostgreSQL each worker keeps $COMMONPLAN_DB_POOL_SIZE connections open (default 20) and
+    opens up to $COMMONPLAN_DB_MAX_OVERFLOW more in a burst (10): keep workers × their sum below
+    the server's max_connections.
 
     Example:
 

@@ -8,11 +8,20 @@ Every service step runs in one :meth:`Database.transaction`: all of it is writte
 On SQLite the transaction starts with ``BEGIN IMMEDIATE`` (one writer at a time, no deadlock on
 upgrade from read to write lock) on a write-ahead log with ``synchronous=FULL``, so a process
 killed mid-step (kill -9) leaves the last committed state and nothing half-written.
+
+On PostgreSQL each process keeps a pool of :data:`POOL_SIZE` connections (and up to
+:data:`MAX_OVERFLOW` more for a burst; ``$COMMONPLAN_DB_POOL_SIZE``,
+``$COMMONPLAN_DB_MAX_OVERFLOW``): the web service's workers × (pool + overflow) must stay below
+the server's ``max_connections`` (100 unless configured).  A
+connection idle for :data:`PING_AFTER` seconds is pinged before use, so one that died meanwhile
+(a restarted server) is replaced unseen; one in steady use is not — a server restart under load
+fails the transactions it cuts, after which the pool reconnects.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +33,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from commonplan.errors import MissingExtraError, NotFoundError, PlanInputError
@@ -120,9 +129,55 @@ def _alembic_config(url: str) -> Config:
     return config
 
 
+POOL_SIZE = 20
+"""Connections a process keeps open to a server database (``$COMMONPLAN_DB_POOL_SIZE``)."""
+MAX_OVERFLOW = 10
+"""Further connections it may open for a burst, closed again as soon as they are returned
+(``$COMMONPLAN_DB_MAX_OVERFLOW``); a request that finds all taken waits for one (30 s)."""
+
+
+def _pool_setting(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise PlanInputError(f"${name} must be a whole number; got {raw!r}") from None
+    if value < 0:
+        raise PlanInputError(f"${name} must be 0 or more; got {value}")
+    return value
+
+
+PING_AFTER = 1.0
+"""Seconds a pooled connection may sit unused before it is pinged on checkout (one that died
+meanwhile — a restarted server, a dropped link — is replaced unseen); one in steady use is not
+pinged: under load that is a round trip saved per transaction."""
+
+
 def _engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(
+            url,
+            pool_size=max(1, _pool_setting("COMMONPLAN_DB_POOL_SIZE", POOL_SIZE)),
+            max_overflow=_pool_setting("COMMONPLAN_DB_MAX_OVERFLOW", MAX_OVERFLOW),
+        )
+
+        @event.listens_for(engine, "checkin")
+        def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+            record.info["checked_in"] = time.monotonic()
+
+        @event.listens_for(engine, "checkout")
+        def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+            since = record.info.get("checked_in")  # none: a new connection
+            if since is None or time.monotonic() - since < PING_AFTER:
+                return
+            try:
+                engine.dialect.do_ping(dbapi_connection)
+            except Exception as exc:  # the pool replaces it and tries again
+                raise DisconnectionError(f"a pooled connection did not answer: {exc}") from exc
+
+        return engine
     engine = create_engine(url, connect_args={"timeout": 60})
 
     @event.listens_for(engine, "connect")

@@ -26,13 +26,15 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import Connection, bindparam, delete, func, null, select, union, union_all, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from commonplan import audit
@@ -182,40 +184,90 @@ class Principal:
         return tuple(out)
 
 
+def _up(nodes: Any) -> Any:
+    """A recursive select of (node, ancestor, ancestor's parent) for each node of ``nodes`` (a
+    select of federation ids) and every federation above it; UNION, not UNION ALL, so that even
+    a cycle of parents would end."""
+    start = select(
+        Federation.id.label("node"), Federation.id.label("at"), Federation.parent_id.label("up")
+    ).where(Federation.id.in_(nodes))
+    path = start.cte("path", recursive=True)
+    step = select(path.c.node, Federation.id, Federation.parent_id).join(
+        path, Federation.id == path.c.up
+    )
+    return path.union(step)
+
+
+_PATH = _up(bindparam("nodes", expanding=True))
+_ROOTS = select(_PATH.c.node, _PATH.c.at).where(_PATH.c.up.is_(None))
+
+
 def roots(s: Session, federations: Iterable[int]) -> set[int]:
-    """The root of each federation node's tree."""
-    parent = dict(s.execute(select(Federation.id, Federation.parent_id)).all())
-    out = set()
-    for node in federations:
-        seen = set()
-        current: int | None = node
-        while current is not None and current not in seen:
-            seen.add(current)
-            top, current = current, parent.get(current)
-        out.add(top)
-    return out
+    """The root of each federation node's tree (one query, along the paths up only; a node that
+    is not there is its own root)."""
+    nodes = set(federations)
+    if not nodes:
+        return set()
+    top: dict[int, int] = {n: r for n, r in s.execute(_ROOTS, {"nodes": sorted(nodes)})}
+    return {top.get(node, node) for node in nodes}
 
 
 def principal(s: Session, member: Member) -> Principal:
     """The :class:`Principal` of ``member``, from their councils, staff rows and delegate terms."""
-    councils = tuple(c for c in (member.workers_council_id, member.consumers_council_id) if c)
-    nodes = set(
-        s.execute(select(Council.federation_id).where(Council.id.in_(councils))).scalars()
-    ) | set(s.execute(select(Staff.federation_id).where(Staff.member_id == member.id)).scalars())
-    now = _now()
-    terms = s.execute(
-        select(Delegate.council_id, Delegate.term_start, Delegate.term_end).where(
-            Delegate.member_id == member.id, Delegate.recalled_at.is_(None)
+    return _principal(
+        s,
+        member.id,
+        member.handle,
+        member.name,
+        member.role,
+        (member.workers_council_id, member.consumers_council_id),
+    )
+
+
+def _principal_query() -> Any:
+    path = _up(
+        union(
+            select(Council.federation_id).where(Council.id.in_(bindparam("own", expanding=True))),
+            select(Staff.federation_id).where(Staff.member_id == bindparam("member")),
         )
-    ).all()
+    )
+    none = null().cast(Delegate.term_start.type)
+    return union_all(
+        select(path.c.at, none, none).where(path.c.up.is_(None)),
+        select(Delegate.council_id, Delegate.term_start, Delegate.term_end).where(
+            Delegate.member_id == bindparam("member"), Delegate.recalled_at.is_(None)
+        ),
+    )
+
+
+_PRINCIPAL = _principal_query()
+"""The roots of the federations of a member's councils (``own``) and staff rows, with no term;
+then the member's unrecalled delegate terms (council, start, end)."""
+
+
+def _principal(
+    s: Session | Connection,
+    member: int,
+    handle: str,
+    name: str,
+    role: str,
+    councils: tuple[int | None, int | None],
+) -> Principal:
+    """The :class:`Principal` from the member's columns and one query: the roots of the
+    federations of their councils and staff rows, and their unrecalled delegate terms."""
+    own = tuple(c for c in councils if c)
+    rows = s.execute(_PRINCIPAL, {"own": list(own), "member": member}).all()
+    now = _now()
     return Principal(
-        id=member.id,
-        handle=member.handle,
-        name=member.name,
-        role=member.role,
-        councils=councils,
-        delegate_of=tuple(sorted({c for c, a, b in terms if _aware(a) <= now < _aware(b)})),
-        federations=frozenset(roots(s, nodes)),
+        id=member,
+        handle=handle,
+        name=name,
+        role=role,
+        councils=own,
+        delegate_of=tuple(
+            sorted({c for c, a, b in rows if a is not None and _aware(a) <= now < _aware(b)})
+        ),
+        federations=frozenset(c for c, a, _ in rows if a is None),
     )
 
 
@@ -426,24 +478,63 @@ def sign_in(
     return NewSession(token=token, csrf_token=csrf_token(token), expires_at=expires, principal=who)
 
 
+@contextmanager
+def _reading(db: Database) -> Iterator[Connection]:
+    """A connection for reads that each stand alone: on PostgreSQL in autocommit (each statement
+    sees the latest commits, as under READ COMMITTED; no BEGIN and COMMIT round trips); on SQLite
+    a transaction, as everywhere else."""
+    if db.is_sqlite:
+        with db.engine.begin() as c:
+            yield c
+        return
+    with db.engine.connect() as c:
+        c.execution_options(isolation_level="AUTOCOMMIT")
+        yield c
+
+
+_SESSION = (
+    select(
+        WebSession.id,
+        WebSession.revoked_at,
+        WebSession.expires_at,
+        WebSession.seen_at,
+        Member.id,
+        Member.handle,
+        Member.name,
+        Member.role,
+        Member.workers_council_id,
+        Member.consumers_council_id,
+    )
+    .join(Member, Member.id == WebSession.member_id)
+    .where(WebSession.token_sha256 == bindparam("sha"))
+)
+
+
 def authenticate(db: Database, token: str, *, settings: Settings | None = None) -> Principal:
     """The member a session token belongs to, sliding its expiry forward;
-    :class:`AuthenticationError` for an unknown, revoked or expired session."""
+    :class:`AuthenticationError` for an unknown, revoked or expired session.
+
+    Every call reads the session row (a revoked or expired session is refused at once, in every
+    worker): one query for the session and its member, one for the member's federations and
+    delegate terms, and a write only when the expiry slides (at most once per
+    :attr:`Settings.session_refresh`).
+    """
     settings = settings or Settings()
-    with db.transaction() as s:
-        row = s.execute(
-            select(WebSession).where(WebSession.token_sha256 == _sha(token))
-        ).scalar_one_or_none()
+    with _reading(db) as c:
+        row = c.execute(_SESSION, {"sha": _sha(token)}).one_or_none()
         now = _now()
-        if row is None or row.revoked_at is not None:
+        if row is None or row[1] is not None:
             raise AuthenticationError("not signed in (unknown or ended session); sign in again")
-        if _aware(row.expires_at) <= now:
+        session, _, expires, seen, member, handle, name, role, workers, consumers = row
+        if _aware(expires) <= now:
             raise AuthenticationError("your session has expired; sign in again")
-        if now - _aware(row.seen_at) >= settings.session_refresh:
-            row.seen_at, row.expires_at = now, now + settings.session_lifetime
-        member = s.get(Member, row.member_id)
-        assert member is not None
-        return principal(s, member)
+        if now - _aware(seen) >= settings.session_refresh:
+            c.execute(
+                update(WebSession)
+                .where(WebSession.id == session)
+                .values(seen_at=now, expires_at=now + settings.session_lifetime)
+            )
+        return _principal(c, member, handle, name, role, (workers, consumers))
 
 
 def sign_out(db: Database, token: str) -> None:

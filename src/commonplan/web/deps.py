@@ -70,8 +70,17 @@ MAX_ID = 2**31 - 1
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="An id the service gave")]
 """A path id: within the databases' integer range (larger ones would be the driver's error)."""
 
-DB = Annotated[Database, Depends(get_db)]
-AppSettings = Annotated[Settings, Depends(get_settings)]
+
+async def _db(request: Request) -> Database:  # async: a sync dependency runs in the thread pool
+    return get_db(request)
+
+
+async def _settings(request: Request) -> Settings:
+    return get_settings(request)
+
+
+DB = Annotated[Database, Depends(_db)]
+AppSettings = Annotated[Settings, Depends(_settings)]
 
 
 def client_address(request: Request) -> str:
