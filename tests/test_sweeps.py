@@ -87,3 +87,19 @@ def test_pricer_sweeps_through_the_chosen_processes(seed: int) -> None:
     assert_allclose(X[:, 3], 0.3 * X[:, 0], rtol=1e-15)  # a multiple: solved once
     # the order the pricer sweeps in is a permutation of the products
     assert sorted(upstream_order(e.inputs, e.makes).tolist()) == list(range(500))
+
+
+@pytest.mark.parametrize("share", [(0.3, 0.7), (0.85, 0.97)])
+def test_sweeps_with_extrapolation_match_a_dense_solve(share: tuple[float, float]) -> None:
+    """Long enough for the steady-ratio extrapolation to fire (and, near ρ(A) = 1, not to)."""
+    e = cp.synthetic_economy(1500, seed=11, intermediate_share=share, feedback=0.5)
+    assert e.labour is not None
+    y, l = np.asarray(e.final_demand["households"]), e.labour
+    M = np.eye(1500) - e.A.toarray()
+    prep = prepare(e.A)
+    o = prep.order
+    x, rx, _ = sweep_quantities(prep.cols, np.ascontiguousarray(y[o]), -1, 1e-12, 5000)
+    lam, rl, _ = sweep_values(prep.cols, np.ascontiguousarray(l[o]), 1, 1e-12, 5000)
+    assert rx <= 1e-12 and rl <= 1e-12
+    assert_allclose(x, np.linalg.solve(M, y)[o], rtol=1e-9)
+    assert_allclose(lam, np.linalg.solve(M.T, l)[o], rtol=1e-9)
