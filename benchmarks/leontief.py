@@ -12,7 +12,11 @@ For each size, the same matrix is solved by every method, side by side:
 
 Every method must reach relative residual ≤ 1e-9 (‖b − Mx‖₂/‖b‖₂, the larger of x and λ).
 Each method runs in a forked child process, so "extra MiB" is that method's own peak memory
-above the parent's (economy already built).  Run::
+above the parent's (economy already built).  The machine is shared, so every method runs
+``--repeat`` times (rounds of all methods in turn, SuperLU once) and the table gives the median
+seconds and, after it, the fastest and slowest run; "vs commonplan" is the ratio of medians.
+"iterations": Gauss–Seidel sweeps (the larger of x and λ), BiCGSTAB or Neumann iterations (x and
+λ together).  Run::
 
     python benchmarks/leontief.py                 # n = 10^4, 10^5, 10^6
     python benchmarks/leontief.py --sizes 10000   # one size
@@ -33,7 +37,7 @@ from rich.console import Console
 from rich.table import Table
 
 import commonplan as cp
-from _common import in_child
+from _common import Forked, in_child
 from commonplan.numerics import Prepared, leontief, prepare, relative_residual
 
 RTOL = 1e-10  # asked of every method; the table shows what each reached
@@ -58,46 +62,56 @@ class Case:
         return max(relative_residual(self.M, x, self.y), relative_residual(self.MT, lam, self.l))
 
 
-def ours(c: Case) -> tuple[float, float]:
+Timed = tuple[float, float, int]  # seconds, residual, iterations (0: not iterative)
+
+
+def ours(c: Case) -> Timed:
     t = time.perf_counter()
     s = leontief(c.A, y=c.y, l=c.l, prepared=c.prepared, rtol=RTOL)
     dt = time.perf_counter() - t
     assert s.x is not None and s.lam is not None
-    return dt, c.residual(s.x, s.lam)
+    return dt, c.residual(s.x, s.lam), s.iterations
 
 
-def prepare_only(c: Case) -> tuple[float, float]:
+def prepare_only(c: Case) -> Timed:
     t = time.perf_counter()
     prepare(c.A)
-    return time.perf_counter() - t, float("nan")
+    return time.perf_counter() - t, float("nan"), 0
 
 
-def bicgstab(c: Case) -> tuple[float, float]:
+def bicgstab(c: Case) -> Timed:
+    count = [0]
+
+    def tick(_: np.ndarray) -> None:
+        count[0] += 1
+
     t = time.perf_counter()
-    x, _ = spla.bicgstab(c.M, c.y, rtol=RTOL, maxiter=10_000)
-    lam, _ = spla.bicgstab(c.MT, c.l, rtol=RTOL, maxiter=10_000)
-    return time.perf_counter() - t, c.residual(x, lam)
+    x, _ = spla.bicgstab(c.M, c.y, rtol=RTOL, maxiter=10_000, callback=tick)
+    lam, _ = spla.bicgstab(c.MT, c.l, rtol=RTOL, maxiter=10_000, callback=tick)
+    return time.perf_counter() - t, c.residual(x, lam), count[0]
 
 
-def neumann(c: Case) -> tuple[float, float]:
+def neumann(c: Case) -> Timed:
     """x ← y + A x until the increment (= the residual) is below RTOL; the same for λ."""
     t = time.perf_counter()
     x, lam = c.y.copy(), c.l.copy()
+    its = 0
     for M, b, v in ((c.Ar, c.y, x), (c.ATr, c.l, lam)):
         nb = np.linalg.norm(b)
         for _ in range(10_000):
+            its += 1
             dv = b + M @ v - v
             v += dv
             if np.linalg.norm(dv) <= RTOL * nb:
                 break
-    return time.perf_counter() - t, c.residual(x, lam)
+    return time.perf_counter() - t, c.residual(x, lam), its
 
 
-def spsolve(c: Case) -> tuple[float, float]:
+def spsolve(c: Case) -> Timed:
     t = time.perf_counter()
     x = spla.spsolve(c.M.tocsc(), c.y)
     lam = spla.spsolve(c.MT.tocsc(), c.l)
-    return time.perf_counter() - t, c.residual(x, lam)
+    return time.perf_counter() - t, c.residual(x, lam), 0
 
 
 def main() -> None:
@@ -106,11 +120,17 @@ def main() -> None:
     ap.add_argument("--inputs", type=int, default=10, help="inputs per product")
     ap.add_argument("--spsolve-max", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each method (median shown)")
     args = ap.parse_args()
 
-    console = Console(width=150)
-    table = Table(title=f"Leontief x and λ, relative residual target {RTOL:g} (2-core machine)")
-    for col in ("n", "nonzeros", "method", "seconds", "vs commonplan", "residual", "extra MiB"):
+    console = Console(width=160)
+    table = Table(
+        title=f"Leontief x and λ, relative residual target {RTOL:g} (2-core machine, shared: "
+        f"median of {args.repeat} runs)"
+    )
+    columns = ("n", "nonzeros", "method", "seconds", "min–max", "vs commonplan", "iterations",
+               "residual", "extra MiB")  # fmt: skip
+    for col in columns:
         table.add_column(col, justify="left" if col == "method" else "right")
     # compile the kernels outside the timings
     warm = cp.synthetic_economy(3000)
@@ -121,7 +141,7 @@ def main() -> None:
             e = cp.synthetic_economy(n, inputs_per_product=args.inputs, seed=args.seed)
             assert e.labour is not None
             case = Case(e.A, np.asarray(e.final_demand["households"]), e.labour, prepare(e.A))
-        methods: list[tuple[str, Callable[[Case], tuple[float, float]]]] = [
+        methods: list[tuple[str, Callable[[Case], Timed]]] = [
             ("commonplan (prepared)", ours),
             ("  prepare, once per economy", prepare_only),
             ("scipy bicgstab", bicgstab),
@@ -129,25 +149,37 @@ def main() -> None:
         ]
         if n <= args.spsolve_max:
             methods.append(("scipy spsolve (SuperLU)", spsolve))
+        runs: dict[str, list[Forked[Timed]]] = {name: [] for name, _ in methods}
+        for r in range(args.repeat):
+            for name, fn in methods:
+                if fn is spsolve and r > 0:
+                    continue  # minutes a run, and no noise to speak of
+                with console.status(f"n = {n:,}: {name.strip()} (run {r + 1})"):
+                    runs[name].append(in_child(partial(fn, case)))
         base = None
-        for name, fn in methods:
-            with console.status(f"n = {n:,}: {name.strip()}"):
-                out = in_child(partial(fn, case))
-            seconds, res = out.value if out.value is not None else (float("nan"), float("nan"))
-            mib, err = out.extra_mib, out.error
-            base = seconds if base is None else base
-            ratio = f"{seconds / base:.1f}× slower" if name[0] not in " c" else ""
+        for name, _ in methods:
+            done = [o.value for o in runs[name] if o.value is not None]
+            seconds = [d[0] for d in done]
+            med = float(np.median(seconds)) if seconds else float("nan")
+            res, its = (done[-1][1], done[-1][2]) if done else (float("nan"), 0)
+            mib = max((o.extra_mib for o in runs[name]), default=float("nan"))
+            base = med if base is None else base
+            ratio = f"{med / base:.1f}× slower" if name[0] not in " c" else ""
+            spread = f"{min(seconds):.3f}–{max(seconds):.3f}" if len(seconds) > 1 else ""
             table.add_row(
                 f"{n:,}",
                 f"{e.A.nnz:,}",
                 name,
-                f"{seconds:.3f}",
+                f"{med:.3f}",
+                spread,
                 ratio,
+                str(its) if its else "",
                 f"{res:.1e}" if res == res else "",
                 f"{mib:.0f}",
             )
-            if err:
-                table.add_row("", "", f"  failed: {err}", "", "", "", "")
+            for o in runs[name]:
+                if o.error:
+                    table.add_row("", "", f"  failed: {o.error}", *[""] * 6)
         table.add_section()
     console.print(table)
 
