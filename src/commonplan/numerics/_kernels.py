@@ -43,7 +43,7 @@ def prefetch(typingctx, array, index):  # type: ignore[no-untyped-def]
         if i.type.width < 64:
             extend = builder.sext if signature.args[1].signed else builder.zext
             i = extend(i, ir.IntType(64))
-        ptr = builder.gep(data, [i])
+        ptr = builder.bitcast(builder.gep(data, [i]), ir.IntType(8).as_pointer())  # any dtype
         i32 = ir.IntType(32)
         fnty = ir.FunctionType(ir.VoidType(), [ptr.type, i32, i32, i32])
         fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")  # type: ignore[no-untyped-call]

@@ -381,7 +381,7 @@ def sweep_values(
     tol2 = (rtol * nb) ** 2
     args = (op.indptr, op.indices, op.data, op.dinv, pick)
     lam = np.zeros_like(b) if x0 is None else np.array(x0, dtype=np.float64)
-    dprev = np.zeros_like(b)
+    dprev = np.zeros(len(b), dtype=np.float32)  # the last changes: half the cache of float64
     sweeps = 0
     rn2 = best = np.inf
     known = False
