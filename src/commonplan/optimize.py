@@ -42,6 +42,7 @@ __all__ = [
     "TargetGroup",
     "current_use",
     "optimize",
+    "product_amounts",
 ]
 
 Array = NDArray[np.float64]
@@ -436,10 +437,12 @@ class _Spec:
             )
         groups = _groups(e, targets)
         names = tuple(g.name for g in groups)
-        T = np.column_stack([_amounts(e, g.amounts, f"target group {g.name!r}") for g in groups])
+        T = np.column_stack(
+            [product_amounts(e, g.amounts, f"target group {g.name!r}") for g in groups]
+        )
         if not T.any():
             raise PlanInputError("the targets are all zero: there is nothing to plan for")
-        f = np.zeros(e.n) if floors is None else _amounts(e, floors, "floors")
+        f = np.zeros(e.n) if floors is None else product_amounts(e, floors, "floors")
         C = np.vstack([e.direct(name) for name in inputs]) if inputs else np.zeros((0, e.m))
         cap = np.full(len(inputs), np.inf)
         if caps is None and objective.startswith("max") and not capacities:
@@ -632,7 +635,7 @@ def _groups(e: Economy, targets: Any) -> list[TargetGroup]:
     return [TargetGroup("targets", targets)]
 
 
-def _amounts(e: Economy, v: Any, what: str) -> Array:
+def product_amounts(e: Economy, v: Any, what: str) -> Array:
     """A non-negative vector over the products from a name, a mapping or an array."""
     if isinstance(v, Mapping):
         unknown = [str(k) for k in v if str(k) not in e._index]

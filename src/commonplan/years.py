@@ -46,6 +46,7 @@ from commonplan.economy import LABOUR, Economy
 from commonplan.errors import PlanInputError, UnknownNameError
 from commonplan.numerics.lp import OPTIMAL
 from commonplan.numerics.multiyear import FORMS, YearsProblem, YearsSolution, solve_years
+from commonplan.optimize import product_amounts
 
 __all__ = [
     "DEFAULT_SHARE",
@@ -402,10 +403,10 @@ def plan_years(
         Y0 = np.maximum(Y0, 0.0)
         notes.append(f"consumption bundle: final demand {key!r} less base-year investment")
     else:
-        Y0 = _bundle(e, consumption, "consumption")
+        Y0 = product_amounts(e, consumption, "consumption")
     if not Y0.any():
         raise PlanInputError("the consumption bundle is all zero: there is nothing to plan for")
-    f0 = np.zeros(e.n) if floors is None else _bundle(e, floors, "floors")
+    f0 = np.zeros(e.n) if floors is None else product_amounts(e, floors, "floors")
     pg = _number(population_growth, "population_growth")
     people: Array = (1.0 if population is None else _positive(population, "population")) * (
         1.0 + pg
@@ -467,7 +468,7 @@ def plan_years(
         phi[inputs.index(name)] = 1.0
         kind = "min_input"
         if end_targets is not None:
-            Y[T - 1] = _bundle(e, end_targets, "end_targets")
+            Y[T - 1] = product_amounts(e, end_targets, "end_targets")
         c_lo[T - 1] = max(c_lo[T - 1], 1.0)
         notes.append(f"year {T} delivers the end targets in full; {name} over the plan minimised")
     else:
@@ -638,29 +639,6 @@ def _check_floors(e: Economy, P: YearsProblem) -> None:
             f"{len(bad)} product(s) short, most of all {shown}; no new capacity runs before "
             "year 2: lower the floors or give more capacity"
         )
-
-
-def _bundle(e: Economy, v: Any, what: str) -> Array:
-    if isinstance(v, Mapping):
-        unknown = [str(k) for k in v if str(k) not in e.products]
-        if unknown:
-            raise UnknownNameError(
-                f"{what}: economy {e.name!r} has no product(s) {', '.join(unknown[:5])}"
-            )
-    try:
-        _, arr = e.demand(v)
-    except UnknownNameError:
-        raise
-    except Exception as exc:
-        raise PlanInputError(f"{what}: {exc}") from exc
-    out = np.array(arr, dtype=np.float64)
-    neg = np.flatnonzero(out < 0)
-    if len(neg):
-        raise PlanInputError(
-            f"{what} must not be negative; it is for "
-            + ", ".join(f"{e.products[i]} ({out[i]:.3g})" for i in neg[:5])
-        )
-    return out
 
 
 def _labour_path(
