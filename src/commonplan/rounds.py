@@ -584,12 +584,14 @@ def compute_draft(db: Database, round_id: int, *, actor: str) -> int:
         return d.id
 
 
-def _draft(s: Session, r: Round, actor: str) -> Draft:
+def _draft(s: Session, r: Round, actor: str, inputs: dict[str, Any] | None = None) -> Draft:
+    """Cost the collective proposals in hours and record the draft (``inputs``: the round's
+    :func:`plan_inputs`, where the caller has them already)."""
     economy = economy_of(_root(s, r).settings)
     for p in _live(s, r):
         if p.kind == "collective":
             p.labour_cost = _labour_cost(economy, p.amounts)
-    return _record(s, r, "draft", plan_inputs(s, r), actor)
+    return _record(s, r, "draft", inputs if inputs is not None else plan_inputs(s, r), actor)
 
 
 def compute_alternative(
@@ -698,12 +700,12 @@ def open_vote(db: Database, round_id: int, *, actor: str) -> dict[str, int]:
             .scalars()
             .first()
         )
+        inputs = plan_inputs(s, r)  # the proposals as they stand: the vote is on these
         if last is None or last.inputs_sha256 != audit.digest(
-            {**plan_inputs(s, r), "economy_sha256": last.inputs["economy_sha256"]}
+            {**inputs, "economy_sha256": last.inputs["economy_sha256"]}
         ):
-            _draft(s, r, actor)
+            _draft(s, r, actor, inputs)
         collective = [p for p in _live(s, r) if p.kind == "collective"]
-        inputs = plan_inputs(s, r)
         rules = r.settings
         boxes = {
             "budget": {
