@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 from typing import Any
 
-import numpy as np
 import pytest
 from sqlalchemy import inspect, select, text, update
 
@@ -191,7 +190,7 @@ def vote(
 def test_three_rounds_on_the_swedish_table(database_url: str) -> None:
     db, root = federation(database_url)
     r1 = open_round(db, root, actor="m000")
-    ids = first_proposals(db, r1)
+    first_proposals(db, r1)
     compute_draft(db, r1, actor="m000")
     view = member_view(db, r1, member="m005")
     assert view.status == "optimal" and view.hours_proposed == 1450
@@ -275,7 +274,6 @@ def test_three_rounds_on_the_swedish_table(database_url: str) -> None:
         check = audit.verify(s)
     assert check.ok, check.problems
     assert check.entries > 40
-    del ids
 
 
 def _live(db: Database, r: int) -> list[Proposal]:
@@ -462,7 +460,6 @@ def test_recompute_refuses_another_economy(database_url: str, monkeypatch: Any) 
     monkeypatch.setattr(rounds, "economy_of", lambda settings: changed)
     with pytest.raises(PlanInputError, match="another economy"):
         recompute(db, plan)
-    assert np.isfinite(SWEDEN.A.sum())
 
 
 def test_members_rank_alternative_drafts(database_url: str) -> None:
@@ -547,7 +544,7 @@ def test_deadlines_end_filing_and_voting(database_url: str) -> None:
     with pytest.raises(PhaseError, match="vote phase of round 1 ended at 2000-01-01"):
         cast_ballot(db, boxes["ratify"], member="m001", choice={"vote": "yes"})
     assert _ballots(db, boxes["ratify"]) == 0
-    with db.transaction() as s:  # the proposals phase had no deadline: amendments were taken
+    with db.transaction() as s:  # the proposals phase had no deadline: proposals were taken
         rnd = s.get(Round, r)
         assert rnd is not None and rnd.deadlines == {"vote": "2000-01-01T00:00:00+00:00"}
-    assert ids
+    assert len(ids) == 12  # 6 collective proposals and 6 hours proposals were filed
