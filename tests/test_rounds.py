@@ -8,10 +8,13 @@ quorum after amendments, the third ratifies — and the ratified plan is recompu
 from __future__ import annotations
 
 import random
+import re
+import threading
+import time
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, select, text, update
+from sqlalchemy import func, inspect, select, text, update
 
 import commonplan as cp
 from commonplan import audit, voting
@@ -19,12 +22,15 @@ from commonplan.errors import (
     AuthorisationError,
     BallotRefusedError,
     FloorError,
+    NotFoundError,
     PhaseError,
     PlanInputError,
 )
 from commonplan.federation import add_members, create_federation
 from commonplan.rounds import (
+    BallotPaper,
     cast_ballot,
+    cast_ballots,
     close_vote,
     compute_alternative,
     compute_draft,
@@ -325,6 +331,102 @@ def test_one_member_one_ballot(voting_round: tuple[Database, int, dict[str, int]
     with pytest.raises(BallotRefusedError, match="ratification ballot"):
         cast_ballot(db, boxes["ratify"], member="m008", choice={"vote": "maybe"})
     assert _ballots(db, boxes["ratify"]) == 1 and _ballots(db, boxes["budget"]) == 0
+
+
+def test_a_batch_answers_each_paper_as_alone(
+    voting_round: tuple[Database, int, dict[str, int]],
+) -> None:
+    """cast_ballots (the service's group commit): each paper gets its receipt or the refusal
+    cast_ballot gives it alone; refused papers write nothing and do not stop the others."""
+    db, _, boxes = voting_round
+    ratify, budget = boxes["ratify"], boxes["budget"]
+    create_federation(
+        db,
+        {"name": "Elsewhere", "economy": "demo", "councils": [{"name": "E", "kind": "workers"}]},
+    )
+    add_members(db, [{"handle": "outsider", "name": "O", "workers_council": "E"}])
+    earlier = cast_ballot(db, ratify, member="m001", choice={"vote": "yes"})
+    yes, no = {"vote": "yes"}, {"vote": "no"}
+    papers = [
+        BallotPaper(ratify, "m002", yes),  # cast
+        BallotPaper(ratify, "m001", yes, earlier),  # a retry: the same receipt back
+        BallotPaper(ratify, "m001", no),  # voted already
+        BallotPaper(ratify, "m003", no, "MY-OWN-CODE"),  # cast, with a receipt of its own
+        BallotPaper(ratify, "m004", yes, "MY-OWN-CODE"),  # that receipt is taken (by m003)
+        BallotPaper(ratify, "m002", no),  # the same member twice in one batch: the second refused
+        BallotPaper(ratify, "outsider", yes),  # not in the federation
+        BallotPaper(ratify, "nobody", yes),  # no such member
+        BallotPaper(ratify, "m005", {"vote": "maybe"}),  # no such choice
+        BallotPaper(ratify, "m006", yes, "x" * 65),  # a malformed receipt
+        BallotPaper(99_999, "m007", yes),  # no such question
+        BallotPaper(budget, "m008", {"approve": []}),  # cast, in another box
+    ]
+    out = cast_ballots(db, papers)
+    assert isinstance(out[0], str) and out[1] == earlier and out[3] == "MY-OWN-CODE"
+    assert isinstance(out[11], str)
+    refusals = {
+        2: (BallotRefusedError, "m001.*already"),
+        4: (BallotRefusedError, "receipt code 'MY-OWN-CODE' is in use"),
+        5: (BallotRefusedError, "m002.*already"),
+        6: (BallotRefusedError, "outsider.*not a member of a council"),
+        7: (NotFoundError, "nobody"),
+        8: (BallotRefusedError, "ratification ballot"),
+        9: (BallotRefusedError, "receipt code is 4–64"),
+        10: (NotFoundError, "99999"),
+    }
+    for i, (kind, message) in refusals.items():
+        assert isinstance(out[i], kind) and re.search(message, str(out[i])), (i, out[i])
+        with pytest.raises(kind, match=message):  # what cast_ballot says of that paper alone
+            p = papers[i]
+            cast_ballot(db, p.question, member=p.member, choice=p.choice, receipt=p.receipt)
+    with db.transaction() as s:
+        ballots = select(Ballot.receipt, Ballot.choice).where(Ballot.question_id == ratify)
+        stored = {receipt: choice for receipt, choice in s.execute(ballots)}
+        per_box = select(Participation.question_id, func.count()).group_by(
+            Participation.question_id
+        )
+        voters = {box: n for box, n in s.execute(per_box)}
+    assert stored == {earlier: yes, out[0]: yes, "MY-OWN-CODE": no}
+    assert voters == {ratify: 3, budget: 1}
+
+
+def test_a_batch_that_races_another_transaction_loses_no_ballot(
+    voting_round: tuple[Database, int, dict[str, int]],
+) -> None:
+    """PostgreSQL: another transaction records m009's ballot while the batch waits on it; the
+    batch's unique violation sends every paper through alone, and each gets its right answer."""
+    db, _, boxes = voting_round
+    if db.is_sqlite:
+        pytest.skip("SQLite casts each paper in a transaction of its own, one writer at a time")
+    ratify = boxes["ratify"]
+    papers = [BallotPaper(ratify, h, {"vote": "yes"}) for h in ("m008", "m009", "m010")]
+    out: list[Any] = []
+    with db.engine.connect() as other:
+        other.execute(
+            text(
+                "INSERT INTO participation (question_id, member_id) "
+                "SELECT :q, id FROM member WHERE handle = 'm009'"
+            ),
+            {"q": ratify},
+        )
+        other.execute(
+            text("INSERT INTO ballot VALUES ('race', :q, 'RACE-CODE', '{\"vote\": \"no\"}')"),
+            {"q": ratify},
+        )
+        batch = threading.Thread(target=lambda: out.extend(cast_ballots(db, papers)))
+        batch.start()
+        waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted"
+        for _ in range(200):  # until the batch's insert waits on the uncommitted row
+            if other.execute(text(waiting)).scalar_one():
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the batch never waited on the other transaction")
+        other.commit()
+        batch.join(timeout=30)
+    assert isinstance(out[0], str) and isinstance(out[2], str)
+    assert isinstance(out[1], BallotRefusedError) and "m009" in str(out[1])
+    assert _ballots(db, ratify) == 3
 
 
 def test_votes_outside_ones_federation_and_after_close_are_refused(

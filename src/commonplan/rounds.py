@@ -28,6 +28,7 @@ inputs, from which :func:`recompute` recomputes them exactly.
 from __future__ import annotations
 
 import base64
+import json
 import re
 import secrets
 from collections.abc import Mapping, Sequence
@@ -46,6 +47,7 @@ from commonplan.economy import LABOUR, Economy
 from commonplan.errors import (
     AuthorisationError,
     BallotRefusedError,
+    CommonplanError,
     FloorError,
     NotFoundError,
     PhaseError,
@@ -76,8 +78,10 @@ from commonplan.store.models import (
 __all__ = [
     "KINDS",
     "PHASES",
+    "BallotPaper",
     "Consequences",
     "cast_ballot",
+    "cast_ballots",
     "close_vote",
     "compute_alternative",
     "compute_draft",
@@ -752,6 +756,17 @@ def open_vote(db: Database, round_id: int, *, actor: str) -> dict[str, int]:
         return ids
 
 
+@dataclass(frozen=True)
+class BallotPaper:
+    """One ballot to cast: ``member``'s ``choice`` on ``question``; ``receipt`` to retry one
+    whose answer was lost (else a new code is drawn)."""
+
+    question: int
+    member: str
+    choice: Mapping[str, Any]
+    receipt: str | None = None
+
+
 def cast_ballot(
     db: Database,
     question: int,
@@ -766,62 +781,108 @@ def cast_ballot(
     the same receipt and the same choice after a lost reply — returns the same receipt and changes
     nothing; any other second ballot is refused, and so is a ballot after the box closed.
     """
-    code = receipt or new_receipt()
+    out = cast_ballots(db, [BallotPaper(question, member, choice, receipt)])[0]
+    if isinstance(out, CommonplanError):
+        raise out
+    return out
+
+
+def cast_ballots(db: Database, papers: Sequence[BallotPaper]) -> list[str | CommonplanError]:
+    """Cast many ballots at once — the group commit of a busy service: for each paper its
+    receipt code, or the error :func:`cast_ballot` raises for it (nothing of a refused paper is
+    written, and it does not stop the others).
+
+    On PostgreSQL the papers are cast in one transaction and one statement (the boxes read
+    share-locked, then every member's lookup, eligibility check and both inserts); a paper that
+    statement does not cast — a second ballot, a taken receipt, the same member or receipt twice
+    in the batch — is cast again on its own afterwards, in the order given, for
+    :func:`cast_ballot`'s answer; a race with another transaction (a unique constraint) sends
+    the whole batch that way.  Within a batch the ballot rows are written in the order of their
+    random ids, not the voters'.  On SQLite each
+    paper is its own transaction (SQLite writes one at a time anyway).
+    """
+    if db.engine.dialect.name != "postgresql":
+        return [_cast_portable(db, p) for p in papers]
+    out, undecided = _cast_postgresql(db, papers)
+    for i in sorted(undecided):  # in the order given: of two papers of one member, the first counts
+        p, (clean, status) = papers[i], undecided[i]
+        if len(papers) > 1:  # once more on its own: what the batch left undecided is explained then
+            out[i] = cast_ballots(db, [p])[0]
+        else:
+            out[i] = _refusal(db, p, _code(p), clean, status)
+    return out
+
+
+def _code(p: BallotPaper) -> str:
+    """The paper's receipt code, checked; a new one when it brings none."""
+    code = p.receipt or new_receipt()
     if not RECEIPT.fullmatch(code):
         raise BallotRefusedError(
             f"a receipt code is 4–64 letters, digits and dashes; got {code[:80]!r}"
         )
-    if db.engine.dialect.name == "postgresql":
-        cast, clean, status = _cast_postgresql(db, question, member, code, choice)
-        if cast:
-            return code
-    else:
-        try:
-            with db.transaction() as s:
-                # FOR SHARE: a close (FOR UPDATE) waits for ballots in flight, and they for it
-                row = s.execute(
-                    select(Question, Round)
-                    .join(Round, Round.id == Question.round_id)
-                    .where(Question.id == question)
-                    .with_for_update(read=True, of=Question)
-                ).first()
-                if row is None:
-                    raise NotFoundError(f"no question with id {question}")
-                q, r = row
-                clean, status = voting.check_choice(q.kind, q.options, choice), q.status
-                if q.status == "open":
-                    _in_time(r, "vote")
-                    m = _member(s, member)
-                    if not is_eligible(s, q.federation_id, m):
-                        raise BallotRefusedError(
-                            f"{member!r} is not a member of a council that votes on question {q.id}"
-                        )
-                    s.add(Participation(question_id=q.id, member_id=m.id))
-                    s.add(
-                        Ballot(
-                            id=secrets.token_hex(16), question_id=q.id, receipt=code, choice=clean
-                        )
+    return code
+
+
+def _cast_portable(db: Database, p: BallotPaper) -> str | CommonplanError:
+    """One paper in one transaction, through the ORM (SQLite)."""
+    clean: dict[str, Any] = {}
+    status = ""
+    try:
+        code = _code(p)
+        with db.transaction() as s:
+            # FOR SHARE: a close (FOR UPDATE) waits for ballots in flight, and they for it
+            row = s.execute(
+                select(Question, Round)
+                .join(Round, Round.id == Question.round_id)
+                .where(Question.id == p.question)
+                .with_for_update(read=True, of=Question)
+            ).first()
+            if row is None:
+                raise NotFoundError(f"no question with id {p.question}")
+            q, r = row
+            clean, status = voting.check_choice(q.kind, q.options, p.choice), q.status
+            if q.status == "open":
+                _in_time(r, "vote")
+                m = _member(s, p.member)
+                if not is_eligible(s, q.federation_id, m):
+                    raise BallotRefusedError(
+                        f"{p.member!r} is not a member of a council that votes on question {q.id}"
                     )
-                    s.flush()
-                    return code
-        except DBIntegrityError:  # voted already (a retry, or a second ballot), or receipt taken
-            pass
+                s.add(Participation(question_id=q.id, member_id=m.id))
+                s.add(
+                    Ballot(id=secrets.token_hex(16), question_id=q.id, receipt=code, choice=clean)
+                )
+                s.flush()
+                return code
+    except DBIntegrityError:  # voted already (a retry, or a second ballot), or receipt taken
+        pass
+    except CommonplanError as e:
+        return e
+    return _refusal(db, p, code, clean, status)
+
+
+def _refusal(
+    db: Database, p: BallotPaper, code: str, clean: dict[str, Any], status: str
+) -> str | CommonplanError:
+    """Why a paper of an eligible member was not cast: it is a retry of the ballot already cast
+    (its receipt comes back), the member voted already, the box is closed, or the receipt is
+    taken."""
     with db.transaction() as s:
         voted = s.execute(
             select(Participation.id)
             .join(Member, Member.id == Participation.member_id)
-            .where(Participation.question_id == question, Member.handle == member)
+            .where(Participation.question_id == p.question, Member.handle == p.member)
         ).first()
         stored = s.execute(
-            select(Ballot.choice).where(Ballot.question_id == question, Ballot.receipt == code)
+            select(Ballot.choice).where(Ballot.question_id == p.question, Ballot.receipt == code)
         ).scalar_one_or_none()
-    if voted is not None and receipt is not None and stored == clean:  # the same ballot again
-        return receipt
+    if voted is not None and p.receipt is not None and stored == clean:  # the same ballot again
+        return p.receipt
     if voted is not None:
-        raise BallotRefusedError(f"{member!r} has voted on question {question} already")
+        return BallotRefusedError(f"{p.member!r} has voted on question {p.question} already")
     if status != "open":
-        raise BallotRefusedError(f"question {question} is closed; no more ballots")
-    raise BallotRefusedError(f"the receipt code {code!r} is in use; choose another (or none)")
+        return BallotRefusedError(f"question {p.question} is closed; no more ballots")
+    return BallotRefusedError(f"the receipt code {code!r} is in use; choose another (or none)")
 
 
 _BOX = (
@@ -842,79 +903,120 @@ ballots in flight, and they for it."""
 
 _CAST = text(
     """
-    WITH RECURSIVE nodes(id) AS (
-        SELECT id FROM federation WHERE id = :federation
+    WITH RECURSIVE nodes(root, id) AS (
+        SELECT id, id FROM federation WHERE id = ANY(CAST(:federations AS integer[]))
         UNION ALL
-        SELECT f.id FROM federation f JOIN nodes ON f.parent_id = nodes.id
+        SELECT nodes.root, f.id FROM federation f JOIN nodes ON f.parent_id = nodes.id
+    ),
+    paper AS (
+        SELECT * FROM unnest(
+            CAST(:papers AS integer[]), CAST(:questions AS integer[]),
+            CAST(:boxes AS integer[]), CAST(:handles AS text[]),
+            CAST(:ballots AS text[]), CAST(:receipts AS text[]), CAST(:choices AS text[])
+        ) AS t(i, question, federation, handle, ballot, receipt, choice)
     ),
     m AS (
-        SELECT id, workers_council_id, consumers_council_id FROM member WHERE handle = :handle
-    ),
-    eligible AS (
-        SELECT m.id FROM m WHERE EXISTS (
+        SELECT paper.*, member.id AS member, EXISTS (
             SELECT 1 FROM council c
-            WHERE c.id IN (m.workers_council_id, m.consumers_council_id)
-              AND c.federation_id IN (SELECT id FROM nodes)
-        )
+            WHERE c.id IN (member.workers_council_id, member.consumers_council_id)
+              AND c.federation_id IN (SELECT id FROM nodes WHERE root = paper.federation)
+        ) AS eligible
+        FROM paper LEFT JOIN member ON member.handle = paper.handle
+    ),
+    ok AS (
+        SELECT * FROM m
+        WHERE eligible
+          AND NOT EXISTS (
+              SELECT 1 FROM participation v
+              WHERE v.question_id = m.question AND v.member_id = m.member
+          )
+          AND NOT EXISTS (
+              SELECT 1 FROM ballot b WHERE b.question_id = m.question AND b.receipt = m.receipt
+          )
     ),
     who AS (
         INSERT INTO participation (question_id, member_id)
-        SELECT :question, id FROM eligible
-        RETURNING member_id
+        SELECT question, member FROM ok ORDER BY question, member
     ),
     how AS (
         INSERT INTO ballot (id, question_id, receipt, choice)
-        SELECT :ballot, :question, :receipt, :choice FROM who
-        RETURNING id
+        SELECT ballot, question, receipt, CAST(choice AS json) FROM ok ORDER BY ballot
     )
-    SELECT (SELECT id FROM m) AS member, (SELECT count(*) FROM how) AS cast
+    SELECT m.i, m.member, m.eligible, m.i IN (SELECT i FROM ok) AS cast FROM m
     """
-).bindparams(bindparam("choice", type_=Ballot.__table__.c.choice.type))
-"""The member's lookup, the eligibility check (a council in the question's federation subtree),
-the participation and the ballot, in one statement (PostgreSQL): nothing is inserted unless the
-member is eligible; a second ballot or a taken receipt violates a unique constraint."""
+)
+"""Many papers in one statement (PostgreSQL): each member's lookup and eligibility check (a
+council in the subtree of the question's federation); the participation and ballot rows of
+those eligible who have not voted and whose receipt is free — the ballots in the order of their
+random ids; for each paper (i) the member's id, eligible, cast.  A race with another
+transaction violates a unique constraint."""
 
 
 def _cast_postgresql(
-    db: Database, question: int, member: str, code: str, choice: Mapping[str, Any]
-) -> tuple[bool, dict[str, Any], str]:
-    """:func:`cast_ballot` on PostgreSQL, on a plain connection: the box read (share-locked),
-    then the member's lookup, eligibility check and both inserts in one statement; the same
-    checks in the same order and with the same refusals as the portable path.  Returns (cast,
-    the ballot in its stored form, the box's status); not cast: the box is closed, or the
-    member has voted or the receipt is taken (a unique constraint)."""
-    clean: dict[str, Any] = {}
-    status = ""
+    db: Database, papers: Sequence[BallotPaper]
+) -> tuple[list[str | CommonplanError], dict[int, tuple[dict[str, Any], str]]]:
+    """The batch of :func:`cast_ballots` on PostgreSQL, on a plain connection: the boxes read
+    share-locked (in order of id), each paper checked as :func:`cast_ballot` checks it, then
+    :data:`_CAST`.  Returns the answers so far, and the papers left undecided (with their
+    ballot in its stored form and the box's status): not cast though nobody refused them."""
+    out: list[str | CommonplanError] = [""] * len(papers)
+    undecided: dict[int, tuple[dict[str, Any], str]] = {}
+    clean: dict[int, dict[str, Any]] = {}
+    batch: dict[tuple[int, str], int] = {}  # (question, member) → paper
+    receipts: set[tuple[int, str]] = set()
     try:
         with db.engine.begin() as c:
-            row = c.execute(_BOX, {"question": question}).first()
-            if row is None:
-                raise NotFoundError(f"no question with id {question}")
-            kind, options, status, federation, number, deadlines = row
-            clean = voting.check_choice(kind, options, choice)
-            if status != "open":
-                return False, clean, status
-            _in_time(Round(number=number, deadlines=deadlines), "vote")
-            found, cast = c.execute(
+            boxes = {
+                q: c.execute(_BOX, {"question": q}).first()
+                for q in sorted({p.question for p in papers})
+            }
+            for i, p in enumerate(papers):
+                box = boxes[p.question]
+                try:
+                    out[i] = _code(p)
+                    if box is None:
+                        raise NotFoundError(f"no question with id {p.question}")
+                    kind, options, status, _, number, deadlines = box
+                    clean[i] = voting.check_choice(kind, options, p.choice)
+                    if status == "open":
+                        _in_time(Round(number=number, deadlines=deadlines), "vote")
+                except CommonplanError as e:
+                    out[i] = e
+                    continue
+                receipt = (p.question, str(out[i]))
+                if status != "open" or (p.question, p.member) in batch or receipt in receipts:
+                    undecided[i] = (clean[i], status)
+                else:
+                    batch[p.question, p.member] = i
+                    receipts.add(receipt)
+            if not batch:
+                return out, undecided
+            cast = c.execute(
                 _CAST,
                 {
-                    "federation": federation,
-                    "handle": member,
-                    "question": question,
-                    "ballot": secrets.token_hex(16),
-                    "receipt": code,
-                    "choice": clean,
+                    "papers": list(batch.values()),
+                    "questions": [q for q, _ in batch],
+                    "boxes": [boxes[q][3] for q, _ in batch],  # type: ignore[index]
+                    "federations": sorted({boxes[q][3] for q, _ in batch}),  # type: ignore[index]
+                    "handles": [m for _, m in batch],
+                    "ballots": [secrets.token_hex(16) for _ in batch],
+                    "receipts": [out[i] for i in batch.values()],
+                    "choices": [json.dumps(clean[i]) for i in batch.values()],
                 },
-            ).one()
-            if found is None:
-                raise NotFoundError(f"no member with handle {member!r}")
-            if not cast:
-                raise BallotRefusedError(
-                    f"{member!r} is not a member of a council that votes on question {question}"
-                )
-            return True, clean, status
-    except DBIntegrityError:
-        return False, clean, status
+            ).all()
+    except DBIntegrityError:  # a race with another transaction: each paper on its own
+        return out, undecided | {i: (clean[i], "open") for i in batch.values()}
+    for i, member, eligible, done in cast:
+        p = papers[i]
+        if member is None:
+            out[i] = NotFoundError(f"no member with handle {p.member!r}")
+        elif not eligible:
+            out[i] = BallotRefusedError(
+                f"{p.member!r} is not a member of a council that votes on question {p.question}"
+            )
+        elif not done:
+            undecided[i] = (clean[i], "open")
+    return out, undecided
 
 
 def new_receipt() -> str:
