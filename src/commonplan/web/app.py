@@ -15,6 +15,7 @@ from commonplan.web import errors
 from commonplan.web.api import router as api_router
 from commonplan.web.api import tags
 from commonplan.web.auth import Settings
+from commonplan.web.ballots import BallotPath
 
 __all__ = ["API_PREFIX", "create_app", "from_env"]
 
@@ -59,6 +60,7 @@ def create_app(
     app.state.settings = settings if settings is not None else Settings.from_env()
     app.state.render_error = None
     errors.install(app)
+    app.add_middleware(BallotPath, db=db, settings=app.state.settings)
     app.include_router(api_router, prefix=API_PREFIX)
     from commonplan.web import pages  # the pages use the API's routes: imported once they exist
 
