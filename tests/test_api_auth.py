@@ -340,6 +340,10 @@ def test_nobody_reads_or_votes_in_another_federation(
         "forbidden",
     )
     refused(client.get(f"{API}/federations/{south}/members", headers=ada), 403, "forbidden")
+    # A receipt in another federation's open box: nothing said of it (not even that it exists).
+    find = f"{API}/board/ballots/{t['s_receipt']}"
+    refused(client.get(find, headers=n0), 404, "not_found")
+    refused(client.get(find, headers=t["s0"]), 409, "phase", "still open")
 
     closed = ok(client.post(f"{API}/rounds/{rid}/vote/close", headers=t["bob"]))
     assert closed["phase"] in ("ratified", "failed")

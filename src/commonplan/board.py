@@ -33,7 +33,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +41,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from commonplan import audit, voting
 from commonplan.economy import LABOUR
@@ -419,15 +420,22 @@ class FoundBallot:
         return asdict(self)
 
 
-def find_ballot(where: Database | str | Path, receipt: str) -> tuple[FoundBallot, ...]:
+def find_ballot(
+    where: Database | str | Path,
+    receipt: str,
+    *,
+    visible: Callable[[Session, int], bool] | None = None,
+) -> tuple[FoundBallot, ...]:
     """The ballots filed under ``receipt`` — in an exported board directory, or in the database's
     closed questions (one per question the voter used this receipt for).
 
     :class:`NotFoundError` when there is none; :class:`PhaseError` when the receipt belongs to a
-    question that is still open (ballots are shown after close).
+    question that is still open (ballots are shown after close).  ``visible(session,
+    federation)``: in the database, only the questions of the federations it accepts are
+    searched (the others' ballots, open or closed, are as if not there).
     """
     if isinstance(where, Database):
-        found = _find_in_db(where, receipt)
+        found = _find_in_db(where, receipt, visible)
     else:
         root = Path(where)
         if not root.is_dir():
@@ -438,13 +446,19 @@ def find_ballot(where: Database | str | Path, receipt: str) -> tuple[FoundBallot
     return tuple(sorted(found, key=lambda f: f.question))
 
 
-def _find_in_db(db: Database, receipt: str) -> list[FoundBallot]:
+def _find_in_db(
+    db: Database, receipt: str, visible: Callable[[Session, int], bool] | None
+) -> list[FoundBallot]:
     with db.transaction() as s:
-        rows = s.execute(
-            select(Question, Ballot.choice)
-            .join(Ballot, Ballot.question_id == Question.id)
-            .where(Ballot.receipt == receipt)
-        ).all()
+        rows = [
+            (q, c)
+            for q, c in s.execute(
+                select(Question, Ballot.choice)
+                .join(Ballot, Ballot.question_id == Question.id)
+                .where(Ballot.receipt == receipt)
+            )
+            if visible is None or visible(s, q.federation_id)
+        ]
         still_open = [q.id for q, _ in rows if q.status != "closed"]
         if still_open:
             raise PhaseError(
