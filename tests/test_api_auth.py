@@ -7,7 +7,9 @@ votes across them, members take no facilitator's step, auditors read and never v
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +21,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
+from commonplan.errors import CommonplanError
 from commonplan.federation import elect_delegate, recall_delegate
 from commonplan.store.models import Invitation, Member, SignInFailure, WebSession
 from commonplan.web import auth, deps
@@ -139,6 +142,25 @@ def test_the_sixth_failed_sign_in_is_rate_limited(app: FastAPI, client: TestClie
         assert not s.execute(
             select(SignInFailure).where(SignInFailure.handle == FACILITATOR)
         ).first()
+
+
+def test_wrong_passwords_at_the_same_time_do_not_pass_the_limit(app: FastAPI) -> None:
+    """Twelve wrong passwords at once: five are checked (401), the rest refused (429)."""
+    db = app.state.db
+    first_facilitator(db)
+
+    def attempt(_: int) -> str:
+        try:
+            auth.sign_in(db, FACILITATOR, "wrong password", client="10.0.0.1")
+        except CommonplanError as e:
+            return type(e).__name__
+        return "signed in"
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        outcomes = Counter(pool.map(attempt, range(12)))
+    assert outcomes == {"AuthenticationError": 5, "RateLimitedError": 7}
+    with db.transaction() as s:
+        assert len(s.execute(select(SignInFailure.id)).all()) == 5
 
 
 def test_failures_from_one_address_are_limited_across_handles(database_url: str) -> None:

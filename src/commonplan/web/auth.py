@@ -439,7 +439,14 @@ def sign_in(
     settings = settings or Settings()
     handle, client = handle[:100], client[:100]
     with db.transaction() as s:
+        # The attempt counts as a failure from the moment it is let through (and is forgotten if
+        # the password is right), so that attempts at the same time cannot pass the limit
+        # together; on PostgreSQL they take turns on their handle and address for the check.
+        if not db.is_sqlite:  # (SQLite: one writing transaction at a time anyway)
+            for key in (f"handle:{handle}", f"client:{client}"):
+                s.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
         _limited(s, handle, client, settings)
+        s.add(SignInFailure(handle=handle, client=client, at=_now()))
         m = s.execute(select(Member).where(Member.handle == handle)).scalar_one_or_none()
         stored = m.password_hash if m is not None else None
     ok = False
@@ -450,7 +457,6 @@ def sign_in(
     with db.transaction() as s:
         now = _now()
         if not ok or m is None:
-            s.add(SignInFailure(handle=handle, client=client, at=now))
             s.execute(
                 delete(SignInFailure).where(SignInFailure.at < now - 4 * settings.failure_window)
             )
