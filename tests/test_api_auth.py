@@ -22,8 +22,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from commonplan.errors import CommonplanError
-from commonplan.federation import elect_delegate, recall_delegate
-from commonplan.store.models import Invitation, Member, SignInFailure, WebSession
+from commonplan.store.models import Invitation, SignInFailure, WebSession
 from commonplan.web import auth, deps
 
 __all__ = ["cheap_hashing"]  # autouse, from test_api
@@ -412,22 +411,39 @@ def test_members_take_no_facilitators_steps_nor_vote_after_close(
 
 
 def test_a_delegate_is_a_member_with_a_running_term(
-    app: FastAPI, client: TestClient, two_federations: dict[str, Any]
+    client: TestClient, two_federations: dict[str, Any]
 ) -> None:
-    n0 = two_federations["n0"]
+    """A facilitator records the council's election and recall; the term makes the role."""
+    t = two_federations
+    n0, ada = t["n0"], t["ada"]
     me = ok(client.get(f"{API}/me", headers=n0))
     assert me["roles"] == ["member"] and me["delegate_of"] == []
     bakery = next(c["id"] for c in me["councils"] if c["kind"] == "workers")
-    term = elect_delegate(app.state.db, bakery, me_id(app, "n0"), term_days=30)
+    url = f"{API}/councils/{bakery}/delegates"
+    elected = {"handle": "n0", "term_days": 30}
+    refused(client.post(url, json=elected, headers=n0), 403, "forbidden", "facilitator")
+    refused(client.post(url, json=elected, headers=t["bob"]), 403, "forbidden")  # South's
+    refused(client.post(url, json={"handle": "s0"}, headers=ada), 403, "forbidden", "s0")
+    term = ok(client.post(url, json=elected, headers=ada), 201)
+    assert term["handle"] == "n0" and term["council"] == bakery and term["serving"]
     me = ok(client.get(f"{API}/me", headers=n0))
     assert me["roles"] == ["member", "delegate"] and me["delegate_of"] == [bakery]
-    recall_delegate(app.state.db, term)
+    other = {"handle": "n2", "term_days": 30}  # n2 is in the bakery too (even numbers)
+    refused(client.post(url, json=other, headers=ada), 409, "planning", "recall first")
+    assert [d["id"] for d in ok(client.get(url, headers=n0))] == [term["id"]]
+    refused(client.get(url, headers=t["s0"]), 403, "forbidden")
+    recall = f"{API}/delegates/{term['id']}/recall"
+    refused(client.post(recall, headers=n0), 403, "forbidden")
+    ended = ok(client.post(recall, headers=ada))
+    assert not ended["serving"] and ended["recalled_at"] is not None
+    refused(client.post(recall, headers=ada), 409, "planning", "recalled already")
     assert ok(client.get(f"{API}/me", headers=n0))["roles"] == ["member"]
-
-
-def me_id(app: FastAPI, handle: str) -> int:
-    with app.state.db.transaction() as s:
-        return int(s.execute(select(Member.id).where(Member.handle == handle)).scalar_one())
+    after = ok(client.post(url, json=other, headers=ada), 201)
+    assert [d["handle"] for d in ok(client.get(url, headers=n0))] == ["n2", "n0"]
+    assert after["serving"]
+    log = ok(client.get(f"{API}/audit/entries?limit=500", headers=ada))["entries"]
+    actions = [e["action"] for e in log]
+    assert actions.count("delegate elected") == 2 and actions.count("delegate recalled") == 1
 
 
 def test_auditors_read_the_log_of_their_federation_and_never_vote(

@@ -15,6 +15,8 @@ __all__ = [
     "BallotFound",
     "BoardPublic",
     "CouncilPublic",
+    "DelegateCreate",
+    "DelegatePublic",
     "FederationCreate",
     "FederationPublic",
     "InvitationAccept",
@@ -148,6 +150,25 @@ class CouncilCreate(_In):
     name: str = Field(min_length=1, max_length=200)
     kind: Literal["workers", "consumers"]
     processes: list[str] = Field(default_factory=list, max_length=1000)
+
+
+class DelegateCreate(_In):
+    """The council's decision: who is its delegate, for how long."""
+
+    handle: str = Field(min_length=1, max_length=100)
+    term_days: int = Field(default=365, ge=1, le=3650)
+
+
+class DelegatePublic(BaseModel):
+    """A delegate's term: ``serving`` while it runs and nobody recalled it."""
+
+    id: int
+    council: int
+    handle: str
+    term_start: Instant
+    term_end: Instant
+    recalled_at: Instant | None
+    serving: bool
 
 
 class RoundSettings(_In):

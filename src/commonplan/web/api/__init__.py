@@ -6,13 +6,23 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from commonplan.web.api import accounts, audit, board, federations, plans, proposals, rounds, votes
+from commonplan.web.api import (
+    accounts,
+    audit,
+    board,
+    delegates,
+    federations,
+    plans,
+    proposals,
+    rounds,
+    votes,
+)
 
 __all__ = ["router", "tags"]
 
 tags: list[dict[str, Any]] = [
     {"name": "accounts", "description": "Sign in and out, invitations, who am I."},
-    {"name": "federations", "description": "Federations, their councils and members."},
+    {"name": "federations", "description": "Federations, their councils, members and delegates."},
     {"name": "rounds", "description": "Planning rounds: open, phases, deadlines, history."},
     {"name": "proposals", "description": "Councils' proposals: file, amend, withdraw."},
     {"name": "plans", "description": "Draft and final plans, and what they mean for a member."},
@@ -25,6 +35,7 @@ router = APIRouter()
 for sub in (
     accounts.router,
     federations.router,
+    delegates.router,
     rounds.router,
     proposals.router,
     rounds.plans_router,

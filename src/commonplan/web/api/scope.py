@@ -19,6 +19,7 @@ from commonplan.store.models import (
 from commonplan.web.auth import Principal, principal, roots
 
 __all__ = [
+    "council_in_scope",
     "council_names",
     "federation_in_scope",
     "member_in_scope",
@@ -36,6 +37,12 @@ def require(who: Principal, s: Session, federation: int, what: str) -> int:
     if root not in who.federations:
         raise AuthorisationError(f"{what} belongs to another federation than {who.handle!r}'s")
     return root
+
+
+def council_in_scope(who: Principal, s: Session, council: int) -> Council:
+    c = get(s, Council, council, "council")
+    require(who, s, c.federation_id, f"council {c.id}")
+    return c
 
 
 def federation_in_scope(who: Principal, s: Session, federation: int) -> Federation:
