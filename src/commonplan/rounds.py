@@ -805,11 +805,11 @@ def cast_ballots(db: Database, papers: Sequence[BallotPaper]) -> list[str | Comm
         return [_cast_portable(db, p) for p in papers]
     out, undecided = _cast_postgresql(db, papers)
     for i in sorted(undecided):  # in the order given: of two papers of one member, the first counts
-        p, (clean, status) = papers[i], undecided[i]
+        p, (clean, status), code = papers[i], undecided[i], out[i]
         if len(papers) > 1:  # once more on its own: what the batch left undecided is explained then
             out[i] = cast_ballots(db, [p])[0]
-        else:
-            out[i] = _refusal(db, p, _code(p), clean, status)
+        elif isinstance(code, str):  # (the code it tried: an undecided paper has one)
+            out[i] = _refusal(db, p, code, clean, status)
     return out
 
 
