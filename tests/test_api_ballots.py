@@ -159,3 +159,29 @@ def test_ballots_arriving_together_are_cast_together(
         stored = set(s.scalars(select(Ballot.receipt).where(Ballot.question_id == boxes["ratify"])))
         voters = s.execute(select(func.count()).select_from(Participation)).scalar_one()
     assert stored == receipts and voters == len(tokens)
+
+
+def test_when_the_desk_fails_the_route_answers(
+    app: FastAPI,
+    client: TestClient,
+    voting: dict[str, Any],
+    routed: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A batch that fails (the database, say) hands each ballot to the route, which casts it."""
+
+    def broken(db: Any, papers: Any) -> Any:
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(ballots, "cast_ballots", broken)
+    ratify = voting["round"]["boxes"]["ratify"]
+    c3 = sign_in(client, "c3")
+    answer = ok(
+        client.post(
+            f"{API}/questions/{ratify}/ballots", json={"choice": {"vote": "yes"}}, headers=c3
+        ),
+        201,
+    )
+    assert routed == ["c3"] and answer["question"] == ratify
+    with app.state.db.transaction() as s:
+        assert s.scalars(select(Ballot.receipt)).all() == [answer["receipt"]]

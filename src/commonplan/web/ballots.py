@@ -19,6 +19,7 @@ would take, and says of them what the route says (201 and the receipt).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,30 +61,32 @@ class BallotDesk:
         self.db = db
         self.settings = settings
         self._waiting: list[tuple[_Ballot, asyncio.Future[str | None]]] = []
-        self._busy = False
+        self._drainer: asyncio.Task[None] | None = None
 
     async def cast(self, token: str, question: int, choice: dict[str, Any]) -> str | None:
-        answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[str | None] = loop.create_future()
         self._waiting.append((_Ballot(token, question, choice), answer))
-        if not self._busy:
-            self._busy = True
-            asyncio.get_running_loop().create_task(self._drain())
+        drainer = self._drainer
+        if drainer is None or drainer.done() or drainer.get_loop() is not loop:
+            self._drainer = loop.create_task(self._drain())  # kept: a task nobody holds may vanish
         return await answer
 
     async def _drain(self) -> None:
-        try:
-            while self._waiting:
-                batch = self._waiting[:MAX_BATCH]
-                del self._waiting[:MAX_BATCH]
-                try:
-                    receipts = await run_in_threadpool(self._cast, [b for b, _ in batch])
-                except Exception:  # the database failed: the route tries each and explains
-                    receipts = [None] * len(batch)
-                for (_, answer), receipt in zip(batch, receipts, strict=True):
-                    if not answer.done():
-                        answer.set_result(receipt)
-        finally:
-            self._busy = False
+        loop = asyncio.get_running_loop()
+        while self._waiting:
+            batch = self._waiting[:MAX_BATCH]
+            del self._waiting[:MAX_BATCH]
+            try:
+                receipts = await run_in_threadpool(self._cast, [b for b, _ in batch])
+            except Exception:  # the database failed: the route tries each and explains
+                receipts = [None] * len(batch)
+            for (_, answer), receipt in zip(batch, receipts, strict=True):
+                if answer.get_loop() is loop:
+                    _answer(answer, receipt)
+                    continue
+                with contextlib.suppress(RuntimeError):  # another loop's; closed: nobody waits
+                    answer.get_loop().call_soon_threadsafe(_answer, answer, receipt)
 
     def _cast(self, ballots: Sequence[_Ballot]) -> list[str | None]:
         """The sessions, then the ballots of members who may vote (not auditors): one query and
@@ -98,6 +101,11 @@ class BallotDesk:
         for i, receipt in zip(papers, cast_ballots(self.db, list(papers.values())), strict=True):
             out[i] = receipt if isinstance(receipt, str) else None
         return out
+
+
+def _answer(answer: asyncio.Future[str | None], receipt: str | None) -> None:
+    if not answer.done():
+        answer.set_result(receipt)
 
 
 _PATH = re.compile(r"/api/v1/questions/([1-9][0-9]{0,9})/ballots")
