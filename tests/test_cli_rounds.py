@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -255,6 +256,33 @@ def test_errors_name_what_is_at_fault(opened: int, db_url: str, tmp_path: Path) 
     assert missing_as.exit_code != 0 and "--as" in missing_as.output
 
 
+def test_delegates_from_the_terminal(opened: int, db_url: str) -> None:
+    """The council's election and recall recorded; one running term at a time; audit-logged."""
+    db = ("--db", db_url)
+    logged = data("audit", "verify", *db)["entries"]
+    assert data("delegate", "list", "Bakery", *db) == []
+    elected = data("delegate", "elect", "Bakery", handle(2), "--term-days", 30, "--as", "ada", *db)
+    terms = data("delegate", "list", "Bakery", *db)
+    assert [(t["id"], t["handle"], t["serving"]) for t in terms] == [
+        (elected["delegate"], handle(2), True)
+    ]
+    start, end = (datetime.fromisoformat(terms[0][k]) for k in ("term_start", "term_end"))
+    assert end - start == timedelta(days=30)
+    assert "serving" in ok("delegate", "list", "Bakery", *db).stdout
+    clean_error(run("delegate", "elect", "Bakery", handle(4), *db), "'Bakery'", "recall first")
+    clean_error(run("delegate", "elect", "Bakery", handle(1), *db), repr(handle(1)), "'Bakery'")
+    clean_error(run("delegate", "elect", "Nowhere", handle(2), *db), "'Nowhere'")
+    clean_error(run("delegate", "elect", "Bakery", "nobody", *db), "'nobody'")
+    ok("delegate", "recall", elected["delegate"], "--as", "ada", *db)
+    clean_error(run("delegate", "recall", elected["delegate"], *db), "recalled already")
+    assert "recalled" in ok("delegate", "list", "Bakery", *db).stdout
+    again = data("delegate", "elect", "Bakery", handle(4), *db)
+    assert [t["handle"] for t in data("delegate", "list", "Bakery", *db)] == [handle(4), handle(2)]
+    assert again["delegate"] != elected["delegate"]
+    log = data("audit", "verify", *db)
+    assert log["ok"] and log["entries"] == logged + 3  # elected, recalled, elected
+
+
 COMMANDS = [
     ("federation", "create"),
     ("members", "add"),
@@ -272,6 +300,9 @@ COMMANDS = [
     ("board", "find"),
     ("audit", "verify"),
     ("plan", "recompute"),
+    ("delegate", "list"),
+    ("delegate", "elect"),
+    ("delegate", "recall"),
 ]
 
 

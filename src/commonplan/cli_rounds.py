@@ -28,6 +28,7 @@ import dataclasses
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -88,6 +89,7 @@ vote_app = _group("vote", "The vote on a round's plan: open, cast, close.")
 board_app = _group("board", "The published ballot board: export, recount, find a ballot.")
 audit_app = _group("audit", "The hash-chained audit log.")
 plan_app = _group("plan", "Recorded plans.")
+delegate_app = _group("delegate", "Councils' delegates: their terms, elections and recalls.")
 
 APPS = (
     federation_app,
@@ -98,6 +100,7 @@ APPS = (
     board_app,
     audit_app,
     plan_app,
+    delegate_app,
 )
 
 
@@ -199,6 +202,94 @@ def members_add(
         _echo_json({"added": added})
     else:
         _say(f"added {added} member{'s' if added != 1 else ''}")
+
+
+CouncilArg = Annotated[
+    str, typer.Argument(metavar="COUNCIL", help="The council's name.", show_default=False)
+]
+
+
+@delegate_app.command("list")
+def delegate_list(council: CouncilArg, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """A council's delegates, term by term, the newest first.
+
+    Example:
+
+        commonplan delegate list "North bakery"
+    """
+    from commonplan import federation
+
+    with _database(db) as d, d.transaction() as s:
+        terms = federation.delegate_terms(s, federation.council_named(s, council).id)
+    if as_json:
+        rows = []
+        for t in terms:
+            fields = dataclasses.asdict(t) | {"serving": t.serving}
+            rows.append(
+                {k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()}
+            )
+        _echo_json(rows)
+        return
+    if not terms:
+        _say(f"{escape(council)!r} has had no delegate")
+    for t in terms:
+        state = "serving" if t.serving else "recalled" if t.recalled_at else "ended"
+        _say(
+            f"term [bold]{t.id}[/]: {escape(t.handle)}, {t.term_start:%Y-%m-%d} to "
+            f"{t.term_end:%Y-%m-%d} — {state}"
+        )
+
+
+@delegate_app.command("elect")
+def delegate_elect(
+    council: CouncilArg,
+    handle: Annotated[
+        str, typer.Argument(metavar="HANDLE", help="The member elected.", show_default=False)
+    ],
+    term_days: Annotated[
+        int, typer.Option("--term-days", min=1, max=3650, help="The term's length in days.")
+    ] = 365,
+    actor: SystemAsOpt = "system",
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record the council's election of its delegate (refused while another's term runs, and
+    after a member's maximum of consecutive terms: delegates rotate).
+
+    Example:
+
+        commonplan delegate elect "North bakery" ada --term-days 180 --as facilitator
+    """
+    from commonplan import federation
+
+    with _database(db) as d:
+        with d.transaction() as s:
+            council_id = federation.council_named(s, council).id
+            member = federation.member_named(s, handle).id
+        term = federation.elect_delegate(d, council_id, member, term_days=term_days, actor=actor)
+    if as_json:
+        _echo_json({"delegate": term, "council": council, "handle": handle})
+    else:
+        _say(f"{escape(handle)} is delegate of {escape(council)!r} (term [bold]{term}[/])")
+
+
+@delegate_app.command("recall")
+def delegate_recall(
+    term: Annotated[int, typer.Argument(metavar="TERM", help="The term's id.", show_default=False)],
+    actor: SystemAsOpt = "system",
+    db: DbOpt = None,
+) -> None:
+    """Record the council's recall of its delegate: the term ends now.
+
+    Example:
+
+        commonplan delegate recall 3 --as facilitator
+    """
+    from commonplan import federation
+
+    with _database(db) as d:
+        federation.recall_delegate(d, term, actor=actor)
+    _say(f"recalled the delegate of term {term}")
 
 
 # ---------------------------------------------------------------------- rounds, proposals

@@ -33,6 +33,7 @@ from __future__ import annotations
 import csv
 import functools
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ from commonplan.economy import Economy
 from commonplan.errors import (
     AuthorisationError,
     FormatError,
+    NotFoundError,
     PlanInputError,
     PlanningError,
 )
@@ -56,14 +58,18 @@ __all__ = [
     "NEEDS",
     "ROLES",
     "ROUND_DEFAULTS",
+    "DelegateTerm",
     "add_members",
+    "council_named",
     "count_members",
     "create_federation",
+    "delegate_terms",
     "economy_of",
     "elect_delegate",
     "eligible_members",
     "floors_of",
     "is_eligible",
+    "member_named",
     "read_description",
     "recall_delegate",
     "subtree",
@@ -329,6 +335,59 @@ def recall_delegate(db: Database, delegate: int, *, actor: str = "system") -> No
             subject=f"council {d.council_id}",
             payload={"delegate": d.id},
         )
+
+
+def member_named(s: Session, handle: str) -> Member:
+    """The member with ``handle``; :class:`NotFoundError` if none."""
+    m = s.execute(select(Member).where(Member.handle == handle)).scalar_one_or_none()
+    if m is None:
+        raise NotFoundError(f"no member with handle {handle!r}")
+    return m
+
+
+def council_named(s: Session, name: str) -> Council:
+    """The council called ``name`` (council names are unique); :class:`NotFoundError` if none."""
+    c = s.execute(select(Council).where(Council.name == name)).scalar_one_or_none()
+    if c is None:
+        raise NotFoundError(f"no council named {name!r}")
+    return c
+
+
+@dataclass(frozen=True)
+class DelegateTerm:
+    """One term of a council's delegate; ``serving`` while it runs and nobody recalled it."""
+
+    id: int
+    council: int
+    handle: str
+    term_start: datetime
+    term_end: datetime
+    recalled_at: datetime | None
+
+    @property
+    def serving(self) -> bool:
+        return self.recalled_at is None and self.term_start <= datetime.now(UTC) < self.term_end
+
+
+def delegate_terms(s: Session, council: int) -> list[DelegateTerm]:
+    """The delegates of ``council``, term by term, the newest first (times in UTC)."""
+    rows = s.execute(
+        select(Delegate, Member.handle)
+        .join(Member, Member.id == Delegate.member_id)
+        .where(Delegate.council_id == council)
+        .order_by(Delegate.term_start.desc(), Delegate.id.desc())
+    )
+    return [
+        DelegateTerm(
+            d.id,
+            d.council_id,
+            handle,
+            _aware(d.term_start),
+            _aware(d.term_end),
+            _aware(d.recalled_at) if d.recalled_at is not None else None,
+        )
+        for d, handle in rows
+    ]
 
 
 def _aware(t: datetime) -> datetime:

@@ -54,11 +54,13 @@ from commonplan.errors import (
     PlanInputError,
 )
 from commonplan.federation import (
+    council_named,
     count_members,
     economy_of,
     eligible_members,
     floors_of,
     is_eligible,
+    member_named,
     subtree,
 )
 from commonplan.optimize import TargetGroup, optimize
@@ -110,15 +112,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _member(s: Session, handle: str) -> Member:
-    m = s.execute(select(Member).where(Member.handle == handle)).scalar_one_or_none()
-    if m is None:
-        raise NotFoundError(f"no member with handle {handle!r}")
-    return m
-
-
 def _facilitator(s: Session, handle: str) -> Member:
-    m = _member(s, handle)
+    m = member_named(s, handle)
     if m.role != "facilitator":
         raise AuthorisationError(f"{handle!r} is not a facilitator; only facilitators run rounds")
     return m
@@ -252,10 +247,8 @@ def file_proposal(
     with db.transaction() as s:
         r = _round(s, round_id, "proposals", "feedback")
         _in_time(r, r.phase)
-        m = _member(s, actor)
-        c = s.execute(select(Council).where(Council.name == council)).scalar_one_or_none()
-        if c is None:
-            raise NotFoundError(f"no council named {council!r}")
+        m = member_named(s, actor)
+        c = council_named(s, council)
         if c.id not in (m.workers_council_id, m.consumers_council_id):
             raise AuthorisationError(f"{actor!r} is not a member of {council!r}")
         if c.federation_id not in subtree(s, r.federation_id):
@@ -332,7 +325,7 @@ def withdraw_proposal(db: Database, proposal: int, *, actor: str) -> None:
     with db.transaction() as s:
         p = get(s, Proposal, proposal, "proposal")
         r = _round(s, p.round_id, "proposals", "feedback")
-        m = _member(s, actor)
+        m = member_named(s, actor)
         if p.council_id not in (m.workers_council_id, m.consumers_council_id):
             raise AuthorisationError(f"{actor!r} is not a member of the council that filed it")
         p.withdrawn = True
@@ -635,7 +628,7 @@ def member_view(db: Database, round_id: int, *, member: str, top: int = 5) -> Co
     proposals is met, what binds, and the dearest products in labour hours."""
     with db.transaction() as s:
         r = _round(s, round_id)
-        m = _member(s, member)
+        m = member_named(s, member)
         d = (
             s.execute(select(Draft).where(Draft.round_id == r.id).order_by(Draft.id.desc()))
             .scalars()
@@ -843,7 +836,7 @@ def _cast_portable(db: Database, p: BallotPaper) -> str | CommonplanError:
             clean, status = voting.check_choice(q.kind, q.options, p.choice), q.status
             if q.status == "open":
                 _in_time(r, "vote")
-                m = _member(s, p.member)
+                m = member_named(s, p.member)
                 if not is_eligible(s, q.federation_id, m):
                     raise BallotRefusedError(
                         f"{p.member!r} is not a member of a council that votes on question {q.id}"

@@ -39,6 +39,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from commonplan import audit
 from commonplan.errors import AuthorisationError, CommonplanError, NotFoundError, PlanInputError
+from commonplan.federation import member_named
 from commonplan.store import Database
 from commonplan.store.models import (
     Council,
@@ -289,13 +290,6 @@ def _sha(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _member(s: Session, handle: str) -> Member:
-    m = s.execute(select(Member).where(Member.handle == handle)).scalar_one_or_none()
-    if m is None:
-        raise NotFoundError(f"no member with handle {handle!r}")
-    return m
-
-
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise PlanInputError(f"a password has at least {MIN_PASSWORD} characters")
@@ -309,7 +303,7 @@ def set_password(db: Database, handle: str, password: str, *, actor: str = "syst
     _check_password(password)
     hashed = HASHER.hash(password)
     with db.transaction() as s:
-        _set(s, _member(s, handle), hashed, actor)
+        _set(s, member_named(s, handle), hashed, actor)
 
 
 def _set(s: Session, m: Member, hashed: str, actor: str) -> None:
@@ -334,7 +328,7 @@ def invite(
     settings = settings or Settings()
     token = secrets.token_urlsafe(32)
     with db.transaction() as s:
-        m = _member(s, handle)
+        m = member_named(s, handle)
         now = _now()
         s.add(
             Invitation(
@@ -602,7 +596,7 @@ def sign_out(db: Database, token: str) -> None:
 def sessions_of(db: Database, handle: str) -> int:
     """How many sessions of ``handle`` are live now."""
     with db.transaction() as s:
-        m = _member(s, handle)
+        m = member_named(s, handle)
         return int(
             s.execute(
                 select(func.count()).where(
@@ -617,7 +611,7 @@ def sessions_of(db: Database, handle: str) -> int:
 def add_staff(db: Database, handle: str, federation: int, *, actor: str = "system") -> None:
     """Make ``handle`` (a facilitator or auditor) serve ``federation``'s tree."""
     with db.transaction() as s:
-        m = _member(s, handle)
+        m = member_named(s, handle)
         if m.role not in ("facilitator", "auditor"):
             raise PlanInputError(f"{handle!r} is a {m.role}; only facilitators and auditors serve")
         fed = s.get(Federation, federation)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, status
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from commonplan import federation as fed_service
 from commonplan.store import get
-from commonplan.store.models import Delegate, Member
+from commonplan.store.models import Delegate
 from commonplan.web.api.scope import council_in_scope, member_in_scope
 from commonplan.web.deps import DB, CurrentMember, Facilitator, Id
 from commonplan.web.errors import responses
@@ -20,22 +19,12 @@ from commonplan.web.schemas import DelegateCreate, DelegatePublic
 router = APIRouter(tags=["federations"])
 
 
-def _public(s: Session, d: Delegate) -> DelegatePublic:
-    member = get(s, Member, d.member_id, "member")
-    start, end, recalled = (
-        t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
-        for t in (d.term_start, d.term_end, d.recalled_at)
-    )
-    assert start is not None and end is not None
-    return DelegatePublic(
-        id=d.id,
-        council=d.council_id,
-        handle=member.handle,
-        term_start=start,
-        term_end=end,
-        recalled_at=recalled,
-        serving=recalled is None and start <= datetime.now(UTC) < end,
-    )
+def _public(s: Session, council: int, term: int | None = None) -> list[DelegatePublic]:
+    return [
+        DelegatePublic(**asdict(t), serving=t.serving)
+        for t in fed_service.delegate_terms(s, council)
+        if term is None or t.id == term
+    ]
 
 
 @router.get(
@@ -47,12 +36,7 @@ def _public(s: Session, d: Delegate) -> DelegatePublic:
 def delegates(council_id: Id, who: CurrentMember, db: DB) -> Any:
     with db.transaction() as s:
         council_in_scope(who, s, council_id)
-        terms = s.execute(
-            select(Delegate)
-            .where(Delegate.council_id == council_id)
-            .order_by(Delegate.term_start.desc(), Delegate.id.desc())
-        ).scalars()
-        return [_public(s, d) for d in terms]
+        return _public(s, council_id)
 
 
 @router.post(
@@ -73,7 +57,7 @@ def elect(council_id: Id, body: DelegateCreate, who: Facilitator, db: DB) -> Any
         db, council_id, member, term_days=body.term_days, actor=who.handle
     )
     with db.transaction() as s:
-        return _public(s, get(s, Delegate, made, "delegate"))
+        return _public(s, council_id, made)[0]
 
 
 @router.post(
@@ -84,7 +68,7 @@ def elect(council_id: Id, body: DelegateCreate, who: Facilitator, db: DB) -> Any
 )
 def recall(delegate_id: Id, who: Facilitator, db: DB) -> Any:
     with db.transaction() as s:
-        council_in_scope(who, s, get(s, Delegate, delegate_id, "delegate").council_id)
+        council = council_in_scope(who, s, get(s, Delegate, delegate_id, "delegate").council_id)
     fed_service.recall_delegate(db, delegate_id, actor=who.handle)
     with db.transaction() as s:
-        return _public(s, get(s, Delegate, delegate_id, "delegate"))
+        return _public(s, council.id, delegate_id)[0]
