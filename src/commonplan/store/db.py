@@ -25,18 +25,17 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from commonplan.errors import MissingExtraError, NotFoundError, PlanInputError
+
+if TYPE_CHECKING:  # alembic loads when migrations run, not with every command
+    from alembic.config import Config
 
 T = TypeVar("T")
 
@@ -101,6 +100,8 @@ class Database:
 
     def upgrade(self, revision: str = "head") -> None:
         """Run the Alembic migrations up to ``revision`` (default: the newest)."""
+        from alembic import command
+
         with self.engine.begin() as conn:
             config = _alembic_config(self.url)
             config.attributes["connection"] = conn
@@ -108,12 +109,16 @@ class Database:
 
     def revision(self) -> str | None:
         """The schema revision the database is at (``None``: empty)."""
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
     @staticmethod
     def head() -> str:
         """The newest schema revision this version of commonplan knows."""
+        from alembic.script import ScriptDirectory
+
         head = ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
         assert head is not None
         return head
@@ -123,6 +128,8 @@ class Database:
 
 
 def _alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
