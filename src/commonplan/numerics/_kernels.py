@@ -55,6 +55,21 @@ def prefetch(typingctx, array, index):  # type: ignore[no-untyped-def]
 
 
 @njit(nogil=True, cache=True)
+def _dot(indptr, indices, data, v, k, s):  # type: ignore[no-untyped-def]
+    """s + Σ data[p] v[indices[p]] over row k of the arrays, prefetching :data:`AHEAD` ahead."""
+    nnz = np.uint64(indices.shape[0])
+    p = np.uint64(indptr[k])
+    end = np.uint64(indptr[k + 1])
+    while p < end:
+        ahead = p + np.uint64(AHEAD)
+        if ahead < nnz:
+            prefetch(v, indices[ahead])  # type: ignore[call-arg]
+        s += data[p] * v[indices[p]]
+        p += np.uint64(1)
+    return s
+
+
+@njit(nogil=True, cache=True)
 def scatter_sweeps(indptr, indices, data, dinv, pick, acc, x, maxiter, tol2, direction):  # type: ignore[no-untyped-def]
     """Gauss–Seidel for the quantities  (D − N) x = b, by columns of N (scatter form), in place.
 
@@ -296,20 +311,11 @@ def gather_sweeps(indptr, indices, data, dinv, pick, b, x, dprev, known, maxiter
 def gather_residual(indptr, indices, data, dinv, pick, b, x):  # type: ignore[no-untyped-def]
     """‖b − (D − N) x‖₂² for the layout of :func:`gather_sweeps`."""
     n = x.shape[0]
-    nnz = np.uint64(indices.shape[0])
     picked = pick.shape[0] > 0
     rn2 = 0.0
     for j in range(n):
         k = pick[j] if picked else j
-        s = b[j] - x[j] / dinv[k]
-        p = np.uint64(indptr[k])
-        end = np.uint64(indptr[k + 1])
-        while p < end:
-            ahead = p + np.uint64(AHEAD)
-            if ahead < nnz:
-                prefetch(x, indices[ahead])  # type: ignore[call-arg]
-            s += data[p] * x[indices[p]]
-            p += np.uint64(1)
+        s = _dot(indptr, indices, data, x, k, b[j] - x[j] / dinv[k])
         rn2 += s * s
     return rn2
 
@@ -485,7 +491,6 @@ def bellman_gauss_seidel(pp, indptr, indices, data, dinv, c, lam, choice, gap, m
     improvement over every process (:func:`improve_policy`) has the last word.
     """
     n = lam.shape[0]
-    nnz = np.uint64(indices.shape[0])
     step = np.inf  # the largest change of λ in the previous sweep
     for sweep in range(maxiter):
         dmax = 0.0
@@ -494,32 +499,14 @@ def bellman_gauss_seidel(pp, indptr, indices, data, dinv, c, lam, choice, gap, m
         for i in range(n):
             if gap[i] > 10.0 * step:
                 arg = choice[i]
-                s = c[arg]
-                p = np.uint64(indptr[arg])
-                end = np.uint64(indptr[arg + 1])
-                while p < end:
-                    ahead = p + np.uint64(AHEAD)
-                    if ahead < nnz:
-                        prefetch(lam, indices[ahead])  # type: ignore[call-arg]
-                    s += data[p] * lam[indices[p]]
-                    p += np.uint64(1)
-                best = s * dinv[arg]
+                best = _dot(indptr, indices, data, lam, arg, c[arg]) * dinv[arg]
                 gap[i] -= 2.0 * step
             else:
                 best = np.inf
                 second = np.inf
                 arg = -1
                 for k in range(pp[i], pp[i + 1]):
-                    s = c[k]
-                    p = np.uint64(indptr[k])
-                    end = np.uint64(indptr[k + 1])
-                    while p < end:
-                        ahead = p + np.uint64(AHEAD)
-                        if ahead < nnz:
-                            prefetch(lam, indices[ahead])  # type: ignore[call-arg]
-                        s += data[p] * lam[indices[p]]
-                        p += np.uint64(1)
-                    v = s * dinv[k]
+                    v = _dot(indptr, indices, data, lam, k, c[k]) * dinv[k]
                     if arg < 0 or v < best - tie * abs(best):
                         second = min(second, best)
                         best = v
@@ -549,34 +536,15 @@ def improve_policy(proc_ptr, indptr, indices, data, dinv, c, lam, choice, tie): 
     Same layout as :func:`bellman_gauss_seidel`.  Returns the number of products switched.
     """
     changed = 0
-    nnz = np.uint64(indices.shape[0])
     for i in range(lam.shape[0]):
         cur = choice[i]
-        s = c[cur]
-        p = np.uint64(indptr[cur])
-        end = np.uint64(indptr[cur + 1])
-        while p < end:
-            ahead = p + np.uint64(AHEAD)
-            if ahead < nnz:
-                prefetch(lam, indices[ahead])  # type: ignore[call-arg]
-            s += data[p] * lam[indices[p]]
-            p += np.uint64(1)
-        now = s * dinv[cur]
+        now = _dot(indptr, indices, data, lam, cur, c[cur]) * dinv[cur]
         best = now
         arg = cur
         for k in range(proc_ptr[i], proc_ptr[i + 1]):
             if k == cur:
                 continue
-            s = c[k]
-            p = np.uint64(indptr[k])
-            end = np.uint64(indptr[k + 1])
-            while p < end:
-                ahead = p + np.uint64(AHEAD)
-                if ahead < nnz:
-                    prefetch(lam, indices[ahead])  # type: ignore[call-arg]
-                s += data[p] * lam[indices[p]]
-                p += np.uint64(1)
-            v = s * dinv[k]
+            v = _dot(indptr, indices, data, lam, k, c[k]) * dinv[k]
             if v < best - tie * abs(now):
                 best = v
                 arg = k
