@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import plotly
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 
 with warnings.catch_warnings():  # starlette's TestClient would prefer httpx2
@@ -30,44 +29,18 @@ from commonplan.io import demo_economy
 from commonplan.web import Settings, auth, charts, create_app, pages, text
 from commonplan.web.text import EN, t
 
+__all__ = ["cheap_hashing"]  # autouse, from test_api
+from test_api import cheap_hashing, commune, password
+
 FEDERATION = "Riverside"
 TEMPLATES = Path(pages.__file__).parent / "templates"
-
-
-def password(handle: str) -> str:
-    return f"password of {handle}"
-
-
-def description(name: str = FEDERATION) -> dict[str, Any]:
-    """A commune with a bakery and a clinic (workers) and two neighbourhoods (consumers)."""
-    return {
-        "name": name,
-        "level": "commune",
-        "economy": "demo",
-        "people_per_member": 1,
-        "default_hours": 1600,
-        "floors": [{"product": "C10T12", "per_person": 0.01, "need": "food"}],
-        "rounds": {"collective_share": 0.2},
-        "councils": [
-            {"name": f"{name} bakery", "kind": "workers", "processes": ["C10T12"]},
-            {"name": f"{name} clinic", "kind": "workers", "processes": ["Q86"]},
-            {"name": f"{name} east", "kind": "consumers"},
-            {"name": f"{name} west", "kind": "consumers"},
-        ],
-    }
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2 at its cheapest: the tests sign in often."""
-    monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
 
 
 def make_site(url: str, **settings: Any) -> FastAPI:
     """The site with a federation ``Riverside``, facilitator ``ada`` and members m0…m3."""
     app = create_app(url, settings=Settings(**settings))
     db = app.state.db
-    fed = create_federation(db, description())
+    fed = create_federation(db, commune(FEDERATION))
     add_members(db, [{"handle": "ada", "name": "Ada", "role": "facilitator"}])
     add_members(
         db,
@@ -466,9 +439,7 @@ def test_consent_and_ranked_ballots(database_url: str) -> None:
     app = create_app(database_url, settings=Settings())
     try:
         db = app.state.db
-        fed = create_federation(
-            db, {**description("Hillside"), "rounds": {"ratification": "consent"}}
-        )
+        fed = create_federation(db, {**commune("Hillside"), "rounds": {"ratification": "consent"}})
         add_members(
             db,
             [
