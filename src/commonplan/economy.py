@@ -266,6 +266,12 @@ class Economy:
     def resource_names(self) -> tuple[str, ...]:
         return tuple(self.resources)
 
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        """Labour (where the economy has it), then its resources: the inputs a cap or a
+        ``min_<input>`` objective may name."""
+        return ((LABOUR,) if self.labour is not None else ()) + self.resource_names
+
     def label(self, i: int) -> str:
         """Product i for a reader: "name (code)", or the code where the name is the code."""
         code, name = self.products[i], self.names[i]

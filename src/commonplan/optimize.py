@@ -421,16 +421,9 @@ class _Spec:
         objective: str,
     ) -> _Spec:
         notes: list[str] = []
-        inputs = ((LABOUR,) if e.labour is not None else ()) + e.resource_names
-        minimise = None
-        if objective.startswith("min_"):
-            minimise = objective[4:]
-            if minimise not in inputs:
-                raise PlanInputError(
-                    f"objective {objective!r}: economy {e.name!r} has no input {minimise!r}; "
-                    f"it has: {', '.join(inputs) or 'none'}"
-                )
-        elif objective not in OBJECTIVES:
+        inputs = e.input_names
+        minimise = minimised_input(e, objective)
+        if minimise is None and objective not in OBJECTIVES:
             raise PlanInputError(
                 f"objective must be one of {', '.join(OBJECTIVES)} or 'min_<resource>'; "
                 f"got {objective!r}"
@@ -633,6 +626,20 @@ def _groups(e: Economy, targets: Any) -> list[TargetGroup]:
             raise PlanInputError(f"target group names must be unique: {names}")
         return list(targets)  # type: ignore[arg-type]
     return [TargetGroup("targets", targets)]
+
+
+def minimised_input(e: Economy, objective: str) -> str | None:
+    """The input a ``min_<input>`` objective minimises (``None`` for another objective);
+    :class:`PlanInputError` when the economy has no such input."""
+    if not objective.startswith("min_"):
+        return None
+    name = objective[4:]
+    if name not in e.input_names:
+        raise PlanInputError(
+            f"objective {objective!r}: economy {e.name!r} has no input {name!r}; it has: "
+            f"{', '.join(e.input_names) or 'none'}"
+        )
+    return name
 
 
 def product_amounts(e: Economy, v: Any, what: str) -> Array:

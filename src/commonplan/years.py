@@ -46,7 +46,7 @@ from commonplan.economy import LABOUR, Economy
 from commonplan.errors import PlanInputError, UnknownNameError
 from commonplan.numerics.lp import OPTIMAL
 from commonplan.numerics.multiyear import FORMS, YearsProblem, YearsSolution, solve_years
-from commonplan.optimize import product_amounts
+from commonplan.optimize import minimised_input, product_amounts
 
 __all__ = [
     "DEFAULT_SHARE",
@@ -384,7 +384,7 @@ def plan_years(
     groups = cap_.groups or sector_groups(
         e, [e.products[i] for i in np.flatnonzero(cap_.capital_goods)]
     )
-    inputs = ((LABOUR,) if e.labour is not None else ()) + e.resource_names
+    inputs = e.input_names
     C = np.vstack([e.direct(k) for k in inputs]) if inputs else np.zeros((0, e.m))
     x_base = np.zeros(e.m)
     x_base[e.techniques] = base_output(e) if cap_.base_output is None else cap_.base_output
@@ -458,19 +458,15 @@ def plan_years(
     c_hi = np.full(T, np.inf)
     if objective in ("max_min", "discounted"):
         kind = objective
-    elif objective.startswith("min_"):
-        name = objective[4:]
-        if name not in inputs:
-            raise PlanInputError(
-                f"objective {objective!r}: economy {e.name!r} has no input {name!r}; it has: "
-                f"{', '.join(inputs) or 'none'}"
-            )
-        phi[inputs.index(name)] = 1.0
+    elif (minimised := minimised_input(e, objective)) is not None:
+        phi[inputs.index(minimised)] = 1.0
         kind = "min_input"
         if end_targets is not None:
             Y[T - 1] = product_amounts(e, end_targets, "end_targets")
         c_lo[T - 1] = max(c_lo[T - 1], 1.0)
-        notes.append(f"year {T} delivers the end targets in full; {name} over the plan minimised")
+        notes.append(
+            f"year {T} delivers the end targets in full; {minimised} over the plan minimised"
+        )
     else:
         raise PlanInputError(
             f"objective must be one of {', '.join(OBJECTIVES)} or 'min_<resource>'; "
