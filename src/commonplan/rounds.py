@@ -984,6 +984,7 @@ def _cast_postgresql(
                     receipts.add(receipt)
             if not batch:
                 return out, undecided
+            federation = {q: box[3] for q, box in boxes.items() if box is not None}
             # A plan for the sizes at hand: the driver prepares a statement it runs often, and
             # PostgreSQL's generic plan of it scans the growing ballot tables (30 ms a batch).
             c.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
@@ -992,8 +993,8 @@ def _cast_postgresql(
                 {
                     "papers": list(batch.values()),
                     "questions": [q for q, _ in batch],
-                    "boxes": [boxes[q][3] for q, _ in batch],  # type: ignore[index]
-                    "federations": sorted({boxes[q][3] for q, _ in batch}),  # type: ignore[index]
+                    "boxes": [federation[q] for q, _ in batch],
+                    "federations": sorted({federation[q] for q, _ in batch}),
                     "handles": [m for _, m in batch],
                     "ballots": [secrets.token_hex(16) for _ in batch],
                     "receipts": [out[i] for i in batch.values()],

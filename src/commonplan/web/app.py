@@ -60,7 +60,7 @@ def create_app(
     app.state.settings = settings if settings is not None else Settings.from_env()
     app.state.render_error = None
     errors.install(app)
-    app.add_middleware(BallotPath, db=db, settings=app.state.settings)
+    app.add_middleware(BallotPath, db=db, settings=app.state.settings, prefix=API_PREFIX)
     app.include_router(api_router, prefix=API_PREFIX)
     from commonplan.web import pages  # the pages use the API's routes: imported once they exist
 

@@ -530,12 +530,13 @@ def _sessions(
     """The member of each session token, sliding the expiries forward (one query, and one write
     for the sessions whose expiry is due to slide); an :class:`AuthenticationError` for an
     unknown, revoked or expired session."""
-    rows = {row[0]: row[1:] for row in c.execute(_SESSIONS, {"shas": [_sha(t) for t in tokens]})}
+    shas = [_sha(t) for t in tokens]
+    rows = {row[0]: row[1:] for row in c.execute(_SESSIONS, {"shas": shas})}
     now = _now()
     out: list[SignedIn | AuthenticationError] = []
     slide: list[int] = []
-    for token in tokens:
-        row = rows.get(_sha(token))
+    for sha in shas:
+        row = rows.get(sha)
         if row is None or row[1] is not None:
             out.append(
                 AuthenticationError("not signed in (unknown or ended session); sign in again")

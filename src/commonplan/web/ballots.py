@@ -108,19 +108,17 @@ def _answer(answer: asyncio.Future[str | None], receipt: str | None) -> None:
         answer.set_result(receipt)
 
 
-_PATH = re.compile(r"/api/v1/questions/([1-9][0-9]{0,9})/ballots")
-
-
 class BallotPath:
     """ASGI middleware: ballots that :class:`BallotDesk` can cast go to it, everything else to
-    ``app``.  ``db`` and ``settings`` are the application's."""
+    ``app``.  ``db`` and ``settings`` are the application's; ``prefix`` is where its API is."""
 
-    def __init__(self, app: ASGIApp, db: Database, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, db: Database, settings: Settings, prefix: str) -> None:
         self.app = app
         self.desk = BallotDesk(db, settings)
+        self.path = re.compile(re.escape(prefix) + r"/questions/([1-9][0-9]{0,9})/ballots")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        ballot = _ballot_request(scope)
+        ballot = _ballot_request(scope, self.path)
         if ballot is None:
             await self.app(scope, receive, send)
             return
@@ -151,7 +149,7 @@ class BallotPath:
         await send({"type": "http.response.body", "body": answer})
 
 
-def _ballot_request(scope: Scope) -> tuple[int, str] | None:
+def _ballot_request(scope: Scope, ballots: re.Pattern[str]) -> tuple[int, str] | None:
     """(question, bearer token) of a JSON ballot sent with a bearer token, else ``None``."""
     if scope["type"] != "http" or scope["method"] != "POST":
         return None
@@ -159,7 +157,7 @@ def _ballot_request(scope: Scope) -> tuple[int, str] | None:
     root: str = scope.get("root_path", "")
     if root and path.startswith(root):
         path = path[len(root) :]
-    match = _PATH.fullmatch(path)
+    match = ballots.fullmatch(path)
     if match is None or int(match[1]) > MAX_ID:
         return None
     headers = dict(reversed(scope["headers"]))  # the first of a repeated header, as Starlette
