@@ -46,9 +46,9 @@ from rich.table import Table
 
 import commonplan as cp
 from _common import in_child
-from commonplan.economy import Economy
+from commonplan.economy.model import Economy
 from commonplan.numerics.multiyear import YearsProblem, YearsSolution, solve_years
-from commonplan.years import plan_years
+from commonplan.plan.years import plan_years
 
 CHECK_RTOL = 1e-7
 GRACE_S = 120.0

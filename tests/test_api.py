@@ -25,10 +25,11 @@ with warnings.catch_warnings():  # starlette's TestClient would prefer httpx2
 
 from argon2 import PasswordHasher
 
-from commonplan import cli_web
+from commonplan import accounts as auth
+from commonplan.cli import web as cli_web
 from commonplan.federation import add_members
 from commonplan.store import Database
-from commonplan.web import Settings, auth, create_app
+from commonplan.web import Settings, create_app
 
 API = "/api/v1"
 FACILITATOR = "ada"

@@ -21,9 +21,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
+from commonplan import accounts as auth
 from commonplan.errors import CommonplanError
 from commonplan.store.models import Invitation, SignInFailure, WebSession
-from commonplan.web import auth, deps
+from commonplan.web import deps
 
 __all__ = ["cheap_hashing"]  # autouse, from test_api
 from test_api import (

@@ -1,4 +1,4 @@
-"""The ballot path of a busy service (:mod:`commonplan.web.ballots`), on SQLite and PostgreSQL.
+"""The ballot path of a busy service (:mod:`commonplan.web.ballot_path`), on SQLite and PostgreSQL.
 
 Ballots sent with a bearer token go to the worker's desk, which casts what arrives together;
 everything it does not cast goes to the route, which answers as it answers every request.
@@ -20,9 +20,10 @@ with warnings.catch_warnings():  # starlette's TestClient would prefer httpx2
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
+from commonplan import accounts as auth
 from commonplan.federation import add_members
 from commonplan.store.models import Ballot, Participation, WebSession
-from commonplan.web import auth, ballots
+from commonplan.web import ballot_path as ballots
 from commonplan.web.api import votes
 
 __all__ = ["app", "cheap_hashing", "client"]  # fixtures, from test_api

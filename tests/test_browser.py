@@ -25,8 +25,9 @@ import pytest
 import uvicorn
 from argon2 import PasswordHasher
 
+from commonplan import accounts as auth
 from commonplan.federation import add_members
-from commonplan.web import Settings, auth, create_app
+from commonplan.web import Settings, create_app
 from commonplan.web.text import t
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from commonplan import Economy, PlanInputError, UnknownNameError, demo_economy, synthetic_economy
-from commonplan.capital import (
+from commonplan.plan.capital import (
     CAPITAL_GOODS_NACE,
     GROUPS,
     capital_from_coefficients,
@@ -81,7 +81,7 @@ def test_tables_without_capital_data_are_calibrated() -> None:
     cap = g["capital goods"]
     assert cap.sum() == 20
     assert y[cap].min() >= y[~cap].max()
-    from commonplan.capital import base_output
+    from commonplan.plan.capital import base_output
 
     x = base_output(e)
     assert c.per_process[0] == pytest.approx(y[cap].sum() / (0.08 * x.sum()))

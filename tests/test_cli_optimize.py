@@ -21,9 +21,9 @@ from commonplan import (
     synthetic_economy,
     write_economy,
 )
-from commonplan.cli import PlanMethod
-from commonplan.io import read_amounts, read_targets
-from commonplan.optimize import METHODS
+from commonplan.cli.economy import PlanMethod
+from commonplan.economy.io import read_amounts, read_targets
+from commonplan.plan.optimize import METHODS
 from test_cli import clean_error, run, run_process
 
 CO2_70 = ("--cap", "labour=100%", "--cap", "co2=70%")

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from commonplan import demo_economy, synthetic_economy, write_economy
-from commonplan.years import compare
+from commonplan.plan.years import compare
 from test_cli import clean_error, run, run_process
 
 GROWTH = ("--progress", "labour=0.02", "--labour-growth", "0.005")

@@ -40,9 +40,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event, func, select
 
-from commonplan import audit, voting
+from commonplan import audit
 from commonplan.federation import add_members, create_federation, eligible_members
-from commonplan.rounds import (
+from commonplan.rounds.service import (
     cast_ballot,
     close_vote,
     compute_draft,
@@ -60,6 +60,7 @@ from commonplan.store.models import (
     Question,
     Round,
 )
+from commonplan.voting import choices as voting
 
 MEMBERS = 1000
 PROJECTS = 40

@@ -23,7 +23,7 @@ from commonplan import (
     synthetic_economy,
     write_economy,
 )
-from commonplan.io import demo_economy, from_pymrio, read_economy
+from commonplan.economy.io import demo_economy, from_pymrio, read_economy
 
 # tables whose A has negative cells in the source (BEA's own use tables), so need negatives="clip"
 CLIP = {"bea_us_detail_398_2017", "bea_us_71_2021"}

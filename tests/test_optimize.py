@@ -397,7 +397,7 @@ def _capped_economy(n: int = 300, seed: int = 1) -> tuple[cp.Economy, dict[str, 
 def _optimize_module() -> Any:
     import importlib
 
-    return importlib.import_module("commonplan.optimize")  # the package exports the function
+    return importlib.import_module("commonplan.plan.optimize")
 
 
 def _assert_feasible(r: cp.OptimizeResult, floors: np.ndarray, caps: dict[str, float]) -> None:

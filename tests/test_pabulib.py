@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from commonplan.errors import FormatError, VotingError
 from commonplan.numerics.mes import equal_shares
-from commonplan.pabulib import pb_text, read_pb, write_pb
+from commonplan.voting.pabulib import pb_text, read_pb, write_pb
 
 pytest.importorskip("pabutools")
 from pabutools.election import (

@@ -23,17 +23,20 @@ with warnings.catch_warnings():  # starlette's TestClient would prefer httpx2
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
-from commonplan import board, rounds
+from commonplan import accounts as auth
+from commonplan.economy.io import demo_economy
 from commonplan.federation import add_members, create_federation
-from commonplan.io import demo_economy
-from commonplan.web import Settings, auth, charts, create_app, pages, text
+from commonplan.rounds import board
+from commonplan.rounds import service as rounds
+from commonplan.web import Settings, charts, create_app, text
+from commonplan.web.pages import service as pages
 from commonplan.web.text import EN, t
 
 __all__ = ["cheap_hashing"]  # autouse, from test_api
 from test_api import cheap_hashing, commune, password
 
 FEDERATION = "Riverside"
-TEMPLATES = Path(pages.__file__).parent / "templates"
+TEMPLATES = Path(pages.__file__).parent.parent / "templates"
 
 
 def make_site(url: str, **settings: Any) -> FastAPI:

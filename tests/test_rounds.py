@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, inspect, select, text, update
 
 import commonplan as cp
-from commonplan import audit, voting
+from commonplan import audit
 from commonplan.errors import (
     AuthorisationError,
     BallotRefusedError,
@@ -27,7 +27,7 @@ from commonplan.errors import (
     PlanInputError,
 )
 from commonplan.federation import add_members, create_federation
-from commonplan.rounds import (
+from commonplan.rounds.service import (
     BallotPaper,
     cast_ballot,
     cast_ballots,
@@ -50,6 +50,7 @@ from commonplan.store.models import (
     Question,
     Round,
 )
+from commonplan.voting import choices as voting
 
 SWEDEN = cp.demo_economy()
 PEOPLE = 10_300_000
@@ -553,7 +554,7 @@ def test_recompute_refuses_another_economy(database_url: str, monkeypatch: Any) 
     first_proposals(db, r)
     plan = compute_draft(db, r, actor="m000")
     assert recompute(db, plan)["same"]
-    from commonplan import rounds
+    from commonplan.rounds import service as rounds
 
     changed = cp.Economy.from_arrays(
         SWEDEN.A * 1.01,

@@ -12,7 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from commonplan.errors import TieError, VotingError
-from commonplan.tally import (
+from commonplan.voting.tally import (
     Ballot,
     Objection,
     approval_ratification,

@@ -8,9 +8,9 @@ import pytest
 import scipy.sparse as sp
 
 from commonplan import Economy, PlanInputError, UnknownNameError, demo_economy, synthetic_economy
-from commonplan.capital import capital_from_coefficients, derive_capital
 from commonplan.numerics.multiyear import YearsProblem, capacity_path, solve_years
-from commonplan.years import STRATEGIES, YearsResult, compare, plan_years
+from commonplan.plan.capital import capital_from_coefficients, derive_capital
+from commonplan.plan.years import STRATEGIES, YearsResult, compare, plan_years
 
 # ---------------------------------------------------------------------- Feldman's two sectors
 

@@ -43,7 +43,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from commonplan import audit
-from commonplan.economy import Economy
+from commonplan.economy.model import Economy
 from commonplan.errors import (
     AuthorisationError,
     FormatError,
@@ -441,7 +441,7 @@ def floors_of(s: Session, federation: int) -> list[Floor]:
 
 @functools.lru_cache(maxsize=8)
 def _load(source: str) -> Economy:
-    from commonplan.io import demo_economy, read_economy
+    from commonplan.economy.io import demo_economy, read_economy
 
     return demo_economy() if source == "demo" else read_economy(source)
 

@@ -2,7 +2,7 @@
 
 ``create_app(db_url=None, *, settings=None)`` (:mod:`commonplan.web.app`) builds the FastAPI app:
 ``app.state.db`` (a :class:`~commonplan.store.Database`, migrated on open), ``app.state.settings``
-(:class:`~commonplan.web.auth.Settings`), the error mapping (:mod:`commonplan.web.errors`) and the
+(:class:`~commonplan.accounts.Settings`), the error mapping (:mod:`commonplan.web.errors`) and the
 API routes.  ``commonplan serve`` runs it under uvicorn.
 
 How the server-rendered pages reuse it
@@ -13,7 +13,7 @@ How the server-rendered pages reuse it
 - **Who is signed in**: depend on :data:`commonplan.web.deps.MaybeMember` (``None`` when nobody
   is: redirect to the sign-in page) or :data:`~commonplan.web.deps.CurrentMember` (401 when
   nobody is).  Both read the session cookie (or a bearer token) and give a
-  :class:`~commonplan.web.auth.Principal`: ``handle``, ``role``, ``roles``, ``councils``,
+  :class:`~commonplan.accounts.Principal`: ``handle``, ``role``, ``roles``, ``councils``,
   ``delegate_of``, ``federations``.  ``Facilitator`` and ``Overseer`` add a role check.
   Authorise reads with :mod:`commonplan.web.api.scope` (``round_in_scope(who, s, id)`` …).
 - **Signing in from a form**: show the form with
@@ -33,7 +33,7 @@ How the server-rendered pages reuse it
   a handle from the form.
 """
 
+from commonplan.accounts import Principal, Settings
 from commonplan.web.app import API_PREFIX, create_app
-from commonplan.web.auth import Principal, Settings
 
 __all__ = ["API_PREFIX", "Principal", "Settings", "create_app"]

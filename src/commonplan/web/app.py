@@ -10,12 +10,12 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from commonplan import __version__
+from commonplan.accounts import Settings
 from commonplan.store import Database
 from commonplan.web import errors
 from commonplan.web.api import router as api_router
 from commonplan.web.api import tags
-from commonplan.web.auth import Settings
-from commonplan.web.ballots import BallotPath
+from commonplan.web.ballot_path import BallotPath
 
 __all__ = ["API_PREFIX", "create_app", "from_env"]
 
@@ -62,7 +62,8 @@ def create_app(
     errors.install(app)
     app.add_middleware(BallotPath, db=db, settings=app.state.settings, prefix=API_PREFIX)
     app.include_router(api_router, prefix=API_PREFIX)
-    from commonplan.web import pages  # the pages use the API's routes: imported once they exist
+    # the pages use the API's routes: imported once they exist
+    from commonplan.web.pages import service as pages
 
     pages.install(app)
     return app

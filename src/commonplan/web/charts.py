@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go  # type: ignore[import-untyped]
 
-from commonplan.economy import Economy
+from commonplan.economy.model import Economy
 from commonplan.web.text import Translator
 
 __all__ = [

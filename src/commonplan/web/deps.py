@@ -1,6 +1,6 @@
 """Typed dependencies of the routes and pages: the database, the settings, who is signed in, CSRF.
 
-``CurrentMember`` is the signed-in member (:class:`~commonplan.web.auth.Principal`), from
+``CurrentMember`` is the signed-in member (:class:`~commonplan.accounts.Principal`), from
 ``Authorization: Bearer TOKEN`` or else the session cookie; no session answers 401.  When the
 session came from the cookie and the request changes something (POST, PUT, PATCH, DELETE), the
 request must carry the session's CSRF token — header ``X-CSRF-Token``, or form field
@@ -23,10 +23,10 @@ from fastapi import Depends, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from commonplan import accounts as auth
+from commonplan.accounts import AuthenticationError, CSRFError, Principal, Settings
 from commonplan.errors import AuthorisationError
 from commonplan.store import Database
-from commonplan.web import auth
-from commonplan.web.auth import AuthenticationError, CSRFError, Principal, Settings
 
 __all__ = [
     "CSRF_FIELD",

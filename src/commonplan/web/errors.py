@@ -44,6 +44,7 @@ from sqlalchemy.exc import DataError as DBDataError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from commonplan.accounts import AuthenticationError, CSRFError, RateLimitedError
 from commonplan.errors import (
     AuthorisationError,
     BallotRefusedError,
@@ -59,7 +60,6 @@ from commonplan.errors import (
     UnknownNameError,
     VotingError,
 )
-from commonplan.web.auth import AuthenticationError, CSRFError, RateLimitedError
 
 __all__ = ["STATUS", "ErrorBody", "install", "problem", "responses"]
 

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Path, Request, Response, status
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from commonplan import accounts as auth
 from commonplan.store.models import Council, Member
-from commonplan.web import auth
 from commonplan.web.api.scope import council_names, member_in_scope
 from commonplan.web.deps import (
     DB,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from commonplan import audit as service
+from commonplan.accounts import Principal, principal, roots
 from commonplan.store.models import (
     AuditEntry,
     Council,
@@ -21,7 +22,6 @@ from commonplan.store.models import (
     Question,
     Round,
 )
-from commonplan.web.auth import Principal, principal, roots
 from commonplan.web.deps import DB, MAX_ID, Overseer
 from commonplan.web.errors import responses
 from commonplan.web.schemas import AuditEntryPublic, AuditPage, VerificationPublic

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Path
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from commonplan import board as service
 from commonplan.errors import AuthorisationError
+from commonplan.rounds import board as service
 from commonplan.web.api.scope import require, round_in_scope
 from commonplan.web.deps import DB, CurrentMember, Id
 from commonplan.web.errors import responses

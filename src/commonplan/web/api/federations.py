@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from commonplan import accounts as auth
 from commonplan import federation as fed_service
 from commonplan.errors import PlanInputError
 from commonplan.store.models import Council, Federation, Member
-from commonplan.web import auth
 from commonplan.web.api.accounts import member_public
 from commonplan.web.api.scope import council_names, federation_in_scope
 from commonplan.web.deps import DB, AppSettings, CurrentMember, Facilitator, Id, Overseer

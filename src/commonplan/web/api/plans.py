@@ -7,8 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from commonplan import board
-from commonplan import rounds as service
+from commonplan.rounds import board, service
 from commonplan.web.api.scope import plan_in_scope
 from commonplan.web.deps import DB, CurrentMember, Id, Overseer
 from commonplan.web.errors import responses

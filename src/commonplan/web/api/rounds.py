@@ -12,9 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from commonplan import board
-from commonplan import rounds as service
 from commonplan.errors import PlanInputError
+from commonplan.rounds import board, service
 from commonplan.store.models import Draft, Participation, Question, Round
 from commonplan.web.api.scope import federation_in_scope, round_in_scope
 from commonplan.web.deps import DB, CurrentMember, Facilitator, Id

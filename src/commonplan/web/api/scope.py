@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from commonplan.accounts import Principal, principal, roots
 from commonplan.errors import AuthorisationError
 from commonplan.store import get
 from commonplan.store.models import (
@@ -16,7 +17,6 @@ from commonplan.store.models import (
     Question,
     Round,
 )
-from commonplan.web.auth import Principal, principal, roots
 
 __all__ = [
     "council_in_scope",

@@ -8,13 +8,13 @@ from typing import Any
 from fastapi import APIRouter, status
 from starlette.concurrency import run_in_threadpool
 
-from commonplan import rounds as service
+from commonplan.accounts import Principal
 from commonplan.errors import CommonplanError, PhaseError
+from commonplan.rounds import service
 from commonplan.store import Database
 from commonplan.web.api.proposals import not_auditor
 from commonplan.web.api.rounds import question_public
 from commonplan.web.api.scope import question_in_scope
-from commonplan.web.auth import Principal
 from commonplan.web.deps import DB, CurrentMember, Id
 from commonplan.web.errors import responses
 from commonplan.web.schemas import BallotCreate, QuestionPublic, QuestionResult, Receipt

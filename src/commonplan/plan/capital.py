@@ -63,7 +63,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from commonplan.economy import Economy
+from commonplan.economy.model import Economy
 from commonplan.errors import DataError, PlanInputError, UnknownNameError
 
 __all__ = [
@@ -294,7 +294,7 @@ def base_output(economy: Economy) -> Array:
     e = economy
     if e.gross_output is not None:
         return np.maximum(np.asarray(e.gross_output, dtype=np.float64), 0.0)
-    from commonplan.balance import balance
+    from commonplan.plan.balance import balance
 
     return np.maximum(np.asarray(balance(e).gross_output, dtype=np.float64), 0.0)
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from commonplan.economy import LABOUR, Economy
+from commonplan.economy.model import LABOUR, Economy
 from commonplan.errors import PlanInputError, UnknownNameError
 from commonplan.numerics.decomposition import certify, solve_structured
 from commonplan.numerics.lp import (

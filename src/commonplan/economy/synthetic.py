@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from commonplan.economy import Economy
+from commonplan.economy.model import Economy
 
 __all__ = ["synthetic_economy", "write_economy"]
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from commonplan.economy import Economy
+from commonplan.economy.model import Economy
 from commonplan.errors import FormatError, MissingExtraError, UnknownNameError
 
 __all__ = ["from_pymrio", "pymrio_module"]

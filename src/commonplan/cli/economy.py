@@ -25,21 +25,21 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from commonplan import __version__
-from commonplan._cli_args import number, pairs
-from commonplan.balance import BalanceResult, balance, embodied
-from commonplan.cli_rounds import register as register_round_commands
-from commonplan.cli_web import register as register_web_commands
-from commonplan.cli_years import register as register_years_commands
-from commonplan.economy import LABOUR, Economy
+from commonplan.cli._common import number, pairs
+from commonplan.cli.rounds import register as register_round_commands
+from commonplan.cli.web import register as register_web_commands
+from commonplan.cli.years import register as register_years_commands
+from commonplan.economy.io import demo_economy, read_amounts, read_economy, read_targets
+from commonplan.economy.model import LABOUR, Economy
+from commonplan.economy.synthetic import synthetic_economy, write_economy
 from commonplan.errors import (
     CommonplanError,
     FormatError,
     MissingExtraError,
     UnknownNameError,
 )
-from commonplan.io import demo_economy, read_amounts, read_economy, read_targets
-from commonplan.optimize import OptimizeResult, TargetGroup, optimize
-from commonplan.synthetic import synthetic_economy, write_economy
+from commonplan.plan.balance import BalanceResult, balance, embodied
+from commonplan.plan.optimize import OptimizeResult, TargetGroup, optimize
 
 try:  # typer ≥ 0.20 vendors click
     from typer._click.exceptions import UsageError

@@ -32,14 +32,16 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from commonplan import voting
+from commonplan import accounts as auth
+from commonplan.accounts import Principal, RateLimitedError, Settings
 from commonplan.errors import CommonplanError, PlanInputError, VotingError
 from commonplan.federation import economy_of
-from commonplan.rounds import KINDS, new_receipt
+from commonplan.rounds.service import KINDS, new_receipt
 from commonplan.store import Database
 from commonplan.store.models import Council, Federation
-from commonplan.web import auth, deps, errors
+from commonplan.voting import choices as voting
 from commonplan.web import charts as chart
+from commonplan.web import deps, errors
 from commonplan.web.api import accounts as api_accounts
 from commonplan.web.api import board as api_board
 from commonplan.web.api import federations as api_federations
@@ -47,7 +49,6 @@ from commonplan.web.api import plans as api_plans
 from commonplan.web.api import proposals as api_proposals
 from commonplan.web.api import rounds as api_rounds
 from commonplan.web.api import votes as api_votes
-from commonplan.web.auth import Principal, RateLimitedError, Settings
 from commonplan.web.deps import DB, AppSettings, CurrentMember, Facilitator
 from commonplan.web.schemas import (
     BallotCreate,

@@ -22,9 +22,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from commonplan._cli_args import number, pairs
+from commonplan.cli._common import number, pairs
 from commonplan.errors import PlanInputError
-from commonplan.years import STRATEGIES, Comparison, compare
+from commonplan.plan.years import STRATEGIES, Comparison, compare
 
 __all__ = ["register"]
 
@@ -176,9 +176,9 @@ def years_cmd(
 
         commonplan years demo --strategy heavy-industry-first --compare balanced,optimal
     """
-    from commonplan.capital import derive_capital
-    from commonplan.cli import _read, _status
-    from commonplan.io import demo_economy
+    from commonplan.cli.economy import _read, _status
+    from commonplan.economy.io import demo_economy
+    from commonplan.plan.capital import derive_capital
 
     names = _strategies(strategy, compare_with)
     if path == "demo":
@@ -220,7 +220,7 @@ def years_cmd(
     written: list[Path] = []
     plot_notes: list[str] = []
     if plots is not None:
-        from commonplan.charts import save_figures
+        from commonplan.plan.charts import save_figures
 
         with _status(f"Drawing to {plots}…"):
             written, plot_notes = save_figures(

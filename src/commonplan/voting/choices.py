@@ -23,7 +23,7 @@ import scipy.sparse as sp
 
 from commonplan.errors import BallotRefusedError, VotingError
 from commonplan.numerics.mes import equal_shares, greedy_by_votes
-from commonplan.tally import Objection, approval_ratification, consent, schulze
+from commonplan.voting.tally import Objection, approval_ratification, consent, schulze
 
 __all__ = ["QUESTION_KINDS", "approvals_matrix", "check_choice", "count"]
 

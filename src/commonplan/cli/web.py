@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from commonplan.cli_rounds import DbOpt, JsonOpt, SystemAsOpt, _database, _echo_json, _say
+from commonplan.cli.rounds import DbOpt, JsonOpt, SystemAsOpt, _database, _echo_json, _say
 from commonplan.errors import MissingExtraError
 
 __all__ = ["register"]
@@ -155,7 +155,7 @@ def account_invite(
         commonplan account invite ada
     """
     _web()
-    from commonplan.web import auth
+    from commonplan import accounts as auth
 
     settings = auth.Settings.from_env()
     with _database(db) as d:
@@ -186,7 +186,7 @@ def account_set_password(
         commonplan account set-password ada
     """
     _web()
-    from commonplan.web import auth
+    from commonplan import accounts as auth
 
     if stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -213,7 +213,7 @@ def account_staff(
         commonplan account staff ada 1
     """
     _web()
-    from commonplan.web import auth
+    from commonplan import accounts as auth
 
     with _database(db) as d:
         auth.add_staff(d, handle, federation, actor=actor)

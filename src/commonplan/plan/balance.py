@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from commonplan.economy import LABOUR, Economy
+from commonplan.economy.model import LABOUR, Economy
 from commonplan.numerics import leontief
 
 __all__ = ["BalanceResult", "balance", "embodied"]

@@ -4,7 +4,7 @@ A vote brings many ballots at once.  :class:`BallotPath` is an ASGI middleware i
 application: a ballot sent with a bearer token, as JSON, with no receipt of its own (not a
 retry), is checked against :class:`~commonplan.web.schemas.BallotCreate` and handed to the
 worker's :class:`BallotDesk`, which casts what arrives together in one go — the sessions read in
-one query (:func:`~commonplan.web.auth.signed_in`), the ballots in one transaction
+one query (:func:`~commonplan.accounts.signed_in`), the ballots in one transaction
 (:func:`~commonplan.rounds.cast_ballots`) — and answers each with its receipt once the
 transaction has committed.  Batches form by themselves: while one is in the database the next
 gathers, so a quiet service casts each ballot at once and a busy one commits many per trip.
@@ -29,9 +29,9 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from commonplan.rounds import BallotPaper, cast_ballots
+from commonplan.accounts import Settings, SignedIn, signed_in
+from commonplan.rounds.service import BallotPaper, cast_ballots
 from commonplan.store import Database
-from commonplan.web.auth import Settings, SignedIn, signed_in
 from commonplan.web.deps import MAX_ID
 from commonplan.web.schemas import BallotCreate, Receipt
 

@@ -41,12 +41,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from commonplan.capital import Capital, base_output, derive_capital, sector_groups
-from commonplan.economy import LABOUR, Economy
+from commonplan.economy.model import LABOUR, Economy
 from commonplan.errors import PlanInputError, UnknownNameError
 from commonplan.numerics.lp import OPTIMAL
 from commonplan.numerics.multiyear import FORMS, YearsProblem, YearsSolution, solve_years
-from commonplan.optimize import minimised_input, product_amounts
+from commonplan.plan.capital import Capital, base_output, derive_capital, sector_groups
+from commonplan.plan.optimize import minimised_input, product_amounts
 
 __all__ = [
     "DEFAULT_SHARE",

@@ -52,10 +52,10 @@ import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from commonplan._mrio import from_pymrio, pymrio_module
-from commonplan.economy import Economy
+from commonplan.economy._mrio import from_pymrio, pymrio_module
+from commonplan.economy.model import Economy
 from commonplan.errors import FormatError, MissingExtraError, ShapeError, UnknownNameError
-from commonplan.optimize import TargetGroup
+from commonplan.plan.optimize import TargetGroup
 
 __all__ = ["demo_economy", "from_pymrio", "read_amounts", "read_economy", "read_targets"]
 

@@ -43,8 +43,8 @@ from urllib.parse import quote, unquote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from commonplan import audit, voting
-from commonplan.economy import LABOUR
+from commonplan import audit
+from commonplan.economy.model import LABOUR
 from commonplan.errors import CommonplanError, NotFoundError, PhaseError
 from commonplan.store import Database, get
 from commonplan.store.models import (
@@ -57,6 +57,7 @@ from commonplan.store.models import (
     Question,
     Round,
 )
+from commonplan.voting import choices as voting
 
 __all__ = [
     "FoundBallot",
@@ -142,7 +143,7 @@ def export_board(db: Database, round_id: int, directory: str | Path) -> list[Pat
 
 
 def _pb_text(b: Mapping[str, Any]) -> str:
-    from commonplan import pabulib
+    from commonplan.voting import pabulib
 
     options = b["options"]
     return pabulib.pb_text(
@@ -344,7 +345,7 @@ def _from_pb(
     file disagrees with the JSON is added to ``problems``."""
     if not pb.is_file():
         raise OSError(f"the PaBuLib file {pb.name} is missing")
-    from commonplan import pabulib
+    from commonplan.voting import pabulib
 
     election = pabulib.read_pb(pb)
     projects = [str(p) for p in election.projects]

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from commonplan.years import Comparison
+from commonplan.plan.years import Comparison
 
 __all__ = ["METRICS", "comparison_figure", "save_figures", "sector_figure"]
 

@@ -41,9 +41,8 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
 
-from commonplan import audit, voting
-from commonplan.balance import embodied
-from commonplan.economy import LABOUR, Economy
+from commonplan import audit
+from commonplan.economy.model import LABOUR, Economy
 from commonplan.errors import (
     AuthorisationError,
     BallotRefusedError,
@@ -63,7 +62,8 @@ from commonplan.federation import (
     member_named,
     subtree,
 )
-from commonplan.optimize import TargetGroup, optimize
+from commonplan.plan.balance import embodied
+from commonplan.plan.optimize import TargetGroup, optimize
 from commonplan.store import Database, get
 from commonplan.store.models import (
     Ballot,
@@ -76,6 +76,7 @@ from commonplan.store.models import (
     Question,
     Round,
 )
+from commonplan.voting import choices as voting
 
 __all__ = [
     "KINDS",

@@ -37,7 +37,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from commonplan._cli_args import number, pairs
+from commonplan.cli._common import number, pairs
 from commonplan.errors import CommonplanError, PlanInputError
 
 if TYPE_CHECKING:
@@ -320,7 +320,7 @@ def round_open(
 
         commonplan round open 1 --as ada --deadline vote=2026-12-01T18:00
     """
-    from commonplan import rounds
+    from commonplan.rounds import service as rounds
 
     deadlines = {}
     for item in deadline or []:
@@ -389,7 +389,7 @@ def proposal_file(
 
         commonplan proposal file 1 --as bo --council East --kind target --title t --amount R93=1
     """
-    from commonplan import rounds
+    from commonplan.rounds import service as rounds
 
     amounts = _amounts(amount or []) or None
     with _database(db) as d:
@@ -425,7 +425,7 @@ def proposal_withdraw(
 
         commonplan proposal withdraw 4 --as bo
     """
-    from commonplan import rounds
+    from commonplan.rounds import service as rounds
 
     with _database(db) as d:
         rounds.withdraw_proposal(d, proposal, actor=actor)
@@ -447,7 +447,8 @@ def round_draft(
 
         commonplan round draft 1 --as ada
     """
-    from commonplan import board, rounds
+    from commonplan.rounds import board
+    from commonplan.rounds import service as rounds
 
     with _database(db) as d:
         with _status("Computing the draft plan…"):
@@ -484,7 +485,8 @@ def round_alternative(
 
         commonplan round alternative 1 --as ada --title "greener" --cap co2=60%
     """
-    from commonplan import board, rounds
+    from commonplan.rounds import board
+    from commonplan.rounds import service as rounds
 
     caps: dict[str, float | str] = {}
     for name, value in pairs(cap, "--cap", "co2=60%").items():
@@ -510,7 +512,7 @@ def round_view(
 
         commonplan round view 1 --as bo
     """
-    from commonplan import rounds
+    from commonplan.rounds import service as rounds
 
     with _database(db) as d:
         view = rounds.member_view(d, round_id, member=actor)
@@ -560,7 +562,7 @@ def vote_open(round_id: RoundArg, actor: AsOpt, db: DbOpt = None, as_json: JsonO
 
         commonplan vote open 1 --as ada
     """
-    from commonplan import rounds
+    from commonplan.rounds import service as rounds
 
     with _database(db) as d:
         with _status("Opening the ballot boxes…"):
@@ -644,7 +646,7 @@ def vote_cast(
 
         commonplan vote cast 2 --as bo --yes
     """
-    from commonplan import rounds
+    from commonplan.rounds import service as rounds
 
     votes = [name for name, on in (("yes", yes), ("no", no), ("abstain", abstain)) if on]
     given = (approve is not None) + (rank is not None) + len(votes) + consent
@@ -682,7 +684,8 @@ def vote_close(
 
         commonplan vote close 1 --as ada
     """
-    from commonplan import board, rounds
+    from commonplan.rounds import board
+    from commonplan.rounds import service as rounds
 
     with _database(db) as d:
         with _status("Counting the ballots and computing the final plan…"):
@@ -729,7 +732,7 @@ def board_export(
 
         commonplan board export 1 board/
     """
-    from commonplan import board
+    from commonplan.rounds import board
 
     with _database(db) as d:
         written = board.export_board(d, round_id, directory)
@@ -749,7 +752,7 @@ def board_recount(directory: DirArg, as_json: JsonOpt = False) -> None:
 
         commonplan board recount board/
     """
-    from commonplan import board
+    from commonplan.rounds import board
 
     report = board.recount(directory)
     if as_json:
@@ -790,7 +793,7 @@ def board_find(
 
         commonplan board find board/ K7QF-2MXA-PL4D-9RTC
     """
-    from commonplan import board
+    from commonplan.rounds import board
 
     found = board.find_ballot(directory, receipt)
     if as_json:
@@ -853,7 +856,7 @@ def plan_recompute(
 
         commonplan plan recompute 2
     """
-    from commonplan import rounds
+    from commonplan.rounds import service as rounds
 
     with _database(db) as d:
         with _status(f"Recomputing plan {plan}…"):

@@ -1,0 +1,12 @@
+"""Economies: the input-output data a plan is made from.
+
+- :mod:`~commonplan.economy.model` — :class:`Economy` (products, processes, coefficients, labour
+  and resources), validated once when it is built and immutable afterwards;
+- :mod:`~commonplan.economy.io` — reading and writing tables (CSV directories, the shipped demo,
+  pymrio systems);
+- :mod:`~commonplan.economy.synthetic` — random productive economies with real tables' structure.
+"""
+
+from commonplan.economy.model import LABOUR, Economy
+
+__all__ = ["LABOUR", "Economy"]

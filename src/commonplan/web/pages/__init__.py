@@ -1,0 +1,1 @@
+"""The web pages members and facilitators use (server-rendered, no script needed)."""
