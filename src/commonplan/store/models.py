@@ -46,6 +46,8 @@ __all__ = [
     "Participation",
     "Proposal",
     "Question",
+    "Report",
+    "ReportBatch",
     "Round",
     "SignInFailure",
     "Staff",
@@ -314,3 +316,53 @@ class SignInFailure(Base):
     handle: Mapped[str] = mapped_column(String(100), index=True)
     client: Mapped[str] = mapped_column(String(100), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+# ---------------------------------------------------------------------- after the vote
+
+
+class ReportBatch(Base):
+    """One accepted batch of production reports: who filed it, when, and the hash of its rows
+    (the same hash is in the audit log entry that records it)."""
+
+    __tablename__ = "report_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    filed_by: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rows: Mapped[int] = mapped_column(Integer)
+    rows_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class Report(Base):
+    """What a council says happened in one period of a ratified plan: append-only.
+
+    ``kind``: ``output`` (gross output of ``product``), ``delivery`` (of ``product`` to the
+    ``counterpart`` council, or out of the federation where it is empty), ``receipt`` (of
+    ``product`` from the ``counterpart``), ``input`` (``product`` used up), ``stock`` (change of
+    the stock of ``product``), ``hours`` (hours worked).  ``source`` says who measured it: the
+    workplace itself, a consumers' council, or a hard-to-fake measure (meter, freight, receipts).
+    ``dekad`` (1–3) marks a report of one third of the period (for the storming screen).
+    ``sigma`` is the reporter's standard deviation, if given (else the source's default).  A
+    correction is a new row whose ``revises_id`` names the row it replaces, with a ``reason``;
+    no row is ever updated or deleted.
+    """
+
+    __tablename__ = "report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("report_batch.id"), index=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
+    period: Mapped[str] = mapped_column(String(20), index=True)
+    dekad: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    product: Mapped[str | None] = mapped_column(String(100))
+    counterpart_id: Mapped[int | None] = mapped_column(ForeignKey("council.id"))
+    amount: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(50))
+    sigma: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(20))
+    revises_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"), unique=True)
+    reason: Mapped[str | None] = mapped_column(String(500))

@@ -1,0 +1,32 @@
+"""After the vote: what workplaces report they made, and whether the reports add up.
+
+- :mod:`~commonplan.reports.ledger` — the append-only ledger of production reports (outputs,
+  deliveries, receipts, inputs, stocks, hours, hard-to-fake measures), filed in all-or-nothing
+  batches, corrected by revisions, each batch in the audit log.
+"""
+
+from commonplan.reports.ledger import (
+    KINDS,
+    SOURCES,
+    FiledBatch,
+    ReportRow,
+    StoredReport,
+    file_reports,
+    periods_of,
+    read_report_rows,
+    reports_of,
+    revise_report,
+)
+
+__all__ = [
+    "KINDS",
+    "SOURCES",
+    "FiledBatch",
+    "ReportRow",
+    "StoredReport",
+    "file_reports",
+    "periods_of",
+    "read_report_rows",
+    "reports_of",
+    "revise_report",
+]
