@@ -177,7 +177,7 @@ def test_a_report_on_file_is_refused_and_corrected_by_a_revision(
     assert [(r.amount, r.current) for r in everything] == [(10.0, False), (9.0, True)]
     with pytest.raises(PlanInputError, match=f"revised already \\(by report {new}\\)"):
         revise_report(db, filed.reports[0], amount=8.0, reason="again", actor="farmerA")
-    with pytest.raises(PlanInputError, match="of at least 0; got -2.0"):
+    with pytest.raises(PlanInputError, match=r"of at least 0; got -2\.0"):
         revise_report(db, new, amount=-2.0, reason="typo", actor="farmerA")
     with db.transaction() as s:
         assert audit.verify(s).ok
