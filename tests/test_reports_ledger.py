@@ -25,63 +25,16 @@ from commonplan.reports import (
 )
 from commonplan.store import Database
 from commonplan.store.models import AuditEntry, Report, ReportBatch, Round
-
-
-def _federation(tag: str) -> dict[str, Any]:
-    return {
-        "name": f"Federation {tag}",
-        "level": "region",
-        "economy": "demo",
-        "children": [
-            {
-                "name": f"Commune {tag}",
-                "level": "commune",
-                "councils": [
-                    {"name": f"Farm {tag}", "kind": "workers", "processes": ["A01"]},
-                    {"name": f"Mill {tag}", "kind": "workers", "processes": ["C10T12"]},
-                    {"name": f"Street {tag}", "kind": "consumers"},
-                ],
-            }
-        ],
-    }
-
-
-def _members(tag: str) -> list[dict[str, str]]:
-    return [
-        {"handle": f"farmer{tag}", "workers_council": f"Farm {tag}"},
-        {"handle": f"miller{tag}", "workers_council": f"Mill {tag}"},
-        {"handle": f"neighbour{tag}", "consumers_council": f"Street {tag}"},
-        {"handle": f"facilitator{tag}", "workers_council": f"Farm {tag}", "role": "facilitator"},
-    ]
-
-
-def _ratified_round(db: Database, federation: int) -> int:
-    """A round of ``federation`` in its ratified phase, from January 2027.
-
-    The ledger needs only a ratified round to file against; running a whole round here would test
-    the rounds again (tests/test_rounds.py does), so the round is put in place directly."""
-    with db.transaction() as s:
-        r = Round(
-            federation_id=federation,
-            number=1,
-            phase="ratified",
-            settings={"reporting": {"start": "2027-01", "every": "month", "periods": 12}},
-            deadlines={},
-            opened_at=datetime(2026, 11, 1, tzinfo=UTC),
-            closed_at=datetime(2026, 12, 20, tzinfo=UTC),
-        )
-        s.add(r)
-        s.flush()
-        return r.id
+from fixtures import ratified_round, small_federation, small_members
 
 
 @pytest.fixture
 def ledger(database_url: str) -> tuple[Database, int, int]:
     db = Database(database_url)
-    a = create_federation(db, _federation("A"))
-    b = create_federation(db, _federation("B"))
-    add_members(db, _members("A") + _members("B"))
-    return db, _ratified_round(db, a), _ratified_round(db, b)
+    a = create_federation(db, small_federation("A"))
+    b = create_federation(db, small_federation("B"))
+    add_members(db, small_members("A") + small_members("B"))
+    return db, ratified_round(db, a), ratified_round(db, b)
 
 
 GOOD = [
@@ -185,7 +138,7 @@ def test_a_report_on_file_is_refused_and_corrected_by_a_revision(
     assert actions.count("report revised") == 1
 
 
-def test_members_report_only_for_their_own_council_and_federation(
+def test_members_report_only_for_their_own_council_andsmall_federation(
     ledger: tuple[Database, int, int],
 ) -> None:
     db, ra, rb = ledger
@@ -284,9 +237,9 @@ def _sqlite_ledger(factory: pytest.TempPathFactory) -> Database:
     """One SQLite ledger for all the Hypothesis examples (a federation takes a second to set up)."""
     if "db" not in _SQLITE:
         db = Database(f"sqlite:///{factory.mktemp('ledger') / 'ledger.db'}")
-        a = create_federation(db, _federation("A"))
-        add_members(db, _members("A"))
-        _ratified_round(db, a)
+        a = create_federation(db, small_federation("A"))
+        add_members(db, small_members("A"))
+        ratified_round(db, a)
         file_reports(db, 1, GOOD, actor="farmerA")
         _SQLITE["db"] = db
     return _SQLITE["db"]

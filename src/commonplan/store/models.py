@@ -32,6 +32,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "Alert",
+    "AlertEvent",
     "AuditEntry",
     "AuditHead",
     "Ballot",
@@ -366,3 +368,42 @@ class Report(Base):
     source: Mapped[str] = mapped_column(String(20))
     revises_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"), unique=True)
     reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class Alert(Base):
+    """A deviation someone must answer: where it sits (``level``: 0 the council concerned, then
+    one federation node up at a time), its state and its deadline.  Its history is
+    :class:`AlertEvent` rows (append-only) and audit entries."""
+
+    __tablename__ = "alert"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    federation_id: Mapped[int] = mapped_column(ForeignKey("federation.id"), index=True)
+    council_id: Mapped[int | None] = mapped_column(ForeignKey("council.id"), index=True)
+    source: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(50))
+    period: Mapped[str | None] = mapped_column(String(20))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(String(2000))
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AlertEvent(Base):
+    """One transition of an alert: raised, acknowledged, explained, corrected, escalated,
+    resolved — who, when, at which level, with what note."""
+
+    __tablename__ = "alert_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(20))
+    level: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(String(2000))

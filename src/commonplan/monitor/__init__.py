@@ -1,0 +1,5 @@
+"""Monitoring the plan as it runs: alerts that go to the workplace first and escalate.
+
+- :mod:`~commonplan.monitor.alerts` — the alert state machine (raised → acknowledged →
+  explained or corrected → resolved; escalation up the federation when not answered in time).
+"""
