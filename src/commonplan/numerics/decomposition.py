@@ -326,6 +326,13 @@ def _start_prices(P: PlanProblem) -> Array:
     return pi
 
 
+_MIN_ROW_SCALE = 1e-6
+"""The master's rows are scaled by their limit, but by no less than this: a tiny capacity (1e-20)
+would otherwise put coefficients beyond HiGHS's largest allowed matrix value (1e15) into the
+master, or overflow (1e-300).  Below about 1e-16 a limit then acts as zero, within HiGHS's
+feasibility tolerance."""
+
+
 class _Master:
     """The master LP over the technique sets found so far, kept in one warm-started HiGHS.
 
@@ -347,7 +354,7 @@ class _Master:
         self.P, self.J, self.columns, self.lift = P, J, columns, lift
         self.capped = np.flatnonzero(np.isfinite(P.cap))
         rhs = np.concatenate([P.cap[self.capped], P.u[J]])
-        self.scale = np.where(rhs > 0, rhs, 1.0)
+        self.scale = np.where(rhs > 0, np.maximum(rhs, _MIN_ROW_SCALE), 1.0)
         self.nr = len(rhs)
         inf = highspy.kHighsInf
         self.h = h = quiet_highs()

@@ -822,6 +822,15 @@ def _diagnose(spec: _Spec, infeasible: PlanSolution, solve: Any) -> Diagnosis:
     )
 
 
+def _growth(need: float, limit: float) -> float:
+    """The relative rise from ``limit`` to ``need``: inf where the limit is zero or so small that
+    the ratio overflows (a capacity of 1e-300)."""
+    if limit <= 0:
+        return np.inf
+    with np.errstate(over="ignore"):
+        return float(np.float64(need) / np.float64(limit) - 1)
+
+
 def _relaxations(
     spec: _Spec,
     base: PlanProblem,
@@ -854,7 +863,7 @@ def _relaxations(
         sol = solve(base.with_(phi=phi, cap=cap))
         if sol.status == OPTIMAL and sol.z is not None:
             need = float(P.C[r] @ sol.z)
-            change = need / P.cap[r] - 1 if P.cap[r] > 0 else np.inf
+            change = _growth(need, P.cap[r])
             name = spec.inputs[r]
             out.append(Relaxation("cap", name, change, need, f"{name} cap +{_pct(change)}"))
     for j in sorted(cap_J):
@@ -865,7 +874,7 @@ def _relaxations(
         sol = solve(Q)
         if sol.status == OPTIMAL and sol.z is not None:
             need = float(sol.z[j])
-            change = need / P.u[j] - 1 if P.u[j] > 0 else np.inf
+            change = _growth(need, P.u[j])
             name = e.processes[j]
             out.append(
                 Relaxation("capacity", name, change, need, f"capacity of {name} +{_pct(change)}")
