@@ -64,8 +64,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Literal
 
 import numpy as np
+from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
 from commonplan.errors import DataError, NonFiniteError, ShapeError
@@ -277,8 +279,9 @@ def initial_state(
 
     ``level``, ``noise_var`` V (> 0) per series; scalars broadcast.  ``level_var`` W_μ defaults
     to :data:`LEVEL_RATIO` · V and ``slope_var`` W_β to :data:`SLOPE_RATIO` · V;
-    ``level_uncertainty`` (the variance of the level, C_μμ) to V; ``slope_uncertainty`` (C_ββ) to 0.01 V.  These are the posterior at period 0:
-    the first update predicts from them through G.
+    ``level_uncertainty`` (the variance of the level, C_μμ) to V; ``slope_uncertainty`` (C_ββ)
+    to 0.01 V.  These are the posterior at period 0: the first update predicts from them
+    through G.
     """
     mu = _vector("level", level, None)
     n = mu.shape[0]
@@ -394,28 +397,25 @@ def _collapse(p: Array, m: Array, c: Array) -> tuple[Array, Array]:
     return mm, cc
 
 
-def update(state: MonitorState, y: ArrayLike, *, obs_std: ArrayLike | None = None) -> MonitorUpdate:
-    """One period: the new observation of every series (NaN: missing) → the posterior.
-
-    ``obs_std`` (n,), optional: the standard deviation of each observation, e.g. from
-    reconciliation; it replaces √V for this period (0 means exact; NaN means "use V").
-    """
-    n = state.n
-    yv = _vector("y", y, n, allow_nan=True)
-    if obs_std is None:
-        v = state.noise_var
-    else:
-        sd = _vector("obs_std", obs_std, n, allow_nan=True)
-        _positive("obs_std", np.nan_to_num(sd, nan=0.0), strict=False)
-        v = np.where(np.isnan(sd), state.noise_var, sd * sd)
-    par = state.params
-    k_eps = np.array([1.0, 1.0, 1.0, par.outlier_factor])
-    k_mu = np.array([1.0, par.step_factor, 1.0, 1.0])
-    k_beta = np.array([1.0, 1.0, par.slope_factor, 1.0])
+def _paths_numpy(
+    yv: Array,
+    v: Array,
+    wl: Array,
+    ws: Array,
+    pw: Array,
+    m: Array,
+    c: Array,
+    prior: Array,
+    factors: Array,
+) -> tuple[Array, Array, Array, Array, tuple[Array, Array, Array, Array, Array, Array]]:
+    """The 16 paths and their collapse as whole-array operations (see :func:`_paths_numba`)."""
+    n = yv.shape[0]
+    k_eps = np.array([1.0, 1.0, 1.0, factors[2]])
+    k_mu = np.array([1.0, factors[0], 1.0, 1.0])
+    k_beta = np.array([1.0, 1.0, factors[1], 1.0])
     with np.errstate(divide="ignore"):
-        log_pi = np.log(np.array(par.prior))
-        log_w = np.log(state.prob)
-    m, c = state.mean, state.cov
+        log_pi = np.log(prior)
+        log_w = np.log(pw)
     # predict each previous component through G (axis 1: previous state i)
     a0 = m[:, :, 0] + m[:, :, 1]
     a1 = m[:, :, 1]
@@ -423,14 +423,12 @@ def update(state: MonitorState, y: ArrayLike, *, obs_std: ArrayLike | None = Non
     r01 = c[:, :, 1] + c[:, :, 2]
     r11 = c[:, :, 2]
     # one-step forecast of y_t from the collapsed prior, steady state
-    pw = state.prob
     f = np.einsum("si,si->s", pw, a0)
-    fvar = np.einsum("si,si->s", pw, r00 + (a0 - f[:, None]) ** 2) + state.level_var + v
-    fstd = np.sqrt(fvar)
+    fvar = np.einsum("si,si->s", pw, r00 + (a0 - f[:, None]) ** 2) + wl + v
     # the 16 paths (axis 1: i, axis 2: j)
-    R00 = r00[:, :, None] + state.level_var[:, None, None] * k_mu
+    R00 = r00[:, :, None] + wl[:, None, None] * k_mu
     R01 = np.broadcast_to(r01[:, :, None], R00.shape)
-    R11 = r11[:, :, None] + state.slope_var[:, None, None] * k_beta
+    R11 = r11[:, :, None] + ws[:, None, None] * k_beta
     S = np.maximum(R00 + v[:, None, None] * k_eps, _FLOOR)
     observed = ~np.isnan(yv)
     e = np.where(observed, yv, 0.0)[:, None] - a0  # (n, i)
@@ -466,12 +464,205 @@ def update(state: MonitorState, y: ArrayLike, *, obs_std: ArrayLike | None = Non
     cov[:, :, 2] = np.einsum("sij,sij->sj", q, P11 + d1 * d1)
     # sizes of changes: now (state j at t) and one period back (state i at t − 1)
     slope_prior = np.einsum("si,si->s", pw, a1)
-    step_size = np.where(observed, mean[:, STEP, 0] - f, 0.0)
-    slope_change = mean[:, SLOPE, 1] - slope_prior
     back = p / np.maximum(prob_prev[:, :, None], _FLOOR)
     lvl_back = np.einsum("sj,sj->s", back[:, STEP], M0[:, STEP])
     slp_back = np.einsum("sj,sj->s", back[:, STEP], M1[:, STEP])
     slope_back = np.einsum("sj,sj->s", back[:, SLOPE], M1[:, SLOPE])
+    return prob, prob_prev, mean, cov, (f, fvar, slope_prior, lvl_back, slp_back, slope_back)
+
+
+@njit(nogil=True, cache=True)  # type: ignore[misc]
+def _paths_numba(
+    yv: Array,
+    v: Array,
+    wl: Array,
+    ws: Array,
+    pw: Array,
+    m: Array,
+    c: Array,
+    prior: Array,
+    factors: Array,
+) -> tuple[Array, Array, Array, Array, tuple[Array, Array, Array, Array, Array, Array]]:
+    """One period for every series: predict, filter along the 16 paths, weigh, collapse.
+
+    Returns P(M_t | D_t), P(M_{t−1} | D_t), the collapsed means and covariances, and per series
+    the one-step forecast and its variance, the prior slope, and the level and slope at t of
+    the paths with a step at t − 1 and the slope at t of those with a slope change at t − 1.
+    """
+    n = yv.shape[0]
+    prob = np.empty((n, 4))
+    prob_prev = np.empty((n, 4))
+    mean = np.empty((n, 4, 2))
+    cov = np.empty((n, 4, 3))
+    f_out = np.empty(n)
+    fvar_out = np.empty(n)
+    slope_prior = np.empty(n)
+    lvl_back = np.empty(n)
+    slp_back = np.empty(n)
+    slope_back = np.empty(n)
+    k_eps = np.array([1.0, 1.0, 1.0, factors[2]])
+    k_mu = np.array([1.0, factors[0], 1.0, 1.0])
+    k_beta = np.array([1.0, 1.0, factors[1], 1.0])
+    log_pi = np.empty(4)
+    for j in range(4):
+        log_pi[j] = np.log(prior[j]) if prior[j] > 0 else -np.inf
+    a0 = np.empty(4)
+    a1 = np.empty(4)
+    r00 = np.empty(4)
+    r01 = np.empty(4)
+    r11 = np.empty(4)
+    M0 = np.empty((4, 4))
+    M1 = np.empty((4, 4))
+    P00 = np.empty((4, 4))
+    P01 = np.empty((4, 4))
+    P11 = np.empty((4, 4))
+    lw = np.empty((4, 4))
+    for s in range(n):
+        y = yv[s]
+        obs = not np.isnan(y)
+        f = 0.0
+        b = 0.0
+        for i in range(4):
+            a0[i] = m[s, i, 0] + m[s, i, 1]
+            a1[i] = m[s, i, 1]
+            r00[i] = c[s, i, 0] + 2.0 * c[s, i, 1] + c[s, i, 2]
+            r01[i] = c[s, i, 1] + c[s, i, 2]
+            r11[i] = c[s, i, 2]
+            f += pw[s, i] * a0[i]
+            b += pw[s, i] * a1[i]
+        fv = wl[s] + v[s]
+        for i in range(4):
+            fv += pw[s, i] * (r00[i] + (a0[i] - f) ** 2)
+        f_out[s] = f
+        fvar_out[s] = fv
+        slope_prior[s] = b
+        top = -np.inf
+        for i in range(4):
+            lwi = np.log(pw[s, i]) if pw[s, i] > 0 else -np.inf
+            e = y - a0[i]
+            for j in range(4):
+                R00 = r00[i] + wl[s] * k_mu[j]
+                R01 = r01[i]
+                R11 = r11[i] + ws[s] * k_beta[j]
+                if obs:
+                    S = max(R00 + v[s] * k_eps[j], _FLOOR)
+                    K0 = R00 / S
+                    K1 = R01 / S
+                    M0[i, j] = a0[i] + K0 * e
+                    M1[i, j] = a1[i] + K1 * e
+                    P00[i, j] = max(R00 - K0 * R00, 0.0)
+                    P01[i, j] = R01 - K0 * R01
+                    P11[i, j] = max(R11 - K1 * R01, 0.0)
+                    lw[i, j] = lwi + log_pi[j] - 0.5 * (np.log(S) + e * e / S)
+                else:
+                    M0[i, j] = a0[i]
+                    M1[i, j] = a1[i]
+                    P00[i, j] = R00
+                    P01[i, j] = R01
+                    P11[i, j] = R11
+                    lw[i, j] = lwi + log_pi[j]
+                top = max(top, lw[i, j])
+        total = 0.0
+        for i in range(4):
+            for j in range(4):
+                lw[i, j] = np.exp(lw[i, j] - top)
+                total += lw[i, j]
+        for i in range(4):
+            prob_prev[s, i] = 0.0
+        for j in range(4):
+            prob[s, j] = 0.0
+        for i in range(4):
+            for j in range(4):
+                lw[i, j] /= total
+                prob_prev[s, i] += lw[i, j]
+                prob[s, j] += lw[i, j]
+        for j in range(4):
+            pj = prob[s, j]
+            mu = 0.0
+            be = 0.0
+            for i in range(4):
+                q = lw[i, j] / pj if pj > 0 else pw[s, i]
+                mu += q * M0[i, j]
+                be += q * M1[i, j]
+            c0 = 0.0
+            c1 = 0.0
+            c2 = 0.0
+            for i in range(4):
+                q = lw[i, j] / pj if pj > 0 else pw[s, i]
+                d0 = M0[i, j] - mu
+                d1 = M1[i, j] - be
+                c0 += q * (P00[i, j] + d0 * d0)
+                c1 += q * (P01[i, j] + d0 * d1)
+                c2 += q * (P11[i, j] + d1 * d1)
+            mean[s, j, 0] = mu
+            mean[s, j, 1] = be
+            cov[s, j, 0] = c0
+            cov[s, j, 1] = c1
+            cov[s, j, 2] = c2
+        ps = max(prob_prev[s, STEP], _FLOOR)
+        pl = max(prob_prev[s, SLOPE], _FLOOR)
+        lv = 0.0
+        sl = 0.0
+        sb = 0.0
+        for j in range(4):
+            lv += lw[STEP, j] / ps * M0[STEP, j]
+            sl += lw[STEP, j] / ps * M1[STEP, j]
+            sb += lw[SLOPE, j] / pl * M1[SLOPE, j]
+        lvl_back[s] = lv
+        slp_back[s] = sl
+        slope_back[s] = sb
+    return (
+        prob,
+        prob_prev,
+        mean,
+        cov,
+        (f_out, fvar_out, slope_prior, lvl_back, slp_back, slope_back),
+    )
+
+
+def update(
+    state: MonitorState,
+    y: ArrayLike,
+    *,
+    obs_std: ArrayLike | None = None,
+    engine: Literal["numba", "numpy"] = "numba",
+) -> MonitorUpdate:
+    """One period: the new observation of every series (NaN: missing) → the posterior.
+
+    ``obs_std`` (n,), optional: the standard deviation of each observation, e.g. from
+    reconciliation; it replaces √V for this period (0 means exact; NaN means "use V").
+    ``engine``: ``"numba"`` (compiled loop over series, the default) or ``"numpy"`` (the same
+    arithmetic as whole-array operations: no compile time, a few times slower).
+    """
+    n = state.n
+    yv = _vector("y", y, n, allow_nan=True)
+    if obs_std is None:
+        v = state.noise_var
+    else:
+        sd = _vector("obs_std", obs_std, n, allow_nan=True)
+        _positive("obs_std", np.nan_to_num(sd, nan=0.0), strict=False)
+        v = np.where(np.isnan(sd), state.noise_var, sd * sd)
+    par = state.params
+    observed = ~np.isnan(yv)
+    if engine not in ("numba", "numpy"):
+        raise DataError(f"engine must be 'numba' or 'numpy', got {engine!r}")
+    kernel = _paths_numba if engine == "numba" else _paths_numpy
+    factors = np.array([par.step_factor, par.slope_factor, par.outlier_factor])
+    prob, prob_prev, mean, cov, out = kernel(
+        yv,
+        v,
+        state.level_var,
+        state.slope_var,
+        state.prob,
+        state.mean,
+        state.cov,
+        np.array(par.prior),
+        factors,
+    )
+    f, fvar, slope_prior, lvl_back, slp_back, slope_back = out
+    fstd = np.sqrt(fvar)
+    step_size = np.where(observed, mean[:, STEP, 0] - f, 0.0)
+    slope_change = mean[:, SLOPE, 1] - slope_prior
     nan = np.full(n, np.nan)
     last_f = state.last_forecast if state.last_forecast is not None else nan
     last_b = state.last_slope if state.last_slope is not None else nan
@@ -585,7 +776,7 @@ class DetectionRule:
     run: float = 0.2
     slope: float = 0.5
     outlier: float = 0.5
-    immediate: float = 0.4
+    immediate: float = 0.99
 
     def __post_init__(self) -> None:
         for name in ("step", "run", "slope", "outlier", "immediate"):
