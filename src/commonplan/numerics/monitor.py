@@ -121,10 +121,10 @@ class MonitorParams:
     alarm per 100 periods per series.
     """
 
-    p_steady: float = 0.945
-    p_step: float = 0.03
+    p_steady: float = 0.95
+    p_step: float = 0.035
     p_slope: float = 0.005
-    p_outlier: float = 0.02
+    p_outlier: float = 0.01
     step_factor: float = 4000.0
     slope_factor: float = 1000.0
     outlier_factor: float = 100.0
