@@ -25,12 +25,14 @@ from commonplan.errors import (
     NotFoundError,
     PhaseError,
     PlanInputError,
+    PlanningError,
 )
 from commonplan.federation import add_members, create_federation
 from commonplan.rounds import (
     BallotPaper,
     cast_ballot,
     cast_ballots,
+    cast_round_ballots,
     close_vote,
     compute_alternative,
     compute_draft,
@@ -45,6 +47,7 @@ from commonplan.store.models import (
     Ballot,
     Council,
     Draft,
+    Federation,
     Participation,
     Proposal,
     Question,
@@ -332,6 +335,63 @@ def test_one_member_one_ballot(voting_round: tuple[Database, int, dict[str, int]
     with pytest.raises(BallotRefusedError, match="ratification ballot"):
         cast_ballot(db, boxes["ratify"], member="m008", choice={"vote": "maybe"})
     assert _ballots(db, boxes["ratify"]) == 1 and _ballots(db, boxes["budget"]) == 0
+
+
+def test_one_members_ballots_in_several_boxes_all_or_none(
+    voting_round: tuple[Database, int, dict[str, int]],
+) -> None:
+    db, r, boxes = voting_round
+    with db.transaction() as s:
+        budget = s.get(Question, boxes["budget"])
+        assert budget is not None
+        project = budget.options["projects"][0]
+    good = {boxes["budget"]: {"approve": [project]}, boxes["ratify"]: {"vote": "yes"}}
+    refusals = [  # one ballot wrong: nothing of the other is stored either
+        ({**good, boxes["ratify"]: {"vote": "maybe"}}, BallotRefusedError, "ratification"),
+        ({**good, boxes["budget"]: {"approve": ["99999"]}}, BallotRefusedError, "not on this"),
+        ({**good, 99999: {"vote": "yes"}}, NotFoundError, "99999"),
+        ({}, BallotRefusedError, "no ballots"),
+    ]
+    for choices, error, message in refusals:
+        with pytest.raises(error, match=message):
+            cast_round_ballots(db, r, member="m007", choices=choices)
+    assert _ballots(db, boxes["ratify"]) == 0 and _ballots(db, boxes["budget"]) == 0
+    with pytest.raises(BallotRefusedError, match=f"round {r + 1}"):
+        cast_round_ballots(db, r + 1, member="m007", choices=good)
+    receipts = cast_round_ballots(db, r, member="m007", choices=good)
+    assert set(receipts) == set(good) and len(set(receipts.values())) == 1
+    code = receipts[boxes["ratify"]]
+    # a retry after a lost reply: the same receipts, nothing new recorded
+    assert cast_round_ballots(db, r, member="m007", choices=good, receipt=code) == receipts
+    assert _ballots(db, boxes["ratify"]) == 1 and _ballots(db, boxes["budget"]) == 1
+    with db.transaction() as s:
+        assert s.execute(select(Ballot.choice).where(Ballot.receipt == code)).scalars().all()
+    with pytest.raises(BallotRefusedError, match="m007"):  # a second vote in one box: none cast
+        cast_round_ballots(db, r, member="m007", choices={**good, boxes["ratify"]: {"vote": "no"}})
+    # m008 votes in the ratify box alone, then in both: refused whole, the budget box untouched
+    cast_ballot(db, boxes["ratify"], member="m008", choice={"vote": "no"})
+    with pytest.raises(BallotRefusedError, match="m008"):
+        cast_round_ballots(db, r, member="m008", choices=good)
+    assert _ballots(db, boxes["ratify"]) == 2 and _ballots(db, boxes["budget"]) == 1
+    with pytest.raises(BallotRefusedError, match="in use"):  # m009's receipt taken by m007
+        cast_round_ballots(db, r, member="m009", choices=good, receipt=code)
+    close_vote(db, r, actor="m000")
+    with pytest.raises(BallotRefusedError, match="closed"):
+        cast_round_ballots(db, r, member="m010", choices=good)
+    assert _ballots(db, boxes["ratify"]) == 2 and _ballots(db, boxes["budget"]) == 1
+
+
+def test_rounds_are_opened_for_the_root_federation(database_url: str) -> None:
+    db, root = federation(database_url, members=60)
+    with db.transaction() as s:
+        child = s.execute(select(Federation.id).where(Federation.name == "Commune 2")).scalar_one()
+    with pytest.raises(
+        PlanningError, match=rf"'Commune 2'.*'Federation of Swedish communes' \(id {root}\)"
+    ):
+        open_round(db, child, actor="m000")
+    with db.transaction() as s:
+        assert s.execute(select(Round.id)).first() is None
+    assert open_round(db, root, actor="m000")
 
 
 def test_a_batch_answers_each_paper_as_alone(
