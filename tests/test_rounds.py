@@ -713,3 +713,14 @@ def test_deadlines_end_filing_and_voting(database_url: str) -> None:
         rnd = s.get(Round, r)
         assert rnd is not None and rnd.deadlines == {"vote": "2000-01-01T00:00:00+00:00"}
     assert len(ids) == 12  # 6 collective proposals and 6 hours proposals were filed
+
+
+def test_the_rounds_package_names_its_modules_public_names() -> None:
+    from commonplan import rounds
+    from commonplan.rounds import ballots, phases, plans, proposals, vote
+
+    modules = (ballots, phases, plans, proposals, vote)
+    assert sorted(rounds.__all__) == sorted(["board", *(n for m in modules for n in m.__all__)])
+    for module in modules:
+        for name in module.__all__:
+            assert getattr(rounds, name) is getattr(module, name), name

@@ -388,14 +388,14 @@ def _differences(a: Any, b: Any, where: str = "") -> list[str]:
             for k, (x, y) in enumerate(zip(a, b, strict=True))
             for d in _differences(x, y, f"{label}[{k}]")
         ]
-    if _number(a) and _number(b):
+    if _is_number(a) and _is_number(b):
         if math.isclose(float(a), float(b), rel_tol=RTOL, abs_tol=RTOL):
             return []
         return [f"{label}: {a!r} ≠ {b!r}"]
     return [] if a == b else [f"{label}: {_short(a)} ≠ {_short(b)}"]
 
 
-def _number(x: Any) -> bool:
+def _is_number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
 
 
