@@ -138,27 +138,12 @@ def cast_round_ballots(
                             f"question {q.id} is not a ballot box of round {round_id}"
                         )
                     clean = voting.check_choice(q.kind, q.options, choice)
-                    voted = s.execute(
-                        select(Participation.id).where(
-                            Participation.question_id == q.id, Participation.member_id == m.id
-                        )
-                    ).first()
-                    stored = s.execute(
-                        select(Ballot.choice).where(
-                            Ballot.question_id == q.id, Ballot.receipt == code
-                        )
-                    ).scalar_one_or_none()
-                    if voted is not None and receipt is not None and stored == clean:
-                        continue  # the same ballot again
-                    if voted is not None:
-                        raise BallotRefusedError(f"{member!r} has voted on question {q.id} already")
-                    if q.status != "open":
-                        raise BallotRefusedError(f"question {q.id} is closed; no more ballots")
-                    if stored is not None:
-                        raise BallotRefusedError(
-                            f"the receipt code {code!r} is in use; choose another (or none)"
-                        )
-                    _take(s, q, r, m, clean, code)
+                    paper = BallotPaper(q.id, member, choice, receipt)
+                    verdict = _verdict(s, paper, code, clean, q.status)
+                    if isinstance(verdict, CommonplanError):
+                        raise verdict
+                    if verdict is None:
+                        _take(s, q, r, m, clean, code)
                 s.flush()
             break
         except DBIntegrityError:  # a race with another transaction: once more, to say why
@@ -227,21 +212,35 @@ def _refusal(
     (its receipt comes back), the member voted already, the box is closed, or the receipt is
     taken."""
     with db.transaction() as s:
-        voted = s.execute(
-            select(Participation.id)
-            .join(Member, Member.id == Participation.member_id)
-            .where(Participation.question_id == p.question, Member.handle == p.member)
-        ).first()
-        stored = s.execute(
-            select(Ballot.choice).where(Ballot.question_id == p.question, Ballot.receipt == code)
-        ).scalar_one_or_none()
+        verdict = _verdict(s, p, code, clean, status)
+    return verdict or BallotRefusedError(
+        f"the receipt code {code!r} is in use; choose another (or none)"
+    )
+
+
+def _verdict(
+    s: Session, p: BallotPaper, code: str, clean: dict[str, Any], status: str
+) -> str | CommonplanError | None:
+    """What paper ``p`` (its ballot ``clean``, under ``code``) meets in its box of ``status``:
+    its receipt back (a retry of the ballot cast already), a refusal (the member voted already,
+    the box is closed, the receipt is taken), or ``None``: it may be cast."""
+    voted = s.execute(
+        select(Participation.id)
+        .join(Member, Member.id == Participation.member_id)
+        .where(Participation.question_id == p.question, Member.handle == p.member)
+    ).first()
+    stored = s.execute(
+        select(Ballot.choice).where(Ballot.question_id == p.question, Ballot.receipt == code)
+    ).scalar_one_or_none()
     if voted is not None and p.receipt is not None and stored == clean:  # the same ballot again
         return p.receipt
     if voted is not None:
         return BallotRefusedError(f"{p.member!r} has voted on question {p.question} already")
     if status != "open":
         return BallotRefusedError(f"question {p.question} is closed; no more ballots")
-    return BallotRefusedError(f"the receipt code {code!r} is in use; choose another (or none)")
+    if stored is not None:
+        return BallotRefusedError(f"the receipt code {code!r} is in use; choose another (or none)")
+    return None
 
 
 _BOX = (

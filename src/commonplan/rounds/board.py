@@ -18,10 +18,10 @@ round is open, so the board is refused until the round's vote has closed.
 :func:`recount` reads only those files — no database — checks each box's hash
 (:func:`commonplan.audit.box_digest`), recounts each question through the one counting path,
 :func:`commonplan.voting.count` (budget questions from the ``.pb`` file, read back with
-:func:`commonplan.pabulib.read_pb`), and lists every difference from the recorded results.  The
-``audit_head`` in each file is the tip of the audit log at export; ``commonplan audit verify
---head SHA`` checks that the live log still contains it, so the recorded results and box hashes
-on the board are the ones the log pins.
+:func:`commonplan.voting.pabulib.read_pb`), and lists every difference from the recorded
+results.  The ``audit_head`` in each file is the tip of the audit log at export; ``commonplan
+audit verify --head SHA`` checks that the live log still contains it, so the recorded results and
+box hashes on the board are the ones the log pins.
 
 :func:`find_ballot` shows a voter the ballot filed under their receipt, from a board or from the
 database once the question has closed.
