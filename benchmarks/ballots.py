@@ -74,7 +74,7 @@ from sqlalchemy.engine import make_url
 
 from commonplan.errors import CommonplanError
 from commonplan.federation import add_members, create_federation
-from commonplan.rounds.service import (
+from commonplan.rounds import (
     cast_ballot,
     close_vote,
     compute_draft,

@@ -21,15 +21,15 @@ from sqlalchemy import select
 from commonplan import audit
 from commonplan.errors import NotFoundError, PhaseError
 from commonplan.federation import add_members, create_federation
-from commonplan.rounds.board import export_board, find_ballot, recount
-from commonplan.rounds.service import (
+from commonplan.rounds import (
     cast_ballot,
     close_vote,
     compute_draft,
     file_proposal,
     open_round,
 )
-from commonplan.rounds.service import open_vote as open_vote_
+from commonplan.rounds import open_vote as open_vote_
+from commonplan.rounds.board import export_board, find_ballot, recount
 from commonplan.store import Database
 from commonplan.store.models import AuditHead, Ballot, Question
 from test_cli_rounds import FEDERATION

@@ -256,6 +256,23 @@ def test_errors_name_what_is_at_fault(opened: int, db_url: str, tmp_path: Path) 
     assert missing_as.exit_code != 0 and "--as" in missing_as.output
 
 
+def test_rounds_are_opened_for_the_root_federation(
+    db_url: str, files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A round for a federation that is part of a larger one: one line naming both, exit 1."""
+    nested = tmp_path / "nested.yaml"
+    nested.write_text(yaml.safe_dump({**FEDERATION, "children": [{"name": "Terminal ward"}]}))
+    db = ("--db", db_url)
+    root = int(data("federation", "create", nested, *db)["federation"])
+    ok("members", "add", files[1], *db)
+    clean_error(
+        run("round", "open", root + 1, "--as", FACILITATOR, *db),
+        "'Terminal ward'",
+        f"'Terminal commune' (id {root})",
+    )
+    assert data("round", "open", root, "--as", FACILITATOR, *db)["round"]
+
+
 def test_delegates_from_the_terminal(opened: int, db_url: str) -> None:
     """The council's election and recall recorded; one running term at a time; audit-logged."""
     db = ("--db", db_url)

@@ -42,7 +42,7 @@ from sqlalchemy import event, func, select
 
 from commonplan import audit
 from commonplan.federation import add_members, create_federation, eligible_members
-from commonplan.rounds.service import (
+from commonplan.rounds import (
     cast_ballot,
     close_vote,
     compute_draft,
@@ -361,7 +361,7 @@ def state_after(url: str, prepared: Prepared) -> str:
                 state = "closed"
         if state == "open":  # closing again works and gives the tally of a fresh count
             outcome = close_vote(db, prepared.round, actor=FACILITATOR)
-            assert outcome["results"] == prepared.expected
+            assert outcome.results == prepared.expected
             with db.transaction() as s:
                 assert audit.verify(s).ok
         return state

@@ -24,10 +24,10 @@ with warnings.catch_warnings():  # starlette's TestClient would prefer httpx2
     from fastapi.testclient import TestClient
 
 from commonplan import accounts as auth
+from commonplan import rounds
 from commonplan.economy.io import demo_economy
 from commonplan.federation import add_members, create_federation
 from commonplan.rounds import board
-from commonplan.rounds import service as rounds
 from commonplan.web import Settings, charts, create_app, text
 from commonplan.web.pages import service as pages
 from commonplan.web.text import EN, t
@@ -357,7 +357,7 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
     assert t("plan.your_hours", hours=view.hours_per_year, offered=1500.0) in seen
     (plan_id,) = re.findall(r"plan (\d+)\)", seen)
     summary = board.plan_summary(db, int(plan_id))
-    assert t("num.percent", value=summary["fulfilment"]) in seen
+    assert t("num.percent", value=summary.fulfilment) in seen
     assert t("plan.fulfilment") in seen and "Bread for all" in seen
     assert t("plan.binding.cap", name=t("resource.labour")) in seen
     for key in ("fulfilment", "caps", "flows"):
@@ -417,7 +417,7 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
     assert outcome["results"]["ratify"]["reason"] in result
     assert t("result.final_plan") in result
     final = board.plan_summary(db, outcome["plan"])
-    assert t("num.percent", value=final["fulfilment"]) in result
+    assert t("num.percent", value=final.fulfilment) in result
     history = words(get(m2, "/history"))
     assert t("history.round", number=1) in history
     found = words(get(m0, f"/board/find?receipt={receipt[1]}"))

@@ -25,12 +25,14 @@ from commonplan.errors import (
     NotFoundError,
     PhaseError,
     PlanInputError,
+    PlanningError,
 )
 from commonplan.federation import add_members, create_federation
-from commonplan.rounds.service import (
+from commonplan.rounds import (
     BallotPaper,
     cast_ballot,
     cast_ballots,
+    cast_round_ballots,
     close_vote,
     compute_alternative,
     compute_draft,
@@ -45,6 +47,7 @@ from commonplan.store.models import (
     Ballot,
     Council,
     Draft,
+    Federation,
     Participation,
     Proposal,
     Question,
@@ -213,8 +216,8 @@ def test_three_rounds_on_the_swedish_table(database_url: str) -> None:
         assert s.get(Question, boxes["ratify"]).result is None  # type: ignore[union-attr]
     vote(db, boxes, yes=0.33, turnout=0.9, seed=1)
     out1 = close_vote(db, r1, actor="m000")
-    assert not out1["ratified"] and out1["results"]["ratify"]["failed"] == ["threshold"]
-    r2 = out1["next_round"]
+    assert not out1.ratified and out1.results["ratify"]["failed"] == ["threshold"]
+    r2 = out1.next_round
     assert r2 is not None
 
     # Round 2: the councils amend (more hours, a smaller clinic); few vote — the quorum fails.
@@ -236,18 +239,18 @@ def test_three_rounds_on_the_swedish_table(database_url: str) -> None:
     boxes = open_vote(db, r2, actor="m000")
     vote(db, boxes, yes=0.9, turnout=0.3, seed=2)
     out2 = close_vote(db, r2, actor="m000")
-    assert not out2["ratified"] and out2["results"]["ratify"]["failed"] == ["quorum"]
-    r3 = out2["next_round"]
+    assert not out2.ratified and out2.results["ratify"]["failed"] == ["quorum"]
+    r3 = out2.next_round
 
     # Round 3: ratified.
     compute_draft(db, r3, actor="m000")
     boxes = open_vote(db, r3, actor="m000")
     receipts = vote(db, boxes, yes=0.75, turnout=0.8, seed=3)
     out3 = close_vote(db, r3, actor="m000")
-    assert out3["ratified"] and out3["next_round"] is None
+    assert out3.ratified and out3.next_round is None
     with db.transaction() as s:
         phases = [r.phase for r in s.execute(select(Round).order_by(Round.number)).scalars()]
-        plan = s.get(Draft, out3["plan"])
+        plan = s.get(Draft, out3.plan)
         assert plan is not None
         inputs, result = plan.inputs, plan.result
         budget = s.get(Question, boxes["budget"])
@@ -266,7 +269,7 @@ def test_three_rounds_on_the_swedish_table(database_url: str) -> None:
     # The chosen collective proposals are the equal-shares count of the stored ballots…
     again = voting.count("budget", budget.options, board, 600)
     assert again["selected"] == budget.result["selected"]
-    assert out3["chosen"] == [int(p) for p in budget.result["selected"]]
+    assert list(out3.chosen) == [int(p) for p in budget.result["selected"]]
     assert budget.result["cost"] <= budget.options["budget"]
     # … they are in the final plan as floors, and every floor holds in its net output.
     for code, (_, per_person) in FLOORS.items():
@@ -276,7 +279,7 @@ def test_three_rounds_on_the_swedish_table(database_url: str) -> None:
     assert result["use"]["labour"] <= inputs["hours_offered"] * (1 + 1e-9)
 
     # Reproducible from the log: same inputs hash, same numbers; the chain verifies.
-    assert recompute(db, out3["plan"])["same"]
+    assert recompute(db, out3.plan)["same"]
     with db.transaction() as s:
         check = audit.verify(s)
     assert check.ok, check.problems
@@ -332,6 +335,63 @@ def test_one_member_one_ballot(voting_round: tuple[Database, int, dict[str, int]
     with pytest.raises(BallotRefusedError, match="ratification ballot"):
         cast_ballot(db, boxes["ratify"], member="m008", choice={"vote": "maybe"})
     assert _ballots(db, boxes["ratify"]) == 1 and _ballots(db, boxes["budget"]) == 0
+
+
+def test_one_members_ballots_in_several_boxes_all_or_none(
+    voting_round: tuple[Database, int, dict[str, int]],
+) -> None:
+    db, r, boxes = voting_round
+    with db.transaction() as s:
+        budget = s.get(Question, boxes["budget"])
+        assert budget is not None
+        project = budget.options["projects"][0]
+    good = {boxes["budget"]: {"approve": [project]}, boxes["ratify"]: {"vote": "yes"}}
+    refusals = [  # one ballot wrong: nothing of the other is stored either
+        ({**good, boxes["ratify"]: {"vote": "maybe"}}, BallotRefusedError, "ratification"),
+        ({**good, boxes["budget"]: {"approve": ["99999"]}}, BallotRefusedError, "not on this"),
+        ({**good, 99999: {"vote": "yes"}}, NotFoundError, "99999"),
+        ({}, BallotRefusedError, "no ballots"),
+    ]
+    for choices, error, message in refusals:
+        with pytest.raises(error, match=message):
+            cast_round_ballots(db, r, member="m007", choices=choices)
+    assert _ballots(db, boxes["ratify"]) == 0 and _ballots(db, boxes["budget"]) == 0
+    with pytest.raises(BallotRefusedError, match=f"round {r + 1}"):
+        cast_round_ballots(db, r + 1, member="m007", choices=good)
+    receipts = cast_round_ballots(db, r, member="m007", choices=good)
+    assert set(receipts) == set(good) and len(set(receipts.values())) == 1
+    code = receipts[boxes["ratify"]]
+    # a retry after a lost reply: the same receipts, nothing new recorded
+    assert cast_round_ballots(db, r, member="m007", choices=good, receipt=code) == receipts
+    assert _ballots(db, boxes["ratify"]) == 1 and _ballots(db, boxes["budget"]) == 1
+    with db.transaction() as s:
+        assert s.execute(select(Ballot.choice).where(Ballot.receipt == code)).scalars().all()
+    with pytest.raises(BallotRefusedError, match="m007"):  # a second vote in one box: none cast
+        cast_round_ballots(db, r, member="m007", choices={**good, boxes["ratify"]: {"vote": "no"}})
+    # m008 votes in the ratify box alone, then in both: refused whole, the budget box untouched
+    cast_ballot(db, boxes["ratify"], member="m008", choice={"vote": "no"})
+    with pytest.raises(BallotRefusedError, match="m008"):
+        cast_round_ballots(db, r, member="m008", choices=good)
+    assert _ballots(db, boxes["ratify"]) == 2 and _ballots(db, boxes["budget"]) == 1
+    with pytest.raises(BallotRefusedError, match="in use"):  # m009's receipt taken by m007
+        cast_round_ballots(db, r, member="m009", choices=good, receipt=code)
+    close_vote(db, r, actor="m000")
+    with pytest.raises(BallotRefusedError, match="closed"):
+        cast_round_ballots(db, r, member="m010", choices=good)
+    assert _ballots(db, boxes["ratify"]) == 2 and _ballots(db, boxes["budget"]) == 1
+
+
+def test_rounds_are_opened_for_the_root_federation(database_url: str) -> None:
+    db, root = federation(database_url, members=60)
+    with db.transaction() as s:
+        child = s.execute(select(Federation.id).where(Federation.name == "Commune 2")).scalar_one()
+    with pytest.raises(
+        PlanningError, match=rf"'Commune 2'.*'Federation of Swedish communes' \(id {root}\)"
+    ):
+        open_round(db, child, actor="m000")
+    with db.transaction() as s:
+        assert s.execute(select(Round.id)).first() is None
+    assert open_round(db, root, actor="m000")
 
 
 def test_a_batch_answers_each_paper_as_alone(
@@ -539,9 +599,9 @@ def test_tampering_is_detected(voting_round: tuple[Database, int, dict[str, int]
         problems = audit.verify(s).problems
     assert any(f"ballot box of question {boxes['ratify']}" in p for p in problems)
     with db.transaction() as s:  # a changed ratified plan
-        s.execute(update(Draft).where(Draft.id == out["plan"]).values(result={"status": "x"}))
+        s.execute(update(Draft).where(Draft.id == out.plan).values(result={"status": "x"}))
         problems = audit.verify(s).problems
-    assert any(f"result of plan {out['plan']}" in p for p in problems)
+    assert any(f"result of plan {out.plan}" in p for p in problems)
     with db.transaction() as s:  # a rewritten log entry
         s.execute(text("UPDATE audit_entry SET actor = 'someone' WHERE seq = 2"))
         check = audit.verify(s, expected_head=head)
@@ -554,7 +614,7 @@ def test_recompute_refuses_another_economy(database_url: str, monkeypatch: Any) 
     first_proposals(db, r)
     plan = compute_draft(db, r, actor="m000")
     assert recompute(db, plan)["same"]
-    from commonplan.rounds import service as rounds
+    from commonplan.rounds import plans
 
     changed = cp.Economy.from_arrays(
         SWEDEN.A * 1.01,
@@ -562,7 +622,7 @@ def test_recompute_refuses_another_economy(database_url: str, monkeypatch: Any) 
         products=list(SWEDEN.products),
         resources=dict(SWEDEN.resources),
     )
-    monkeypatch.setattr(rounds, "economy_of", lambda settings: changed)
+    monkeypatch.setattr(plans, "economy_of", lambda settings: changed)
     with pytest.raises(PlanInputError, match="another economy"):
         recompute(db, plan)
 
@@ -584,15 +644,15 @@ def test_members_rank_alternative_drafts(database_url: str) -> None:
         cast_ballot(db, boxes["ranked"], member=h, choice={"ranking": ranking})
         cast_ballot(db, boxes["ratify"], member=h, choice={"vote": "yes"})
     out = close_vote(db, r, actor="m000")
-    assert out["results"]["ranked"]["winner"] == str(greener)
-    assert out["results"]["ranked"]["d"] == [[0, 20], [40, 0]]
+    assert out.results["ranked"]["winner"] == str(greener)
+    assert out.results["ranked"]["d"] == [[0, 20], [40, 0]]
     with db.transaction() as s:
-        final = s.get(Draft, out["plan"])
+        final = s.get(Draft, out.plan)
         assert final is not None
         co2_2016 = cp.current_use(SWEDEN, "co2")
         assert final.result["caps"]["co2"] == pytest.approx(0.6 * co2_2016)
         assert final.result["use"]["co2"] <= 0.6 * co2_2016 * (1 + 1e-9)
-    assert out["ratified"] == (final.result["status"] == "optimal")
+    assert out.ratified == (final.result["status"] == "optimal")
 
 
 def test_hours_beyond_the_targets_are_free_time(database_url: str) -> None:
@@ -630,9 +690,9 @@ def test_ratification_by_consent(database_url: str) -> None:
             reason = objection if i == 7 else None
             cast_ballot(db, boxes["consent"], member=f"m{i:03d}", choice={"objection": reason})
         out = close_vote(db, r, actor="m000")
-        assert out["ratified"] is passes
-        assert out["results"]["consent"]["sustained"] == ([objection] if objection else [])
-        r = out["next_round"]
+        assert out.ratified is passes
+        assert out.results["consent"]["sustained"] == ([objection] if objection else [])
+        r = out.next_round
     assert r is None  # ratified in round 2
 
 
@@ -653,3 +713,14 @@ def test_deadlines_end_filing_and_voting(database_url: str) -> None:
         rnd = s.get(Round, r)
         assert rnd is not None and rnd.deadlines == {"vote": "2000-01-01T00:00:00+00:00"}
     assert len(ids) == 12  # 6 collective proposals and 6 hours proposals were filed
+
+
+def test_the_rounds_package_names_its_modules_public_names() -> None:
+    from commonplan import rounds
+    from commonplan.rounds import ballots, phases, plans, proposals, vote
+
+    modules = (ballots, phases, plans, proposals, vote)
+    assert sorted(rounds.__all__) == sorted(["board", *(n for m in modules for n in m.__all__)])
+    for module in modules:
+        for name in module.__all__:
+            assert getattr(rounds, name) is getattr(module, name), name

@@ -454,3 +454,16 @@ def test_pairwise_counts_survive_chunking() -> None:
         ranks[b, ranks[b] == 30] = len(ballot)
     expected = (ranks[:, :, None] < ranks[:, None, :]).sum(axis=0)
     assert np.array_equal(np.array(r.d), expected)
+
+
+def test_the_voting_package_names_its_modules_public_names() -> None:
+    import commonplan.voting as voting
+    from commonplan.numerics import mes
+    from commonplan.voting import choices, pabulib, tally
+
+    modules = {choices: choices.__all__, pabulib: pabulib.__all__, tally: tally.__all__}
+    modules[mes] = ["equal_shares", "greedy_by_votes"]
+    assert sorted(voting.__all__) == sorted(n for names in modules.values() for n in names)
+    for module, names in modules.items():
+        for name in names:
+            assert getattr(voting, name) is getattr(module, name), name

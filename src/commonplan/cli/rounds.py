@@ -320,7 +320,7 @@ def round_open(
 
         commonplan round open 1 --as ada --deadline vote=2026-12-01T18:00
     """
-    from commonplan.rounds import service as rounds
+    from commonplan import rounds
 
     deadlines = {}
     for item in deadline or []:
@@ -389,7 +389,7 @@ def proposal_file(
 
         commonplan proposal file 1 --as bo --council East --kind target --title t --amount R93=1
     """
-    from commonplan.rounds import service as rounds
+    from commonplan import rounds
 
     amounts = _amounts(amount or []) or None
     with _database(db) as d:
@@ -425,7 +425,7 @@ def proposal_withdraw(
 
         commonplan proposal withdraw 4 --as bo
     """
-    from commonplan.rounds import service as rounds
+    from commonplan import rounds
 
     with _database(db) as d:
         rounds.withdraw_proposal(d, proposal, actor=actor)
@@ -447,13 +447,13 @@ def round_draft(
 
         commonplan round draft 1 --as ada
     """
+    from commonplan import rounds
     from commonplan.rounds import board
-    from commonplan.rounds import service as rounds
 
     with _database(db) as d:
         with _status("Computing the draft plan…"):
             plan = rounds.compute_draft(d, round_id, actor=actor)
-        summary = board.plan_summary(d, plan)
+        summary = board.plan_summary(d, plan).to_dict()
     if as_json:
         _echo_json(summary)
     else:
@@ -485,8 +485,8 @@ def round_alternative(
 
         commonplan round alternative 1 --as ada --title "greener" --cap co2=60%
     """
+    from commonplan import rounds
     from commonplan.rounds import board
-    from commonplan.rounds import service as rounds
 
     caps: dict[str, float | str] = {}
     for name, value in pairs(cap, "--cap", "co2=60%").items():
@@ -494,7 +494,7 @@ def round_alternative(
     with _database(db) as d:
         with _status("Computing the alternative draft…"):
             plan = rounds.compute_alternative(d, round_id, title=title, caps=caps, actor=actor)
-        summary = board.plan_summary(d, plan)
+        summary = board.plan_summary(d, plan).to_dict()
     if as_json:
         _echo_json(summary)
     else:
@@ -512,7 +512,7 @@ def round_view(
 
         commonplan round view 1 --as bo
     """
-    from commonplan.rounds import service as rounds
+    from commonplan import rounds
 
     with _database(db) as d:
         view = rounds.member_view(d, round_id, member=actor)
@@ -562,7 +562,7 @@ def vote_open(round_id: RoundArg, actor: AsOpt, db: DbOpt = None, as_json: JsonO
 
         commonplan vote open 1 --as ada
     """
-    from commonplan.rounds import service as rounds
+    from commonplan import rounds
 
     with _database(db) as d:
         with _status("Opening the ballot boxes…"):
@@ -646,7 +646,7 @@ def vote_cast(
 
         commonplan vote cast 2 --as bo --yes
     """
-    from commonplan.rounds import service as rounds
+    from commonplan import rounds
 
     votes = [name for name, on in (("yes", yes), ("no", no), ("abstain", abstain)) if on]
     given = (approve is not None) + (rank is not None) + len(votes) + consent
@@ -684,13 +684,13 @@ def vote_close(
 
         commonplan vote close 1 --as ada
     """
+    from commonplan import rounds
     from commonplan.rounds import board
-    from commonplan.rounds import service as rounds
 
     with _database(db) as d:
         with _status("Counting the ballots and computing the final plan…"):
-            outcome = rounds.close_vote(d, round_id, actor=actor)
-        summary = board.plan_summary(d, int(outcome["plan"]))
+            outcome = rounds.close_vote(d, round_id, actor=actor).to_dict()
+        summary = board.plan_summary(d, int(outcome["plan"])).to_dict()
     if as_json:
         _echo_json({**outcome, "summary": summary})
         return
@@ -856,7 +856,7 @@ def plan_recompute(
 
         commonplan plan recompute 2
     """
-    from commonplan.rounds import service as rounds
+    from commonplan import rounds
 
     with _database(db) as d:
         with _status(f"Recomputing plan {plan}…"):

@@ -1,5 +1,69 @@
 """Planning rounds: proposals → draft → feedback → vote → ratified, or the next round.
 
-- :mod:`~commonplan.rounds.service` — the phases, proposals, drafts, ballots and the count;
+- :mod:`~commonplan.rounds.phases` — opening a round (the root federation's), its phases and
+  deadlines;
+- :mod:`~commonplan.rounds.proposals` — filing, amending and withdrawing proposals;
+- :mod:`~commonplan.rounds.plans` — the plan's inputs, the draft and its alternatives,
+  recomputing a plan, what it means for a member, its summary;
+- :mod:`~commonplan.rounds.vote` — opening the ballot boxes, closing them with the count;
+- :mod:`~commonplan.rounds.ballots` — casting ballots (one, many, or one member's into several
+  boxes at once) and their receipts;
 - :mod:`~commonplan.rounds.board` — the public board: export, recount, finding one's ballot.
+
+Every step is one transaction and is appended to the audit log; hard floors are outside every
+vote.  The public names of the modules above are importable from here::
+
+    from commonplan import rounds
+    r = rounds.open_round(db, federation, actor="ada")
 """
+
+from commonplan.rounds import board
+from commonplan.rounds.ballots import (
+    BallotPaper,
+    cast_ballot,
+    cast_ballots,
+    cast_round_ballots,
+    new_receipt,
+)
+from commonplan.rounds.phases import DATED, PHASES, open_round
+from commonplan.rounds.plans import (
+    CollectiveCost,
+    Consequences,
+    PlanSummary,
+    compute_alternative,
+    compute_draft,
+    member_view,
+    plan_inputs,
+    plan_summary,
+    recompute,
+)
+from commonplan.rounds.proposals import KINDS, file_proposal, withdraw_proposal
+from commonplan.rounds.vote import QuestionOutcome, RoundOutcome, close_vote, open_vote
+
+__all__ = [
+    "DATED",
+    "KINDS",
+    "PHASES",
+    "BallotPaper",
+    "CollectiveCost",
+    "Consequences",
+    "PlanSummary",
+    "QuestionOutcome",
+    "RoundOutcome",
+    "board",
+    "cast_ballot",
+    "cast_ballots",
+    "cast_round_ballots",
+    "close_vote",
+    "compute_alternative",
+    "compute_draft",
+    "file_proposal",
+    "member_view",
+    "new_receipt",
+    "open_round",
+    "open_vote",
+    "plan_inputs",
+    "plan_summary",
+    "recompute",
+    "withdraw_proposal",
+]

@@ -18,10 +18,10 @@ round is open, so the board is refused until the round's vote has closed.
 :func:`recount` reads only those files — no database — checks each box's hash
 (:func:`commonplan.audit.box_digest`), recounts each question through the one counting path,
 :func:`commonplan.voting.count` (budget questions from the ``.pb`` file, read back with
-:func:`commonplan.pabulib.read_pb`), and lists every difference from the recorded results.  The
-``audit_head`` in each file is the tip of the audit log at export; ``commonplan audit verify
---head SHA`` checks that the live log still contains it, so the recorded results and box hashes
-on the board are the ones the log pins.
+:func:`commonplan.voting.pabulib.read_pb`), and lists every difference from the recorded
+results.  The ``audit_head`` in each file is the tip of the audit log at export; ``commonplan
+audit verify --head SHA`` checks that the live log still contains it, so the recorded results and
+box hashes on the board are the ones the log pins.
 
 :func:`find_ballot` shows a voter the ballot filed under their receipt, from a board or from the
 database once the question has closed.
@@ -44,16 +44,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from commonplan import audit
-from commonplan.economy.model import LABOUR
 from commonplan.errors import CommonplanError, NotFoundError, PhaseError
+from commonplan.rounds.plans import PlanSummary, plan_summary
 from commonplan.store import Database, get
 from commonplan.store.models import (
     AuditEntry,
     AuditHead,
     Ballot,
-    Council,
-    Draft,
-    Proposal,
     Question,
     Round,
 )
@@ -61,6 +58,7 @@ from commonplan.voting import choices as voting
 
 __all__ = [
     "FoundBallot",
+    "PlanSummary",
     "QuestionRecount",
     "RecountReport",
     "export_board",
@@ -68,6 +66,8 @@ __all__ = [
     "plan_summary",
     "recount",
 ]
+"""(:func:`plan_summary` lives in :mod:`commonplan.rounds.plans`; it is named here too, where
+callers have found it.)"""
 
 RTOL = 1e-9
 """Relative tolerance of numbers compared between a recount and a recorded result."""
@@ -388,14 +388,14 @@ def _differences(a: Any, b: Any, where: str = "") -> list[str]:
             for k, (x, y) in enumerate(zip(a, b, strict=True))
             for d in _differences(x, y, f"{label}[{k}]")
         ]
-    if _number(a) and _number(b):
+    if _is_number(a) and _is_number(b):
         if math.isclose(float(a), float(b), rel_tol=RTOL, abs_tol=RTOL):
             return []
         return [f"{label}: {a!r} ≠ {b!r}"]
     return [] if a == b else [f"{label}: {_short(a)} ≠ {_short(b)}"]
 
 
-def _number(x: Any) -> bool:
+def _is_number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
 
 
@@ -481,54 +481,3 @@ def _find_in_board(root: Path, receipt: str) -> list[FoundBallot]:
         except (ValueError, KeyError, TypeError) as exc:
             raise NotFoundError(f"{path}: not a board file ({exc})") from None
     return found
-
-
-# ---------------------------------------------------------------------- plan summary
-
-
-def plan_summary(db: Database, plan: int) -> dict[str, Any]:
-    """A recorded plan as a person reads it: status, fulfilment of the private targets, what
-    binds, hours offered and used, the hours set aside for collective proposals, and each live
-    collective proposal with its cost in labour hours (``chosen``: in the final plan or not;
-    ``None`` in a draft)."""
-    with db.transaction() as s:
-        d = get(s, Draft, plan, "plan")
-        r = get(s, Round, d.round_id, "round")
-        res, inputs = d.result, d.inputs
-        chosen = inputs.get("chosen")
-        collective = s.execute(
-            select(Proposal, Council.name)
-            .join(Council, Council.id == Proposal.council_id)
-            .where(
-                Proposal.round_id == r.id,
-                Proposal.kind == "collective",
-                Proposal.withdrawn.is_(False),
-            )
-            .order_by(Proposal.id)
-        ).all()
-        used = (res.get("use") or {}).get(LABOUR)
-        return {
-            "plan": d.id,
-            "round": r.id,
-            "round_number": r.number,
-            "stage": d.stage,
-            "status": res["status"],
-            "message": res.get("message"),
-            "fulfilment": (res.get("fulfilment") or {}).get("private"),
-            "binding": list(res.get("binding") or ()),
-            "hours_offered": float(inputs["hours_offered"]),
-            "hours_used": None if used is None else float(used),
-            "collective_budget": float(inputs["collective_budget"]),
-            "collective": [
-                {
-                    "id": p.id,
-                    "council": council,
-                    "title": p.title,
-                    "hours": p.labour_cost,
-                    "chosen": None if chosen is None else p.id in chosen,
-                }
-                for p, council in collective
-            ],
-            "inputs_sha256": d.inputs_sha256,
-            "result_sha256": d.result_sha256,
-        }

@@ -4,4 +4,68 @@
 - :mod:`~commonplan.voting.tally` — approval ratification, consent, Schulze;
 - :mod:`~commonplan.voting.pabulib` — PaBuLib files of participatory budgets;
 - the Method of Equal Shares itself is numerics: :mod:`commonplan.numerics.mes`.
+
+Their public names are importable from here (``from commonplan.voting import check_choice,
+schulze``); each loads on first use, so that importing the package costs nothing.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from commonplan.numerics.mes import equal_shares, greedy_by_votes
+    from commonplan.voting.choices import QUESTION_KINDS, approvals_matrix, check_choice, count
+    from commonplan.voting.pabulib import PBElection, pb_text, read_pb, write_pb
+    from commonplan.voting.tally import (
+        Ballot,
+        ConsentResult,
+        Objection,
+        RatificationResult,
+        SchulzeResult,
+        approval_ratification,
+        consent,
+        schulze,
+        strongest_paths,
+    )
+
+_MODULES = {
+    "commonplan.numerics.mes": "equal_shares greedy_by_votes",
+    "commonplan.voting.choices": "QUESTION_KINDS approvals_matrix check_choice count",
+    "commonplan.voting.pabulib": "PBElection pb_text read_pb write_pb",
+    "commonplan.voting.tally": "Ballot ConsentResult Objection RatificationResult SchulzeResult "
+    "approval_ratification consent schulze strongest_paths",
+}
+"""Module → the public names it defines, each imported on first use."""
+
+
+def __getattr__(name: str) -> Any:
+    found = [m for m, names in _MODULES.items() if name in names.split()]
+    if not found:
+        raise AttributeError(f"module 'commonplan.voting' has no attribute {name!r}")
+    globals()[name] = value = getattr(importlib.import_module(found[0]), name)
+    return value
+
+
+__all__ = [
+    "QUESTION_KINDS",
+    "Ballot",
+    "ConsentResult",
+    "Objection",
+    "PBElection",
+    "RatificationResult",
+    "SchulzeResult",
+    "approval_ratification",
+    "approvals_matrix",
+    "check_choice",
+    "consent",
+    "count",
+    "equal_shares",
+    "greedy_by_votes",
+    "pb_text",
+    "read_pb",
+    "schulze",
+    "strongest_paths",
+    "write_pb",
+]

@@ -37,13 +37,7 @@ def check_choice(
     if not isinstance(choice, Mapping):
         raise BallotRefusedError("a ballot is a mapping, e.g. {'vote': 'yes'}")
     if kind == "budget":
-        approve = choice.get("approve")
-        if (
-            not isinstance(approve, Sequence)
-            or isinstance(approve, str)
-            or set(choice) != {"approve"}
-        ):
-            raise BallotRefusedError("a budget ballot is {'approve': [proposal ids]}")
+        approve = _listed(choice, "approve", "a budget ballot is {'approve': [proposal ids]}")
         ids = sorted({str(p) for p in approve})
         unknown = sorted(set(ids) - set(options["projects"]))
         if unknown:
@@ -60,13 +54,9 @@ def check_choice(
             raise BallotRefusedError("a consent ballot is {'objection': null or the reason}")
         return {"objection": objection.strip() or None if objection else None}
     if kind == "ranked":
-        ranking = choice.get("ranking")
-        if (
-            not isinstance(ranking, Sequence)
-            or isinstance(ranking, str)
-            or set(choice) != {"ranking"}
-        ):
-            raise BallotRefusedError("a ranked ballot is {'ranking': [most preferred first, …]}")
+        ranking = _listed(
+            choice, "ranking", "a ranked ballot is {'ranking': [most preferred first, …]}"
+        )
         ranked = [str(c) for c in ranking]
         if len(set(ranked)) != len(ranked) or not set(ranked) <= set(options["candidates"]):
             raise BallotRefusedError(
@@ -74,6 +64,15 @@ def check_choice(
             )
         return {"ranking": ranked}
     raise VotingError(f"unknown kind of question {kind!r}; known: {', '.join(QUESTION_KINDS)}")
+
+
+def _listed(choice: Mapping[str, Any], key: str, form: str) -> Sequence[Any]:
+    """``choice[key]``, a list and the ballot's only entry, else :class:`BallotRefusedError`
+    saying the ballot's ``form``."""
+    value = choice.get(key)
+    if not isinstance(value, Sequence) or isinstance(value, str) or set(choice) != {key}:
+        raise BallotRefusedError(form)
+    return value
 
 
 def approvals_matrix(projects: Sequence[str], ballots: Sequence[Mapping[str, Any]]) -> sp.csr_array:

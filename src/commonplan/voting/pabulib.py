@@ -98,7 +98,7 @@ class PBElection:
 # ---------------------------------------------------------------------------------- write
 
 
-def _number(x: Any, what: str) -> str:
+def _number_text(x: Any, what: str) -> str:
     try:
         v = float(x)
     except (TypeError, ValueError):
@@ -120,6 +120,20 @@ def _text(x: Any, what: str, *, id_like: bool = False) -> str:
     elif "\n" in s or "\r" in s:
         raise VotingError(f"{what} {s!r} holds a line break, which PaBuLib files cannot carry")
     return s
+
+
+def _new_id(
+    row: Mapping[str, Any], needs: tuple[str, str], row_name: str, id_name: str, seen: set[str]
+) -> str:
+    """The row's id (its column ``needs[0]``), added to ``seen``: refused when the row lacks
+    either column of ``needs`` or the id is in ``seen`` already."""
+    if needs[0] not in row or needs[1] not in row:
+        raise VotingError(f"{row_name} needs {needs[0]!r} and {needs[1]!r}")
+    new = _text(row[needs[0]], id_name, id_like=True)
+    if new in seen:
+        raise VotingError(f"{id_name} {new!r} appears twice")
+    seen.add(new)
+    return new
 
 
 def pb_text(
@@ -155,26 +169,16 @@ def pb_text(
     seen: set[str] = set()
     pcols = ["project_id", "cost"]
     for k, p in enumerate(projects):
-        if "project_id" not in p or "cost" not in p:
-            raise VotingError(f"project row {k} needs 'project_id' and 'cost'")
-        pid = _text(p["project_id"], "project id", id_like=True)
-        if pid in seen:
-            raise VotingError(f"project id {pid!r} appears twice")
-        seen.add(pid)
+        pid = _new_id(p, ("project_id", "cost"), f"project row {k}", "project id", seen)
         ids.append(pid)
-        cost = float(_number(p["cost"], f"the cost of project {pid!r}"))
+        cost = float(_number_text(p["cost"], f"the cost of project {pid!r}"))
         if cost <= 0:
             raise VotingError(f"project {pid!r} costs {cost!r}: a cost must be positive")
         pcols += [c for c in p if c not in pcols]
     vcols = ["voter_id", "vote"]
     voters: set[str] = set()
     for k, v in enumerate(votes):
-        if "voter_id" not in v or "vote" not in v:
-            raise VotingError(f"vote row {k} needs 'voter_id' and 'vote'")
-        vid = _text(v["voter_id"], "voter id", id_like=True)
-        if vid in voters:
-            raise VotingError(f"voter id {vid!r} appears twice")
-        voters.add(vid)
+        vid = _new_id(v, ("voter_id", "vote"), f"vote row {k}", "voter id", voters)
         chosen = v["vote"]
         if isinstance(chosen, str):
             raise VotingError(f"the vote of voter {vid!r} must be a sequence of project ids")
@@ -185,7 +189,7 @@ def pb_text(
         if len(set(chosen)) != len(chosen):
             raise VotingError(f"voter {vid!r} approves a project twice")
         vcols += [c for c in v if c not in vcols]
-    b = _number(budget, "the budget")
+    b = _number_text(budget, "the budget")
     if float(b) < 0:
         raise VotingError(f"the budget must be ≥ 0, not {b}")
 
@@ -199,7 +203,7 @@ def pb_text(
     for key in _COMPUTED:
         if key in given:
             same = (
-                float(_number(given[key], f"meta {key!r}")) == float(computed[key])
+                float(_number_text(given[key], f"meta {key!r}")) == float(computed[key])
                 if key != "vote_type"
                 else str(given[key]) == computed[key]
             )
@@ -218,7 +222,7 @@ def pb_text(
     out.write("PROJECTS\n")
     w.writerow(pcols)
     for p in projects:
-        row = [_text(p["project_id"], "project id"), _number(p["cost"], "cost")]
+        row = [_text(p["project_id"], "project id"), _number_text(p["cost"], "cost")]
         row += [_cell(p.get(c), f"column {c!r}") for c in pcols[2:]]
         w.writerow(row)
     out.write("VOTES\n")

@@ -30,7 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from commonplan.accounts import Settings, SignedIn, signed_in
-from commonplan.rounds.service import BallotPaper, cast_ballots
+from commonplan.rounds import BallotPaper, cast_ballots
 from commonplan.store import Database
 from commonplan.web.deps import MAX_ID
 from commonplan.web.schemas import BallotCreate, Receipt

@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from commonplan.rounds import board, service
+from commonplan import rounds as service
+from commonplan.rounds import board
 from commonplan.web.api.scope import plan_in_scope
 from commonplan.web.deps import DB, CurrentMember, Id, Overseer
 from commonplan.web.errors import responses
@@ -25,7 +26,7 @@ router = APIRouter(tags=["plans"])
 def read_plan(plan_id: Id, who: CurrentMember, db: DB) -> Any:
     with db.transaction() as s:
         plan_in_scope(who, s, plan_id)
-    return board.plan_summary(db, plan_id)
+    return board.plan_summary(db, plan_id).to_dict()
 
 
 @router.get(

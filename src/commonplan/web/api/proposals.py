@@ -9,9 +9,9 @@ from fastapi import APIRouter, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from commonplan import rounds as service
 from commonplan.accounts import Principal
 from commonplan.errors import AuthorisationError
-from commonplan.rounds import service
 from commonplan.store.models import Council, Member, Proposal
 from commonplan.web.api.scope import proposal_in_scope, round_in_scope
 from commonplan.web.deps import DB, CurrentMember, Id

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from commonplan import rounds as service
 from commonplan.errors import PlanInputError
-from commonplan.rounds import board, service
+from commonplan.rounds import board
 from commonplan.store.models import Draft, Participation, Question, Round
 from commonplan.web.api.scope import federation_in_scope, round_in_scope
 from commonplan.web.deps import DB, CurrentMember, Facilitator, Id

@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import APIRouter, status
 from starlette.concurrency import run_in_threadpool
 
+from commonplan import rounds as service
 from commonplan.accounts import Principal
 from commonplan.errors import CommonplanError, PhaseError
-from commonplan.rounds import service
 from commonplan.store import Database
 from commonplan.web.api.proposals import not_auditor
 from commonplan.web.api.rounds import question_public

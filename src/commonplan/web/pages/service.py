@@ -36,7 +36,7 @@ from commonplan import accounts as auth
 from commonplan.accounts import Principal, RateLimitedError, Settings
 from commonplan.errors import CommonplanError, PlanInputError, VotingError
 from commonplan.federation import economy_of
-from commonplan.rounds.service import KINDS, new_receipt
+from commonplan.rounds import KINDS, new_receipt
 from commonplan.store import Database
 from commonplan.store.models import Council, Federation
 from commonplan.voting import choices as voting

@@ -1,0 +1,161 @@
+"""The phases of a round: opening it (the root federation's rounds only), its deadlines, and the
+checks every step makes — who facilitates, which phase the round is in, whether it is in time.
+
+A round moves through :data:`PHASES`: ``proposals`` → ``feedback`` → ``vote`` → ``ratified`` or
+``failed`` (and then the next round, until the federation's ``max_rounds``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from commonplan import audit
+from commonplan.errors import AuthorisationError, PhaseError, PlanInputError, PlanningError
+from commonplan.federation import ROUND_DEFAULTS, member_named
+from commonplan.store import Database, get
+from commonplan.store.models import Federation, Member, Proposal, Round
+
+__all__ = ["DATED", "PHASES", "open_round"]
+
+PHASES = ("proposals", "feedback", "vote", "ratified", "failed")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def facilitator(s: Session, handle: str) -> Member:
+    """The member ``handle``, refused unless a facilitator."""
+    m = member_named(s, handle)
+    if m.role != "facilitator":
+        raise AuthorisationError(f"{handle!r} is not a facilitator; only facilitators run rounds")
+    return m
+
+
+def round_at(s: Session, round_id: int, *phases: str) -> Round:
+    """Round ``round_id``, refused unless in one of ``phases`` (any phase when none given)."""
+    r = get(s, Round, round_id, "round")
+    if phases and r.phase not in phases:
+        raise PhaseError(
+            f"round {r.number} is in its {r.phase!r} phase; this step needs "
+            f"{' or '.join(repr(p) for p in phases)}"
+        )
+    return r
+
+
+def root_of(s: Session, r: Round) -> Federation:
+    """The federation round ``r`` plans for (a root federation)."""
+    return get(s, Federation, r.federation_id, "federation")
+
+
+# ---------------------------------------------------------------------- opening a round
+
+
+def open_round(
+    db: Database, federation: int, *, actor: str, deadlines: Mapping[str, str] | None = None
+) -> int:
+    """Open the next planning round of ``federation`` (a facilitator's step); returns its id.
+
+    ``deadlines``: {phase: date and time} for ``proposals``, ``feedback`` and ``vote`` (naive
+    times are UTC); filing, amending and voting stop at the deadline of their phase.
+    """
+    with db.transaction() as s:
+        facilitator(s, actor)
+        fed = get(s, Federation, federation, "federation")
+        return start_round(s, fed, actor, _deadlines(deadlines or {}), carried=[])
+
+
+DATED = ("proposals", "feedback", "vote")
+"""Phases that may end at a date: filing and amending proposals, and casting ballots, stop then."""
+
+
+def _deadlines(deadlines: Mapping[str, str | datetime]) -> dict[str, str]:
+    out = {}
+    for phase, when in deadlines.items():
+        if phase not in DATED:
+            raise PlanInputError(f"deadlines are for the phases {', '.join(DATED)}; got {phase!r}")
+        try:
+            at = when if isinstance(when, datetime) else datetime.fromisoformat(str(when))
+        except ValueError:
+            raise PlanInputError(
+                f"the {phase} deadline must be a date and time like 2026-12-01T18:00; got {when!r}"
+            ) from None
+        out[phase] = (at.replace(tzinfo=UTC) if at.tzinfo is None else at).isoformat()
+    return out
+
+
+def in_time(r: Round, phase: str) -> None:
+    """Refuse a step of ``phase`` after that phase's deadline."""
+    end = r.deadlines.get(phase)
+    if end is not None and now() > datetime.fromisoformat(end):
+        raise PhaseError(f"the {phase} phase of round {r.number} ended at {end}")
+
+
+def start_round(
+    s: Session, fed: Federation, actor: str, deadlines: dict[str, Any], carried: Sequence[Proposal]
+) -> int:
+    """Open round n + 1 of ``fed`` with the ``carried`` proposals copied into it; returns its id."""
+    rounds = s.execute(select(Round).where(Round.federation_id == fed.id)).scalars().all()
+    running = [r for r in rounds if r.phase not in ("ratified", "failed")]
+    if running:
+        raise PhaseError(f"round {running[0].number} of {fed.name!r} is still running")
+    if any(r.phase == "ratified" for r in rounds):
+        raise PhaseError(f"{fed.name!r} has ratified its plan already")
+    settings = _settings_of(s, fed)
+    if len(rounds) >= settings["max_rounds"]:
+        raise PhaseError(f"{fed.name!r} has held its {settings['max_rounds']} rounds")
+    r = Round(
+        federation_id=fed.id,
+        number=len(rounds) + 1,
+        phase="proposals",
+        settings=dict(settings),
+        deadlines=deadlines,
+        opened_at=now(),
+    )
+    s.add(r)
+    s.flush()
+    for p in carried:
+        s.add(
+            Proposal(
+                round_id=r.id,
+                council_id=p.council_id,
+                kind=p.kind,
+                title=p.title,
+                amounts=p.amounts,
+                hours=p.hours,
+                filed_by=p.filed_by,
+                filed_at=now(),
+            )
+        )
+    audit.append(
+        s,
+        actor=actor,
+        action="round opened",
+        subject=f"round {r.id}",
+        payload={
+            "federation": fed.id,
+            "number": r.number,
+            "carried": len(carried),
+            "settings": r.settings,
+            "deadlines": deadlines,
+        },
+    )
+    return r.id
+
+
+def _settings_of(s: Session, fed: Federation) -> dict[str, Any]:
+    """The round rules of ``fed``; refused for a federation that is part of a larger one."""
+    top = fed
+    while top.parent_id is not None:
+        top = get(s, Federation, top.parent_id, "federation")
+    if top is not fed:
+        raise PlanningError(
+            f"federation {fed.name!r} (id {fed.id}) is part of {top.name!r} (id {top.id}); "
+            f"rounds are opened for the whole federation: open the round for {top.id}"
+        )
+    return dict(fed.settings.get("rounds") or ROUND_DEFAULTS)

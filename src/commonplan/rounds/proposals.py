@@ -1,0 +1,189 @@
+"""Proposals: filing, amending and withdrawing them, and the checks of their amounts.
+
+Consumers' councils file final-use targets (``target``: {product: amount} per year for the whole
+council) and collective proposals (``collective``: a canteen, nursery, clinic … as {product:
+amount}); workers' councils file the hours their members will work (``hours``: per member per
+year) and capacities (``capacity``: {process: most activity}).  A proposal or amendment under
+which the hard floors could no longer be produced is refused with the diagnosis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from commonplan import audit
+from commonplan.economy.model import Economy
+from commonplan.errors import AuthorisationError, PhaseError, PlanInputError
+from commonplan.federation import council_named, economy_of, member_named, subtree
+from commonplan.rounds.phases import in_time, now, root_of, round_at
+from commonplan.rounds.plans import check_floors, labour_cost, live_proposals
+from commonplan.store import Database, get
+from commonplan.store.models import Proposal
+
+__all__ = ["KINDS", "file_proposal", "withdraw_proposal"]
+
+KINDS = {
+    "target": "consumers",
+    "collective": "consumers",
+    "hours": "workers",
+    "capacity": "workers",
+}
+"""Proposal kinds and the kind of council that files each."""
+
+
+def file_proposal(
+    db: Database,
+    round_id: int,
+    *,
+    actor: str,
+    council: str,
+    kind: str,
+    title: str,
+    amounts: Mapping[str, float] | None = None,
+    hours: float | None = None,
+    amends: int | None = None,
+) -> int:
+    """File a proposal for ``council`` (the actor must be one of its members); returns its id.
+
+    In the feedback phase only amendments (``amends``: the id of the proposal replaced) are
+    taken.  Refused with :class:`FloorError` when the floors could not be produced under it.
+    """
+    with db.transaction() as s:
+        r = round_at(s, round_id, "proposals", "feedback")
+        in_time(r, r.phase)
+        m = member_named(s, actor)
+        c = council_named(s, council)
+        if c.id not in (m.workers_council_id, m.consumers_council_id):
+            raise AuthorisationError(f"{actor!r} is not a member of {council!r}")
+        if c.federation_id not in subtree(s, r.federation_id):
+            raise AuthorisationError(f"{council!r} is not part of this round's federation")
+        if kind not in KINDS:
+            raise PlanInputError(f"proposal kind must be one of {', '.join(KINDS)}; got {kind!r}")
+        if KINDS[kind] != c.kind:
+            raise PlanInputError(
+                f"{kind!r} proposals come from {KINDS[kind]}' councils; "
+                f"{council!r} is a {c.kind}' council"
+            )
+        if r.phase == "feedback" and amends is None:
+            raise PhaseError("in the feedback phase proposals can only be amended (give amends=)")
+        old = None
+        if amends is not None:
+            old = get(s, Proposal, amends, "proposal")
+            if old.round_id != r.id or old.council_id != c.id or old.withdrawn:
+                raise PlanInputError(
+                    f"proposal {amends} is not a live proposal of {council!r} in this round"
+                )
+            if old.kind != kind:
+                raise PlanInputError(
+                    f"an amendment keeps the kind of proposal {amends} ({old.kind})"
+                )
+        if kind == "hours" and amends is None:
+            filed = [
+                p.id for p in live_proposals(s, r) if p.kind == "hours" and p.council_id == c.id
+            ]
+            if filed:
+                raise PlanInputError(
+                    f"{council!r} has proposed its hours already (proposal {filed[0]}); amend it"
+                )
+        economy = economy_of(root_of(s, r).settings)
+        p = Proposal(
+            round_id=r.id,
+            council_id=c.id,
+            kind=kind,
+            title=title,
+            amounts=_amounts(economy, kind, amounts),
+            hours=_hours(kind, hours),
+            amends_id=amends,
+            filed_by=m.id,
+            filed_at=now(),
+        )
+        if kind == "collective" and not labour_cost(economy, p.amounts) > 0:
+            raise PlanInputError(
+                f"collective proposal {title!r} takes no labour to make (its products embody no "
+                "hours): there is nothing to budget; propose it as a target"
+            )
+        if old is not None:
+            old.withdrawn = True
+        s.add(p)
+        s.flush()
+        if kind in ("hours", "capacity"):
+            check_floors(s, r, economy, f"{kind} proposal {title!r} of {council!r}")
+        audit.append(
+            s,
+            actor=actor,
+            action="proposal filed",
+            subject=f"proposal {p.id}",
+            payload={
+                "round": r.id,
+                "council": c.name,
+                "kind": kind,
+                "title": title,
+                "amounts": p.amounts,
+                "hours": p.hours,
+                "amends": amends,
+            },
+        )
+        return p.id
+
+
+def withdraw_proposal(db: Database, proposal: int, *, actor: str) -> None:
+    """Withdraw a proposal (a member of the council that filed it; proposals or feedback)."""
+    with db.transaction() as s:
+        p = get(s, Proposal, proposal, "proposal")
+        r = round_at(s, p.round_id, "proposals", "feedback")
+        m = member_named(s, actor)
+        if p.council_id not in (m.workers_council_id, m.consumers_council_id):
+            raise AuthorisationError(f"{actor!r} is not a member of the council that filed it")
+        p.withdrawn = True
+        s.flush()
+        if p.kind in ("hours", "capacity"):
+            check_floors(s, r, economy_of(root_of(s, r).settings), f"withdrawing proposal {p.id}")
+        audit.append(
+            s,
+            actor=actor,
+            action="proposal withdrawn",
+            subject=f"proposal {p.id}",
+            payload={"round": r.id},
+        )
+
+
+def _amounts(economy: Economy, kind: str, amounts: Mapping[str, float] | None) -> dict[str, Any]:
+    if kind == "hours":
+        if amounts:
+            raise PlanInputError("an hours proposal gives hours=, not amounts")
+        return {}
+    if not amounts:
+        raise PlanInputError(f"a {kind} proposal needs amounts {{code: amount}}")
+    names = economy.processes if kind == "capacity" else economy.products
+    out = {}
+    for code, value in amounts.items():
+        if code not in names:
+            what = "process" if kind == "capacity" else "product"
+            raise PlanInputError(f"the economy has no {what} {code!r}")
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise PlanInputError(
+                f"the amount of {code!r} must be a number; got {value!r}"
+            ) from None
+        if not np.isfinite(v) or v < 0:
+            raise PlanInputError(f"the amount of {code!r} must be a number ≥ 0; got {value!r}")
+        out[str(code)] = v
+    return out
+
+
+def _hours(kind: str, hours: float | None) -> float | None:
+    if kind != "hours":
+        if hours is not None:
+            raise PlanInputError(f"a {kind} proposal gives amounts=, not hours=")
+        return None
+    try:
+        h = float(hours)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise PlanInputError(f"hours per member per year must be a number; got {hours!r}") from None
+    if not 0 <= h <= 8760:
+        raise PlanInputError(f"hours per member per year must be between 0 and 8,760; got {h:g}")
+    return h
