@@ -137,11 +137,10 @@ def _problem(e: Economy, strategy: str, objective: str) -> YearsProblem:
     return P
 
 
-@pytest.mark.parametrize("strategy", ["optimal", "share", "balanced", "replacement"])
+@pytest.mark.parametrize("strategy", STRATEGIES)
 @pytest.mark.parametrize("objective", ["max_min", "discounted", "min_input"])
 def test_projected_condensed_full_agree(synth: Economy, strategy: str, objective: str) -> None:
-    name = {v: k for k, v in STRATEGIES.items()}[strategy]
-    P = _problem(synth, name, objective)
+    P = _problem(synth, strategy, objective)
     sols = {form: solve_years(P, form=form) for form in ("projected", "condensed", "full")}
     statuses = {s.status for s in sols.values()}
     assert len(statuses) == 1, {f: s.status for f, s in sols.items()}

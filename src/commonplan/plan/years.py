@@ -44,7 +44,13 @@ from numpy.typing import ArrayLike, NDArray
 from commonplan.economy.model import LABOUR, Economy
 from commonplan.errors import PlanInputError, UnknownNameError
 from commonplan.numerics.lp import OPTIMAL
-from commonplan.numerics.multiyear import FORMS, YearsProblem, YearsSolution, solve_years
+from commonplan.numerics.multiyear import (
+    FORMS,
+    STRATEGIES,
+    YearsProblem,
+    YearsSolution,
+    solve_years,
+)
 from commonplan.plan.capital import Capital, base_output, derive_capital, sector_groups
 from commonplan.plan.optimize import minimised_input, product_amounts
 
@@ -60,13 +66,6 @@ __all__ = [
 
 Array = NDArray[np.float64]
 
-STRATEGIES = {
-    "optimal": "optimal",
-    "heavy-industry-first": "share",
-    "balanced": "balanced",
-    "consumption-first": "replacement",
-}
-"""Strategy names and the rule of :mod:`commonplan.numerics.multiyear` each adds."""
 OBJECTIVES = ("max_min", "discounted", "min_labour")
 """Objectives; ``"min_<resource>"`` minimises another primary input for the end targets."""
 DEFAULT_SHARE = 0.5
@@ -503,7 +502,7 @@ def plan_years(
         phi=phi,
         c_lo=c_lo,
         c_hi=c_hi,
-        strategy=STRATEGIES[strategy],
+        strategy=strategy,
         share=lam,
         group=cap_.capital_goods[e.makes],
     )
