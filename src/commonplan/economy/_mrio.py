@@ -1,4 +1,5 @@
-"""pymrio systems as economies: :func:`from_pymrio` (re-exported by :mod:`commonplan.io`)."""
+"""pymrio systems as economies: :func:`from_pymrio` (re-exported by
+:mod:`commonplan.economy.io`)."""
 
 from __future__ import annotations
 

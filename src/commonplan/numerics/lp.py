@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -45,7 +45,7 @@ from commonplan.numerics._highs import (
     tolerances,
 )
 from commonplan.numerics.techniques import makes_matrix
-from commonplan.numerics.types import Array
+from commonplan.numerics.types import Array, ProblemArrays
 
 __all__ = [
     "HIGHS_SOLVERS",
@@ -68,7 +68,7 @@ HIGHS_SOLVERS = {
 
 
 @dataclass(frozen=True, eq=False)
-class PlanProblem:
+class PlanProblem(ProblemArrays):
     """The arrays of the plan problem (see the module docstring).  k primary inputs, G groups."""
 
     B: sp.csc_array  # n × m inputs per unit of activity
@@ -84,24 +84,8 @@ class PlanProblem:
     u: Array  # m: capacities (inf: none)
 
     @property
-    def n(self) -> int:
-        return int(self.B.shape[0])
-
-    @property
-    def m(self) -> int:
-        return int(self.B.shape[1])
-
-    @property
-    def k(self) -> int:
-        return int(self.C.shape[0])
-
-    @property
     def G(self) -> int:
         return int(self.T.shape[1])
-
-    def with_(self, **changes: object) -> PlanProblem:
-        """A copy with some arrays replaced."""
-        return replace(self, **changes)  # type: ignore[arg-type]
 
     def net_output(self, z: Array) -> Array:
         """(M − B) z."""

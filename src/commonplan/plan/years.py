@@ -16,7 +16,7 @@ Strategies (``strategy=``):
 ``"heavy-industry-first"``
     Feldman–Mahalanobis: a share λ_K (``share``, default :data:`DEFAULT_SHARE`) of each year's
     investment (capital goods installed, at base-year prices) goes to the capital-goods sector
-    group (:func:`commonplan.capital.sector_groups`).  In Sweden 2016 that group holds 23 % of
+    group (:func:`commonplan.plan.capital.sector_groups`).  In Sweden 2016 that group holds 23 % of
     the capital stock, so the default 0.5 more than doubles its share.
 ``"balanced"``
     Every process's capacity grows by the same amount relative to its start: new capacity
@@ -330,8 +330,8 @@ def plan_years(
     Parameters
     ----------
     capital
-        Capital coefficients; default :func:`commonplan.capital.derive_capital` (documented
-        derivation from the table), or :func:`commonplan.capital.capital_from_coefficients`.
+        Capital coefficients; default :func:`commonplan.plan.capital.derive_capital` (documented
+        derivation from the table), or :func:`commonplan.plan.capital.capital_from_coefficients`.
     strategy
         One of :data:`STRATEGIES`.
     objective

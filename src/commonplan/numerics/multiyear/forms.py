@@ -34,18 +34,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from commonplan.errors import PlanInputError, SolverError
-from commonplan.numerics._highs import (
-    INFEASIBLE,
-    LIMIT,
-    OPTIMAL,
-    UNBOUNDED,
-    iterations,
-    lp_model,
-    outcome,
-    quiet_highs,
-    status_text,
-    tolerances,
-)
+from commonplan.numerics import _highs
 from commonplan.numerics.leontief import Prepared, SplitOperator, leontief
 from commonplan.numerics.multiyear.problem import (
     INFEASIBLE_MESSAGE,
@@ -461,23 +450,23 @@ def solve_built(
     """Solve a built form whole with HiGHS (``max_min``: then its second, discounted stage)."""
     lp = built.lp
     A = lp.matrix()
-    h = quiet_highs(
+    h = _highs.quiet_highs(
         solver=HIGHS_ALGORITHMS[algorithm],
         time_limit=None if time_limit is None else float(time_limit),
-        **tolerances(rtol),
+        **_highs.tolerances(rtol),
     )
-    h.passModel(lp_model(*lp.arrays()[:3], A, *lp.arrays()[3:]))
+    h.passModel(_highs.lp_model(*lp.arrays()[:3], A, *lp.arrays()[3:]))
     h.run()
-    status = outcome(h)
-    its = iterations(h)
+    status = _highs.outcome(h)
+    its = _highs.iterations(h)
     method = f"{built.form} (HiGHS {algorithm})"
     sizes = {"rows": float(lp.nrow), "columns": float(lp.ncol), "nonzeros": float(A.nnz)}
-    if status == OPTIMAL and P.objective == "max_min":
+    if status == _highs.OPTIMAL and P.objective == "max_min":
         hold_minimum(h, P, built.mu, built.c, float(h.getSolution().col_value[built.mu]))
         h.run()
-        status = outcome(h)
-        its += iterations(h)
-    if status == OPTIMAL:
+        status = _highs.outcome(h)
+        its += _highs.iterations(h)
+    if status == _highs.OPTIMAL:
         sol = h.getSolution()
         x = np.asarray(sol.col_value)
         z = built.read_z(x)
@@ -493,7 +482,7 @@ def solve_built(
             for (t, q), row in built.cap_rows.items():
                 pi[t, q] = max(-row_dual[row], 0.0)
         return YearsSolution(
-            OPTIMAL,
+            _highs.OPTIMAL,
             "optimal",
             method,
             z,
@@ -507,15 +496,23 @@ def solve_built(
             0.0,
             sizes,
         )
-    if status == INFEASIBLE:
-        return YearsSolution(INFEASIBLE, INFEASIBLE_MESSAGE, method, iterations=its, info=sizes)
-    if status == UNBOUNDED:
-        return YearsSolution(UNBOUNDED, UNBOUNDED_MESSAGE, method, iterations=its, info=sizes)
-    if status == LIMIT:
+    if status == _highs.INFEASIBLE:
         return YearsSolution(
-            LIMIT, f"HiGHS stopped: {status_text(h)}", method, iterations=its, info=sizes
+            _highs.INFEASIBLE, INFEASIBLE_MESSAGE, method, iterations=its, info=sizes
         )
-    raise SolverError(f"HiGHS failed on the {P.T}-year plan: {status_text(h)}")
+    if status == _highs.UNBOUNDED:
+        return YearsSolution(
+            _highs.UNBOUNDED, UNBOUNDED_MESSAGE, method, iterations=its, info=sizes
+        )
+    if status == _highs.LIMIT:
+        return YearsSolution(
+            _highs.LIMIT,
+            f"HiGHS stopped: {_highs.status_text(h)}",
+            method,
+            iterations=its,
+            info=sizes,
+        )
+    raise SolverError(f"HiGHS failed on the {P.T}-year plan: {_highs.status_text(h)}")
 
 
 def hold_minimum(h: Any, P: YearsProblem, mu: int, c: NDArray[np.int64], level: float) -> None:

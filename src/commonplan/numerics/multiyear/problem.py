@@ -7,9 +7,9 @@ Capital.  Process k can run at most at its capacity K_t,k (activity per year).  
 capacity of process k needs a stock of capital goods, the capital coefficients
 Kc = S Q (n × m): Q (r × m) is the capital of each asset type per unit of capacity and S (n × r)
 the products each asset type is made of (columns summing to one; with r = 1, Kc = s κᵀ, the
-rank-one capital matrix of :mod:`commonplan.capital`; a full Kc is S = I, Q = Kc).  New capacity
-N_t,k is started in year t with capital goods Kc N_t set aside from year t's output and runs from
-year t + ℓ (the lag ℓ ≥ 1).  Capacity wears out at the rate δ_k per year::
+rank-one capital matrix of :mod:`commonplan.plan.capital`; a full Kc is S = I, Q = Kc).  New
+capacity N_t,k is started in year t with capital goods Kc N_t set aside from year t's output and
+runs from year t + ℓ (the lag ℓ ≥ 1).  Capacity wears out at the rate δ_k per year::
 
     K_{t+1} = (1 − δ) ∘ K_t + N_{t+1−ℓ}                  capacity (stock-flow, exact)
     S_t     = Kc K_t                                      capital stock by product (n)
@@ -48,14 +48,14 @@ The forms that solve it: :mod:`~commonplan.numerics.multiyear.forms` (``"full"``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from commonplan.errors import PlanInputError
-from commonplan.numerics.types import Array
+from commonplan.numerics.types import Array, ProblemArrays
 
 __all__ = [
     "FORMS",
@@ -70,8 +70,11 @@ __all__ = [
 ]
 
 OBJECTIVES = ("max_min", "discounted", "min_input")
+"""Objectives of :class:`YearsProblem` (``min_input``: the inputs weighted by ``phi``)."""
 STRATEGIES = ("optimal", "heavy-industry-first", "balanced", "consumption-first")
+"""Investment rules, named as planners name them (the rows each adds: module docstring)."""
 FORMS = ("auto", "projected", "condensed", "full")
+"""The forms :func:`~commonplan.numerics.multiyear.driver.solve_years` can solve in."""
 LEX_SLACK = 1e-9
 """Phase 2 of ``max_min`` keeps min_t c_t ≥ (1 − LEX_SLACK) × the phase-1 optimum."""
 
@@ -83,7 +86,7 @@ UNBOUNDED_MESSAGE = "unbounded: nothing limits consumption — cap labour or giv
 
 
 @dataclass(frozen=True, eq=False)
-class YearsProblem:
+class YearsProblem(ProblemArrays):
     """The arrays of the T-period plan (module docstring).  T years, k primary inputs.
 
     Per-year arrays have the year first: ``f``, ``Y`` (T × n), ``cap``, ``gamma`` (T × k),
@@ -120,18 +123,6 @@ class YearsProblem:
         return int(self.f.shape[0])
 
     @property
-    def n(self) -> int:
-        return int(self.B.shape[0])
-
-    @property
-    def m(self) -> int:
-        return int(self.B.shape[1])
-
-    @property
-    def k(self) -> int:
-        return int(self.C.shape[0])
-
-    @property
     def r(self) -> int:
         return int(self.S.shape[1])
 
@@ -143,9 +134,6 @@ class YearsProblem:
     @property
     def single_technique(self) -> bool:
         return self.m == self.n and bool(np.array_equal(np.sort(self.makes), np.arange(self.n)))
-
-    def with_(self, **changes: object) -> YearsProblem:
-        return replace(self, **changes)  # type: ignore[arg-type]
 
     def inherited(self) -> Array:
         """K⁰_t ((T + 1) × m): capacity from K_0 and the pipeline alone, no new investment."""

@@ -20,15 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from commonplan.errors import PlanInputError, SolverError
-from commonplan.numerics._highs import (
-    INFEASIBLE,
-    LIMIT,
-    OPTIMAL,
-    UNBOUNDED,
-    outcome,
-    quiet_highs,
-    status_text,
-)
+from commonplan.numerics import _highs
 from commonplan.numerics.leontief import Prepared
 from commonplan.numerics.multiyear.forms import hold_minimum, leontief_blocks
 from commonplan.numerics.multiyear.problem import (
@@ -137,7 +129,7 @@ class _Master:
         self.scale[self.J] = J_scale
         self.scale[self.X] = J_scale
         self.row_factor: list[float] = []
-        h = quiet_highs(
+        h = _highs.quiet_highs(
             solver="simplex",
             primal_feasibility_tolerance=MASTER_TOLERANCE,
             dual_feasibility_tolerance=MASTER_TOLERANCE,
@@ -194,25 +186,25 @@ class _Master:
     def solve(self) -> tuple[str, Array]:
         h = self.h
         h.run()
-        status = outcome(h)
-        if status not in (OPTIMAL, INFEASIBLE, UNBOUNDED):
+        status = _highs.outcome(h)
+        if status not in (_highs.OPTIMAL, _highs.INFEASIBLE, _highs.UNBOUNDED):
             # numerical trouble after many cuts: solve again from scratch, then by the IPM
             h.clearSolver()
             h.run()
-            status = outcome(h)
-            if status not in (OPTIMAL, INFEASIBLE):
+            status = _highs.outcome(h)
+            if status not in (_highs.OPTIMAL, _highs.INFEASIBLE):
                 h.setOptionValue("solver", "ipm")
                 h.clearSolver()
                 h.run()
-                status = outcome(h)
+                status = _highs.outcome(h)
                 h.setOptionValue("solver", "simplex")
-        if status == OPTIMAL:
-            return OPTIMAL, np.asarray(h.getSolution().col_value) * self.scale
-        if status == INFEASIBLE:
-            return INFEASIBLE, np.zeros(self.ncol)
-        if status == UNBOUNDED:
-            return UNBOUNDED, np.zeros(self.ncol)
-        raise SolverError(f"HiGHS failed on the master LP: {status_text(h)}")
+        if status == _highs.OPTIMAL:
+            return _highs.OPTIMAL, np.asarray(h.getSolution().col_value) * self.scale
+        if status == _highs.INFEASIBLE:
+            return _highs.INFEASIBLE, np.zeros(self.ncol)
+        if status == _highs.UNBOUNDED:
+            return _highs.UNBOUNDED, np.zeros(self.ncol)
+        raise SolverError(f"HiGHS failed on the master LP: {_highs.status_text(h)}")
 
 
 @dataclass
@@ -484,13 +476,13 @@ def solve_projected(
                 M.add(coef, -M.inf, -float(Qp[j] @ n0[t]))
     iterations, rounds = 0, 0
     phase2 = False
-    status, x = OPTIMAL, np.zeros(M.ncol)
+    status, x = _highs.OPTIMAL, np.zeros(M.ncol)
     while True:
         if iterations >= maxiter or (
             time_limit is not None and time.perf_counter() - started > time_limit
         ):
             return YearsSolution(
-                LIMIT,
+                _highs.LIMIT,
                 f"the projected form stopped after {iterations} master solves, a cut still "
                 "violated",
                 "projected",
@@ -498,7 +490,7 @@ def solve_projected(
             )
         status, x = M.solve()
         iterations += 1
-        if status != OPTIMAL:
+        if status != _highs.OPTIMAL:
             break
         worst = cuts.add(x, M, rtol)
         if worst > rtol:
@@ -507,7 +499,7 @@ def solve_projected(
         at_box = np.any(x[M.c] >= M.box * (1 - 1e-9)) or np.any(x[M.J] >= M.J_box * (1 - 1e-9))
         if at_box:
             if M.box >= 1e16:
-                status = UNBOUNDED
+                status = _highs.UNBOUNDED
                 break
             M.box, M.J_box = M.box * 1e4, M.J_box * 1e4
             _widen(M, P)
@@ -519,17 +511,17 @@ def solve_projected(
             continue
         break
     info = {"master_rows": float(M.nrow), "rounds": float(rounds)}
-    if status == INFEASIBLE:
+    if status == _highs.INFEASIBLE:
         return YearsSolution(
-            INFEASIBLE,
+            _highs.INFEASIBLE,
             INFEASIBLE_MESSAGE,
             "projected",
             iterations=iterations,
             info=info,
         )
-    if status == UNBOUNDED:
+    if status == _highs.UNBOUNDED:
         return YearsSolution(
-            UNBOUNDED,
+            _highs.UNBOUNDED,
             UNBOUNDED_MESSAGE,
             "projected",
             iterations=iterations,
@@ -552,7 +544,7 @@ def solve_projected(
         for (t, q), index in M.cap_rows.items():
             pi[t, q] = max(-row_dual[index] / M.row_factor[index], 0.0)
     return YearsSolution(
-        OPTIMAL,
+        _highs.OPTIMAL,
         "optimal",
         "projected",
         z,
