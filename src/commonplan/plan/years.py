@@ -30,6 +30,10 @@ Objectives (``objective=``): ``"max_min"`` (default) the largest consumption ful
 holds in every year, then, at that level, the largest discounted sum; ``"discounted"`` the
 largest Σ_t β^t c_t; ``"min_labour"`` (or ``"min_<resource>"``) the end-of-plan targets
 (``end_targets``) met in the last year with the least labour over the plan.
+
+One concept — the multi-year plan, from names to :class:`YearsResult` and back — so one module,
+longer than most; the input checks it shares with :mod:`~commonplan.plan.optimize` are in
+:mod:`~commonplan.plan._checks`.
 """
 
 from __future__ import annotations
