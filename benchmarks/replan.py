@@ -49,7 +49,9 @@ def scenario(n: int, seed: int = 0) -> tuple[cp.Economy, dict[str, Any]]:
         return {codes[i]: float(v) * share * 12 for i, v in enumerate(y) if v > 0}
 
     floors, collective, private = amounts(0.3), amounts(0.1), amounts(0.6)
-    full = cp.optimize(e, targets={k: v / 12 for k, v in amounts(1.0).items()}, objective="min_labour")
+    full = cp.optimize(
+        e, targets={k: v / 12 for k, v in amounts(1.0).items()}, objective="min_labour"
+    )
     hours_month = 0.95 * float(full.use["labour"])
     rng = np.random.default_rng(seed)
     watched = [e.processes[j] for j in rng.choice(e.m, size=min(50, e.m), replace=False)]
@@ -103,8 +105,18 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=900.0)
     a = ap.parse_args()
     table = Table(title="replan: months 2–12 of a monthly plan")
-    for col in ("products", "method", "cold s (median)", "cold worst", "warm s (median)",
-                "warm worst", "distinct solves", "months at risk", "private met", "check"):
+    for col in (
+        "products",
+        "method",
+        "cold s (median)",
+        "cold worst",
+        "warm s (median)",
+        "warm worst",
+        "distinct solves",
+        "months at risk",
+        "private met",
+        "check",
+    ):
         table.add_column(col)
     sizes = [int(s) for s in a.sizes.split(",") if s]
     highs = {int(s) for s in a.highs_sizes.split(",") if s}

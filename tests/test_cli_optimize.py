@@ -22,7 +22,7 @@ from commonplan import (
     write_economy,
 )
 from commonplan.cli.economy import PlanMethod
-from commonplan.economy.io import read_amounts, read_targets
+from commonplan.plan.inputs import read_amounts, read_targets
 from commonplan.plan.optimize import METHODS
 from test_cli import clean_error, run, run_process
 

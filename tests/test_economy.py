@@ -116,3 +116,20 @@ def test_unknown_names() -> None:
     r = cp.balance(e, {"b": 2.0})
     assert r.labour_values is None and r.total_labour is None
     assert r.final_demand.tolist() == [0.0, 2.0]
+
+
+def test_bad_options_raise_data_errors() -> None:
+    with pytest.raises(cp.DataError, match="negatives"):
+        cp.Economy.from_arrays(np.zeros((2, 2)), np.ones(2), negatives="ignore")
+    with pytest.raises(cp.DataError, match="feedback"):
+        cp.synthetic_economy(5, feedback=2.0)
+
+
+def test_plan_package_names_load_on_first_use() -> None:
+    import commonplan.plan as plan
+    from commonplan.plan.inputs import TargetGroup
+
+    assert plan.TargetGroup is TargetGroup
+    assert set(plan.__all__) >= {"OptimizeResult", "plan_years", "read_targets", "current_use"}
+    with pytest.raises(AttributeError):
+        _ = plan.nothing_here

@@ -204,3 +204,10 @@ def test_synthetic_economy_shape_and_determinism() -> None:
     colsum = np.asarray(a.inputs.sum(axis=0)).ravel()
     assert colsum.max() < 0.7 + 1e-12 and colsum.min() >= 0.3 - 1e-12
     assert np.bincount(a.makes).tolist() == [2] * 500
+
+
+def test_highs_refuses_an_unknown_option_by_name() -> None:
+    from commonplan.numerics._highs import quiet_highs
+
+    with pytest.raises(cp.SolverError, match="no_such_option"):
+        quiet_highs(no_such_option=1)

@@ -137,11 +137,10 @@ def _problem(e: Economy, strategy: str, objective: str) -> YearsProblem:
     return P
 
 
-@pytest.mark.parametrize("strategy", ["optimal", "share", "balanced", "replacement"])
+@pytest.mark.parametrize("strategy", STRATEGIES)
 @pytest.mark.parametrize("objective", ["max_min", "discounted", "min_input"])
 def test_projected_condensed_full_agree(synth: Economy, strategy: str, objective: str) -> None:
-    name = {v: k for k, v in STRATEGIES.items()}[strategy]
-    P = _problem(synth, name, objective)
+    P = _problem(synth, strategy, objective)
     sols = {form: solve_years(P, form=form) for form in ("projected", "condensed", "full")}
     statuses = {s.status for s in sols.values()}
     assert len(statuses) == 1, {f: s.status for f, s in sols.items()}
@@ -318,3 +317,19 @@ def test_problem_matrix_shapes_are_validated() -> None:
         solve_years(P.with_(f=np.zeros((2, 3))))
     with pytest.raises(PlanInputError, match="S is"):
         solve_years(P.with_(S=sp.csc_array(np.ones((3, 1)))))
+
+
+def test_the_numerics_speak_the_planners_strategy_names() -> None:
+    r = plan_years(synthetic_economy(20, seed=1), years=3, strategy="heavy-industry-first")
+    assert r.problem.strategy == "heavy-industry-first"
+    P = r.problem.with_(strategy="share")  # the old internal word is refused
+    with pytest.raises(PlanInputError, match="strategy must be one of"):
+        solve_years(P)
+
+
+def test_capacity_vector_names_the_bad_processes() -> None:
+    e = synthetic_economy(10, seed=0)
+    bad = np.ones(e.m)
+    bad[3] = -2.0
+    with pytest.raises(PlanInputError, match=rf"capacity must be finite and ≥ 0.*{e.processes[3]}"):
+        plan_years(e, years=2, capacity=bad)

@@ -29,7 +29,7 @@ from commonplan.cli._common import number, pairs
 from commonplan.cli.rounds import register as register_round_commands
 from commonplan.cli.web import register as register_web_commands
 from commonplan.cli.years import register as register_years_commands
-from commonplan.economy.io import demo_economy, read_amounts, read_economy, read_targets
+from commonplan.economy.io import demo_economy, read_economy
 from commonplan.economy.model import LABOUR, Economy
 from commonplan.economy.synthetic import synthetic_economy, write_economy
 from commonplan.errors import (
@@ -39,6 +39,7 @@ from commonplan.errors import (
     UnknownNameError,
 )
 from commonplan.plan.balance import BalanceResult, balance, embodied
+from commonplan.plan.inputs import read_amounts, read_targets
 from commonplan.plan.optimize import OptimizeResult, TargetGroup, optimize
 
 try:  # typer ≥ 0.20 vendors click

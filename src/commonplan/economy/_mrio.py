@@ -1,27 +1,21 @@
-"""pymrio systems as economies: :func:`from_pymrio` (re-exported by :mod:`commonplan.io`)."""
+"""pymrio systems as economies: :func:`from_pymrio` (re-exported by
+:mod:`commonplan.economy.io`)."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from commonplan.economy.model import Economy
+from commonplan.economy.model import Economy, listing
 from commonplan.errors import FormatError, MissingExtraError, UnknownNameError
+from commonplan.numerics.types import Array
 
 __all__ = ["from_pymrio", "pymrio_module"]
-
-Array = NDArray[np.float64]
-_SHOW = 5
-
-
-def _listing(items: Sequence[str]) -> str:
-    shown = ", ".join(items[:_SHOW])
-    return shown + (f" and {len(items) - _SHOW} more" if len(items) > _SHOW else "")
 
 
 def from_pymrio(
@@ -84,19 +78,19 @@ def from_pymrio(
     if l_key is not None and l_key not in rows:
         raise UnknownNameError(
             f"pymrio system {io.name!r} has no extension row {l_key!r}; "
-            f"its rows are: {_listing(list(rows)) or 'none'}"
+            f"its rows are: {listing(list(rows)) or 'none'}"
         )
     if l_key is None:
         notes.append(
             "no labour row: pymrio extension rows become resources; pass "
-            f"labour=ROW to use one of: {_listing(list(rows)) or 'none'}"
+            f"labour=ROW to use one of: {listing(list(rows)) or 'none'}"
         )
     wanted = dict(resources) if resources is not None else {k: k for k in rows if k != l_key}
     missing = [r for r in wanted.values() if r not in rows]
     if missing:
         raise UnknownNameError(
             f"pymrio system {io.name!r} has no extension row(s) "
-            f"{_listing(missing)}; its rows are: {_listing(list(rows))}"
+            f"{listing(missing)}; its rows are: {listing(list(rows))}"
         )
     out_unit = io.unit["unit"].unique() if getattr(io, "unit", None) is not None else []
     units_out = {"output": str(out_unit[0])} if len(out_unit) == 1 else {}

@@ -42,7 +42,7 @@ import json
 import re
 import tempfile
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -50,25 +50,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from numpy.typing import NDArray
 
 from commonplan.economy._mrio import from_pymrio, pymrio_module
-from commonplan.economy.model import Economy
-from commonplan.errors import FormatError, MissingExtraError, ShapeError, UnknownNameError
-from commonplan.plan.optimize import TargetGroup
+from commonplan.economy.model import Economy, listing
+from commonplan.errors import (
+    DataError,
+    FormatError,
+    MissingExtraError,
+    ShapeError,
+    UnknownNameError,
+)
+from commonplan.numerics.types import Array
 
-__all__ = ["demo_economy", "from_pymrio", "read_amounts", "read_economy", "read_targets"]
+__all__ = ["demo_economy", "from_pymrio", "read_economy"]
 
-Array = NDArray[np.float64]
 _ROLES = ("labour", "resource", "final_demand", "gross_output")
 _ALIASES = {"import_use": "imports", "va": "value_added", "wage": "wages", "comp": "compensation"}
 _READ_ERRORS = (OSError, ValueError, EOFError, zlib.error)
 _SHOW = 5
-
-
-def _listing(items: Sequence[str]) -> str:
-    shown = ", ".join(items[:_SHOW])
-    return shown + (f" and {len(items) - _SHOW} more" if len(items) > _SHOW else "")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,7 +125,7 @@ def read_economy(
     if p.is_dir():
         if (p / "file_parameters.json").exists():
             if final_demand is not None:
-                raise ValueError(
+                raise DataError(
                     "final_demand= names table columns; a pymrio system's final demand is its Y"
                 )
             system = pymrio_module().load_all(p)
@@ -194,9 +193,9 @@ def _read_directory(d: Path, opt: _Options) -> Economy:
         )
     found = [d / f for f in ("A.csv.gz", "A.csv", "A.npz") if (d / f).exists()]
     if not found:
-        listing = _listing(sorted(f.name for f in d.iterdir())) or "nothing"
+        here = listing(sorted(f.name for f in d.iterdir())) or "nothing"
         raise FormatError(
-            f"{d}: no A.csv.gz, A.csv, A.npz or inputs.npz here (found {listing}); "
+            f"{d}: no A.csv.gz, A.csv, A.npz or inputs.npz here (found {here}); "
             "a table directory holds A.csv.gz + vectors.csv + meta.json"
         )
     matrix = found[0]
@@ -267,12 +266,12 @@ def _assemble(
         raise ShapeError(
             f"{where}: A must be square, but after its {len(products)} × "
             f"{len(products)} block come column(s) "
-            f"{_listing([repr(c) for c in unused])} that are no vector commonplan "
+            f"{listing([repr(c) for c in unused])} that are no vector commonplan "
             "recognises; name them labour, hours_coef, y_…, x_… or …_coef, or pass "
             "labour=, final_demand=, resources="
         )
     if unused:
-        roles.notes.append(f"columns not used: {_listing(unused)}")
+        roles.notes.append(f"columns not used: {listing(unused)}")
 
     def column(col: str, frame: pd.DataFrame, file: str) -> Array:
         if col not in frame.columns:
@@ -311,7 +310,7 @@ def _assemble(
             "source's own units, see its documentation"
         )
     if meta.get("adjustments"):
-        roles.notes.append(f"adjustments recorded with the table: {_listing(meta['adjustments'])}")
+        roles.notes.append(f"adjustments recorded with the table: {listing(meta['adjustments'])}")
     common: dict[str, Any] = {
         "resources": res,
         "final_demand": fd,
@@ -351,7 +350,7 @@ def _roles(columns: list[str], declared: Mapping[str, Any], opt: _Options, where
         if col not in columns:
             raise FormatError(
                 f"{where / 'meta.json'} declares column {col!r}, which the table "
-                f"does not have; its columns are: {_listing(columns)}"
+                f"does not have; its columns are: {listing(columns)}"
             )
         quantity = "labour" if role == "labour" else str(spec.get("name", _resource_name(col)))
         if role == "labour":
@@ -380,7 +379,7 @@ def _roles(columns: list[str], declared: Mapping[str, Any], opt: _Options, where
         if col not in columns:
             raise UnknownNameError(
                 f"{where}: {arg} names column {col!r}, which the table does "
-                f"not have; its columns are: {_listing(columns) or 'none'}"
+                f"not have; its columns are: {listing(columns) or 'none'}"
             )
         return col
 
@@ -537,12 +536,12 @@ def _codes(frame: pd.DataFrame, path: Path) -> list[str]:
     codes = ["" if pd.isna(c) else str(c) for c in frame.index]
     blank = [str(i + 2) for i, c in enumerate(codes) if not c]
     if blank:
-        raise FormatError(f"{path}: line(s) {_listing(blank)} have no code in the first column")
+        raise FormatError(f"{path}: line(s) {listing(blank)} have no code in the first column")
     seen: set[str] = set()
     dup = [c for c in codes if c in seen or seen.add(c)]  # type: ignore[func-returns-value]
     if dup:
         raise ShapeError(
-            f"{path}: code(s) {_listing(sorted(set(dup)))} appear more than once in "
+            f"{path}: code(s) {listing(sorted(set(dup)))} appear more than once in "
             "the first column; each row must be a different product"
         )
     return codes
@@ -559,7 +558,7 @@ def _same(a: list[str], b: list[str], path: Path, what_a: str, what_b: str) -> N
     diff = [f"#{k + 1} {x!r} vs {y!r}" for k, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
     raise ShapeError(
         f"{path}: {what_a} and {what_b} name different products at {len(diff)} "
-        f"position(s): {_listing(diff)}; both must list the same product codes in "
+        f"position(s): {listing(diff)}; both must list the same product codes in "
         "the same order"
     )
 
@@ -581,138 +580,3 @@ def _numbers(frame: pd.DataFrame, path: Path) -> Array:
         )
     out: Array = np.asarray(values.to_numpy(dtype=np.float64), dtype=np.float64)
     return out
-
-
-# ---------------------------------------------------------------------- plan inputs
-
-
-@dataclasses.dataclass(frozen=True)
-class _Row:
-    line: int  # in the file: the header is line 1
-    product: str
-    amount: float
-    cells: dict[str, str]  # every column, stripped
-
-
-def read_amounts(
-    path: str | Path, economy: Economy, *, allow_negative: bool = True
-) -> dict[str, float]:
-    """{product: amount} from a CSV file with columns ``product,amount``; other columns are ignored.
-
-    For a final demand or a plan's floors: products left out get 0, each product is listed at
-    most once, and every product must be one of ``economy``'s.  ``allow_negative=False`` refuses
-    negative amounts (floors and targets cannot be negative).
-    """
-    p = Path(path)
-    return _by_product(_plan_rows(p, economy, allow_negative), p, "")
-
-
-def read_targets(path: str | Path, economy: Economy) -> list[TargetGroup]:
-    """Target groups of a plan from a CSV file with columns ``product,amount``.
-
-    Optional columns: ``group`` (its name; without the column all rows form one group named
-    ``targets``), ``weight`` and ``ceiling`` of the group (for ``objective="max_weighted"``; the
-    first non-empty value in each group counts).  Groups keep the order of their first row.
-    Amounts must be ≥ 0, weights > 0 and ceilings ≥ 0.
-    """
-    p = Path(path)
-    rows = _plan_rows(p, economy, allow_negative=False)
-    grouped = bool(rows) and "group" in rows[0].cells
-    blank = [str(r.line) for r in rows if grouped and not r.cells["group"]]
-    if blank:
-        raise FormatError(f"{p}: no group on line(s) {_listing(blank)}")
-    groups: dict[str, list[_Row]] = {}
-    for r in rows:
-        groups.setdefault(r.cells["group"] if grouped else "targets", []).append(r)
-    out = []
-    for name, part in groups.items():
-        weight = _group_value(part, "weight", p, lambda v: v > 0, "> 0")
-        out.append(
-            TargetGroup(
-                name,
-                _by_product(part, p, f" in group {name!r}" if grouped else ""),
-                weight=1.0 if weight is None else weight,
-                ceiling=_group_value(part, "ceiling", p, lambda v: v >= 0, "≥ 0"),
-            )
-        )
-    return out
-
-
-def _plan_rows(path: Path, economy: Economy, allow_negative: bool) -> list[_Row]:
-    """The file's non-blank rows; checks the columns, the products and the amounts."""
-    if not path.is_file():
-        raise FormatError(f"{path}: no such file; give a CSV file with columns product,amount")
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
-    except _READ_ERRORS as exc:
-        raise FormatError(
-            f"{path}: cannot be read as a CSV file ({exc}); it needs a header line product,amount"
-        ) from None
-    columns = [str(c).strip() for c in raw.columns]
-    missing = [c for c in ("product", "amount") if c not in columns]
-    if missing:
-        raise FormatError(
-            f"{path}: needs columns product,amount; missing {', '.join(missing)} "
-            f"(has {', '.join(columns) or 'none'})"
-        )
-    cells = [
-        (k + 2, dict(zip(columns, (str(v).strip() for v in values), strict=True)))
-        for k, values in enumerate(raw.itertuples(index=False))
-    ]
-    cells = [(line, row) for line, row in cells if any(row.values())]
-    no_code = [str(line) for line, row in cells if not row["product"]]
-    if no_code:
-        raise FormatError(f"{path}: no product on line(s) {_listing(no_code)}")
-    known = set(economy.products)
-    unknown = [
-        f"{row['product']!r} (line {line})" for line, row in cells if row["product"] not in known
-    ]
-    if unknown:
-        raise UnknownNameError(
-            f"{path}: economy {economy.name!r} has no product(s) {_listing(unknown)}; "
-            f"its products are {_listing(list(economy.products))}"
-        )
-    amounts = [_float(row["amount"]) for _, row in cells]
-    bad = [
-        f"line {line} ({row['product']}) = {row['amount']!r}"
-        for (line, row), a in zip(cells, amounts, strict=True)
-        if not np.isfinite(a) or (a < 0 and not allow_negative)
-    ]
-    if bad:
-        need = "a finite number" + ("" if allow_negative else " ≥ 0")
-        raise FormatError(f"{path}: amount must be {need}: {_listing(bad)}")
-    return [
-        _Row(line, row["product"], a, row) for (line, row), a in zip(cells, amounts, strict=True)
-    ]
-
-
-def _float(text: str) -> float:
-    """The number in ``text``, or NaN where it holds none or an infinity."""
-    try:
-        value = float(text)
-    except ValueError:
-        return float("nan")
-    return value if np.isfinite(value) else float("nan")
-
-
-def _by_product(rows: list[_Row], path: Path, where: str) -> dict[str, float]:
-    out: dict[str, float] = {}
-    twice = []
-    for r in rows:
-        if r.product in out:
-            twice.append(f"{r.product!r} (line {r.line})")
-        out[r.product] = r.amount
-    if twice:
-        raise FormatError(f"{path}: product(s) listed twice{where}: {_listing(twice)}")
-    return out
-
-
-def _group_value(
-    rows: list[_Row], column: str, path: Path, ok: Callable[[float], bool], need: str
-) -> float | None:
-    """The first non-empty value of ``column`` in a group's rows; each given must be valid."""
-    given = [(r.line, r.cells[column]) for r in rows if r.cells.get(column)]
-    bad = [f"line {line} = {v!r}" for line, v in given if not ok(_float(v))]
-    if bad:
-        raise FormatError(f"{path}: {column} must be a number {need}: {_listing(bad)}")
-    return _float(given[0][1]) if given else None

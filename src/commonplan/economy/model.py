@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from commonplan.errors import (
+    DataError,
     NegativeCoefficientError,
     NonFiniteError,
     NotProductiveError,
@@ -36,6 +37,7 @@ from commonplan.numerics import (
     unproductive_blocks,
 )
 from commonplan.numerics.techniques import Pricer, square_matrix
+from commonplan.numerics.types import Array
 
 __all__ = ["LABOUR", "Economy"]
 
@@ -43,10 +45,9 @@ LABOUR = "labour"
 _NEGATIVES = ("refuse", "clip")
 _SHOW = 5  # how many offending items a message names before "and N more"
 
-Array = NDArray[np.float64]
 
-
-def _listing(items: Sequence[str]) -> str:
+def listing(items: Sequence[str]) -> str:
+    """The first few ``items`` for a message, then "and N more"."""
     shown = ", ".join(items[:_SHOW])
     return shown + (f" and {len(items) - _SHOW} more" if len(items) > _SHOW else "")
 
@@ -169,7 +170,7 @@ class Economy:
         ``"land"`` …) to per-process coefficients.
         """
         if negatives not in _NEGATIVES:
-            raise ValueError(f"negatives must be one of {_NEGATIVES}, got {negatives!r}")
+            raise DataError(f"negatives must be one of {_NEGATIVES}, got {negatives!r}")
         B = _as_sparse(inputs).tocsc()
         n, m = B.shape
         prod = _labels(products, n, "product", "products")
@@ -189,13 +190,13 @@ class Economy:
             where = [f"{cells(p)} = {B.data[p]:.3g}" for p in neg]
             if negatives == "refuse":
                 raise NegativeCoefficientError(
-                    f"{len(neg)} negative input coefficient(s): {_listing(where)}; an input cannot "
+                    f"{len(neg)} negative input coefficient(s): {listing(where)}; an input cannot "
                     "be negative — fix the data, or pass negatives='clip' (CLI: --negatives clip) "
                     "to set them to zero, recorded with the economy"
                 )
             B.data[neg] = 0.0
             adjustments.append(
-                f"clipped {len(neg)} negative input coefficient(s) to 0: {_listing(where)}"
+                f"clipped {len(neg)} negative input coefficient(s) to 0: {listing(where)}"
             )
         B.eliminate_zeros()
         B.sort_indices()
@@ -203,7 +204,7 @@ class Economy:
         l = None if labour is None else _vector(labour, m, "labour", proc)
         if l is not None and (l < 0).any():
             bad = [f"{proc[k]} ({l[k]:.3g})" for k in np.flatnonzero(l < 0)]
-            raise NegativeCoefficientError(f"negative labour for process(es) {_listing(bad)}")
+            raise NegativeCoefficientError(f"negative labour for process(es) {listing(bad)}")
         res = {str(k): _vector(v, m, f"resource {k!r}", proc) for k, v in (resources or {}).items()}
         if LABOUR in res:
             raise ShapeError("'labour' is given as the labour argument, not as a resource")
@@ -395,7 +396,7 @@ class Economy:
             worst = max(blocks, key=lambda b: b.spectral_radius)
             codes = tuple(self.products[i] for i in worst.members)
             raise NotProductiveError(
-                f"economy {self.name!r} is not productive: products {_listing(list(codes))} "
+                f"economy {self.name!r} is not productive: products {listing(list(codes))} "
                 f"together need more of themselves than they make (spectral radius "
                 f"{worst.spectral_radius:.4g} ≥ 1, Hawkins–Simon fails); check their input "
                 "coefficients and units",
@@ -409,7 +410,7 @@ class Economy:
         bad = np.flatnonzero(np.asarray(own).ravel() >= 1.0)
         if len(bad):
             raise NotProductiveError(
-                f"process(es) {_listing([self.processes[k] for k in bad])} use at least one unit "
+                f"process(es) {listing([self.processes[k] for k in bad])} use at least one unit "
                 "of their own product per unit made"
             )
 
@@ -438,7 +439,7 @@ def _labels(labels: Sequence[str] | None, n: int, what: str, plural: str) -> tup
     if len(set(out)) != n:
         seen: set[str] = set()
         dup = sorted({s for s in out if s in seen or seen.add(s)})  # type: ignore[func-returns-value]
-        raise ShapeError(f"duplicate {what} label(s): {_listing(dup)}")
+        raise ShapeError(f"duplicate {what} label(s): {listing(dup)}")
     return out
 
 
@@ -452,7 +453,7 @@ def _makes(makes: ArrayLike, m: int, prod: tuple[str, ...]) -> NDArray[np.intp]:
         index = {c: i for i, c in enumerate(prod)}
         unknown = sorted({str(c) for c in raw if str(c) not in index})
         if unknown:
-            raise UnknownNameError(f"makes names unknown product(s): {_listing(unknown)}")
+            raise UnknownNameError(f"makes names unknown product(s): {listing(unknown)}")
         mk = np.array([index[str(c)] for c in raw], dtype=np.intp)
     else:
         mk = raw.astype(np.intp)
@@ -460,7 +461,7 @@ def _makes(makes: ArrayLike, m: int, prod: tuple[str, ...]) -> NDArray[np.intp]:
             raise ShapeError(f"makes must be product indices in 0..{len(prod) - 1}")
     missing = np.setdiff1d(np.arange(len(prod)), mk)
     if len(missing):
-        raise ShapeError(f"no process makes product(s) {_listing([prod[i] for i in missing])}")
+        raise ShapeError(f"no process makes product(s) {listing([prod[i] for i in missing])}")
     return mk
 
 
@@ -487,7 +488,7 @@ def _check_finite(values: Array, what: str, where) -> None:  # type: ignore[no-u
     if len(bad):
         raise NonFiniteError(
             f"{len(bad)} non-finite {what}(s) (NaN or infinity): "
-            f"{_listing([f'{where(int(p))} = {values[p]}' for p in bad])}"
+            f"{listing([f'{where(int(p))} = {values[p]}' for p in bad])}"
         )
 
 
@@ -511,7 +512,7 @@ def _structure_notes(B: sp.csc_array, makes: NDArray[np.intp], prod: tuple[str, 
     isolated = np.flatnonzero(~used & ~has_inputs)
     if len(isolated):
         notes.append(
-            f"product(s) {_listing([prod[i] for i in isolated])} have no inputs and are "
+            f"product(s) {listing([prod[i] for i in isolated])} have no inputs and are "
             "used by no process (all-zero row and column): their output is their final "
             "demand"
         )
@@ -520,6 +521,6 @@ def _structure_notes(B: sp.csc_array, makes: NDArray[np.intp], prod: tuple[str, 
     if len(big):
         notes.append(
             f"{len(big)} process(es) use inputs worth more than one unit of output "
-            f"(column sum > 1): {_listing([f'{prod[makes[k]]} ({colsum[k]:.3g})' for k in big])}"
+            f"(column sum > 1): {listing([f'{prod[makes[k]]} ({colsum[k]:.3g})' for k in big])}"
         )
     return notes

@@ -30,6 +30,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from commonplan.economy.model import Economy
+from commonplan.errors import DataError
 
 __all__ = ["synthetic_economy", "write_economy"]
 
@@ -59,12 +60,12 @@ def synthetic_economy(
     most upstream first.
     """
     if n < 1 or inputs_per_product < 0 or techniques < 1:
-        raise ValueError("need n ≥ 1, inputs_per_product ≥ 0 and techniques ≥ 1")
+        raise DataError("need n ≥ 1, inputs_per_product ≥ 0 and techniques ≥ 1")
     if not 0.0 <= feedback <= 1.0:
-        raise ValueError("feedback must be a share between 0 and 1")
+        raise DataError("feedback must be a share between 0 and 1")
     lo, hi = intermediate_share
     if not 0.0 <= lo <= hi < 1.0:
-        raise ValueError("intermediate_share must be (low, high) with 0 ≤ low ≤ high < 1")
+        raise DataError("intermediate_share must be (low, high) with 0 ≤ low ≤ high < 1")
     rng = np.random.default_rng(seed)
     m = n * techniques
     k = min(inputs_per_product, max(n - 1, 0)) if n > 1 else 0

@@ -42,20 +42,21 @@ import numpy as np
 from numpy.typing import NDArray
 
 from commonplan.errors import SolverError
-from commonplan.numerics.lp import (
+from commonplan.numerics._highs import (
     INFEASIBLE,
     LIMIT,
     OPTIMAL,
     UNBOUNDED,
-    PlanProblem,
-    PlanSolution,
+    outcome,
     quiet_highs,
+    status_text,
 )
+from commonplan.numerics.lp import PlanProblem, PlanSolution
 from commonplan.numerics.techniques import Pricer
+from commonplan.numerics.types import Array
 
 __all__ = ["certify", "solve_structured"]
 
-Array = NDArray[np.float64]
 Choice = NDArray[np.intp]
 
 
@@ -357,10 +358,9 @@ class _Master:
         self.scale = np.where(rhs > 0, np.maximum(rhs, _MIN_ROW_SCALE), 1.0)
         self.nr = len(rhs)
         inf = highspy.kHighsInf
-        self.h = h = quiet_highs()
-        h.setOptionValue("solver", "simplex")
-        h.setOptionValue("primal_feasibility_tolerance", 1e-10)
-        h.setOptionValue("dual_feasibility_tolerance", 1e-10)
+        self.h = h = quiet_highs(
+            solver="simplex", primal_feasibility_tolerance=1e-10, dual_feasibility_tolerance=1e-10
+        )
         lower = np.concatenate([np.full(self.nr, -inf), [1.0], P.lo])
         upper = np.concatenate([rhs / self.scale, [1.0], np.where(np.isfinite(P.hi), P.hi, inf)])
         h.addRows(len(lower), lower, upper, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), [])
@@ -370,7 +370,6 @@ class _Master:
         self.index = np.int32 if P.m < 2**31 else np.int64
         self.keys: list[bytes] = []
         self.known: dict[bytes, int] = {}
-        self.S = highspy.HighsModelStatus
 
     @property
     def size(self) -> int:
@@ -443,23 +442,23 @@ class _Master:
 
     def solve(self) -> tuple[str, float, Array | None, Array, Array]:
         """(status, value, solution, π, μ)."""
-        h, S = self.h, self.S
+        h = self.h
         h.run()
-        st = h.getModelStatus()
+        st = outcome(h)
         pi = np.zeros(self.P.k)
         mu = np.zeros(len(self.J))
-        if st == S.kOptimal:
+        if st == OPTIMAL:
             sol = h.getSolution()
             dual = np.maximum(-np.asarray(sol.row_dual)[: self.nr], 0.0) / self.scale
             pi[self.capped] = dual[: len(self.capped)]
             mu = dual[len(self.capped) :]
             value = -float(h.getInfo().objective_function_value)
             return OPTIMAL, value, np.asarray(sol.col_value), pi, mu
-        if st == S.kInfeasible:
+        if st == INFEASIBLE:
             return INFEASIBLE, -np.inf, None, pi, mu
-        if st in (S.kUnbounded, S.kUnboundedOrInfeasible):
+        if st == UNBOUNDED:
             return UNBOUNDED, np.inf, None, pi, mu
-        raise SolverError(f"HiGHS failed on the master problem: {h.modelStatusToString(st)}")
+        raise SolverError(f"HiGHS failed on the master problem: {status_text(h)}")
 
 
 def _uses(P: PlanProblem, J: NDArray[np.intp], choice: Choice, X: Array) -> Array:

@@ -43,6 +43,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from commonplan.errors import SolverError
+from commonplan.numerics.types import Array
 
 __all__ = [
     "DIRECT_MAX",
@@ -59,8 +60,6 @@ __all__ = [
 
 DIRECT_MAX = 2000
 """Largest n solved by the dense direct method under ``method="auto"``."""
-
-Array = NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False)

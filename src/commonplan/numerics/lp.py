@@ -22,11 +22,9 @@ input.
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -34,17 +32,31 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from commonplan.errors import SolverError
+from commonplan.numerics._highs import (
+    INFEASIBLE,
+    LIMIT,
+    OPTIMAL,
+    UNBOUNDED,
+    iterations,
+    lp_model,
+    outcome,
+    quiet_highs,
+    status_text,
+    tolerances,
+)
 from commonplan.numerics.techniques import makes_matrix
+from commonplan.numerics.types import Array, ProblemArrays
 
 __all__ = [
     "HIGHS_SOLVERS",
+    "INFEASIBLE",
+    "LIMIT",
+    "OPTIMAL",
+    "UNBOUNDED",
     "PlanProblem",
     "PlanSolution",
-    "quiet_highs",
     "solve_highs",
 ]
-
-Array = NDArray[np.float64]
 
 HIGHS_SOLVERS = {
     "highs": "choose",
@@ -54,11 +66,9 @@ HIGHS_SOLVERS = {
 }
 """Method names for HiGHS and the value of its ``solver`` option each sets."""
 
-OPTIMAL, INFEASIBLE, UNBOUNDED, LIMIT = "optimal", "infeasible", "unbounded", "limit"
-
 
 @dataclass(frozen=True, eq=False)
-class PlanProblem:
+class PlanProblem(ProblemArrays):
     """The arrays of the plan problem (see the module docstring).  k primary inputs, G groups."""
 
     B: sp.csc_array  # n × m inputs per unit of activity
@@ -74,24 +84,8 @@ class PlanProblem:
     u: Array  # m: capacities (inf: none)
 
     @property
-    def n(self) -> int:
-        return int(self.B.shape[0])
-
-    @property
-    def m(self) -> int:
-        return int(self.B.shape[1])
-
-    @property
-    def k(self) -> int:
-        return int(self.C.shape[0])
-
-    @property
     def G(self) -> int:
         return int(self.T.shape[1])
-
-    def with_(self, **changes: object) -> PlanProblem:
-        """A copy with some arrays replaced."""
-        return replace(self, **changes)  # type: ignore[arg-type]
 
     def net_output(self, z: Array) -> Array:
         """(M − B) z."""
@@ -149,28 +143,6 @@ class PlanSolution:
     info: dict[str, float] = field(default_factory=dict)
 
 
-def quiet_highs() -> Any:
-    """A ``highspy.Highs`` with logging off.
-
-    HiGHS prints its banner to the C-level stdout when an instance is made, before any option can
-    be set; that would corrupt ``--json`` output, so the descriptor is pointed at /dev/null while
-    it is made.
-    """
-    import highspy
-
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            h = highspy.Highs()  # type: ignore[no-untyped-call]
-            h.setOptionValue("output_flag", False)
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-    return h
-
-
 def solve_highs(
     problem: PlanProblem,
     *,
@@ -207,40 +179,23 @@ def solve_highs(
         ],
         format="csc",
     )
-    A.sort_indices()
-    inf = highspy.kHighsInf
-    lp = highspy.HighsLp()
-    lp.num_col_ = m + G
-    lp.num_row_ = n + len(capped)
-    lp.col_cost_ = np.concatenate([P.phi @ P.C, -P.w])
-    lp.col_lower_ = np.concatenate([np.zeros(m), P.lo])  # (assign whole arrays: pybind copies)
-    lp.col_upper_ = np.where(
-        np.isfinite(np.concatenate([P.u, P.hi])), np.concatenate([P.u, P.hi]), inf
+    model = lp_model(
+        np.concatenate([P.phi @ P.C, -P.w]),
+        np.concatenate([np.zeros(m), P.lo]),
+        np.concatenate([P.u, P.hi]),
+        A,
+        np.concatenate([P.f, np.full(len(capped), -np.inf)]),
+        np.concatenate([np.full(n, np.inf), P.cap[capped]]),
     )
-    lp.row_lower_ = np.concatenate([P.f, np.full(len(capped), -inf)])
-    lp.row_upper_ = np.concatenate([np.full(n, inf), P.cap[capped]])
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data
-    h = quiet_highs()
-    h.setOptionValue("solver", HIGHS_SOLVERS[method])
-    if time_limit is not None:
-        h.setOptionValue("time_limit", float(time_limit))
-    # tolerances well inside the agreement we promise between solvers
-    for opt in ("primal_feasibility_tolerance", "dual_feasibility_tolerance"):
-        h.setOptionValue(opt, min(1e-7, rtol * 10))
-    h.setOptionValue("ipm_optimality_tolerance", min(1e-8, rtol))
-    for name, value in (options or {}).items():
-        if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
-            raise SolverError(f"HiGHS refused option {name}={value!r}")
-    h.passModel(lp)
+    limit = None if time_limit is None else float(time_limit)
+    chosen: dict[str, Any] = {"solver": HIGHS_SOLVERS[method], "time_limit": limit}
+    h = quiet_highs(**chosen | tolerances(rtol) | dict(options or {}))
+    h.passModel(model)
     h.run()
-    status = h.getModelStatus()
+    status = outcome(h)
     info = h.getInfo()
-    its = int(info.simplex_iteration_count + info.ipm_iteration_count + info.pdlp_iteration_count)
+    its = iterations(h)
     seconds = time.perf_counter() - started
-    S = highspy.HighsModelStatus
     common: dict[str, Any] = {"method": method, "iterations": its, "seconds": seconds, "rtol": rtol}
 
     def plan() -> dict[str, Any]:
@@ -258,20 +213,20 @@ def solve_highs(
             out.update(p=np.maximum(row_dual[:n], 0.0), pi=pi, mu=mu)
         return out
 
-    if status == S.kOptimal:
+    if status == OPTIMAL:
         found = plan()
         found["objective"] = -float(info.objective_function_value)
         return PlanSolution(OPTIMAL, "optimal", gap=0.0, **found, **common)
-    if status == S.kInfeasible:
+    if status == INFEASIBLE:
         return PlanSolution(
             INFEASIBLE, "the floors, targets and caps cannot all hold", gap=0.0, **common
         )
-    if status in (S.kUnbounded, S.kUnboundedOrInfeasible):
+    if status == UNBOUNDED:
         return PlanSolution(
             UNBOUNDED, "nothing limits the objective: give a cap", gap=0.0, **common
         )
-    if status in (S.kTimeLimit, S.kIterationLimit):
-        why = h.modelStatusToString(status).lower()
+    if status == LIMIT:
+        why = status_text(h).lower()
         feasible = highspy.SolutionStatus.kSolutionStatusFeasible
         if info.primal_solution_status == int(feasible) and h.getSolution().value_valid:
             return PlanSolution(
@@ -283,4 +238,4 @@ def solve_highs(
         return PlanSolution(
             LIMIT, f"HiGHS stopped ({why}) before it found a feasible plan", **common
         )
-    raise SolverError(f"HiGHS failed: {h.modelStatusToString(status)}")
+    raise SolverError(f"HiGHS failed: {status_text(h)}")

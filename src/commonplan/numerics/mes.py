@@ -52,6 +52,8 @@ the result counts those rounds; with 10⁵ voters a run has a few, each a few mi
 Speed: supporters of each project are one CSC column; a project's ρ is re-evaluated only when
 one of its supporters has paid since (lazy evaluation, ρ never falls), by the poor/rich fixed point
 (a few passes over its supporters, a sort as fallback) in compiled code.
+
+One concept (the rule, its completion and its exact arithmetic), so one module, longer than most.
 """
 
 from __future__ import annotations

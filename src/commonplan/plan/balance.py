@@ -15,14 +15,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from commonplan.economy.model import LABOUR, Economy
 from commonplan.numerics import leontief
+from commonplan.numerics.types import Array
 
 __all__ = ["BalanceResult", "balance", "embodied"]
-
-Array = NDArray[np.float64]
 
 
 @dataclass(frozen=True)

@@ -61,10 +61,12 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
-from commonplan.economy.model import Economy
+from commonplan.economy.model import Economy, listing
 from commonplan.errors import DataError, PlanInputError, UnknownNameError
+from commonplan.numerics.types import Array, Mask
+from commonplan.plan._checks import nonneg_vector, number
 
 __all__ = [
     "BASE_GROWTH",
@@ -81,8 +83,6 @@ __all__ = [
     "sector_groups",
 ]
 
-Array = NDArray[np.float64]
-Mask = NDArray[np.bool_]
 
 DEPRECIATION = 0.06
 """Default geometric depreciation rate per year."""
@@ -352,7 +352,7 @@ def derive_capital(
         y = _capital_final_use(e, cap, x_products)
         if y.sum() <= 0:
             raise DataError(
-                f"economy {e.name!r}: the capital goods ({_few_codes(e, cap)}) have no final "
+                f"economy {e.name!r}: the capital goods ({listing(_codes(e, cap))}) have no final "
                 "demand to take the composition of investment from; pass gfcf="
             )
         s = y / y.sum()
@@ -512,22 +512,13 @@ def _gfcf_vector(e: Economy, gfcf: Any) -> Array:
         out = np.asarray(gfcf, dtype=np.float64).ravel()
         if out.shape != (e.n,):
             raise PlanInputError(f"gfcf has {out.size} entries, expected {e.n}")
-    bad = np.flatnonzero(~np.isfinite(out) | (out < 0))
-    if len(bad):
-        raise PlanInputError(
-            "gfcf must be finite and ≥ 0; it is not for "
-            + ", ".join(f"{e.products[i]} ({out[i]:.3g})" for i in bad[:5])
-        )
-    return out
+    return nonneg_vector(out, e.products, "gfcf")
 
 
 def _rate(
     value: float, what: str, *, upper: float, lower: float = 0.0, open_upper: bool = False
 ) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise PlanInputError(f"{what}: {value!r} is not a number") from None
+    v = number(value, what)
     ok = np.isfinite(v) and v > lower and (v < upper if open_upper else v <= upper)
     if not ok:
         raise PlanInputError(f"{what} must lie between {lower:g} and {upper:g}, got {value!r}")
@@ -539,6 +530,5 @@ def _few(e: Economy, s: Array, k: int = 4) -> str:
     return ", ".join(f"{e.products[i]} {100 * s[i]:.0f} %" for i in top if s[i] > 0)
 
 
-def _few_codes(e: Economy, mask: Mask, k: int = 5) -> str:
-    codes = [e.products[i] for i in np.flatnonzero(mask)]
-    return ", ".join(codes[:k]) + (f" and {len(codes) - k} more" if len(codes) > k else "")
+def _codes(e: Economy, mask: Mask) -> list[str]:
+    return [e.products[i] for i in np.flatnonzero(mask)]

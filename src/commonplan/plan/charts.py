@@ -1,7 +1,7 @@
 """Plotly figures of a multi-year strategy comparison, saved as HTML (and PNG where possible).
 
 :func:`comparison_figure` draws, year by year and one line per strategy, what
-:meth:`commonplan.years.YearsResult.summary` reports: consumption per head, the investment
+:meth:`commonplan.plan.years.YearsResult.summary` reports: consumption per head, the investment
 share, new capacity, labour hours, CO2 and the fulfilment of the consumption bundle;
 :func:`sector_figure` the gross output of each sector group.  :func:`save_figures` writes both
 into one self-contained HTML page (plotly.js embedded, so it opens offline) and, where the

@@ -6,31 +6,52 @@ module turns names into arrays — targets, floors, caps and capacities given by
 and process codes — calls a solver, and turns the arrays back into a result a planner can read:
 fulfilment per target group, what binds, shadow prices, and, when the floors and caps cannot all
 hold, a diagnosis with the smallest conflicting set and the cheapest relaxations.
+
+The pieces: :mod:`~commonplan.plan.inputs` (target groups), :mod:`~commonplan.plan._checks` (the
+input checks shared with :mod:`~commonplan.plan.years`), :mod:`~commonplan.plan.result` (what is
+returned) and :mod:`~commonplan.plan.diagnose` (the diagnosis).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from commonplan.economy.model import LABOUR, Economy
-from commonplan.errors import PlanInputError, UnknownNameError
+from commonplan.errors import PlanInputError
 from commonplan.numerics.decomposition import certify, solve_structured
 from commonplan.numerics.lp import (
     HIGHS_SOLVERS,
     INFEASIBLE,
     LIMIT,
-    OPTIMAL,
     UNBOUNDED,
     PlanProblem,
     PlanSolution,
     solve_highs,
 )
+from commonplan.numerics.types import Array
+from commonplan.plan._checks import (
+    amount,
+    current_use,
+    input_index,
+    input_matrix,
+    minimised_input,
+    nonneg,
+    positive,
+    product_amounts,
+)
+from commonplan.plan._checks import (
+    capacities as capacity_vector,
+)
+from commonplan.plan.diagnose import diagnose as diagnosis_of
+from commonplan.plan.inputs import TargetGroup, target_groups
+from commonplan.plan.result import Diagnosis, OptimizeResult, Relaxation
 
 __all__ = [
     "HIGHS_FALLBACK_MAX",
@@ -44,8 +65,6 @@ __all__ = [
     "optimize",
     "product_amounts",
 ]
-
-Array = NDArray[np.float64]
 
 OBJECTIVES = ("max_fulfilment", "max_weighted", "min_labour")
 """Objectives; ``"min_<resource>"`` (e.g. ``"min_co2"``) minimises any other primary input."""
@@ -66,175 +85,6 @@ solver cannot certify optimality and the economy has at most this many processes
 2 × 10⁵; HiGHS's default choice, the dual simplex, took over 600 s at 2 × 10⁴."""
 
 FALLBACK_METHOD = "highs-ipm"
-
-
-@dataclass(frozen=True)
-class TargetGroup:
-    """A bundle of products wanted together, e.g. a council's list or a sector's programme.
-
-    ``amounts``: {product code: amount}, a vector over the products, or the name of one of the
-    economy's final-demand vectors.  ``weight``: its weight under ``objective="max_weighted"``.
-    ``ceiling``: the most fulfilment wanted (1.0 = all of it; ``None`` = no limit).
-    """
-
-    name: str
-    amounts: Mapping[str, float] | ArrayLike | str
-    weight: float = 1.0
-    ceiling: float | None = None
-
-
-@dataclass(frozen=True)
-class Relaxation:
-    """One way out of an infeasible plan: change one cap or floor (or all) by ``change``.
-
-    ``kind``: ``"cap"``, ``"caps"`` (all caps and capacities together), ``"floor"``, ``"floors"``
-    (all floors and minimum targets together) or ``"capacity"``.  ``change`` is relative: +0.031
-    raises a cap by 3.1 %, 0.04 lowers a floor by 4 %.  ``value`` is the new cap or floor.
-    """
-
-    kind: str
-    name: str
-    change: float
-    value: float
-    message: str
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    """Why a plan is infeasible, and the cheapest ways out.
-
-    ``caps``, ``floors`` (product codes), ``capacities`` (process codes) and ``targets`` (groups
-    whose required minimum takes part) together form a conflicting set: these alone cannot all
-    hold.  ``minimal`` says whether dropping any one of them is proven to resolve it.
-    ``relaxations`` is sorted, smallest change first.
-    """
-
-    message: str
-    caps: tuple[str, ...]
-    floors: tuple[str, ...]
-    capacities: tuple[str, ...]
-    targets: tuple[str, ...]
-    minimal: bool
-    relaxations: tuple[Relaxation, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "message": self.message,
-            "conflict": {
-                "caps": list(self.caps),
-                "floors": list(self.floors),
-                "capacities": list(self.capacities),
-                "targets": list(self.targets),
-                "minimal": self.minimal,
-            },
-            "relaxations": [
-                {"kind": r.kind, "name": r.name, "change": r.change, "value": r.value}
-                for r in self.relaxations
-            ],
-        }
-
-
-@dataclass(frozen=True, eq=False)
-class OptimizeResult:
-    """An optimal plan, or why there is none.
-
-    ``status``: ``"optimal"``, ``"infeasible"``, ``"unbounded"`` or ``"limit"`` (a solver stopped
-    before it could certify the optimum; ``gap`` says how far the best bound may be).  Arrays are
-    over the economy's processes (``activity``) or products (the rest); where the status gives no
-    plan they are ``None``.  ``objective_value`` is Σ weight × fulfilment for the ``max_``
-    objectives and the amount of the input minimised for ``min_<input>``.  Shadow prices are in
-    units of the objective per unit of the product or input (for ``max_fulfilment``: fulfilment
-    per unit); :meth:`prices_in` converts them to labour hours or any other numeraire.
-    """
-
-    status: str
-    message: str
-    objective: str
-    objective_value: float
-    method: str
-    rtol: float
-    gap: float
-    iterations: int
-    seconds: float
-    products: tuple[str, ...]
-    processes: tuple[str, ...]
-    activity: Array | None
-    gross_output: Array | None
-    net_output: Array | None
-    techniques: Mapping[str, str]
-    mixed: tuple[str, ...]
-    fulfilment: Mapping[str, float]
-    use: Mapping[str, float]
-    caps: Mapping[str, float]
-    shadow_prices: Array | None
-    cap_prices: Mapping[str, float]
-    capacity_prices: Mapping[str, float]
-    binding: tuple[str, ...]
-    diagnosis: Diagnosis | None = None
-    notes: tuple[str, ...] = ()
-    floors: Array | None = field(default=None, repr=False)
-    targets: Array | None = field(default=None, repr=False)
-
-    @property
-    def success(self) -> bool:
-        return self.status == OPTIMAL
-
-    def prices_in(self, numeraire: str = LABOUR) -> Array:
-        """Shadow prices of the products in units of the cap ``numeraire`` (e.g. labour hours).
-
-        Kantorovich's valuations are meaningful up to scale; dividing by the price of a binding
-        cap expresses them in that input: hours of work per unit of each product.
-        """
-        if self.shadow_prices is None:
-            raise PlanInputError(f"a plan with status {self.status!r} has no shadow prices")
-        price = self.cap_prices.get(numeraire, 0.0)
-        if price <= 0:
-            raise PlanInputError(
-                f"the cap on {numeraire!r} does not bind (its price is zero), so prices cannot "
-                f"be expressed in it; binding caps: "
-                f"{', '.join(k for k, v in self.cap_prices.items() if v > 0) or 'none'}"
-            )
-        return self.shadow_prices / price
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: maps from product / process / input names to numbers."""
-
-        def by(codes: Sequence[str], v: Array | None, skip_zero: bool = False) -> dict[str, float]:
-            if v is None:
-                return {}
-            return {c: float(x) for c, x in zip(codes, v, strict=True) if x or not skip_zero}
-
-        return {
-            "status": self.status,
-            "message": self.message,
-            "objective": self.objective,
-            "objective_value": _num(self.objective_value),
-            "method": self.method,
-            "rtol": self.rtol,
-            "gap": _num(self.gap),
-            "iterations": self.iterations,
-            "seconds": self.seconds,
-            "fulfilment": dict(self.fulfilment),
-            "activity": by(self.processes, self.activity, skip_zero=True),
-            "gross_output": by(self.products, self.gross_output),
-            "net_output": by(self.products, self.net_output),
-            "techniques": dict(self.techniques),
-            "mixed": list(self.mixed),
-            "use": dict(self.use),
-            "caps": dict(self.caps),
-            "shadow_prices": {
-                "products": by(self.products, self.shadow_prices),
-                "caps": dict(self.cap_prices),
-                "capacities": dict(self.capacity_prices),
-            },
-            "binding": list(self.binding),
-            "diagnosis": None if self.diagnosis is None else self.diagnosis.to_dict(),
-            "notes": list(self.notes),
-        }
-
-
-def _num(v: float) -> float | str:
-    return float(v) if np.isfinite(v) else ("inf" if v > 0 else ("-inf" if v < 0 else "nan"))
 
 
 # ---------------------------------------------------------------------- the entry point
@@ -301,19 +151,8 @@ def optimize(
         solution = _fall_back(economy, spec.problem, solution, rtol, left, notes)
     diagnosis = None
     if solution.status == INFEASIBLE and diagnose:
-        diagnosis = _diagnose(spec, solution, solve)
+        diagnosis = diagnosis_of(spec, solution, solve)
     return spec.result(solution, diagnosis, notes)
-
-
-def current_use(economy: Economy, name: str) -> float:
-    """What the economy uses of ``"labour"`` or a resource at its observed gross output."""
-    if economy.gross_output is None:
-        raise PlanInputError(
-            f"economy {economy.name!r} has no gross output, so a cap relative to today's use "
-            f"of {name!r} cannot be computed; give the cap as an amount"
-        )
-    coef = economy.direct(name)
-    return float(coef[economy.techniques] @ economy.gross_output)
 
 
 def _solver(
@@ -422,13 +261,8 @@ class _Spec:
     ) -> _Spec:
         notes: list[str] = []
         inputs = e.input_names
-        minimise = minimised_input(e, objective)
-        if minimise is None and objective not in OBJECTIVES:
-            raise PlanInputError(
-                f"objective must be one of {', '.join(OBJECTIVES)} or 'min_<resource>'; "
-                f"got {objective!r}"
-            )
-        groups = _groups(e, targets)
+        minimise = minimised_input(e, objective, OBJECTIVES)
+        groups = target_groups(e, targets)
         names = tuple(g.name for g in groups)
         T = np.column_stack(
             [product_amounts(e, g.amounts, f"target group {g.name!r}") for g in groups]
@@ -436,7 +270,7 @@ class _Spec:
         if not T.any():
             raise PlanInputError("the targets are all zero: there is nothing to plan for")
         f = np.zeros(e.n) if floors is None else product_amounts(e, floors, "floors")
-        C = np.vstack([e.direct(name) for name in inputs]) if inputs else np.zeros((0, e.m))
+        C = input_matrix(e)
         cap = np.full(len(inputs), np.inf)
         if caps is None and objective.startswith("max") and not capacities:
             if e.labour is not None and e.gross_output is not None:
@@ -446,26 +280,16 @@ class _Spec:
                     "observed gross output)"
                 )
         for name, value in (caps or {}).items():
-            if name not in inputs:
-                raise UnknownNameError(
-                    f"cap on {name!r}: economy {e.name!r} has no such input; it has: "
-                    f"{', '.join(inputs) or 'none'}"
-                )
-            cap[inputs.index(name)] = _cap_value(e, name, value)
-        u = np.full(e.m, np.inf)
-        proc_index = {c: k for k, c in enumerate(e.processes)} if capacities else {}
-        for code, value in (capacities or {}).items():
-            if code not in proc_index:
-                raise UnknownNameError(
-                    f"capacity for {code!r}: economy {e.name!r} has no such process"
-                )
-            u[proc_index[code]] = _nonneg(value, f"capacity of process {code!r}")
+            cap[input_index(e, name)] = amount(
+                value, f"cap on {name!r}", partial(current_use, e, name)
+            )
+        u = capacity_vector(e, capacities or {}, np.full(e.m, np.inf))
         phi = np.zeros(len(inputs))
         G = len(groups)
-        weights = np.array([_positive(g.weight, f"weight of group {g.name!r}") for g in groups])
+        weights = np.array([positive(g.weight, f"weight of group {g.name!r}") for g in groups])
         ceilings = np.array(
             [
-                np.inf if g.ceiling is None else _nonneg(g.ceiling, f"ceiling of group {g.name!r}")
+                np.inf if g.ceiling is None else nonneg(g.ceiling, f"ceiling of group {g.name!r}")
                 for g in groups
             ]
         )
@@ -602,101 +426,6 @@ class _Spec:
         return tuple(out)
 
 
-def _groups(e: Economy, targets: Any) -> list[TargetGroup]:
-    if targets is None:
-        key, _ = e.demand(None)
-        return [TargetGroup(key, key)]
-    if isinstance(targets, str):
-        return [TargetGroup(targets, targets)]
-    if isinstance(targets, Mapping):
-        values = list(targets.values())
-        if values and all(isinstance(v, Mapping | str | TargetGroup) for v in values):
-            return [
-                v if isinstance(v, TargetGroup) else TargetGroup(str(k), v)
-                for k, v in targets.items()
-            ]
-        return [TargetGroup("targets", targets)]
-    if (
-        isinstance(targets, Sequence)
-        and targets
-        and all(isinstance(g, TargetGroup) for g in targets)
-    ):
-        names = [g.name for g in targets]  # type: ignore[union-attr]
-        if len(set(names)) != len(names):
-            raise PlanInputError(f"target group names must be unique: {names}")
-        return list(targets)  # type: ignore[arg-type]
-    return [TargetGroup("targets", targets)]
-
-
-def minimised_input(e: Economy, objective: str) -> str | None:
-    """The input a ``min_<input>`` objective minimises (``None`` for another objective);
-    :class:`PlanInputError` when the economy has no such input."""
-    if not objective.startswith("min_"):
-        return None
-    name = objective[4:]
-    if name not in e.input_names:
-        raise PlanInputError(
-            f"objective {objective!r}: economy {e.name!r} has no input {name!r}; it has: "
-            f"{', '.join(e.input_names) or 'none'}"
-        )
-    return name
-
-
-def product_amounts(e: Economy, v: Any, what: str) -> Array:
-    """A non-negative vector over the products from a name, a mapping or an array."""
-    if isinstance(v, Mapping):
-        unknown = [str(k) for k in v if str(k) not in e._index]
-        if unknown:
-            raise UnknownNameError(
-                f"{what}: economy {e.name!r} has no product(s) {', '.join(unknown[:5])}"
-            )
-    try:
-        _, arr = e.demand(v)
-    except UnknownNameError:
-        raise
-    except Exception as exc:  # ShapeError / NonFiniteError from the economy's own checks
-        raise PlanInputError(f"{what}: {exc}") from exc
-    arr = np.array(arr, dtype=np.float64)
-    neg = np.flatnonzero(arr < 0)
-    if len(neg):
-        shown = ", ".join(f"{e.products[i]} ({arr[i]:.3g})" for i in neg[:5])
-        raise PlanInputError(
-            f"{what} must not be negative; negative for {len(neg)} product(s): {shown}"
-        )
-    return arr
-
-
-def _cap_value(e: Economy, name: str, value: float | str) -> float:
-    if isinstance(value, str) and value.strip().endswith("%"):
-        try:
-            share = float(value.strip()[:-1]) / 100.0
-        except ValueError:
-            raise PlanInputError(f"cap on {name!r}: {value!r} is not a percentage") from None
-        return _nonneg(share, f"cap on {name!r}") * current_use(e, name)
-    return _nonneg(value, f"cap on {name!r}")
-
-
-def _nonneg(value: object, what: str) -> float:
-    v = _number(value, what)
-    if not np.isfinite(v) or v < 0:
-        raise PlanInputError(f"{what} must be a finite number ≥ 0, got {value!r}")
-    return v
-
-
-def _positive(value: object, what: str) -> float:
-    v = _number(value, what)
-    if not np.isfinite(v) or v <= 0:
-        raise PlanInputError(f"{what} must be a finite number > 0, got {value!r}")
-    return v
-
-
-def _number(value: object, what: str) -> float:
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise PlanInputError(f"{what}: {value!r} is not a number") from None
-
-
 def _techniques(e: Economy, z: Array, gross: Array) -> tuple[dict[str, str], tuple[str, ...]]:
     """The main process of each product made, and the products made by more than one."""
     order = np.lexsort((-z, e.makes))  # by product, largest activity first
@@ -708,204 +437,3 @@ def _techniques(e: Economy, z: Array, gross: Array) -> tuple[dict[str, str], tup
     counts = np.bincount(e.makes[significant], minlength=e.n)
     mixed = tuple(e.products[i] for i in np.flatnonzero(counts > 1))
     return techniques, mixed
-
-
-# ---------------------------------------------------------------------- diagnosis
-
-_MAX_DELETION = 40  # floors tested one by one for minimality; above this the set is not minimised
-_MAX_FLOOR_RELAXATIONS = 5
-
-
-def _diagnose(spec: _Spec, infeasible: PlanSolution, solve: Any) -> Diagnosis:
-    """The conflicting set and the cheapest relaxations of an infeasible plan.
-
-    Feasibility does not depend on the objective, so every test below solves the problem with the
-    groups held at their minimum.  The certificate's prices (λ, π) rank the floors by what they
-    cost at the scarce inputs' prices; the smallest infeasible prefix of that ranking, then a
-    deletion filter, gives the conflicting floors (with one cap that prefix is already the
-    smallest conflicting set).
-    """
-    e, P = spec.economy, spec.problem
-    base = P.with_(w=np.zeros(P.G), hi=P.lo.copy(), phi=np.zeros(P.k))
-    y_min = P.T @ P.lo  # targets that must be met whatever the objective (min_ objectives)
-
-    def feasible(Q: PlanProblem) -> bool:
-        return bool(solve(Q).status != INFEASIBLE)
-
-    # rows that can conflict: finite caps (by input) and capacities (by process)
-    cap_rows = [int(r) for r in np.flatnonzero(np.isfinite(P.cap))]
-    cap_set = set(cap_rows)
-    cap_J = set(int(j) for j in spec.capacity_index)
-
-    def restricted(
-        floor_mask: Array, caps_kept: set[int], cap_kept: set[int], targets: bool
-    ) -> PlanProblem:
-        cap = np.where([r in caps_kept for r in range(P.k)], P.cap, np.inf)
-        u = np.where([j in cap_kept for j in range(P.m)], P.u, np.inf) if len(cap_J) else P.u
-        lo = P.lo if targets else np.zeros(P.G)
-        return base.with_(f=P.f * floor_mask, cap=cap, u=u, lo=lo, hi=lo.copy())
-
-    all_floors = np.ones(P.n)
-    needs_targets = bool(y_min.any())
-    # 1. deletion filter on caps, capacities and the required targets
-    for r in list(cap_rows):
-        trial = cap_set - {r}
-        if not feasible(restricted(all_floors, trial, cap_J, needs_targets)):
-            cap_set = trial
-    for j in list(spec.capacity_index):
-        trial_J = cap_J - {int(j)}
-        if not feasible(restricted(all_floors, cap_set, trial_J, needs_targets)):
-            cap_J = trial_J
-    if needs_targets and not feasible(restricted(all_floors, cap_set, cap_J, False)):
-        needs_targets = False
-    # 2. floors: the smallest infeasible prefix by cost at the prices of the scarce inputs
-    y0 = P.f + y_min
-    scale = solve(
-        base.with_(
-            f=np.zeros(P.n), T=y0[:, None], w=np.ones(1), lo=np.zeros(1), hi=np.full(1, np.inf)
-        )
-    )
-    lam = next((s.p for s in (scale, infeasible) if s.p is not None), np.ones(P.n))
-    cost = lam * P.f
-    ranked = [int(i) for i in np.argsort(-cost, kind="stable") if P.f[i] > 0]
-
-    def prefix_feasible(k: int) -> bool:
-        mask = np.zeros(P.n)
-        mask[ranked[:k]] = 1.0
-        return feasible(restricted(mask, cap_set, cap_J, needs_targets))
-
-    lo_k, hi_k = 0, len(ranked)  # prefix lo_k feasible (or 0), hi_k infeasible
-    if prefix_feasible(0):
-        while hi_k - lo_k > 1:
-            mid = (lo_k + hi_k) // 2
-            if prefix_feasible(mid):
-                lo_k = mid
-            else:
-                hi_k = mid
-        chosen = ranked[:hi_k]
-    else:
-        chosen = []
-    minimal = len(chosen) <= _MAX_DELETION
-    if minimal:
-        for i in list(reversed(chosen)):
-            mask = np.zeros(P.n)
-            mask[[c for c in chosen if c != i]] = 1.0
-            if not feasible(restricted(mask, cap_set, cap_J, needs_targets)):
-                chosen.remove(i)
-    conflict_caps = tuple(spec.inputs[r] for r in sorted(cap_set))
-    conflict_floors = tuple(e.products[i] for i in chosen)
-    conflict_capacities = tuple(e.processes[j] for j in sorted(cap_J))
-    conflict_targets = spec.groups if needs_targets else ()
-    relaxations = _relaxations(spec, base, scale, chosen, cap_set, cap_J, solve)
-    parts = []
-    if conflict_floors:
-        parts.append(f"the floors of {_few([e.label(i) for i in chosen])}")
-    if conflict_targets:
-        parts.append(f"the targets of {_few(conflict_targets)}")
-    limits = [f"the {c} cap" for c in conflict_caps] + [
-        f"the capacity of {p}" for p in conflict_capacities
-    ]
-    message = (
-        f"infeasible: {' and '.join(parts) or 'the requirements'} cannot be met within "
-        f"{' and '.join(limits) or 'the limits'}"
-    )
-    if relaxations:
-        message += "; cheapest ways out: " + ", or ".join(r.message for r in relaxations[:4])
-    return Diagnosis(
-        message=message,
-        caps=conflict_caps,
-        floors=conflict_floors,
-        capacities=conflict_capacities,
-        targets=conflict_targets,
-        minimal=minimal,
-        relaxations=tuple(relaxations),
-    )
-
-
-def _growth(need: float, limit: float) -> float:
-    """The relative rise from ``limit`` to ``need``: inf where the limit is zero or so small that
-    the ratio overflows (a capacity of 1e-300)."""
-    if limit <= 0:
-        return np.inf
-    with np.errstate(over="ignore"):
-        return float(np.float64(need) / np.float64(limit) - 1)
-
-
-def _relaxations(
-    spec: _Spec,
-    base: PlanProblem,
-    s: PlanSolution,
-    floors: list[int],
-    cap_set: set[int],
-    cap_J: set[int],
-    solve: Any,
-) -> list[Relaxation]:
-    """Smallest change of each conflicting cap or floor alone, and of all together."""
-    e, P = spec.economy, spec.problem
-    out: list[Relaxation] = []
-    # all together: s is the largest multiple of (floors + required targets) inside the caps
-    if s.status == OPTIMAL and s.t is not None and 0 < s.t[0] < 1:
-        level = float(s.t[0])
-        out.append(
-            Relaxation(
-                "caps", "all caps", 1 / level - 1, 1 / level, f"every cap +{_pct(1 / level - 1)}"
-            )
-        )
-        out.append(
-            Relaxation("floors", "all floors", 1 - level, level, f"every floor −{_pct(1 - level)}")
-        )
-    # one cap alone: the least of that input the requirements need, the other caps holding
-    for r in sorted(cap_set):
-        phi = np.zeros(P.k)
-        phi[r] = 1.0
-        cap = P.cap.copy()
-        cap[r] = np.inf
-        sol = solve(base.with_(phi=phi, cap=cap))
-        if sol.status == OPTIMAL and sol.z is not None:
-            need = float(P.C[r] @ sol.z)
-            change = _growth(need, P.cap[r])
-            name = spec.inputs[r]
-            out.append(Relaxation("cap", name, change, need, f"{name} cap +{_pct(change)}"))
-    for j in sorted(cap_J):
-        u = P.u.copy()
-        u[j] = np.inf
-        C = np.vstack([P.C, np.eye(1, P.m, j)])
-        Q = base.with_(C=C, cap=np.append(P.cap, np.inf), phi=np.eye(1, P.k + 1, P.k)[0], u=u)
-        sol = solve(Q)
-        if sol.status == OPTIMAL and sol.z is not None:
-            need = float(sol.z[j])
-            change = _growth(need, P.u[j])
-            name = e.processes[j]
-            out.append(
-                Relaxation("capacity", name, change, need, f"capacity of {name} +{_pct(change)}")
-            )
-    # one floor alone: lower it to the most that fits, the others holding
-    costed = sorted(floors, key=lambda i: -P.f[i])[:_MAX_FLOOR_RELAXATIONS]
-    for i in costed:
-        f = P.f.copy()
-        f[i] = 0.0
-        bundle = np.zeros((P.n, 1))
-        bundle[i, 0] = P.f[i]
-        Q = base.with_(
-            f=f + P.T @ P.lo,
-            T=bundle,
-            w=np.ones(1),
-            lo=np.zeros(1),
-            hi=np.ones(1),
-        )
-        sol = solve(Q)
-        if sol.status == OPTIMAL and sol.t is not None:
-            level = float(sol.t[0])
-            text = f"floor of {e.label(i)} −{_pct(1 - level)}"
-            out.append(Relaxation("floor", e.products[i], 1 - level, level * P.f[i], text))
-    out.sort(key=lambda r: r.change)
-    return out
-
-
-def _pct(x: float) -> str:
-    return "∞" if not np.isfinite(x) else f"{100 * x:.3g} %"
-
-
-def _few(items: Sequence[str], k: int = 5) -> str:
-    shown = ", ".join(items[:k])
-    return shown + (f" and {len(items) - k} more" if len(items) > k else "")

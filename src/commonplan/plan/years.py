@@ -16,7 +16,7 @@ Strategies (``strategy=``):
 ``"heavy-industry-first"``
     Feldman–Mahalanobis: a share λ_K (``share``, default :data:`DEFAULT_SHARE`) of each year's
     investment (capital goods installed, at base-year prices) goes to the capital-goods sector
-    group (:func:`commonplan.capital.sector_groups`).  In Sweden 2016 that group holds 23 % of
+    group (:func:`commonplan.plan.capital.sector_groups`).  In Sweden 2016 that group holds 23 % of
     the capital stock, so the default 0.5 more than doubles its share.
 ``"balanced"``
     Every process's capacity grows by the same amount relative to its start: new capacity
@@ -30,6 +30,10 @@ Objectives (``objective=``): ``"max_min"`` (default) the largest consumption ful
 holds in every year, then, at that level, the largest discounted sum; ``"discounted"`` the
 largest Σ_t β^t c_t; ``"min_labour"`` (or ``"min_<resource>"``) the end-of-plan targets
 (``end_targets``) met in the last year with the least labour over the plan.
+
+One concept — the multi-year plan, from names to :class:`YearsResult` and back — so one module,
+longer than most; the input checks it shares with :mod:`~commonplan.plan.optimize` are in
+:mod:`~commonplan.plan._checks`.
 """
 
 from __future__ import annotations
@@ -44,9 +48,29 @@ from numpy.typing import ArrayLike, NDArray
 from commonplan.economy.model import LABOUR, Economy
 from commonplan.errors import PlanInputError, UnknownNameError
 from commonplan.numerics.lp import OPTIMAL
-from commonplan.numerics.multiyear import FORMS, YearsProblem, YearsSolution, solve_years
+from commonplan.numerics.multiyear import (
+    FORMS,
+    STRATEGIES,
+    YearsProblem,
+    YearsSolution,
+    solve_years,
+)
+from commonplan.numerics.types import Array
+from commonplan.plan._checks import (
+    amount,
+    capacities,
+    count,
+    finite,
+    input_index,
+    input_matrix,
+    minimised_input,
+    nonneg,
+    nonneg_vector,
+    positive,
+    product_amounts,
+)
 from commonplan.plan.capital import Capital, base_output, derive_capital, sector_groups
-from commonplan.plan.optimize import minimised_input, product_amounts
+from commonplan.plan.result import json_number
 
 __all__ = [
     "DEFAULT_SHARE",
@@ -58,15 +82,7 @@ __all__ = [
     "plan_years",
 ]
 
-Array = NDArray[np.float64]
 
-STRATEGIES = {
-    "optimal": "optimal",
-    "heavy-industry-first": "share",
-    "balanced": "balanced",
-    "consumption-first": "replacement",
-}
-"""Strategy names and the rule of :mod:`commonplan.numerics.multiyear` each adds."""
 OBJECTIVES = ("max_min", "discounted", "min_labour")
 """Objectives; ``"min_<resource>"`` minimises another primary input for the end targets."""
 DEFAULT_SHARE = 0.5
@@ -195,12 +211,12 @@ class YearsResult:
             "message": self.message,
             "strategy": self.strategy,
             "objective": self.objective,
-            "objective_value": _num(self.objective_value),
+            "objective_value": json_number(self.objective_value),
             "method": self.method,
             "seconds": self.seconds,
             "iterations": self.iterations,
             "years": list(self.years),
-            "summary": {k: [_num(x) for x in v] for k, v in self.summary().items()},
+            "summary": {k: [json_number(x) for x in v] for k, v in self.summary().items()},
             "groups": {
                 k: [e.products[i] for i in np.flatnonzero(m)] for k, m in self.groups.items()
             },
@@ -211,7 +227,7 @@ class YearsResult:
             "investment": rows(self.investment, e.products),
             "capital_stock": rows(self.capital_stock, e.products),
             "use": {k: v.tolist() for k, v in self.use.items()},
-            "caps": {k: [_num(x) for x in v] for k, v in self.caps.items()},
+            "caps": {k: [json_number(x) for x in v] for k, v in self.caps.items()},
             "cap_prices": {k: v.tolist() for k, v in self.cap_prices.items()},
             "capital": self.capital.to_dict(),
             "notes": list(self.notes),
@@ -282,11 +298,6 @@ class Comparison:
         }
 
 
-def _num(v: float) -> float | str:
-    v = float(v)
-    return v if np.isfinite(v) else ("inf" if v > 0 else ("-inf" if v < 0 else "nan"))
-
-
 # ---------------------------------------------------------------------- the entry points
 
 
@@ -323,8 +334,8 @@ def plan_years(
     Parameters
     ----------
     capital
-        Capital coefficients; default :func:`commonplan.capital.derive_capital` (documented
-        derivation from the table), or :func:`commonplan.capital.capital_from_coefficients`.
+        Capital coefficients; default :func:`commonplan.plan.capital.derive_capital` (documented
+        derivation from the table), or :func:`commonplan.plan.capital.capital_from_coefficients`.
     strategy
         One of :data:`STRATEGIES`.
     objective
@@ -374,8 +385,8 @@ def plan_years(
         raise PlanInputError(f"method must be one of {', '.join(FORMS)}; got {method!r}")
     if strategy not in STRATEGIES:
         raise PlanInputError(f"strategy must be one of {', '.join(STRATEGIES)}; got {strategy!r}")
-    T = _count(years, "years")
-    L = _count(lag, "lag")
+    T = count(years, "years")
+    L = count(lag, "lag")
     notes: list[str] = []
     cap_ = capital if capital is not None else derive_capital(e)
     if cap_.products != e.products or cap_.processes != e.processes:
@@ -385,7 +396,7 @@ def plan_years(
         e, [e.products[i] for i in np.flatnonzero(cap_.capital_goods)]
     )
     inputs = e.input_names
-    C = np.vstack([e.direct(k) for k in inputs]) if inputs else np.zeros((0, e.m))
+    C = input_matrix(e)
     x_base = np.zeros(e.m)
     x_base[e.techniques] = base_output(e) if cap_.base_output is None else cap_.base_output
     today = C @ x_base
@@ -407,8 +418,8 @@ def plan_years(
     if not Y0.any():
         raise PlanInputError("the consumption bundle is all zero: there is nothing to plan for")
     f0 = np.zeros(e.n) if floors is None else product_amounts(e, floors, "floors")
-    pg = _number(population_growth, "population_growth")
-    people: Array = (1.0 if population is None else _positive(population, "population")) * (
+    pg = finite(population_growth, "population_growth")
+    people: Array = (1.0 if population is None else positive(population, "population")) * (
         1.0 + pg
     ) ** np.arange(T, dtype=np.float64)
     Y = np.outer((1.0 + pg) ** np.arange(T), Y0)
@@ -418,7 +429,7 @@ def plan_years(
     beta: Array = np.ones(T)
     gamma: Array = np.ones((T, len(inputs)))
     for name, rate in (progress or {}).items():
-        r = _number(rate, f"progress of {name!r}")
+        r = finite(rate, f"progress of {name!r}")
         if not -1.0 < r < 1.0:
             raise PlanInputError(
                 f"progress of {name!r} must be a yearly rate in (−1, 1), got {rate!r}"
@@ -445,20 +456,17 @@ def plan_years(
             labour, T, today[inputs.index(LABOUR)], labour_growth, hours
         )
     for name, value in (caps or {}).items():
-        if name not in inputs:
-            raise UnknownNameError(
-                f"cap on {name!r}: economy {e.name!r} has no such input; it has: "
-                f"{', '.join(inputs) or 'none'}"
-            )
-        cap[:, inputs.index(name)] = _cap_path(value, T, today[inputs.index(name)], name)
+        q = input_index(e, name)
+        cap[:, q] = _cap_path(value, T, today[q], name)
 
     # objective
     phi = np.zeros(len(inputs))
-    c_lo = np.full(T, _nonneg(consumption_floor, "consumption_floor"))
+    c_lo = np.full(T, nonneg(consumption_floor, "consumption_floor"))
     c_hi = np.full(T, np.inf)
-    if objective in ("max_min", "discounted"):
-        kind = objective
-    elif (minimised := minimised_input(e, objective)) is not None:
+    minimised = minimised_input(e, objective, OBJECTIVES)
+    if minimised is None:
+        kind = objective  # max_min or discounted
+    else:
         phi[inputs.index(minimised)] = 1.0
         kind = "min_input"
         if end_targets is not None:
@@ -467,18 +475,13 @@ def plan_years(
         notes.append(
             f"year {T} delivers the end targets in full; {minimised} over the plan minimised"
         )
-    else:
-        raise PlanInputError(
-            f"objective must be one of {', '.join(OBJECTIVES)} or 'min_<resource>'; "
-            f"got {objective!r}"
-        )
 
     # capacity
     K0 = x_base.copy()
     if capacity is not None:
         K0 = _capacity(e, capacity, K0)
     delta = cap_.depreciation
-    lam = _nonneg(share, "share")
+    lam = nonneg(share, "share")
     if strategy == "heavy-industry-first" and not 0.0 < lam < 1.0:
         raise PlanInputError(f"share (λ_K) must lie strictly between 0 and 1, got {share!r}")
     problem = YearsProblem(
@@ -497,13 +500,13 @@ def plan_years(
         Y=Y,
         beta=beta,
         gamma=gamma,
-        K_end=_nonneg(end_capacity, "end_capacity") * K0,
+        K_end=nonneg(end_capacity, "end_capacity") * K0,
         objective=kind,
-        discount=_positive(discount, "discount"),
+        discount=positive(discount, "discount"),
         phi=phi,
         c_lo=c_lo,
         c_hi=c_hi,
-        strategy=STRATEGIES[strategy],
+        strategy=strategy,
         share=lam,
         group=cap_.capital_goods[e.makes],
     )
@@ -645,8 +648,8 @@ def _labour_path(
     hours: Sequence[float] | None,
 ) -> Array:
     if isinstance(labour, str) or np.ndim(labour) == 0:
-        first = _amount(labour, today, "labour")  # type: ignore[arg-type]
-        g = _number(growth, "labour_growth")
+        first = amount(labour, "labour", lambda: today)  # type: ignore[arg-type]
+        g = finite(growth, "labour_growth")
         path: Array = first * (1.0 + g) ** np.arange(T, dtype=np.float64)
         if hours is not None:
             h = np.asarray(hours, dtype=np.float64).ravel()
@@ -659,65 +662,19 @@ def _labour_path(
 
 def _cap_path(value: Any, T: int, today: float, name: str) -> Array:
     if isinstance(value, str) or np.ndim(value) == 0:
-        return np.full(T, _amount(value, today, name))
+        return np.full(T, amount(value, name, lambda: today))
     vals = list(value)
     if len(vals) != T:
         raise PlanInputError(f"cap on {name!r}: {len(vals)} values for {T} years")
-    return np.array([_amount(v, today, f"{name} in year {t + 1}") for t, v in enumerate(vals)])
-
-
-def _amount(value: float | str, today: float, what: str) -> float:
-    if isinstance(value, str) and value.strip().endswith("%"):
-        return _nonneg(value.strip()[:-1], what) / 100.0 * today
-    return _nonneg(value, what)
+    return np.array(
+        [amount(v, f"{name} in year {t + 1}", lambda: today) for t, v in enumerate(vals)]
+    )
 
 
 def _capacity(e: Economy, capacity: Any, default: Array) -> Array:
     if isinstance(capacity, Mapping):
-        out = default.copy()
-        index = {p: k for k, p in enumerate(e.processes)}
-        for code, v in capacity.items():
-            if code not in index:
-                raise UnknownNameError(f"capacity: economy {e.name!r} has no process {code!r}")
-            out[index[code]] = _nonneg(v, f"capacity of {code!r}")
-        return out
+        return capacities(e, capacity, default)
     arr = np.asarray(capacity, dtype=np.float64).ravel()
     if arr.shape != (e.m,):
         raise PlanInputError(f"capacity has {arr.size} entries, expected one per process ({e.m})")
-    bad = np.flatnonzero(~np.isfinite(arr) | (arr < 0))
-    if len(bad):
-        raise PlanInputError(
-            "capacity must be finite and ≥ 0; it is not for "
-            + ", ".join(e.processes[k] for k in bad[:5])
-        )
-    return arr
-
-
-def _count(value: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise PlanInputError(f"{what} must be a whole number ≥ 1, got {value!r}")
-    return int(value)
-
-
-def _number(value: object, what: str) -> float:
-    try:
-        v = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise PlanInputError(f"{what}: {value!r} is not a number") from None
-    if not np.isfinite(v):
-        raise PlanInputError(f"{what} must be finite, got {value!r}")
-    return v
-
-
-def _nonneg(value: object, what: str) -> float:
-    v = _number(value, what)
-    if v < 0:
-        raise PlanInputError(f"{what} must be ≥ 0, got {value!r}")
-    return v
-
-
-def _positive(value: object, what: str) -> float:
-    v = _number(value, what)
-    if v <= 0:
-        raise PlanInputError(f"{what} must be > 0, got {value!r}")
-    return v
+    return nonneg_vector(arr, e.processes, "capacity")
