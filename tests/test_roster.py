@@ -311,7 +311,7 @@ def test_bad_input_named(change, error, words) -> None:  # type: ignore[no-untyp
 
 def test_overlapping_requests_refused() -> None:
     shifts = [w.Shift("early", 6, 14, {"cook": 1}), w.Shift("mid", 10, 18, {"cook": 1})]
-    with pytest.raises(PlanInputError, match="'a'.*'early'.*'mid'.*overlap"):
+    with pytest.raises(PlanInputError, match=r"'a'.*'early'.*'mid'.*overlap"):
         w.roster(
             shifts,
             [w.Member("a")],
@@ -425,7 +425,7 @@ def test_optimal_equity_matches_brute_force(inst) -> None:  # type: ignore[no-un
         by_id = {s.id: s for s in shifts}
         for a in rows:
             s = by_id[a.shift]
-            if s.unpleasant or a.role == "b" and roles[1].unpleasant:
+            if s.unpleasant or (a.role == "b" and roles[1].unpleasant):
                 bad[a.member] += float(s.end) - float(s.start)  # type: ignore[arg-type]
         mean = sum(bad.values()) / len(bad)
         d = sum(abs(x - mean) for x in bad.values())
