@@ -272,13 +272,13 @@ def suspicious_availability(
     """Members whose unavailability marks fall on unpleasant shifts far more than on others.
 
     For each member, among the shifts of their workplace that need a role they have the skills
-    for: N shifts, K of them unpleasant (a shift marked unpleasant, or one needing a role marked
-    unpleasant); they marked A unavailable, a of them unpleasant.  Were the A marks spread at
-    random, a would be hypergeometric; p = P(X ≥ a).  Flagged when a larger share of the
-    unpleasant shifts than of the others is marked and p < alpha / (members in the workplace), a
-    Bonferroni correction so that a council of hundreds is not flooded by chance.  This is Twin
-    Oaks' failure made visible (members unavailable for the one mandatory job); the flag is for
-    the council to ask about, not a sanction.
+    for: N shifts, K of them unpleasant (a shift marked unpleasant, or one where every role the
+    member could take is marked unpleasant); they marked A unavailable, a of them unpleasant.
+    Were the A marks spread at random, a would be hypergeometric; p = P(X ≥ a).  Flagged when a
+    larger share of the unpleasant shifts than of the others is marked and p < alpha / (members
+    in the workplace), a Bonferroni correction so that a council of hundreds is not flooded by
+    chance.  This is Twin Oaks' failure made visible (members unavailable for the one mandatory
+    job); the flag is for the council to ask about, not a sanction.
     """
     inst = prepare(shifts, members, roles, Rules(), (), None)
     size = Counter(m.workplace for m in inst.members)
@@ -294,7 +294,11 @@ def suspicious_availability(
             t.shift.id
             for t in mine
             if t.shift.unpleasant
-            or any(c > 0 and inst.roles[r].unpleasant for r, c in t.shift.needs.items())
+            or all(
+                inst.roles[r].unpleasant
+                for r, c in t.shift.needs.items()
+                if c > 0 and inst.able(m, r)
+            )
         }
         total, good = len(mine), len(bad)
         marked = [t.shift.id for t in mine if t.shift.id in m.unavailable]
