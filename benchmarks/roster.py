@@ -220,6 +220,7 @@ def run(label: str, inst: Instance, args: argparse.Namespace, table: Table) -> N
         f"{r.gini:.3f}",
         f"{r.gini_lower_bound:.3f}",
         f"{worst.gini:.3f} / {worst.gini_lower_bound:.3f}",
+        f"{r.spread:g} / {r.spread_lower_bound:g}",
         f"{r.gap_percent:.2f}",
         r.status,
         f"{len(r.flags)}",
@@ -228,6 +229,7 @@ def run(label: str, inst: Instance, args: argparse.Namespace, table: Table) -> N
     t0 = time.perf_counter()
     rows = round_robin(inst, roles)
     secs = time.perf_counter() - t0
+    bad = undesirable(inst, roles, rows)
     v = w.check_roster(
         rows, inst.shifts, inst.members, roles=roles, rules=RULES, history=inst.history
     )
@@ -238,9 +240,10 @@ def run(label: str, inst: Instance, args: argparse.Namespace, table: Table) -> N
         f"{len(inst.members)}",
         f"{len(rows)}/{slots}",
         kinds(v),
-        f"{w.gini(undesirable(inst, roles, rows)):.3f}",
+        f"{w.gini(bad):.3f}",
         "",
         "",
+        f"{max(bad) - min(bad):g}",
         "",
         "",
         "",

@@ -35,7 +35,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from commonplan.work._roster_input import Instance, TimedShift
@@ -56,6 +56,7 @@ class Solved:
     wishes_total: int
     seconds: float
     message: str
+    spread_bound: float = 0.0  # minutes: no roster has a smaller max − min of undesirable time
 
 
 def _conflicts(inst: Instance, shifts: list[TimedShift]) -> list[tuple[int, int]]:
@@ -178,18 +179,7 @@ def solve_workplace(
 
 
 def _timed(s: Solved, started: float) -> Solved:
-    return Solved(
-        s.status,
-        s.assignments,
-        s.shortfalls,
-        s.d_value,
-        s.d_bound,
-        s.total,
-        s.wishes_met,
-        s.wishes_total,
-        time.perf_counter() - started,
-        s.message,
-    )
+    return replace(s, seconds=time.perf_counter() - started)
 
 
 def _d_min(total: int, n: int, g: int) -> int:
@@ -423,7 +413,10 @@ def _solve(
     gap = 0.0 if best <= bound else 100.0 * (best - bound) / best
     status: RosterStatus = "optimal" if optimal or gap == 0.0 else "feasible"
     msg = "optimal" if status == "optimal" else f"feasible, equity within {gap:.2f} % of the bound"
-    return Solved(status, chosen, (), best, bound, total, met, total_w, 0.0, msg)
+    # the range is at least twice the mean absolute deviation (D/n² in minutes), and when not all
+    # are equal at least one step g, since every u_m is a multiple of g
+    spread = max(2 * bound / n**2, float(g)) if bound > 0 and n else 0.0
+    return Solved(status, chosen, (), best, bound, total, met, total_w, 0.0, msg, spread)
 
 
 def _precheck_mandatory_fail(m: Member, role: str, have: int, k: int) -> Solved:
@@ -437,7 +430,7 @@ def _shortfall_message(found: list[Shortfall]) -> str:
     times = sum(s.short_by for s in found if s.member is not None)
     parts = []
     if people:
-        parts.append(f"{people} people short on {rows} shift role(s)")
+        parts.append(f"short of {people} people on {rows} shift role(s)")
     if times:
         parts.append(f"{times} mandatory turn(s) that members cannot take")
     return "infeasible: " + ("; ".join(parts) or "no roster keeps every rule")

@@ -196,6 +196,8 @@ class WorkplaceResult:
     members: int
     gini: float
     gini_lower_bound: float
+    spread: float
+    spread_lower_bound: float
     gap_percent: float
     seconds: float
     message: str
@@ -209,9 +211,12 @@ class Roster:
     roster that is shortest of people, with the gaps in ``shortfalls``).  ``hours``: per member.
     ``gini``: Gini coefficient of undesirable hours over all members; ``gini_lower_bound``: no
     roster under these rules can have less, from the solver's bound.  ``spread``: most minus fewest
-    undesirable hours.  ``gap_percent``: equity objective against the solver's bound (0 when
-    optimal).  ``wishes_met``/``wishes_total``: weighted requests granted.  ``flags``: suspicious
-    availability marks for the council.  ``seconds``: wall time of the whole call.
+    undesirable hours, and ``spread_lower_bound`` the least any roster can have (the largest
+    workplace's bound: the range is at least twice the mean absolute deviation, and at least one
+    shift's length unless all are equal).  ``gap_percent``: equity objective against the solver's
+    bound (0 when optimal).  ``wishes_met``/``wishes_total``: weighted requests granted.
+    ``flags``: suspicious availability marks for the council.
+    ``seconds``: wall time of the whole call.
     """
 
     status: RosterStatus
@@ -220,6 +225,7 @@ class Roster:
     gini: float
     gini_lower_bound: float
     spread: float
+    spread_lower_bound: float
     gap_percent: float
     wishes_met: int
     wishes_total: int

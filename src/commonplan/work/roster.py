@@ -146,13 +146,16 @@ def roster(
     results = []
     for place, here, s in parts:
         n, t = len(here), s.total
+        mine = [bad[m.name] for m in here]
         results.append(
             WorkplaceResult(
                 place,
                 s.status,
                 n,
-                gini([bad[m.name] for m in here]),
+                gini(mine),
                 s.d_bound / (2 * n * t) if n and t and s.status in ("optimal", "feasible") else 0.0,
+                (max(mine) - min(mine)) if mine else 0.0,
+                s.spread_bound / 60,
                 _gap(s),
                 s.seconds,
                 s.message,
@@ -169,6 +172,9 @@ def roster(
         gini=gini(values),
         gini_lower_bound=lb if solved_ok else 0.0,
         spread=(max(values) - min(values)) if values else 0.0,
+        spread_lower_bound=max((r.spread_lower_bound for r in results), default=0.0)
+        if solved_ok
+        else 0.0,
         gap_percent=gap if solved_ok else 0.0,
         wishes_met=sum(s.wishes_met for _, _, s in parts),
         wishes_total=sum(s.wishes_total for _, _, s in parts),
