@@ -436,3 +436,12 @@ def test_optimal_equity_matches_brute_force(inst) -> None:  # type: ignore[no-un
     else:
         assert r.status == "optimal"
         assert _dev(r) == pytest.approx(best)
+
+
+def test_ortools_imported_lazily() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, commonplan.work; print('ortools' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
