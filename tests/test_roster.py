@@ -445,3 +445,17 @@ def test_ortools_imported_lazily() -> None:
     code = "import sys, commonplan.work; print('ortools' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_gini_bound_across_workplaces_is_tight() -> None:
+    shifts = [
+        w.Shift(f"{p}{d}", 24 * d + 22, 24 * d + 30, {"nurse": 1}, workplace=p, unpleasant=True)
+        for p in ("x", "y")
+        for d in range(3)
+    ]
+    members = [w.Member(f"{p}{i}", skills={"care"}, workplace=p) for p in ("x", "y") for i in "ab"]
+    r = solve(shifts, members)
+    assert r.status == "optimal"
+    assert r.gini == pytest.approx(1 / 6)
+    assert r.gini_lower_bound == pytest.approx(1 / 6)
+    assert [p.gini_lower_bound for p in r.workplaces] == pytest.approx([1 / 6, 1 / 6])
