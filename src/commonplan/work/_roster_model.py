@@ -287,6 +287,9 @@ def _solve(
                     return _precheck_mandatory_fail(m, role, len(row), k_times)
                 model.add(sum(row) >= k_times)
     u = [sum(mins * v for mins, v in undesirable.get(k, [])) for k in range(n)]
+    hint = _greedy(inst, shifts, members, elig, conflicts)
+    for cell, var in x.items():
+        model.add_hint(var, cell in hint)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = max(1, workers)
     solver.parameters.random_seed = seed
@@ -359,6 +362,12 @@ def _solve(
         model.add(d >= n * u[k] - total)
         model.add(d >= total - n * u[k])
         dev.append(d)
+        u_hint = sum(
+            shifts[i].minutes
+            for i, role, kk in hint
+            if kk == k and inst.undesirable(shifts[i], role)
+        )
+        model.add_hint(d, abs(n * u_hint - total))
     d_obj = sum(dev)
     d_min = _d_min(total, n, g)
     model.add(d_obj >= d_min)
@@ -397,8 +406,11 @@ def _solve(
             yv = y.get((index[q.member], shift_index[q.shift]), 0)
             terms.append(q.weight * (1 - yv) if q.wants else q.weight * yv)
             total_w += q.weight
+        model.clear_hints()  # type: ignore[no-untyped-call]
         for v in x.values():
             model.add_hint(v, solver.value(v))
+        for d in dev:
+            model.add_hint(d, solver.value(d))
         model.add(d_obj <= best)
         model.minimize(sum(terms))
         solver.parameters.max_time_in_seconds = max(time_limit - (time.perf_counter() - t0), 0.5)
@@ -417,6 +429,75 @@ def _solve(
     # are equal at least one step g, since every u_m is a multiple of g
     spread = max(2 * bound / n**2, float(g)) if bound > 0 and n else 0.0
     return Solved(status, chosen, (), best, bound, total, met, total_w, 0.0, msg, spread)
+
+
+def _greedy(
+    inst: Instance,
+    shifts: list[TimedShift],
+    members: list[Member],
+    elig: dict[tuple[int, str], list[int]],
+    conflicts: list[tuple[int, int]],
+) -> set[tuple[int, str, int]]:
+    """A quick roster to start the solver from (a hint; it may leave places empty).
+
+    Shifts in time order; each place goes to the member who may take it and, for an undesirable
+    place, has the fewest undesirable minutes so far (else the fewest minutes); a member who still
+    owes a mandatory role goes first for it.
+    """
+    rules = inst.rules
+    partners: dict[int, set[int]] = defaultdict(set)
+    for i, j in conflicts:
+        partners[i].add(j)
+        partners[j].add(i)
+    taken: dict[int, set[int]] = defaultdict(set)
+    per_day: dict[tuple[int, int], int] = defaultdict(int)
+    per_week: dict[tuple[int, int], int] = defaultdict(int)
+    total = [0] * len(members)
+    bad = [0] * len(members)
+    turns: dict[tuple[int, str], int] = defaultdict(int)
+    day_cap = None if rules.max_hours_per_day is None else round(rules.max_hours_per_day * 60)
+    week_cap = None if rules.max_hours_per_week is None else round(rules.max_hours_per_week * 60)
+    caps = [None if m.max_hours is None else round(m.max_hours * 60) for m in members]
+    chosen: set[tuple[int, str, int]] = set()
+    for i, ts in enumerate(shifts):
+        mins = ts.minutes
+        roles = sorted(
+            (r for r, c in ts.shift.needs.items() if c > 0), key=lambda r: len(elig.get((i, r), []))
+        )
+        for role in roles:
+            undesirable = inst.undesirable(ts, role)
+            owed = rules.mandatory_times if inst.roles[role].mandatory else 0
+            for _ in range(ts.shift.needs[role]):
+                best: tuple[int, int, int, int] | None = None
+                for k in elig.get((i, role), []):
+                    if i in taken[k] or partners[i] & taken[k]:
+                        continue
+                    if day_cap is not None and per_day[(k, ts.day)] + mins > day_cap:
+                        continue
+                    if week_cap is not None and per_week[(k, ts.week)] + mins > week_cap:
+                        continue
+                    cap = caps[k]
+                    if cap is not None and total[k] + mins > cap:
+                        continue
+                    key = (
+                        0 if turns[(k, role)] < owed else 1,
+                        bad[k] if undesirable else 0,
+                        total[k],
+                        k,
+                    )
+                    if best is None or key < best:
+                        best = key
+                if best is None:
+                    continue
+                k = best[3]
+                chosen.add((i, role, k))
+                taken[k].add(i)
+                per_day[(k, ts.day)] += mins
+                per_week[(k, ts.week)] += mins
+                total[k] += mins
+                bad[k] += mins if undesirable else 0
+                turns[(k, role)] += 1
+    return chosen
 
 
 def _precheck_mandatory_fail(m: Member, role: str, have: int, k: int) -> Solved:
