@@ -26,7 +26,20 @@ Gini no roster can beat, from the solver's bound.  Run::
 
 Measured (2-core machine shared with other jobs, OR-Tools 9.15, --workers 2, --gap 0.01):
 
-    TO BE FILLED
+    $ python benchmarks/roster.py            (5 Dec 2026, seed 1)
+    instance  method       covered      violations    Gini   bound  spread/bound  status   s
+    100 × 1   CP-SAT       1512/1512    0             0.038  0.038  8 h / 8 h     optimal  22.1
+    100 × 1   round-robin  1512/1512    59 mandatory  0.294         96 h                   0.02
+    25 × 40   CP-SAT       19040/19040  0             0.030  0.030  8 h / 8 h     optimal  144.7
+    25 × 40   round-robin  18485/19040  555 coverage  0.235         120 h                  0.89
+                                        264 mandatory
+    flags: 2 of 2 planted Twin Oaks members at 100 × 1; 37 of 40 at 25 × 40; no others.
+
+Both sizes are proven optimal (gap 0 %): the greedy start (a complete hint) plus the cut
+D ≥ D_min lets CP-SAT close the gap; about 9 s of the 100-member time is CP-SAT's presolve of
+49,000 variables.  The 1,000-member Gini bound counts pairs across workplaces (see
+``commonplan.work.roster._gini_bound``).  One spread step is 8 h: nobody can be closer than one
+shift to another when the nights do not divide evenly.
 """
 
 from __future__ import annotations
