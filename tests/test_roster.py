@@ -387,14 +387,26 @@ def _dev(r: w.Roster) -> float:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances())
-def test_random_rosters_pass_check(inst) -> None:  # type: ignore[no-untyped-def]
+@given(instances(), st.data())
+def test_random_rosters_pass_check(inst, data) -> None:  # type: ignore[no-untyped-def]
     shifts, members, roles, rules = inst
-    r = w.roster(shifts, members, roles=roles, rules=rules, time_limit=5.0, workers=1)
+    # at most one request per member, so that no member asks for two overlapping shifts
+    requests = [
+        w.Request(
+            m.name, data.draw(st.sampled_from([s.id for s in shifts])), data.draw(st.booleans())
+        )
+        for m in members
+        if data.draw(st.booleans())
+    ]
+    r = w.roster(
+        shifts, members, roles=roles, rules=rules, requests=requests, time_limit=5.0, workers=1
+    )
     v = w.check_roster(r, shifts, members, roles=roles, rules=rules)
     if r.success:
         assert v == ()
         assert r.gini_lower_bound <= r.gini + 1e-9
+        assert r.spread_lower_bound <= r.spread + 1e-9
+        assert r.wishes_met <= r.wishes_total == len(requests)
     elif r.status == "infeasible":
         # the relaxed roster breaks only coverage and mandatory turns, by exactly the shortfalls
         assert r.shortfalls
