@@ -502,7 +502,18 @@ def _greedy(
 
 def _precheck_mandatory_fail(m: Member, role: str, have: int, k: int) -> Solved:
     # the exact model would be infeasible; the relaxed one says so with the rest of what is missing
-    return Solved("infeasible", (), (), 0, 0, 0, 0, 0, 0.0, f"{m.name} {role} {have}/{k}")
+    return Solved(
+        "infeasible",
+        (),
+        (),
+        0,
+        0,
+        0,
+        0,
+        0,
+        0.0,
+        f"member {m.name!r} can take mandatory role {role!r} at most {have} of {k} times",
+    )
 
 
 def _shortfall_message(found: list[Shortfall]) -> str:
