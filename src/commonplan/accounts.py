@@ -38,7 +38,13 @@ from sqlalchemy import Connection, bindparam, delete, func, null, select, union,
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from commonplan import audit
-from commonplan.errors import AuthorisationError, CommonplanError, NotFoundError, PlanInputError
+from commonplan.errors import (  # the three auth errors stay importable from here
+    AuthenticationError,
+    CSRFError,
+    NotFoundError,
+    PlanInputError,
+    RateLimitedError,
+)
 from commonplan.federation import member_named
 from commonplan.store import Database
 from commonplan.store.models import (
@@ -81,23 +87,7 @@ HASHER = PasswordHasher()
 _DUMMY_HASH = HASHER.hash("not anybody's password")
 
 
-# ---------------------------------------------------------------------- errors, settings
-
-
-class AuthenticationError(CommonplanError):
-    """Not signed in, a wrong handle or password, an expired session or invitation."""
-
-
-class RateLimitedError(CommonplanError):
-    """Too many failed sign-ins; ``retry_after`` is how many seconds until the next attempt."""
-
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class CSRFError(AuthorisationError):
-    """A cookie-authenticated request that changes something came without its CSRF token."""
+# ---------------------------------------------------------------------- settings
 
 
 def _env_float(name: str, default: float) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select
@@ -22,21 +22,21 @@ from commonplan.store.models import (
     Question,
     Round,
 )
+from commonplan.web.api._routes import Routes
 from commonplan.web.deps import DB, MAX_ID, Overseer
-from commonplan.web.errors import responses
 from commonplan.web.schemas import AuditEntryPublic, AuditPage, VerificationPublic
 
 router = APIRouter(tags=["audit"])
+routes = Routes(router)
+OVERSEE = (401, 403)
 
 SUBJECT = re.compile(r"(federation|council|round|proposal|question|plan|member) (\d+)")
 
 
-@router.get(
+@routes.get(
     "/audit/verify",
-    response_model=VerificationPublic,
-    summary="Verify the hash chain, every closed ballot box and every plan (auditors, "
-    "facilitators)",
-    responses=responses(401, 403),
+    "Verify the hash chain, every closed ballot box and every plan (auditors, facilitators)",
+    OVERSEE,
 )
 async def verify(
     who: Overseer,
@@ -45,7 +45,7 @@ async def verify(
         str | None,
         Query(max_length=64, description="A published head hash the log must still contain"),
     ] = None,
-) -> Any:
+) -> VerificationPublic:
     def run() -> VerificationPublic:
         with db.transaction() as s:
             v = service.verify(s, expected_head=head)
@@ -99,12 +99,10 @@ class _Scope:
         return actor is not None and bool(self.feds("member", actor) & self.who.federations)
 
 
-@router.get(
+@routes.get(
     "/audit/entries",
-    response_model=AuditPage,
-    summary="Audit log entries about the member's federations, oldest first (auditors, "
-    "facilitators)",
-    responses=responses(401, 403),
+    "Audit log entries about the member's federations, oldest first (auditors, facilitators)",
+    OVERSEE,
 )
 def entries(
     who: Overseer,

@@ -1,4 +1,6 @@
-"""Authorisation of reads and steps against the signed-in member's own federations."""
+"""Authorisation against the signed-in member's own federations: ``*_in_scope(who, s, id)`` loads
+a row of one of their federations (404 unknown, 403 another federation's); :func:`not_auditor`
+keeps auditors to reading.  The routes and the pages both check through these."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from commonplan.accounts import Principal, principal, roots
-from commonplan.errors import AuthorisationError
+from commonplan.errors import AuthorisationError, NotFoundError, PlanInputError
 from commonplan.store import get
 from commonplan.store.models import (
     Council,
@@ -23,10 +25,12 @@ __all__ = [
     "council_names",
     "federation_in_scope",
     "member_in_scope",
+    "not_auditor",
     "plan_in_scope",
     "proposal_in_scope",
     "question_in_scope",
     "require",
+    "root_in_scope",
     "round_in_scope",
 ]
 
@@ -39,6 +43,12 @@ def require(who: Principal, s: Session, federation: int, what: str) -> int:
     return root
 
 
+def not_auditor(who: Principal, what: str) -> None:
+    """Auditors read; they do not take part."""
+    if who.is_auditor:
+        raise AuthorisationError(f"{who.handle!r} is an auditor; auditors do not {what}")
+
+
 def council_in_scope(who: Principal, s: Session, council: int) -> Council:
     c = get(s, Council, council, "council")
     require(who, s, c.federation_id, f"council {c.id}")
@@ -48,6 +58,17 @@ def council_in_scope(who: Principal, s: Session, council: int) -> Council:
 def federation_in_scope(who: Principal, s: Session, federation: int) -> Federation:
     fed = get(s, Federation, federation, "federation")
     require(who, s, fed.id, f"federation {fed.id}")
+    return fed
+
+
+def root_in_scope(who: Principal, s: Session, federation: int) -> Federation:
+    """A root federation of ``who``'s: rounds are opened for the whole federation."""
+    fed = federation_in_scope(who, s, federation)
+    if fed.parent_id is not None:
+        raise PlanInputError(
+            f"federation {fed.name!r} is part of a larger one; rounds are opened for the "
+            "whole federation (its root)"
+        )
     return fed
 
 
@@ -80,8 +101,6 @@ def plan_in_scope(who: Principal, s: Session, plan: int) -> Draft:
 def member_in_scope(who: Principal, s: Session, handle: str) -> Member:
     """A member of one of ``who``'s federations (a facilitator inviting them, say)."""
     m = s.execute(select(Member).where(Member.handle == handle)).scalar_one_or_none()
-    from commonplan.errors import NotFoundError
-
     if m is None:
         raise NotFoundError(f"no member with handle {handle!r}")
     if not principal(s, m).federations & who.federations:
