@@ -29,6 +29,7 @@ from commonplan.web.schemas import (
     MemberCreate,
     ProposalAmend,
     ProposalCreate,
+    RoundCreate,
 )
 from commonplan.web.scope import (
     federation_in_scope,
@@ -60,12 +61,10 @@ MAX_CSV_BYTES = 5 * 1024 * 1024
 # ---------------------------------------------------------------------- rounds and proposals
 
 
-def open_round(
-    db: Database, who: Principal, federation: int, deadlines: Mapping[str, datetime]
-) -> int:
+def open_round(db: Database, who: Principal, federation: int, body: RoundCreate) -> int:
     """Open the next round of ``federation`` (a root), with optional deadlines per phase."""
     in_scope(db, who, root_in_scope, federation)
-    at = {phase: when.isoformat() for phase, when in deadlines.items()}
+    at: dict[str, str] = {phase: when.isoformat() for phase, when in body.deadlines.items()}
     return rounds.open_round(db, federation, actor=who.handle, deadlines=at)
 
 

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from commonplan.rounds import service
 from commonplan.store.models import Draft
-from commonplan.web import public
+from commonplan.web import acts, public
 from commonplan.web.api._routes import CREATED, READ, STEP, Routes, ScopedRound
 from commonplan.web.deps import DB, CurrentMember, Facilitator, Id
 from commonplan.web.schemas import (
@@ -22,7 +22,6 @@ from commonplan.web.schemas import (
     RoundPublic,
     VoteOpened,
 )
-from commonplan.web.scope import root_in_scope
 
 router = APIRouter(tags=["rounds"])
 plans_router = APIRouter(tags=["plans"])
@@ -38,9 +37,7 @@ routes, plans_routes, votes_routes = Routes(router), Routes(plans_router), Route
 )
 def open_round(federation_id: Id, body: RoundCreate, who: Facilitator, db: DB) -> RoundPublic:
     """Open the next round of a federation (its root), with optional deadlines per phase."""
-    public.in_scope(db, who, root_in_scope, federation_id)
-    deadlines: dict[str, str] = {phase: at.isoformat() for phase, at in body.deadlines.items()}
-    rid = service.open_round(db, federation_id, actor=who.handle, deadlines=deadlines)
+    rid = acts.open_round(db, who, federation_id, body)
     return public.read_round(db, who, rid)
 
 
