@@ -1,10 +1,12 @@
-"""What the route modules share: :class:`Routes` declares a route in a line (path, summary, the
-error statuses it may answer), and :data:`ScopedRound` is a round id of the signed-in
-member's federations (404 unknown, 403 another federation's) — declare it after a role
-dependency (``Facilitator``) so that the role is checked first, as everywhere."""
+"""What the route modules share: :class:`Routes` declares a route in a line (its path and the
+error statuses it may answer; the summary opens the function's docstring), and
+:data:`ScopedRound` is a round id of the signed-in member's federations (404 unknown, 403 another
+federation's) — declare it after a role dependency (``Facilitator``) so that the role is checked
+first, as everywhere."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
@@ -26,19 +28,39 @@ STEP = (401, 403, 404, 409, 422)
 
 
 class Routes:
-    """``router``'s routes declared in a line each: ``@routes.get(path, summary, (401, 404))`` is
-    ``router.get(path, summary=summary, responses=responses(401, 404))``; the answer's schema is
-    the function's return type."""
+    """``router``'s routes declared in a line each: ``@routes.get(path, (401, 404))`` on a
+    function whose docstring opens with its summary is ``router.get(path, summary=…,
+    responses=responses(401, 404))``: the docstring's first paragraph is the summary (and leaves
+    the docstring), the rest the description; the answer's schema is the function's return
+    type."""
 
     def __init__(self, router: APIRouter) -> None:
         self.router = router
 
-    def get(self, path: str, summary: str, codes: Sequence[int], **extra: Any) -> Callable[[F], F]:
-        return self.router.get(path, summary=summary, responses=responses(*codes), **extra)
+    def get(self, path: str, codes: Sequence[int], **extra: Any) -> Callable[[F], F]:
+        return self._route("GET", path, codes, extra)
 
-    def post(self, path: str, summary: str, codes: Sequence[int], **extra: Any) -> Callable[[F], F]:
+    def post(self, path: str, codes: Sequence[int], **extra: Any) -> Callable[[F], F]:
         """As :meth:`get`, for ``POST`` (``status_code=CREATED`` where it creates)."""
-        return self.router.post(path, summary=summary, responses=responses(*codes), **extra)
+        return self._route("POST", path, codes, extra)
+
+    def _route(
+        self, method: str, path: str, codes: Sequence[int], extra: dict[str, Any]
+    ) -> Callable[[F], F]:
+        def add(endpoint: F) -> F:
+            summary, _, description = inspect.cleandoc(endpoint.__doc__ or "").partition("\n\n")
+            endpoint.__doc__ = description  # FastAPI takes the description from here (also when
+            # the router is included in another), so the summary leaves the docstring
+            route = self.router.api_route(
+                path,
+                methods=[method],
+                summary=" ".join(summary.split()),
+                responses=responses(*codes),
+                **extra,
+            )
+            return route(endpoint)
+
+        return add
 
 
 def _round(round_id: Id, who: CurrentMember, db: DB) -> int:

@@ -42,11 +42,13 @@ def _public(db: DB, who: auth.Principal) -> MemberPublic:
         return public.member_public(m, council_names(s, set(who.councils)))
 
 
-@routes.post("/auth/sign-in", "Sign in with handle and password", (401, 422, 429))
+@routes.post("/auth/sign-in", (401, 422, 429))
 async def sign_in(
     body: SignIn, request: Request, response: Response, db: DB, settings: AppSettings
 ) -> SessionPublic:
-    """Open a session.  API clients send the ``token`` as ``Authorization: Bearer``; browsers
+    """Sign in with handle and password
+
+    Open a session.  API clients send the ``token`` as ``Authorization: Bearer``; browsers
     also get it as an HttpOnly cookie.  Five failures for one handle within 15 minutes (or more
     from one address) answer 429 with ``Retry-After`` until the oldest ages out."""
     new = await run_in_threadpool(
@@ -66,24 +68,22 @@ async def sign_in(
     )
 
 
-@routes.post(
-    "/auth/sign-out",
-    "Sign out (revoke this session)",
-    (401, 403),
-    status_code=status.HTTP_204_NO_CONTENT,
-)
+@routes.post("/auth/sign-out", (401, 403), status_code=status.HTTP_204_NO_CONTENT)
 def sign_out(
     who: CurrentMember, request: Request, response: Response, db: DB, settings: AppSettings
 ) -> None:
+    """Sign out (revoke this session)"""
     token, _ = session_token(request, settings)
     if token is not None:
         auth.sign_out(db, token)
     set_session_cookie(response, request, settings, None)
 
 
-@routes.post("/auth/invitations/accept", "Set one's password with an invitation token", (401, 422))
+@routes.post("/auth/invitations/accept", (401, 422))
 async def accept_invitation(body: InvitationAccept, db: DB) -> MemberPublic:
-    """Spend a one-time invitation: the member's password is set and any sessions end; sign in
+    """Set one's password with an invitation token
+
+    Spend a one-time invitation: the member's password is set and any sessions end; sign in
     next."""
     handle = await run_in_threadpool(auth.accept_invitation, db, body.token, body.password)
     with db.transaction() as s:
@@ -92,8 +92,9 @@ async def accept_invitation(body: InvitationAccept, db: DB) -> MemberPublic:
         return public.member_public(m, council_names(s, ids))
 
 
-@routes.get("/me", "Who is signed in", (401,))
+@routes.get("/me", (401,))
 def me(who: CurrentMember, request: Request, db: DB) -> MePublic:
+    """Who is signed in"""
     with db.transaction() as s:
         councils = s.execute(
             select(Council).where(Council.id.in_(who.councils)).order_by(Council.id)
@@ -112,18 +113,15 @@ def me(who: CurrentMember, request: Request, db: DB) -> MePublic:
     )
 
 
-@routes.post(
-    "/members/{handle}/invitations",
-    "Invite a member to set their password (facilitators)",
-    READ,
-    status_code=CREATED,
-)
+@routes.post("/members/{handle}/invitations", READ, status_code=CREATED)
 def invite(
     handle: Annotated[str, Path(max_length=100, pattern=r"^[^\x00]+$")],
     who: Facilitator,
     db: DB,
     settings: AppSettings,
 ) -> InvitationPublic:
-    """A one-time token (valid for a week) with which the member sets their password.  It is
+    """Invite a member to set their password (facilitators)
+
+    A one-time token (valid for a week) with which the member sets their password.  It is
     shown once; a new invitation does not cancel older ones until the password is set."""
     return acts.invite(db, who, handle, settings)

@@ -33,11 +33,7 @@ OVERSEE = (401, 403)
 SUBJECT = re.compile(r"(federation|council|round|proposal|question|plan|member) (\d+)")
 
 
-@routes.get(
-    "/audit/verify",
-    "Verify the hash chain, every closed ballot box and every plan (auditors, facilitators)",
-    OVERSEE,
-)
+@routes.get("/audit/verify", OVERSEE)
 async def verify(
     who: Overseer,
     db: DB,
@@ -46,6 +42,8 @@ async def verify(
         Query(max_length=64, description="A published head hash the log must still contain"),
     ] = None,
 ) -> VerificationPublic:
+    """Verify the hash chain, every closed ballot box and every plan (auditors, facilitators)"""
+
     def run() -> VerificationPublic:
         with db.transaction() as s:
             v = service.verify(s, expected_head=head)
@@ -99,11 +97,7 @@ class _Scope:
         return actor is not None and bool(self.feds("member", actor) & self.who.federations)
 
 
-@routes.get(
-    "/audit/entries",
-    "Audit log entries about the member's federations, oldest first (auditors, facilitators)",
-    OVERSEE,
-)
+@routes.get("/audit/entries", OVERSEE)
 def entries(
     who: Overseer,
     db: DB,
@@ -112,7 +106,9 @@ def entries(
     ] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
-    """The chain is one for the whole database; entries about other federations are left out
+    """Audit log entries about the member's federations, oldest first (auditors, facilitators)
+
+    The chain is one for the whole database; entries about other federations are left out
     (``GET /audit/verify`` checks the whole chain)."""
     out: list[AuditEntryPublic] = []
     with db.transaction() as s:

@@ -20,13 +20,11 @@ router = APIRouter(tags=["board"])
 routes = Routes(router)
 
 
-@routes.get(
-    "/rounds/{round_id}/board",
-    "The round's ballot board: every closed box's ballots (receipt, choice) and result",
-    (*READ, 409),
-)
+@routes.get("/rounds/{round_id}/board", (*READ, 409))
 async def export(round_id: Id, who: CurrentMember, db: DB) -> BoardPublic:
-    """The same JSON as ``commonplan board export`` writes (409 while any box is open); count it
+    """The round's ballot board: every closed box's ballots (receipt, choice) and result
+
+    The same JSON as ``commonplan board export`` writes (409 while any box is open); count it
     again with ``commonplan board recount``."""
 
     def run() -> BoardPublic:
@@ -39,14 +37,12 @@ async def export(round_id: Id, who: CurrentMember, db: DB) -> BoardPublic:
     return await run_in_threadpool(run)
 
 
-@routes.get(
-    "/board/ballots/{receipt}",
-    "The ballots filed under a receipt code, once their boxes have closed",
-    (401, 404, 409),
-)
+@routes.get("/board/ballots/{receipt}", (401, 404, 409))
 def find(
     receipt: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{4,64}$")], who: CurrentMember, db: DB
 ) -> list[BallotFound]:
-    """Only the member's own federations are searched: of another's boxes, open or closed,
+    """The ballots filed under a receipt code, once their boxes have closed
+
+    Only the member's own federations are searched: of another's boxes, open or closed,
     nothing is said (404, as for a receipt nobody has)."""
     return public.find_ballots(db, who, receipt)

@@ -28,24 +28,18 @@ def _public(db: DB, council: int, term: int | None = None) -> list[DelegatePubli
         ]
 
 
-@routes.get(
-    "/councils/{council_id}/delegates",
-    "A council's delegates, term by term, the newest first",
-    READ,
-)
+@routes.get("/councils/{council_id}/delegates", READ)
 def delegates(council_id: Id, who: CurrentMember, db: DB) -> list[DelegatePublic]:
+    """A council's delegates, term by term, the newest first"""
     in_scope(db, who, council_in_scope, council_id)
     return _public(db, council_id)
 
 
-@routes.post(
-    "/councils/{council_id}/delegates",
-    "Record the council's election of its delegate (facilitators)",
-    STEP,
-    status_code=CREATED,
-)
+@routes.post("/councils/{council_id}/delegates", STEP, status_code=CREATED)
 def elect(council_id: Id, body: DelegateCreate, who: Facilitator, db: DB) -> DelegatePublic:
-    """The delegate must be a member of the council; refused (409) while another's term runs
+    """Record the council's election of its delegate (facilitators)
+
+    The delegate must be a member of the council; refused (409) while another's term runs
     (recall first) and after the same member's maximum of consecutive terms (delegates
     rotate)."""
     with db.transaction() as s:
@@ -57,12 +51,9 @@ def elect(council_id: Id, body: DelegateCreate, who: Facilitator, db: DB) -> Del
     return _public(db, council_id, made)[0]
 
 
-@routes.post(
-    "/delegates/{delegate_id}/recall",
-    "Record the council's recall of its delegate: the term ends now (facilitators)",
-    (*READ, 409),
-)
+@routes.post("/delegates/{delegate_id}/recall", (*READ, 409))
 def recall(delegate_id: Id, who: Facilitator, db: DB) -> DelegatePublic:
+    """Record the council's recall of its delegate: the term ends now (facilitators)"""
     with db.transaction() as s:
         term = get(s, Delegate, delegate_id, "delegate")
         council = council_in_scope(who, s, term.council_id).id

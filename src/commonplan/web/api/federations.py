@@ -35,39 +35,33 @@ def tree(db: DB, root: int) -> FederationPublic:
         return public.federation_tree(s, root)
 
 
-@routes.post(
-    "/federations",
-    "Create a federation from its description (facilitators)",
-    (401, 403, 422),
-    status_code=CREATED,
-)
+@routes.post("/federations", (401, 403, 422), status_code=CREATED)
 def create(
     body: FederationCreate, who: Facilitator, db: DB, settings: AppSettings
 ) -> FederationPublic:
-    """Create the tree, its councils and hard floors, all or nothing; the facilitator who creates
+    """Create a federation from its description (facilitators)
+
+    Create the tree, its councils and hard floors, all or nothing; the facilitator who creates
     it serves it.  ``economy`` is one the server offers (``demo`` unless configured)."""
     return tree(db, acts.create_federation(db, who, body, settings))
 
 
-@routes.get("/federations", "The signed-in member's federations", (401,))
+@routes.get("/federations", (401,))
 def list_federations(who: CurrentMember, db: DB) -> list[FederationPublic]:
+    """The signed-in member's federations"""
     return [tree(db, root) for root in sorted(who.federations)]
 
 
-@routes.get(
-    "/federations/{federation_id}", "A federation's tree: its councils and the nodes below", READ
-)
+@routes.get("/federations/{federation_id}", READ)
 def read_federation(federation_id: Id, who: CurrentMember, db: DB) -> FederationPublic:
+    """A federation's tree: its councils and the nodes below"""
     public.in_scope(db, who, federation_in_scope, federation_id)
     return tree(db, federation_id)
 
 
-@routes.get(
-    "/federations/{federation_id}/councils",
-    "The councils of a federation and every node below, with their member counts",
-    READ,
-)
+@routes.get("/federations/{federation_id}/councils", READ)
 def councils(federation_id: Id, who: CurrentMember, db: DB) -> list[CouncilPublic]:
+    """The councils of a federation and every node below, with their member counts"""
     with db.transaction() as s:
         federation_in_scope(who, s, federation_id)
         rows = public.councils_below(s, federation_id)
@@ -75,12 +69,9 @@ def councils(federation_id: Id, who: CurrentMember, db: DB) -> list[CouncilPubli
         return [public.council_public(c, counts[c.id]) for c in rows]
 
 
-@routes.get(
-    "/federations/{federation_id}/members",
-    "The members of a federation's councils (facilitators, auditors)",
-    READ,
-)
+@routes.get("/federations/{federation_id}/members", READ)
 def members(federation_id: Id, who: Overseer, db: DB) -> list[MemberPublic]:
+    """The members of a federation's councils (facilitators, auditors)"""
     with db.transaction() as s:
         federation_in_scope(who, s, federation_id)
         ids = list(s.execute(fed_service.eligible_members(s, federation_id)).scalars())
@@ -94,27 +85,19 @@ def members(federation_id: Id, who: Overseer, db: DB) -> list[MemberPublic]:
         return [public.member_public(m, names) for m in found]
 
 
-@routes.post(
-    "/federations/{federation_id}/members",
-    "Import members from JSON (facilitators)",
-    IMPORT,
-    status_code=CREATED,
-)
+@routes.post("/federations/{federation_id}/members", IMPORT, status_code=CREATED)
 def import_members(
     federation_id: Id, body: list[MemberCreate], who: Facilitator, db: DB
 ) -> MembersAdded:
-    """Add members, all or none: each names councils of this federation by name (either may be
+    """Import members from JSON (facilitators)
+
+    Add members, all or none: each names councils of this federation by name (either may be
     empty; facilitators and auditors may have none, and then serve the federation)."""
     rows = [m.model_dump() for m in body]
     return MembersAdded(added=acts.import_members(db, who, federation_id, rows))
 
 
-@routes.post(
-    "/federations/{federation_id}/members/csv",
-    "Import members from a CSV upload (facilitators)",
-    IMPORT,
-    status_code=CREATED,
-)
+@routes.post("/federations/{federation_id}/members/csv", IMPORT, status_code=CREATED)
 async def import_members_csv(
     federation_id: Id,
     file: Annotated[
@@ -124,6 +107,7 @@ async def import_members_csv(
     who: Facilitator,
     db: DB,
 ) -> MembersAdded:
+    """Import members from a CSV upload (facilitators)"""
     rows = acts.members_from_csv(file.filename, await file.read(MAX_CSV_BYTES + 1))
     added = await run_in_threadpool(acts.import_members, db, who, federation_id, rows)
     return MembersAdded(added=added)

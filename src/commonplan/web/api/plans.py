@@ -18,39 +18,28 @@ router = APIRouter(tags=["plans"])
 routes = Routes(router)
 
 
-@routes.get(
-    "/plans/{plan_id}",
-    "A plan: status, fulfilment, what binds, hours, the collective proposals",
-    READ,
-)
+@routes.get("/plans/{plan_id}", READ)
 def read_plan(plan_id: Id, who: CurrentMember, db: DB) -> PlanPublic:
+    """A plan: status, fulfilment, what binds, hours, the collective proposals"""
     return public.read_plan(db, who, plan_id)
 
 
-@routes.get(
-    "/plans/{plan_id}/result",
-    "The plan's full result as the engine recorded it (activity, output, prices …)",
-    READ,
-)
+@routes.get("/plans/{plan_id}/result", READ)
 def plan_result(plan_id: Id, who: CurrentMember, db: DB) -> dict[str, Any]:
+    """The plan's full result as the engine recorded it (activity, output, prices …)"""
     return public.plan_record(db, who, plan_id)[0]
 
 
-@routes.get(
-    "/plans/{plan_id}/inputs",
-    "The exact inputs the plan was computed from (floors, targets, caps …)",
-    READ,
-)
+@routes.get("/plans/{plan_id}/inputs", READ)
 def plan_inputs(plan_id: Id, who: CurrentMember, db: DB) -> dict[str, Any]:
+    """The exact inputs the plan was computed from (floors, targets, caps …)"""
     return public.plan_record(db, who, plan_id)[1]
 
 
-@routes.post(
-    "/plans/{plan_id}/recompute",
-    "Recompute a plan from its recorded inputs and compare (facilitators, auditors)",
-    (401, 403, 404, 422),
-)
+@routes.post("/plans/{plan_id}/recompute", (401, 403, 404, 422))
 async def recompute(plan_id: Id, who: Overseer, db: DB) -> RecomputePublic:
+    """Recompute a plan from its recorded inputs and compare (facilitators, auditors)"""
+
     def run() -> RecomputePublic:
         public.in_scope(db, who, plan_in_scope, plan_id)
         return RecomputePublic.model_validate(service.recompute(db, plan_id))

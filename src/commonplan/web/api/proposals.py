@@ -13,47 +13,40 @@ router = APIRouter(tags=["proposals"])
 routes = Routes(router)
 
 
-@routes.get("/rounds/{round_id}/proposals", "The proposals of a round", READ)
+@routes.get("/rounds/{round_id}/proposals", READ)
 def list_proposals(
     round_id: Id, who: CurrentMember, db: DB, withdrawn: bool = False
 ) -> list[ProposalPublic]:
-    """Live proposals in filing order (``withdrawn=true``: replaced and withdrawn ones too)."""
+    """The proposals of a round
+
+    Live proposals in filing order (``withdrawn=true``: replaced and withdrawn ones too)."""
     return public.round_proposals(db, who, round_id, withdrawn=withdrawn)
 
 
-@routes.post(
-    "/rounds/{round_id}/proposals",
-    "File a proposal for one of the member's councils",
-    STEP,
-    status_code=CREATED,
-)
+@routes.post("/rounds/{round_id}/proposals", STEP, status_code=CREATED)
 def file_proposal(round_id: Id, body: ProposalCreate, who: CurrentMember, db: DB) -> ProposalPublic:
-    """Consumers' councils file ``target`` and ``collective`` proposals ({product: amount});
+    """File a proposal for one of the member's councils
+
+    Consumers' councils file ``target`` and ``collective`` proposals ({product: amount});
     workers' councils ``hours`` (per member per year) and ``capacity`` ({process: most
     activity}).  Refused (422, ``floor``) when the hard floors could no longer be produced."""
     return public.read_proposal(db, who, acts.file_proposal(db, who, round_id, body))
 
 
-@routes.get("/proposals/{proposal_id}", "A proposal", READ)
+@routes.get("/proposals/{proposal_id}", READ)
 def read_proposal(proposal_id: Id, who: CurrentMember, db: DB) -> ProposalPublic:
+    """A proposal"""
     return public.read_proposal(db, who, proposal_id)
 
 
-@routes.post(
-    "/proposals/{proposal_id}/amendments",
-    "Amend a proposal: a new one of the same council and kind replaces it",
-    STEP,
-    status_code=CREATED,
-)
+@routes.post("/proposals/{proposal_id}/amendments", STEP, status_code=CREATED)
 def amend(proposal_id: Id, body: ProposalAmend, who: CurrentMember, db: DB) -> ProposalPublic:
+    """Amend a proposal: a new one of the same council and kind replaces it"""
     return public.read_proposal(db, who, acts.amend_proposal(db, who, proposal_id, body))
 
 
-@routes.post(
-    "/proposals/{proposal_id}/withdraw",
-    "Withdraw a proposal (a member of the council that filed it)",
-    STEP,
-)
+@routes.post("/proposals/{proposal_id}/withdraw", STEP)
 def withdraw(proposal_id: Id, who: CurrentMember, db: DB) -> ProposalPublic:
+    """Withdraw a proposal (a member of the council that filed it)"""
     acts.withdraw_proposal(db, who, proposal_id)
     return public.read_proposal(db, who, proposal_id)

@@ -29,53 +29,42 @@ votes_router = APIRouter(tags=["votes"])
 routes, plans_routes, votes_routes = Routes(router), Routes(plans_router), Routes(votes_router)
 
 
-@routes.post(
-    "/federations/{federation_id}/rounds",
-    "Open the next planning round (facilitators)",
-    STEP,
-    status_code=CREATED,
-)
+@routes.post("/federations/{federation_id}/rounds", STEP, status_code=CREATED)
 def open_round(federation_id: Id, body: RoundCreate, who: Facilitator, db: DB) -> RoundPublic:
-    """Open the next round of a federation (its root), with optional deadlines per phase."""
+    """Open the next planning round (facilitators)
+
+    Open the next round of a federation (its root), with optional deadlines per phase."""
     rid = acts.open_round(db, who, federation_id, body)
     return public.read_round(db, who, rid)
 
 
-@routes.get("/federations/{federation_id}/rounds", "A federation's rounds, first to last", READ)
+@routes.get("/federations/{federation_id}/rounds", READ)
 def history(federation_id: Id, who: CurrentMember, db: DB) -> list[RoundPublic]:
+    """A federation's rounds, first to last"""
     return public.rounds_of(db, who, federation_id)
 
 
-@routes.get(
-    "/rounds/{round_id}", "A round: phase, deadlines, time left, ballot boxes, plans, outcome", READ
-)
+@routes.get("/rounds/{round_id}", READ)
 def read_round(round_id: Id, who: CurrentMember, db: DB) -> RoundPublic:
+    """A round: phase, deadlines, time left, ballot boxes, plans, outcome"""
     return public.read_round(db, who, round_id)
 
 
 # ---------------------------------------------------------------------- plans of a round
 
 
-@plans_routes.post(
-    "/rounds/{round_id}/draft",
-    "Compute the draft plan and move the round to feedback (facilitators)",
-    STEP,
-    status_code=CREATED,
-)
+@plans_routes.post("/rounds/{round_id}/draft", STEP, status_code=CREATED)
 async def draft(who: Facilitator, round_id: ScopedRound, db: DB) -> PlanPublic:
+    """Compute the draft plan and move the round to feedback (facilitators)"""
     plan = await run_in_threadpool(service.compute_draft, db, round_id, actor=who.handle)
     return await run_in_threadpool(public.plan_public, db, plan)
 
 
-@plans_routes.post(
-    "/rounds/{round_id}/alternatives",
-    "Compute an alternative draft with other caps (facilitators, feedback phase)",
-    STEP,
-    status_code=CREATED,
-)
+@plans_routes.post("/rounds/{round_id}/alternatives", STEP, status_code=CREATED)
 async def alternative(
     who: Facilitator, round_id: ScopedRound, body: AlternativeCreate, db: DB
 ) -> PlanPublic:
+    """Compute an alternative draft with other caps (facilitators, feedback phase)"""
     plan = await run_in_threadpool(
         lambda: service.compute_alternative(
             db, round_id, title=body.title, caps=body.caps, actor=who.handle
@@ -84,21 +73,20 @@ async def alternative(
     return await run_in_threadpool(public.plan_public, db, plan)
 
 
-@plans_routes.get("/rounds/{round_id}/plans", "The plans computed in a round, oldest first", READ)
+@plans_routes.get("/rounds/{round_id}/plans", READ)
 def plans(round_id: ScopedRound, db: DB) -> list[PlanPublic]:
+    """The plans computed in a round, oldest first"""
     with db.transaction() as s:
         query = select(Draft.id).where(Draft.round_id == round_id).order_by(Draft.id)
         ids = list(s.execute(query).scalars())
     return [public.plan_public(db, d) for d in ids]
 
 
-@plans_routes.get(
-    "/rounds/{round_id}/me/consequences",
-    "What the round's latest plan means for the signed-in member",
-    (401, 403, 404, 409),
-)
+@plans_routes.get("/rounds/{round_id}/me/consequences", (401, 403, 404, 409))
 def consequences(who: CurrentMember, round_id: ScopedRound, db: DB) -> ConsequencesPublic:
-    """The hours the member would work, how far each of their councils' proposals is met, what
+    """What the round's latest plan means for the signed-in member
+
+    The hours the member would work, how far each of their councils' proposals is met, what
     binds, and the dearest products in labour hours."""
     view = service.member_view(db, round_id, member=who.handle)
     return ConsequencesPublic(
@@ -116,31 +104,21 @@ def consequences(who: CurrentMember, round_id: ScopedRound, db: DB) -> Consequen
 # ---------------------------------------------------------------------- the vote
 
 
-@votes_routes.post(
-    "/rounds/{round_id}/vote",
-    "Open the ballot boxes of the round (facilitators, feedback phase)",
-    STEP,
-    status_code=CREATED,
-)
+@votes_routes.post("/rounds/{round_id}/vote", STEP, status_code=CREATED)
 async def open_vote(who: Facilitator, round_id: ScopedRound, db: DB) -> VoteOpened:
+    """Open the ballot boxes of the round (facilitators, feedback phase)"""
     ids = await run_in_threadpool(lambda: service.open_vote(db, round_id, actor=who.handle))
     return VoteOpened(questions=ids)
 
 
-@votes_routes.post(
-    "/rounds/{round_id}/vote/close",
-    "Close and count every ballot box; ratify the plan or open the next round (facilitators)",
-    STEP,
-)
+@votes_routes.post("/rounds/{round_id}/vote/close", STEP)
 async def close_vote(who: Facilitator, round_id: ScopedRound, db: DB) -> RoundPublic:
+    """Close and count every ballot box; ratify the plan or open the next round (facilitators)"""
     await run_in_threadpool(lambda: service.close_vote(db, round_id, actor=who.handle))
     return await run_in_threadpool(public.read_round, db, who, round_id)
 
 
-@votes_routes.get(
-    "/rounds/{round_id}/questions",
-    "The ballot boxes of a round (results: GET /questions/{id}/result after close)",
-    READ,
-)
+@votes_routes.get("/rounds/{round_id}/questions", READ)
 def questions(round_id: Id, who: CurrentMember, db: DB) -> list[QuestionPublic]:
+    """The ballot boxes of a round (results: GET /questions/{id}/result after close)"""
     return public.round_questions(db, who, round_id)

@@ -18,21 +18,15 @@ router = APIRouter(tags=["votes"])
 routes = Routes(router)
 
 
-@routes.get(
-    "/questions/{question_id}",
-    "A ballot box: its kind, options, status, and whether the member has voted",
-    READ,
-)
+@routes.get("/questions/{question_id}", READ)
 def read_question(question_id: Id, who: CurrentMember, db: DB) -> QuestionPublic:
+    """A ballot box: its kind, options, status, and whether the member has voted"""
     return public.read_question(db, who, question_id)
 
 
-@routes.get(
-    "/questions/{question_id}/result",
-    "The count of a closed ballot box (409 while it is open)",
-    (*READ, 409),
-)
+@routes.get("/questions/{question_id}/result", (*READ, 409))
 def result(question_id: Id, who: CurrentMember, db: DB) -> QuestionResult:
+    """The count of a closed ballot box (409 while it is open)"""
     with db.transaction() as s:
         q = question_in_scope(who, s, question_id)
         if q.status != "closed" or q.result is None:
@@ -46,15 +40,11 @@ def result(question_id: Id, who: CurrentMember, db: DB) -> QuestionResult:
         )
 
 
-@routes.post(
-    "/questions/{question_id}/ballots",
-    "Cast the signed-in member's ballot; answers the receipt code",
-    STEP,
-    status_code=CREATED,
-    name="cast",
-)
+@routes.post("/questions/{question_id}/ballots", STEP, status_code=CREATED, name="cast")
 async def cast_route(question_id: Id, body: BallotCreate, who: CurrentMember, db: DB) -> Receipt:
-    """One ballot per member and question, in the member's own federation, while the box is open.
+    """Cast the signed-in member's ballot; answers the receipt code
+
+    One ballot per member and question, in the member's own federation, while the box is open.
     After a lost answer, send the same choice with the ``receipt`` you chose (or got) to retry:
     the same receipt comes back and nothing changes."""
     # async, with :func:`cast` in one trip through the thread pool (a sync route takes two: the
