@@ -19,11 +19,12 @@ from commonplan import federation as fed_service
 from commonplan.accounts import Principal, Settings
 from commonplan.errors import CommonplanError, PlanInputError
 from commonplan.rounds import service as rounds
-from commonplan.store import Database
+from commonplan.store import Database, get
 from commonplan.store.models import Council
 from commonplan.voting.choices import check_choice
 from commonplan.web.public import in_scope
 from commonplan.web.schemas import (
+    BallotCreate,
     FederationCreate,
     InvitationPublic,
     MemberCreate,
@@ -72,16 +73,7 @@ def file_proposal(db: Database, who: Principal, round_id: int, body: ProposalCre
     """File a proposal for one of ``who``'s councils; its id."""
     not_auditor(who, "file proposals")
     in_scope(db, who, round_in_scope, round_id)
-    return rounds.file_proposal(
-        db,
-        round_id,
-        actor=who.handle,
-        council=body.council,
-        kind=body.kind,
-        title=body.title,
-        amounts=body.amounts,
-        hours=body.hours,
-    )
+    return rounds.file_proposal(db, round_id, actor=who.handle, **body.model_dump())
 
 
 def amend_proposal(db: Database, who: Principal, proposal: int, body: ProposalAmend) -> int:
@@ -89,19 +81,16 @@ def amend_proposal(db: Database, who: Principal, proposal: int, body: ProposalAm
     not_auditor(who, "amend proposals")
     with db.transaction() as s:
         old = proposal_in_scope(who, s, proposal)
-        council = s.get(Council, old.council_id)
-        assert council is not None
-        round_id, kind, name = old.round_id, old.kind, council.name
+        council = get(s, Council, old.council_id, "council")
+        round_id, name, kind = old.round_id, council.name, old.kind
     return rounds.file_proposal(
         db,
         round_id,
         actor=who.handle,
         council=name,
         kind=kind,
-        title=body.title,
-        amounts=body.amounts,
-        hours=body.hours,
         amends=proposal,
+        **body.model_dump(),
     )
 
 
@@ -114,23 +103,19 @@ def withdraw_proposal(db: Database, who: Principal, proposal: int) -> None:
 # ---------------------------------------------------------------------- ballots
 
 
-def cast(
-    db: Database,
-    who: Principal,
-    question: int,
-    choice: Mapping[str, Any],
-    receipt: str | None = None,
-) -> str:
+def cast(db: Database, who: Principal, question: int, body: BallotCreate) -> str:
     """Cast ``who``'s ballot in one box; its receipt code."""
     not_auditor(who, "vote")
     # A question of another federation answers 403 (an unknown one 404) before anything is said
     # about the ballot.  A ballot is only taken from a member of a council in the question's
     # federation, which is in their scope, so the scope is checked first where a ballot may come
     # back without being taken (a retry, with its receipt), else only when the ballot is refused.
-    if receipt is not None:
+    if body.receipt is not None:
         in_scope(db, who, question_in_scope, question)
     try:
-        return rounds.cast_ballot(db, question, member=who.handle, choice=choice, receipt=receipt)
+        return rounds.cast_ballot(
+            db, question, member=who.handle, choice=body.choice, receipt=body.receipt
+        )
     except CommonplanError:
         in_scope(db, who, question_in_scope, question)
         raise
@@ -155,7 +140,7 @@ def cast_round(
         check_choice(kind, options, choice)
     code = receipt
     for question, choice in choices.items():
-        code = cast(db, who, question, choice, code)
+        code = cast(db, who, question, BallotCreate(choice=dict(choice), receipt=code))
     assert code is not None
     return code
 

@@ -4,6 +4,9 @@ keeps auditors to reading.  The routes and the pages both check through these.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,6 +38,9 @@ __all__ = [
 ]
 
 
+R = TypeVar("R", Council, Draft, Federation, Proposal, Question, Round)
+
+
 def require(who: Principal, s: Session, federation: int, what: str) -> int:
     """The root of ``federation``; :class:`AuthorisationError` unless it is one of the member's."""
     (root,) = roots(s, [federation])
@@ -49,16 +55,28 @@ def not_auditor(who: Principal, what: str) -> None:
         raise AuthorisationError(f"{who.handle!r} is an auditor; auditors do not {what}")
 
 
-def council_in_scope(who: Principal, s: Session, council: int) -> Council:
-    c = get(s, Council, council, "council")
-    require(who, s, c.federation_id, f"council {c.id}")
-    return c
+def _round_federation(s: Session, round_id: int) -> int:
+    return get(s, Round, round_id, "round").federation_id
 
 
-def federation_in_scope(who: Principal, s: Session, federation: int) -> Federation:
-    fed = get(s, Federation, federation, "federation")
-    require(who, s, fed.id, f"federation {fed.id}")
-    return fed
+def _in_scope(
+    model: type[R], what: str, federation: Callable[[Session, R], int]
+) -> Callable[[Principal, Session, int], R]:
+    def check(who: Principal, s: Session, key: int) -> R:
+        row = get(s, model, key, what)
+        require(who, s, federation(s, row), f"{what} {row.id}")
+        return row
+
+    check.__doc__ = f"The {what} ``key`` if it is of one of ``who``'s federations."
+    return check
+
+
+council_in_scope = _in_scope(Council, "council", lambda s, c: c.federation_id)
+federation_in_scope = _in_scope(Federation, "federation", lambda s, f: f.id)
+round_in_scope = _in_scope(Round, "round", lambda s, r: r.federation_id)
+proposal_in_scope = _in_scope(Proposal, "proposal", lambda s, p: _round_federation(s, p.round_id))
+question_in_scope = _in_scope(Question, "question", lambda s, q: q.federation_id)
+plan_in_scope = _in_scope(Draft, "plan", lambda s, d: _round_federation(s, d.round_id))
 
 
 def root_in_scope(who: Principal, s: Session, federation: int) -> Federation:
@@ -70,32 +88,6 @@ def root_in_scope(who: Principal, s: Session, federation: int) -> Federation:
             "whole federation (its root)"
         )
     return fed
-
-
-def round_in_scope(who: Principal, s: Session, round_id: int) -> Round:
-    r = get(s, Round, round_id, "round")
-    require(who, s, r.federation_id, f"round {r.id}")
-    return r
-
-
-def proposal_in_scope(who: Principal, s: Session, proposal: int) -> Proposal:
-    p = get(s, Proposal, proposal, "proposal")
-    r = get(s, Round, p.round_id, "round")
-    require(who, s, r.federation_id, f"proposal {p.id}")
-    return p
-
-
-def question_in_scope(who: Principal, s: Session, question: int) -> Question:
-    q = get(s, Question, question, "question")
-    require(who, s, q.federation_id, f"question {q.id}")
-    return q
-
-
-def plan_in_scope(who: Principal, s: Session, plan: int) -> Draft:
-    d = get(s, Draft, plan, "plan")
-    r = get(s, Round, d.round_id, "round")
-    require(who, s, r.federation_id, f"plan {d.id}")
-    return d
 
 
 def member_in_scope(who: Principal, s: Session, handle: str) -> Member:

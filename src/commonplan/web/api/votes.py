@@ -54,5 +54,4 @@ async def cast_route(question_id: Id, body: BallotCreate, who: CurrentMember, db
 
 def cast(question_id: int, body: BallotCreate, who: Principal, db: Database) -> Receipt:
     """The ballot route's work (:func:`commonplan.web.acts.cast`)."""
-    code = acts.cast(db, who, question_id, body.choice, body.receipt)
-    return Receipt(question=question_id, receipt=code)
+    return Receipt(question=question_id, receipt=acts.cast(db, who, question_id, body))
