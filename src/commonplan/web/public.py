@@ -166,14 +166,12 @@ def member_public(m: Member, names: dict[int, str]) -> MemberPublic:
 
 
 def council_public(c: Council, members: int | None = None) -> CouncilPublic:
-    return CouncilPublic(
-        id=c.id,
-        name=c.name,
-        kind=c.kind,
-        federation=c.federation_id,
-        processes=c.processes,
-        members=members,
-    )
+    where: dict[str, Any] = {
+        "federation": c.federation_id,
+        "processes": c.processes,
+        "members": members,
+    }
+    return CouncilPublic(id=c.id, name=c.name, kind=c.kind, **where)
 
 
 def councils_below(s: Session, federation: int) -> list[Council]:

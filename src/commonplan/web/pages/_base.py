@@ -3,7 +3,7 @@ redirects, forms' models, and what every page reads (a round's heading, the memb
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -242,12 +242,13 @@ def councils_of(db: Database, who: Principal) -> list[CouncilRow]:
         return [CouncilRow(c.id, c.name, c.kind) for c in rows]
 
 
-def federation_names(db: Database, ids: Sequence[int]) -> dict[int, str]:
+def federations_of(db: Database, who: Principal) -> list[tuple[int, str, list[RoundPublic]]]:
+    """``who``'s federations by id: each one's id, name and rounds (first to last)."""
+    ids = sorted(who.federations)
     with db.transaction() as s:
-        return {
-            f.id: f.name
-            for f in s.execute(select(Federation).where(Federation.id.in_(ids))).scalars()
-        }
+        query = select(Federation.id, Federation.name).where(Federation.id.in_(ids))
+        names: dict[int, str] = dict(s.execute(query).all())
+    return [(fid, names.get(fid, str(fid)), public.rounds_of(db, who, fid)) for fid in ids]
 
 
 @dataclass(frozen=True)

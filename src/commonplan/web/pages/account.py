@@ -28,6 +28,11 @@ from commonplan.web.pages._base import (
 # ---------------------------------------------------------------------- sign in and out
 
 
+Password = Annotated[str, Form(max_length=1024)]
+FormToken = Annotated[str, Form(max_length=200)]
+"""The double-submit token of a form shown before sign-in (``deps.form_token``)."""
+
+
 def _sign_in_page(
     request: Request,
     settings: Settings,
@@ -59,8 +64,8 @@ async def sign_in(
     db: DB,
     settings: AppSettings,
     handle: Annotated[str, Form(max_length=100)] = "",
-    password: Annotated[str, Form(max_length=1024)] = "",
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    password: Password = "",
+    csrf_token: FormToken = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     target = local_path(next)
@@ -108,9 +113,9 @@ async def accept_invitation(
     request: Request,
     db: DB,
     settings: AppSettings,
-    password: Annotated[str, Form(max_length=1024)] = "",
-    again: Annotated[str, Form(max_length=1024)] = "",
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    password: Password = "",
+    again: Password = "",
+    csrf_token: FormToken = "",
 ) -> Response:
     tr = tr_of(request)
     try:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import yaml
-from fastapi import File, Form, Request, Response, UploadFile
+from fastapi import Depends, File, Form, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -21,7 +21,7 @@ from commonplan.web.deps import DB, AppSettings, Facilitator
 from commonplan.web.pages._base import (
     RoundInfo,
     failed,
-    federation_names,
+    federations_of,
     form_model,
     info_of,
     page,
@@ -52,10 +52,8 @@ class Served:
 
 
 def _served(db: Database, who: Principal, tr: Translator) -> list[Served]:
-    names = federation_names(db, sorted(who.federations))
     out = []
-    for fid in sorted(who.federations):
-        held = public.rounds_of(db, who, fid)
+    for fid, name, held in federations_of(db, who):
         current = info_of(db, held[-1], tr) if held else None
         phase = current.round.phase if current is not None else None
         steps = {
@@ -64,7 +62,7 @@ def _served(db: Database, who: Principal, tr: Translator) -> list[Served]:
             "vote": [("close", tr("facilitate.close_vote"))],
         }.get(phase or "", [])
         can_open = phase is None or phase == "failed"
-        out.append(Served(fid, names.get(fid, str(fid)), current, steps, can_open))
+        out.append(Served(fid, name, current, steps, can_open))
     return out
 
 
@@ -171,19 +169,27 @@ def invite(
     return _facilitate(request, db, who, invited={"handle": invited.handle, "link": link})
 
 
+Deadline = Annotated[str, Form(max_length=40)]
+
+
+def _deadlines(
+    proposals: Deadline = "", feedback: Deadline = "", vote: Deadline = ""
+) -> dict[str, str]:
+    """The deadlines the form gives, by phase (empty fields left out)."""
+    given = {"proposals": proposals, "feedback": feedback, "vote": vote}
+    return {k: v for k, v in given.items() if v.strip()}
+
+
 @router.post("/facilitate/federations/{federation_id}/rounds")
 def open_round(
     federation_id: int,
     who: Facilitator,
     request: Request,
     db: DB,
-    proposals: Annotated[str, Form(max_length=40)] = "",
-    feedback: Annotated[str, Form(max_length=40)] = "",
-    vote: Annotated[str, Form(max_length=40)] = "",
+    deadlines: Annotated[dict[str, str], Depends(_deadlines)],
 ) -> Response:
-    given = {"proposals": proposals, "feedback": feedback, "vote": vote}
     try:
-        body = form_model(RoundCreate, deadlines={k: v for k, v in given.items() if v.strip()})
+        body = form_model(RoundCreate, deadlines=deadlines)
         acts.open_round(db, who, federation_id, body)
     except CommonplanError as exc:
         return _facilitate(request, db, who, exc=exc)

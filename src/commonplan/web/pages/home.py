@@ -14,7 +14,7 @@ from commonplan.web.deps import DB, CurrentMember
 from commonplan.web.pages._base import (
     RoundInfo,
     councils_of,
-    federation_names,
+    federations_of,
     info_of,
     page,
     router,
@@ -71,14 +71,10 @@ class FederationHome:
 @router.get("/")
 def home(who: CurrentMember, request: Request, db: DB) -> HTMLResponse:
     tr = tr_of(request)
-    names = federation_names(db, sorted(who.federations))
     feds = []
-    for fid in sorted(who.federations):
-        held = public.rounds_of(db, who, fid)
+    for fid, name, held in federations_of(db, who):
         current = info_of(db, held[-1], tr) if held else None
-        feds.append(
-            FederationHome(fid, names.get(fid, str(fid)), current, tasks(db, who, current, tr))
-        )
+        feds.append(FederationHome(fid, name, current, tasks(db, who, current, tr)))
     roles = [tr(f"role.{r}") for r in who.roles]
     return page(
         request,

@@ -17,7 +17,7 @@ from commonplan.web.pages._base import (
     Fact,
     RoundInfo,
     failed,
-    federation_names,
+    federations_of,
     info_of,
     page,
     round_info,
@@ -126,18 +126,17 @@ def plan_line(tr: Translator, summary: PlanPublic) -> str:
 @router.get("/history")
 def history(who: CurrentMember, request: Request, db: DB) -> HTMLResponse:
     tr = tr_of(request)
-    names = federation_names(db, sorted(who.federations))
     feds = []
-    for fid in sorted(who.federations):
+    for _, name, held in federations_of(db, who):
         rows = []
-        for r in public.rounds_of(db, who, fid):
+        for r in held:
             outcome, line = None, None
             if r.phase in CLOSED:
                 outcome = outcome_facts(tr, r, public.round_questions(db, who, r.id))
                 if outcome["plan"] is not None:
                     line = plan_line(tr, public.read_plan(db, who, outcome["plan"]))
             rows.append(HistoryRow(info_of(db, r, tr), outcome, line))
-        feds.append((names.get(fid, str(fid)), rows))
+        feds.append((name, rows))
     return page(request, "history.html", title=tr("history.title"), federations=feds)
 
 

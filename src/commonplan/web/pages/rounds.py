@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
-from fastapi import Form, Request, Response
+from fastapi import Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse
 
 from commonplan.accounts import Principal
@@ -131,20 +131,32 @@ Amounts = Annotated[str, Form(max_length=100_000)]
 Hours = Annotated[str, Form(max_length=50)]
 
 
-def _fields(tr: Translator, title: str, amounts: str, hours: str) -> dict[str, Any]:
-    """A proposal form's title, amounts and hours as the API's body takes them."""
-    return {"title": title, "amounts": parse_amounts(tr, amounts), "hours": hours.strip() or None}
+@dataclass(frozen=True)
+class ProposalForm:
+    """What a proposal form (to file or to amend) sent: its title, amounts and hours."""
+
+    title: str
+    amounts: str
+    hours: str
+
+    def fields(self, tr: Translator) -> dict[str, Any]:
+        """The fields as the API's body takes them."""
+        hours = self.hours.strip() or None
+        return {"title": self.title, "amounts": parse_amounts(tr, self.amounts), "hours": hours}
+
+    def refused(
+        self, request: Request, exc: CommonplanError, template: str, context: dict[str, Any]
+    ) -> HTMLResponse:
+        """``template`` again with the error shown, filled in as the form was sent."""
+        form = {**context["form"], **asdict(self)}
+        return failed(request, exc, template, **{**context, "form": form})
 
 
-def _refused(
-    request: Request,
-    exc: CommonplanError,
-    template: str,
-    context: dict[str, Any],
-    form: dict[str, str],
-) -> HTMLResponse:
-    """The form again, filled in as it was sent, with the error shown."""
-    return failed(request, exc, template, **{**context, "form": form})
+def _proposal_form(title: Title = "", amounts: Amounts = "", hours: Hours = "") -> ProposalForm:
+    return ProposalForm(title, amounts, hours)
+
+
+Sent = Annotated[ProposalForm, Depends(_proposal_form)]
 
 
 @router.post("/rounds/{round_id}/proposals")
@@ -153,10 +165,8 @@ def file_proposal(
     who: CurrentMember,
     request: Request,
     db: DB,
+    sent: Sent,
     what: Annotated[str, Form(max_length=100)] = "",
-    title: Title = "",
-    amounts: Amounts = "",
-    hours: Hours = "",
 ) -> Response:
     tr = tr_of(request)
     try:
@@ -169,15 +179,12 @@ def file_proposal(
         if what not in by_value:
             raise PlanInputError(tr("proposal.choose_kind"))
         council, kind = by_value[what]
-        fields = _fields(tr, title, amounts, hours)
-        acts.file_proposal(
-            db, who, round_id, form_model(ProposalCreate, council=council, kind=kind, **fields)
-        )
+        body = form_model(ProposalCreate, council=council, kind=kind, **sent.fields(tr))
+        acts.file_proposal(db, who, round_id, body)
     except CommonplanError as exc:
-        form = {"what": what, "title": title, "amounts": amounts, "hours": hours}
-        return _refused(
-            request, exc, "proposals.html", _proposals_context(db, who, round_id, tr), form
-        )
+        context = _proposals_context(db, who, round_id, tr)
+        context["form"]["what"] = what
+        return sent.refused(request, exc, "proposals.html", context)
     return redirect(f"/rounds/{round_id}/proposals", "filed")
 
 
@@ -205,22 +212,14 @@ def amend_form(proposal_id: int, who: CurrentMember, request: Request, db: DB) -
 
 
 @router.post("/proposals/{proposal_id}/amend")
-def amend(
-    proposal_id: int,
-    who: CurrentMember,
-    request: Request,
-    db: DB,
-    title: Title = "",
-    amounts: Amounts = "",
-    hours: Hours = "",
-) -> Response:
+def amend(proposal_id: int, who: CurrentMember, request: Request, db: DB, sent: Sent) -> Response:
     tr = tr_of(request)
     try:
-        body = form_model(ProposalAmend, **_fields(tr, title, amounts, hours))
+        body = form_model(ProposalAmend, **sent.fields(tr))
         new = public.read_proposal(db, who, acts.amend_proposal(db, who, proposal_id, body))
     except CommonplanError as exc:
-        form = {"title": title, "amounts": amounts, "hours": hours}
-        return _refused(request, exc, "amend.html", _amend_context(db, who, proposal_id, tr), form)
+        context = _amend_context(db, who, proposal_id, tr)
+        return sent.refused(request, exc, "amend.html", context)
     return redirect(f"/rounds/{new.round}/proposals", "amended")
 
 
