@@ -17,17 +17,8 @@ from commonplan.accounts import Principal
 from commonplan.errors import AuthorisationError
 from commonplan.rounds import board
 from commonplan.rounds.service import DATED
-from commonplan.store import Database
-from commonplan.store.models import (
-    Council,
-    Draft,
-    Federation,
-    Member,
-    Participation,
-    Proposal,
-    Question,
-    Round,
-)
+from commonplan.store import Database, models
+from commonplan.store.models import Council, Draft, Federation, Member, Proposal, Question, Round
 from commonplan.web.schemas import (
     BallotFound,
     CouncilPublic,
@@ -120,8 +111,8 @@ def round_public(s: Session, r: Round) -> RoundPublic:
 def question_public(s: Session, q: Question, member: int) -> QuestionPublic:
     """A ballot box, and whether ``member`` has voted in it."""
     voted = s.execute(
-        select(Participation.id).where(
-            Participation.question_id == q.id, Participation.member_id == member
+        select(models.Participation.id).where(
+            models.Participation.question_id == q.id, models.Participation.member_id == member
         )
     ).first()
     return QuestionPublic(

@@ -10,17 +10,9 @@ from starlette.concurrency import run_in_threadpool
 
 from commonplan import accounts as auth
 from commonplan.store.models import Council, Member
-from commonplan.web import acts, public
+from commonplan.web import acts, deps, public
 from commonplan.web.api._routes import CREATED, READ, Routes
-from commonplan.web.deps import (
-    DB,
-    AppSettings,
-    CurrentMember,
-    Facilitator,
-    client_address,
-    session_token,
-    set_session_cookie,
-)
+from commonplan.web.deps import DB, AppSettings, CurrentMember, Facilitator
 from commonplan.web.schemas import (
     InvitationAccept,
     InvitationPublic,
@@ -56,10 +48,10 @@ async def sign_in(
         db,
         body.handle,
         body.password,
-        client=client_address(request),
+        client=deps.client_address(request),
         settings=settings,
     )
-    set_session_cookie(response, request, settings, new)
+    deps.set_session_cookie(response, request, settings, new)
     return SessionPublic(
         token=new.token,
         csrf_token=new.csrf_token,
@@ -73,10 +65,10 @@ def sign_out(
     who: CurrentMember, request: Request, response: Response, db: DB, settings: AppSettings
 ) -> None:
     """Sign out (revoke this session)"""
-    token, _ = session_token(request, settings)
+    token, _ = deps.session_token(request, settings)
     if token is not None:
         auth.sign_out(db, token)
-    set_session_cookie(response, request, settings, None)
+    deps.set_session_cookie(response, request, settings, None)
 
 
 @routes.post("/auth/invitations/accept", (401, 422))

@@ -13,15 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from commonplan import audit as service
 from commonplan.accounts import Principal, principal, roots
-from commonplan.store.models import (
-    AuditEntry,
-    Council,
-    Draft,
-    Member,
-    Proposal,
-    Question,
-    Round,
-)
+from commonplan.store.models import AuditEntry, Council, Draft, Member, Proposal, Question, Round
 from commonplan.web.api._routes import Routes
 from commonplan.web.deps import DB, MAX_ID, Overseer
 from commonplan.web.schemas import AuditEntryPublic, AuditPage, VerificationPublic
