@@ -399,6 +399,10 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
     missing = m1.post(f"/rounds/{rid}/vote", data={**fields(m1_ballot), f"q{budget}": [canteen[1]]})
     assert missing.status_code == 422 and t("vote.ratify.missing") in alert(missing.text)
     assert "checked" in missing.text  # the ticks are kept
+    wrong = {**fields(m1_ballot), f"q{budget}": [canteen[1]], f"q{ratify}": "maybe"}
+    refused = m1.post(f"/rounds/{rid}/vote", data=wrong)
+    assert refused.status_code == 409 and t("error.ballot_refused") in alert(refused.text)
+    assert f'name="q{budget}"' in get(m1, f"/rounds/{rid}/vote")  # all boxes or none: not cast
 
     # the facilitator closes; a ballot after close is refused, on the page
     post(ada, f"/facilitate/rounds/{rid}/close", {})

@@ -1,8 +1,12 @@
-"""Accounts, sessions, invitations, the sign-in rate limit and CSRF tokens — library functions.
+"""Members' accounts — one concept, the library the web service and the ``commonplan account``
+commands sign people in with: passwords, invitations, sessions, the sign-in rate limit, CSRF
+tokens, staff (facilitators and auditors serving a federation), and the :class:`Principal` a
+signed-in member is authorised as (with :class:`Settings`, how the service signs people in).
 
-Nothing here knows HTTP: the routes (:mod:`commonplan.web.api`), the pages and the
-``commonplan account`` commands call these, and :mod:`commonplan.web.errors` maps the
-exceptions to status codes.
+Nothing here knows HTTP: :mod:`commonplan.web` and the CLI call these, and
+:mod:`commonplan.web.errors` maps the exceptions (:class:`AuthenticationError`,
+:class:`RateLimitedError`, :class:`CSRFError`, in :mod:`commonplan.errors`' tree and importable
+from here) to status codes.
 
 - **Passwords** are hashed with Argon2id (argon2-cffi's defaults); a member sets theirs with a
   one-time **invitation** token (:func:`invite`, :func:`accept_invitation`), or an operator sets

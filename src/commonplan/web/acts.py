@@ -131,8 +131,11 @@ def cast_round(
     """Cast ``who``'s ballots in boxes of round ``round_id`` ({question: choice}) under one
     receipt; the receipt.  Every choice is checked before any is cast (the pages' ballot form).
 
-    The one place that casts several boxes: :func:`commonplan.rounds.cast_round_ballots`
-    (``(db, round_id, *, member, choices, receipt)``, all boxes or none) takes over here."""
+    The one place that casts a member's ballots into several boxes.  Its body becomes, once the
+    domain has it, ``not_auditor(who, "vote")`` and
+    ``rounds.cast_round_ballots(db, round_id, member=who.handle, choices=choices,
+    receipt=receipt)`` (all boxes or none; it answers {question: receipt}).
+    """
     with db.transaction() as s:
         boxes = [question_in_scope(who, s, q) for q in choices]
         papers = [(q.kind, q.options) for q in boxes]

@@ -16,7 +16,7 @@ from commonplan import federation as fed_service
 from commonplan.accounts import Principal
 from commonplan.errors import AuthorisationError
 from commonplan.rounds import board
-from commonplan.rounds.service import DATED
+from commonplan.rounds import service as rounds
 from commonplan.store import Database, models
 from commonplan.store.models import Council, Draft, Federation, Member, Proposal, Question, Round
 from commonplan.web.schemas import (
@@ -76,7 +76,7 @@ def aware(t: datetime) -> datetime:
 def round_public(s: Session, r: Round) -> RoundPublic:
     now = datetime.now(UTC)
     deadlines = []
-    for phase in DATED:
+    for phase in rounds.DATED:
         if phase in r.deadlines:
             at = datetime.fromisoformat(r.deadlines[phase])
             deadlines.append(

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from starlette.concurrency import run_in_threadpool
 
-from commonplan.rounds import board as service
+from commonplan.rounds import board
 from commonplan.web import public
 from commonplan.web.api._routes import READ, Routes
 from commonplan.web.deps import DB, CurrentMember, Id
@@ -30,7 +30,7 @@ async def export(round_id: Id, who: CurrentMember, db: DB) -> BoardPublic:
     def run() -> BoardPublic:
         public.in_scope(db, who, round_in_scope, round_id)
         with tempfile.TemporaryDirectory(prefix="commonplan-board-") as tmp:
-            files = service.export_board(db, round_id, tmp)
+            files = board.export_board(db, round_id, tmp)
             boxes = [json.loads(p.read_text("utf-8")) for p in files if p.suffix == ".json"]
         return BoardPublic(round=round_id, questions=boxes)
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from commonplan.rounds import service
+from commonplan.rounds import service as rounds
 from commonplan.web import public
 from commonplan.web.api._routes import READ, Routes
 from commonplan.web.deps import DB, CurrentMember, Id, Overseer
@@ -42,6 +42,6 @@ async def recompute(plan_id: Id, who: Overseer, db: DB) -> RecomputePublic:
 
     def run() -> RecomputePublic:
         public.in_scope(db, who, plan_in_scope, plan_id)
-        return RecomputePublic.model_validate(service.recompute(db, plan_id))
+        return RecomputePublic.model_validate(rounds.recompute(db, plan_id))
 
     return await run_in_threadpool(run)

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from commonplan.rounds import service
+from commonplan.rounds import service as rounds
 from commonplan.store.models import Draft
 from commonplan.web import acts, public
 from commonplan.web.api._routes import CREATED, READ, STEP, Routes, ScopedRound
@@ -56,7 +56,7 @@ def read_round(round_id: Id, who: CurrentMember, db: DB) -> RoundPublic:
 @plans_routes.post("/rounds/{round_id}/draft", STEP, status_code=CREATED)
 async def draft(who: Facilitator, round_id: ScopedRound, db: DB) -> PlanPublic:
     """Compute the draft plan and move the round to feedback (facilitators)"""
-    plan = await run_in_threadpool(service.compute_draft, db, round_id, actor=who.handle)
+    plan = await run_in_threadpool(rounds.compute_draft, db, round_id, actor=who.handle)
     return await run_in_threadpool(public.plan_public, db, plan)
 
 
@@ -66,7 +66,7 @@ async def alternative(
 ) -> PlanPublic:
     """Compute an alternative draft with other caps (facilitators, feedback phase)"""
     plan = await run_in_threadpool(
-        lambda: service.compute_alternative(
+        lambda: rounds.compute_alternative(
             db, round_id, title=body.title, caps=body.caps, actor=who.handle
         )
     )
@@ -88,7 +88,7 @@ def consequences(who: CurrentMember, round_id: ScopedRound, db: DB) -> Consequen
 
     The hours the member would work, how far each of their councils' proposals is met, what
     binds, and the dearest products in labour hours."""
-    view = service.member_view(db, round_id, member=who.handle)
+    view = rounds.member_view(db, round_id, member=who.handle)
     return ConsequencesPublic(
         member=view.member,
         hours_per_year=view.hours_per_year,
@@ -107,14 +107,14 @@ def consequences(who: CurrentMember, round_id: ScopedRound, db: DB) -> Consequen
 @votes_routes.post("/rounds/{round_id}/vote", STEP, status_code=CREATED)
 async def open_vote(who: Facilitator, round_id: ScopedRound, db: DB) -> VoteOpened:
     """Open the ballot boxes of the round (facilitators, feedback phase)"""
-    ids = await run_in_threadpool(lambda: service.open_vote(db, round_id, actor=who.handle))
+    ids = await run_in_threadpool(lambda: rounds.open_vote(db, round_id, actor=who.handle))
     return VoteOpened(questions=ids)
 
 
 @votes_routes.post("/rounds/{round_id}/vote/close", STEP)
 async def close_vote(who: Facilitator, round_id: ScopedRound, db: DB) -> RoundPublic:
     """Close and count every ballot box; ratify the plan or open the next round (facilitators)"""
-    await run_in_threadpool(lambda: service.close_vote(db, round_id, actor=who.handle))
+    await run_in_threadpool(lambda: rounds.close_vote(db, round_id, actor=who.handle))
     return await run_in_threadpool(public.read_round, db, who, round_id)
 
 

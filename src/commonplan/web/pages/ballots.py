@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from commonplan.accounts import Principal
 from commonplan.errors import CommonplanError, VotingError
-from commonplan.rounds.service import new_receipt
+from commonplan.rounds import service as rounds
 from commonplan.store import Database
 from commonplan.web import acts, public
 from commonplan.web.deps import DB, CurrentMember
@@ -118,7 +118,7 @@ def _vote_context(db: Database, who: Principal, round_id: int, tr: Translator) -
         "ballots": ballots(tr, open_),
         "voted": [q for q in questions if q.voted],
         "closed": bool(questions) and all(q.status != "open" for q in questions),
-        "receipt": new_receipt(),
+        "receipt": rounds.new_receipt(),
         "values": {},
     }
 

@@ -14,7 +14,6 @@ from commonplan.accounts import Principal
 from commonplan.errors import CommonplanError, PlanInputError
 from commonplan.federation import economy_of
 from commonplan.rounds import service as rounds
-from commonplan.rounds.service import KINDS
 from commonplan.store import Database
 from commonplan.store.models import Federation
 from commonplan.web import acts, public
@@ -50,7 +49,7 @@ def proposal_kinds(tr: Translator, councils: Sequence[CouncilRow]) -> list[Choic
     return [
         Choice(f"{c.id}:{kind}", tr("proposal.what", council=c.name, kind=tr(f"kind.{kind}")))
         for c in councils
-        for kind, of in KINDS.items()
+        for kind, of in rounds.KINDS.items()
         if of == c.kind
     ]
 
@@ -173,7 +172,7 @@ def file_proposal(
         by_value = {
             f"{c.id}:{kind}": (c.name, kind)
             for c in councils_of(db, who)
-            for kind, of in KINDS.items()
+            for kind, of in rounds.KINDS.items()
             if of == c.kind
         }
         if what not in by_value:
