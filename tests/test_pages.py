@@ -28,8 +28,8 @@ from commonplan import rounds
 from commonplan.economy.io import demo_economy
 from commonplan.federation import add_members, create_federation
 from commonplan.rounds import board
-from commonplan.web import Settings, charts, create_app, text
-from commonplan.web.pages import service as pages
+from commonplan.web import Settings, charts, create_app, pages, text
+from commonplan.web.pages import _base
 from commonplan.web.text import EN, t
 
 __all__ = ["cheap_hashing"]  # autouse, from test_api
@@ -168,8 +168,8 @@ def test_sign_in_shows_errors_in_the_form_and_signs_out(site: FastAPI) -> None:
     )
     assert ok.status_code == 303 and ok.headers["location"] == "/"  # no open redirect
     for target in ("/\t/evil.example", "https://evil.example", "/\\evil.example"):
-        assert pages._local(target) == "/", target
-    assert pages._local("/rounds/1/vote?x=1") == "/rounds/1/vote?x=1"
+        assert _base.local_path(target) == "/", target
+    assert _base.local_path("/rounds/1/vote?x=1") == "/rounds/1/vote?x=1"
     home = words(get(c, "/"))
     assert t("home.title", name="Member 0") in home
     assert t("home.council", name=f"{FEDERATION} bakery", kind=t("council.workers")) in home
@@ -207,7 +207,7 @@ def test_rate_limit_shows_the_wait(database_url: str) -> None:
         seconds = int(limited.headers["Retry-After"])
         tr = text.translator()
         assert alert(limited.text) == (
-            f"{t('error.rate_limited')} {t('signin.rate_limited', wait=pages.wait(tr, seconds))}"
+            f"{t('error.rate_limited')} {t('signin.rate_limited', wait=_base.wait(tr, seconds))}"
         )
     finally:
         app.state.db.dispose()
@@ -399,6 +399,10 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
     missing = m1.post(f"/rounds/{rid}/vote", data={**fields(m1_ballot), f"q{budget}": [canteen[1]]})
     assert missing.status_code == 422 and t("vote.ratify.missing") in alert(missing.text)
     assert "checked" in missing.text  # the ticks are kept
+    wrong = {**fields(m1_ballot), f"q{budget}": [canteen[1]], f"q{ratify}": "maybe"}
+    refused = m1.post(f"/rounds/{rid}/vote", data=wrong)
+    assert refused.status_code == 409 and t("error.ballot_refused") in alert(refused.text)
+    assert f'name="q{budget}"' in get(m1, f"/rounds/{rid}/vote")  # all boxes or none: not cast
 
     # the facilitator closes; a ballot after close is refused, on the page
     post(ada, f"/facilitate/rounds/{rid}/close", {})
@@ -614,7 +618,8 @@ def test_templates_hold_no_words_of_their_own() -> None:
 
 def test_every_key_the_pages_use_is_in_the_catalogue() -> None:
     sources = [p.read_text() for p in TEMPLATES.glob("*.html")]
-    sources += [Path(m.__file__).read_text() for m in (pages, charts)]  # type: ignore[arg-type]
+    sources += [p.read_text() for p in Path(pages.__file__).parent.glob("*.py")]
+    sources.append(Path(charts.__file__).read_text())
     used = set()
     for source in sources:
         used |= set(re.findall(r"""\bt(?:r)?\(\s*["']([a-z_]+(?:\.[a-z0-9_]+)+)["']""", source))

@@ -1,8 +1,12 @@
-"""Accounts, sessions, invitations, the sign-in rate limit and CSRF tokens — library functions.
+"""Members' accounts — one concept, the library the web service and the ``commonplan account``
+commands sign people in with: passwords, invitations, sessions, the sign-in rate limit, CSRF
+tokens, staff (facilitators and auditors serving a federation), and the :class:`Principal` a
+signed-in member is authorised as (with :class:`Settings`, how the service signs people in).
 
-Nothing here knows HTTP: the routes (:mod:`commonplan.web.api`), the pages and the
-``commonplan account`` commands call these, and :mod:`commonplan.web.errors` maps the
-exceptions to status codes.
+Nothing here knows HTTP: :mod:`commonplan.web` and the CLI call these, and
+:mod:`commonplan.web.errors` maps the exceptions (:class:`AuthenticationError`,
+:class:`RateLimitedError`, :class:`CSRFError`, in :mod:`commonplan.errors`' tree and importable
+from here) to status codes.
 
 - **Passwords** are hashed with Argon2id (argon2-cffi's defaults); a member sets theirs with a
   one-time **invitation** token (:func:`invite`, :func:`accept_invitation`), or an operator sets
@@ -38,7 +42,13 @@ from sqlalchemy import Connection, bindparam, delete, func, null, select, union,
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from commonplan import audit
-from commonplan.errors import AuthorisationError, CommonplanError, NotFoundError, PlanInputError
+from commonplan.errors import (  # the three auth errors stay importable from here
+    AuthenticationError,
+    CSRFError,
+    NotFoundError,
+    PlanInputError,
+    RateLimitedError,
+)
 from commonplan.federation import member_named
 from commonplan.store import Database
 from commonplan.store.models import (
@@ -81,23 +91,7 @@ HASHER = PasswordHasher()
 _DUMMY_HASH = HASHER.hash("not anybody's password")
 
 
-# ---------------------------------------------------------------------- errors, settings
-
-
-class AuthenticationError(CommonplanError):
-    """Not signed in, a wrong handle or password, an expired session or invitation."""
-
-
-class RateLimitedError(CommonplanError):
-    """Too many failed sign-ins; ``retry_after`` is how many seconds until the next attempt."""
-
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class CSRFError(AuthorisationError):
-    """A cookie-authenticated request that changes something came without its CSRF token."""
+# ---------------------------------------------------------------------- settings
 
 
 def _env_float(name: str, default: float) -> float:

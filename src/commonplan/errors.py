@@ -25,6 +25,11 @@
     │   │                           health, care): refused with the floor it would cut
     │   └── AuthorisationError      the person is not allowed to do this (not a facilitator, not a
     │                               delegate of that council)
+    │       └── CSRFError           a cookie-authenticated request that changes something came
+    │                               without its CSRF token
+    ├── AuthenticationError         not signed in, a wrong handle or password, an expired session
+    │                               or invitation
+    ├── RateLimitedError            too many failed sign-ins; ``retry_after`` seconds to wait
     ├── IntegrityError              the audit log or a stored ballot box does not verify: tampering
     └── MissingExtraError           an optional dependency is not installed; the message gives the
                                     exact install command
@@ -36,8 +41,10 @@ what to do about it.  The CLI prints messages of this tree without a traceback.
 from __future__ import annotations
 
 __all__ = [
+    "AuthenticationError",
     "AuthorisationError",
     "BallotRefusedError",
+    "CSRFError",
     "CommonplanError",
     "DataError",
     "FloorError",
@@ -51,6 +58,7 @@ __all__ = [
     "PhaseError",
     "PlanInputError",
     "PlanningError",
+    "RateLimitedError",
     "ShapeError",
     "SolverError",
     "TieError",
@@ -149,6 +157,22 @@ class FloorError(PlanningError):
 
 class AuthorisationError(PlanningError):
     """The person asking is not allowed to take this step."""
+
+
+class CSRFError(AuthorisationError):
+    """A cookie-authenticated request that changes something came without its CSRF token."""
+
+
+class AuthenticationError(CommonplanError):
+    """Not signed in, a wrong handle or password, an expired session or invitation."""
+
+
+class RateLimitedError(CommonplanError):
+    """Too many failed sign-ins; ``retry_after`` is how many seconds until the next attempt."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class IntegrityError(CommonplanError):

@@ -1,36 +1,29 @@
-"""The web service: a REST API (``/api/v1``) and, on the same app, the pages.
+"""The web service: a REST API (``/api/v1``) and, on the same app, the server-rendered pages.
 
-``create_app(db_url=None, *, settings=None)`` (:mod:`commonplan.web.app`) builds the FastAPI app:
-``app.state.db`` (a :class:`~commonplan.store.Database`, migrated on open), ``app.state.settings``
-(:class:`~commonplan.accounts.Settings`), the error mapping (:mod:`commonplan.web.errors`) and the
-API routes.  ``commonplan serve`` runs it under uvicorn.
+``create_app(db_url=None, *, settings=None)`` builds the FastAPI app; ``commonplan serve`` runs
+it under uvicorn.  Modules:
 
-How the server-rendered pages reuse it
---------------------------------------
+- :mod:`~commonplan.web.app` — the factory: ``app.state.db`` (a :class:`~commonplan.store.Database`,
+  migrated on open), ``app.state.settings`` (:class:`~commonplan.accounts.Settings`), the error
+  mapping, the ballot path, the API and the pages;
+- :mod:`~commonplan.web.deps` — typed dependencies: ``DB``, ``AppSettings``, ``CurrentMember``
+  (a :class:`~commonplan.accounts.Principal`; 401 when nobody is signed in), ``MaybeMember``,
+  ``Facilitator``, ``Overseer``, CSRF and the session cookie;
+- :mod:`~commonplan.web.scope` — is this row of the member's federations? (``round_in_scope(who,
+  s, id)`` …; 404 unknown, 403 another federation's), and ``not_auditor``;
+- :mod:`~commonplan.web.public` — what the service shows of its records (the schemas' ``*Public``
+  types), each read checked against the member's federations;
+- :mod:`~commonplan.web.acts` — what a member does (file a proposal, cast ballots, invite …):
+  checks who may, then calls the domain with ``actor=who.handle``;
+- :mod:`~commonplan.web.api` — the REST routes, one module per resource, thin over ``public``
+  and ``acts``; :mod:`~commonplan.web.schemas` — their bodies and answers;
+- :mod:`~commonplan.web.pages` — the pages, by page family, over the same ``public`` and
+  ``acts``; :mod:`~commonplan.web.text` — every word on them; :mod:`~commonplan.web.charts`;
+- :mod:`~commonplan.web.errors` — the exception tree → status codes (JSON under ``/api/``, else
+  ``app.state.render_error``); :mod:`~commonplan.web.ballot_path` — the group-committed ballots.
 
-- **Add the pages to the app**: ``app = create_app(db); app.include_router(pages.router)``, or
-  call a ``pages.install(app)`` from :func:`create_app` once the pages module exists.
-- **Who is signed in**: depend on :data:`commonplan.web.deps.MaybeMember` (``None`` when nobody
-  is: redirect to the sign-in page) or :data:`~commonplan.web.deps.CurrentMember` (401 when
-  nobody is).  Both read the session cookie (or a bearer token) and give a
-  :class:`~commonplan.accounts.Principal`: ``handle``, ``role``, ``roles``, ``councils``,
-  ``delegate_of``, ``federations``.  ``Facilitator`` and ``Overseer`` add a role check.
-  Authorise reads with :mod:`commonplan.web.api.scope` (``round_in_scope(who, s, id)`` …).
-- **Signing in from a form**: show the form with
-  ``token = deps.form_token(request, response, settings)`` in a hidden field ``csrf_token``;
-  on post call ``deps.check_form_token(request, form["csrf_token"])``, then
-  ``new = auth.sign_in(db, handle, password, client=deps.client_address(request),
-  settings=settings)`` and ``deps.set_session_cookie(response, request, settings, new)``.
-  Sign out: ``auth.sign_out(db, token)`` and ``set_session_cookie(..., None)``.
-- **CSRF on forms**: every signed-in form carries a hidden field ``csrf_token`` with
-  ``deps.csrf_token_of(request)`` (set once ``CurrentMember``/``MaybeMember`` ran).  A POST with a
-  cookie session and without it is refused by the dependency itself (403 ``csrf``) — the form
-  routes need do nothing more.  JavaScript sends it in the ``X-CSRF-Token`` header.
-- **Errors**: the services raise the :mod:`commonplan.errors` tree; the handlers answer JSON on
-  ``/api/`` paths.  For HTML error pages set ``app.state.render_error = fn(request, status, kind,
-  detail) -> Response``: it is used for every path outside ``/api/``.
-- **Acting**: call the services (:mod:`commonplan.rounds` …) with ``actor=who.handle`` — never
-  a handle from the form.
+The routes and pages never call each other: both read through ``public`` and act through
+``acts`` (or the domain), so authorisation, validation and messages are the same in both.
 """
 
 from commonplan.accounts import Principal, Settings

@@ -62,8 +62,7 @@ def create_app(
     errors.install(app)
     app.add_middleware(BallotPath, db=db, settings=app.state.settings, prefix=API_PREFIX)
     app.include_router(api_router, prefix=API_PREFIX)
-    # the pages use the API's routes: imported once they exist
-    from commonplan.web.pages import service as pages
+    from commonplan.web import pages  # (imported here: the pages load jinja2 and plotly)
 
     pages.install(app)
     return app

@@ -44,11 +44,12 @@ from sqlalchemy.exc import DataError as DBDataError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from commonplan.accounts import AuthenticationError, CSRFError, RateLimitedError
 from commonplan.errors import (
+    AuthenticationError,
     AuthorisationError,
     BallotRefusedError,
     CommonplanError,
+    CSRFError,
     DataError,
     FloorError,
     IntegrityError,
@@ -56,6 +57,7 @@ from commonplan.errors import (
     PhaseError,
     PlanInputError,
     PlanningError,
+    RateLimitedError,
     SolverError,
     UnknownNameError,
     VotingError,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
@@ -11,19 +10,10 @@ from starlette.concurrency import run_in_threadpool
 
 from commonplan import accounts as auth
 from commonplan.store.models import Council, Member
-from commonplan.web.api.scope import council_names, member_in_scope
-from commonplan.web.deps import (
-    DB,
-    AppSettings,
-    CurrentMember,
-    Facilitator,
-    client_address,
-    session_token,
-    set_session_cookie,
-)
-from commonplan.web.errors import responses
+from commonplan.web import acts, deps, public
+from commonplan.web.api._routes import CREATED, READ, Routes
+from commonplan.web.deps import DB, AppSettings, CurrentMember, Facilitator
 from commonplan.web.schemas import (
-    CouncilPublic,
     InvitationAccept,
     InvitationPublic,
     MemberPublic,
@@ -31,37 +21,26 @@ from commonplan.web.schemas import (
     SessionPublic,
     SignIn,
 )
+from commonplan.web.scope import council_names
 
 router = APIRouter(tags=["accounts"])
-
-
-def member_public(m: Member, names: dict[int, str]) -> MemberPublic:
-    return MemberPublic(
-        handle=m.handle,
-        name=m.name,
-        role=m.role,
-        workers_council=names.get(m.workers_council_id) if m.workers_council_id else None,
-        consumers_council=names.get(m.consumers_council_id) if m.consumers_council_id else None,
-    )
+routes = Routes(router)
 
 
 def _public(db: DB, who: auth.Principal) -> MemberPublic:
     with db.transaction() as s:
         m = s.get(Member, who.id)
         assert m is not None
-        return member_public(m, council_names(s, set(who.councils)))
+        return public.member_public(m, council_names(s, set(who.councils)))
 
 
-@router.post(
-    "/auth/sign-in",
-    response_model=SessionPublic,
-    summary="Sign in with handle and password",
-    responses=responses(401, 422, 429),
-)
+@routes.post("/auth/sign-in", (401, 422, 429))
 async def sign_in(
     body: SignIn, request: Request, response: Response, db: DB, settings: AppSettings
 ) -> SessionPublic:
-    """Open a session.  API clients send the ``token`` as ``Authorization: Bearer``; browsers
+    """Sign in with handle and password
+
+    Open a session.  API clients send the ``token`` as ``Authorization: Bearer``; browsers
     also get it as an HttpOnly cookie.  Five failures for one handle within 15 minutes (or more
     from one address) answer 429 with ``Retry-After`` until the oldest ages out."""
     new = await run_in_threadpool(
@@ -69,10 +48,10 @@ async def sign_in(
         db,
         body.handle,
         body.password,
-        client=client_address(request),
+        client=deps.client_address(request),
         settings=settings,
     )
-    set_session_cookie(response, request, settings, new)
+    deps.set_session_cookie(response, request, settings, new)
     return SessionPublic(
         token=new.token,
         csrf_token=new.csrf_token,
@@ -81,49 +60,38 @@ async def sign_in(
     )
 
 
-@router.post(
-    "/auth/sign-out",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Sign out (revoke this session)",
-    responses=responses(401, 403),
-)
+@routes.post("/auth/sign-out", (401, 403), status_code=status.HTTP_204_NO_CONTENT)
 def sign_out(
     who: CurrentMember, request: Request, response: Response, db: DB, settings: AppSettings
 ) -> None:
-    token, _ = session_token(request, settings)
+    """Sign out (revoke this session)"""
+    token, _ = deps.session_token(request, settings)
     if token is not None:
         auth.sign_out(db, token)
-    set_session_cookie(response, request, settings, None)
+    deps.set_session_cookie(response, request, settings, None)
 
 
-@router.post(
-    "/auth/invitations/accept",
-    response_model=MemberPublic,
-    summary="Set one's password with an invitation token",
-    responses=responses(401, 422),
-)
+@routes.post("/auth/invitations/accept", (401, 422))
 async def accept_invitation(body: InvitationAccept, db: DB) -> MemberPublic:
-    """Spend a one-time invitation: the member's password is set and any sessions end; sign in
+    """Set one's password with an invitation token
+
+    Spend a one-time invitation: the member's password is set and any sessions end; sign in
     next."""
     handle = await run_in_threadpool(auth.accept_invitation, db, body.token, body.password)
     with db.transaction() as s:
         m = s.execute(select(Member).where(Member.handle == handle)).scalar_one()
         ids = {c for c in (m.workers_council_id, m.consumers_council_id) if c}
-        return member_public(m, council_names(s, ids))
+        return public.member_public(m, council_names(s, ids))
 
 
-@router.get("/me", response_model=MePublic, summary="Who is signed in", responses=responses(401))
+@routes.get("/me", (401,))
 def me(who: CurrentMember, request: Request, db: DB) -> MePublic:
+    """Who is signed in"""
     with db.transaction() as s:
         councils = s.execute(
             select(Council).where(Council.id.in_(who.councils)).order_by(Council.id)
         ).scalars()
-        listed = [
-            CouncilPublic(
-                id=c.id, name=c.name, kind=c.kind, federation=c.federation_id, processes=c.processes
-            )
-            for c in councils
-        ]
+        listed = [public.council_public(c) for c in councils]
     return MePublic(
         handle=who.handle,
         name=who.name,
@@ -137,28 +105,15 @@ def me(who: CurrentMember, request: Request, db: DB) -> MePublic:
     )
 
 
-@router.post(
-    "/members/{handle}/invitations",
-    response_model=InvitationPublic,
-    status_code=status.HTTP_201_CREATED,
-    summary="Invite a member to set their password (facilitators)",
-    responses=responses(401, 403, 404),
-)
+@routes.post("/members/{handle}/invitations", READ, status_code=CREATED)
 def invite(
     handle: Annotated[str, Path(max_length=100, pattern=r"^[^\x00]+$")],
     who: Facilitator,
     db: DB,
     settings: AppSettings,
 ) -> InvitationPublic:
-    """A one-time token (valid for a week) with which the member sets their password.  It is
+    """Invite a member to set their password (facilitators)
+
+    A one-time token (valid for a week) with which the member sets their password.  It is
     shown once; a new invitation does not cancel older ones until the password is set."""
-    with db.transaction() as s:
-        member_in_scope(who, s, handle)
-    token = auth.invite(db, handle, actor=who.handle, settings=settings)
-    base = settings.base_url
-    return InvitationPublic(
-        handle=handle,
-        token=token,
-        url=f"{base}/invitation/{token}" if base else None,
-        expires_at=datetime.now(UTC) + settings.invitation_lifetime,
-    )
+    return acts.invite(db, who, handle, settings)

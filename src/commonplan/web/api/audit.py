@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select
@@ -13,31 +13,19 @@ from starlette.concurrency import run_in_threadpool
 
 from commonplan import audit as service
 from commonplan.accounts import Principal, principal, roots
-from commonplan.store.models import (
-    AuditEntry,
-    Council,
-    Draft,
-    Member,
-    Proposal,
-    Question,
-    Round,
-)
+from commonplan.store.models import AuditEntry, Council, Draft, Member, Proposal, Question, Round
+from commonplan.web.api._routes import Routes
 from commonplan.web.deps import DB, MAX_ID, Overseer
-from commonplan.web.errors import responses
 from commonplan.web.schemas import AuditEntryPublic, AuditPage, VerificationPublic
 
 router = APIRouter(tags=["audit"])
+routes = Routes(router)
+OVERSEE = (401, 403)
 
 SUBJECT = re.compile(r"(federation|council|round|proposal|question|plan|member) (\d+)")
 
 
-@router.get(
-    "/audit/verify",
-    response_model=VerificationPublic,
-    summary="Verify the hash chain, every closed ballot box and every plan (auditors, "
-    "facilitators)",
-    responses=responses(401, 403),
-)
+@routes.get("/audit/verify", OVERSEE)
 async def verify(
     who: Overseer,
     db: DB,
@@ -45,7 +33,9 @@ async def verify(
         str | None,
         Query(max_length=64, description="A published head hash the log must still contain"),
     ] = None,
-) -> Any:
+) -> VerificationPublic:
+    """Verify the hash chain, every closed ballot box and every plan (auditors, facilitators)"""
+
     def run() -> VerificationPublic:
         with db.transaction() as s:
             v = service.verify(s, expected_head=head)
@@ -99,13 +89,7 @@ class _Scope:
         return actor is not None and bool(self.feds("member", actor) & self.who.federations)
 
 
-@router.get(
-    "/audit/entries",
-    response_model=AuditPage,
-    summary="Audit log entries about the member's federations, oldest first (auditors, "
-    "facilitators)",
-    responses=responses(401, 403),
-)
+@routes.get("/audit/entries", OVERSEE)
 def entries(
     who: Overseer,
     db: DB,
@@ -114,7 +98,9 @@ def entries(
     ] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
-    """The chain is one for the whole database; entries about other federations are left out
+    """Audit log entries about the member's federations, oldest first (auditors, facilitators)
+
+    The chain is one for the whole database; entries about other federations are left out
     (``GET /audit/verify`` checks the whole chain)."""
     out: list[AuditEntryPublic] = []
     with db.transaction() as s:

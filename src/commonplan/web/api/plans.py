@@ -7,60 +7,41 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from commonplan import rounds as service
-from commonplan.rounds import board
-from commonplan.web.api.scope import plan_in_scope
+from commonplan import rounds
+from commonplan.web import public
+from commonplan.web.api._routes import READ, Routes
 from commonplan.web.deps import DB, CurrentMember, Id, Overseer
-from commonplan.web.errors import responses
 from commonplan.web.schemas import PlanPublic, RecomputePublic
+from commonplan.web.scope import plan_in_scope
 
 router = APIRouter(tags=["plans"])
+routes = Routes(router)
 
 
-@router.get(
-    "/plans/{plan_id}",
-    response_model=PlanPublic,
-    summary="A plan: status, fulfilment, what binds, hours, the collective proposals",
-    responses=responses(401, 403, 404),
-)
-def read_plan(plan_id: Id, who: CurrentMember, db: DB) -> Any:
-    with db.transaction() as s:
-        plan_in_scope(who, s, plan_id)
-    return board.plan_summary(db, plan_id).to_dict()
+@routes.get("/plans/{plan_id}", READ)
+def read_plan(plan_id: Id, who: CurrentMember, db: DB) -> PlanPublic:
+    """A plan: status, fulfilment, what binds, hours, the collective proposals"""
+    return public.read_plan(db, who, plan_id)
 
 
-@router.get(
-    "/plans/{plan_id}/result",
-    response_model=dict[str, Any],
-    summary="The plan's full result as the engine recorded it (activity, output, prices …)",
-    responses=responses(401, 403, 404),
-)
-def plan_result(plan_id: Id, who: CurrentMember, db: DB) -> Any:
-    with db.transaction() as s:
-        return plan_in_scope(who, s, plan_id).result
+@routes.get("/plans/{plan_id}/result", READ)
+def plan_result(plan_id: Id, who: CurrentMember, db: DB) -> dict[str, Any]:
+    """The plan's full result as the engine recorded it (activity, output, prices …)"""
+    return public.plan_record(db, who, plan_id)[0]
 
 
-@router.get(
-    "/plans/{plan_id}/inputs",
-    response_model=dict[str, Any],
-    summary="The exact inputs the plan was computed from (floors, targets, caps …)",
-    responses=responses(401, 403, 404),
-)
-def plan_inputs(plan_id: Id, who: CurrentMember, db: DB) -> Any:
-    with db.transaction() as s:
-        return plan_in_scope(who, s, plan_id).inputs
+@routes.get("/plans/{plan_id}/inputs", READ)
+def plan_inputs(plan_id: Id, who: CurrentMember, db: DB) -> dict[str, Any]:
+    """The exact inputs the plan was computed from (floors, targets, caps …)"""
+    return public.plan_record(db, who, plan_id)[1]
 
 
-@router.post(
-    "/plans/{plan_id}/recompute",
-    response_model=RecomputePublic,
-    summary="Recompute a plan from its recorded inputs and compare (facilitators, auditors)",
-    responses=responses(401, 403, 404, 422),
-)
-async def recompute(plan_id: Id, who: Overseer, db: DB) -> Any:
-    def run() -> dict[str, Any]:
-        with db.transaction() as s:
-            plan_in_scope(who, s, plan_id)
-        return service.recompute(db, plan_id)
+@routes.post("/plans/{plan_id}/recompute", (401, 403, 404, 422))
+async def recompute(plan_id: Id, who: Overseer, db: DB) -> RecomputePublic:
+    """Recompute a plan from its recorded inputs and compare (facilitators, auditors)"""
+
+    def run() -> RecomputePublic:
+        public.in_scope(db, who, plan_in_scope, plan_id)
+        return RecomputePublic.model_validate(rounds.recompute(db, plan_id))
 
     return await run_in_threadpool(run)

@@ -1,0 +1,263 @@
+"""Shared by the pages: the router, rendering (:func:`page`, :func:`failed`, :func:`render_error`),
+redirects, forms' models, and what every page reads (a round's heading, the member's councils)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote, urlencode
+
+import jinja2
+import plotly  # type: ignore[import-untyped]
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from commonplan.accounts import Principal, RateLimitedError
+from commonplan.errors import CommonplanError, PlanInputError
+from commonplan.store import Database
+from commonplan.store.models import Council, Federation
+from commonplan.web import deps, errors, public
+from commonplan.web.schemas import (
+    RoundPublic,
+)
+from commonplan.web.text import Translator, negotiate, translator
+
+router = APIRouter(include_in_schema=False)
+
+PLOTLY_JS = f"/vendor/plotly-{plotly.__version__}.min.js"
+"""Where the pages load plotly.js from: the file the installed ``plotly`` package ships."""
+_PLOTLY_FILE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+STATIC = resources.files("commonplan.web") / "static"
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("commonplan.web", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+CLOSED = ("ratified", "failed")
+"""Phases of a round that has ended."""
+T = TypeVar("T")
+
+
+@router.get(PLOTLY_JS)
+def plotly_js() -> FileResponse:
+    """plotly.js from the installed ``plotly`` package (never a CDN); its version is in the path,
+    so browsers may keep it for a year."""
+    return FileResponse(
+        _PLOTLY_FILE,
+        media_type="text/javascript",
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )
+
+
+# ---------------------------------------------------------------------- rendering
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An error as the page shows it: a headline for its kind and the library's message."""
+
+    kind: str
+    title: str
+    detail: str
+
+
+def tr_of(request: Request) -> Translator:
+    return translator(negotiate(request.headers.get("accept-language")))
+
+
+def _problem(tr: Translator, kind: str, detail: str) -> Problem:
+    return Problem(kind, tr.maybe(f"error.{kind}", tr("error.error")), detail)
+
+
+def page(
+    request: Request,
+    template: str,
+    *,
+    status: int = 200,
+    error: Problem | None = None,
+    headers: Mapping[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """Render ``template`` with the translator ``t``, the signed-in member ``who``, the form's
+    ``csrf`` token and a ``notice`` (from ``?done=KEY``, a message of the catalogue)."""
+    tr = tr_of(request)
+    done = request.query_params.get("done", "")
+    notice = tr(f"done.{done}") if done and tr.has(f"done.{done}") else None
+    html = _ENV.get_template(template).render(
+        t=tr,
+        lang=tr.lang,
+        who=getattr(request.state, "principal", None),
+        csrf=deps.csrf_token_of(request),
+        csrf_field=deps.CSRF_FIELD,
+        path=request.url.path,
+        plotly_js=PLOTLY_JS,
+        error=error,
+        notice=notice,
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status, headers=dict(headers or {}))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def failed(request: Request, exc: CommonplanError, template: str, **context: Any) -> HTMLResponse:
+    """``template`` again with the error shown in it, under the status the API answers with."""
+    status, kind, detail = errors.problem(exc)
+    headers = {}
+    if isinstance(exc, RateLimitedError):
+        headers["Retry-After"] = str(exc.retry_after)
+    return page(
+        request,
+        template,
+        status=status,
+        error=_problem(tr_of(request), kind, detail),
+        headers=headers,
+        **context,
+    )
+
+
+def render_error(request: Request, status: int, kind: str, detail: str) -> Response:
+    """``app.state.render_error``: the error page; a page that needs a session sends the browser
+    to the sign-in page instead (and back after)."""
+    if status == 401 and request.method in ("GET", "HEAD"):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        response = RedirectResponse(f"/sign-in?{urlencode({'next': target})}", status_code=303)
+        if request.app.state.settings.cookie_name in request.cookies:
+            deps.set_session_cookie(response, request, request.app.state.settings, None)
+        return response
+    return page(request, "error.html", status=status, error=_problem(tr_of(request), kind, detail))
+
+
+def redirect(path: str, done: str | None = None) -> RedirectResponse:
+    return RedirectResponse(path + (f"?done={quote(done)}" if done else ""), status_code=303)
+
+
+def local_path(target: str) -> str:
+    """``target`` if it is a path on this site, else ``/`` (no open redirects)."""
+    ok = (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(c.isspace() or not c.isprintable() for c in target)
+    )
+    return target if ok else "/"
+
+
+def _invalid(exc: ValidationError) -> PlanInputError:
+    """A pydantic error as the API words it: ``field: message``."""
+    return PlanInputError(errors.describe(exc.errors(), "form"))
+
+
+def form_model(cls: Callable[..., T], **fields: Any) -> T:
+    try:
+        return cls(**fields)
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+
+
+def with_cookies(response: Response, source: Response) -> Response:
+    response.raw_headers.extend(h for h in source.raw_headers if h[0] == b"set-cookie")
+    return response
+
+
+# ---------------------------------------------------------------------- what pages read
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    """A round as its pages head it: the round, its federation's name, the deadline of the
+    phase it is in and the time left to it."""
+
+    round: RoundPublic
+    federation: str
+    deadline: str | None
+    time_left: str | None
+
+    @property
+    def id(self) -> int:
+        return self.round.id
+
+    @property
+    def closed(self) -> bool:
+        return self.round.phase in CLOSED
+
+
+def time_left(tr: Translator, seconds: float) -> str:
+    """``2 d 3 h``, ``5 h 10 min``, ``12 min``; ``tr("time.passed")`` at 0."""
+    if seconds <= 0:
+        return tr("time.passed")
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    if days:
+        return tr("time.days_hours", days=days, hours=hours)
+    if hours:
+        return tr("time.hours_minutes", hours=hours, minutes=rest // 60)
+    return tr("time.minutes", minutes=max(1, rest // 60))
+
+
+def wait(tr: Translator, seconds: int) -> str:
+    """A wait for the rate limit: seconds below two minutes, else minutes."""
+    if seconds < 120:
+        return tr("time.seconds", seconds=seconds)
+    return tr("time.minutes", minutes=(seconds + 59) // 60)
+
+
+def round_info(db: Database, who: Principal, round_id: int, tr: Translator) -> RoundInfo:
+    r = public.read_round(db, who, round_id)
+    return info_of(db, r, tr)
+
+
+def info_of(db: Database, r: RoundPublic, tr: Translator) -> RoundInfo:
+    with db.transaction() as s:
+        fed = s.get(Federation, r.federation)
+        name = fed.name if fed is not None else str(r.federation)
+    current = next((d for d in r.deadlines if d.phase == r.phase), None)
+    return RoundInfo(
+        round=r,
+        federation=name,
+        deadline=current.at.strftime("%Y-%m-%d %H:%M UTC") if current is not None else None,
+        time_left=time_left(tr, current.seconds_left) if current is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class CouncilRow:
+    id: int
+    name: str
+    kind: str
+
+
+def councils_of(db: Database, who: Principal) -> list[CouncilRow]:
+    with db.transaction() as s:
+        rows = s.execute(
+            select(Council).where(Council.id.in_(who.councils)).order_by(Council.id)
+        ).scalars()
+        return [CouncilRow(c.id, c.name, c.kind) for c in rows]
+
+
+def federations_of(db: Database, who: Principal) -> list[tuple[int, str, list[RoundPublic]]]:
+    """``who``'s federations by id: each one's id, name and rounds (first to last)."""
+    ids = sorted(who.federations)
+    with db.transaction() as s:
+        query = select(Federation.id, Federation.name).where(Federation.id.in_(ids))
+        names: dict[int, str] = dict(s.execute(query).all())
+    return [(fid, names.get(fid, str(fid)), public.rounds_of(db, who, fid)) for fid in ids]
+
+
+@dataclass(frozen=True)
+class Fact:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str

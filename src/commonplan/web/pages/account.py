@@ -1,0 +1,132 @@
+"""Signing in and out, and setting one's password with an invitation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Form, Request, Response
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from commonplan import accounts as auth
+from commonplan.accounts import RateLimitedError, Settings
+from commonplan.errors import CommonplanError, PlanInputError
+from commonplan.web import deps
+from commonplan.web.deps import DB, AppSettings, CurrentMember
+from commonplan.web.pages._base import (
+    failed,
+    local_path,
+    page,
+    redirect,
+    router,
+    tr_of,
+    wait,
+    with_cookies,
+)
+
+# ---------------------------------------------------------------------- sign in and out
+
+
+Password = Annotated[str, Form(max_length=1024)]
+FormToken = Annotated[str, Form(max_length=200)]
+"""The double-submit token of a form shown before sign-in (``deps.form_token``)."""
+
+
+def _sign_in_page(
+    request: Request,
+    settings: Settings,
+    *,
+    target: str,
+    handle: str = "",
+    exc: CommonplanError | None = None,
+) -> Response:
+    holder = Response()
+    token = deps.form_token(request, holder, settings)
+    context: dict[str, Any] = {"form_token": token, "next": target, "handle": handle}
+    if exc is None:
+        response: Response = page(request, "sign_in.html", **context)
+    else:
+        response = failed(request, exc, "sign_in.html", **context)
+    return with_cookies(response, holder)
+
+
+@router.get("/sign-in")
+def sign_in_form(
+    request: Request, settings: AppSettings, next: str = "/", handle: str = ""
+) -> Response:
+    return _sign_in_page(request, settings, target=local_path(next), handle=handle[:100])
+
+
+@router.post("/sign-in")
+async def sign_in(
+    request: Request,
+    db: DB,
+    settings: AppSettings,
+    handle: Annotated[str, Form(max_length=100)] = "",
+    password: Password = "",
+    csrf_token: FormToken = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    target = local_path(next)
+    try:
+        deps.check_form_token(request, csrf_token)
+        new = await run_in_threadpool(
+            auth.sign_in,
+            db,
+            handle,
+            password,
+            client=deps.client_address(request),
+            settings=settings,
+        )
+    except RateLimitedError as exc:
+        tr = tr_of(request)
+        worded = RateLimitedError(
+            tr("signin.rate_limited", wait=wait(tr, exc.retry_after)), retry_after=exc.retry_after
+        )
+        return _sign_in_page(request, settings, target=target, handle=handle, exc=worded)
+    except CommonplanError as exc:
+        return _sign_in_page(request, settings, target=target, handle=handle, exc=exc)
+    response = RedirectResponse(target, status_code=303)
+    deps.set_session_cookie(response, request, settings, new)
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(who: CurrentMember, request: Request, db: DB, settings: AppSettings) -> Response:
+    auth.sign_out(db, request.state.session_token)
+    response = redirect("/sign-in", "signed_out")
+    deps.set_session_cookie(response, request, settings, None)
+    return response
+
+
+@router.get("/invitation/{token}")
+def invitation_form(token: str, request: Request, settings: AppSettings) -> Response:
+    holder = Response()
+    form = deps.form_token(request, holder, settings)
+    return with_cookies(page(request, "invitation.html", form_token=form, token=token), holder)
+
+
+@router.post("/invitation/{token}")
+async def accept_invitation(
+    token: str,
+    request: Request,
+    db: DB,
+    settings: AppSettings,
+    password: Password = "",
+    again: Password = "",
+    csrf_token: FormToken = "",
+) -> Response:
+    tr = tr_of(request)
+    try:
+        deps.check_form_token(request, csrf_token)
+        if password != again:
+            raise PlanInputError(tr("invitation.mismatch"))
+        handle = await run_in_threadpool(auth.accept_invitation, db, token, password)
+    except CommonplanError as exc:
+        holder = Response()
+        form = deps.form_token(request, holder, settings)
+        response = failed(request, exc, "invitation.html", form_token=form, token=token)
+        return with_cookies(response, holder)
+    query = urlencode({"done": "password_set", "handle": handle})
+    return RedirectResponse(f"/sign-in?{query}", status_code=303)

@@ -1,0 +1,192 @@
+"""A closed round's result, the history of rounds, and finding one's ballot by its receipt."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from commonplan.errors import CommonplanError
+from commonplan.web import public
+from commonplan.web.deps import DB, CurrentMember
+from commonplan.web.pages._base import (
+    CLOSED,
+    Fact,
+    RoundInfo,
+    failed,
+    federations_of,
+    info_of,
+    page,
+    round_info,
+    router,
+    tr_of,
+)
+from commonplan.web.pages.ballots import candidates
+from commonplan.web.pages.rounds import plan_whole
+from commonplan.web.schemas import (
+    PlanPublic,
+    QuestionPublic,
+    RoundPublic,
+)
+from commonplan.web.text import Translator
+
+# ---------------------------------------------------------------------- results, history, board
+
+
+def _titles(questions: Sequence[QuestionPublic]) -> dict[str, str]:
+    """Collective proposal id → title, from the budget ballot's options."""
+    out: dict[str, str] = {}
+    for q in questions:
+        if q.kind == "budget":
+            out.update(
+                zip((str(p) for p in q.options["projects"]), q.options["titles"], strict=True)
+            )
+    return out
+
+
+def outcome_facts(
+    tr: Translator, r: RoundPublic, questions: Sequence[QuestionPublic]
+) -> dict[str, Any]:
+    """A closed round's outcome in words: ratified or not and why, the collective proposals the
+    budget vote chose, the ranked vote's winner."""
+    outcome = r.outcome or {}
+    results = outcome.get("results") or {}
+    titles = _titles(questions)
+    ratify, consent = results.get("ratify"), results.get("consent")
+    vote = ratify or consent or {}
+    facts = []
+    if ratify:
+        facts += [
+            Fact(tr("result.yes"), str(ratify.get("yes", 0))),
+            Fact(tr("result.no"), str(ratify.get("no", 0))),
+            Fact(tr("result.abstain"), str(ratify.get("abstain", 0))),
+        ]
+    if consent:
+        facts.append(Fact(tr("result.objections"), str(consent.get("sustained_count", 0))))
+    if vote:
+        facts.append(
+            Fact(tr("result.turnout"), tr("num.percent", value=float(vote.get("turnout", 0))))
+        )
+    budget = results.get("budget") or {}
+    chosen = [titles.get(str(p), str(p)) for p in outcome.get("chosen") or []]
+    ranked = results.get("ranked") or {}
+    winner = None
+    if ranked:
+        for q in questions:
+            if q.kind == "ranked":
+                winner = candidates(tr, q.options).get(str(ranked.get("winner")))
+    return {
+        "ratified": bool(outcome.get("ratified")),
+        "reason": vote.get("reason"),
+        "objections": list((consent or {}).get("sustained") or []),
+        "facts": facts,
+        "chosen": chosen,
+        "budget": budget,
+        "winner": winner,
+        "next_round": outcome.get("next_round"),
+        "plan": outcome.get("plan"),
+    }
+
+
+@router.get("/rounds/{round_id}/result")
+def result(round_id: int, who: CurrentMember, request: Request, db: DB) -> HTMLResponse:
+    tr = tr_of(request)
+    info = round_info(db, who, round_id, tr)
+    context: dict[str, Any] = {"title": tr("result.title", number=info.round.number), "info": info}
+    if not info.closed:
+        return page(request, "result.html", outcome=None, whole=None, **context)
+    questions = public.round_questions(db, who, round_id)
+    outcome = outcome_facts(tr, info.round, questions)
+    whole = plan_whole(db, who, outcome["plan"], tr) if outcome["plan"] is not None else None
+    return page(request, "result.html", outcome=outcome, whole=whole, **context)
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    info: RoundInfo
+    outcome: dict[str, Any] | None
+    plan: str | None
+
+
+def plan_line(tr: Translator, summary: PlanPublic) -> str:
+    """A recorded plan in one sentence: its status, fulfilment and hours."""
+    fulfilment = summary.fulfilment
+    return tr(
+        "history.plan",
+        status=tr.maybe(f"status.{summary.status}", summary.status),
+        fulfilment=float(fulfilment) if isinstance(fulfilment, int | float) else 0.0,
+        used=float(summary.hours_used or 0.0),
+        offered=float(summary.hours_offered),
+    )
+
+
+@router.get("/history")
+def history(who: CurrentMember, request: Request, db: DB) -> HTMLResponse:
+    tr = tr_of(request)
+    feds = []
+    for _, name, held in federations_of(db, who):
+        rows = []
+        for r in held:
+            outcome, line = None, None
+            if r.phase in CLOSED:
+                outcome = outcome_facts(tr, r, public.round_questions(db, who, r.id))
+                if outcome["plan"] is not None:
+                    line = plan_line(tr, public.read_plan(db, who, outcome["plan"]))
+            rows.append(HistoryRow(info_of(db, r, tr), outcome, line))
+        feds.append((name, rows))
+    return page(request, "history.html", title=tr("history.title"), federations=feds)
+
+
+def describe(
+    tr: Translator, kind: str, choice: Mapping[str, Any], options: Mapping[str, Any]
+) -> str:
+    """A ballot's choice in words."""
+    if kind == "budget":
+        titles = dict(
+            zip(
+                (str(p) for p in options.get("projects", [])),
+                options.get("titles", []),
+                strict=False,
+            )
+        )
+        chosen = [titles.get(str(p), str(p)) for p in choice.get("approve", [])]
+        return tr("find.approve", titles=", ".join(chosen)) if chosen else tr("find.approve_none")
+    if kind == "ratify":
+        return tr("find.ratify", vote=tr(f"vote.ratify.{choice.get('vote')}"))
+    if kind == "consent":
+        reason = choice.get("objection")
+        return tr("find.object", reason=reason) if reason else tr("find.consent")
+    if kind == "ranked":
+        names = candidates(tr, options)
+        return tr(
+            "find.ranking",
+            ranking=" > ".join(str(names.get(c, c)) for c in choice.get("ranking", [])),
+        )
+    return str(dict(choice))
+
+
+@router.get("/board/find")
+def find(who: CurrentMember, request: Request, db: DB, receipt: str = "") -> HTMLResponse:
+    tr = tr_of(request)
+    receipt = receipt.strip()[:64]
+    context: dict[str, Any] = {"title": tr("find.title"), "receipt": receipt, "found": []}
+    if not receipt:
+        return page(request, "find.html", **context)
+    try:
+        found = public.find_ballots(db, who, receipt)
+    except CommonplanError as exc:
+        return failed(request, exc, "find.html", **context)
+    rows = []
+    for f in found:
+        q = public.read_question(db, who, f.question)
+        rows.append(
+            Fact(
+                tr("find.row", title=tr.maybe(f"vote.{q.kind}.title", q.kind), round=f.round),
+                describe(tr, q.kind, f.choice, q.options),
+            )
+        )
+    context["found"] = rows
+    return page(request, "find.html", **context)

@@ -1,0 +1,107 @@
+"""Authorisation against the signed-in member's own federations: ``*_in_scope(who, s, id)`` loads
+a row of one of their federations (404 unknown, 403 another federation's); :func:`not_auditor`
+keeps auditors to reading.  The routes and the pages both check through these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from commonplan.accounts import Principal, principal, roots
+from commonplan.errors import AuthorisationError, NotFoundError, PlanInputError
+from commonplan.store import get
+from commonplan.store.models import (
+    Council,
+    Draft,
+    Federation,
+    Member,
+    Proposal,
+    Question,
+    Round,
+)
+
+__all__ = [
+    "council_in_scope",
+    "council_names",
+    "federation_in_scope",
+    "member_in_scope",
+    "not_auditor",
+    "plan_in_scope",
+    "proposal_in_scope",
+    "question_in_scope",
+    "require",
+    "root_in_scope",
+    "round_in_scope",
+]
+
+
+R = TypeVar("R", Council, Draft, Federation, Proposal, Question, Round)
+
+
+def require(who: Principal, s: Session, federation: int, what: str) -> int:
+    """The root of ``federation``; :class:`AuthorisationError` unless it is one of the member's."""
+    (root,) = roots(s, [federation])
+    if root not in who.federations:
+        raise AuthorisationError(f"{what} belongs to another federation than {who.handle!r}'s")
+    return root
+
+
+def not_auditor(who: Principal, what: str) -> None:
+    """Auditors read; they do not take part."""
+    if who.is_auditor:
+        raise AuthorisationError(f"{who.handle!r} is an auditor; auditors do not {what}")
+
+
+def _round_federation(s: Session, round_id: int) -> int:
+    return get(s, Round, round_id, "round").federation_id
+
+
+def _in_scope(
+    model: type[R], what: str, federation: Callable[[Session, R], int]
+) -> Callable[[Principal, Session, int], R]:
+    def check(who: Principal, s: Session, key: int) -> R:
+        row = get(s, model, key, what)
+        require(who, s, federation(s, row), f"{what} {row.id}")
+        return row
+
+    check.__doc__ = f"The {what} ``key`` if it is of one of ``who``'s federations."
+    return check
+
+
+council_in_scope = _in_scope(Council, "council", lambda s, c: c.federation_id)
+federation_in_scope = _in_scope(Federation, "federation", lambda s, f: f.id)
+round_in_scope = _in_scope(Round, "round", lambda s, r: r.federation_id)
+proposal_in_scope = _in_scope(Proposal, "proposal", lambda s, p: _round_federation(s, p.round_id))
+question_in_scope = _in_scope(Question, "question", lambda s, q: q.federation_id)
+plan_in_scope = _in_scope(Draft, "plan", lambda s, d: _round_federation(s, d.round_id))
+
+
+def root_in_scope(who: Principal, s: Session, federation: int) -> Federation:
+    """A root federation of ``who``'s: rounds are opened for the whole federation."""
+    fed = federation_in_scope(who, s, federation)
+    if fed.parent_id is not None:
+        raise PlanInputError(
+            f"federation {fed.name!r} is part of a larger one; rounds are opened for the "
+            "whole federation (its root)"
+        )
+    return fed
+
+
+def member_in_scope(who: Principal, s: Session, handle: str) -> Member:
+    """A member of one of ``who``'s federations (a facilitator inviting them, say)."""
+    m = s.execute(select(Member).where(Member.handle == handle)).scalar_one_or_none()
+    if m is None:
+        raise NotFoundError(f"no member with handle {handle!r}")
+    if not principal(s, m).federations & who.federations:
+        raise AuthorisationError(f"member {handle!r} is not in {who.handle!r}'s federation")
+    return m
+
+
+def council_names(s: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = s.execute(select(Council.id, Council.name).where(Council.id.in_(ids)))
+    return dict(rows.all())
