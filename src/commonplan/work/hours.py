@@ -335,9 +335,9 @@ def _may_record(
         )
     council = workplace.id if workplace is not None else member.workers_council_id
     if council is None or actor.workers_council_id != council:
-        where = workplace.name if workplace is not None else f"{member.handle!r}'s workplace"
+        where = repr(workplace.name) if workplace else f"the workplace of {member.handle!r}"
         raise AuthorisationError(
-            f"{at}: {actor.handle!r} is not a member of {where!r}: hours are recorded by the "
+            f"{at}: {actor.handle!r} is not a member of {where}: hours are recorded by the "
             "workplace's own members (or a facilitator of the federation)"
         )
 
