@@ -434,13 +434,15 @@ class HoursEntry(Base):
 
 
 class HoursPosting(Base):
-    """One leg of an entry: ``hours`` to ``account`` (positive: credited to it)."""
+    """One leg of an entry: ``hours`` to ``account`` (positive: credited to it); an entry posts to
+    an account once, so (entry, account) is the key (and the index that finds an entry's legs)."""
 
     __tablename__ = "hours_posting"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("hours_entry.id"), index=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("hours_account.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("hours_entry.id"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("hours_account.id"), primary_key=True, index=True
+    )
     hours: Mapped[float] = mapped_column(Float)
 
 

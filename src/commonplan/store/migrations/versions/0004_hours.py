@@ -80,15 +80,13 @@ def upgrade() -> None:
     op.create_index("ix_hours_entry_member_id", "hours_entry", ["member_id"])
     op.create_table(
         "hours_posting",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("entry_id", sa.Integer(), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
         sa.Column("hours", sa.Float(), nullable=False),
         _fk("hours_posting", "entry_id", "hours_entry"),
         _fk("hours_posting", "account_id", "hours_account"),
-        sa.PrimaryKeyConstraint("id", name="pk_hours_posting"),
+        sa.PrimaryKeyConstraint("entry_id", "account_id", name="pk_hours_posting"),
     )
-    op.create_index("ix_hours_posting_entry_id", "hours_posting", ["entry_id"])
     op.create_index("ix_hours_posting_account_id", "hours_posting", ["account_id"])
     op.create_table(
         "hours_verdict",
