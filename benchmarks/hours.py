@@ -159,8 +159,28 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     return value, time.perf_counter() - t
 
 
+FOREIGN_KEYS = {
+    "hours_entry": (
+        "fk_hours_entry_round_id_round",
+        "fk_hours_entry_batch_id_hours_batch",
+        "fk_hours_entry_member_id_member",
+        "fk_hours_entry_council_id_council",
+        "fk_hours_entry_reverses_id_hours_entry",
+    ),
+    "hours_posting": (
+        "fk_hours_posting_entry_id_hours_entry",
+        "fk_hours_posting_account_id_hours_account",
+    ),
+}
+
+
 def bulk(url: str, args: argparse.Namespace) -> dict[str, float]:
     db, round_id = setup(url, args.workplaces, args.members)
+    if args.without_fks:  # to measure what the foreign keys cost: not the schema's way
+        with db.engine.begin() as c:
+            for table in args.without_fks:
+                for fk in FOREIGN_KEYS[table]:
+                    c.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {fk}")
     rows = rows_for(args.entries, args.workplaces, args.members)
     _, load = timed(lambda: record_hours(db, round_id, rows, actor="steward"))
     people, by_member = timed(lambda: balances(db, round_id, of="member"))
@@ -242,6 +262,13 @@ def main() -> None:
     p.add_argument("--workplaces", type=int, default=50)
     p.add_argument("--orm-entries", type=int, default=5_000)
     p.add_argument("--no-orm", action="store_true")
+    p.add_argument(
+        "--without-fks",
+        nargs="+",
+        choices=sorted(FOREIGN_KEYS),
+        default=[],
+        help="drop these tables' foreign keys first (to measure what they cost)",
+    )
     args = p.parse_args()
     if not args.db:
         sys.exit("give --db or set COMMONPLAN_TEST_POSTGRES_URL (scripts/pg starts one)")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from commonplan import audit
 from commonplan.economy.io import demo_economy
-from commonplan.errors import PlanInputError
+from commonplan.errors import NotFoundError, PlanInputError
 from commonplan.federation import add_members, create_federation
 from commonplan.plan.optimize import TargetGroup, optimize
 from commonplan.store import Database
@@ -86,10 +86,12 @@ def _draft(db: Database, round_id: int, stage: str, result: dict[str, Any]) -> i
 def planned(database_url: str) -> tuple[Database, int, int, int]:
     db = Database(database_url)
     fed = create_federation(db, _federation())
+    create_federation(db, {"name": "Elsewhere", "councils": [{"name": "Far", "kind": "workers"}]})
     add_members(
         db,
         [{"handle": h, "workers_council": c, "consumers_council": "Street"} for h, c in MEMBERS]
         + [{"handle": "retired", "consumers_council": "Street"}]
+        + [{"handle": "outsider", "workers_council": "Far"}]
         + [{"handle": "steward", "workers_council": "Mill", "role": "facilitator"}],
     )
     with db.transaction() as s:
@@ -188,6 +190,8 @@ def test_members_compare_plans_by_their_hours_and_free_time(
     assert sick.free_per_week < final_week.free_per_week  # the doctor takes up 4 of the 8 hours
     (none,) = compare_plans(db, "retired", [final])
     assert none.hours_per_week == 0 and none.free_per_week == 112
+    with pytest.raises(NotFoundError, match=f"no plan {final}"):
+        compare_plans(db, "outsider", [final])
     (month,) = compare_plans(db, "nurse", [final], period="2027-02")
     assert month.hours_per_week == pytest.approx(final_week.hours_per_week, rel=1e-9)
 

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from commonplan.economy.model import Economy
 from commonplan.errors import NotFoundError, PlanInputError
-from commonplan.federation import count_members, economy_of, member_named, subtree
+from commonplan.federation import count_members, economy_of, is_eligible, member_named, subtree
 from commonplan.reports.ledger import periods_of
 from commonplan.store import Database, get
 from commonplan.store.models import (
@@ -382,12 +382,14 @@ def compare_plans(
     """What each plan means for ``member``, per week: "this draft means 31 h a week for me; the
     alternative 29 h".  With ``period``, that period of each plan's round with the credits on
     file; else a plain week of the plan's year (1/52) with ``credits_per_week`` credited.  A
-    member with no workplace owes no quota."""
+    member with no workplace owes no quota; another federation's plan is not found."""
     with db.transaction() as s:
         m = member_named(s, member)
         out = []
         for plan in plans:
             d = get(s, Draft, plan, "plan")
+            if not is_eligible(s, _root(s, d), m):
+                raise NotFoundError(f"no plan {plan}")  # another federation's plan
             if period is None:
                 weeks, label, credits = 1.0, "week", {m.id: float(credits_per_week)}
             else:
