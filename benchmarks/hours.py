@@ -37,6 +37,16 @@ index, 2.80 s with two foreign keys).  Meeting 10 s needs one of: fewer rows per
 timesheet entry per workplace and period with a leg per member, so 10^6 postings are ~2,600
 entries, not 500,000), postings without foreign keys (they are written only here, from ids read
 in the same transaction), or an idle machine — a decision for the project, not taken here.
+``--without-fks`` drops the foreign keys in the benchmark's database to measure that (01:32 UTC,
+load 7, 100,000 rows = 200,000 postings, ``--no-orm``)::
+
+    with every foreign key           load 22.57 s   balances 2.82 + 0.44 s
+    --without-fks hours_posting      load 15.91 s   balances 1.88 + 0.66 s
+    --without-fks hours_posting hours_entry
+                                     load  7.48 s   balances 1.75 + 0.36 s
+
+so even without any, 500,000 entries would take ~40 s at this load: the timesheet shape (fewer
+entries) is the change that would matter.
 """
 
 from __future__ import annotations
@@ -272,6 +282,8 @@ def main() -> None:
     args = p.parse_args()
     if not args.db:
         sys.exit("give --db or set COMMONPLAN_TEST_POSTGRES_URL (scripts/pg starts one)")
+    if args.without_fks:
+        print(f"without the foreign keys of {', '.join(args.without_fks)}")
     print(
         f"{args.entries:,} rows = {2 * args.entries:,} postings; {args.members:,} members, "
         f"{args.workplaces} workplaces; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
