@@ -281,6 +281,8 @@ def test_who_may_record(ledger: tuple[Database, int, int]) -> None:
     record_hours(db, ra, [HoursRow("millerA", "2027-01", 5.0, "Mill A")], actor="facilitatorA")
     assert {b.account for b in balances(db, ra, viewer="farmhandA")} == {"farmerA"}
     assert {b.account for b in balances(db, ra, viewer="millerA")} == {"millerA"}
+    assert balances(db, ra, viewer="neighbourA") == []  # no workplace: their own account only
+    assert entries_of(db, ra, viewer="neighbourA") == []
     assert {b.account for b in balances(db, ra, viewer="facilitatorA")} == {"farmerA", "millerA"}
     assert {b.account for b in balances(db, ra, of="workplace", viewer="millerA")} == {"Mill A"}
     assert [b.account for b in balances(db, rb, viewer="facilitatorB")] == ["farmerB"]

@@ -842,7 +842,9 @@ def balances(
             if of == "workplace":
                 q = q.where(HoursAccount.council_id == place)
             else:
-                mates = select(Member.id).where(Member.workers_council_id == place)
+                mates = select(Member.id).where(
+                    Member.workers_council_id == place, Member.workers_council_id.is_not(None)
+                )
                 q = q.where((HoursAccount.member_id == seer.id) | HoursAccount.member_id.in_(mates))
         out: dict[tuple[str, str], dict[str, float]] = {}
         for row in s.execute(q).all():
@@ -895,12 +897,16 @@ def entries_of(
         if period is not None:
             q = q.where(HoursEntry.period == period)
         if seer is not None:
-            mates = select(Member.id).where(Member.workers_council_id == seer.workers_council_id)
-            q = q.where(
-                (HoursEntry.member_id == seer.id)
-                | HoursEntry.member_id.in_(mates)
-                | (HoursEntry.council_id == seer.workers_council_id)
-            )
+            place = seer.workers_council_id
+            if place is None:  # no workplace: their own entries only
+                q = q.where(HoursEntry.member_id == seer.id)
+            else:
+                mates = select(Member.id).where(Member.workers_council_id == place)
+                q = q.where(
+                    (HoursEntry.member_id == seer.id)
+                    | HoursEntry.member_id.in_(mates)
+                    | (HoursEntry.council_id == place)
+                )
         entries = list(s.execute(q).scalars())
         ids = [e.id for e in entries] + [e.reverses_id for e in entries if e.reverses_id]
         verdicts = {
