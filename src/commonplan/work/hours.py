@@ -27,7 +27,9 @@ are negative, zero or not finite, a period outside the plan, a member of another
 member in two places at once (more hours in one period, across workplaces and credits, than the
 period has), a credit above its rule, or an entry already on file refuses the batch with a
 message naming the row, and nothing of it is written.  An accepted batch is one entry in the
-audit log holding the hash of its rows.
+audit log holding the hash of its rows (:func:`commonplan.audit.digest` of the rows as dicts).
+Its entries and postings go in as one INSERT each (``unnest`` of typed arrays on PostgreSQL, an
+executemany on SQLite): benchmarks/hours.py measures it.
 
 **Credit rules** are the federation's setting ``hours: {quota_per_week, awake_per_week,
 credits: {kind: {max_per_week, from_age, per_year}}}``.  The defaults (:data:`HOURS_DEFAULTS`)
