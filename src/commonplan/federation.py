@@ -87,8 +87,10 @@ ROUND_DEFAULTS: dict[str, Any] = {
     "caps": {},
     "mes_utility": "cost",
     "tie_break": "lexicographic",
+    "reporting": {},
 }
-"""Round settings a federation's ``rounds`` mapping may override."""
+"""Round settings a federation's ``rounds`` mapping may override (``reporting``: the periods a
+ratified plan's reports are filed for, see :func:`commonplan.reports.ledger.periods_of`)."""
 MAX_CONSECUTIVE_TERMS = 2
 """Rotation: a member may serve at most this many terms in a row as a council's delegate."""
 
@@ -143,12 +145,25 @@ def _settings(d: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("quorum", "threshold", "collective_share"):
         if not 0 <= _number(rounds[key], f"rounds.{key}") <= 1:
             raise PlanInputError(f"rounds.{key} must be between 0 and 1; got {rounds[key]}")
-    return {
+    # what comes after the vote: checked here, with their own modules' rules (loaded lazily:
+    # they import this module)
+    from commonplan.monitor.alerts import check_alert_settings
+    from commonplan.reports.ledger import check_reporting
+    from commonplan.work.hours import hours_settings
+
+    check_reporting(rounds["reporting"])
+    out = {
         "economy": str(d.get("economy", "demo")),
         "people_per_member": _number(d.get("people_per_member", 1), "people_per_member"),
         "default_hours": _number(d.get("default_hours", 1600), "default_hours"),
         "rounds": rounds,
     }
+    if d.get("hours") is not None:
+        hours_settings({"hours": d["hours"]})
+        out["hours"] = dict(d["hours"])
+    if d.get("alerts") is not None:
+        out["alerts"] = check_alert_settings(d["alerts"])
+    return out
 
 
 def _node(

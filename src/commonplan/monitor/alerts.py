@@ -132,6 +132,22 @@ def _path(s: Session, node: int) -> list[int]:
         out.append(parent)
 
 
+def check_alert_settings(cfg: Any) -> dict[str, Any]:
+    """The ``alerts`` setting of a federation, checked: ``answer_days``, a list of positive
+    numbers of days (at level 0, 1, 2 …; the last repeats)."""
+    if not isinstance(cfg, Mapping) or set(cfg) - {"answer_days"}:
+        raise PlanInputError(
+            "alerts must be a mapping with answer_days, e.g. {answer_days: [7, 14]}"
+        )
+    days = cfg.get("answer_days", [DEFAULT_ANSWER_DAYS])
+    if not isinstance(days, list) or not days:
+        raise PlanInputError("alerts.answer_days must be a list of days, e.g. [7, 7, 14]")
+    for d in days:
+        if isinstance(d, bool) or not isinstance(d, int | float) or not (0 < d < 3650):
+            raise PlanInputError(f"alerts.answer_days: {d!r} is not a number of days above 0")
+    return {"answer_days": [float(d) for d in days]}
+
+
 def _answer_days(root: Federation, level: int) -> float:
     days = list(((root.settings or {}).get("alerts") or {}).get("answer_days") or [])
     if not days:

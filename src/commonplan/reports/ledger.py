@@ -139,6 +139,26 @@ class FiledBatch:
     audit_seq: int
 
 
+def check_reporting(cfg: Any) -> None:
+    """PlanInputError unless ``cfg`` is a valid ``reporting`` setting: ``every`` month or week,
+    ``periods`` a whole number from 1 to 520, ``start`` ``YYYY-MM`` (months) or ``YYYY-Www``
+    (weeks)."""
+    if not isinstance(cfg, Mapping):
+        raise PlanInputError("rounds.reporting must be a mapping, e.g. {every: month, periods: 12}")
+    unknown = set(cfg) - {"every", "periods", "start", "sigma"}
+    if unknown:
+        raise PlanInputError(
+            f"unknown reporting setting(s) {sorted(unknown)}; known: every, periods, start, sigma"
+        )
+    fake = Round(settings={"reporting": dict(cfg)}, opened_at=datetime(2000, 1, 1, tzinfo=UTC))
+    periods_of(fake)
+    for source, sd in dict(cfg.get("sigma") or {}).items():
+        if source not in SOURCES:
+            raise PlanInputError(f"reporting.sigma: no source {source!r}; sources: {SOURCES}")
+        if not (isinstance(sd, int | float) and math.isfinite(sd) and sd > 0):
+            raise PlanInputError(f"reporting.sigma.{source} must be a positive number; got {sd!r}")
+
+
 def periods_of(r: Round) -> tuple[str, ...]:
     """The reporting periods of a round's plan: ``YYYY-MM`` months or ``YYYY-Www`` ISO weeks.
 
@@ -147,29 +167,38 @@ def periods_of(r: Round) -> tuple[str, ...]:
     """
     cfg = dict((r.settings or {}).get("reporting") or {})
     every = str(cfg.get("every", "month"))
-    count = int(cfg.get("periods", 12 if every == "month" else 52))
+    if every not in ("month", "week"):
+        raise PlanInputError(f"reporting.every must be 'month' or 'week'; got {every!r}")
+    count = cfg.get("periods", 12 if every == "month" else 52)
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 520:
+        raise PlanInputError(
+            f"reporting.periods must be a whole number from 1 to 520; got {count!r}"
+        )
     when = r.closed_at or r.opened_at
-    if every == "month":
-        start = str(cfg.get("start") or _next_month(when))
-        year, month = (int(x) for x in start.split("-"))
-        out = []
-        for k in range(count):
-            y, m = divmod(month - 1 + k, 12)
-            out.append(f"{year + y:04d}-{m + 1:02d}")
-        return tuple(out)
-    if every == "week":
-        if cfg.get("start"):
-            iso_year, iso_week = str(cfg["start"]).split("-W")
+    start = cfg.get("start")
+    try:
+        if every == "month":
+            year, month = (int(x) for x in str(start or _next_month(when)).split("-"))
+            date(year, month, 1)
+            out = []
+            for k in range(count):
+                y, m = divmod(month - 1 + k, 12)
+                out.append(f"{year + y:04d}-{m + 1:02d}")
+            return tuple(out)
+        if start:
+            iso_year, iso_week = str(start).split("-W")
             first = date.fromisocalendar(int(iso_year), int(iso_week), 1)
         else:
             d = when.date()
             first = d + timedelta(days=7 - d.weekday())
-        out = []
-        for k in range(count):
-            iso = (first + timedelta(weeks=k)).isocalendar()
-            out.append(f"{iso.year:04d}-W{iso.week:02d}")
-        return tuple(out)
-    raise PlanInputError(f"reporting.every must be 'month' or 'week'; got {every!r}")
+    except ValueError:
+        form = "YYYY-MM (2027-01)" if every == "month" else "YYYY-Www (2027-W01)"
+        raise PlanInputError(f"reporting.start must be {form}; got {start!r}") from None
+    out = []
+    for k in range(count):
+        iso = (first + timedelta(weeks=k)).isocalendar()
+        out.append(f"{iso.year:04d}-W{iso.week:02d}")
+    return tuple(out)
 
 
 def _next_month(when: datetime) -> str:

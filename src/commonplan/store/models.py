@@ -43,6 +43,11 @@ __all__ = [
     "Draft",
     "Federation",
     "Floor",
+    "HoursAccount",
+    "HoursBatch",
+    "HoursEntry",
+    "HoursPosting",
+    "HoursVerdict",
     "Invitation",
     "Member",
     "Participation",
@@ -407,3 +412,90 @@ class AlertEvent(Base):
     action: Mapped[str] = mapped_column(String(20))
     level: Mapped[int] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(String(2000))
+
+
+# ---------------------------------------------------------------------- the hours ledger
+
+
+class HoursBatch(Base):
+    """One accepted batch of the hours ledger (hours recorded, or a reversal): who filed it, when,
+    and the hash of its rows (the same hash is in the audit entry that records it)."""
+
+    __tablename__ = "hours_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    filed_by: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rows: Mapped[int] = mapped_column(Integer)
+    rows_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class HoursAccount(Base):
+    """An account of the hours ledger: a member's (``kind`` member), a workplace's (``workplace``:
+    a workers' council) or a credit pool of a federation (``credit``: one per credit kind, e.g.
+    sick, care).  ``key`` ("member 12", "workplace 3", "credit 1 sick") makes each unique."""
+
+    __tablename__ = "hours_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    federation_id: Mapped[int] = mapped_column(ForeignKey("federation.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
+    council_id: Mapped[int | None] = mapped_column(ForeignKey("council.id"), index=True)
+    credit: Mapped[str | None] = mapped_column(String(20))
+
+
+class HoursEntry(Base):
+    """A journal entry of the hours ledger: append-only, its postings sum to zero.
+
+    ``kind`` ``work`` (hours ``member`` worked at the workplace ``council`` in ``period``) or
+    ``credit`` (hours credited to ``member`` for ``credit``: care, sick, age, study …; ``age``
+    is the member's age where the rule needs it).  A correction is a reversing entry: its
+    ``reverses_id`` names the entry it cancels, its postings are that entry's negated, and it
+    gives a ``reason``; nothing is ever updated or deleted.
+    """
+
+    __tablename__ = "hours_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("hours_batch.id"), index=True)
+    period: Mapped[str] = mapped_column(String(20), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    council_id: Mapped[int | None] = mapped_column(ForeignKey("council.id"))
+    credit: Mapped[str | None] = mapped_column(String(20))
+    hours: Mapped[float] = mapped_column(Float)
+    age: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(String(500))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("hours_entry.id"), unique=True)
+    reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class HoursPosting(Base):
+    """One leg of an entry: ``hours`` to ``account`` (positive: credited to it); an entry posts to
+    an account once, so (entry, account) is the key (and the index that finds an entry's legs)."""
+
+    __tablename__ = "hours_posting"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("hours_entry.id"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("hours_account.id"), primary_key=True, index=True
+    )
+    hours: Mapped[float] = mapped_column(Float)
+
+
+class HoursVerdict(Base):
+    """The member's word on an entry of their hours: ``confirmed`` or ``disputed`` (with a
+    ``reason``); one per entry, final — a disputed entry is settled by reversing it."""
+
+    __tablename__ = "hours_verdict"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("hours_entry.id"), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    verdict: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,945 @@
+"""The hours ledger: hours worked and credited, kept by double entry, append-only.
+
+Every **entry** has two postings that sum to zero.  The accounts are a member's, a workplace's
+(its workers' council) and one **credit pool** per credit kind of the federation:
+
+- ``work`` — a workplace records hours a member worked there in a period: the member's account
+  is credited ``+h``, the workplace's debited ``-h`` (the workplace received the work);
+- ``credit`` — hours credited to a member for care, sickness, age or study: the member ``+h``,
+  the federation's pool of that kind ``-h``.
+
+A member's balance in a period is what they worked plus what they were credited; a workplace's
+is minus the hours worked there.  The member whose hours an entry records gives their **verdict**
+— confirmed, or disputed with a reason — as a row of its own (one per entry, final).  A
+**correction** is a reversing entry (its postings the negated postings of the one it cancels,
+with a reason), never an edit or a delete; an entry is reversed at most once and a reversal is
+not reversed (record the hours again instead).  A reversal counts under the verdict of the entry
+it reverses, so reversing restores every balance — confirmed, pending and disputed — to what it
+was before the entry.
+
+Who records: for ``work``, a member of that workplace's council other than the member whose
+hours they are; for ``credit``, a member of the member's own workers' council other than the
+member; in both cases also a facilitator of the federation.  Entries go against the periods of a
+ratified plan (:func:`commonplan.reports.ledger.periods_of`).
+
+A batch is checked whole before anything is stored: an unknown member or workplace, hours that
+are negative, zero or not finite, a period outside the plan, a member of another federation, a
+member in two places at once (more hours in one period, across workplaces and credits, than the
+period has), a credit above its rule, or an entry already on file refuses the batch with a
+message naming the row, and nothing of it is written.  An accepted batch is one entry in the
+audit log holding the hash of its rows (:func:`commonplan.audit.digest` of the rows as dicts).
+Its entries and postings go in as one INSERT each (``unnest`` of typed arrays on PostgreSQL, an
+executemany on SQLite): benchmarks/hours.py measures it.
+
+**Credit rules** are the federation's setting ``hours: {quota_per_week, awake_per_week,
+credits: {kind: {max_per_week, from_age, per_year}}}``.  The defaults (:data:`HOURS_DEFAULTS`)
+are Twin Oaks' published labour-credit rules as recalled here — to be changed by each federation,
+not an authority: one hour is one credit whatever the job; a quota of about 42 hours a week; hours
+off sick and hours of care credited as worked; from age 50 the quota falls by one hour a week for
+each further year of age (an ``age`` credit of ``per_year × (age − from_age)`` hours a week);
+study credited up to a limit.  Credits of all kinds together are at most ``quota_per_week`` a
+week: a credit stands for work, and nobody is credited more than a full week's quota.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import case, func, insert, select
+from sqlalchemy.orm import Session
+
+from commonplan import audit
+from commonplan.errors import AuthorisationError, NotFoundError, PhaseError, PlanInputError
+from commonplan.federation import member_named, subtree
+from commonplan.reports.ledger import periods_of
+from commonplan.store import Database, get
+from commonplan.store.models import (
+    Council,
+    Federation,
+    HoursAccount,
+    HoursBatch,
+    HoursEntry,
+    HoursPosting,
+    HoursVerdict,
+    Member,
+    Round,
+    Staff,
+)
+
+__all__ = [
+    "HOURS_DEFAULTS",
+    "HOURS_PER_WEEK",
+    "ROW_COLUMNS",
+    "WEEKS_PER_YEAR",
+    "Balance",
+    "CreditRule",
+    "HoursRow",
+    "HoursSettings",
+    "RecordedBatch",
+    "StoredEntry",
+    "balances",
+    "confirm_hours",
+    "dispute_hours",
+    "entries_of",
+    "hours_settings",
+    "read_hours_rows",
+    "record_hours",
+    "reverse_hours",
+    "weeks_in",
+]
+
+HOURS_PER_WEEK = 168.0
+"""Hours in a week: nobody works or is credited more in one (the "two places at once" check)."""
+WEEKS_PER_YEAR = 52.0
+"""A plan's year in weeks: a month is 52/12 weeks, and a week 1/52 of the plan's year."""
+
+HOURS_DEFAULTS: dict[str, Any] = {
+    "quota_per_week": 42.0,
+    "awake_per_week": 112.0,
+    "credits": {
+        "sick": {"max_per_week": 42.0},
+        "care": {"max_per_week": 42.0},
+        "study": {"max_per_week": 10.0},
+        "age": {"max_per_week": 42.0, "from_age": 50, "per_year": 1.0},
+    },
+}
+"""Twin Oaks-like defaults of the federation setting ``hours`` (see the module docstring)."""
+
+
+@dataclass(frozen=True)
+class CreditRule:
+    """A credit kind's rule: at most ``max_per_week`` hours a week; with ``from_age``, at most
+    ``per_year × (age − from_age)`` a week (zero below that age) as well."""
+
+    kind: str
+    max_per_week: float
+    from_age: int | None = None
+    per_year: float | None = None
+
+    def cap_per_week(self, age: int | None) -> float:
+        """The most hours of this credit a week, for a member of ``age`` where the rule needs it."""
+        if self.from_age is None:
+            return self.max_per_week
+        if age is None:
+            raise PlanInputError(f"a {self.kind} credit gives the member's age")
+        return min(self.max_per_week, (self.per_year or 0.0) * max(0, age - self.from_age))
+
+
+@dataclass(frozen=True)
+class HoursSettings:
+    """A federation's ``hours`` setting with the defaults filled in."""
+
+    quota_per_week: float
+    awake_per_week: float
+    credits: Mapping[str, CreditRule]
+
+
+def hours_settings(settings: Mapping[str, Any]) -> HoursSettings:
+    """The ``hours`` setting of a federation's ``settings`` over :data:`HOURS_DEFAULTS`; a
+    ``credits`` mapping given replaces the default kinds whole (a federation lists the kinds it
+    credits).  PlanInputError names a setting that is not a number ≥ 0 or not known."""
+    given = dict(settings.get("hours") or {})
+    unknown = set(given) - set(HOURS_DEFAULTS)
+    if unknown:
+        raise PlanInputError(
+            f"unknown hours setting(s) {sorted(unknown)}; known: {sorted(HOURS_DEFAULTS)}"
+        )
+    cfg = {**HOURS_DEFAULTS, **given}
+    credits = {}
+    for kind, rule in dict(cfg["credits"]).items():
+        rule = dict(rule or {})
+        extra = set(rule) - {"max_per_week", "from_age", "per_year"}
+        if extra:
+            raise PlanInputError(f"hours.credits.{kind}: unknown key(s) {sorted(extra)}")
+        from_age = rule.get("from_age")
+        credits[str(kind)] = CreditRule(
+            kind=str(kind),
+            max_per_week=_setting(rule.get("max_per_week", cfg["quota_per_week"]), kind),
+            from_age=None if from_age is None else int(_setting(from_age, f"{kind}.from_age")),
+            per_year=None
+            if from_age is None
+            else _setting(rule.get("per_year", 1.0), f"{kind}.per_year"),
+        )
+    return HoursSettings(
+        quota_per_week=_setting(cfg["quota_per_week"], "quota_per_week"),
+        awake_per_week=_setting(cfg["awake_per_week"], "awake_per_week"),
+        credits=credits,
+    )
+
+
+def _setting(value: Any, what: str) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise PlanInputError(f"hours setting {what} must be a number; got {value!r}") from None
+    if not (math.isfinite(v) and 0 <= v <= HOURS_PER_WEEK):
+        raise PlanInputError(f"hours setting {what} must be between 0 and 168; got {value!r}")
+    return v
+
+
+def weeks_in(period: str) -> float:
+    """Weeks in a reporting period: 1 for ``YYYY-Www``, 52/12 for a month ``YYYY-MM``."""
+    return 1.0 if "-W" in period else WEEKS_PER_YEAR / 12
+
+
+@dataclass(frozen=True)
+class HoursRow:
+    """One row of a batch: ``member`` (a handle) worked ``hours`` at ``workplace`` (a workers'
+    council's name) in ``period``, or is credited ``hours`` of ``credit`` (care, sick …); exactly
+    one of ``workplace`` and ``credit``.  ``age``: for a credit whose rule depends on it."""
+
+    member: str
+    period: str
+    hours: float
+    workplace: str | None = None
+    credit: str | None = None
+    age: int | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordedBatch:
+    """An accepted batch: its id, its entries' ids in row order, and its audit entry."""
+
+    batch: int
+    entries: tuple[int, ...]
+    rows_sha256: str
+    audit_seq: int
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """An entry of the ledger with its verdict (``pending`` while the member has given none) and,
+    where it was reversed, the reversing entry."""
+
+    id: int
+    batch: int
+    period: str
+    kind: str
+    member: str
+    workplace: str | None
+    credit: str | None
+    hours: float
+    reverses: int | None
+    reason: str | None
+    reversed_by: int | None
+    status: str
+    dispute: str | None
+
+
+@dataclass(frozen=True)
+class Balance:
+    """An account's balance in one period, split by the verdict on its entries."""
+
+    account: str
+    kind: str
+    period: str
+    confirmed: float
+    pending: float
+    disputed: float
+
+    @property
+    def total(self) -> float:
+        return self.confirmed + self.pending + self.disputed
+
+
+ROW_COLUMNS = ("member", "period", "hours", "workplace", "credit", "age", "note")
+
+
+def read_hours_rows(path: str | Path) -> list[HoursRow]:
+    """Hours rows from a CSV file with the columns of :data:`ROW_COLUMNS` (``member``,
+    ``period``, ``hours`` required; a row names a ``workplace`` or a ``credit``)."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        fields = set(reader.fieldnames or ())
+        missing = {"member", "period", "hours"} - fields
+        if missing:
+            raise PlanInputError(
+                f"{path}: the hours file needs the columns member, period, hours; "
+                f"missing {', '.join(sorted(missing))}"
+            )
+        unknown = fields - set(ROW_COLUMNS)
+        if unknown:
+            raise PlanInputError(
+                f"{path}: unknown columns {', '.join(sorted(unknown))}; the columns are "
+                f"{', '.join(ROW_COLUMNS)}"
+            )
+        return [_row_of(raw, f"{path}, line {k + 2}") for k, raw in enumerate(reader)]
+
+
+def _row_of(raw: Mapping[str, Any], where: str) -> HoursRow:
+    def text(key: str) -> str | None:
+        v = raw.get(key)
+        return None if v is None or str(v).strip() == "" else str(v).strip()
+
+    age = text("age")
+    try:
+        hours = float(text("hours") or "")
+    except ValueError:
+        raise PlanInputError(f"{where}: hours must be a number; got {raw.get('hours')!r}") from None
+    try:
+        years = None if age is None else int(age)
+    except ValueError:
+        raise PlanInputError(f"{where}: age must be a whole number; got {age!r}") from None
+    return HoursRow(
+        member=text("member") or "",
+        period=text("period") or "",
+        hours=hours,
+        workplace=text("workplace"),
+        credit=text("credit"),
+        age=years,
+        note=text("note"),
+    )
+
+
+# ---------------------------------------------------------------------- checks
+
+
+def _ratified(s: Session, round_id: int) -> tuple[Round, Federation]:
+    r = get(s, Round, round_id, "round")
+    if r.phase != "ratified":
+        raise PhaseError(
+            f"round {r.number} is in its {r.phase!r} phase: hours are recorded against a "
+            "ratified plan"
+        )
+    return r, get(s, Federation, r.federation_id, "federation")
+
+
+def _facilitates(s: Session, member: Member, nodes: set[int]) -> bool:
+    if member.role != "facilitator":
+        return False
+    own = [c for c in (member.workers_council_id, member.consumers_council_id) if c is not None]
+    feds = set(s.execute(select(Council.federation_id).where(Council.id.in_(own))).scalars())
+    feds |= set(
+        s.execute(select(Staff.federation_id).where(Staff.member_id == member.id)).scalars()
+    )
+    return bool(feds & nodes)
+
+
+def _may_record(
+    actor: Member, facilitator: bool, member: Member, workplace: Council | None, at: str
+) -> None:
+    """Work: a member of the workplace's council; a credit: of the member's own workers' council;
+    never the member themself — or a facilitator of the federation."""
+    if facilitator:
+        return
+    if actor.id == member.id:
+        raise AuthorisationError(
+            f"{at}: {actor.handle!r} cannot record their own hours; their workplace does, and "
+            "they confirm or dispute"
+        )
+    council = workplace.id if workplace is not None else member.workers_council_id
+    if council is None or actor.workers_council_id != council:
+        where = repr(workplace.name) if workplace else f"the workplace of {member.handle!r}"
+        raise AuthorisationError(
+            f"{at}: {actor.handle!r} is not a member of {where}: hours are recorded by the "
+            "workplace's own members (or a facilitator of the federation)"
+        )
+
+
+def _members(s: Session, nodes: set[int]) -> dict[str, Member]:
+    councils = select(Council.id).where(Council.federation_id.in_(nodes))
+    query = select(Member).where(
+        Member.workers_council_id.in_(councils) | Member.consumers_council_id.in_(councils)
+    )
+    return {m.handle: m for m in s.execute(query).scalars()}
+
+
+def _at(k: int, row: HoursRow) -> str:
+    what = row.workplace or (f"{row.credit} credit" if row.credit else "?")
+    return f"hours row {k} ({row.member or '?'}, {what}, {row.period or '?'})"
+
+
+def _check_row(
+    s: Session,
+    k: int,
+    row: HoursRow,
+    periods: Sequence[str],
+    members: Mapping[str, Member],
+    workplaces: Mapping[str, Council],
+    cfg: HoursSettings,
+) -> tuple[Member, Council | None]:
+    at = _at(k, row)
+    member = members.get(row.member)
+    if member is None:
+        known = s.execute(select(Member.id).where(Member.handle == row.member)).first()
+        if known is not None:
+            raise AuthorisationError(
+                f"{at}: {row.member!r} is a member of another federation; hours are recorded "
+                "within a federation"
+            )
+        raise PlanInputError(f"{at}: no member with handle {row.member!r}")
+    if (row.workplace is None) == (row.credit is None):
+        raise PlanInputError(f"{at}: a row names either a workplace or a credit kind")
+    workplace = None
+    if row.workplace is not None:
+        workplace = workplaces.get(row.workplace)
+        if workplace is None:
+            raise PlanInputError(f"{at}: no workers' council named {row.workplace!r} here")
+        if row.age is not None:
+            raise PlanInputError(f"{at}: hours worked give no age")
+    elif row.credit not in cfg.credits:
+        raise PlanInputError(
+            f"{at}: credit must be one of {', '.join(cfg.credits)}; got {row.credit!r}"
+        )
+    if row.period not in periods:
+        raise PlanInputError(
+            f"{at}: period {row.period!r} is not in the plan ({periods[0]} to {periods[-1]})"
+        )
+    if not isinstance(row.hours, int | float) or not math.isfinite(row.hours):
+        raise PlanInputError(f"{at}: hours must be a finite number; got {row.hours}")
+    if row.hours <= 0:
+        raise PlanInputError(
+            f"{at}: hours must be more than 0; got {row.hours:g} (a correction is a reversal)"
+        )
+    if row.age is not None and not 0 <= row.age <= 130:
+        raise PlanInputError(f"{at}: age must be between 0 and 130; got {row.age}")
+    return member, workplace
+
+
+def _on_file(s: Session, round_id: int) -> tuple[set[tuple[Any, ...]], dict[Any, float]]:
+    """The keys of live entries (not reversed, not reversals) and the net hours on file per
+    (member, period) and per (member, period, credit kind)."""
+    reversed_ids = select(HoursEntry.reverses_id).where(
+        HoursEntry.round_id == round_id, HoursEntry.reverses_id.is_not(None)
+    )
+    live = s.execute(
+        select(
+            HoursEntry.member_id, HoursEntry.period, HoursEntry.council_id, HoursEntry.credit
+        ).where(
+            HoursEntry.round_id == round_id,
+            HoursEntry.reverses_id.is_(None),
+            HoursEntry.id.not_in(reversed_ids),
+        )
+    ).all()
+    sums: dict[Any, float] = defaultdict(float)
+    rows = s.execute(
+        select(
+            HoursEntry.member_id, HoursEntry.period, HoursEntry.credit, func.sum(HoursEntry.hours)
+        )
+        .where(HoursEntry.round_id == round_id)
+        .group_by(HoursEntry.member_id, HoursEntry.period, HoursEntry.credit)
+    ).all()
+    for member, period, credit, hours in rows:
+        sums[(member, period)] += float(hours)
+        if credit is not None:
+            sums[(member, period, credit)] += float(hours)
+            sums[(member, period, "")] += float(hours)
+    return {tuple(x) for x in live}, sums
+
+
+def _accounts(s: Session, federation: int, wanted: Mapping[str, dict[str, Any]]) -> dict[str, int]:
+    """Account ids by key, creating the missing ones (``wanted``: key → column values)."""
+    have = dict(
+        s.execute(
+            select(HoursAccount.key, HoursAccount.id).where(
+                HoursAccount.federation_id == federation
+            )
+        ).all()
+    )
+    missing = [{"key": k, "federation_id": federation, **v} for k, v in wanted.items()]
+    missing = [m for m in missing if m["key"] not in have]
+    if missing:
+        for key, id_ in s.execute(
+            insert(HoursAccount).returning(
+                HoursAccount.key, HoursAccount.id, sort_by_parameter_order=True
+            ),
+            missing,
+        ):
+            have[key] = id_
+    return have
+
+
+def _member_account(m: int) -> tuple[str, dict[str, Any]]:
+    return f"member {m}", {"kind": "member", "member_id": m, "council_id": None, "credit": None}
+
+
+def _other_account(fed: int, council: int | None, credit: str | None) -> tuple[str, dict[str, Any]]:
+    if council is not None:
+        return f"workplace {council}", {
+            "kind": "workplace",
+            "member_id": None,
+            "council_id": council,
+            "credit": None,
+        }
+    return f"credit {fed} {credit}", {
+        "kind": "credit",
+        "member_id": None,
+        "council_id": None,
+        "credit": credit,
+    }
+
+
+# ---------------------------------------------------------------------- recording
+
+
+def _bulk_insert(s: Session, table: Any, columns: Mapping[str, list[Any]]) -> None:
+    """Insert rows given column by column, in their order (ascending ids follow it).
+
+    PostgreSQL: one ``INSERT … SELECT unnest(:col1), unnest(:col2) …`` with a typed array per
+    column (a million rows in a few seconds, where a multi-row VALUES list of that size is parsed
+    for minutes); SQLite: an executemany, which its driver runs in C."""
+    names = list(columns)
+    if s.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import bindparam
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        src = select(
+            *[
+                func.unnest(bindparam(c, columns[c], type_=ARRAY(table.c[c].type))).label(c)
+                for c in names
+            ]
+        )
+        s.execute(insert(table).from_select(names, src))
+        return
+    rows = [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    s.connection().execute(insert(table), rows)
+
+
+def record_hours(
+    db: Database, round_id: int, rows: Iterable[HoursRow], *, actor: str
+) -> RecordedBatch:
+    """Check every row, then store them all — one entry of two postings each — in one
+    transaction with one audit entry; or store nothing and raise, naming the first bad row.
+    A row that repeats a live entry (the same member, period and workplace or credit kind) is
+    refused: reverse the entry on file and record the right hours."""
+    rows = list(rows)
+    if not rows:
+        raise PlanInputError("the hours batch is empty")
+    with db.transaction() as s:
+        r, fed = _ratified(s, round_id)
+        user = member_named(s, actor)
+        nodes = set(subtree(s, fed.id))
+        facilitator = _facilitates(s, user, nodes)
+        cfg = hours_settings(fed.settings)
+        periods = periods_of(r)
+        members = _members(s, nodes)
+        workplaces = {
+            c.name: c
+            for c in s.execute(
+                select(Council).where(Council.federation_id.in_(nodes), Council.kind == "workers")
+            ).scalars()
+        }
+        keys, sums = _on_file(s, round_id)
+        checked: list[tuple[HoursRow, Member, Council | None]] = []
+        for k, row in enumerate(rows, start=1):
+            member, workplace = _check_row(s, k, row, periods, members, workplaces, cfg)
+            at = _at(k, row)
+            _may_record(user, facilitator, member, workplace, at)
+            key = (member.id, row.period, workplace.id if workplace else None, row.credit)
+            if key in keys:
+                raise PlanInputError(
+                    f"{at}: these hours are on file already: reverse that entry to correct it"
+                )
+            keys.add(key)
+            weeks = weeks_in(row.period)
+            total = sums[(member.id, row.period)] = sums[(member.id, row.period)] + row.hours
+            if total > HOURS_PER_WEEK * weeks + 1e-9:
+                raise PlanInputError(
+                    f"{at}: {row.member!r} would have {total:g} hours in {row.period}, which has "
+                    f"{HOURS_PER_WEEK * weeks:g}: a member cannot be in two places at once"
+                )
+            if row.credit is not None:
+                rule = cfg.credits[row.credit]
+                try:
+                    cap = rule.cap_per_week(row.age) * weeks
+                except PlanInputError as exc:
+                    raise PlanInputError(f"{at}: {exc}") from None
+                kind = sums[(member.id, row.period, row.credit)] + row.hours
+                every = sums[(member.id, row.period, "")] + row.hours
+                if kind > cap + 1e-9:
+                    raise PlanInputError(
+                        f"{at}: {kind:g} hours of {row.credit} credit in {row.period} is more "
+                        f"than the rule allows ({cap:g})"
+                    )
+                if every > cfg.quota_per_week * weeks + 1e-9:
+                    raise PlanInputError(
+                        f"{at}: {every:g} hours of credits in {row.period} is more than a full "
+                        f"quota ({cfg.quota_per_week * weeks:g})"
+                    )
+                sums[(member.id, row.period, row.credit)] = kind
+                sums[(member.id, row.period, "")] = every
+            checked.append((row, member, workplace))
+        sha = audit.digest([vars(row) for row in rows])
+        batch = HoursBatch(
+            round_id=round_id,
+            filed_by=user.id,
+            filed_at=datetime.now(UTC),
+            rows=len(rows),
+            rows_sha256=sha,
+        )
+        s.add(batch)
+        s.flush()
+        wanted = dict(
+            [_member_account(m.id) for _, m, _ in checked]
+            + [_other_account(fed.id, w.id if w else None, row.credit) for row, _, w in checked]
+        )
+        accounts = _accounts(s, fed.id, wanted)
+        n = len(checked)
+        _bulk_insert(
+            s,
+            HoursEntry.__table__,
+            {
+                "round_id": [round_id] * n,
+                "batch_id": [batch.id] * n,
+                "period": [row.period for row, _, _ in checked],
+                "kind": ["work" if w is not None else "credit" for _, _, w in checked],
+                "member_id": [m.id for _, m, _ in checked],
+                "council_id": [w.id if w is not None else None for _, _, w in checked],
+                "credit": [row.credit for row, _, _ in checked],
+                "hours": [float(row.hours) for row, _, _ in checked],
+                "age": [row.age for row, _, _ in checked],
+                "note": [row.note for row, _, _ in checked],
+            },
+        )
+        ids = list(
+            s.execute(
+                select(HoursEntry.id).where(HoursEntry.batch_id == batch.id).order_by(HoursEntry.id)
+            ).scalars()
+        )
+        mine = [accounts[f"member {m.id}"] for _, m, _ in checked]
+        theirs = [
+            accounts[_other_account(fed.id, w.id if w else None, row.credit)[0]]
+            for row, _, w in checked
+        ]
+        hours = [float(row.hours) for row, _, _ in checked]
+        _bulk_insert(
+            s,
+            HoursPosting.__table__,
+            {
+                "entry_id": ids + ids,
+                "account_id": mine + theirs,
+                "hours": hours + [-h for h in hours],
+            },
+        )
+        logged = audit.append(
+            s,
+            actor=actor,
+            action="hours recorded",
+            subject=f"round {round_id}",
+            payload={
+                "batch": batch.id,
+                "rows": len(rows),
+                "rows_sha256": sha,
+                "first_entry": ids[0],
+                "last_entry": ids[-1],
+            },
+        )
+        return RecordedBatch(batch.id, tuple(ids), sha, logged.seq)
+
+
+def reverse_hours(db: Database, entry: int, *, reason: str, actor: str) -> int:
+    """Cancel ``entry`` by a reversing entry (its postings negated), giving the reason; returns
+    the new entry's id.  Allowed to whoever may record the entry; refused for a reversal (record
+    the hours again instead) and for an entry reversed already."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PlanInputError(f"a reversal of hours entry {entry} needs a reason")
+    with db.transaction() as s:
+        old = get(s, HoursEntry, entry, "hours entry")
+        if old.reverses_id is not None:
+            raise PlanInputError(
+                f"hours entry {entry} is itself a reversal (of entry {old.reverses_id}); a "
+                "reversal is not reversed: record the hours again"
+            )
+        newer = s.execute(select(HoursEntry.id).where(HoursEntry.reverses_id == old.id)).scalar()
+        if newer is not None:
+            raise PlanInputError(f"hours entry {entry} was reversed already (by entry {newer})")
+        _, fed = _ratified(s, old.round_id)
+        user = member_named(s, actor)
+        member = get(s, Member, old.member_id, "member")
+        workplace = get(s, Council, old.council_id, "council") if old.council_id else None
+        facilitator = _facilitates(s, user, set(subtree(s, fed.id)))
+        _may_record(user, facilitator, member, workplace, f"hours entry {entry}")
+        sha = audit.digest([{"reverses": entry, "reason": reason}])
+        batch = HoursBatch(
+            round_id=old.round_id,
+            filed_by=user.id,
+            filed_at=datetime.now(UTC),
+            rows=1,
+            rows_sha256=sha,
+        )
+        s.add(batch)
+        s.flush()
+        new = HoursEntry(
+            round_id=old.round_id,
+            batch_id=batch.id,
+            period=old.period,
+            kind=old.kind,
+            member_id=old.member_id,
+            council_id=old.council_id,
+            credit=old.credit,
+            hours=-old.hours,
+            age=old.age,
+            reverses_id=old.id,
+            reason=reason,
+        )
+        s.add(new)
+        s.flush()
+        legs = s.execute(
+            select(HoursPosting.account_id, HoursPosting.hours).where(
+                HoursPosting.entry_id == old.id
+            )
+        ).all()
+        s.execute(
+            insert(HoursPosting),
+            [{"entry_id": new.id, "account_id": a, "hours": -h} for a, h in legs],
+        )
+        audit.append(
+            s,
+            actor=actor,
+            action="hours reversed",
+            subject=f"hours entry {old.id}",
+            payload={"batch": batch.id, "entry": new.id, "hours": old.hours, "reason": reason},
+        )
+        return new.id
+
+
+def confirm_hours(db: Database, entries: Iterable[int], *, actor: str) -> tuple[int, ...]:
+    """The member confirms entries of their own hours (all or none, one audit entry); returns
+    the verdicts' ids."""
+    return _verdicts(db, list(entries), "confirmed", None, actor)
+
+
+def dispute_hours(db: Database, entry: int, *, reason: str, actor: str) -> int:
+    """The member disputes an entry of their own hours, saying why; the workplace settles it by
+    reversing the entry (and recording the right hours, which the member then confirms)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PlanInputError(f"disputing hours entry {entry} needs a reason")
+    return _verdicts(db, [entry], "disputed", reason, actor)[0]
+
+
+def _verdicts(
+    db: Database, entries: list[int], verdict: str, reason: str | None, actor: str
+) -> tuple[int, ...]:
+    if not entries:
+        raise PlanInputError("no hours entries to confirm")
+    if len(set(entries)) != len(entries):
+        raise PlanInputError("an hours entry is named twice")
+    with db.transaction() as s:
+        user = member_named(s, actor)
+        now = datetime.now(UTC)
+        made = []
+        for k in entries:
+            e = get(s, HoursEntry, k, "hours entry")
+            _ratified(s, e.round_id)
+            if e.member_id != user.id:
+                raise AuthorisationError(
+                    f"hours entry {k} records another member's hours: only they give a verdict"
+                )
+            if e.reverses_id is not None:
+                raise PlanInputError(f"hours entry {k} is a reversal: it takes no verdict")
+            by = s.execute(select(HoursEntry.id).where(HoursEntry.reverses_id == e.id)).scalar()
+            if by is not None:
+                raise PlanInputError(f"hours entry {k} was reversed (by entry {by})")
+            given = s.execute(
+                select(HoursVerdict.verdict).where(HoursVerdict.entry_id == e.id)
+            ).scalar()
+            if given is not None:
+                raise PlanInputError(f"hours entry {k} is {given} already")
+            v = HoursVerdict(
+                entry_id=e.id, member_id=user.id, verdict=verdict, reason=reason, at=now
+            )
+            s.add(v)
+            s.flush()
+            made.append(v.id)
+        audit.append(
+            s,
+            actor=actor,
+            action=f"hours {verdict}",
+            subject=f"member {user.id}",
+            payload={"entries": entries, "reason": reason},
+        )
+        return tuple(made)
+
+
+# ---------------------------------------------------------------------- reading
+
+
+def _status() -> Any:
+    """The verdict an entry counts under: its own, or for a reversal the reversed entry's."""
+    return case(
+        (HoursVerdict.verdict == "confirmed", "confirmed"),
+        (HoursVerdict.verdict == "disputed", "disputed"),
+        else_="pending",
+    )
+
+
+def _viewer(s: Session, viewer: str | None, nodes: set[int], round_id: int) -> Member | None:
+    """None where the viewer sees everything (no viewer given, or a facilitator); else the member,
+    refused with NotFoundError outside the federation."""
+    if viewer is None:
+        return None
+    m = member_named(s, viewer)
+    if _facilitates(s, m, nodes):
+        return None
+    own = [c for c in (m.workers_council_id, m.consumers_council_id) if c is not None]
+    inside = s.execute(
+        select(Council.id).where(Council.id.in_(own), Council.federation_id.in_(nodes))
+    ).first()
+    if inside is None:
+        raise NotFoundError(f"no round {round_id}")
+    return m
+
+
+def balances(
+    db: Database,
+    round_id: int,
+    *,
+    of: str = "member",
+    period: str | None = None,
+    account: str | None = None,
+    viewer: str | None = None,
+) -> list[Balance]:
+    """Balances of the ``member``, ``workplace`` or ``credit`` accounts of a round, per period,
+    confirmed / pending / disputed — summed in SQL (GROUP BY account, period, verdict).  A
+    member's balance is the hours they worked and were credited; a workplace's is minus the
+    hours worked there.  ``account``: a handle, a council name or a credit kind.  With
+    ``viewer``: refused outside the round's federation; a member (not a facilitator) sees their
+    own account, and those of their workplace and its members."""
+    if of not in ("member", "workplace", "credit"):
+        raise PlanInputError(f"of must be 'member', 'workplace' or 'credit'; got {of!r}")
+    with db.transaction() as s:
+        r = get(s, Round, round_id, "round")
+        nodes = set(subtree(s, r.federation_id))
+        seer = _viewer(s, viewer, nodes, round_id)
+        target = func.coalesce(HoursEntry.reverses_id, HoursEntry.id)
+        q = (
+            select(
+                HoursAccount.member_id,
+                HoursAccount.council_id,
+                HoursAccount.credit,
+                HoursEntry.period,
+                _status().label("status"),
+                func.sum(HoursPosting.hours),
+            )
+            .join(HoursEntry, HoursEntry.id == HoursPosting.entry_id)
+            .join(HoursAccount, HoursAccount.id == HoursPosting.account_id)
+            .outerjoin(HoursVerdict, HoursVerdict.entry_id == target)
+            .where(HoursEntry.round_id == round_id, HoursAccount.kind == of)
+            .group_by(
+                HoursAccount.member_id,
+                HoursAccount.council_id,
+                HoursAccount.credit,
+                HoursEntry.period,
+                "status",
+            )
+        )
+        if period is not None:
+            q = q.where(HoursEntry.period == period)
+        handles = dict(s.execute(select(Member.id, Member.handle)).all())
+        names = dict(s.execute(select(Council.id, Council.name)).all())
+        if seer is not None:
+            if of == "credit":
+                raise AuthorisationError(f"{viewer!r} sees members' and workplaces' accounts only")
+            place = seer.workers_council_id
+            if of == "workplace":
+                q = q.where(HoursAccount.council_id == place)
+            else:
+                mates = select(Member.id).where(
+                    Member.workers_council_id == place, Member.workers_council_id.is_not(None)
+                )
+                q = q.where((HoursAccount.member_id == seer.id) | HoursAccount.member_id.in_(mates))
+        out: dict[tuple[str, str], dict[str, float]] = {}
+        for row in s.execute(q).all():
+            name = _account_name(row, of, handles, names)
+            if account is not None and name != account:
+                continue
+            cell = out.setdefault((name, row[3]), {})
+            cell[row[4]] = cell.get(row[4], 0.0) + float(row[5])
+        return [
+            Balance(
+                account=name,
+                kind=of,
+                period=p,
+                confirmed=c.get("confirmed", 0.0),
+                pending=c.get("pending", 0.0),
+                disputed=c.get("disputed", 0.0),
+            )
+            for (name, p), c in sorted(out.items())
+        ]
+
+
+def _account_name(
+    row: Sequence[Any], of: str, handles: Mapping[int, str], names: Mapping[int, str]
+) -> str:
+    if of == "member":
+        return handles[row[0]]
+    if of == "workplace":
+        return names[row[1]]
+    return str(row[2])
+
+
+def entries_of(
+    db: Database,
+    round_id: int,
+    *,
+    member: str | None = None,
+    period: str | None = None,
+    viewer: str | None = None,
+) -> list[StoredEntry]:
+    """The entries of a round in order, with each one's verdict and reversal (a member's own,
+    with ``member``).  With ``viewer``: as for :func:`balances`."""
+    with db.transaction() as s:
+        r = get(s, Round, round_id, "round")
+        seer = _viewer(s, viewer, set(subtree(s, r.federation_id)), round_id)
+        handles = dict(s.execute(select(Member.id, Member.handle)).all())
+        names = dict(s.execute(select(Council.id, Council.name)).all())
+        q = select(HoursEntry).where(HoursEntry.round_id == round_id).order_by(HoursEntry.id)
+        if member is not None:
+            q = q.where(HoursEntry.member_id == member_named(s, member).id)
+        if period is not None:
+            q = q.where(HoursEntry.period == period)
+        if seer is not None:
+            place = seer.workers_council_id
+            if place is None:  # no workplace: their own entries only
+                q = q.where(HoursEntry.member_id == seer.id)
+            else:
+                mates = select(Member.id).where(Member.workers_council_id == place)
+                q = q.where(
+                    (HoursEntry.member_id == seer.id)
+                    | HoursEntry.member_id.in_(mates)
+                    | (HoursEntry.council_id == place)
+                )
+        entries = list(s.execute(q).scalars())
+        ids = [e.id for e in entries] + [e.reverses_id for e in entries if e.reverses_id]
+        verdicts = {
+            v.entry_id: v
+            for v in s.execute(select(HoursVerdict).where(HoursVerdict.entry_id.in_(ids))).scalars()
+        }
+        reversed_by = dict(
+            s.execute(
+                select(HoursEntry.reverses_id, HoursEntry.id).where(
+                    HoursEntry.round_id == round_id, HoursEntry.reverses_id.is_not(None)
+                )
+            ).all()
+        )
+        out = []
+        for e in entries:
+            v = verdicts.get(e.reverses_id or e.id)
+            out.append(
+                StoredEntry(
+                    id=e.id,
+                    batch=e.batch_id,
+                    period=e.period,
+                    kind=e.kind,
+                    member=handles[e.member_id],
+                    workplace=names.get(e.council_id) if e.council_id else None,
+                    credit=e.credit,
+                    hours=e.hours,
+                    reverses=e.reverses_id,
+                    reason=e.reason,
+                    reversed_by=reversed_by.get(e.id),
+                    status=v.verdict if v is not None else "pending",
+                    dispute=v.reason if v is not None else None,
+                )
+            )
+        return out
