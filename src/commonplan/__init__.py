@@ -19,9 +19,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from commonplan.errors import (
+    AuthenticationError,
     AuthorisationError,
     BallotRefusedError,
     CommonplanError,
+    CSRFError,
     DataError,
     FloorError,
     FormatError,
@@ -34,6 +36,7 @@ from commonplan.errors import (
     PhaseError,
     PlanInputError,
     PlanningError,
+    RateLimitedError,
     ShapeError,
     SolverError,
     TieError,
@@ -117,9 +120,11 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "LABOUR",
+    "AuthenticationError",
     "AuthorisationError",
     "BalanceResult",
     "BallotRefusedError",
+    "CSRFError",
     "Capital",
     "CommonplanError",
     "Comparison",
@@ -139,6 +144,7 @@ __all__ = [
     "PhaseError",
     "PlanInputError",
     "PlanningError",
+    "RateLimitedError",
     "Relaxation",
     "ShapeError",
     "SolverError",
