@@ -49,6 +49,7 @@ __all__ = [
     "escalate_due",
     "explain",
     "raise_alert",
+    "raise_in",
     "resolve",
 ]
 
@@ -197,53 +198,83 @@ def raise_alert(
     the whole federation (at its root).  Its deadline is the level's answer time from ``now``.
     An open alert of the same round, source, kind, council, period and subject is not raised
     twice: its id is returned."""
+    with db.transaction() as s:
+        return raise_in(
+            s,
+            round_id,
+            source=source,
+            kind=kind,
+            message=message,
+            council=council,
+            period=period,
+            subject=subject,
+            evidence=evidence,
+            actor=actor,
+            now=now,
+        )
+
+
+def raise_in(
+    s: Session,
+    round_id: int,
+    *,
+    source: str,
+    kind: str,
+    message: str,
+    council: str | None = None,
+    period: str | None = None,
+    subject: str | None = None,
+    evidence: Mapping[str, Any] | None = None,
+    actor: str = "system",
+    now: datetime | None = None,
+) -> int:
+    """:func:`raise_alert` inside the caller's transaction (a replan records its plan and the
+    alerts it raises together)."""
     if source not in SOURCES:
         raise PlanInputError(f"an alert's source is one of {', '.join(SOURCES)}; got {source!r}")
     if not message.strip():
         raise PlanInputError("an alert says what is wrong: its message is empty")
     now = now or _now()
-    with db.transaction() as s:
-        r = get(s, Round, round_id, "round")
-        root = get(s, Federation, r.federation_id, "federation")
-        c: Council | None = None
-        if council is not None:
-            c = s.execute(select(Council).where(Council.name == council)).scalar()
-            if c is None or c.federation_id not in set(subtree(s, root.id)):
-                raise NotFoundError(f"no council named {council!r} in {root.name!r}")
-        origin = c.federation_id if c is not None else root.id
-        level = 0
-        same = s.execute(
-            select(Alert.id).where(
-                Alert.round_id == round_id,
-                Alert.source == source,
-                Alert.kind == kind,
-                _is(Alert.council_id, c.id if c else None),
-                _is(Alert.period, period),
-                _is(Alert.subject, subject),
-                Alert.state != "resolved",
-            )
-        ).scalar()
-        if same is not None:
-            return int(same)
-        a = Alert(
-            round_id=round_id,
-            federation_id=origin,
-            council_id=c.id if c else None,
-            source=source,
-            kind=kind,
-            period=period,
-            subject=subject,
-            message=message.strip(),
-            evidence=audit.plain(dict(evidence or {})),
-            state="raised",
-            level=level,
-            deadline=now + timedelta(days=_answer_days(root, level)),
-            raised_at=now,
+    r = get(s, Round, round_id, "round")
+    root = get(s, Federation, r.federation_id, "federation")
+    c: Council | None = None
+    if council is not None:
+        c = s.execute(select(Council).where(Council.name == council)).scalar()
+        if c is None or c.federation_id not in set(subtree(s, root.id)):
+            raise NotFoundError(f"no council named {council!r} in {root.name!r}")
+    origin = c.federation_id if c is not None else root.id
+    same = s.execute(
+        select(Alert.id).where(
+            Alert.round_id == round_id,
+            Alert.source == source,
+            Alert.kind == kind,
+            _is(Alert.council_id, c.id if c else None),
+            _is(Alert.period, period),
+            _is(Alert.subject, subject),
+            Alert.state != "resolved",
         )
-        s.add(a)
-        s.flush()
-        _event(s, a, actor, "raise", message.strip(), now)
-        return a.id
+    ).scalar()
+    if same is not None:
+        return int(same)
+    a = Alert(
+        round_id=round_id,
+        federation_id=origin,
+        council_id=c.id if c else None,
+        source=source,
+        kind=kind,
+        period=period,
+        subject=subject,
+        message=message.strip(),
+        evidence=audit.plain(dict(evidence or {})),
+        state="raised",
+        level=0,
+        deadline=now + timedelta(days=_answer_days(root, 0)),
+        raised_at=now,
+    )
+    s.add(a)
+    s.flush()
+    _event(s, a, actor, "raise", message.strip(), now)
+    return a.id
 
 
 def _event(s: Session, a: Alert, actor: str, action: str, note: str | None, at: datetime) -> None:
