@@ -28,7 +28,7 @@ from commonplan import (
     synthetic_economy,
     write_economy,
 )
-from commonplan.cli.economy import app
+from commonplan.cli import app
 
 
 def run(*args: str | Path, columns: int = 250) -> Result:

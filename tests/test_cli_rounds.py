@@ -19,7 +19,7 @@ import yaml
 from typer.testing import CliRunner, Result
 
 from commonplan import demo_economy, embodied
-from commonplan.cli.economy import app
+from commonplan.cli import app
 
 SWEDEN = demo_economy()
 MEMBERS = 12
