@@ -325,9 +325,4 @@ def _figure(v: float) -> str:
     grouped from 100, else 3 significant digits."""
     if not math.isfinite(v):
         return "—"
-    a = abs(v)
-    if a >= 1e6:
-        return f"{v:.4g}"
-    if a >= 100:
-        return f"{v:,.0f}"
-    return f"{v:.3g}"
+    return f"{v:.4g}" if abs(v) >= 1e6 else f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
