@@ -31,12 +31,14 @@ __all__ = [
     "Negatives",
     "RoundArg",
     "SystemAsOpt",
+    "argument",
     "database",
     "echo_json",
     "group",
     "is_file",
     "num",
     "number",
+    "option",
     "pairs",
     "pct",
     "print_notes",
@@ -54,30 +56,33 @@ Negatives = Literal["refuse", "clip"]
 
 # ---------------------------------------------------------------------- options
 
+
+def option(flag: str, metavar: str, help: str) -> Any:
+    """``typer.Option(flag, metavar=…, help=…)`` for an option without a default to show."""
+    return typer.Option(flag, metavar=metavar, show_default=False, help=help)
+
+
+def argument(metavar: str, help: str) -> Any:
+    """``typer.Argument(metavar=…, help=…)`` for an argument without a default to show."""
+    return typer.Argument(metavar=metavar, help=help, show_default=False)
+
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object and nothing else.")]
 DbOpt = Annotated[
     str | None,
-    typer.Option(
+    option(
         "--db",
-        metavar="PATH|URL",
-        show_default=False,
-        help="The database: a SQLite file or a postgresql:// URL.  Default: $COMMONPLAN_DB, "
+        "PATH|URL",
+        "The database: a SQLite file or a postgresql:// URL.  Default: $COMMONPLAN_DB, "
         "else commonplan.db in the working directory.",
     ),
 ]
-AsOpt = Annotated[
-    str,
-    typer.Option(
-        "--as", metavar="HANDLE", show_default=False, help="The handle of the member acting."
-    ),
-]
+AsOpt = Annotated[str, option("--as", "HANDLE", "The handle of the member acting.")]
 SystemAsOpt = Annotated[
     str,
     typer.Option("--as", metavar="HANDLE", help="Who acts, as recorded in the audit log."),
 ]
-RoundArg = Annotated[
-    int, typer.Argument(metavar="ROUND", help="The round's id.", show_default=False)
-]
+RoundArg = Annotated[int, argument("ROUND", "The round's id.")]
 
 
 def group(name: str, help: str) -> typer.Typer:

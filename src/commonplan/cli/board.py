@@ -26,9 +26,11 @@ from commonplan.cli._common import (
     DbOpt,
     JsonOpt,
     RoundArg,
+    argument,
     database,
     echo_json,
     group,
+    option,
     say,
     status,
 )
@@ -41,7 +43,7 @@ plan_app = group("plan", "Recorded plans.")
 
 DirArg = Annotated[
     Path,
-    typer.Argument(metavar="DIR", help="The directory of an exported board.", show_default=False),
+    argument("DIR", "The directory of an exported board."),
 ]
 
 
@@ -54,9 +56,7 @@ def register(app: typer.Typer) -> None:
 @board_app.command("export")
 def board_export(
     round_id: RoundArg,
-    directory: Annotated[
-        Path, typer.Argument(metavar="DIR", help="Where to write the board.", show_default=False)
-    ],
+    directory: Annotated[Path, argument("DIR", "Where to write the board.")],
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -117,9 +117,7 @@ def board_recount(directory: DirArg, as_json: JsonOpt = False) -> None:
 @board_app.command("find")
 def board_find(
     directory: DirArg,
-    receipt: Annotated[
-        str, typer.Argument(metavar="RECEIPT", help="Your receipt code.", show_default=False)
-    ],
+    receipt: Annotated[str, argument("RECEIPT", "Your receipt code.")],
     as_json: JsonOpt = False,
 ) -> None:
     """Find your ballot on an exported board by its receipt.
@@ -145,11 +143,10 @@ def board_find(
 def audit_verify(
     head: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--head",
-            metavar="SHA",
-            show_default=False,
-            help="A head hash published earlier (e.g. in a board export): it must be in the log.",
+            "SHA",
+            "A head hash published earlier (e.g. in a board export): it must be in the log.",
         ),
     ] = None,
     db: DbOpt = None,
@@ -180,7 +177,7 @@ def audit_verify(
 
 @plan_app.command("recompute")
 def plan_recompute(
-    plan: Annotated[int, typer.Argument(metavar="PLAN", help="The plan's id.", show_default=False)],
+    plan: Annotated[int, argument("PLAN", "The plan's id.")],
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -22,9 +22,11 @@ from commonplan.cli._common import (
     NO_PLAN,
     JsonOpt,
     Negatives,
+    argument,
     is_file,
     num,
     number,
+    option,
     pairs,
     print_notes,
     read,
@@ -93,22 +95,20 @@ def balance_cmd(
     path: PathArg,
     demand: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--demand",
-            metavar="COLUMN|FILE",
-            show_default=False,
-            help="A final-demand vector of the economy by name, or a CSV file with columns "
+            "COLUMN|FILE",
+            "A final-demand vector of the economy by name, or a CSV file with columns "
             "product,amount.  Default: the economy's first final demand.",
         ),
     ] = None,
     as_json: JsonOpt = False,
     out: Annotated[
         Path | None,
-        typer.Option(
+        option(
             "--out",
-            metavar="FILE.csv|FILE.parquet",
-            show_default=False,
-            help="Write one row per product to CSV or Parquet (by suffix).",
+            "FILE.csv|FILE.parquet",
+            "Write one row per product to CSV or Parquet (by suffix).",
         ),
     ] = None,
     negatives: NegativesOpt = "refuse",
@@ -208,51 +208,41 @@ def values(
 def optimize_cmd(
     path: Annotated[
         str,
-        typer.Argument(
-            metavar="PATH",
-            help="An economy, as for balance, or the word demo: the shipped Swedish 2016 table.",
-            show_default=False,
+        argument(
+            "PATH", "An economy, as for balance, or the word demo: the shipped Swedish 2016 table."
         ),
     ],
     targets: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--targets",
-            metavar="COLUMN|FILE",
-            show_default=False,
-            help="What is wanted: a final-demand vector of the economy by name, or a CSV file "
+            "COLUMN|FILE",
+            "What is wanted: a final-demand vector of the economy by name, or a CSV file "
             "with columns product,amount and optional group, weight, ceiling (one target group "
             "per group).  Default: the economy's first final demand.",
         ),
     ] = None,
     cap: Annotated[
         list[str] | None,
-        typer.Option(
+        option(
             "--cap",
-            metavar="INPUT=MAX",
-            show_default=False,
-            help="Most of labour or a resource to use: an amount in its unit, or a share of "
+            "INPUT=MAX",
+            "Most of labour or a resource to use: an amount in its unit, or a share of "
             "today's use, e.g. co2=70%.  Repeat for several.  Default: labour=100%.",
         ),
     ] = None,
     floor: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--floor",
-            metavar="COLUMN|FILE",
-            show_default=False,
-            help="Hard minimum net output: a final-demand vector by name, or a CSV file with "
+            "COLUMN|FILE",
+            "Hard minimum net output: a final-demand vector by name, or a CSV file with "
             "columns product,amount.  No objective trades it away.",
         ),
     ] = None,
     capacity: Annotated[
         list[str] | None,
-        typer.Option(
-            "--capacity",
-            metavar="PROCESS=MAX",
-            show_default=False,
-            help="Most activity of a process.  Repeat for several.",
-        ),
+        option("--capacity", "PROCESS=MAX", "Most activity of a process.  Repeat for several."),
     ] = None,
     objective: Annotated[
         str,

@@ -36,11 +36,13 @@ from commonplan.cli._common import (
     JsonOpt,
     RoundArg,
     SystemAsOpt,
+    argument,
     database,
     echo_json,
     group,
     num,
     number,
+    option,
     pairs,
     pct,
     print_summary,
@@ -71,11 +73,7 @@ def register(app: typer.Typer) -> None:
 def federation_create(
     description: Annotated[
         Path,
-        typer.Argument(
-            metavar="FILE.yaml",
-            help="The federation: name, economy, floors, rounds, children, councils.",
-            show_default=False,
-        ),
+        argument("FILE.yaml", "The federation: name, economy, floors, rounds, children, councils."),
     ],
     actor: SystemAsOpt = "system",
     db: DbOpt = None,
@@ -102,11 +100,7 @@ def federation_create(
 def members_add(
     rows: Annotated[
         Path,
-        typer.Argument(
-            metavar="FILE.csv",
-            help="Columns handle, name, workers_council, consumers_council, role.",
-            show_default=False,
-        ),
+        argument("FILE.csv", "Columns handle, name, workers_council, consumers_council, role."),
     ],
     actor: SystemAsOpt = "system",
     db: DbOpt = None,
@@ -128,9 +122,7 @@ def members_add(
         say(f"added {added} member{'s' if added != 1 else ''}")
 
 
-CouncilArg = Annotated[
-    str, typer.Argument(metavar="COUNCIL", help="The council's name.", show_default=False)
-]
+CouncilArg = Annotated[str, argument("COUNCIL", "The council's name.")]
 
 
 @delegate_app.command("list")
@@ -167,9 +159,7 @@ def delegate_list(council: CouncilArg, db: DbOpt = None, as_json: JsonOpt = Fals
 @delegate_app.command("elect")
 def delegate_elect(
     council: CouncilArg,
-    handle: Annotated[
-        str, typer.Argument(metavar="HANDLE", help="The member elected.", show_default=False)
-    ],
+    handle: Annotated[str, argument("HANDLE", "The member elected.")],
     term_days: Annotated[
         int, typer.Option("--term-days", min=1, max=3650, help="The term's length in days.")
     ] = 365,
@@ -199,7 +189,7 @@ def delegate_elect(
 
 @delegate_app.command("recall")
 def delegate_recall(
-    term: Annotated[int, typer.Argument(metavar="TERM", help="The term's id.", show_default=False)],
+    term: Annotated[int, argument("TERM", "The term's id.")],
     actor: SystemAsOpt = "system",
     db: DbOpt = None,
 ) -> None:
@@ -221,17 +211,14 @@ def delegate_recall(
 
 @round_app.command("open")
 def round_open(
-    federation_id: Annotated[
-        int, typer.Argument(metavar="FEDERATION", help="The federation's id.", show_default=False)
-    ],
+    federation_id: Annotated[int, argument("FEDERATION", "The federation's id.")],
     actor: AsOpt,
     deadline: Annotated[
         list[str] | None,
-        typer.Option(
+        option(
             "--deadline",
-            metavar="PHASE=WHEN",
-            show_default=False,
-            help="When a phase ends (proposals, feedback, vote), e.g. vote=2026-12-01T18:00 (UTC "
+            "PHASE=WHEN",
+            "When a phase ends (proposals, feedback, vote), e.g. vote=2026-12-01T18:00 (UTC "
             "unless an offset is given); repeat for several.",
         ),
     ] = None,
@@ -268,41 +255,33 @@ def proposal_file(
     actor: AsOpt,
     council: Annotated[
         str,
-        typer.Option(
-            "--council", metavar="NAME", help="The council proposing.", show_default=False
-        ),
+        option("--council", "NAME", "The council proposing."),
     ],
     kind: Annotated[
         str,
-        typer.Option(
+        option(
             "--kind",
-            metavar="KIND",
-            help="target or collective (consumers' councils); hours or capacity (workers').",
-            show_default=False,
+            "KIND",
+            "target or collective (consumers' councils); hours or capacity (workers').",
         ),
     ],
     title: Annotated[str, typer.Option("--title", help="A short title.", show_default=False)],
     amount: Annotated[
         list[str] | None,
-        typer.Option(
+        option(
             "--amount",
-            metavar="CODE=X",
-            show_default=False,
-            help="An amount of a product (target, collective) or the most activity of a process "
+            "CODE=X",
+            "An amount of a product (target, collective) or the most activity of a process "
             "(capacity).  Repeat for several.",
         ),
     ] = None,
     hours: Annotated[
         float | None,
-        typer.Option(
-            "--hours", metavar="N", help="Hours per member per year (hours).", show_default=False
-        ),
+        option("--hours", "N", "Hours per member per year (hours)."),
     ] = None,
     amends: Annotated[
         int | None,
-        typer.Option(
-            "--amends", metavar="ID", help="The proposal this one replaces.", show_default=False
-        ),
+        option("--amends", "ID", "The proposal this one replaces."),
     ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -337,9 +316,7 @@ def proposal_file(
 
 @proposal_app.command("withdraw")
 def proposal_withdraw(
-    proposal: Annotated[
-        int, typer.Argument(metavar="PROPOSAL", help="The proposal's id.", show_default=False)
-    ],
+    proposal: Annotated[int, argument("PROPOSAL", "The proposal's id.")],
     actor: AsOpt,
     db: DbOpt = None,
 ) -> None:
@@ -391,11 +368,10 @@ def round_alternative(
     title: Annotated[str, typer.Option("--title", help="A short title.", show_default=False)],
     cap: Annotated[
         list[str],
-        typer.Option(
+        option(
             "--cap",
-            metavar="INPUT=MAX",
-            show_default=False,
-            help="A cap other than the round's: an amount in the input's unit, or a share of "
+            "INPUT=MAX",
+            "A cap other than the round's: an amount in the input's unit, or a share of "
             "today's use, e.g. co2=60%.  Repeat for several.",
         ),
     ],

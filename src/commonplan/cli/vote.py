@@ -19,10 +19,12 @@ from commonplan.cli._common import (
     DbOpt,
     JsonOpt,
     RoundArg,
+    argument,
     database,
     echo_json,
     group,
     num,
+    option,
     print_summary,
     say,
     status,
@@ -78,26 +80,22 @@ def vote_open(round_id: RoundArg, actor: AsOpt, db: DbOpt = None, as_json: JsonO
 
 @vote_app.command("cast")
 def vote_cast(
-    question: Annotated[
-        int, typer.Argument(metavar="QUESTION", help="The question's id.", show_default=False)
-    ],
+    question: Annotated[int, argument("QUESTION", "The question's id.")],
     actor: AsOpt,
     approve: Annotated[
         list[str] | None,
-        typer.Option(
+        option(
             "--approve",
-            metavar="ID,ID",
-            show_default=False,
-            help="Budget questions: the collective proposals you approve (--approve '' for none).",
+            "ID,ID",
+            "Budget questions: the collective proposals you approve (--approve '' for none).",
         ),
     ] = None,
     rank: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--rank",
-            metavar="ID,ID",
-            show_default=False,
-            help="Ranked questions: the drafts from most to least preferred (draft = the draft).",
+            "ID,ID",
+            "Ranked questions: the drafts from most to least preferred (draft = the draft).",
         ),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Ratification: yes.")] = False,
@@ -106,20 +104,18 @@ def vote_cast(
     consent: Annotated[bool, typer.Option("--consent", help="Consent: no objection.")] = False,
     objection: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--object",
-            metavar="REASON",
-            show_default=False,
-            help="Consent: object, giving your reason (an objection without one does not block).",
+            "REASON",
+            "Consent: object, giving your reason (an objection without one does not block).",
         ),
     ] = None,
     receipt: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--receipt",
-            metavar="CODE",
-            show_default=False,
-            help="Your own receipt code (or the one you got, to retry after a lost reply).",
+            "CODE",
+            "Your own receipt code (or the one you got, to retry after a lost reply).",
         ),
     ] = None,
     db: DbOpt = None,

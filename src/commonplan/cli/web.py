@@ -18,16 +18,23 @@ from typing import Annotated
 
 import typer
 
-from commonplan.cli._common import DbOpt, JsonOpt, SystemAsOpt, database, echo_json, group, say
+from commonplan.cli._common import (
+    DbOpt,
+    JsonOpt,
+    SystemAsOpt,
+    argument,
+    database,
+    echo_json,
+    group,
+    say,
+)
 from commonplan.errors import MissingExtraError
 
 __all__ = ["register"]
 
 db_app = group("db", "The database: schema migrations.")
 account_app = group("account", "Accounts of the web service: invitations, passwords, staff.")
-HandleArg = Annotated[
-    str, typer.Argument(metavar="HANDLE", help="The member's handle.", show_default=False)
-]
+HandleArg = Annotated[str, argument("HANDLE", "The member's handle.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -193,9 +200,7 @@ def account_set_password(
 @account_app.command("staff")
 def account_staff(
     handle: HandleArg,
-    federation: Annotated[
-        int, typer.Argument(metavar="FEDERATION", help="The federation's id.", show_default=False)
-    ],
+    federation: Annotated[int, argument("FEDERATION", "The federation's id.")],
     actor: SystemAsOpt = "system",
     db: DbOpt = None,
 ) -> None:

@@ -22,7 +22,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from commonplan.cli._common import NO_PLAN, JsonOpt, number, pairs, read_or_demo, status
+from commonplan.cli._common import (
+    NO_PLAN,
+    JsonOpt,
+    argument,
+    number,
+    option,
+    pairs,
+    read_or_demo,
+    status,
+)
 from commonplan.errors import PlanInputError
 
 if TYPE_CHECKING:
@@ -42,11 +51,10 @@ def register(app: typer.Typer) -> None:
 def years_cmd(
     path: Annotated[
         str,
-        typer.Argument(
-            metavar="PATH",
-            help="An economy (a directory or a labelled CSV/XLSX matrix), or the word demo: "
+        argument(
+            "PATH",
+            "An economy (a directory or a labelled CSV/XLSX matrix), or the word demo: "
             "the shipped Swedish 2016 table.",
-            show_default=False,
         ),
     ],
     years: Annotated[int, typer.Option("--years", min=1, help="Years in the plan.")] = 5,
@@ -60,11 +68,10 @@ def years_cmd(
     ] = "optimal",
     compare_with: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--compare",
-            metavar="S1,S2",
-            show_default=False,
-            help="Further strategies to solve on the same economy, comma-separated, or all.",
+            "S1,S2",
+            "Further strategies to solve on the same economy, comma-separated, or all.",
         ),
     ] = None,
     objective: Annotated[
@@ -94,39 +101,33 @@ def years_cmd(
     ] = 0.0,
     hours: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--hours",
-            metavar="H1,H2,…",
-            show_default=False,
-            help="Hours per worker each year as an index (1 = today), one per year.",
+            "H1,H2,…",
+            "Hours per worker each year as an index (1 = today), one per year.",
         ),
     ] = None,
     cap: Annotated[
         list[str] | None,
-        typer.Option(
+        option(
             "--cap",
-            metavar="RESOURCE=MAX[,MAX…]",
-            show_default=False,
-            help="Most of a resource a year: an amount or a share of today's use, or one per "
+            "RESOURCE=MAX[,MAX…]",
+            "Most of a resource a year: an amount or a share of today's use, or one per "
             "year, e.g. co2=100%,90%,80%,70%,60%.  Repeat for several.",
         ),
     ] = None,
     progress: Annotated[
         list[str] | None,
-        typer.Option(
+        option(
             "--progress",
-            metavar="INPUT=RATE",
-            show_default=False,
-            help="Yearly fall of coefficients: labour=0.02, inputs=0.01, co2=0.03 …",
+            "INPUT=RATE",
+            "Yearly fall of coefficients: labour=0.02, inputs=0.01, co2=0.03 …",
         ),
     ] = None,
     floor: Annotated[
         list[str] | None,
-        typer.Option(
-            "--floor",
-            metavar="PRODUCT=AMOUNT",
-            show_default=False,
-            help="Net output every year must reach.  Repeat for several.",
+        option(
+            "--floor", "PRODUCT=AMOUNT", "Net output every year must reach.  Repeat for several."
         ),
     ] = None,
     population_growth: Annotated[
@@ -157,11 +158,8 @@ def years_cmd(
     ] = "auto",
     plots: Annotated[
         Path | None,
-        typer.Option(
-            "--plots",
-            metavar="DIR",
-            show_default=False,
-            help="Write years.html (and PNGs where kaleido is installed) into DIR.",
+        option(
+            "--plots", "DIR", "Write years.html (and PNGs where kaleido is installed) into DIR."
         ),
     ] = None,
     as_json: JsonOpt = False,
