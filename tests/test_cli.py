@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from importlib.resources import files
 from pathlib import Path
 
@@ -17,8 +14,8 @@ import scipy.sparse as sp
 import typer
 from numpy.testing import assert_allclose
 from typer.core import TyperGroup
-from typer.testing import CliRunner, Result
 
+from cli_support import clean_error, run, run_process
 from commonplan import (
     Economy,
     balance,
@@ -28,26 +25,7 @@ from commonplan import (
     synthetic_economy,
     write_economy,
 )
-from commonplan.cli.economy import app
-
-
-def run(*args: str | Path, columns: int = 250) -> Result:
-    """Run the command in-process; 250 columns are wide enough that no product name wraps."""
-    return CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": str(columns)})
-
-
-def clean_error(result: Result, *names: str) -> str:
-    """Assert exit 1 with one line 'error: …' on stderr naming each of ``names``; no traceback."""
-    assert result.exit_code == 1, result.output
-    assert isinstance(result.exception, SystemExit)  # not an uncaught exception
-    assert "Traceback" not in result.output
-    assert result.stdout == ""
-    message = result.stderr.strip()
-    assert message.startswith("error: ")
-    assert "\n" not in message
-    for name in names:
-        assert name in message
-    return message
+from commonplan.cli import app
 
 
 @pytest.fixture(scope="module")
@@ -97,20 +75,6 @@ def test_demo_shows_swedish_products_and_the_library_totals(sweden: Economy) -> 
     assert f"solved by {plan.method}" in result.stdout
     for note in plan.notes:
         assert " ".join(note.split()[:4]) in result.stdout
-
-
-def run_process(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m commonplan ARGS`` as a real process (what CliRunner cannot see included:
-    output at the C level)."""
-    return subprocess.run(
-        [sys.executable, "-m", "commonplan", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env={**os.environ, "COLUMNS": "250"},
-        timeout=300,
-        check=False,
-    )
 
 
 def test_entry_point_runs_as_a_real_process(sweden: Economy) -> None:

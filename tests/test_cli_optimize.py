@@ -10,6 +10,7 @@ from typing import Any, get_args
 import numpy as np
 import pytest
 
+from cli_support import clean_error, run, run_process
 from commonplan import (
     Economy,
     FormatError,
@@ -24,7 +25,6 @@ from commonplan import (
 from commonplan.cli.economy import PlanMethod
 from commonplan.plan.inputs import read_amounts, read_targets
 from commonplan.plan.optimize import METHODS
-from test_cli import clean_error, run, run_process
 
 CO2_70 = ("--cap", "labour=100%", "--cap", "co2=70%")
 

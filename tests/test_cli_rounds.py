@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
+from cli_support import clean_error, run
 from commonplan import demo_economy, embodied
-from commonplan.cli.economy import app
 
 SWEDEN = demo_economy()
 MEMBERS = 12
@@ -67,10 +67,6 @@ def files(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
     yield described, people
 
 
-def run(*args: str | Path | int) -> Result:
-    return CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": "250"})
-
-
 def ok(*args: str | Path | int) -> Result:
     result = run(*args)
     assert result.exit_code == 0, (args, result.output)
@@ -79,19 +75,6 @@ def ok(*args: str | Path | int) -> Result:
 
 def data(*args: str | Path | int) -> Any:
     return json.loads(ok(*args, "--json").stdout)
-
-
-def clean_error(result: Result, *names: str) -> str:
-    """Exit 1 with one line 'error: …' on stderr naming each of ``names``; no traceback."""
-    assert result.exit_code == 1, result.output
-    assert isinstance(result.exception, SystemExit)
-    assert "Traceback" not in result.output
-    message = result.stderr.strip()
-    assert message.startswith("error: "), message
-    assert "\n" not in message
-    for name in names:
-        assert name in message, message
-    return message
 
 
 def propose(

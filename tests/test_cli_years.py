@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
+from cli_support import clean_error, run, run_process
 from commonplan import demo_economy, synthetic_economy, write_economy
 from commonplan.plan.years import compare
-from test_cli import clean_error, run, run_process
 
 GROWTH = ("--progress", "labour=0.02", "--labour-growth", "0.005")
 

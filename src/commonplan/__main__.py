@@ -1,5 +1,5 @@
 """``python -m commonplan``: the same as the ``commonplan`` command."""
 
-from commonplan.cli.economy import app
+from commonplan.cli import main
 
-app(prog_name="commonplan")
+main()

@@ -1,9 +1,105 @@
-"""The command line: ``commonplan …``, a thin layer over the library.
+"""The ``commonplan`` command: a thin layer over the library.
 
-Each module registers one group of commands on :data:`app`; :mod:`~commonplan.cli._common`
-holds what they share (the error mapping, argument readers).
+Each command reads its input, makes one library call and prints the result — Rich tables for
+people, ``--json`` for programs.  Errors of the :class:`commonplan.CommonplanError` tree, and a
+file that cannot be opened, end the command with a one-line ``error: …`` on stderr and exit
+status 1, never a traceback (:class:`_Commands`, the one place that maps them); so does a
+malformed command line, with click's usage message.  ``optimize`` and ``years`` exit with status
+2 when there is no optimal plan; ``board recount``, ``audit verify`` and ``plan recompute`` with 1
+when what they check differs.
+
+The groups, each registering its own commands on :data:`app`:
+
+- :mod:`~commonplan.cli.economy` — ``demo``, ``balance``, ``values``, ``optimize``, ``synth``
+- :mod:`~commonplan.cli.years` — ``years``: multi-year plans, strategies compared
+- :mod:`~commonplan.cli.web` — ``serve``, ``db upgrade``, ``account …``
+- :mod:`~commonplan.cli.rounds` — ``federation``, ``members``, ``round``, ``proposal``,
+  ``delegate``
+- :mod:`~commonplan.cli.vote` — ``vote open|cast|close``
+- :mod:`~commonplan.cli.board` — ``board …``, ``audit verify``, ``plan recompute``
+- :mod:`~commonplan.cli._common` — what they share: options, argument readers, output, database
+
+Start-up is cheap: numpy, SQLAlchemy and the computing modules load inside the command that
+needs them, so ``commonplan --help`` and the database commands do not wait for numba or scipy.
 """
 
-from commonplan.cli.economy import app
+from __future__ import annotations
 
-__all__ = ["app"]
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
+
+from commonplan import __version__
+from commonplan.cli import board, economy, rounds, vote, web, years
+from commonplan.errors import CommonplanError
+
+try:  # typer ≥ 0.20 vendors click
+    from typer._click.exceptions import UsageError
+except ImportError:  # pragma: no cover
+    from click.exceptions import UsageError  # type: ignore[assignment,no-redef,import-not-found,unused-ignore]
+
+__all__ = ["app", "main"]
+
+
+class _Commands(TyperGroup):
+    """Maps the library's errors, in one place, to a one-line message and exit status 1."""
+
+    def invoke(self, ctx: Any) -> Any:  # Any: click's Context, or the one typer vendors
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:  # bad input too: 2 is optimize's "no optimal plan"
+            exc.exit_code = 1
+            raise
+        except CommonplanError as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            where = f": {exc.filename}" if exc.filename else ""
+            _fail(f"{exc.strerror or exc}{where}")
+
+
+def _fail(message: str) -> None:
+    line = " ".join(message.split())
+    Console(stderr=True).print(
+        f"[bold red]error:[/] {escape(line)}", soft_wrap=True, highlight=False
+    )
+    raise typer.Exit(1)
+
+
+app = typer.Typer(
+    cls=_Commands,
+    name="commonplan",
+    help="Democratic economic planning from input-output tables.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+
+def _version(show: bool) -> None:
+    if show:
+        typer.echo(f"commonplan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Democratic economic planning from input-output tables."""
+
+
+for _group in (economy, rounds, vote, board, years, web):
+    _group.register(app)
+
+
+def main() -> None:
+    """Run the command (the ``commonplan`` script and ``python -m commonplan``)."""
+    app(prog_name="commonplan")

@@ -1,12 +1,96 @@
-"""Parsing of repeated ``NAME=VALUE`` options, shared by every CLI module."""
+"""What the command groups share: options, argument readers, output helpers, the database.
+
+Nothing here imports numpy, SQLAlchemy or the library's computing modules at import time: they
+load inside the function that needs them, so ``commonplan --help`` starts at once.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from commonplan.errors import PlanInputError
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
-__all__ = ["number", "pairs"]
+from commonplan.errors import CommonplanError, PlanInputError
+
+if TYPE_CHECKING:
+    from commonplan.economy.model import Economy
+    from commonplan.store import Database
+
+__all__ = [
+    "NO_PLAN",
+    "AsOpt",
+    "DbOpt",
+    "JsonOpt",
+    "Negatives",
+    "RoundArg",
+    "SystemAsOpt",
+    "argument",
+    "database",
+    "echo_json",
+    "group",
+    "is_file",
+    "num",
+    "number",
+    "option",
+    "pairs",
+    "pct",
+    "print_notes",
+    "print_summary",
+    "read",
+    "read_or_demo",
+    "say",
+    "status",
+]
+
+NO_PLAN = 2
+"""Exit status of ``optimize`` and ``years`` when there is no optimal plan (1 is for bad input)."""
+
+Negatives = Literal["refuse", "clip"]
+
+# ---------------------------------------------------------------------- options
+
+
+def option(flag: str, metavar: str, help: str) -> Any:
+    """``typer.Option(flag, metavar=…, help=…)`` for an option without a default to show."""
+    return typer.Option(flag, metavar=metavar, show_default=False, help=help)
+
+
+def argument(metavar: str, help: str) -> Any:
+    """``typer.Argument(metavar=…, help=…)`` for an argument without a default to show."""
+    return typer.Argument(metavar=metavar, help=help, show_default=False)
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object and nothing else.")]
+DbOpt = Annotated[
+    str | None,
+    option(
+        "--db",
+        "PATH|URL",
+        "The database: a SQLite file or a postgresql:// URL.  Default: $COMMONPLAN_DB, "
+        "else commonplan.db in the working directory.",
+    ),
+]
+AsOpt = Annotated[str, option("--as", "HANDLE", "The handle of the member acting.")]
+SystemAsOpt = Annotated[
+    str,
+    typer.Option("--as", metavar="HANDLE", help="Who acts, as recorded in the audit log."),
+]
+RoundArg = Annotated[int, argument("ROUND", "The round's id.")]
+
+
+def group(name: str, help: str) -> typer.Typer:
+    """A command group (``commonplan NAME …``) that shows its help when given no command."""
+    return typer.Typer(name=name, help=help, no_args_is_help=True, add_completion=False)
+
+
+# ---------------------------------------------------------------------- arguments
 
 
 def pairs(items: Sequence[str], option: str, example: str) -> dict[str, str]:
@@ -28,3 +112,127 @@ def number(value: str, what: str) -> float:
         return float(value)
     except ValueError:
         raise PlanInputError(f"{what}: {value!r} is not a number") from None
+
+
+def is_file(value: str) -> bool:
+    """Whether an option that takes ``COLUMN|FILE`` names a file rather than a column."""
+    p = Path(value)
+    return p.is_file() or p.suffix.lower() == ".csv" or "/" in value
+
+
+def read(path: Path, negatives: Negatives) -> Economy:
+    """The economy at ``path``, with a spinner while it loads."""
+    from commonplan.economy.io import read_economy
+
+    with status(f"Reading {path}…"):
+        return read_economy(path, negatives=negatives)
+
+
+def read_or_demo(path: str, negatives: Negatives = "refuse") -> Economy:
+    """The economy at ``path``, or the shipped Swedish 2016 table for the word ``demo``."""
+    if path != "demo":
+        return read(Path(path), negatives)
+    from commonplan.economy.io import demo_economy
+
+    with status("Loading the Statistics Sweden 2016 table…"):
+        return demo_economy()
+
+
+@contextmanager
+def database(where: str | None) -> Iterator[Database]:
+    """The database, opened (and migrated); a database error becomes a one-line message."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from commonplan.store import Database
+
+    db: Database | None = None
+    try:
+        db = Database(where)
+        yield db
+    except SQLAlchemyError as exc:
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+        name = repr(db) if db is not None else repr(where or "commonplan.db")
+        raise CommonplanError(f"database {name}: {reason}") from None
+    finally:
+        if db is not None:
+            db.dispose()
+
+
+# ---------------------------------------------------------------------- output
+
+
+@contextmanager
+def status(message: str) -> Iterator[None]:
+    """A spinner on stderr (stdout stays clean for --json); silent when stderr is not a terminal."""
+    with Console(stderr=True).status(message):
+        yield
+
+
+def say(message: str) -> None:
+    """One message (Rich markup) on stdout."""
+    Console().print(message, highlight=False, soft_wrap=True)
+
+
+def echo_json(value: Any) -> None:
+    """``value`` as one JSON line (dataclasses, dates and numpy values made plain)."""
+    from commonplan.audit import plain
+
+    typer.echo(json.dumps(plain(value)))
+
+
+def print_notes(console: Console, notes: Sequence[str]) -> None:
+    for note in notes:
+        console.print(f"note: {escape(note)}", style="dim", highlight=False)
+
+
+def num(v: float) -> str:
+    """A quantity for a table: thousands grouped from 100, two decimals from 1, else 3 digits."""
+    a = abs(v)
+    if a >= 100:
+        return f"{v:,.0f}"
+    if a >= 1:
+        return f"{v:.2f}"
+    return f"{v:.3g}"
+
+
+def pct(x: float) -> str:
+    """A share as a percentage with one decimal."""
+    return f"{100 * x:.1f} %"
+
+
+def print_summary(s: Mapping[str, Any]) -> None:
+    """A round's plan: status, fulfilment, what binds, hours offered and used, collective
+    proposals (the summary of :func:`commonplan.rounds.board.plan_summary`)."""
+    console = Console()
+    colour = "green" if s["status"] == "optimal" else "red"
+    console.print(
+        f"round {s['round_number']} {escape(s['stage'])} plan {s['plan']}: "
+        f"[bold {colour}]{escape(s['status'])}[/]",
+        highlight=False,
+    )
+    if s["status"] != "optimal" and s.get("message"):
+        console.print(escape(str(s["message"])), highlight=False)
+    if s.get("fulfilment") is not None:
+        console.print(f"private targets met: [bold]{pct(s['fulfilment'])}[/]", highlight=False)
+    console.print(f"binds: {escape(', '.join(s['binding']) or 'nothing')}", highlight=False)
+    used = s.get("hours_used")
+    offered = s["hours_offered"]
+    share = f" ({pct(used / offered)})" if used is not None and offered else ""
+    console.print(
+        f"hours offered: {num(offered)} · used: "
+        f"{'—' if used is None else num(used)}{share} · set aside for collective proposals: "
+        f"{num(s['collective_budget'])}",
+        highlight=False,
+    )
+    if not s["collective"]:
+        console.print("collective proposals: none", highlight=False)
+        return
+    final = any(p["chosen"] is not None for p in s["collective"])
+    table = Table(title="collective proposals", title_justify="left")
+    for col in ("id", "council", "title", "labour hours", *(["chosen"] if final else [])):
+        table.add_column(col, justify="left" if col in ("council", "title") else "right")
+    for p in s["collective"]:
+        hours = "" if p["hours"] is None else num(p["hours"])
+        chosen = ["●" if p["chosen"] else "—"] if final else []
+        table.add_row(str(p["id"]), escape(p["council"]), escape(p["title"]), hours, *chosen)
+    console.print(table)

@@ -1,118 +1,59 @@
-"""The ``commonplan`` command: a thin layer over the library.
+"""The economy commands: ``demo``, ``balance``, ``values``, ``optimize``, ``synth``.
 
-Each command reads an economy, calls one library function and prints the result — a Rich table
-for people, ``--json`` for programs.  Errors of the :class:`commonplan.CommonplanError` tree, and a
-file that cannot be opened, end the command with a one-line ``error: …`` on stderr and exit status
-1, never a traceback (see :class:`_Commands`); so does a malformed command line, with click's usage
-message.  ``optimize`` exits with status 2 when there is no optimal plan.
+Each reads an economy, calls one library function and prints the result — a Rich table for
+people, ``--json`` for programs.  ``optimize`` exits with status 2 when there is no optimal plan
+(:data:`~commonplan.cli._common.NO_PLAN`).  numpy and the library load inside the commands.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import numpy as np
 import typer
-from numpy.typing import NDArray
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from typer.core import TyperGroup
 
-from commonplan import __version__
-from commonplan.cli._common import number, pairs
-from commonplan.cli.rounds import register as register_round_commands
-from commonplan.cli.web import register as register_web_commands
-from commonplan.cli.years import register as register_years_commands
-from commonplan.economy.io import demo_economy, read_economy
-from commonplan.economy.model import LABOUR, Economy
-from commonplan.economy.synthetic import synthetic_economy, write_economy
-from commonplan.errors import (
-    CommonplanError,
-    FormatError,
-    MissingExtraError,
-    UnknownNameError,
+from commonplan.cli._common import (
+    NO_PLAN,
+    JsonOpt,
+    Negatives,
+    argument,
+    is_file,
+    num,
+    number,
+    option,
+    pairs,
+    print_notes,
+    read,
+    read_or_demo,
+    status,
 )
-from commonplan.plan.balance import BalanceResult, balance, embodied
-from commonplan.plan.inputs import read_amounts, read_targets
-from commonplan.plan.optimize import OptimizeResult, TargetGroup, optimize
+from commonplan.errors import FormatError, MissingExtraError, UnknownNameError
 
-try:  # typer ≥ 0.20 vendors click
-    from typer._click.exceptions import UsageError
-except ImportError:  # pragma: no cover
-    from click.exceptions import UsageError  # type: ignore[assignment,no-redef,import-not-found,unused-ignore]
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
-__all__ = ["app"]
+    from commonplan.economy.model import Economy
+    from commonplan.plan.balance import BalanceResult
+    from commonplan.plan.optimize import OptimizeResult, TargetGroup
+
+__all__ = ["register"]
 
 SHOW_ALL = 60
 """Tables of economies up to this many products show every product; larger ones show ``TOP``."""
 TOP = 30
 
-Negatives = Literal["refuse", "clip"]
 Method = Literal["auto", "direct", "gauss-seidel"]
 PlanMethod = Literal["auto", "structured", "highs", "highs-simplex", "highs-ipm", "highs-pdlp"]
 """``commonplan.optimize.METHODS``, spelled out for Typer."""
 
-NO_PLAN = 2
-"""Exit status of ``optimize`` when there is no optimal plan (1 is for bad input)."""
 TOP_PRICES = 10
-
-
-class _Commands(TyperGroup):
-    """Maps the library's errors, in one place, to a one-line message and exit status 1."""
-
-    def invoke(self, ctx: Any) -> Any:  # Any: click's Context, or the one typer vendors
-        try:
-            return super().invoke(ctx)
-        except UsageError as exc:  # bad input too: 2 is optimize's "no optimal plan"
-            exc.exit_code = 1
-            raise
-        except CommonplanError as exc:
-            _fail(str(exc))
-        except OSError as exc:
-            where = f": {exc.filename}" if exc.filename else ""
-            _fail(f"{exc.strerror or exc}{where}")
-
-
-def _fail(message: str) -> None:
-    line = " ".join(message.split())
-    Console(stderr=True).print(
-        f"[bold red]error:[/] {escape(line)}", soft_wrap=True, highlight=False
-    )
-    raise typer.Exit(1)
-
-
-app = typer.Typer(
-    cls=_Commands,
-    name="commonplan",
-    help="Democratic economic planning from input-output tables.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_show_locals=False,
-)
-
-
-def _version(show: bool) -> None:
-    if show:
-        typer.echo(f"commonplan {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _main(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
-        ),
-    ] = False,
-) -> None:
-    """Democratic economic planning from input-output tables."""
 
 
 # ---------------------------------------------------------------------- commands
@@ -131,10 +72,8 @@ NegativesOpt = Annotated[
         "--negatives", help="Refuse negative input coefficients, or clip them to zero (recorded)."
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object and nothing else.")]
 
 
-@app.command()
 def demo() -> None:
     """Balance the shipped Swedish 2016 table: output, hours and CO2 for its final demand.
 
@@ -142,35 +81,34 @@ def demo() -> None:
 
         commonplan demo
     """
-    with _status("Loading the Statistics Sweden 2016 table…"):
-        economy = demo_economy()
-    with _status(f"Solving for {economy.n} products…"):
+    from commonplan.economy.model import LABOUR
+    from commonplan.plan.balance import balance
+
+    economy = read_or_demo("demo")
+    with status(f"Solving for {economy.n} products…"):
         result = balance(economy)
     keys = [k for k in (LABOUR, "co2") if k in result.embodied]
     _print_plan(result, keys)
 
 
-@app.command("balance")
 def balance_cmd(
     path: PathArg,
     demand: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--demand",
-            metavar="COLUMN|FILE",
-            show_default=False,
-            help="A final-demand vector of the economy by name, or a CSV file with columns "
+            "COLUMN|FILE",
+            "A final-demand vector of the economy by name, or a CSV file with columns "
             "product,amount.  Default: the economy's first final demand.",
         ),
     ] = None,
     as_json: JsonOpt = False,
     out: Annotated[
         Path | None,
-        typer.Option(
+        option(
             "--out",
-            metavar="FILE.csv|FILE.parquet",
-            show_default=False,
-            help="Write one row per product to CSV or Parquet (by suffix).",
+            "FILE.csv|FILE.parquet",
+            "Write one row per product to CSV or Parquet (by suffix).",
         ),
     ] = None,
     negatives: NegativesOpt = "refuse",
@@ -188,11 +126,14 @@ def balance_cmd(
 
         commonplan balance econ --demand households --out plan.parquet
     """
+    from commonplan.plan.balance import balance
+    from commonplan.plan.inputs import read_amounts
+
     if out is not None and out.suffix.lower() not in _WRITERS:
         raise FormatError(f"--out {out}: unknown suffix {out.suffix!r}; use .csv or .parquet")
-    economy = _read(path, negatives)
-    y = read_amounts(demand, economy) if demand is not None and _is_file(demand) else demand
-    with _status(f"Solving for {economy.n} products…"):
+    economy = read(path, negatives)
+    y = read_amounts(demand, economy) if demand is not None and is_file(demand) else demand
+    with status(f"Solving for {economy.n} products…"):
         result = balance(economy, y, method=method)
     if out is not None:
         _write_frame(result, out)
@@ -204,7 +145,6 @@ def balance_cmd(
         Console(stderr=as_json).print(f"wrote {escape(str(out))}", highlight=False)
 
 
-@app.command()
 def values(
     path: PathArg,
     resource: Annotated[
@@ -226,11 +166,14 @@ def values(
 
         commonplan values econ --resource labour --resource co2
     """
-    economy = _read(path, negatives)
+    from commonplan.economy.model import LABOUR
+    from commonplan.plan.balance import embodied
+
+    economy = read(path, negatives)
     names = resource or ([LABOUR] if economy.labour is not None else []) + list(economy.resources)
     if not names:
         raise UnknownNameError(f"economy {economy.name!r} has no labour or resource inputs")
-    with _status(f"Solving for {economy.n} products…"):
+    with status(f"Solving for {economy.n} products…"):
         lam = {k: embodied(economy, k) for k in names}
     if as_json:
         codes = economy.products
@@ -251,7 +194,7 @@ def values(
     for k in lam:
         table.add_column(f"{k} per unit\n{_per(economy, k)}", justify="right")
     for i, row in zip(order, _cells(economy, order), strict=True):
-        table.add_row(*row, *(_num(v[i]) for v in lam.values()))
+        table.add_row(*row, *(num(v[i]) for v in lam.values()))
     if len(order) < economy.n:
         table.caption = (
             f"the {len(order)} products with the most {names[0]} per unit, of "
@@ -259,58 +202,47 @@ def values(
         )
     console = Console()
     console.print(table)
-    _print_notes(console, economy.notes + economy.adjustments)
+    print_notes(console, economy.notes + economy.adjustments)
 
 
-@app.command("optimize")
 def optimize_cmd(
     path: Annotated[
         str,
-        typer.Argument(
-            metavar="PATH",
-            help="An economy, as for balance, or the word demo: the shipped Swedish 2016 table.",
-            show_default=False,
+        argument(
+            "PATH", "An economy, as for balance, or the word demo: the shipped Swedish 2016 table."
         ),
     ],
     targets: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--targets",
-            metavar="COLUMN|FILE",
-            show_default=False,
-            help="What is wanted: a final-demand vector of the economy by name, or a CSV file "
+            "COLUMN|FILE",
+            "What is wanted: a final-demand vector of the economy by name, or a CSV file "
             "with columns product,amount and optional group, weight, ceiling (one target group "
             "per group).  Default: the economy's first final demand.",
         ),
     ] = None,
     cap: Annotated[
         list[str] | None,
-        typer.Option(
+        option(
             "--cap",
-            metavar="INPUT=MAX",
-            show_default=False,
-            help="Most of labour or a resource to use: an amount in its unit, or a share of "
+            "INPUT=MAX",
+            "Most of labour or a resource to use: an amount in its unit, or a share of "
             "today's use, e.g. co2=70%.  Repeat for several.  Default: labour=100%.",
         ),
     ] = None,
     floor: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--floor",
-            metavar="COLUMN|FILE",
-            show_default=False,
-            help="Hard minimum net output: a final-demand vector by name, or a CSV file with "
+            "COLUMN|FILE",
+            "Hard minimum net output: a final-demand vector by name, or a CSV file with "
             "columns product,amount.  No objective trades it away.",
         ),
     ] = None,
     capacity: Annotated[
         list[str] | None,
-        typer.Option(
-            "--capacity",
-            metavar="PROCESS=MAX",
-            show_default=False,
-            help="Most activity of a process.  Repeat for several.",
-        ),
+        option("--capacity", "PROCESS=MAX", "Most activity of a process.  Repeat for several."),
     ] = None,
     objective: Annotated[
         str,
@@ -350,21 +282,20 @@ def optimize_cmd(
 
         commonplan optimize demo --cap labour=100% --cap co2=70%
     """
-    if path == "demo":
-        with _status("Loading the Statistics Sweden 2016 table…"):
-            economy = demo_economy()
-    else:
-        economy = _read(Path(path), negatives)
+    from commonplan.plan.inputs import read_amounts, read_targets
+    from commonplan.plan.optimize import optimize
+
+    economy = read_or_demo(path, negatives)
     wanted: str | list[TargetGroup] | None = targets
-    if targets is not None and _is_file(targets):
+    if targets is not None and is_file(targets):
         wanted = read_targets(targets, economy)
     floors: str | dict[str, float] | None = floor
-    if floor is not None and _is_file(floor):
+    if floor is not None and is_file(floor):
         floors = read_amounts(floor, economy, allow_negative=False)
     caps = pairs(cap or [], "--cap", "co2=70%") or None
     given = pairs(capacity or [], "--capacity", "P1=500")
     limits = {k: number(v, f"--capacity {k}") for k, v in given.items()}
-    with _status(f"Optimising the plan for {economy.n} products…"):
+    with status(f"Optimising the plan for {economy.n} products…"):
         result = optimize(
             economy,
             targets=wanted,
@@ -382,7 +313,6 @@ def optimize_cmd(
         raise typer.Exit(NO_PLAN)
 
 
-@app.command()
 def synth(
     n: Annotated[int, typer.Argument(min=1, help="Number of products.", show_default=False)],
     out: Annotated[Path, typer.Option("--out", help="Directory to write.", show_default=False)],
@@ -396,9 +326,11 @@ def synth(
 
         commonplan synth 100000 --out econ --techniques 2
     """
-    with _status(f"Generating {n} products…"):
+    from commonplan.economy.synthetic import synthetic_economy, write_economy
+
+    with status(f"Generating {n} products…"):
         economy = synthetic_economy(n, inputs_per_product=inputs, techniques=techniques, seed=seed)
-    with _status(f"Writing {out}…"):
+    with status(f"Writing {out}…"):
         write_economy(economy, out)
     Console().print(
         f"wrote {escape(economy.name)} ({economy.n} products, {economy.m} "
@@ -407,29 +339,16 @@ def synth(
     )
 
 
-register_round_commands(app)  # federation, members, round, proposal, vote, board, audit, plan
-register_years_commands(app)  # years: multi-year plans, strategies compared
-register_web_commands(app)  # serve, db upgrade, account
+def register(app: typer.Typer) -> None:
+    """Add ``demo``, ``balance``, ``values``, ``optimize`` and ``synth`` to ``app``."""
+    app.command()(demo)
+    app.command("balance")(balance_cmd)
+    app.command()(values)
+    app.command("optimize")(optimize_cmd)
+    app.command()(synth)
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-@contextmanager
-def _status(message: str) -> Iterator[None]:
-    """A spinner on stderr (stdout stays clean for --json); silent when stderr is not a terminal."""
-    with Console(stderr=True).status(message):
-        yield
-
-
-def _read(path: Path, negatives: Negatives) -> Economy:
-    with _status(f"Reading {path}…"):
-        return read_economy(path, negatives=negatives)
-
-
-def _is_file(demand: str) -> bool:
-    p = Path(demand)
-    return p.is_file() or p.suffix.lower() == ".csv" or "/" in demand
 
 
 def _print_optimum(e: Economy, r: OptimizeResult, capacities: Mapping[str, float]) -> None:
@@ -460,13 +379,13 @@ def _print_optimum(e: Economy, r: OptimizeResult, capacities: Mapping[str, float
         style="dim",
         highlight=False,
     )
-    _print_notes(console, [*r.notes, *e.adjustments])
+    print_notes(console, [*r.notes, *e.adjustments])
 
 
 def _print_objective(console: Console, e: Economy, r: OptimizeResult) -> None:
     if r.objective.startswith("min_"):
         name = r.objective[4:]
-        value = f"{_num(r.use[name])} {e.units.get(name, '')}".rstrip() + f" of {name}"
+        value = f"{num(r.use[name])} {e.units.get(name, '')}".rstrip() + f" of {name}"
     else:
         value = f"{r.objective_value:.4g}"
     console.print(f"objective {r.objective}: [bold]{escape(value)}[/]", highlight=False)
@@ -484,8 +403,8 @@ def _print_inputs(
         table.add_row(
             escape(name),
             escape(e.units.get(name, "")),
-            _num(used),
-            "—" if cap is None else _num(cap),
+            num(used),
+            "—" if cap is None else num(cap),
             "" if not cap else f"{100 * used / cap:.1f} %",
             "" if cap is None else f"{r.cap_prices[name]:.3g}",
             "●" if binds else "",
@@ -502,8 +421,8 @@ def _print_inputs(
         binds = f"capacity {code}" in r.binding
         table.add_row(
             escape(code),
-            _num(r.activity[where[code]]),
-            _num(most),
+            num(r.activity[where[code]]),
+            num(most),
             f"{r.capacity_prices[code]:.3g}",
             "●" if binds else "",
             style="bold" if binds else None,
@@ -515,6 +434,10 @@ def _print_prices(console: Console, e: Economy, r: OptimizeResult) -> None:
     """The products with the highest shadow prices, in labour hours (or the binding cap's unit)."""
     if r.shadow_prices is None:
         return
+    import numpy as np
+
+    from commonplan.economy.model import LABOUR
+
     positive = [k for k, v in r.cap_prices.items() if v > 0]
     numeraire = LABOUR if LABOUR in positive else next(iter(positive), None)
     order = np.argsort(-r.shadow_prices, kind="stable")[:TOP_PRICES]
@@ -524,7 +447,7 @@ def _print_prices(console: Console, e: Economy, r: OptimizeResult) -> None:
         table.add_column(f"in {numeraire}\n{_per(e, numeraire)}".rstrip(), justify="right")
         converted = r.prices_in(numeraire)
     for i, row in zip(order, _cells(e, order), strict=True):
-        extra = [_num(converted[i])] if numeraire is not None else []
+        extra = [num(converted[i])] if numeraire is not None else []
         table.add_row(*row, f"{r.shadow_prices[i]:.3g}", *extra)
     console.print(table)
     name = r.objective[4:]
@@ -543,6 +466,8 @@ def _print_mixed(console: Console, e: Economy, r: OptimizeResult) -> None:
     if not r.mixed or r.activity is None:
         console.print("mixed techniques: none (one process makes each product)", highlight=False)
         return
+    import numpy as np
+
     z = r.activity
     for code in r.mixed:
         i = e.product_index(code)
@@ -578,7 +503,7 @@ def _print_diagnosis(console: Console, e: Economy, r: OptimizeResult) -> None:
             value = f"× {x.value:.4g}"
         else:
             unit = {"cap": e.units.get(x.name, ""), "floor": e.units.get("output", "")}
-            value = f"{_num(x.value)} {unit.get(x.kind, '')}".rstrip()
+            value = f"{num(x.value)} {unit.get(x.kind, '')}".rstrip()
         table.add_row(escape(x.message), escape(value))
     console.print(table)
 
@@ -602,6 +527,8 @@ def _write_frame(result: BalanceResult, out: Path) -> None:
 
 def _rows(key: NDArray[np.float64]) -> NDArray[np.intp]:
     """Every product in table order, or the ``TOP`` largest by ``key`` for a large economy."""
+    import numpy as np
+
     if len(key) <= SHOW_ALL:
         return np.arange(len(key))
     return np.argsort(-key, kind="stable")[:TOP]
@@ -634,14 +561,14 @@ def _print_plan(result: BalanceResult, keys: Sequence[str]) -> None:
         table.add_column(f"{k} per unit\n{_per(e, k)}".rstrip(), justify="right")
     for i, row in zip(order, _cells(e, order), strict=True):
         table.add_row(
-            *row, _num(result.gross_output[i]), *(_num(result.embodied[k][i]) for k in keys)
+            *row, num(result.gross_output[i]), *(num(result.embodied[k][i]) for k in keys)
         )
     if len(order) < e.n:
         table.caption = f"the {len(order)} largest of {e.n} products by gross output"
     console = Console()
     console.print(table)
     totals = " · ".join(
-        f"total {escape(k)}: [bold]{_num(result.totals[k])}[/] {escape(units.get(k, ''))}".rstrip()
+        f"total {escape(k)}: [bold]{num(result.totals[k])}[/] {escape(units.get(k, ''))}".rstrip()
         for k in keys
     )
     if totals:
@@ -652,12 +579,7 @@ def _print_plan(result: BalanceResult, keys: Sequence[str]) -> None:
         style="dim",
         highlight=False,
     )
-    _print_notes(console, result.notes + e.adjustments)
-
-
-def _print_notes(console: Console, notes: Sequence[str]) -> None:
-    for note in notes:
-        console.print(f"note: {escape(note)}", style="dim", highlight=False)
+    print_notes(console, result.notes + e.adjustments)
 
 
 def _per(economy: Economy, key: str) -> str:
@@ -665,12 +587,3 @@ def _per(economy: Economy, key: str) -> str:
     if key in units and "output" in units:
         return f"{units[key]} / {units['output']}"
     return units.get(key, "")
-
-
-def _num(v: float) -> str:
-    a = abs(v)
-    if a >= 100:
-        return f"{v:,.0f}"
-    if a >= 1:
-        return f"{v:.2f}"
-    return f"{v:.3g}"

@@ -18,23 +18,23 @@ from typing import Annotated
 
 import typer
 
-from commonplan.cli.rounds import DbOpt, JsonOpt, SystemAsOpt, _database, _echo_json, _say
+from commonplan.cli._common import (
+    DbOpt,
+    JsonOpt,
+    SystemAsOpt,
+    argument,
+    database,
+    echo_json,
+    group,
+    say,
+)
 from commonplan.errors import MissingExtraError
 
 __all__ = ["register"]
 
-db_app = typer.Typer(
-    name="db", help="The database: schema migrations.", no_args_is_help=True, add_completion=False
-)
-account_app = typer.Typer(
-    name="account",
-    help="Accounts of the web service: invitations, passwords, staff.",
-    no_args_is_help=True,
-    add_completion=False,
-)
-HandleArg = Annotated[
-    str, typer.Argument(metavar="HANDLE", help="The member's handle.", show_default=False)
-]
+db_app = group("db", "The database: schema migrations.")
+account_app = group("account", "Accounts of the web service: invitations, passwords, staff.")
+HandleArg = Annotated[str, argument("HANDLE", "The member's handle.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -102,7 +102,7 @@ def serve(
 
     from commonplan.store.models import Member
 
-    with _database(db) as d:
+    with database(db) as d:
         url = d.url
         with d.transaction() as s:
             ready = s.execute(
@@ -138,10 +138,10 @@ def db_upgrade(db: DbOpt = None) -> None:
     """
     from commonplan.store import Database
 
-    with _database(db) as d:
+    with database(db) as d:
         d.upgrade()
         revision, shown = d.revision(), repr(d)
-    _say(f"database {shown} is at schema revision {revision} (newest: {Database.head()})")
+    say(f"database {shown} is at schema revision {revision} (newest: {Database.head()})")
 
 
 @account_app.command("invite")
@@ -158,16 +158,16 @@ def account_invite(
     from commonplan import accounts as auth
 
     settings = auth.Settings.from_env()
-    with _database(db) as d:
+    with database(db) as d:
         token = auth.invite(d, handle, actor=actor, settings=settings)
     url = f"{settings.base_url}/invitation/{token}" if settings.base_url else None
     if as_json:
-        _echo_json({"handle": handle, "token": token, "url": url})
+        echo_json({"handle": handle, "token": token, "url": url})
         return
-    _say(f"invitation for {handle!r} (shown once, valid for 7 days):\n  token: {token}")
+    say(f"invitation for {handle!r} (shown once, valid for 7 days):\n  token: {token}")
     if url:
-        _say(f"  link:  {url}")
-    _say("they set their password with POST /api/v1/auth/invitations/accept {token, password}")
+        say(f"  link:  {url}")
+    say("they set their password with POST /api/v1/auth/invitations/accept {token, password}")
 
 
 @account_app.command("set-password")
@@ -192,17 +192,15 @@ def account_set_password(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    with _database(db) as d:
+    with database(db) as d:
         auth.set_password(d, handle, password, actor=actor)
-    _say(f"password of {handle!r} set")
+    say(f"password of {handle!r} set")
 
 
 @account_app.command("staff")
 def account_staff(
     handle: HandleArg,
-    federation: Annotated[
-        int, typer.Argument(metavar="FEDERATION", help="The federation's id.", show_default=False)
-    ],
+    federation: Annotated[int, argument("FEDERATION", "The federation's id.")],
     actor: SystemAsOpt = "system",
     db: DbOpt = None,
 ) -> None:
@@ -215,6 +213,6 @@ def account_staff(
     _web()
     from commonplan import accounts as auth
 
-    with _database(db) as d:
+    with database(db) as d:
         auth.add_staff(d, handle, federation, actor=actor)
-    _say(f"{handle!r} serves federation {federation}")
+    say(f"{handle!r} serves federation {federation}")

@@ -1,6 +1,6 @@
 """The ``commonplan years`` command: multi-year plans and strategies compared, from a terminal.
 
-A thin layer over :func:`commonplan.years.compare` (and :mod:`commonplan.charts` for
+A thin layer over :func:`commonplan.plan.years.compare` (and :mod:`commonplan.plan.charts` for
 ``--plots``): it reads an economy, solves the plan under the strategy and those it is compared
 with, and prints one table — a row per strategy and year — or, with ``--json``, one JSON object.
 Exit status: 0 when every strategy has a plan, 1 bad input, 2 when a strategy has none
@@ -13,22 +13,32 @@ Exit status: 0 when every strategy has a plan, 1 bad input, 2 when a strategy ha
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from commonplan.cli._common import number, pairs
+from commonplan.cli._common import (
+    NO_PLAN,
+    JsonOpt,
+    argument,
+    number,
+    option,
+    pairs,
+    read_or_demo,
+    status,
+)
 from commonplan.errors import PlanInputError
-from commonplan.plan.years import STRATEGIES, Comparison, compare
+
+if TYPE_CHECKING:
+    from commonplan.plan.years import Comparison
 
 __all__ = ["register"]
 
-NO_PLAN = 2
 YearsMethod = Literal["auto", "projected", "condensed", "full"]
 """``commonplan.numerics.multiyear.FORMS``, spelled out for Typer."""
 
@@ -41,11 +51,10 @@ def register(app: typer.Typer) -> None:
 def years_cmd(
     path: Annotated[
         str,
-        typer.Argument(
-            metavar="PATH",
-            help="An economy (a directory or a labelled CSV/XLSX matrix), or the word demo: "
+        argument(
+            "PATH",
+            "An economy (a directory or a labelled CSV/XLSX matrix), or the word demo: "
             "the shipped Swedish 2016 table.",
-            show_default=False,
         ),
     ],
     years: Annotated[int, typer.Option("--years", min=1, help="Years in the plan.")] = 5,
@@ -59,11 +68,10 @@ def years_cmd(
     ] = "optimal",
     compare_with: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--compare",
-            metavar="S1,S2",
-            show_default=False,
-            help="Further strategies to solve on the same economy, comma-separated, or all.",
+            "S1,S2",
+            "Further strategies to solve on the same economy, comma-separated, or all.",
         ),
     ] = None,
     objective: Annotated[
@@ -93,39 +101,33 @@ def years_cmd(
     ] = 0.0,
     hours: Annotated[
         str | None,
-        typer.Option(
+        option(
             "--hours",
-            metavar="H1,H2,…",
-            show_default=False,
-            help="Hours per worker each year as an index (1 = today), one per year.",
+            "H1,H2,…",
+            "Hours per worker each year as an index (1 = today), one per year.",
         ),
     ] = None,
     cap: Annotated[
         list[str] | None,
-        typer.Option(
+        option(
             "--cap",
-            metavar="RESOURCE=MAX[,MAX…]",
-            show_default=False,
-            help="Most of a resource a year: an amount or a share of today's use, or one per "
+            "RESOURCE=MAX[,MAX…]",
+            "Most of a resource a year: an amount or a share of today's use, or one per "
             "year, e.g. co2=100%,90%,80%,70%,60%.  Repeat for several.",
         ),
     ] = None,
     progress: Annotated[
         list[str] | None,
-        typer.Option(
+        option(
             "--progress",
-            metavar="INPUT=RATE",
-            show_default=False,
-            help="Yearly fall of coefficients: labour=0.02, inputs=0.01, co2=0.03 …",
+            "INPUT=RATE",
+            "Yearly fall of coefficients: labour=0.02, inputs=0.01, co2=0.03 …",
         ),
     ] = None,
     floor: Annotated[
         list[str] | None,
-        typer.Option(
-            "--floor",
-            metavar="PRODUCT=AMOUNT",
-            show_default=False,
-            help="Net output every year must reach.  Repeat for several.",
+        option(
+            "--floor", "PRODUCT=AMOUNT", "Net output every year must reach.  Repeat for several."
         ),
     ] = None,
     population_growth: Annotated[
@@ -156,16 +158,11 @@ def years_cmd(
     ] = "auto",
     plots: Annotated[
         Path | None,
-        typer.Option(
-            "--plots",
-            metavar="DIR",
-            show_default=False,
-            help="Write years.html (and PNGs where kaleido is installed) into DIR.",
+        option(
+            "--plots", "DIR", "Write years.html (and PNGs where kaleido is installed) into DIR."
         ),
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object and nothing else.")
-    ] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """A multi-year plan with investment and capacity growth, and strategies compared on it.
 
@@ -176,16 +173,11 @@ def years_cmd(
 
         commonplan years demo --strategy heavy-industry-first --compare balanced,optimal
     """
-    from commonplan.cli.economy import _read, _status
-    from commonplan.economy.io import demo_economy
     from commonplan.plan.capital import derive_capital
+    from commonplan.plan.years import compare
 
     names = _strategies(strategy, compare_with)
-    if path == "demo":
-        with _status("Loading the Statistics Sweden 2016 table…"):
-            economy = demo_economy()
-    else:
-        economy = _read(Path(path), "refuse")
+    economy = read_or_demo(path)
     options: dict[str, Any] = {
         "years": years,
         "objective": objective,
@@ -215,14 +207,14 @@ def years_cmd(
         "method": method,
         "capital": derive_capital(economy, depreciation=depreciation),
     }
-    with _status(f"Planning {years} years for {economy.n} products, {len(names)} strategies…"):
+    with status(f"Planning {years} years for {economy.n} products, {len(names)} strategies…"):
         result = compare(economy, names, **options)
     written: list[Path] = []
     plot_notes: list[str] = []
     if plots is not None:
         from commonplan.plan.charts import save_figures
 
-        with _status(f"Drawing to {plots}…"):
+        with status(f"Drawing to {plots}…"):
             written, plot_notes = save_figures(
                 result, plots, title=f"{economy.name}: {years}-year plans compared"
             )
@@ -243,6 +235,8 @@ def years_cmd(
 
 
 def _strategies(strategy: str, others: str | None) -> list[str]:
+    from commonplan.plan.years import STRATEGIES
+
     names = [strategy]
     if others:
         extra = list(STRATEGIES) if others.strip() == "all" else others.split(",")
@@ -303,12 +297,12 @@ def _print(name: str, comparison: Comparison) -> None:
                 escape(strategy) if t == 0 else "",
                 str(year),
                 f"{100 * s['fulfilment'][t]:.1f} %",
-                _num(s["consumption_per_head"][t]),
+                _figure(s["consumption_per_head"][t]),
                 f"{100 * s['investment_share'][t]:.1f} %",
-                _num(s["capacity_built"][t]),
-                _num(s["labour"][t]) if "labour" in s else "—",
-                _num(s["co2"][t]) if "co2" in s else "—",
-                *(_num(s[f"output {g}"][t]) for g in groups),
+                _figure(s["capacity_built"][t]),
+                _figure(s["labour"][t]) if "labour" in s else "—",
+                _figure(s["co2"][t]) if "co2" in s else "—",
+                *(_figure(s[f"output {g}"][t]) for g in groups),
                 end_section=t == r.T - 1,
             )
     console.print(table)
@@ -324,12 +318,9 @@ def _print(name: str, comparison: Comparison) -> None:
         console.print(f"note: {escape(note)}", style="dim", highlight=False)
 
 
-def _num(v: float) -> str:
-    if not np.isfinite(v):
+def _figure(v: float) -> str:
+    """A yearly figure: "—" when not finite, 4 significant digits from a million, thousands
+    grouped from 100, else 3 significant digits."""
+    if not math.isfinite(v):
         return "—"
-    a = abs(v)
-    if a >= 1e6:
-        return f"{v:.4g}"
-    if a >= 100:
-        return f"{v:,.0f}"
-    return f"{v:.3g}"
+    return f"{v:.4g}" if abs(v) >= 1e6 else f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"

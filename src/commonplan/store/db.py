@@ -2,7 +2,8 @@
 
 ``Database("commonplan.db")`` opens (and creates) an embedded SQLite file; any SQLAlchemy URL —
 ``postgresql://user:pass@host/db`` — opens that database instead.  Opening runs the Alembic
-migrations up to the newest schema unless ``upgrade=False``.
+migrations up to the newest schema unless ``upgrade=False``; a database already at the newest is
+only read (one query, Alembic does not load), so opening one is cheap.
 
 Every service step runs in one :meth:`Database.transaction`: all of it is written or none of it.
 On SQLite the transaction starts with ``BEGIN IMMEDIATE`` (one writer at a time, no deadlock on
@@ -21,15 +22,16 @@ fails the transactions it cuts, after which the pool reconnects.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DisconnectionError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from commonplan.errors import MissingExtraError, NotFoundError, PlanInputError
@@ -99,7 +101,10 @@ class Database:
             yield session
 
     def upgrade(self, revision: str = "head") -> None:
-        """Run the Alembic migrations up to ``revision`` (default: the newest)."""
+        """Run the Alembic migrations up to ``revision`` (default: the newest); nothing to run
+        when the database is at the newest already."""
+        if revision == "head" and self.revision() == self.head():
+            return
         from alembic import command
 
         with self.engine.begin() as conn:
@@ -108,23 +113,34 @@ class Database:
             command.upgrade(config, revision)
 
     def revision(self) -> str | None:
-        """The schema revision the database is at (``None``: empty)."""
-        from alembic.runtime.migration import MigrationContext
-
-        with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+        """The schema revision the database is at (``None``: empty), from Alembic's version
+        table."""
+        try:
+            with self.engine.connect() as conn:
+                query = text("SELECT version_num FROM alembic_version")
+                version: str | None = conn.execute(query).scalar_one_or_none()
+        except DBAPIError:  # no version table: a new database
+            return None
+        return version
 
     @staticmethod
     def head() -> str:
-        """The newest schema revision this version of commonplan knows."""
-        from alembic.script import ScriptDirectory
-
-        head = ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
-        assert head is not None
-        return head
+        """The newest schema revision this version of commonplan knows: the one no migration in
+        ``migrations/versions`` revises (read from their ``revision`` lines, without Alembic)."""
+        revised: dict[str, str | None] = {}
+        for path in (MIGRATIONS / "versions").glob("*.py"):
+            fields = dict(_REVISION_LINE.findall(path.read_text(encoding="utf-8")))
+            revised[fields["revision"]] = fields.get("down_revision")
+        heads = set(revised) - set(revised.values())
+        assert len(heads) == 1, f"the migrations have {len(heads)} heads: {sorted(heads)}"
+        return heads.pop()
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\b[^=]*=\s*[\"']?(\w+)", re.MULTILINE)
+"""``revision: str = "0002"`` in a migration: the name and the revision (``"None"`` for none)."""
 
 
 def _alembic_config(url: str) -> Config:
