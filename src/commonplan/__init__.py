@@ -15,9 +15,9 @@ SQLAlchemy …) when a name is first used.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from commonplan._lazy import lazy
 from commonplan.errors import (
     AuthenticationError,
     AuthorisationError,
@@ -70,53 +70,23 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-_LAZY = {
-    "BalanceResult": "commonplan.plan.balance",
-    "balance": "commonplan.plan.balance",
-    "embodied": "commonplan.plan.balance",
-    "Capital": "commonplan.plan.capital",
-    "capital_from_coefficients": "commonplan.plan.capital",
-    "derive_capital": "commonplan.plan.capital",
-    "sector_groups": "commonplan.plan.capital",
-    "LABOUR": "commonplan.economy.model",
-    "Economy": "commonplan.economy.model",
-    "demo_economy": "commonplan.economy.io",
-    "from_pymrio": "commonplan.economy.io",
-    "read_economy": "commonplan.economy.io",
-    "equal_shares": "commonplan.numerics.mes",
-    "greedy_by_votes": "commonplan.numerics.mes",
-    "Diagnosis": "commonplan.plan.optimize",
-    "OptimizeResult": "commonplan.plan.optimize",
-    "Relaxation": "commonplan.plan.optimize",
-    "TargetGroup": "commonplan.plan.optimize",
-    "current_use": "commonplan.plan.optimize",
-    "optimize": "commonplan.plan.optimize",
-    "Database": "commonplan.store",
-    "synthetic_economy": "commonplan.economy.synthetic",
-    "write_economy": "commonplan.economy.synthetic",
-    "approval_ratification": "commonplan.voting.tally",
-    "consent": "commonplan.voting.tally",
-    "schulze": "commonplan.voting.tally",
-    "Comparison": "commonplan.plan.years",
-    "YearsResult": "commonplan.plan.years",
-    "compare": "commonplan.plan.years",
-    "plan_years": "commonplan.plan.years",
-}
-"""Public name → the module that defines it, imported on first use."""
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'commonplan' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = lazy(
+    __name__,
+    {
+        "commonplan.plan.balance": "BalanceResult balance embodied",
+        "commonplan.plan.capital": "Capital capital_from_coefficients derive_capital sector_groups",
+        "commonplan.economy.model": "LABOUR Economy",
+        "commonplan.economy.io": "demo_economy from_pymrio read_economy",
+        "commonplan.numerics.mes": "equal_shares greedy_by_votes",
+        "commonplan.plan.optimize": "Diagnosis OptimizeResult Relaxation TargetGroup current_use "
+        "optimize",
+        "commonplan.store": "Database",
+        "commonplan.economy.synthetic": "synthetic_economy write_economy",
+        "commonplan.voting.tally": "approval_ratification consent schulze",
+        "commonplan.plan.years": "Comparison YearsResult compare plan_years",
+    },
+)
+"""Public names: each module is imported when one of its names is first used."""
 
 __all__ = [
     "LABOUR",

@@ -36,14 +36,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from commonplan import audit
-from commonplan.economy.model import Economy
 from commonplan.errors import (
     AuthorisationError,
     FormatError,
@@ -53,6 +52,9 @@ from commonplan.errors import (
 )
 from commonplan.store import Database, get
 from commonplan.store.models import Council, Delegate, Federation, Floor, Member
+
+if TYPE_CHECKING:
+    from commonplan.economy.model import Economy
 
 __all__ = [
     "NEEDS",

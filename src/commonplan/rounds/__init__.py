@@ -17,28 +17,50 @@ vote.  The public names of the modules above are importable from here::
     r = rounds.open_round(db, federation, actor="ada")
 """
 
-from commonplan.rounds import board
-from commonplan.rounds.ballots import (
-    BallotPaper,
-    cast_ballot,
-    cast_ballots,
-    cast_round_ballots,
-    new_receipt,
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from commonplan._lazy import lazy
+
+if TYPE_CHECKING:
+    from commonplan.rounds import board
+    from commonplan.rounds.ballots import (
+        BallotPaper,
+        cast_ballot,
+        cast_ballots,
+        cast_round_ballots,
+        new_receipt,
+    )
+    from commonplan.rounds.phases import DATED, PHASES, open_round
+    from commonplan.rounds.plans import (
+        CollectiveCost,
+        Consequences,
+        PlanSummary,
+        compute_alternative,
+        compute_draft,
+        member_view,
+        plan_inputs,
+        plan_summary,
+        recompute,
+    )
+    from commonplan.rounds.proposals import KINDS, file_proposal, withdraw_proposal
+    from commonplan.rounds.vote import QuestionOutcome, RoundOutcome, close_vote, open_vote
+
+__getattr__, __dir__ = lazy(
+    __name__,
+    {
+        "commonplan.rounds.ballots": "BallotPaper cast_ballot cast_ballots cast_round_ballots "
+        "new_receipt",
+        "commonplan.rounds.phases": "DATED PHASES open_round",
+        "commonplan.rounds.plans": "CollectiveCost Consequences PlanSummary compute_alternative "
+        "compute_draft member_view plan_inputs plan_summary recompute",
+        "commonplan.rounds.proposals": "KINDS file_proposal withdraw_proposal",
+        "commonplan.rounds.vote": "QuestionOutcome RoundOutcome close_vote open_vote",
+    },
 )
-from commonplan.rounds.phases import DATED, PHASES, open_round
-from commonplan.rounds.plans import (
-    CollectiveCost,
-    Consequences,
-    PlanSummary,
-    compute_alternative,
-    compute_draft,
-    member_view,
-    plan_inputs,
-    plan_summary,
-    recompute,
-)
-from commonplan.rounds.proposals import KINDS, file_proposal, withdraw_proposal
-from commonplan.rounds.vote import QuestionOutcome, RoundOutcome, close_vote, open_vote
+"""The modules' public names, each loaded on first use (casting a ballot loads no numerics)."""
+
 
 __all__ = [
     "DATED",

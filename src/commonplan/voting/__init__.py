@@ -11,8 +11,9 @@ schulze``); each loads on first use, so that importing the package costs nothing
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from commonplan._lazy import lazy
 
 if TYPE_CHECKING:
     from commonplan.numerics.mes import equal_shares, greedy_by_votes
@@ -40,12 +41,7 @@ _MODULES = {
 """Module → the public names it defines, each imported on first use."""
 
 
-def __getattr__(name: str) -> Any:
-    found = [m for m, names in _MODULES.items() if name in names.split()]
-    if not found:
-        raise AttributeError(f"module 'commonplan.voting' has no attribute {name!r}")
-    globals()[name] = value = getattr(importlib.import_module(found[0]), name)
-    return value
+__getattr__, __dir__ = lazy(__name__, _MODULES)
 
 
 __all__ = [

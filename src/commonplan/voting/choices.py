@@ -16,14 +16,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import numpy as np
-import scipy.sparse as sp
+from typing import TYPE_CHECKING, Any
 
 from commonplan.errors import BallotRefusedError, VotingError
-from commonplan.numerics.mes import equal_shares, greedy_by_votes
-from commonplan.voting.tally import Objection, approval_ratification, consent, schulze
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["QUESTION_KINDS", "approvals_matrix", "check_choice", "count"]
 
@@ -77,6 +75,9 @@ def _listed(choice: Mapping[str, Any], key: str, form: str) -> Sequence[Any]:
 
 def approvals_matrix(projects: Sequence[str], ballots: Sequence[Mapping[str, Any]]) -> sp.csr_array:
     """Voters × projects, 1 where the ballot approves the project."""
+    import numpy as np
+    import scipy.sparse as sp
+
     index = {p: j for j, p in enumerate(projects)}
     rows = [i for i, b in enumerate(ballots) for _ in b["approve"]]
     cols = [index[p] for b in ballots for p in b["approve"]]
@@ -87,6 +88,8 @@ def count(
     kind: str, options: Mapping[str, Any], ballots: Sequence[Mapping[str, Any]], eligible: int
 ) -> dict[str, Any]:
     """The result of a question from its options and its ballots (in board order)."""
+    from commonplan.voting.tally import Objection, approval_ratification, consent, schulze
+
     if kind == "budget":
         return _budget(options, ballots)
     if kind == "ratify":
@@ -114,6 +117,10 @@ def count(
 
 
 def _budget(options: Mapping[str, Any], ballots: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    import numpy as np
+
+    from commonplan.numerics.mes import equal_shares, greedy_by_votes
+
     projects = list(options["projects"])
     if not projects:
         return {
