@@ -22,9 +22,9 @@ commonplan round view 1 --as member04
 commonplan vote open 1 --as member00          # question 1: budget, question 2: ratification
 for i in $(seq -w 0 29); do
     if (( 10#$i % 3 == 0 )); then approve=2; else approve=2,3; fi
-    commonplan vote cast 1 --as "member$i" --approve "$approve" > /dev/null
     if (( 10#$i % 4 == 0 )); then choice=--no; else choice=--yes; fi
-    commonplan vote cast 2 --as "member$i" "$choice" > /dev/null
+    # both boxes at once (all or none); `vote cast QUESTION` casts into one box
+    commonplan vote ballot 1 --as "member$i" --approve "$approve" "$choice" > /dev/null
 done
 commonplan vote close 1 --as member00
 rm -rf board && commonplan board export 1 board

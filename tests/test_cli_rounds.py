@@ -132,13 +132,24 @@ def test_a_round_from_the_terminal(db_url: str, files: tuple[Path, Path], tmp_pa
     rankings = ["draft", str(alternative["plan"])]
     ids = [str(i) for i in collective.values()]
     receipts: dict[str, str] = {}
+    # all or none: a ballot with one bad choice casts nothing
+    refused = run("vote", "ballot", r, "--as", handle(0), "--yes", "--rank", "draft,99", *db)
+    clean_error(refused, "99")
+    missing = run("vote", "ballot", r, "--as", handle(0), "--consent", *db)
+    clean_error(missing, "no open consent question")
     for i in range(MEMBERS - 1):
         who = handle(i)
-        data("vote", "cast", budget, "--as", who, "--approve", ",".join(ids[: 1 + i % 3]), *db)
+        approve = ("--approve", ",".join(ids[: 1 + i % 3]))
         vote = "--no" if i % 5 == 4 else "--yes"
-        receipts[who] = data("vote", "cast", ratify, "--as", who, vote, *db)["receipt"]
         ranking = ",".join(rankings[::-1] if i % 3 == 0 else rankings)
-        data("vote", "cast", ranked, "--as", who, "--rank", ranking, *db)
+        if i % 2:  # box by box
+            data("vote", "cast", budget, "--as", who, *approve, *db)
+            receipts[who] = data("vote", "cast", ratify, "--as", who, vote, *db)["receipt"]
+            data("vote", "cast", ranked, "--as", who, "--rank", ranking, *db)
+        else:  # every box at once, one receipt
+            cast = data("vote", "ballot", r, "--as", who, *approve, vote, "--rank", ranking, *db)
+            assert cast["questions"] == sorted([budget, ratify, ranked])
+            receipts[who] = cast["receipt"]
     last = handle(MEMBERS - 1)
     printed = ok("vote", "cast", budget, "--as", last, "--approve", "", *db).stdout
     receipt = re.search(r"your receipt: (\S+)", printed)
@@ -166,16 +177,22 @@ def test_a_round_from_the_terminal(db_url: str, files: tuple[Path, Path], tmp_pa
     assert report["ok"] and {q["question"] for q in report["questions"]} == {*questions.values()}
     assert [q["ballots"] for q in report["questions"]] == [MEMBERS] * 3
     assert report["questions"][2]["recounted"]["winner"] == "draft"
-    found = data("board", "find", board, receipts[handle(4)])["ballots"]
+    found = data("board", "find", board, receipts[handle(9)])["ballots"]  # box by box
     assert found == [
         {
             "question": ratify,
             "round": r,
             "kind": "ratify",
-            "receipt": receipts[handle(4)],
+            "receipt": receipts[handle(9)],
             "choice": {"vote": "no"},
         }
     ]
+    at_once = data("board", "find", board, receipts[handle(4)])["ballots"]  # one receipt
+    assert {(b["kind"], json.dumps(b["choice"])) for b in at_once} == {
+        ("budget", json.dumps({"approve": sorted(ids[:2])})),
+        ("ratify", json.dumps({"vote": "no"})),
+        ("ranked", json.dumps({"ranking": rankings})),
+    }
     assert '{"vote": "abstain"}' in ok("board", "find", board, "MY-OWN-CODE").stdout
     assert '{"approve": []}' in ok("board", "find", board, receipt[1]).stdout
     clean_error(run("board", "find", board, "NO-SUCH-CODE"), "NO-SUCH-CODE")

@@ -3,6 +3,7 @@
 commonplan vote open 1 --as ada
 commonplan vote cast 1 --as bo --approve 3,4
 commonplan vote cast 2 --as bo --yes
+commonplan vote ballot 1 --as bo --approve 3,4 --yes    (every box of the round at once)
 commonplan vote close 1 --as ada
 """
 
@@ -78,46 +79,88 @@ def vote_open(round_id: RoundArg, actor: AsOpt, db: DbOpt = None, as_json: JsonO
         )
 
 
+ApproveOpt = Annotated[
+    list[str] | None,
+    option(
+        "--approve",
+        "ID,ID",
+        "Budget questions: the collective proposals you approve (--approve '' for none).",
+    ),
+]
+RankOpt = Annotated[
+    str | None,
+    option(
+        "--rank",
+        "ID,ID",
+        "Ranked questions: the drafts from most to least preferred (draft = the draft).",
+    ),
+]
+YesOpt = Annotated[bool, typer.Option("--yes", help="Ratification: yes.")]
+NoOpt = Annotated[bool, typer.Option("--no", help="Ratification: no.")]
+AbstainOpt = Annotated[bool, typer.Option("--abstain", help="Ratification: abstain.")]
+ConsentOpt = Annotated[bool, typer.Option("--consent", help="Consent: no objection.")]
+ObjectOpt = Annotated[
+    str | None,
+    option(
+        "--object",
+        "REASON",
+        "Consent: object, giving your reason (an objection without one does not block).",
+    ),
+]
+ReceiptOpt = Annotated[
+    str | None,
+    option(
+        "--receipt",
+        "CODE",
+        "Your own receipt code (or the one you got, to retry after a lost reply).",
+    ),
+]
+
+_ONE_OF = (
+    "--approve ID,ID (budget), --yes, --no, --abstain (ratification), --consent or "
+    "--object REASON (consent), --rank ID,ID (ranked)"
+)
+
+
+def _choices(
+    approve: list[str] | None,
+    rank: str | None,
+    yes: bool,
+    no: bool,
+    abstain: bool,
+    consent: bool,
+    objection: str | None,
+) -> dict[str, dict[str, Any]]:
+    """The ballots the options give, by question kind; at most one choice per kind."""
+    votes = [name for name, on in (("yes", yes), ("no", no), ("abstain", abstain)) if on]
+    if len(votes) > 1 or (consent and objection is not None):
+        raise PlanInputError(f"one choice per question: give one of {_ONE_OF}")
+    out: dict[str, dict[str, Any]] = {}
+    if approve is not None:
+        out["budget"] = {
+            "approve": [p.strip() for item in approve for p in item.split(",") if p.strip()]
+        }
+    if rank is not None:
+        out["ranked"] = {"ranking": [p.strip() for p in rank.split(",") if p.strip()]}
+    if consent or objection is not None:
+        out["consent"] = {"objection": objection}
+    if votes:
+        out["ratify"] = {"vote": votes[0]}
+    return out
+
+
 @vote_app.command("cast")
 def vote_cast(
     question: Annotated[int, argument("QUESTION", "The question's id.")],
     actor: AsOpt,
-    approve: Annotated[
-        list[str] | None,
-        option(
-            "--approve",
-            "ID,ID",
-            "Budget questions: the collective proposals you approve (--approve '' for none).",
-        ),
-    ] = None,
-    rank: Annotated[
-        str | None,
-        option(
-            "--rank",
-            "ID,ID",
-            "Ranked questions: the drafts from most to least preferred (draft = the draft).",
-        ),
-    ] = None,
-    yes: Annotated[bool, typer.Option("--yes", help="Ratification: yes.")] = False,
-    no: Annotated[bool, typer.Option("--no", help="Ratification: no.")] = False,
-    abstain: Annotated[bool, typer.Option("--abstain", help="Ratification: abstain.")] = False,
-    consent: Annotated[bool, typer.Option("--consent", help="Consent: no objection.")] = False,
-    objection: Annotated[
-        str | None,
-        option(
-            "--object",
-            "REASON",
-            "Consent: object, giving your reason (an objection without one does not block).",
-        ),
-    ] = None,
-    receipt: Annotated[
-        str | None,
-        option(
-            "--receipt",
-            "CODE",
-            "Your own receipt code (or the one you got, to retry after a lost reply).",
-        ),
-    ] = None,
+    approve: ApproveOpt = None,
+    rank: RankOpt = None,
+    yes: YesOpt = False,
+    no: NoOpt = False,
+    abstain: AbstainOpt = False,
+    consent: ConsentOpt = False,
+    objection: ObjectOpt = None,
+    receipt: ReceiptOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -129,22 +172,10 @@ def vote_cast(
     """
     from commonplan import rounds
 
-    votes = [name for name, on in (("yes", yes), ("no", no), ("abstain", abstain)) if on]
-    given = (approve is not None) + (rank is not None) + len(votes) + consent
-    if given + (objection is not None) != 1:
-        raise PlanInputError(
-            "give one of --approve ID,ID (budget), --yes, --no, --abstain (ratification), "
-            "--consent or --object REASON (consent) or --rank ID,ID (ranked)"
-        )
-    choice: dict[str, Any]
-    if approve is not None:
-        choice = {"approve": [p.strip() for item in approve for p in item.split(",") if p.strip()]}
-    elif rank is not None:
-        choice = {"ranking": [p.strip() for p in rank.split(",") if p.strip()]}
-    elif consent or objection is not None:
-        choice = {"objection": objection}
-    else:
-        choice = {"vote": votes[0]}
+    choices = _choices(approve, rank, yes, no, abstain, consent, objection)
+    if len(choices) != 1:
+        raise PlanInputError(f"give one of {_ONE_OF}")
+    [choice] = choices.values()
     with database(db) as d:
         code = rounds.cast_ballot(d, question, member=actor, choice=choice, receipt=receipt)
     if as_json:
@@ -152,6 +183,57 @@ def vote_cast(
     else:
         say(f"ballot cast on question {question}; your receipt: [bold]{escape(code)}[/]")
         say("keep it: after the vote closes, commonplan board find DIR RECEIPT shows your ballot")
+
+
+@vote_app.command("ballot")
+def vote_ballot(
+    round_id: RoundArg,
+    actor: AsOpt,
+    approve: ApproveOpt = None,
+    rank: RankOpt = None,
+    yes: YesOpt = False,
+    no: NoOpt = False,
+    abstain: AbstainOpt = False,
+    consent: ConsentOpt = False,
+    objection: ObjectOpt = None,
+    receipt: ReceiptOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Cast your ballots in several boxes of a round at once, all or none, under one receipt:
+    the budget with --approve, the ratification with --yes/--no/--abstain, and so on.
+
+    Example:
+
+        commonplan vote ballot 1 --as bo --approve 3,4 --yes
+    """
+    from commonplan import rounds
+
+    choices = _choices(approve, rank, yes, no, abstain, consent, objection)
+    if not choices:
+        raise PlanInputError(f"give your choice for each box: {_ONE_OF}")
+    with database(db) as d:
+        boxes = rounds.open_boxes(d, round_id)
+        missing = sorted(set(choices) - set(boxes))
+        if missing:
+            raise PlanInputError(
+                f"round {round_id} has no open {missing[0]} question (open: "
+                f"{', '.join(sorted(boxes)) or 'none'})"
+            )
+        codes = rounds.cast_round_ballots(
+            d,
+            round_id,
+            member=actor,
+            choices={boxes[kind]: choice for kind, choice in choices.items()},
+            receipt=receipt,
+        )
+    code = next(iter(codes.values()))
+    if as_json:
+        echo_json({"round": round_id, "questions": sorted(codes), "receipt": code})
+    else:
+        asked = ", ".join(str(q) for q in sorted(codes))
+        say(f"ballots cast on questions {asked}; your receipt: [bold]{escape(code)}[/]")
+        say("keep it: after the vote closes, commonplan board find DIR RECEIPT shows your ballots")
 
 
 @vote_app.command("close")

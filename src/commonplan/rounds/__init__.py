@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         cast_ballots,
         cast_round_ballots,
         new_receipt,
+        open_boxes,
     )
     from commonplan.rounds.phases import DATED, PHASES, open_round
     from commonplan.rounds.plans import (
@@ -51,7 +52,7 @@ __getattr__, __dir__ = lazy(
     __name__,
     {
         "commonplan.rounds.ballots": "BallotPaper cast_ballot cast_ballots cast_round_ballots "
-        "new_receipt",
+        "new_receipt open_boxes",
         "commonplan.rounds.phases": "DATED PHASES open_round",
         "commonplan.rounds.plans": "CollectiveCost Consequences PlanSummary compute_alternative "
         "compute_draft member_view plan_inputs plan_summary recompute",
@@ -82,6 +83,7 @@ __all__ = [
     "file_proposal",
     "member_view",
     "new_receipt",
+    "open_boxes",
     "open_round",
     "open_vote",
     "plan_inputs",

@@ -33,6 +33,7 @@ __all__ = [
     "cast_ballots",
     "cast_round_ballots",
     "new_receipt",
+    "open_boxes",
 ]
 
 RECEIPT = re.compile(r"[A-Za-z0-9-]{4,64}")
@@ -94,6 +95,18 @@ def cast_ballots(db: Database, papers: Sequence[BallotPaper]) -> list[str | Comm
         elif isinstance(code, str):  # (the code it tried: an undecided paper has one)
             out[i] = _refusal(db, p, code, clean, status)
     return out
+
+
+def open_boxes(db: Database, round_id: int) -> dict[str, int]:
+    """The open ballot boxes of a round: {question kind: question id} (``budget``, ``ratify``,
+    ``consent``, ``ranked``)."""
+    with db.transaction() as s:
+        rows = s.execute(
+            select(Question.kind, Question.id).where(
+                Question.round_id == round_id, Question.status == "open"
+            )
+        ).all()
+    return {kind: int(qid) for kind, qid in rows}
 
 
 def cast_round_ballots(

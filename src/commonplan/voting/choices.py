@@ -56,7 +56,13 @@ def check_choice(
             choice, "ranking", "a ranked ballot is {'ranking': [most preferred first, …]}"
         )
         ranked = [str(c) for c in ranking]
-        if len(set(ranked)) != len(ranked) or not set(ranked) <= set(options["candidates"]):
+        unknown = [c for c in ranked if c not in options["candidates"]]
+        if unknown:
+            raise BallotRefusedError(
+                f"{unknown[0]!r} is not on this ballot; the candidates are "
+                f"{', '.join(map(str, options['candidates']))}"
+            )
+        if len(set(ranked)) != len(ranked):
             raise BallotRefusedError(
                 f"a ranking names each of {options['candidates']} at most once"
             )
