@@ -49,7 +49,6 @@ __all__ = [
     "escalate_due",
     "explain",
     "raise_alert",
-    "raise_in",
     "resolve",
 ]
 
@@ -181,7 +180,7 @@ def _sits_with(s: Session, a: Alert) -> str:
 
 
 def raise_alert(
-    db: Database,
+    where: Database | Session,
     round_id: int,
     *,
     source: str,
@@ -197,39 +196,24 @@ def raise_alert(
     """Raise an alert about ``council`` (level 0: the council first) or, without a council, about
     the whole federation (at its root).  Its deadline is the level's answer time from ``now``.
     An open alert of the same round, source, kind, council, period and subject is not raised
-    twice: its id is returned."""
-    with db.transaction() as s:
-        return raise_in(
-            s,
-            round_id,
-            source=source,
-            kind=kind,
-            message=message,
-            council=council,
-            period=period,
-            subject=subject,
-            evidence=evidence,
-            actor=actor,
-            now=now,
-        )
-
-
-def raise_in(
-    s: Session,
-    round_id: int,
-    *,
-    source: str,
-    kind: str,
-    message: str,
-    council: str | None = None,
-    period: str | None = None,
-    subject: str | None = None,
-    evidence: Mapping[str, Any] | None = None,
-    actor: str = "system",
-    now: datetime | None = None,
-) -> int:
-    """:func:`raise_alert` inside the caller's transaction (a replan records its plan and the
-    alerts it raises together)."""
+    twice: its id is returned.  ``where``: a database (one transaction of its own) or the
+    caller's session (a replan records its plan and the alerts it raises together)."""
+    if isinstance(where, Database):
+        with where.transaction() as s:
+            return raise_alert(
+                s,
+                round_id,
+                source=source,
+                kind=kind,
+                message=message,
+                council=council,
+                period=period,
+                subject=subject,
+                evidence=evidence,
+                actor=actor,
+                now=now,
+            )
+    s = where
     if source not in SOURCES:
         raise PlanInputError(f"an alert's source is one of {', '.join(SOURCES)}; got {source!r}")
     if not message.strip():
