@@ -275,6 +275,41 @@ def _moved(r: FloorAtRisk, period: str) -> FloorAtRisk:
     )
 
 
+class _Solve:
+    """``optimize`` under the period's caps and capacities, the capacities added lazily: solve
+    without them, add those the plan exceeds, solve again, until none is exceeded.  The answer is
+    the same as with every capacity from the start (a plan within all of them that is optimal
+    without some of them is optimal with them all), and the structured solver stays fast: only
+    the few capacities that bind become rows of its master problem."""
+
+    def __init__(
+        self, economy: Economy, caps: Mapping[str, float], bounds: Mapping[str, float], method: str
+    ) -> None:
+        self.economy, self.caps, self.bounds, self.method = economy, dict(caps), bounds, method
+        self.active: dict[str, float] = {}
+        self.index = {p: j for j, p in enumerate(economy.processes)}
+
+    def __call__(self, **problem: Any) -> OptimizeResult:
+        while True:
+            res = optimize(
+                self.economy,
+                caps=self.caps,
+                capacities=dict(self.active) or None,
+                method=self.method,
+                **problem,
+            )
+            if res.activity is None or res.status == "infeasible":
+                return res
+            over = {
+                j: b
+                for j, b in self.bounds.items()
+                if j not in self.active and res.activity[self.index[j]] > b * (1 + 1e-9) + 1e-12
+            }
+            if not over:
+                return res
+            self.active.update(over)
+
+
 def _period(
     economy: Economy,
     period: str,
@@ -286,11 +321,7 @@ def _period(
     watched: Sequence[str],
     method: str,
 ) -> tuple[PeriodPlan, FloorAtRisk | None]:
-    common: dict[str, Any] = {
-        "caps": dict(caps),
-        "capacities": dict(capacities) or None,
-        "method": method,
-    }
+    solve = _Solve(economy, caps, capacities, method)
     held = dict(floors)
     fulfilment: dict[str, float] = {}
     result: OptimizeResult | None = None
@@ -303,26 +334,22 @@ def _period(
         if not amounts:
             fulfilment[g.name] = 1.0
             continue
-        res = optimize(
-            economy,
+        res = solve(
             targets=[TargetGroup(g.name, amounts, ceiling=1.0)],
             floors=held or None,
             objective="max_weighted",
-            **common,
         )
         if res.status == "infeasible":
-            return _at_risk(economy, period, floors, res, common, watched)
+            return _at_risk(economy, period, floors, res, solve, watched)
         t = max(min(float(res.fulfilment.get(g.name, 0.0)), 1.0), 0.0)
         fulfilment[g.name] = t
         _add(held, amounts, t * (1.0 - _SLACK))
         result = res
     if result is None:  # no target groups: the floors alone
         wanted = dict(floors) or {economy.products[0]: 0.0}
-        result = optimize(
-            economy, targets=[TargetGroup("floors", wanted)], floors=dict(floors) or None, **common
-        )
+        result = solve(targets=[TargetGroup("floors", wanted)], floors=dict(floors) or None)
         if result.status == "infeasible":
-            return _at_risk(economy, period, floors, result, common, watched)
+            return _at_risk(economy, period, floors, result, solve, watched)
     return _plan(period, result, fulfilment, True, watched, floors), None
 
 
@@ -361,11 +388,11 @@ def _at_risk(
     period: str,
     floors: Mapping[str, float],
     infeasible: OptimizeResult,
-    common: Mapping[str, Any],
+    solve: _Solve,
     watched: Sequence[str],
 ) -> tuple[PeriodPlan, FloorAtRisk]:
     """The largest common share of the floors that can be made, and what is missing."""
-    best = optimize(economy, targets=[TargetGroup("floors", dict(floors))], **common)
+    best = solve(targets=[TargetGroup("floors", dict(floors))])
     share = float(best.fulfilment.get("floors", 0.0)) if best.status == "optimal" else 0.0
     share = max(min(share, 1.0), 0.0)
     shortfall = {p: float(v) * (1.0 - share) for p, v in floors.items() if v > 0}
