@@ -1,0 +1,568 @@
+"""Linear data reconciliation by weighted least squares, with gross-error tests.
+
+Measurements y (m) of quantities x, independent, with standard deviations σ (V = diag σ²);
+unmeasured quantities u (p); linear balances that the true quantities satisfy::
+
+    A x + B u = b                                   (c constraints)
+
+The reconciled estimates minimise (y − x)ᵀ V⁻¹ (y − x) subject to the balances.  With the
+Lagrange multipliers λ (c) and w = −u, the optimality conditions, x eliminated, are the
+symmetric quasi-definite system::
+
+    [ A V Aᵀ   B ] [ λ ]   [ A y − b ]
+    [ Bᵀ       0 ] [ w ] = [    0    ]          x̂ = y − V Aᵀ λ,   û = −w
+
+The unmeasured u are projected out *implicitly* (Crowe's projection P with P B = 0 is never
+formed): the KKT matrix is factorised once, sparsely, and every statistic comes from that
+factor.  Let Q be the λλ block of its inverse (Q = Pᵀ (P A V Aᵀ Pᵀ)⁺ P).  Then, textbook
+(Narasimhan & Jordache 2000, ch. 3, 7, 8):
+
+* adjustments a = y − x̂ = V Aᵀ Q (A y − b), covariance W = V Aᵀ Q A V;
+* Cov(x̂) = V − W; Var(ûₖ) = −(K⁻¹)ᵤᵤ,ₖₖ; uₖ is *unobservable* when it is not determined by the
+  balances and the measurements (a null direction of B touches it): no estimate is given;
+* global test γ = aᵀ V⁻¹ a ~ χ²(ν), ν = rank(P A) the *degree of redundancy*.  V^{-1/2} W V^{-1/2}
+  is an orthogonal projector of rank ν, so ν = trace(W V⁻¹) = Σ Wᵢᵢ / σᵢ² (an integer; computed
+  so, no separate rank-revealing factorisation);
+* measurement test zᵢ = aᵢ / √Wᵢᵢ ~ N(0, 1); a measurement with Wᵢᵢ = 0 is *nonredundant*:
+  nothing can check it, it is listed as untestable and never tested;
+* the generalised likelihood ratio for a bias in measurement i gives the same statistic, zᵢ², and
+  the estimated bias b̂ᵢ = aᵢ σᵢ² / Wᵢᵢ with standard error σᵢ² / √Wᵢᵢ;
+* nodal (constraint) test in its maximum-power form zⱼ = λⱼ / √Qⱼⱼ (Cov(λ) = Q); it is defined
+  also for balances that contain unmeasured quantities;
+* the m measurement tests are run at the Šidák level 1 − (1 − α)^{1/m'} (m' the testable ones).
+
+Numerics.  Variables and rows are scaled first (x by σ, u and rows to unit norm), then the KKT
+matrix is regularised to [[S + εI, B], [Bᵀ, −εI]]: symmetric quasi-definite, so an LDLᵀ exists for
+any symmetric ordering (Vanderbei 1995).  SuperLU factorises it with a fill-reducing symmetric
+ordering and diagonal pivots; iterative refinement against the unregularised system removes ε from
+the solution (the balances then hold to ≤ 1e-9 relative, checked); the diagonal of K⁻¹ needed for
+W, Var(û) and Q comes from selected inversion (:mod:`._reconcile_kernels`).  Dependent balances
+and unobservable u are the null directions that ε keeps finite.  Columns of W are one solve each
+(:func:`adjustment_covariance_column`); serial elimination uses them to find measurements whose
+gross errors cannot be told apart (|corr(zᵢ, zⱼ)| = 1: parallel columns of P A).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+from numpy.typing import ArrayLike, NDArray
+from scipy import stats
+
+from commonplan.errors import DataError, NonFiniteError, ShapeError, SolverError
+
+__all__ = [
+    "GrossError",
+    "GrossErrorReport",
+    "Reconciliation",
+    "adjustment_covariance_column",
+    "reconcile_linear",
+    "serial_elimination",
+    "sidak_critical",
+]
+
+Array = NDArray[np.float64]
+Bool = NDArray[np.bool_]
+Index = NDArray[np.intp]
+Matrix = sp.sparray | sp.spmatrix | NDArray[Any]
+
+EPS = 1e-9
+"""Regularisation of the scaled KKT system (relative to unit-norm rows and columns)."""
+
+UNTESTABLE = 1e-6
+"""Wᵢᵢ / σᵢ² below this: measurement i is nonredundant (untestable)."""
+
+PARALLEL = 1e-6
+"""|corr(zᵢ, zⱼ)| ≥ 1 − PARALLEL: gross errors in i and j cannot be told apart."""
+
+BALANCE_RTOL = 1e-9
+"""Largest relative balance residual accepted, |A x̂ + B û − b| / (|A||x̂| + |B||û| + |b|)."""
+
+
+def sidak_critical(alpha: float, tests: int) -> float:
+    """Two-sided critical |z| for ``tests`` independent tests at family-wise level α (Šidák)."""
+    if tests <= 0:
+        return float("inf")
+    beta = -np.expm1(np.log1p(-alpha) / tests)  # 1 − (1 − α)^(1/tests), without cancellation
+    return float(stats.norm.isf(beta / 2))
+
+
+@dataclass(frozen=True, eq=False)
+class Reconciliation:
+    """What :func:`reconcile_linear` found.  Arrays indexed like y (m), u (p) or the rows (c).
+
+    Untestable measurements have ``z = nan``; unobservable unmeasured quantities ``u = nan`` and
+    ``u_se = nan``.  ``excluded`` measurements were treated as unmeasured (serial elimination):
+    their ``x`` is the estimate from everything else and ``x_se`` its standard error.
+    """
+
+    x: Array
+    x_se: Array
+    u: Array
+    u_se: Array
+    u_observable: Bool
+    adjustment: Array
+    adjustment_var: Array
+    z: Array
+    testable: Bool
+    redundancy: int
+    redundancy_trace: float
+    chi2: float
+    p_value: float
+    global_critical: float
+    alpha: float
+    measurement_critical: float
+    correction: str
+    nodal_z: Array
+    balance_residual: float
+    excluded: Index
+    sigma: Array
+    _solver: _Solver | None = field(default=None, repr=False)
+
+    @property
+    def passed(self) -> bool:
+        """The global test accepts the measurements (γ ≤ χ²₁₋α(ν))."""
+        return self.chi2 <= self.global_critical
+
+    @property
+    def untestable(self) -> Index:
+        """Measurements nothing can check (zero adjustment variance), excluded ones left out."""
+        mask = ~self.testable
+        mask[self.excluded] = False
+        return np.flatnonzero(mask)
+
+    @property
+    def flagged(self) -> Index:
+        """Measurements whose |z| exceeds the Šidák critical value, most suspicious first."""
+        with np.errstate(invalid="ignore"):
+            hit = np.flatnonzero(np.abs(self.z) > self.measurement_critical)
+        return hit[np.argsort(-np.abs(self.z[hit]), kind="stable")]
+
+    @property
+    def bias(self) -> Array:
+        """GLR estimate of a gross error in each measurement, aᵢ σᵢ² / Wᵢᵢ (nan if untestable)."""
+        s2 = self.sigma**2
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.testable, self.adjustment * s2 / self.adjustment_var, np.nan)
+
+    @property
+    def bias_se(self) -> Array:
+        """Standard error of :attr:`bias`, σᵢ² / √Wᵢᵢ (nan if untestable)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.testable, self.sigma**2 / np.sqrt(self.adjustment_var), np.nan)
+
+
+@dataclass(frozen=True, eq=False)
+class _Solver:
+    """The scaled, factorised KKT system, kept for extra solves (columns of W)."""
+
+    lu: Any
+    At: sp.csr_array  # scaled A, measured columns only (c × m'), rows scaled
+    measured: Index  # original indices of the measured columns of At
+    sigma: Array
+    c: int
+    p: int
+
+    def w_column(self, i: int) -> Array:
+        """Column i of the adjustment covariance W (original units), zero for excluded ones."""
+        out = np.zeros(len(self.sigma))
+        pos = np.searchsorted(self.measured, i)
+        if pos >= len(self.measured) or self.measured[pos] != i:
+            return out
+        col = self.At[:, [pos]].toarray().ravel()
+        rhs = np.concatenate([col, np.zeros(self.p)])
+        z = self.lu.solve(rhs)[: self.c]
+        wt = self.At.T @ z  # column of W̃ = Ãᵀ Q Ã
+        out[self.measured] = wt * self.sigma[self.measured] * self.sigma[i]
+        return out
+
+
+def adjustment_covariance_column(rec: Reconciliation, i: int) -> Array:
+    """Column i of W = Cov(y − x̂): one solve with the kept factor."""
+    if rec._solver is None:
+        return np.zeros(len(rec.x))
+    return rec._solver.w_column(i)
+
+
+def _as_csr(M: Matrix | None, rows: int, cols: int, name: str) -> sp.csr_array:
+    if M is None:
+        return sp.csr_array((rows, cols))
+    csr = sp.csr_array(M, dtype=np.float64)
+    if csr.ndim != 2:
+        raise ShapeError(f"{name} must be a matrix, got {csr.ndim} dimensions")
+    csr.sum_duplicates()
+    bad = ~np.isfinite(csr.data)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        row = int(np.searchsorted(csr.indptr, k, side="right") - 1)
+        raise NonFiniteError(
+            f"{name} holds a non-finite coefficient in row {row}, column {csr.indices[k]}"
+        )
+    return csr
+
+
+def _validate(
+    y: ArrayLike,
+    sigma: ArrayLike,
+    A: Matrix,
+    B: Matrix | None,
+    b: ArrayLike | None,
+) -> tuple[Array, Array, sp.csr_array, sp.csr_array, Array]:
+    yv = np.asarray(y, dtype=np.float64).reshape(-1)
+    sv = np.asarray(sigma, dtype=np.float64).reshape(-1)
+    m = len(yv)
+    if len(sv) != m:
+        raise ShapeError(f"sigma has {len(sv)} entries, y has {m}: one per measurement")
+    for name, v in (("y", yv), ("sigma", sv)):
+        bad = np.flatnonzero(~np.isfinite(v))
+        if len(bad):
+            raise NonFiniteError(f"{name}[{bad[0]}] is {v[bad[0]]}: measurements must be finite")
+    bad = np.flatnonzero(sv <= 0)
+    if len(bad):
+        raise DataError(
+            f"sigma[{bad[0]}] is {sv[bad[0]]}: every measurement needs a positive standard "
+            "deviation (a quantity known exactly belongs in the balances, as a constant in b)"
+        )
+    if A is None:
+        raise ShapeError("A (the coefficients of the measured quantities) is required")
+    Ac = _as_csr(A, 0, m, "A")
+    if Ac.shape[1] != m:
+        raise ShapeError(f"A has {Ac.shape[1]} columns, y has {m} measurements")
+    c = Ac.shape[0]
+    Bc = _as_csr(B, c, 0, "B")
+    if Bc.shape[0] != c:
+        raise ShapeError(f"B has {Bc.shape[0]} rows, A has {c}: one row per balance")
+    bv = np.zeros(c) if b is None else np.asarray(b, dtype=np.float64).reshape(-1)
+    if len(bv) != c:
+        raise ShapeError(f"b has {len(bv)} entries, A has {c} rows")
+    bad = np.flatnonzero(~np.isfinite(bv))
+    if len(bad):
+        raise NonFiniteError(f"b[{bad[0]}] is {bv[bad[0]]}: balances must be finite")
+    return yv, sv, Ac, Bc, bv
+
+
+def _row_norms(M: sp.csr_array) -> Array:
+    return np.sqrt(np.asarray((M.multiply(M)).sum(axis=1)).ravel())
+
+
+def reconcile_linear(
+    y: ArrayLike,
+    sigma: ArrayLike,
+    A: Matrix,
+    B: Matrix | None = None,
+    b: ArrayLike | None = None,
+    *,
+    alpha: float = 0.05,
+    exclude: ArrayLike | None = None,
+) -> Reconciliation:
+    """Reconcile measurements ``y`` (std ``sigma``) to the balances A x + B u = b.
+
+    ``A`` (c × m) and ``B`` (c × p, unmeasured quantities; ``None`` for none) are sparse or dense
+    matrices; ``b`` defaults to zero.  ``exclude``: measurements to treat as unmeasured (their
+    reports ignored), as serial elimination does.  Tests at level ``alpha`` (global χ² test;
+    measurement tests with the Šidák correction).  Raises :class:`DataError` (naming the entry)
+    for non-finite or non-positive σ, and :class:`SolverError` when the balances are
+    inconsistent (no x, u satisfy them).
+    """
+    if not 0.0 < alpha < 1.0:
+        raise DataError(f"alpha must lie strictly between 0 and 1, got {alpha}")
+    yv, sv, Ac, Bc, bv = _validate(y, sigma, A, B, b)
+    m, c, p = len(yv), Ac.shape[0], Bc.shape[1]
+    ex = np.zeros(m, dtype=bool)
+    if exclude is not None:
+        idx = np.asarray(exclude, dtype=np.intp).reshape(-1)
+        if len(idx) and (idx.min() < 0 or idx.max() >= m):
+            raise ShapeError(f"exclude names measurements outside 0..{m - 1}")
+        ex[idx] = True
+    measured = np.flatnonzero(~ex)
+    excl = np.flatnonzero(ex)
+    # unknowns of the solve: measured x scaled by σ; unmeasured = [u, excluded x]
+    As = (Ac[:, measured] @ sp.diags_array(sv[measured])).tocsr()
+    Bu = sp.hstack([Bc, Ac[:, excl]], format="csr") if len(excl) else Bc
+    q = Bu.shape[1]
+    # scaling: rows to unit norm over [A V^½, B]; then B's columns to unit norm; rows again
+    rn = np.sqrt(_row_norms(As) ** 2 + _row_norms(Bu) ** 2)
+    empty = rn == 0
+    if (empty & (bv != 0)).any():
+        j = int(np.flatnonzero(empty & (bv != 0))[0])
+        raise SolverError(f"balance {j} has no quantities but asks for {bv[j]}: inconsistent")
+    r1 = np.where(empty, 1.0, 1.0 / np.where(empty, 1.0, rn))
+    Bs = (sp.diags_array(r1) @ Bu).tocsc()
+    cn = np.sqrt(np.asarray(Bs.multiply(Bs).sum(axis=0)).ravel())
+    dcol = np.where(cn > 0, 1.0 / np.where(cn > 0, cn, 1.0), 1.0)
+    Bs = (Bs @ sp.diags_array(dcol)).tocsr()
+    As1 = (sp.diags_array(r1) @ As).tocsr()
+    rn2 = np.sqrt(_row_norms(As1) ** 2 + _row_norms(Bs) ** 2)
+    r2 = np.where(rn2 > 0, 1.0 / np.where(rn2 > 0, rn2, 1.0), 1.0)
+    R = r1 * r2
+    At = (sp.diags_array(r2) @ As1).tocsr()
+    Bt = (sp.diags_array(r2) @ Bs).tocsr()
+    bt = R * bv
+    yt = yv[measured] / sv[measured]
+    rhs = np.concatenate([At @ yt - bt, np.zeros(q)])
+
+    if c == 0 or len(measured) + q == 0:
+        return _trivial(yv, sv, p, excl, alpha, c)
+
+    S = (At @ At.T).tocsr()
+    Sabs = (abs(At) @ abs(At).T).tocsr()
+    # keep the full pattern of S (no cancellation dropping entries the selected inverse needs)
+    S = (S + Sabs * 1e-300).tocsr()
+    Ktrue = sp.block_array([[S, Bt], [Bt.T, None]], format="csc")
+    Kreg = (Ktrue + sp.diags_array(np.concatenate([np.full(c, EPS), np.full(q, -EPS)]))).tocsc()
+    try:
+        lu = spla.splu(
+            Kreg,
+            permc_spec="MMD_AT_PLUS_A",
+            diag_pivot_thresh=0.0,
+            options={"SymmetricMode": True},
+        )
+    except RuntimeError as exc:  # pragma: no cover - quasi-definite: should not happen
+        raise SolverError(f"the reconciliation system could not be factorised: {exc}") from exc
+    sol = lu.solve(rhs)
+    for _ in range(30):
+        res = rhs - Ktrue @ sol
+        if np.max(np.abs(res), initial=0.0) <= 1e-14 * max(1.0, np.max(np.abs(rhs), initial=0.0)):
+            break
+        sol = sol + lu.solve(res)
+    lam, w = sol[:c], sol[c:]
+    xt = yt - At.T @ lam
+    ut = -w
+
+    # selected inversion of the factor: diag of K⁻¹ and the quadratic forms of A's columns
+    from commonplan.numerics import _reconcile_kernels as kern
+
+    zdiag, wdiag = _selected(lu, Kreg, At, kern)
+    wt = np.clip(wdiag, 0.0, 1.0)  # Wᵢᵢ / σᵢ² (a projector's diagonal)
+    qdiag = zdiag[:c]
+    tdiag = -zdiag[c:]  # Var of scaled unmeasured
+    trace = float(wt.sum())
+    nu = round(trace)
+    testable_m = wt > UNTESTABLE
+
+    # back to original units
+    x = yv.copy()
+    x_se = np.zeros(m)
+    adj = np.zeros(m)
+    wvar = np.zeros(m)
+    x[measured] = xt * sv[measured]
+    adj[measured] = yv[measured] - x[measured]
+    wvar[measured] = wt * sv[measured] ** 2
+    x_se[measured] = sv[measured] * np.sqrt(np.clip(1.0 - wt, 0.0, 1.0))
+    testable = np.zeros(m, dtype=bool)
+    testable[measured] = testable_m
+    allu = ut * dcol
+    allvar = np.clip(tdiag, 0.0, None) * dcol**2
+    observable = tdiag < 1e-2 / EPS
+    u = np.where(observable[:p], allu[:p], np.nan)
+    u_se = np.where(observable[:p], np.sqrt(allvar[:p]), np.nan)
+    x[excl] = np.where(observable[p:], allu[p:], np.nan)
+    x_se[excl] = np.where(observable[p:], np.sqrt(allvar[p:]), np.nan)
+    adj[excl] = np.nan
+    wvar[excl] = 0.0
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(testable, adj / np.sqrt(wvar), np.nan)
+        nodal = np.where(qdiag > UNTESTABLE, lam / np.sqrt(np.abs(qdiag)), np.nan)
+    gamma = float(np.dot(At.T @ lam, At.T @ lam))
+    # balance check in original units
+    xfull = np.where(np.isnan(x), 0.0, x)
+    ufull = np.where(np.isnan(u), allu[:p], u)
+    resid = Ac @ xfull + Bc @ ufull - bv
+    scale = abs(Ac) @ np.abs(xfull) + abs(Bc) @ np.abs(ufull) + np.abs(bv)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.where(scale > 0, np.abs(resid) / scale, np.abs(resid))
+    worst = float(np.max(rel, initial=0.0))
+    if worst > BALANCE_RTOL:
+        j = int(np.argmax(rel))
+        raise SolverError(
+            f"balance {j} cannot be met (relative residual {worst:.2e}): the balances are "
+            "inconsistent or too ill-conditioned to reconcile"
+        )
+    tests = int(testable.sum())
+    return Reconciliation(
+        x=x,
+        x_se=x_se,
+        u=u,
+        u_se=u_se,
+        u_observable=observable[:p].copy(),
+        adjustment=adj,
+        adjustment_var=wvar,
+        z=z,
+        testable=testable,
+        redundancy=nu,
+        redundancy_trace=trace,
+        chi2=gamma,
+        p_value=float(stats.chi2.sf(gamma, nu)) if nu > 0 else 1.0,
+        global_critical=float(stats.chi2.isf(alpha, nu)) if nu > 0 else float("inf"),
+        alpha=alpha,
+        measurement_critical=sidak_critical(alpha, tests),
+        correction="sidak",
+        nodal_z=nodal,
+        balance_residual=worst,
+        excluded=excl,
+        sigma=sv,
+        _solver=_Solver(lu=lu, At=At, measured=measured, sigma=sv, c=c, p=q),
+    )
+
+
+def _selected(
+    lu: Any, K: sp.csc_array, At: sp.csr_array, kern: Any
+) -> tuple[Array, Array]:
+    """diag(K⁻¹) in the original order, and aᵢᵀ Q aᵢ for each column aᵢ of At."""
+    if not np.array_equal(lu.perm_r, lu.perm_c):  # pragma: no cover - diag pivots asked for
+        raise SolverError("the reconciliation factor was not symmetric (off-diagonal pivots)")
+    L = sp.csc_array(lu.L)
+    L.sort_indices()
+    d = lu.U.diagonal()
+    n = L.shape[0]
+    # the factor's full symbolic pattern (SuperLU's L omits the fill entries that came out 0,
+    # which the selected inverse still needs)
+    perm = lu.perm_c.astype(np.int64)
+    Kp = sp.csc_array(K)
+    inv = np.empty(n, np.int64)
+    inv[perm] = np.arange(n)
+    Kperm = sp.csc_array(Kp[inv][:, inv])
+    Kperm = (Kperm + Kperm.T).tocsc()  # both triangles (pattern only matters)
+    Kperm.sort_indices()
+    indptr, indices = kern.symbolic_pattern(
+        Kperm.indptr.astype(np.int64), Kperm.indices.astype(np.int64), n
+    )
+    lx, outside = kern.scatter_values(
+        indptr, indices, L.indptr.astype(np.int64), L.indices.astype(np.int64), L.data
+    )
+    if outside:  # pragma: no cover - SuperLU's pattern lies within the symbolic one
+        raise SolverError("the factor has entries outside its symbolic pattern")
+    zx, zd, miss = kern.selected_inverse(indptr, indices, lx, d)
+    Ac = sp.csc_array(At)
+    Ac.sort_indices()
+    wd, miss2 = kern.quadratic_diag(
+        Ac.indptr.astype(np.int64), Ac.indices.astype(np.int64), Ac.data, perm, indptr, indices, zx, zd
+    )
+    if miss or miss2:  # pragma: no cover - SuperLU keeps the symbolic pattern
+        raise SolverError("selected inversion met a pruned factor pattern")
+    return zd[perm], wd
+
+
+def _trivial(yv: Array, sv: Array, p: int, excl: Index, alpha: float, c: int) -> Reconciliation:
+    """No balances (or nothing to reconcile): estimates are the measurements, nothing tested."""
+    m = len(yv)
+    x = yv.copy()
+    x[excl] = np.nan
+    xs = sv.copy()
+    xs[excl] = np.nan
+    return Reconciliation(
+        x=x,
+        x_se=xs,
+        u=np.full(p, np.nan),
+        u_se=np.full(p, np.nan),
+        u_observable=np.zeros(p, dtype=bool),
+        adjustment=np.where(np.isin(np.arange(m), excl), np.nan, 0.0),
+        adjustment_var=np.zeros(m),
+        z=np.full(m, np.nan),
+        testable=np.zeros(m, dtype=bool),
+        redundancy=0,
+        redundancy_trace=0.0,
+        chi2=0.0,
+        p_value=1.0,
+        global_critical=float("inf"),
+        alpha=alpha,
+        measurement_critical=float("inf"),
+        correction="sidak",
+        nodal_z=np.full(c, np.nan),
+        balance_residual=0.0,
+        excluded=excl,
+        sigma=sv,
+    )
+
+
+@dataclass(frozen=True)
+class GrossError:
+    """One suspect of serial elimination.
+
+    ``index``: the measurement eliminated; ``group``: every measurement whose gross error would
+    explain the data equally well at that step (parallel columns of P A: cannot be told apart),
+    ``index`` included — blame the group, not one member, when it has more than one.
+    ``z``: its measurement statistic when picked; ``size`` and ``size_se``: the estimated gross
+    error, y − (estimate from all other, non-suspect measurements), at the end.
+    """
+
+    index: int
+    group: tuple[int, ...]
+    z: float
+    size: float
+    size_se: float
+    step: int
+
+
+@dataclass(frozen=True, eq=False)
+class GrossErrorReport:
+    """What :func:`serial_elimination` found: suspects in the order picked (most suspicious
+    first), the measurements nothing can check, and the first and last reconciliations."""
+
+    suspects: tuple[GrossError, ...]
+    untestable: Index
+    initial: Reconciliation
+    final: Reconciliation
+    method: str = "serial elimination (iterative measurement test, Šidák-corrected)"
+
+    @property
+    def ranked(self) -> Index:
+        return np.array([s.index for s in self.suspects], dtype=np.intp)
+
+
+def serial_elimination(
+    y: ArrayLike,
+    sigma: ArrayLike,
+    A: Matrix,
+    B: Matrix | None = None,
+    b: ArrayLike | None = None,
+    *,
+    alpha: float = 0.05,
+    max_suspects: int | None = None,
+) -> GrossErrorReport:
+    """Name gross errors by serial elimination (Ripps 1965; Serth & Heenan 1986's IMT).
+
+    Repeat: reconcile; stop when the global test passes or no testable measurement's |z| exceeds
+    the Šidák critical value; otherwise eliminate the measurement with the largest |z| (treat it
+    as unmeasured) and note the group of measurements indistinguishable from it.  Sizes of the
+    named errors are estimated at the end, each suspect against all other, non-suspect,
+    measurements.
+    """
+    rec = reconcile_linear(y, sigma, A, B, b, alpha=alpha)
+    first = rec
+    yv = np.asarray(y, dtype=np.float64).reshape(-1)
+    picked: list[tuple[int, tuple[int, ...], float, int]] = []
+    limit = len(yv) if max_suspects is None else max_suspects
+    step = 0
+    while len(picked) < limit and not rec.passed:
+        z = np.where(rec.testable, np.abs(rec.z), -1.0)
+        i = int(np.argmax(z)) if len(z) else -1
+        if i < 0 or z[i] <= rec.measurement_critical:
+            break
+        wcol = adjustment_covariance_column(rec, i)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr = wcol / np.sqrt(rec.adjustment_var * rec.adjustment_var[i])
+        grp = np.flatnonzero(rec.testable & (np.abs(corr) >= 1.0 - PARALLEL))
+        group = tuple(int(k) for k in np.union1d(grp, [i]))
+        picked.append((i, group, float(rec.z[i]), step))
+        step += 1
+        rec = reconcile_linear(y, sigma, A, B, b, alpha=alpha, exclude=[p[0] for p in picked])
+    suspects = tuple(
+        GrossError(
+            index=i,
+            group=g,
+            z=zz,
+            size=float(yv[i] - rec.x[i]),
+            size_se=float(np.hypot(np.asarray(sigma, dtype=np.float64).reshape(-1)[i], rec.x_se[i])),
+            step=s,
+        )
+        for i, g, zz, s in picked
+    )
+    return GrossErrorReport(
+        suspects=suspects, untestable=first.untestable, initial=first, final=rec
+    )
