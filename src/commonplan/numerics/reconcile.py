@@ -58,10 +58,14 @@ from commonplan.errors import DataError, NonFiniteError, ShapeError, SolverError
 __all__ = [
     "GrossError",
     "GrossErrorReport",
+    "GroupSuspect",
+    "GroupTest",
     "Reconciliation",
     "adjustment_covariance_column",
+    "group_test",
     "reconcile_linear",
     "serial_elimination",
+    "serial_group_elimination",
     "sidak_critical",
 ]
 
@@ -370,8 +374,9 @@ def reconcile_linear(
         nodal = np.where(qdiag > UNTESTABLE, lam / np.sqrt(np.abs(qdiag)), np.nan)
     gamma = float(np.dot(At.T @ lam, At.T @ lam))
     # balance check in original units
-    xfull = np.where(np.isnan(x), 0.0, x)
-    ufull = np.where(np.isnan(u), allu[:p], u)
+    xfull = x.copy()
+    xfull[excl] = allu[p:]  # unobservable ones too: any solution satisfies the balances
+    ufull = allu[:p]
     resid = Ac @ xfull + Bc @ ufull - bv
     scale = abs(Ac) @ np.abs(xfull) + abs(Bc) @ np.abs(ufull) + np.abs(bv)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -487,12 +492,16 @@ class GrossError:
     ``index``: the measurement eliminated; ``group``: every measurement whose gross error would
     explain the data equally well at that step (parallel columns of P A: cannot be told apart),
     ``index`` included — blame the group, not one member, when it has more than one.
+    ``confusable``: the measurements a single gross error could be in, at that step, at level α —
+    the likelihood-ratio set {j : zₘₐₓ² − zⱼ² ≤ χ²₁,₁₋α} (approximate: the locations are not
+    nested hypotheses); it contains ``group``.  Use it to say "one of these", not "this one".
     ``z``: its measurement statistic when picked; ``size`` and ``size_se``: the estimated gross
     error, y − (estimate from all other, non-suspect measurements), at the end.
     """
 
     index: int
     group: tuple[int, ...]
+    confusable: tuple[int, ...]
     z: float
     size: float
     size_se: float
@@ -524,45 +533,201 @@ def serial_elimination(
     *,
     alpha: float = 0.05,
     max_suspects: int | None = None,
+    gate: str = "measurement",
 ) -> GrossErrorReport:
     """Name gross errors by serial elimination (Ripps 1965; Serth & Heenan 1986's IMT).
 
-    Repeat: reconcile; stop when the global test passes or no testable measurement's |z| exceeds
-    the Šidák critical value; otherwise eliminate the measurement with the largest |z| (treat it
-    as unmeasured) and note the group of measurements indistinguishable from it.  Sizes of the
+    Repeat: reconcile; eliminate the testable measurement with the largest |z| (treat it as
+    unmeasured) while ``gate`` rejects, and note the group of measurements indistinguishable
+    from it.  ``gate``: ``"measurement"`` (default; the iterative measurement test): the largest
+    |z| exceeds the Šidák critical value, so the family-wise false-accusation rate per round is
+    α; ``"global"`` (Ripps' original): the global χ² test rejects; ``"both"``: both reject
+    (fewest accusations, least power — the global test on many degrees of freedom is weak
+    against one error).  Sizes of the
     named errors are estimated at the end, each suspect against all other, non-suspect,
     measurements.
     """
     rec = reconcile_linear(y, sigma, A, B, b, alpha=alpha)
     first = rec
     yv = np.asarray(y, dtype=np.float64).reshape(-1)
-    picked: list[tuple[int, tuple[int, ...], float, int]] = []
+    picked: list[tuple[int, tuple[int, ...], tuple[int, ...], float, int]] = []
     limit = len(yv) if max_suspects is None else max_suspects
     step = 0
-    while len(picked) < limit and not rec.passed:
+    if gate not in ("measurement", "global", "both"):
+        raise DataError(f"gate must be 'measurement', 'global' or 'both', got {gate!r}")
+    while len(picked) < limit:
         z = np.where(rec.testable, np.abs(rec.z), -1.0)
         i = int(np.argmax(z)) if len(z) else -1
-        if i < 0 or z[i] <= rec.measurement_critical:
+        if i < 0 or z[i] <= 0:
+            break
+        mt = bool(z[i] > rec.measurement_critical)
+        gt = not rec.passed
+        go = {"measurement": mt, "global": gt, "both": mt and gt}[gate]
+        if not go:
             break
         wcol = adjustment_covariance_column(rec, i)
         with np.errstate(invalid="ignore", divide="ignore"):
             corr = wcol / np.sqrt(rec.adjustment_var * rec.adjustment_var[i])
         grp = np.flatnonzero(rec.testable & (np.abs(corr) >= 1.0 - PARALLEL))
         group = tuple(int(k) for k in np.union1d(grp, [i]))
-        picked.append((i, group, float(rec.z[i]), step))
+        t2 = np.where(rec.testable, rec.z**2, -np.inf)
+        near = np.flatnonzero(t2 >= t2[i] - float(stats.chi2.isf(alpha, 1)))
+        near = near[np.argsort(-t2[near], kind="stable")]
+        conf = tuple(int(k) for k in near) + tuple(k for k in group if k not in set(near))
+        picked.append((i, group, conf, float(rec.z[i]), step))
         step += 1
         rec = reconcile_linear(y, sigma, A, B, b, alpha=alpha, exclude=[p[0] for p in picked])
     suspects = tuple(
         GrossError(
             index=i,
             group=g,
+            confusable=cf,
             z=zz,
             size=float(yv[i] - rec.x[i]),
             size_se=float(np.hypot(np.asarray(sigma, dtype=np.float64).reshape(-1)[i], rec.x_se[i])),
             step=s,
         )
-        for i, g, zz, s in picked
+        for i, g, cf, zz, s in picked
     )
     return GrossErrorReport(
         suspects=suspects, untestable=first.untestable, initial=first, final=rec
     )
+
+
+@dataclass(frozen=True, eq=False)
+class GroupTest:
+    """The GLR test for one common gross error in each group of measurements (a reporter's).
+
+    Group g's alternative: y = x + δ f_g + e, f_g a given direction on the group's measurements
+    (default: their reported values — every report inflated by the same factor 1 + δ).  Then
+    ``z[g]`` = f̃ᵀ ã / √(f̃ᵀ W̃ f̃) ~ N(0, 1) under no error (ã, W̃ adjustments and their
+    covariance scaled by σ, f̃ = f / σ), ``size[g]`` = δ̂ = f̃ᵀ ã / f̃ᵀ W̃ f̃ with ``size_se[g]``
+    = 1 / √(f̃ᵀ W̃ f̃); groups whose direction nothing can check have ``z = nan``.
+    ``critical``: Šidák level over the testable groups; ``ranked``: most suspicious first.
+    """
+
+    z: Array
+    size: Array
+    size_se: Array
+    critical: float
+
+    @property
+    def ranked(self) -> Index:
+        zz = np.where(np.isnan(self.z), -1.0, np.abs(self.z))
+        return np.argsort(-zz, kind="stable").astype(np.intp)
+
+    @property
+    def flagged(self) -> Index:
+        r = self.ranked
+        with np.errstate(invalid="ignore"):
+            return r[np.abs(self.z[r]) > self.critical]
+
+
+def group_test(
+    rec: Reconciliation,
+    group_of: ArrayLike,
+    *,
+    direction: ArrayLike | None = None,
+    y: ArrayLike | None = None,
+) -> GroupTest:
+    """Test each group of measurements for one common gross error (see :class:`GroupTest`).
+
+    ``group_of[i]``: the group (e.g. the reporter) of measurement i, −1 for none; groups are
+    0..max.  ``direction``: the error's shape per measurement (default ``y``, the reports
+    themselves: a proportional bias).  One solve with the kept factor per group.
+    """
+    g = np.asarray(group_of, dtype=np.intp).reshape(-1)
+    m = len(rec.x)
+    if len(g) != m:
+        raise ShapeError(f"group_of has {len(g)} entries for {m} measurements")
+    if direction is None:
+        if y is None:
+            raise DataError("group_test needs the reports y (or an explicit direction)")
+        f = np.asarray(y, dtype=np.float64).reshape(-1)
+    else:
+        f = np.asarray(direction, dtype=np.float64).reshape(-1)
+    if len(f) != m:
+        raise ShapeError(f"direction has {len(f)} entries for {m} measurements")
+    ng = int(g.max(initial=-1)) + 1
+    z = np.full(ng, np.nan)
+    size = np.full(ng, np.nan)
+    se = np.full(ng, np.nan)
+    sol = rec._solver
+    if sol is None or ng == 0:
+        return GroupTest(z, size, se, float("inf"))
+    meas = sol.measured
+    ft = np.zeros(m)
+    ft[meas] = f[meas] / sol.sigma[meas]
+    at = np.where(np.isnan(rec.adjustment), 0.0, rec.adjustment) / sol.sigma
+    order = np.argsort(g, kind="stable")
+    bounds = np.searchsorted(g[order], np.arange(ng + 1))
+    for k in range(ng):
+        idx = order[bounds[k] : bounds[k + 1]]
+        idx = idx[rec.testable[idx]]
+        if not len(idx):
+            continue
+        fk = np.zeros(len(meas))
+        pos = np.searchsorted(meas, idx)
+        fk[pos] = ft[idx]
+        h = sol.At @ fk
+        qh = sol.lu.solve(np.concatenate([h, np.zeros(sol.p)]))[: sol.c]
+        den = float(h @ qh)
+        if den <= UNTESTABLE * float(fk @ fk):
+            continue
+        num = float(ft[idx] @ at[idx])
+        z[k] = num / np.sqrt(den)
+        size[k] = num / den
+        se[k] = 1.0 / np.sqrt(den)
+    return GroupTest(z, size, se, sidak_critical(rec.alpha, int(np.isfinite(z).sum())))
+
+
+@dataclass(frozen=True, eq=False)
+class GroupSuspect:
+    """A group named by :func:`serial_group_elimination`: its id, z when named, the estimated
+    common error δ̂ (in units of the direction) and its standard error, and the step."""
+
+    group: int
+    z: float
+    size: float
+    size_se: float
+    step: int
+
+
+def serial_group_elimination(
+    y: ArrayLike,
+    sigma: ArrayLike,
+    A: Matrix,
+    B: Matrix | None = None,
+    b: ArrayLike | None = None,
+    *,
+    group_of: ArrayLike,
+    direction: ArrayLike | None = None,
+    alpha: float = 0.05,
+    max_suspects: int | None = None,
+) -> tuple[tuple[GroupSuspect, ...], Reconciliation]:
+    """Serial elimination by groups (reporters): name the group with the largest |z| of
+    :func:`group_test` while it exceeds the Šidák level, exclude all its measurements, re-test.
+
+    For one reporter that falsifies several reports consistently (its output and its own
+    delivery reports, say), where single-report tests blame its partners as often as itself.
+    Returns the named groups in order and the last reconciliation (suspects excluded).
+    """
+    g = np.asarray(group_of, dtype=np.intp).reshape(-1)
+    yv = np.asarray(y, dtype=np.float64).reshape(-1)
+    excluded: list[int] = []
+    named: list[GroupSuspect] = []
+    limit = int(g.max(initial=-1)) + 1 if max_suspects is None else max_suspects
+    rec = reconcile_linear(y, sigma, A, B, b, alpha=alpha)
+    gg = g.copy()
+    while len(named) < limit:
+        gt = group_test(rec, gg, direction=direction, y=yv)
+        fl = gt.flagged
+        if not len(fl):
+            break
+        k = int(fl[0])
+        named.append(GroupSuspect(k, float(gt.z[k]), float(gt.size[k]), float(gt.size_se[k]),
+                                  len(named)))
+        excluded.extend(int(i) for i in np.flatnonzero(gg == k))
+        gg[gg == k] = -1
+        rec = reconcile_linear(y, sigma, A, B, b, alpha=alpha, exclude=excluded)
+    return tuple(named), rec
