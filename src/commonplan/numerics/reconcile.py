@@ -288,23 +288,25 @@ def reconcile_linear(
     As = (Ac[:, measured] @ sp.diags_array(sv[measured])).tocsr()
     Bu = sp.hstack([Bc, Ac[:, excl]], format="csr") if len(excl) else Bc
     q = Bu.shape[1]
-    # scaling: rows to unit norm over [A V^½, B]; then B's columns to unit norm; rows again
-    rn = np.sqrt(_row_norms(As) ** 2 + _row_norms(Bu) ** 2)
-    empty = rn == 0
-    if (empty & (bv != 0)).any():
-        j = int(np.flatnonzero(empty & (bv != 0))[0])
+    # scaling: rows so that diag(A V Aᵀ) = 1; B's columns then to unit norm; rows without
+    # measured quantities last, to unit norm over B — so that ε is small against S and Bᵀ S⁻¹ B
+    na, nb = _row_norms(As), _row_norms(Bu)
+    bad = np.flatnonzero((na == 0) & (nb == 0) & (bv != 0))
+    if len(bad):
+        j = int(bad[0])
         raise SolverError(f"balance {j} has no quantities but asks for {bv[j]}: inconsistent")
-    r1 = np.where(empty, 1.0, 1.0 / np.where(empty, 1.0, rn))
-    Bs = (sp.diags_array(r1) @ Bu).tocsc()
+    R = 1.0 / np.where(na > 0, na, np.where(nb > 0, nb, 1.0))
+    Bs = (sp.diags_array(R) @ Bu).tocsc()
     cn = np.sqrt(np.asarray(Bs.multiply(Bs).sum(axis=0)).ravel())
-    dcol = np.where(cn > 0, 1.0 / np.where(cn > 0, cn, 1.0), 1.0)
-    Bs = (Bs @ sp.diags_array(dcol)).tocsr()
-    As1 = (sp.diags_array(r1) @ As).tocsr()
-    rn2 = np.sqrt(_row_norms(As1) ** 2 + _row_norms(Bs) ** 2)
-    r2 = np.where(rn2 > 0, 1.0 / np.where(rn2 > 0, rn2, 1.0), 1.0)
-    R = r1 * r2
-    At = (sp.diags_array(r2) @ As1).tocsr()
-    Bt = (sp.diags_array(r2) @ Bs).tocsr()
+    dcol = 1.0 / np.where(cn > 0, cn, 1.0)
+    Bt = (Bs @ sp.diags_array(dcol)).tocsr()
+    pure = np.flatnonzero((na == 0) & (nb > 0))
+    if len(pure):
+        f = np.ones(c)
+        f[pure] = 1.0 / _row_norms(Bt)[pure]
+        R = R * f
+        Bt = (sp.diags_array(f) @ Bt).tocsr()
+    At = (sp.diags_array(R) @ As).tocsr()
     bt = R * bv
     yt = yv[measured] / sv[measured]
     rhs = np.concatenate([At @ yt - bt, np.zeros(q)])
@@ -318,29 +320,25 @@ def reconcile_linear(
     S = (S + Sabs * 1e-300).tocsr()
     Ktrue = sp.block_array([[S, Bt], [Bt.T, None]], format="csc")
     Kreg = (Ktrue + sp.diags_array(np.concatenate([np.full(c, EPS), np.full(q, -EPS)]))).tocsc()
-    try:
-        lu = spla.splu(
-            Kreg,
-            permc_spec="MMD_AT_PLUS_A",
-            diag_pivot_thresh=0.0,
-            options={"SymmetricMode": True},
-        )
-    except RuntimeError as exc:  # pragma: no cover - quasi-definite: should not happen
-        raise SolverError(f"the reconciliation system could not be factorised: {exc}") from exc
-    sol = lu.solve(rhs)
-    for _ in range(30):
-        res = rhs - Ktrue @ sol
-        if np.max(np.abs(res), initial=0.0) <= 1e-14 * max(1.0, np.max(np.abs(rhs), initial=0.0)):
-            break
-        sol = sol + lu.solve(res)
+    lu: Any = _sparse_factor(Kreg, Kreg.shape[0] > DENSE_FALLBACK)
+    ok, dense = False, False
+    if lu is not None:
+        sol, ok = _refine(lu, Ktrue, rhs, At, Bt, yt, bt)
+    if not ok and Kreg.shape[0] <= DENSE_FALLBACK:
+        # symmetric pivots were not stable enough here (badly scaled): partial pivoting, dense
+        lu, dense = _DenseFactor(Ktrue.toarray(), Bt.toarray()), True
+        sol, ok = _refine(lu, Ktrue, rhs, At, Bt, yt, bt)
     lam, w = sol[:c], sol[c:]
     xt = yt - At.T @ lam
     ut = -w
 
-    # selected inversion of the factor: diag of K⁻¹ and the quadratic forms of A's columns
-    from commonplan.numerics import _reconcile_kernels as kern
+    if dense:
+        zdiag, wdiag = lu.selected(At)
+    else:
+        # selected inversion of the sparse factor: diag of K⁻¹, quadratic forms of A's columns
+        from commonplan.numerics import _reconcile_kernels as kern
 
-    zdiag, wdiag = _selected(lu, Kreg, At, kern)
+        zdiag, wdiag = _selected(lu, Kreg, At, kern)
     wt = np.clip(wdiag, 0.0, 1.0)  # Wᵢᵢ / σᵢ² (a projector's diagonal)
     qdiag = zdiag[:c]
     tdiag = -zdiag[c:]  # Var of scaled unmeasured
@@ -413,6 +411,83 @@ def reconcile_linear(
         sigma=sv,
         _solver=_Solver(lu=lu, At=At, measured=measured, sigma=sv, c=c, p=q),
     )
+
+
+DENSE_FALLBACK = 3000
+"""Largest KKT system refactorised densely (partial pivoting) when the sparse one is inaccurate."""
+
+
+def _sparse_factor(K: sp.csc_array, required: bool) -> Any:
+    """SuperLU with a symmetric fill-reducing ordering and diagonal pivots (an LDLᵀ); ``None``
+    when a pivot vanished in rounding and a dense fallback is allowed."""
+    try:
+        return spla.splu(
+            K, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True}
+        )
+    except RuntimeError as exc:
+        if not required:
+            return None
+        raise SolverError(f"the reconciliation system could not be factorised: {exc}") from exc
+
+
+def _refine(
+    lu: Any, K: sp.csc_array, rhs: Array, At: sp.csr_array, Bt: sp.csr_array, yt: Array, bt: Array
+) -> tuple[Array, bool]:
+    """Solve K z = rhs with the regularised factor and iterative refinement against K, until
+    the balances hold row by row: |Ã x̃ + B̃ ũ − b̃| ≤ 1e-12 (|Ã||x̃| + |B̃||ũ| + |b̃|), and
+    B̃ᵀ λ̃ = 0 normwise (relative to max |B̃ᵀ||λ̃|)."""
+    c = At.shape[0]
+    aA, aB = abs(At), abs(Bt)
+
+    def error(z: Array) -> tuple[float, float]:
+        lam, w = z[:c], z[c:]
+        x = yt - At.T @ lam
+        r1 = np.abs(At @ x - Bt @ w - bt)
+        s1 = aA @ np.abs(x) + aB @ np.abs(w) + np.abs(bt)
+        e1 = float(np.max(r1 / np.where(s1 > 0, s1, 1.0), initial=0.0))
+        # normwise (B̃'s columns have unit norm): this block is optimality, not balance
+        r2 = float(np.max(np.abs(Bt.T @ lam), initial=0.0))
+        m2 = float(np.max(np.abs(lam), initial=0.0)) + 1e-300
+        return e1, r2 / m2 if r2 > 1e-14 * max(1.0, float(np.max(np.abs(yt), initial=0.0))) else 0.0
+
+    sol = lu.solve(rhs)
+    best, best_err = sol, (np.inf, np.inf)
+    for _ in range(40):
+        e = error(sol)
+        if e[0] <= 1e-12 and e[1] <= 1e-10:
+            return sol, True
+        if e[0] + 1e-3 * e[1] < best_err[0] + 1e-3 * best_err[1]:
+            best, best_err = sol, e
+        sol = sol + lu.solve(rhs - K @ sol)
+    return best, best_err[0] <= 1e-10 and best_err[1] <= 1e-8
+
+
+class _DenseFactor:
+    """Small systems the sparse LDLᵀ could not solve accurately (dependent balances at extreme
+    scales, rounding pivots): the Moore–Penrose inverse of the unregularised KKT matrix by SVD,
+    with unobservable unmeasured quantities found from the null space of B."""
+
+    def __init__(self, K: NDArray[np.float64], Bt: NDArray[np.float64]) -> None:
+        self.Z = np.linalg.pinv(K, rcond=1e-15, hermitian=True)
+        q = Bt.shape[1]
+        self.unobservable = np.zeros(q, dtype=bool)
+        if q:
+            _, sv, vt = np.linalg.svd(Bt, full_matrices=True)
+            rank = int((sv > 1e-10 * max(sv.max(initial=0.0), 1e-300)).sum())
+            null = vt[rank:]
+            self.unobservable = np.abs(null).max(axis=0, initial=0.0) > 1e-8
+
+    def solve(self, rhs: Array) -> Array:
+        out: Array = self.Z @ rhs
+        return out
+
+    def selected(self, At: sp.csr_array) -> tuple[Array, Array]:
+        c = At.shape[0]
+        Ad = At.toarray()
+        wd = np.einsum("ij,ij->j", Ad, self.Z[:c, :c] @ Ad)
+        zd = np.diag(self.Z).copy()
+        zd[c:][self.unobservable] = -np.inf  # Var(û) = −(K⁺)ᵤᵤ: infinite, not determined
+        return zd, wd
 
 
 def _selected(
