@@ -44,7 +44,6 @@ from scipy import stats
 
 from commonplan.numerics.flownet import Quantity, synthetic_reports
 from commonplan.numerics.reconcile import (
-    group_test,
     reconcile_linear,
     serial_elimination,
     serial_group_elimination,
@@ -142,13 +141,13 @@ def inflation(
         g_first += int(len(named) > 0 and named[0].group == w)
         g_false += sum(1 for s in named if s.group != w)
         if rep.suspects:
-            first += int(sr.reporter[rep.suspects[0].index] == w) if fs.report_of[
-                rep.suspects[0].index
-            ] >= 0 else 0
+            first += (
+                int(sr.reporter[rep.suspects[0].index] == w)
+                if fs.report_of[rep.suspects[0].index] >= 0
+                else 0
+            )
             false += sum(
-                1
-                for s in rep.suspects
-                if fs.report_of[s.index] < 0 or sr.reporter[s.index] != w
+                1 for s in rep.suspects if fs.report_of[s.index] < 0 or sr.reporter[s.index] != w
             )
     return first / trials, false / trials, g_first / trials, g_false / trials
 
@@ -162,9 +161,34 @@ def steam_like() -> tuple[sp.csr_array, np.ndarray]:
     Units 0..10; streams (from, to), −1 the environment.  Low redundancy: ν = 11.
     """
     edges = [
-        (-1, 0), (0, 1), (0, 2), (1, 3), (1, 4), (2, 4), (2, 5), (3, 6), (4, 6), (4, 7),
-        (5, 7), (5, 8), (6, 9), (7, 9), (7, 10), (8, 10), (9, -1), (10, -1), (3, -1), (8, -1),
-        (-1, 5), (-1, 2), (6, -1), (1, -1), (9, 10), (-1, 7), (10, -1), (4, -1),
+        (-1, 0),
+        (0, 1),
+        (0, 2),
+        (1, 3),
+        (1, 4),
+        (2, 4),
+        (2, 5),
+        (3, 6),
+        (4, 6),
+        (4, 7),
+        (5, 7),
+        (5, 8),
+        (6, 9),
+        (7, 9),
+        (7, 10),
+        (8, 10),
+        (9, -1),
+        (10, -1),
+        (3, -1),
+        (8, -1),
+        (-1, 5),
+        (-1, 2),
+        (6, -1),
+        (1, -1),
+        (9, 10),
+        (-1, 7),
+        (10, -1),
+        (4, -1),
     ]
     rng = np.random.default_rng(1986)
     A = np.zeros((11, len(edges)))
@@ -341,7 +365,16 @@ def main() -> None:
             )
         )
     fa, acc = false_alarms(trials, args.workplaces, seed=11)
-    print(_row("no gross error: global test rejects", f"{fa:.3f} (α = {alpha})", "", f"{acc:.3f}", "", ""))
+    print(
+        _row(
+            "no gross error: global test rejects",
+            f"{fa:.3f} (α = {alpha})",
+            "",
+            f"{acc:.3f}",
+            "",
+            "",
+        )
+    )
     for dl in (False, True):
         f1, fl, g1, gf = inflation(max(trials // 5, 100), args.workplaces, dl, seed=12 + dl)
         name = "output +10 %" + (" and its deliveries +10 %" if dl else "")
@@ -349,7 +382,9 @@ def main() -> None:
         print(_row(name + ": reporter elimination", f"{g1:.3f}", "", f"{gf:.3f}", "", ""))
     print()
     st = max(trials // 5, 100)
-    print("## (b) steam-metering-like network (28 streams, 11 units), trial for trial,", st, "trials")
+    print(
+        "## (b) steam-metering-like network (28 streams, 11 units), trial for trial,", st, "trials"
+    )
     print()
     print(_row("error", "commonplan power", "textbook IMT power", "ν", "untestable", "groups"))
     print(_row(*["---"] * 6))

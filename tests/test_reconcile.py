@@ -128,7 +128,6 @@ def test_matches_dense_closed_form(seed: int) -> None:
     assert rec.redundancy == rank
     # a column of W by one solve
     i = int(np.argmax(wd))
-    U, sv, _ = np.linalg.svd(B) if p else (np.eye(c), np.zeros(0), None)
     assert_allclose(adjustment_covariance_column(rec, i)[i], wd[i], rtol=1e-5, atol=1e-9)
 
 
@@ -153,7 +152,7 @@ def systems(draw):  # type: ignore[no-untyped-def]
     return xt, s, A, B, b, rng
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(systems())
 def test_balances_hold_and_exact_reports_pass(sysm) -> None:  # type: ignore[no-untyped-def]
     xt, s, A, B, b, rng = sysm
@@ -185,7 +184,7 @@ def test_power_as_predicted() -> None:
     crit = rec0.measurement_critical
     predicted = stats.norm.sf(crit - shift) + stats.norm.cdf(-crit - shift)
     rng = np.random.default_rng(7)
-    n, hits = 800, 0
+    n, hits = 500, 0
     for _ in range(n):
         y = truth + s * rng.standard_normal(5)
         y[0] += k * s[0]
@@ -200,8 +199,10 @@ def test_global_test_size() -> None:
     truth = np.array([10.0, 6.0, 6.0, 10.0, 4.0])
     s = np.array([0.2, 0.3, 0.2, 0.25, 0.2])
     rng = np.random.default_rng(3)
-    n = 1500
-    rej = sum(not reconcile_linear(truth + s * rng.standard_normal(5), s, A).passed for _ in range(n))
+    n = 700
+    rej = sum(
+        not reconcile_linear(truth + s * rng.standard_normal(5), s, A).passed for _ in range(n)
+    )
     assert abs(rej / n - 0.05) < 4 * np.sqrt(0.05 * 0.95 / n)
 
 
@@ -310,11 +311,19 @@ def test_flow_system_small_by_hand() -> None:
 
 def test_flow_system_refusals() -> None:
     with pytest.raises(DataError, match=r"sender\[0\]"):
-        flow_system(1, [3], [-1], report_kind=[], report_target=[], report_value=[],
-                    report_sigma=[])
+        flow_system(
+            1, [3], [-1], report_kind=[], report_target=[], report_value=[], report_sigma=[]
+        )
     with pytest.raises(DataError, match="report 0"):
-        flow_system(1, [0], [-1], report_kind=[Quantity.FLOW], report_target=[5],
-                    report_value=[1.0], report_sigma=[1.0])
+        flow_system(
+            1,
+            [0],
+            [-1],
+            report_kind=[Quantity.FLOW],
+            report_target=[5],
+            report_value=[1.0],
+            report_sigma=[1.0],
+        )
 
 
 def test_sidak() -> None:

@@ -271,9 +271,7 @@ def flow_system(
         (np.concatenate(A_vals), (np.concatenate(A_rows), np.concatenate(A_cols))),
         shape=(nrow, m),
     )
-    B = sp.csr_array(
-        (v_all[isu], (r_all[isu], ucol[q_all[isu]])), shape=(nrow, len(unmeasured))
-    )
+    B = sp.csr_array((v_all[isu], (r_all[isu], ucol[q_all[isu]])), shape=(nrow, len(unmeasured)))
     A.sum_duplicates()
     B.sum_duplicates()
     report_of = np.concatenate([np.arange(nr), np.full(ne + nl, -1)]).astype(np.intp)

@@ -45,7 +45,7 @@ gross errors cannot be told apart (|corr(zᵢ, zⱼ)| = 1: parallel columns of P
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
@@ -72,7 +72,7 @@ __all__ = [
 Array = NDArray[np.float64]
 Bool = NDArray[np.bool_]
 Index = NDArray[np.intp]
-Matrix = sp.sparray | sp.spmatrix | NDArray[Any]
+Matrix: TypeAlias = "sp.sparray | sp.spmatrix | NDArray[Any] | list[list[float]]"
 
 EPS = 1e-9
 """Regularisation of the scaled KKT system (relative to unit-norm rows and columns)."""
@@ -250,7 +250,8 @@ def _validate(
 
 
 def _row_norms(M: sp.csr_array) -> Array:
-    return np.sqrt(np.asarray((M.multiply(M)).sum(axis=1)).ravel())
+    out: Array = np.sqrt(np.asarray((M.multiply(M)).sum(axis=1), dtype=np.float64).ravel())
+    return out
 
 
 def reconcile_linear(
@@ -339,6 +340,16 @@ def reconcile_linear(
         from commonplan.numerics import _reconcile_kernels as kern
 
         zdiag, wdiag = _selected(lu, Kreg, At, kern)
+        tr = float(np.clip(wdiag, 0.0, 1.0).sum())
+        if abs(tr - round(tr)) > 1e-4 and Kreg.shape[0] <= DENSE_FALLBACK:
+            # ε is not small against some eigenvalue (nearly dependent balances, nearly
+            # unobservable quantities): the projector's diagonal is off; use the exact inverse
+            lu, dense = _DenseFactor(Ktrue.toarray(), Bt.toarray()), True
+            sol, ok = _refine(lu, Ktrue, rhs, At, Bt, yt, bt)
+            lam, w = sol[:c], sol[c:]
+            xt = yt - At.T @ lam
+            ut = -w
+            zdiag, wdiag = lu.selected(At)
     wt = np.clip(wdiag, 0.0, 1.0)  # Wᵢᵢ / σᵢ² (a projector's diagonal)
     qdiag = zdiag[:c]
     tdiag = -zdiag[c:]  # Var of scaled unmeasured
@@ -490,9 +501,7 @@ class _DenseFactor:
         return zd, wd
 
 
-def _selected(
-    lu: Any, K: sp.csc_array, At: sp.csr_array, kern: Any
-) -> tuple[Array, Array]:
+def _selected(lu: Any, K: sp.csc_array, At: sp.csr_array, kern: Any) -> tuple[Array, Array]:
     """diag(K⁻¹) in the original order, and aᵢᵀ Q aᵢ for each column aᵢ of At."""
     if not np.array_equal(lu.perm_r, lu.perm_c):  # pragma: no cover - diag pivots asked for
         raise SolverError("the reconciliation factor was not symmetric (off-diagonal pivots)")
@@ -521,7 +530,14 @@ def _selected(
     Ac = sp.csc_array(At)
     Ac.sort_indices()
     wd, miss2 = kern.quadratic_diag(
-        Ac.indptr.astype(np.int64), Ac.indices.astype(np.int64), Ac.data, perm, indptr, indices, zx, zd
+        Ac.indptr.astype(np.int64),
+        Ac.indices.astype(np.int64),
+        Ac.data,
+        perm,
+        indptr,
+        indices,
+        zx,
+        zd,
     )
     if miss or miss2:  # pragma: no cover - SuperLU keeps the symbolic pattern
         raise SolverError("selected inversion met a pruned factor pattern")
@@ -659,7 +675,9 @@ def serial_elimination(
             confusable=cf,
             z=zz,
             size=float(yv[i] - rec.x[i]),
-            size_se=float(np.hypot(np.asarray(sigma, dtype=np.float64).reshape(-1)[i], rec.x_se[i])),
+            size_se=float(
+                np.hypot(np.asarray(sigma, dtype=np.float64).reshape(-1)[i], rec.x_se[i])
+            ),
             step=s,
         )
         for i, g, cf, zz, s in picked
@@ -800,8 +818,9 @@ def serial_group_elimination(
         if not len(fl):
             break
         k = int(fl[0])
-        named.append(GroupSuspect(k, float(gt.z[k]), float(gt.size[k]), float(gt.size_se[k]),
-                                  len(named)))
+        named.append(
+            GroupSuspect(k, float(gt.z[k]), float(gt.size[k]), float(gt.size_se[k]), len(named))
+        )
         excluded.extend(int(i) for i in np.flatnonzero(gg == k))
         gg[gg == k] = -1
         rec = reconcile_linear(y, sigma, A, B, b, alpha=alpha, exclude=excluded)

@@ -146,7 +146,8 @@ def storming(
 
 def _last_digit(v: Array, decimals: int) -> NDArray[np.int64]:
     scaled = np.round(np.abs(v) * 10**decimals)
-    return (scaled % 10).astype(np.int64)
+    out: NDArray[np.int64] = (scaled % 10).astype(np.int64)
+    return out
 
 
 def digit_heaping(values: ArrayLike, *, decimals: int = 0, alpha: float = 0.01) -> Screen:
@@ -289,7 +290,9 @@ def hard_measure_gap(
     if ratio <= 0 or reported_sd < 0 or measure_sd < 0 or ratio_sd < 0:
         raise DataError("ratio must be positive and the standard deviations non-negative")
     pred = measure / ratio
-    pred_sd = abs(pred) * float(np.hypot(measure_sd / measure if measure else 0.0, ratio_sd / ratio))
+    pred_sd = abs(pred) * float(
+        np.hypot(measure_sd / measure if measure else 0.0, ratio_sd / ratio)
+    )
     sd = float(np.hypot(reported_sd, pred_sd))
     if sd == 0:
         return _na("hard measure", "no uncertainty given: a gap cannot be judged", 1)
