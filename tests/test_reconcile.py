@@ -49,6 +49,8 @@ def test_splitter_by_hand() -> None:
     # GLR size estimate: a σ² / W = 5 in magnitude, se σ²/√W = √3
     assert_allclose(np.abs(rec.bias), [5, 5, 5], rtol=1e-6)
     assert_allclose(rec.bias_se, [np.sqrt(3)] * 3, rtol=1e-6)
+    # nodal test, maximum-power form: r / √(A V Aᵀ) for a single balance
+    assert abs(rec.nodal_z[0]) == pytest.approx(5 / np.sqrt(3), rel=1e-6)
 
 
 def test_splitter_suspects_are_one_indistinguishable_group() -> None:
