@@ -822,9 +822,9 @@ def serial_group_elimination(
     """Serial elimination by groups (reporters) and single reports together.
 
     Each round: the group tests of :func:`group_test` (one common error in all of a reporter's
-    reports) and, with ``singles``, the measurement tests compete, at one Šidák level over all
-    of them; the largest |z| above it is named and its measurements excluded (a whole group, or
-    one report), and everything is re-tested.  A reporter that inflates one report is named by
+    reports) at the Šidák level α/2 over the groups; if none rejects and ``singles``, the
+    measurement tests at α/2 over the reports; the largest |z| that rejects is named and its
+    measurements excluded (a whole group, or one report), and everything is re-tested.  A reporter that inflates one report is named by
     that report; one that falsifies several consistently (its output and its own delivery
     reports, which its partners contradict one by one) by its group test.  Returns the
     suspects in order and the last reconciliation (suspects excluded).
@@ -842,14 +842,17 @@ def serial_group_elimination(
         gt = group_test(rec, gg, direction=direction, y=yv)
         zg = np.where(np.isnan(gt.z), 0.0, np.abs(gt.z))
         zs = np.where(rec.testable, np.abs(rec.z), 0.0) if singles else np.zeros(len(yv))
-        tests = int(np.isfinite(gt.z).sum()) + (int(rec.testable.sum()) if singles else 0)
-        crit = sidak_critical(alpha, tests)
+        # groups first, at α/2 over the groups; then single reports, at α/2 over them
+        crit_g = sidak_critical(alpha / 2 if singles else alpha, int(np.isfinite(gt.z).sum()))
+        crit_s = sidak_critical(alpha / 2, int(rec.testable.sum())) if singles else np.inf
         kg = int(np.argmax(zg)) if len(zg) else -1
         ks = int(np.argmax(zs)) if len(zs) else -1
-        best_g = zg[kg] if kg >= 0 else 0.0
-        best_s = zs[ks] if ks >= 0 else 0.0
-        if max(best_g, best_s) <= crit:
+        best_g = zg[kg] / crit_g if kg >= 0 else 0.0
+        best_s = zs[ks] / crit_s if ks >= 0 else 0.0
+        if best_g <= 1.0 and best_s <= 1.0:
             break
+        if best_g > 1.0:
+            best_s = 0.0
         if best_g >= best_s:
             members = tuple(int(i) for i in np.flatnonzero(gg == kg))
             named.append(
