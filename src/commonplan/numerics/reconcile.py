@@ -824,10 +824,12 @@ def serial_group_elimination(
     Each round: the group tests of :func:`group_test` (one common error in all of a reporter's
     reports) at the Šidák level α/2 over the groups; if none rejects and ``singles``, the
     measurement tests at α/2 over the reports; the largest |z| that rejects is named and its
-    measurements excluded (a whole group, or one report), and everything is re-tested.  A reporter that inflates one report is named by
-    that report; one that falsifies several consistently (its output and its own delivery
-    reports, which its partners contradict one by one) by its group test.  Returns the
-    suspects in order and the last reconciliation (suspects excluded).
+    measurements excluded (a whole group, or one report), and everything is re-tested.  A
+    reporter that falsifies several reports consistently (its output and its own delivery
+    reports, which its partners contradict one by one) is named by its group test; one that
+    inflates a single report usually by its group test too, else by that report.  Without
+    ``singles`` the groups alone are tested, at α.  Returns the suspects in order and the last
+    reconciliation (suspects excluded).
     """
     g = np.asarray(group_of, dtype=np.intp).reshape(-1)
     yv = np.asarray(y, dtype=np.float64).reshape(-1)
