@@ -32,7 +32,7 @@ Measured 5 Dec 2026 on this machine (2 cores shared with three other sessions; l
 ``python benchmarks/reconcile.py`` (parts a+b rerun with ``--parts ab`` / ``--parts a`` after
 the last change to the naming rule; part c unchanged code)::
 
-    (a) 30 workplaces, 2500 trials   named first  in LR set (size)  false/trial  none named  predicted
+    (a) 30 workpl., 2500 trials    named first  in LR set (size)  false/trial  none named  predicted
     one gross error 5σ                      0.390      0.421 (1.3)       0.094       0.540     0.422
     one gross error 7σ                      0.707      0.744 (1.2)       0.096       0.235     0.740
     one gross error 10σ                     0.768      0.794 (1.1)       0.078       0.192     0.799
