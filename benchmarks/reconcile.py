@@ -45,7 +45,7 @@ the last change to the naming rule; part c unchanged code)::
     (b) steam-like, 500 trials   commonplan  textbook IMT  only ours/only textbook  ν   untestable
     5σ                           0.398       0.392         3 / 0                    11  0
     10σ                          0.786       0.770         8 / 0                    11  0
-    indistinguishable groups found: (16, 25), (17, 26), (19, 20) — parallel streams
+    indistinguishable groups named (at some step of elimination): (16, 25), (17, 26), (19, 20)
 
     (c) seconds    flows      meas. × balances       build  cold   warm med.  worst  serial el.
     300 workpl.    3,000      8,700 × 4,800          0.00   0.04   0.04       0.04   0.03
