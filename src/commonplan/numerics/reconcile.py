@@ -48,9 +48,12 @@ against 1e-9); the diagonal of K⁻¹ needed for W, Var(û) and Q comes from sel
 factor (:mod:`._reconcile_kernels`).  Dependent balances and unobservable u are the null
 directions that ε keeps finite (Var(û) ≳ 1/ε marks u unobservable).  The diagonals carry an
 O(ε/μ) error for the smallest eigenvalue μ of the scaled system (≈ 1e-7 relative in practice).
-Small systems (KKT ≤ 3000) that refinement cannot solve to tolerance, or whose trace(W V⁻¹) is
-not an integer to 1e-4, are redone densely with the SVD pseudo-inverse.  No dense inverse is ever
-formed for a large system.
+When the stationary refinement stalls (ε not small against an eigenvalue of either sign),
+GMRES on the unregularised system, preconditioned by the factor, finishes the solve.  Small
+systems (KKT ≤ 3000) that still miss the tolerance, whose factor needed an off-diagonal pivot,
+or whose trace(W V⁻¹) is not an integer to 1e-4, are redone densely with the SVD
+pseudo-inverse; large ones retry with ε = 1e-7 and 1e-5 (diagonals then less exact) before a
+:class:`SolverError`.  No dense inverse is ever formed for a large system.
 """
 
 from __future__ import annotations
