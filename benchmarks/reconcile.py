@@ -29,8 +29,7 @@ Run::
     python benchmarks/reconcile.py --quick    # a minute
 
 Measured 5 Dec 2026 on this machine (2 cores shared with three other sessions; load 2–6),
-``python benchmarks/reconcile.py`` (parts a+b rerun with ``--parts ab`` / ``--parts a`` after
-the last change to the naming rule; part c unchanged code)::
+``python benchmarks/reconcile.py --repeat 2`` (one run, final code)::
 
     (a) 30 workpl., 2500 trials    named first  in LR set (size)  false/trial  none named  predicted
     one gross error 5σ                      0.390      0.421 (1.3)       0.094       0.540     0.422
@@ -48,11 +47,12 @@ the last change to the naming rule; part c unchanged code)::
     indistinguishable groups named (at some step of elimination): (16, 25), (17, 26), (19, 20)
 
     (c) seconds    flows      meas. × balances       build  cold   warm med.  worst  serial el.
-    300 workpl.    3,000      8,700 × 4,800          0.00   0.04   0.04       0.04   0.03
-    10,000         100,000    290,000 × 160,000      0.03   0.98   1.13       1.15   1.16
-    100,000        1,000,000  2,900,000 × 1,600,000  0.96   18.28  22.41      23.80  44.35
-    dense closed form (with diag W): 25.91 s at 300 workplaces (726× ours); at 10^4 it does
+    300 workpl.    3,000      8,700 × 4,800          0.00   0.03   0.04       0.04   0.12
+    10,000         100,000    290,000 × 160,000      0.03   1.75   1.99       1.99   1.94
+    100,000        1,000,000  2,900,000 × 1,600,000  1.29   32.98  31.35      32.98  51.97
+    dense closed form (with diag W): 33.24 s at 300 workplaces (881× ours); at 10^4 it does
     not fit (576 GB).  cold = first call at that size (kernels compiled in the first row).
+    An earlier run on a quieter machine: 0.98 s at 10^4 and 18.3 s at 10^5 (cold).
 
 Reading (a): with one gross error at a random report, "named first" tracks the power the
 statistics predict (last column) — the issue's ≥ 0.90 at 5σ is not reachable by any test at
