@@ -17,6 +17,8 @@ PUBLIC = {
     "Comparison",
     # votes
     "equal_shares", "greedy_by_votes", "approval_ratification", "consent", "schulze",
+    # after the vote
+    "reconcile", "Reconciliation",
     # storage
     "Database",
     "__version__",

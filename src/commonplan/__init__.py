@@ -65,6 +65,7 @@ if TYPE_CHECKING:
         optimize,
     )
     from commonplan.plan.years import Comparison, YearsResult, compare, plan_years
+    from commonplan.reports.reconcile import Reconciliation, reconcile
     from commonplan.store import Database
     from commonplan.voting.tally import approval_ratification, consent, schulze
 
@@ -81,6 +82,7 @@ __getattr__, __dir__ = lazy(
         "commonplan.plan.optimize": "Diagnosis OptimizeResult Relaxation TargetGroup current_use "
         "optimize",
         "commonplan.store": "Database",
+        "commonplan.reports.reconcile": "Reconciliation reconcile",
         "commonplan.economy.synthetic": "synthetic_economy write_economy",
         "commonplan.voting.tally": "approval_ratification consent schulze",
         "commonplan.plan.years": "Comparison YearsResult compare plan_years",
@@ -115,6 +117,7 @@ __all__ = [
     "PlanInputError",
     "PlanningError",
     "RateLimitedError",
+    "Reconciliation",
     "Relaxation",
     "ShapeError",
     "SolverError",
@@ -139,6 +142,7 @@ __all__ = [
     "optimize",
     "plan_years",
     "read_economy",
+    "reconcile",
     "schulze",
     "sector_groups",
     "synthetic_economy",

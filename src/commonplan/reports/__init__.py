@@ -2,7 +2,9 @@
 
 - :mod:`~commonplan.reports.ledger` — the append-only ledger of production reports (outputs,
   deliveries, receipts, inputs, stocks, hours, hard-to-fake measures), filed in all-or-nothing
-  batches, corrected by revisions, each batch in the audit log.
+  batches, corrected by revisions, each batch in the audit log;
+- :mod:`~commonplan.reports.reconcile` — one period's reports reconciled against the balances
+  they must satisfy, tested, and the suspects named (``cp.reconcile``).
 """
 
 from commonplan.reports.ledger import (

@@ -1,0 +1,209 @@
+"""Reconciling a period's reports: balances hold, false reports are named, partners who agree on
+a false figure are never blamed one for the other, and the whole runs from the ledger."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import commonplan as cp
+from commonplan.errors import PlanInputError
+from commonplan.federation import add_members, create_federation
+from commonplan.monitor.alerts import alerts_for
+from commonplan.reports import ReportRow, file_reports
+from commonplan.reports.reconcile import (
+    CouncilInfo,
+    raise_suspect_alerts,
+    reconcile,
+    reconcile_round,
+)
+from commonplan.store import Database
+from fixtures import ratified_round, small_federation, small_members
+
+# grain is grown (1 hour a unit); bread is baked from half a unit of grain (2 hours a loaf)
+BAKERY = cp.Economy.from_processes(
+    [[0.0, 0.5], [0.0, 0.0]],
+    makes=[0, 1],
+    labour=[1.0, 2.0],
+    products=["grain", "bread"],
+    processes=["farm", "bakery"],
+)
+COUNCILS = {
+    "Farm": CouncilInfo("workers", ("farm",)),
+    "Bakery": CouncilInfo("workers", ("bakery",)),
+    "Street": CouncilInfo("consumers"),
+}
+
+
+def period(grain: float = 50.0, **lie: float) -> list[ReportRow]:
+    """One month as it happened (50 grain → 100 loaves), with ``lie`` replacing some figures."""
+    v = {
+        "farm_output": grain,
+        "farm_delivery": grain,
+        "farm_hours": grain,
+        "bakery_receipt": grain,
+        "bakery_input": grain,
+        "bakery_output": 2 * grain,
+        "bakery_delivery": 2 * grain,
+        "bakery_hours": 4 * grain,
+        "street_receipt": 2 * grain,
+    } | lie
+    return [
+        ReportRow("Farm", "P", "output", v["farm_output"], "grain"),
+        ReportRow("Farm", "P", "delivery", v["farm_delivery"], "grain", "Bakery"),
+        ReportRow("Farm", "P", "hours", v["farm_hours"]),
+        ReportRow("Bakery", "P", "receipt", v["bakery_receipt"], "grain", "Farm"),
+        ReportRow("Bakery", "P", "input", v["bakery_input"], "grain"),
+        ReportRow("Bakery", "P", "output", v["bakery_output"], "bread"),
+        ReportRow("Bakery", "P", "delivery", v["bakery_delivery"], "bread", "Street"),
+        ReportRow("Bakery", "P", "hours", v["bakery_hours"]),
+        ReportRow(
+            "Street", "P", "receipt", v["street_receipt"], "bread", "Bakery", source="receipts"
+        ),
+    ]
+
+
+def test_true_reports_pass_and_stay_as_reported() -> None:
+    r = reconcile(period(), BAKERY, councils=COUNCILS)
+    assert r.passed and r.chi2 == pytest.approx(0.0, abs=1e-12)
+    assert r.suspects == () and not any(c.flagged for c in r.checks)
+    for c in r.checks:
+        assert c.reconciled == pytest.approx(c.reported, rel=1e-9)
+    assert r.redundancy > 0
+    farm = next(w for w in r.workplaces if w.council == "Farm")
+    assert farm.reconciled == pytest.approx(50.0) and farm.std_error > 0
+
+
+def test_a_farm_that_inflates_its_harvest_and_deliveries_is_named_and_the_truth_recovered() -> None:
+    """The Great Leap's lie: output and deliveries up 30 %, in agreement with each other; what
+    arrived at the bakery and the hours worked give it away."""
+    r = reconcile(period(farm_output=65.0, farm_delivery=65.0), BAKERY, councils=COUNCILS)
+    assert not r.passed
+    assert r.suspected_councils[0] == "Farm"
+    first = r.suspects[0]
+    assert first.together and {0, 1} <= set(first.reports)
+    farm = next(w for w in r.workplaces if w.council == "Farm")
+    assert farm.reconciled == pytest.approx(50.0, rel=1e-6)  # what was really grown
+    assert "Farm's reports disagree together" in first.why
+
+
+def test_a_single_false_receipt_is_named_alone() -> None:
+    r = reconcile(period(street_receipt=130.0), BAKERY, councils=COUNCILS)
+    [suspect] = r.suspects
+    assert suspect.reports == (8,) and suspect.council == "Street"
+    assert suspect.size == pytest.approx(30.0, rel=0.05)
+
+
+def test_partners_who_agree_on_a_false_delivery_that_nothing_else_checks_are_not_blamed() -> None:
+    """A delivery outside the network, reported the same by both ends: nothing contradicts it."""
+    rows = [
+        ReportRow("Farm", "P", "delivery", 80.0, "grain", "Street"),
+        ReportRow("Street", "P", "receipt", 80.0, "grain", "Farm"),
+    ]
+    r = reconcile(rows, BAKERY, councils=COUNCILS)
+    assert r.passed and r.suspects == ()
+    # two reports of one flow check each other, and nothing else
+    assert all(c.testable for c in r.checks)
+
+
+def test_reports_nothing_can_check_are_listed_untestable() -> None:
+    rows = [ReportRow("Street", "P", "receipt", 10.0, "bread")]  # from outside, reported once
+    r = reconcile(rows, BAKERY, councils=COUNCILS)
+    assert r.untestable == (0,) and r.redundancy == 0 and r.passed
+
+
+def test_bad_input_names_what_is_wrong() -> None:
+    with pytest.raises(PlanInputError, match="council 'Mill' of a report is not described"):
+        reconcile([ReportRow("Mill", "P", "hours", 1.0)], BAKERY, councils=COUNCILS)
+    with pytest.raises(PlanInputError, match="no reports for Q"):
+        reconcile(period(), BAKERY, councils=COUNCILS, period="Q")
+    with pytest.raises(PlanInputError, match="alpha"):
+        reconcile(period(), BAKERY, councils=COUNCILS, alpha=1.5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    grain=st.floats(min_value=1e-3, max_value=1e7),
+    noise=st.lists(st.floats(min_value=-0.05, max_value=0.05), min_size=9, max_size=9),
+)
+def test_reconciled_flows_satisfy_every_balance(grain: float, noise: list[float]) -> None:
+    rows = period(grain)
+    noisy = [
+        ReportRow(r.council, r.period, r.kind, r.amount * (1 + e), r.product, r.counterpart,
+                  source=r.source)
+        for r, e in zip(rows, noise, strict=True)
+    ]  # fmt: skip
+    r = reconcile(noisy, BAKERY, councils=COUNCILS)
+    x = {c.index: c.reconciled for c in r.checks}
+    scale = max(abs(v) for v in x.values())
+    # both ends of each delivery agree; the bakery used what it received (output = deliveries +
+    # own use + stock holds too, with the own use and stock the reconciliation estimates)
+    for a, b in ((1, 3), (3, 4), (6, 8)):
+        assert abs(x[a] - x[b]) <= 1e-9 * scale, (a, b)
+
+
+# ---------------------------------------------------------------------- from the ledger
+
+
+def test_a_period_reconciled_from_the_ledger_raises_alerts_to_the_council_first(
+    database_url: str,
+) -> None:
+    db = Database(database_url)
+    fed = create_federation(db, small_federation("A"))
+    add_members(db, small_members("A"))
+    r = ratified_round(db, fed)
+    e = cp.demo_economy()
+    a = float(e.inputs[e.product_index("A01"), e.processes.index("C10T12")])
+    flour = 1000.0 * a  # grain the mill needs for 1,000 of food products
+    l_farm = float(e.labour[e.processes.index("A01")])  # type: ignore[index]
+    truth = {"grain": flour, "hours": l_farm * flour}
+    lie = 1.3
+    file_reports(
+        db,
+        r,
+        [
+            ReportRow("Farm A", "2027-01", "output", lie * truth["grain"], "A01"),
+            ReportRow("Farm A", "2027-01", "delivery", lie * truth["grain"], "A01", "Mill A"),
+            ReportRow("Farm A", "2027-01", "hours", truth["hours"]),
+        ],
+        actor="farmerA",
+    )
+    file_reports(
+        db,
+        r,
+        [
+            ReportRow("Mill A", "2027-01", "receipt", truth["grain"], "A01", "Farm A"),
+            ReportRow("Mill A", "2027-01", "input", truth["grain"], "A01"),
+            ReportRow("Mill A", "2027-01", "output", 1000.0, "C10T12"),
+            ReportRow("Mill A", "2027-01", "delivery", 1000.0, "C10T12", "Street A"),
+        ],
+        actor="millerA",
+    )
+    file_reports(
+        db,
+        r,
+        [
+            ReportRow(
+                "Street A", "2027-01", "receipt", 1000.0, "C10T12", "Mill A", source="receipts"
+            )
+        ],
+        actor="neighbourA",
+    )
+    rec = reconcile_round(db, r, period="2027-01", viewer="millerA")
+    assert rec.suspected_councils[0] == "Farm A"
+    farm = next(w for w in rec.workplaces if w.council == "Farm A")
+    assert farm.reconciled == pytest.approx(truth["grain"], rel=1e-6)
+    assert all(c.report is not None for c in rec.checks)  # each check names its ledger row
+    now = datetime(2027, 2, 2, tzinfo=UTC)
+    ids = raise_suspect_alerts(db, r, rec, now=now)
+    assert len(ids) == len(rec.suspects) >= 1
+    [alert] = [a for a in alerts_for(db, "farmerA", now=now) if a.id == ids[0]]
+    assert alert.council == "Farm A" and alert.source == "reconciliation"
+    assert alerts_for(db, "millerA", now=now) == []  # the farm's first
+    with pytest.raises(PlanInputError, match="not in the plan"):
+        reconcile_round(db, r, period="2031-01")
+    assert np.isfinite(rec.chi2)
