@@ -71,7 +71,9 @@ __all__ = [
     "eligible_members",
     "floors_of",
     "is_eligible",
+    "member_federations",
     "member_named",
+    "path_up",
     "read_description",
     "recall_delegate",
     "subtree",
@@ -409,6 +411,32 @@ def delegate_terms(s: Session, council: int) -> list[DelegateTerm]:
 
 def _aware(t: datetime) -> datetime:
     return t.replace(tzinfo=UTC) if t.tzinfo is None else t
+
+
+def path_up(s: Session, node: int) -> list[int]:
+    """Federation ids from ``node`` up to its root, ``node`` first."""
+    out = [node]
+    while True:
+        parent = s.execute(select(Federation.parent_id).where(Federation.id == out[-1])).scalar()
+        if parent is None or parent in out:
+            return out
+        out.append(parent)
+
+
+def member_federations(s: Session, member: Member) -> set[int]:
+    """The federation nodes ``member`` belongs to: those of their councils and staff rows, and
+    every node above them (a member of a commune's council belongs to its region too)."""
+    from commonplan.store.models import Staff
+
+    own = {member.workers_council_id, member.consumers_council_id} - {None}
+    nodes = set(s.execute(select(Council.federation_id).where(Council.id.in_(own))).scalars())
+    nodes |= set(
+        s.execute(select(Staff.federation_id).where(Staff.member_id == member.id)).scalars()
+    )
+    out: set[int] = set()
+    for node in nodes:
+        out |= set(path_up(s, node))
+    return out
 
 
 def subtree(s: Session, root: int) -> list[int]:

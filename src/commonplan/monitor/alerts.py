@@ -34,9 +34,9 @@ from sqlalchemy.orm import Session
 
 from commonplan import audit
 from commonplan.errors import AuthorisationError, NotFoundError, PhaseError, PlanInputError
-from commonplan.federation import member_named, subtree
+from commonplan.federation import member_federations, member_named, path_up, subtree
 from commonplan.store import Database, get
-from commonplan.store.models import Alert, AlertEvent, Council, Federation, Member, Round, Staff
+from commonplan.store.models import Alert, AlertEvent, Council, Federation, Member, Round
 
 __all__ = [
     "SOURCES",
@@ -122,16 +122,6 @@ def _aware(t: datetime) -> datetime:
     return t.replace(tzinfo=UTC) if t.tzinfo is None else t
 
 
-def _path(s: Session, node: int) -> list[int]:
-    """Federation ids from ``node`` up to the root."""
-    out = [node]
-    while True:
-        parent = s.execute(select(Federation.parent_id).where(Federation.id == out[-1])).scalar()
-        if parent is None or parent in out:
-            return out
-        out.append(parent)
-
-
 def check_alert_settings(cfg: Any) -> dict[str, Any]:
     """The ``alerts`` setting of a federation, checked: ``answer_days``, a list of positive
     numbers of days (at level 0, 1, 2 …; the last repeats)."""
@@ -173,7 +163,7 @@ def _top(a: Alert, path: list[int]) -> int:
 
 def _sits_with(s: Session, a: Alert) -> str:
     """Who holds the alert now: the council at level 0, else the last federation node reached."""
-    reached = _reached(a, _path(s, a.federation_id))
+    reached = _reached(a, path_up(s, a.federation_id))
     if not reached:
         return get(s, Council, a.council_id or 0, "council").name
     return get(s, Federation, reached[-1], "federation").name
@@ -285,18 +275,10 @@ def _member_of(s: Session, m: Member, a: Alert) -> bool:
     )
 
 
-def _federations_of(s: Session, m: Member) -> set[int]:
-    own = {m.workers_council_id, m.consumers_council_id} - {None}
-    feds = set(s.execute(select(Council.federation_id).where(Council.id.in_(own))).scalars())
-    feds |= set(s.execute(select(Staff.federation_id).where(Staff.member_id == m.id)).scalars())
-    out: set[int] = set()
-    for f in feds:
-        out |= set(_path(s, f))
-    return out
-
-
 def _facilitator_of(s: Session, m: Member, a: Alert) -> bool:
-    return m.role == "facilitator" and bool(_federations_of(s, m) & set(_path(s, a.federation_id)))
+    return m.role == "facilitator" and bool(
+        member_federations(s, m) & set(path_up(s, a.federation_id))
+    )
 
 
 def _act(
@@ -375,7 +357,7 @@ def escalate_due(db: Database, *, now: datetime | None = None) -> list[int]:
             select(Alert).where(Alert.state != "resolved", Alert.deadline <= now).order_by(Alert.id)
         ).scalars()
         for a in due:
-            if a.level >= _top(a, _path(s, a.federation_id)):
+            if a.level >= _top(a, path_up(s, a.federation_id)):
                 continue
             r = get(s, Round, a.round_id, "round")
             root = get(s, Federation, r.federation_id, "federation")
@@ -432,7 +414,7 @@ def alerts_for(
     now = now or _now()
     with db.transaction() as s:
         m = member_named(s, viewer)
-        mine = _federations_of(s, m)
+        mine = member_federations(s, m)
         q = select(Alert).order_by(Alert.deadline, Alert.id)
         if round_id is not None:
             q = q.where(Alert.round_id == round_id)
@@ -442,7 +424,7 @@ def alerts_for(
         q = q.where(or_(Alert.council_id.in_(own), Alert.federation_id.in_(_all_below(s, mine))))
         out = []
         for a in s.execute(q).scalars():
-            path = _path(s, a.federation_id)
+            path = path_up(s, a.federation_id)
             if m.role in ("facilitator", "auditor") and mine & set(path):
                 out.append(_view(s, a, now))
                 continue

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from commonplan import audit
 from commonplan.errors import AuthorisationError, NotFoundError, PhaseError, PlanInputError
-from commonplan.federation import economy_of, member_named, subtree
+from commonplan.federation import economy_of, member_federations, member_named, subtree
 from commonplan.store import Database, get
 from commonplan.store.models import Council, Federation, Member, Report, ReportBatch, Round
 
@@ -274,14 +274,7 @@ def _may_report(s: Session, member: Member, council: Council, nodes: set[int]) -
 
 
 def _in_federation(s: Session, member: Member, nodes: set[int]) -> bool:
-    from commonplan.store.models import Staff
-
-    own = {member.workers_council_id, member.consumers_council_id} - {None}
-    feds = set(s.execute(select(Council.federation_id).where(Council.id.in_(own))).scalars())
-    feds |= set(
-        s.execute(select(Staff.federation_id).where(Staff.member_id == member.id)).scalars()
-    )
-    return bool(feds & nodes)
+    return bool(member_federations(s, member) & nodes)
 
 
 def _check_row(
