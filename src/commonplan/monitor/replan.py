@@ -17,7 +17,8 @@ drought, a breakdown) — under four rules:
    group gets the largest fulfilment (up to all of it) that still leaves every group before it
    at the level it reached — the last group gives way first.
 3. **What is left is spread evenly.**  Each cap (labour hours, CO2 …) for the whole plan period,
-   less what the reports say has been used, is divided evenly over the remaining periods.
+   less what the reports say has been used, is divided evenly over the remaining periods (an
+   input whose use was not measured is taken to have been used as planned).
 4. **Workplaces change pace gradually.**  The activity of each watched process (the processes the
    federation's workplaces run) may rise at most ``max_change`` (20 % by default) from one period
    to the next, starting from the activity measured in the last period, and never above its
@@ -215,8 +216,10 @@ def replan(
     left = n - measured.periods_done
     per = 1.0 / n
     floors_k = _scaled(floors, per)
+    # an input whose use nobody measured is taken to have been used as planned
+    done = measured.periods_done
     caps_k = {
-        name: max(float(total) - float(measured.used.get(name, 0.0)), 0.0) / left
+        name: max(float(total) - float(measured.used.get(name, total * done / n)), 0.0) / left
         for name, total in caps.items()
     }
     ratified_capacity = {k: float(v) * per for k, v in (capacities or {}).items()}

@@ -217,8 +217,15 @@ def recompute(db: Database, plan: int) -> dict[str, Any]:
                 f"plan {plan} was computed from another economy "
                 f"(sha256 {d.inputs['economy_sha256'][:12]}…)"
             )
-        again = audit.plain(_solve(economy, d.inputs).to_dict())
-        return {"same": _same_plan(d.result, again), "recorded": d.result, "recomputed": again}
+        if d.stage == "replan":  # a rolling replan (commonplan.monitor.rolling)
+            from commonplan.monitor.rolling import replan_result
+
+            again = audit.plain(replan_result(economy, d.inputs))
+            same = _same_replan(d.result, again)
+        else:
+            again = audit.plain(_solve(economy, d.inputs).to_dict())
+            same = _same_plan(d.result, again)
+        return {"same": same, "recorded": d.result, "recomputed": again}
 
 
 def _same_plan(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
@@ -230,6 +237,17 @@ def _same_plan(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
             return False
     pa, pb = a.get("shadow_prices") or {}, b.get("shadow_prices") or {}
     return all(_close_maps(pa.get(k) or {}, pb.get(k) or {}) for k in ("products", "caps"))
+
+
+def _same_replan(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Two recorded replans agree: status, and every period's fulfilment, activity and use."""
+    if a["status"] != b["status"] or len(a["periods"]) != len(b["periods"]):
+        return False
+    return all(
+        pa["period"] == pb["period"]
+        and all(_close_maps(pa[k] or {}, pb[k] or {}) for k in ("fulfilment", "activity", "use"))
+        for pa, pb in zip(a["periods"], b["periods"], strict=True)
+    )
 
 
 def _close_maps(x: Mapping[str, Any], y: Mapping[str, Any]) -> bool:
