@@ -100,7 +100,7 @@ EN_AFTER: dict[str, str] = {
     "alert.state.corrected": "corrected",
     "alert.state.resolved": "resolved",
     "alert.state": "State",
-    "alert.with": "With",
+    "alert.with": "Now",
     "alert.with_value": "with {name} (level {level})",
     "alert.deadline": "Answer by",
     "alert.deadline_value": "{at} ({left})",
