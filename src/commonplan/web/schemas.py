@@ -600,8 +600,11 @@ class HoursReason(_In):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+EntryId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
 class HoursConfirm(_In):
-    entries: list[int] = Field(min_length=1, max_length=MAX_ROWS)
+    entries: list[EntryId] = Field(min_length=1, max_length=MAX_ROWS)
 
 
 class HoursBatchPublic(BaseModel):

@@ -3,11 +3,13 @@ nodes), and the council's answers — acknowledge, explain, correct — and reso
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from commonplan.web import execution
 from commonplan.web.api._routes import READ, STEP, Routes
-from commonplan.web.deps import DB, CurrentMember, Id
+from commonplan.web.deps import DB, MAX_ID, CurrentMember, Id
 from commonplan.web.schemas import AlertNote, AlertPublic
 
 router = APIRouter(tags=["alerts"])
@@ -16,7 +18,10 @@ routes = Routes(router)
 
 @routes.get("/me/alerts", READ)
 def my_alerts(
-    who: CurrentMember, db: DB, round_id: int | None = None, resolved: bool = False
+    who: CurrentMember,
+    db: DB,
+    round_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    resolved: bool = False,
 ) -> list[AlertPublic]:
     """The alerts the member may see, most urgent first (``resolved``: closed ones too)"""
     return execution.my_alerts(db, who, round_id=round_id, resolved=resolved)
