@@ -240,6 +240,7 @@ def test_alerts_answered_escalated_and_kept_in_their_federation(
     assert [a["id"] for a in mine] == [one, two] or [a["id"] for a in mine] == [two, one]
     view = next(a for a in mine if a["id"] == one)
     assert view["state"] == "raised" and view["level"] == 0 and view["sits_with"] == "Farm A"
+    assert view["steps"] == ["acknowledge", "explain", "correct"]
     assert (
         view["history"][0]["action"] == "raise"
         and datetime.fromisoformat(view["deadline"]).tzinfo is not None

@@ -157,8 +157,10 @@ def round_reports(
 ALERT_STEPS = ("acknowledge", "explain", "correct", "resolve")
 
 
-def _alert_public(view: alerts.AlertView) -> AlertPublic:
-    return AlertPublic.model_validate(view.to_dict())
+def _alert_public(db: Database, who: Principal, view: alerts.AlertView) -> AlertPublic:
+    """An alert with the steps ``who`` may take on it now (auditors: none)."""
+    steps = () if who.is_auditor else alerts.open_steps(db, view.id, viewer=who.handle)
+    return AlertPublic.model_validate(view.to_dict() | {"steps": list(steps)})
 
 
 def my_alerts(
@@ -168,7 +170,7 @@ def my_alerts(
     if round_id is not None:
         in_scope(db, who, round_in_scope, round_id)
     found = alerts.alerts_for(db, who.handle, round_id=round_id, include_resolved=resolved)
-    return [_alert_public(a) for a in found]
+    return [_alert_public(db, who, a) for a in found]
 
 
 def read_alert(db: Database, who: Principal, alert: int) -> AlertPublic:
@@ -177,7 +179,7 @@ def read_alert(db: Database, who: Principal, alert: int) -> AlertPublic:
     in_scope(db, who, alert_in_scope, alert)
     for a in alerts.alerts_for(db, who.handle, include_resolved=True):
         if a.id == alert:
-            return _alert_public(a)
+            return _alert_public(db, who, a)
     raise NotFoundError(f"no alert {alert} among {who.handle!r}'s")
 
 
@@ -197,7 +199,7 @@ def alert_step(
         view = alerts.resolve(db, alert, note=note, actor=who.handle)
     else:
         raise PlanInputError(f"no step {step!r}; the steps are {', '.join(ALERT_STEPS)}")
-    return _alert_public(view)
+    return _alert_public(db, who, view)
 
 
 # ---------------------------------------------------------------------- hours

@@ -574,6 +574,11 @@ class AlertPublic(BaseModel):
     overdue: bool
     raised_at: Instant
     history: list[TransitionPublic]
+    steps: list[str] = Field(
+        default_factory=list,
+        description="The steps the signed-in member may take now (acknowledge, explain, "
+        "correct, resolve)",
+    )
 
 
 # ---------------------------------------------------------------------- hours

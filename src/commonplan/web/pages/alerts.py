@@ -1,10 +1,12 @@
 """The alerts page: the alerts of the member's councils first, then those that reached their
 federation nodes, each with its state, where it sits ("with Farm A", "with Commune A"), its
-deadline and history, and the steps the member may take (resolving asks for a confirmation)."""
+deadline and history, and the steps the member may take now (the domain says which:
+:func:`commonplan.monitor.alerts.open_steps`); resolving asks for a confirmation."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request, Response
@@ -37,24 +39,7 @@ def _at(t: Any) -> str:
     return str(t.strftime("%Y-%m-%d %H:%M UTC"))
 
 
-def _steps(who: Principal, a: AlertPublic, mine: bool) -> list[str]:
-    """The steps the domain would allow ``who`` now (it checks again when one is taken)."""
-    if a.state == "resolved" or who.is_auditor or not (mine or who.is_facilitator):
-        return []
-    out = []
-    if a.state == "raised":
-        out.append("acknowledge")
-    if a.state in ("raised", "acknowledged", "explained"):
-        out.append("explain")
-    out.append("correct")
-    if who.is_facilitator or (a.level == 0 and a.state in ("explained", "corrected")):
-        out.append("resolve")
-    return out
-
-
-def card(tr: Translator, who: Principal, a: AlertPublic, mine: bool) -> AlertCard:
-    from datetime import UTC, datetime
-
+def card(tr: Translator, a: AlertPublic) -> AlertCard:
     left = (a.deadline - datetime.now(UTC)).total_seconds()
     deadline = (
         tr("alert.overdue", at=_at(a.deadline))
@@ -77,14 +62,14 @@ def card(tr: Translator, who: Principal, a: AlertPublic, mine: bool) -> AlertCar
         key = "alert.event_note" if h.note else "alert.event"
         history.append(tr(key, at=_at(h.at), actor=h.actor, action=action, note=h.note or ""))
     ledger = f"/rounds/{a.round}/reports?period={a.period}" if a.period else None
-    return AlertCard(a, facts, history, _steps(who, a, mine), ledger)
+    return AlertCard(a, facts, history, list(a.steps), ledger)
 
 
 def alerts_context(db: Database, who: Principal, tr: Translator, resolved: bool) -> dict[str, Any]:
     found = execution.my_alerts(db, who, resolved=resolved)
     names = {c.name for c in councils_of(db, who)}
-    mine = [card(tr, who, a, True) for a in found if a.council in names]
-    others = [card(tr, who, a, False) for a in found if a.council not in names]
+    mine = [card(tr, a) for a in found if a.council in names]
+    others = [card(tr, a) for a in found if a.council not in names]
     return {"title": tr("alerts.title"), "mine": mine, "others": others, "resolved": resolved}
 
 
