@@ -4,7 +4,9 @@ nothing downloaded) against a real uvicorn server on a fresh SQLite database, at
 CSV file, invites a member and opens a round; the member sets her password, files proposals,
 reads the draft with its charts, reaches the ballot's submit button with the keyboard, casts her
 ballot and reads her receipt; the facilitator closes the vote; the member reads the result and
-finds her ballot by its receipt.
+finds her ballot by its receipt.  After the vote (a round put in place as tests/fixtures.py
+does): a member's hours page and the alerts page, and the workplace's hours, report form and
+ledger, at the same size, with no console errors.
 
 Screenshots go to ``tmp_path/screenshots`` and, when ``$COMMONPLAN_SCREENSHOTS`` names a
 directory, there too.  Without ``/usr/bin/chromium`` the test is skipped, except under
@@ -418,8 +420,15 @@ def test_hours_and_alerts_in_chromium_at_phone_size(
     b.fits()
     b.shot("04-alerts-explained")
     b.go(f"/rounds/{rid}/workplace/hours")
+    b.shot("05-workplace-hours")
     b.go(f"/rounds/{rid}/reports/file")
-    b.go(f"/rounds/{rid}/reports")
+    Select(b.find("#product_1")).select_by_value("A01")
+    b.find("#amount_1").send_keys("1200")
+    b.shot("06-report-form")
+    b.submit(b.find("form.rows button[type=submit]"))
+    assert t("done.reported") in b.text(), b.alert()
+    assert "Crop and animal production, hunting (A01)" in b.text()
+    b.shot("07-ledger")
     assert console_errors(driver) == []
 
 

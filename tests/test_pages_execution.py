@@ -223,3 +223,16 @@ def test_hours_pages_member_and_workplace(site: tuple[FastAPI, Any]) -> None:
     assert outsider.get(f"/rounds/{rid}/workplace/hours").status_code == 403
     neighbour = words(get(sign_in(app, "neighbourA"), f"/rounds/{rid}/hours"))
     assert t("hours.no_quota") in neighbour
+
+
+def test_the_catalogue_names_every_kind_source_state_and_status() -> None:
+    """The pages build these keys from the domain's names (``report.kind.{kind}`` …)."""
+    from commonplan.monitor.alerts import STATES
+    from commonplan.reports import KINDS, SOURCES
+    from commonplan.web.text import EN
+
+    keys = [f"report.kind.{k}" for k in KINDS] + [f"report.source.{s}" for s in SOURCES]
+    keys += [f"alert.state.{s}" for s in STATES]
+    keys += [f"hours.status.{s}" for s in ("pending", "confirmed", "disputed")]
+    keys += [f"done.alert_{s}" for s in ("acknowledge", "explain", "correct", "resolve")]
+    assert [k for k in keys if k not in EN] == []
