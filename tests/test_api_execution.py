@@ -476,3 +476,27 @@ def test_quota_free_time_and_plans_compared(world: tuple[TestClient, Any]) -> No
         for p in ok(c.get(f"{API}/rounds/{a['round']}/me/hours", headers=neighbour))
     ] == [0.0, 0.0]
     refused(c.get(f"{API}/rounds/{a['round']}/me/hours", headers=outsider), 403, "forbidden")
+
+
+def test_no_operation_after_the_vote_answers_a_server_error(
+    world: tuple[TestClient, Any],
+) -> None:
+    """Schemathesis on the reports, alerts and hours operations, as the farm's facilitator of a
+    ratified round (tests/test_api_schema.py fuzzes every operation on a round still voting)."""
+    import schemathesis
+
+    from test_api_schema import fuzz
+
+    c, w = world
+    headers = as_(c, "facilitatorA")
+    raise_alert(w["db"], w["A"]["round"], source="screen", kind="k", council="Farm A", message="m")
+    schema = schemathesis.openapi.from_asgi("/openapi.json", c.app)
+    words = ("report", "alert", "hours", "balances", "periods", "quota")
+    operations = [
+        op
+        for op in (result.ok() for result in schema.get_all_operations())
+        if any(w in op.path for w in words)
+    ]
+    assert len(operations) >= 18
+    for operation in operations:
+        fuzz(operation, headers)
