@@ -8,11 +8,13 @@ in place, reporting monthly from January 2027, for the tests of what comes after
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from commonplan import audit
 from commonplan.store import Database
-from commonplan.store.models import Round
+from commonplan.store.models import Draft, Round
 
 
 def small_federation(tag: str) -> dict[str, Any]:
@@ -61,3 +63,58 @@ def ratified_round(db: Database, federation: int) -> int:
         s.add(r)
         s.flush()
         return r.id
+
+
+FARM_HOURS_PER_WEEK = (31.0, 29.0)
+"""What the final plan and its alternative ask of each member of the farm, hours a week."""
+
+
+def plan_drafts(db: Database, round_id: int, farm_members: int = 2) -> tuple[int, int]:
+    """A final plan and an alternative for the round of :func:`ratified_round`, recorded directly
+    (as tests/test_quotas.py does, without the solver): the farm (``farm_members`` members, one
+    person each) runs A01 at the activity that asks each of its members 31 hours a week, 29 in
+    the alternative; the mill runs C10T12.  The round's outcome names the final plan."""
+    from commonplan.economy.io import demo_economy
+
+    e = demo_economy()
+    labour = e.labour
+    assert labour is not None
+    per_unit = float(labour[e.processes.index("A01")])
+    ids = []
+    for stage, weekly in zip(("final", "alternative"), FARM_HOURS_PER_WEEK, strict=True):
+        activity = {"A01": weekly * 52 * farm_members / per_unit, "C10T12": 1.0}
+        result = {"status": "optimal", "activity": activity}
+        inputs = {"economy": "demo", "economy_sha256": e.sha256, "title": stage}
+        with db.transaction() as s:
+            d = Draft(
+                round_id=round_id,
+                stage=stage,
+                inputs=inputs,
+                inputs_sha256=audit.digest(inputs),
+                result=result,
+                result_sha256=audit.digest(result),
+                computed_at=datetime.now(UTC),
+            )
+            s.add(d)
+            s.flush()
+            ids.append(d.id)
+    with db.transaction() as s:
+        r = s.get(Round, round_id)
+        assert r is not None
+        r.outcome = {"ratified": True, "plan": ids[0]}
+    return ids[0], ids[1]
+
+
+def after_the_vote(db: Database, tag: str, password: Callable[[str], str]) -> dict[str, int]:
+    """:func:`small_federation` ``tag`` with :func:`small_members` (passwords set), a ratified
+    round and its two plans: ``{"federation", "round", "final", "alternative"}``."""
+    from commonplan import accounts
+    from commonplan.federation import add_members, create_federation
+
+    fed = create_federation(db, small_federation(tag))
+    add_members(db, small_members(tag))
+    for m in small_members(tag):
+        accounts.set_password(db, m["handle"], password(m["handle"]))
+    round_id = ratified_round(db, fed)
+    final, alternative = plan_drafts(db, round_id)
+    return {"federation": fed, "round": round_id, "final": final, "alternative": alternative}

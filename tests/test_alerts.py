@@ -18,6 +18,7 @@ from commonplan.monitor.alerts import (
     correct,
     escalate_due,
     explain,
+    open_steps,
     raise_alert,
     resolve,
 )
@@ -206,3 +207,26 @@ def test_every_alert_keeps_a_deadline_and_its_whole_history(
         assert row.deadline is not None and row.level <= 2
         assert events == done  # one history row for every transition that happened
         assert audit.verify(s).ok
+
+
+def test_open_steps_are_the_transitions_allowed_now(database_url: str) -> None:
+    """What a page offers: the council's steps by state, resolving for the council only once it
+    has explained, for a facilitator always; nothing for another council's member."""
+    db = Database(database_url)
+    fed = create_federation(db, small_federation("S"))
+    add_members(db, small_members("S"))
+    rid = ratified_round(db, fed)
+    a = raise_alert(db, rid, source="screen", kind="k", council="Farm S", message="m", now=T0)
+    assert open_steps(db, a, viewer="farmerS") == ("acknowledge", "explain", "correct")
+    assert open_steps(db, a, viewer="facilitatorS") == (
+        "acknowledge",
+        "explain",
+        "correct",
+        "resolve",
+    )
+    assert open_steps(db, a, viewer="millerS") == ()
+    explain(db, a, note="why", actor="farmerS", now=T0)
+    assert open_steps(db, a, viewer="farmerS") == ("explain", "correct", "resolve")
+    resolve(db, a, actor="farmerS", now=T0)
+    assert open_steps(db, a, viewer="facilitatorS") == ()
+    db.dispose()

@@ -4,7 +4,9 @@ nothing downloaded) against a real uvicorn server on a fresh SQLite database, at
 CSV file, invites a member and opens a round; the member sets her password, files proposals,
 reads the draft with its charts, reaches the ballot's submit button with the keyboard, casts her
 ballot and reads her receipt; the facilitator closes the vote; the member reads the result and
-finds her ballot by its receipt.
+finds her ballot by its receipt.  After the vote (a round put in place as tests/fixtures.py
+does): a member's hours page and the alerts page, and the workplace's hours, report form and
+ledger, at the same size, with no console errors.
 
 Screenshots go to ``tmp_path/screenshots`` and, when ``$COMMONPLAN_SCREENSHOTS`` names a
 directory, there too.  Without ``/usr/bin/chromium`` the test is skipped, except under
@@ -20,15 +22,20 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
 from argon2 import PasswordHasher
+from fastapi import FastAPI
 
 from commonplan import accounts as auth
 from commonplan.federation import add_members
+from commonplan.monitor.alerts import raise_alert
 from commonplan.web import Settings, create_app
 from commonplan.web.text import t
+from commonplan.work import HoursRow, record_hours
+from fixtures import after_the_vote
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -65,7 +72,11 @@ councils:
   - {name: Lakeside east, kind: consumers}
 """
 MEMBERS = "handle,name,workers_council,consumers_council\nmia,Mia,Lakeside bakery,Lakeside east\n"
-PASSWORDS = {"ada": "ada's long password", "mia": "mia's long password"}
+PASSWORDS = {
+    "ada": "ada's long password",
+    "mia": "mia's long password",
+    "farmerL": "farmer's long password",
+}
 
 
 def free_port() -> int:
@@ -75,14 +86,8 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture
-def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """uvicorn in a thread on a free port, on a fresh SQLite database with facilitator ``ada``
-    (made as the ``commonplan serve`` bootstrap says); yields the base URL."""
-    monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
-    app = create_app(f"sqlite:///{tmp_path / 'site.db'}", settings=Settings())
-    add_members(app.state.db, [{"handle": "ada", "name": "Ada", "role": "facilitator"}])
-    auth.set_password(app.state.db, "ada", PASSWORDS["ada"])
+def _serve(app: FastAPI) -> Iterator[str]:
+    """``app`` under uvicorn in a thread on a free port; yields the base URL."""
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     srv = uvicorn.Server(config)
@@ -95,6 +100,45 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """uvicorn in a thread on a free port, on a fresh SQLite database with facilitator ``ada``
+    (made as the ``commonplan serve`` bootstrap says); yields the base URL."""
+    monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+    app = create_app(f"sqlite:///{tmp_path / 'site.db'}", settings=Settings())
+    add_members(app.state.db, [{"handle": "ada", "name": "Ada", "role": "facilitator"}])
+    auth.set_password(app.state.db, "ada", PASSWORDS["ada"])
+    yield from _serve(app)
+
+
+@pytest.fixture
+def ratified(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The site on a fresh SQLite database with federation L of tests/fixtures.py, its round
+    ratified with two plans, hours recorded for ``farmerL`` and an alert for Farm L."""
+    monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+    app = create_app(f"sqlite:///{tmp_path / 'site.db'}", settings=Settings())
+    db = app.state.db
+    made = after_the_vote(db, "L", lambda handle: PASSWORDS.get(handle, handle * 3))
+    rows = [
+        HoursRow(member="farmerL", period="2027-01", hours=120, workplace="Farm L"),
+        HoursRow(member="farmerL", period="2027-01", hours=8, credit="care"),
+    ]
+    record_hours(db, made["round"], rows, actor="facilitatorL")
+    raise_alert(
+        db,
+        made["round"],
+        source="screen",
+        kind="heaping",
+        council="Farm L",
+        period="2027-01",
+        message="Farm L reports round numbers every month",
+    )
+    for base in _serve(app):
+        yield base, made
 
 
 @pytest.fixture
@@ -112,6 +156,7 @@ def driver() -> Iterator[webdriver.Chrome]:
         "--lang=en-GB",
     ):
         options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     d = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
     d.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
@@ -319,6 +364,72 @@ def test_a_round_in_chromium_at_phone_size(
         assert len(list(directory.glob("*.png"))) == len(b.taken) == 12
     elapsed = time.monotonic() - started
     assert elapsed < 60, f"the browser round took {elapsed:.0f} s"
+
+
+def console_errors(d: webdriver.Chrome) -> list[str]:
+    """The browser console's errors since the last call."""
+    return [str(e["message"]) for e in d.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def test_hours_and_alerts_in_chromium_at_phone_size(
+    ratified: tuple[str, dict[str, Any]], driver: webdriver.Chrome, tmp_path: Path
+) -> None:
+    """A member's hours page and the alerts page at 390 × 844: nothing scrolls sideways, nothing
+    in the console; she confirms one entry, disputes another, acknowledges and explains an
+    alert."""
+    base, made = ratified
+    shots = [tmp_path / "screenshots"]
+    if os.environ.get("COMMONPLAN_SCREENSHOTS"):
+        shots.append(Path(os.environ["COMMONPLAN_SCREENSHOTS"]) / "after-the-vote")
+    b = Visit(driver, base, shots)
+    rid = made["round"]
+    b.sign_in("farmerL")
+    assert t("home.ask.alerts", count=1) in b.text()
+    b.task(f"/rounds/{rid}/hours")
+    text = b.text()
+    assert "The ratified plan means" in text and "The alternative means" in text
+    assert "2027-01: 120 h at Farm L" in text
+    b.shot("01-my-hours")
+    entries = [
+        e.get_attribute("id") for e in driver.find_elements(By.CSS_SELECTOR, "li[id^=entry-]")
+    ]
+    worked, care = entries
+    b.submit(b.find(f"#{worked} form button"))
+    assert t("done.confirmed") in b.text(), b.alert()
+    b.find(f"#{care} details summary").click()
+    b.find(f"#{care} textarea").send_keys("I was at work that week")
+    b.submit(b.find(f"#{care} details form button"))
+    assert t("done.disputed") in b.text(), b.alert()
+    assert "I was at work that week" in b.text()
+    b.fits()
+    b.shot("02-my-hours-answered")
+    assert console_errors(driver) == []
+
+    b.go("/alerts")
+    assert "Farm L reports round numbers every month" in b.text()
+    assert t("alert.with_value", name="Farm L", level=0) in b.text()
+    b.shot("03-alerts")
+    b.submit(b.find("li[id^=alert-] form.inline button"))
+    assert t("done.alert_acknowledge") in b.text(), b.alert()
+    b.find("li[id^=alert-] details:nth-of-type(2) summary").click()
+    note = b.find("textarea[id^=explain-]")
+    note.send_keys("We weigh in whole tonnes")
+    b.submit(b.find("form[action$='/explain'] button"))
+    assert t("done.alert_explain") in b.text(), b.alert()
+    assert t("alert.state.explained") in b.text()
+    b.fits()
+    b.shot("04-alerts-explained")
+    b.go(f"/rounds/{rid}/workplace/hours")
+    b.shot("05-workplace-hours")
+    b.go(f"/rounds/{rid}/reports/file")
+    Select(b.find("#product_1")).select_by_value("A01")
+    b.find("#amount_1").send_keys("1200")
+    b.shot("06-report-form")
+    b.submit(b.find("form.rows button[type=submit]"))
+    assert t("done.reported") in b.text(), b.alert()
+    assert "Crop and animal production, hunting (A01)" in b.text()
+    b.shot("07-ledger")
+    assert console_errors(driver) == []
 
 
 def _gone(element: WebElement) -> bool:

@@ -48,6 +48,7 @@ __all__ = [
     "correct",
     "escalate_due",
     "explain",
+    "open_steps",
     "raise_alert",
     "resolve",
 ]
@@ -288,15 +289,7 @@ def _act(
     with db.transaction() as s:
         a = get(s, Alert, alert, "alert")
         m = member_named(s, actor)
-        council_ok = _member_of(s, m, a)
-        facilitator = _facilitator_of(s, m, a)
-        if action == "resolve":
-            allowed = facilitator or (
-                council_ok and a.level == 0 and a.state in ("explained", "corrected")
-            )
-        else:
-            allowed = council_ok or facilitator
-        if not allowed:
+        if not _allowed(s, m, a, action):
             who = "a facilitator of the federation" if action == "resolve" else "its council"
             raise AuthorisationError(
                 f"{actor!r} cannot {action} alert {alert}: only {who} can"
@@ -317,6 +310,31 @@ def _act(
         _event(s, a, actor, action, (note or "").strip() or None, now)
         s.flush()
         return _view(s, a, now)
+
+
+def _allowed(s: Session, m: Member, a: Alert, action: str) -> bool:
+    """Whether ``m`` may take ``action`` on ``a`` (whatever its state): its council's members
+    and the federation's facilitators answer; a facilitator resolves, or the council itself once
+    it has explained or corrected the alert while it is still with the council."""
+    council_ok = _member_of(s, m, a)
+    facilitator = _facilitator_of(s, m, a)
+    if action == "resolve":
+        return facilitator or (
+            council_ok and a.level == 0 and a.state in ("explained", "corrected")
+        )
+    return council_ok or facilitator
+
+
+def open_steps(db: Database, alert: int, *, viewer: str) -> tuple[str, ...]:
+    """The transitions ``viewer`` may take on ``alert`` now — allowed to them and possible from
+    its state — in the order acknowledge, explain, correct, resolve (for a page's buttons; each
+    transition checks again when it is taken)."""
+    with db.transaction() as s:
+        a = get(s, Alert, alert, "alert")
+        m = member_named(s, viewer)
+        return tuple(
+            action for action in _NEXT if a.state in _NEXT[action] and _allowed(s, m, a, action)
+        )
 
 
 def acknowledge(db: Database, alert: int, *, actor: str, now: datetime | None = None) -> AlertView:

@@ -42,6 +42,7 @@ __all__ = [
     "ReportRow",
     "StoredReport",
     "file_reports",
+    "parse_report_rows",
     "periods_of",
     "read_report_rows",
     "reports_of",
@@ -210,20 +211,26 @@ def read_report_rows(path: str | Path) -> list[ReportRow]:
     """Report rows from a CSV file with the columns of :data:`ROW_COLUMNS` (``council``,
     ``period``, ``kind``, ``amount`` required; the others may be left out or empty)."""
     with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        missing = {"council", "period", "kind", "amount"} - set(reader.fieldnames or ())
-        if missing:
-            raise PlanInputError(
-                f"{path}: the report file needs the columns council, period, kind, amount; "
-                f"missing {', '.join(sorted(missing))}"
-            )
-        unknown = set(reader.fieldnames or ()) - set(ROW_COLUMNS)
-        if unknown:
-            raise PlanInputError(
-                f"{path}: unknown columns {', '.join(sorted(unknown))}; the columns are "
-                f"{', '.join(ROW_COLUMNS)}"
-            )
-        return [_row_of(raw, f"{path}, line {k + 2}") for k, raw in enumerate(reader)]
+        return parse_report_rows(fh, str(path))
+
+
+def parse_report_rows(lines: Iterable[str], where: str) -> list[ReportRow]:
+    """Report rows from CSV text (``lines``: a file or a list of lines); ``where`` names the
+    file in the messages (an upload's name, say)."""
+    reader = csv.DictReader(lines)
+    missing = {"council", "period", "kind", "amount"} - set(reader.fieldnames or ())
+    if missing:
+        raise PlanInputError(
+            f"{where}: the report file needs the columns council, period, kind, amount; "
+            f"missing {', '.join(sorted(missing))}"
+        )
+    unknown = set(reader.fieldnames or ()) - set(ROW_COLUMNS)
+    if unknown:
+        raise PlanInputError(
+            f"{where}: unknown columns {', '.join(sorted(unknown))}; the columns are "
+            f"{', '.join(ROW_COLUMNS)}"
+        )
+    return [_row_of(raw, f"{where}, line {k + 2}") for k, raw in enumerate(reader)]
 
 
 def _row_of(raw: Mapping[str, Any], where: str) -> ReportRow:

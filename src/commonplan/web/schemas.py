@@ -9,8 +9,11 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "AlertNote",
+    "AlertPublic",
     "AuditEntryPublic",
     "AuditPage",
+    "BalancePublic",
     "BallotCreate",
     "BallotFound",
     "BoardPublic",
@@ -19,22 +22,37 @@ __all__ = [
     "DelegatePublic",
     "FederationCreate",
     "FederationPublic",
+    "HoursBatchCreate",
+    "HoursBatchPublic",
+    "HoursConfirm",
+    "HoursCreate",
+    "HoursEntryPublic",
+    "HoursReason",
     "InvitationAccept",
     "InvitationPublic",
     "MePublic",
     "MemberCreate",
     "MemberPublic",
     "MembersAdded",
+    "PlanHoursPublic",
     "PlanPublic",
     "ProposalAmend",
     "ProposalCreate",
     "ProposalPublic",
     "QuestionPublic",
+    "QuotaPublic",
     "Receipt",
+    "ReportBatchCreate",
+    "ReportBatchPublic",
+    "ReportCreate",
+    "ReportPublic",
+    "ReportRevise",
     "RoundCreate",
     "RoundPublic",
     "SessionPublic",
     "SignIn",
+    "TransitionPublic",
+    "VerdictsPublic",
     "VerificationPublic",
 ]
 
@@ -451,3 +469,212 @@ SessionPublic.model_rebuild()
 MePublic.model_rebuild()
 FederationPublic.model_rebuild()
 NodeCreate.model_rebuild()
+
+
+# ---------------------------------------------------------------------- reports (after the vote)
+
+Name = Field(min_length=1, max_length=200)
+Period = Field(min_length=1, max_length=20, examples=["2027-01"])
+MAX_ROWS = 10_000
+"""Rows in one batch sent as JSON (larger batches: the CLI)."""
+
+
+class ReportCreate(_In):
+    """One report: councils by name, the product by its code (``kind``: output, delivery,
+    receipt, input, stock, hours)."""
+
+    council: str = Name
+    period: str = Period
+    kind: str = Field(min_length=1, max_length=20, examples=["output"])
+    amount: float
+    product: str | None = Field(None, max_length=50, examples=["A01"])
+    counterpart: str | None = Field(None, max_length=200)
+    unit: str | None = Field(None, max_length=50)
+    sigma: float | None = None
+    source: str = Field("workplace", max_length=20)
+    dekad: int | None = Field(None, ge=1, le=3)
+
+
+class ReportBatchCreate(_In):
+    rows: list[ReportCreate] = Field(min_length=1, max_length=MAX_ROWS)
+
+
+class ReportRevise(_In):
+    """A correction: the new amount and why."""
+
+    amount: float
+    reason: str = Field(min_length=1, max_length=2000)
+    sigma: float | None = None
+
+
+class ReportBatchPublic(BaseModel):
+    """An accepted batch: its reports' ids in row order and its audit entry."""
+
+    batch: int
+    reports: list[int]
+    rows_sha256: str
+    audit_seq: int
+
+
+class ReportPublic(BaseModel):
+    """A report in the ledger; ``current`` is false once a revision replaced it."""
+
+    id: int
+    round: int
+    batch: int
+    council: str
+    period: str
+    kind: str
+    product: str | None
+    counterpart: str | None
+    amount: float
+    unit: str
+    sigma: float | None
+    source: str
+    dekad: int | None
+    revises: int | None
+    reason: str | None
+    current: bool
+
+
+# ---------------------------------------------------------------------- alerts
+
+
+class AlertNote(_In):
+    """What the council says (required to explain or correct; optional to resolve)."""
+
+    note: str | None = Field(None, max_length=4000)
+
+
+class TransitionPublic(BaseModel):
+    at: Instant
+    actor: str
+    action: str
+    level: int
+    note: str | None
+
+
+class AlertPublic(BaseModel):
+    """An alert: where it sits now (``sits_with``: the council, or the federation node it has
+    reached), its deadline and its history."""
+
+    id: int
+    round: int
+    source: str
+    kind: str
+    period: str | None
+    council: str | None
+    subject: str | None
+    message: str
+    evidence: dict[str, Any]
+    state: str
+    level: int
+    sits_with: str
+    deadline: Instant
+    overdue: bool
+    raised_at: Instant
+    history: list[TransitionPublic]
+    steps: list[str] = Field(
+        default_factory=list,
+        description="The steps the signed-in member may take now (acknowledge, explain, "
+        "correct, resolve)",
+    )
+
+
+# ---------------------------------------------------------------------- hours
+
+
+class HoursCreate(_In):
+    """``member`` worked ``hours`` at ``workplace`` in ``period``, or is credited ``hours`` of
+    ``credit`` (care, sick, study, age); exactly one of the two."""
+
+    member: str = Field(min_length=1, max_length=100)
+    period: str = Period
+    hours: float
+    workplace: str | None = Field(None, max_length=200)
+    credit: str | None = Field(None, max_length=50)
+    age: int | None = Field(None, ge=0, le=130)
+    note: str | None = Field(None, max_length=2000)
+
+
+class HoursBatchCreate(_In):
+    rows: list[HoursCreate] = Field(min_length=1, max_length=MAX_ROWS)
+
+
+class HoursReason(_In):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+EntryId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class HoursConfirm(_In):
+    entries: list[EntryId] = Field(min_length=1, max_length=MAX_ROWS)
+
+
+class HoursBatchPublic(BaseModel):
+    batch: int
+    entries: list[int]
+    rows_sha256: str
+    audit_seq: int
+
+
+class VerdictsPublic(BaseModel):
+    verdicts: list[int]
+
+
+class HoursEntryPublic(BaseModel):
+    """An entry with its verdict (``pending`` until the member gives one) and its reversal."""
+
+    id: int
+    batch: int
+    period: str
+    kind: str
+    member: str
+    workplace: str | None
+    credit: str | None
+    hours: float
+    reverses: int | None
+    reason: str | None
+    reversed_by: int | None
+    status: str
+    dispute: str | None
+
+
+class BalancePublic(BaseModel):
+    """An account's hours in one period by verdict (a workplace's are negative: work received)."""
+
+    account: str
+    kind: str
+    period: str
+    confirmed: float
+    pending: float
+    disputed: float
+    total: float
+
+
+class QuotaPublic(BaseModel):
+    """A member's hours in one period under a plan: to work, credited, offered, and free."""
+
+    plan: int
+    member: str
+    workplace: str
+    period: str
+    weeks: float
+    offered: float
+    credits: float
+    quota: float
+    awake: float
+    free: float
+
+
+class PlanHoursPublic(BaseModel):
+    """What one plan means for the member, per week."""
+
+    plan: int
+    stage: str
+    title: str | None
+    status: str
+    hours_per_week: float
+    credits_per_week: float
+    free_per_week: float

@@ -14,31 +14,37 @@ from commonplan.accounts import Principal, principal, roots
 from commonplan.errors import AuthorisationError, NotFoundError, PlanInputError
 from commonplan.store import get
 from commonplan.store.models import (
+    Alert,
     Council,
     Draft,
     Federation,
+    HoursEntry,
     Member,
     Proposal,
     Question,
+    Report,
     Round,
 )
 
 __all__ = [
+    "alert_in_scope",
     "council_in_scope",
     "council_names",
     "federation_in_scope",
+    "hours_entry_in_scope",
     "member_in_scope",
     "not_auditor",
     "plan_in_scope",
     "proposal_in_scope",
     "question_in_scope",
+    "report_in_scope",
     "require",
     "root_in_scope",
     "round_in_scope",
 ]
 
 
-R = TypeVar("R", Council, Draft, Federation, Proposal, Question, Round)
+R = TypeVar("R", Alert, Council, Draft, Federation, HoursEntry, Proposal, Question, Report, Round)
 
 
 def require(who: Principal, s: Session, federation: int, what: str) -> int:
@@ -77,6 +83,11 @@ round_in_scope = _in_scope(Round, "round", lambda s, r: r.federation_id)
 proposal_in_scope = _in_scope(Proposal, "proposal", lambda s, p: _round_federation(s, p.round_id))
 question_in_scope = _in_scope(Question, "question", lambda s, q: q.federation_id)
 plan_in_scope = _in_scope(Draft, "plan", lambda s, d: _round_federation(s, d.round_id))
+report_in_scope = _in_scope(Report, "report", lambda s, r: _round_federation(s, r.round_id))
+alert_in_scope = _in_scope(Alert, "alert", lambda s, a: _round_federation(s, a.round_id))
+hours_entry_in_scope = _in_scope(
+    HoursEntry, "hours entry", lambda s, e: _round_federation(s, e.round_id)
+)
 
 
 def root_in_scope(who: Principal, s: Session, federation: int) -> Federation:

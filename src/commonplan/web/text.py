@@ -17,6 +17,8 @@ import functools
 import re
 from typing import Any
 
+from commonplan.web.text_after import EN_AFTER
+
 __all__ = ["CATALOGUES", "DEFAULT", "EN", "Translator", "negotiate", "t", "translator"]
 
 DEFAULT = "en"
@@ -375,6 +377,8 @@ EN: dict[str, str] = {
     "upload.too_big": "{file}: the file is larger than {kib} KiB.",
     "upload.not_utf8": "{file}: the file is not UTF-8 text.",
 }
+
+EN.update(EN_AFTER)  # the reports ledger, alerts, hours and quotas (web/text_after.py)
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN}
 """Language tag → its messages; :data:`EN` is complete, the others may leave keys out."""

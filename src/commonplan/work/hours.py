@@ -89,6 +89,7 @@ __all__ = [
     "dispute_hours",
     "entries_of",
     "hours_settings",
+    "parse_hours_rows",
     "read_hours_rows",
     "record_hours",
     "reverse_hours",
@@ -257,21 +258,27 @@ def read_hours_rows(path: str | Path) -> list[HoursRow]:
     """Hours rows from a CSV file with the columns of :data:`ROW_COLUMNS` (``member``,
     ``period``, ``hours`` required; a row names a ``workplace`` or a ``credit``)."""
     with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        fields = set(reader.fieldnames or ())
-        missing = {"member", "period", "hours"} - fields
-        if missing:
-            raise PlanInputError(
-                f"{path}: the hours file needs the columns member, period, hours; "
-                f"missing {', '.join(sorted(missing))}"
-            )
-        unknown = fields - set(ROW_COLUMNS)
-        if unknown:
-            raise PlanInputError(
-                f"{path}: unknown columns {', '.join(sorted(unknown))}; the columns are "
-                f"{', '.join(ROW_COLUMNS)}"
-            )
-        return [_row_of(raw, f"{path}, line {k + 2}") for k, raw in enumerate(reader)]
+        return parse_hours_rows(fh, str(path))
+
+
+def parse_hours_rows(lines: Iterable[str], where: str) -> list[HoursRow]:
+    """Hours rows from CSV text (``lines``: a file or a list of lines); ``where`` names the file
+    in the messages (an upload's name, say)."""
+    reader = csv.DictReader(lines)
+    fields = set(reader.fieldnames or ())
+    missing = {"member", "period", "hours"} - fields
+    if missing:
+        raise PlanInputError(
+            f"{where}: the hours file needs the columns member, period, hours; "
+            f"missing {', '.join(sorted(missing))}"
+        )
+    unknown = fields - set(ROW_COLUMNS)
+    if unknown:
+        raise PlanInputError(
+            f"{where}: unknown columns {', '.join(sorted(unknown))}; the columns are "
+            f"{', '.join(ROW_COLUMNS)}"
+        )
+    return [_row_of(raw, f"{where}, line {k + 2}") for k, raw in enumerate(reader)]
 
 
 def _row_of(raw: Mapping[str, Any], where: str) -> HoursRow:

@@ -8,12 +8,15 @@ from fastapi import APIRouter
 
 from commonplan.web.api import (
     accounts,
+    alerts,
     audit,
     board,
     delegates,
     federations,
+    hours,
     plans,
     proposals,
+    reports,
     rounds,
     votes,
 )
@@ -29,6 +32,9 @@ tags: list[dict[str, Any]] = [
     {"name": "votes", "description": "Ballot boxes (questions), ballots and results."},
     {"name": "board", "description": "The published ballot board and finding one's ballot."},
     {"name": "audit", "description": "The hash-chained audit log (auditors, facilitators)."},
+    {"name": "reports", "description": "After the vote: what workplaces report they made."},
+    {"name": "alerts", "description": "Alerts to the councils, answered or escalated."},
+    {"name": "hours", "description": "Hours worked and credited; quotas and free time."},
 ]
 
 router = APIRouter()
@@ -44,5 +50,8 @@ for sub in (
     votes.router,
     board.router,
     audit.router,
+    reports.router,
+    alerts.router,
+    hours.router,
 ):
     router.include_router(sub)

@@ -15,7 +15,9 @@ plotly.js where it runs and listed as text under each chart.  Every word on the 
 Modules, by page family: ``_base`` (the router, rendering, CSRF-carrying forms, shared reads),
 ``account`` (sign in and out, invitations), ``home``, ``rounds`` (proposals, the draft plan),
 ``ballots`` (the vote, the receipt), ``results`` (result, history, finding one's ballot) and
-``federation`` (the facilitators' set-up pages).
+``federation`` (the facilitators' set-up pages); after the vote, ``reports`` (the ledger
+per period, the report form), ``alerts`` and ``hours`` (a member's, a workplace's), with
+``_running`` (numbers, product names, periods, multi-row forms).
 """
 
 from __future__ import annotations
@@ -23,12 +25,22 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from commonplan.web.pages import account, ballots, federation, home, results, rounds
+from commonplan.web.pages import (
+    account,
+    alerts,
+    ballots,
+    federation,
+    home,
+    hours,
+    reports,
+    results,
+    rounds,
+)
 from commonplan.web.pages._base import PLOTLY_JS, STATIC, render_error, router
 
 __all__ = ["PLOTLY_JS", "install", "render_error", "router"]
 
-MODULES = (account, home, rounds, ballots, results, federation)
+MODULES = (account, home, rounds, ballots, results, federation, reports, alerts, hours)
 """The page families (importing each adds its routes to :data:`router`)."""
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from commonplan.accounts import Principal
 from commonplan.store import Database
-from commonplan.web import public
+from commonplan.web import execution, public
 from commonplan.web.deps import DB, CurrentMember
 from commonplan.web.pages._base import (
     RoundInfo,
@@ -52,8 +52,34 @@ def tasks(db: Database, who: Principal, info: RoundInfo | None, tr: Translator) 
                 out.append(Task(tr("home.ask.voted"), "/board/find", tr("nav.find")))
         else:
             out.append(Task(tr("home.ask.result"), f"/rounds/{rid}/result", tr("nav.result")))
+        if phase == "ratified":
+            out += running_tasks(db, who, rid, tr)
     if who.is_facilitator:
         out.append(Task(tr("home.ask.facilitate"), "/facilitate", tr("nav.facilitate")))
+    return out
+
+
+def running_tasks(db: Database, who: Principal, rid: int, tr: Translator) -> list[Task]:
+    """What a ratified plan asks: reports and hours from the workplaces, the members' checks of
+    their hours (auditors read the ledger only)."""
+    ledger = Task(tr("home.ask.ledger"), f"/rounds/{rid}/reports", tr("nav.reports"))
+    if who.is_auditor:
+        return [ledger]
+    out = []
+    if who.councils or who.is_facilitator:
+        out.append(
+            Task(tr("home.ask.report"), f"/rounds/{rid}/reports/file", tr("nav.report_form"))
+        )
+    out.append(ledger)
+    out.append(Task(tr("home.ask.hours"), f"/rounds/{rid}/hours", tr("nav.my_hours")))
+    if who.is_facilitator or any(c.kind == "workers" for c in councils_of(db, who)):
+        out.append(
+            Task(
+                tr("home.ask.workplace_hours"),
+                f"/rounds/{rid}/workplace/hours",
+                tr("nav.workplace_hours"),
+            )
+        )
     return out
 
 
@@ -76,6 +102,7 @@ def home(who: CurrentMember, request: Request, db: DB) -> HTMLResponse:
         current = info_of(db, held[-1], tr) if held else None
         feds.append(FederationHome(fid, name, current, tasks(db, who, current, tr)))
     roles = [tr(f"role.{r}") for r in who.roles]
+    open_alerts = len(execution.my_alerts(db, who)) if feds else 0
     return page(
         request,
         "home.html",
@@ -83,4 +110,5 @@ def home(who: CurrentMember, request: Request, db: DB) -> HTMLResponse:
         councils=councils_of(db, who),
         federations=feds,
         roles=roles,
+        alerts=open_alerts,
     )

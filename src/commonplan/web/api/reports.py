@@ -1,0 +1,76 @@
+"""The reports ledger of a ratified plan: file a batch (JSON rows or a CSV upload), revise a
+report, read a round's ledger by period and council."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from commonplan.web import execution
+from commonplan.web.acts import MAX_CSV_BYTES
+from commonplan.web.api._routes import CREATED, READ, STEP, Routes
+from commonplan.web.deps import DB, CurrentMember, Id
+from commonplan.web.schemas import ReportBatchCreate, ReportBatchPublic, ReportPublic, ReportRevise
+
+router = APIRouter(tags=["reports"])
+routes = Routes(router)
+FILE = (401, 403, 404, 409, 422)
+
+
+@routes.get("/rounds/{round_id}/periods", READ)
+def periods(round_id: Id, who: CurrentMember, db: DB) -> list[str]:
+    """The reporting periods of a round's plan (months ``YYYY-MM`` or weeks ``YYYY-Www``)"""
+    return list(execution.periods(db, who, round_id))
+
+
+@routes.post("/rounds/{round_id}/reports", FILE, status_code=CREATED)
+async def file_reports(
+    round_id: Id, body: ReportBatchCreate, who: CurrentMember, db: DB
+) -> ReportBatchPublic:
+    """File a batch of reports, all or none (the council's members, facilitators)
+
+    Rows name councils by name and products by code; one bad row — an unknown council or
+    product, a negative amount, a period outside the plan, a report already on file — refuses
+    the batch with a message naming the row, and nothing is stored."""
+    return await run_in_threadpool(execution.file_reports, db, who, round_id, body.rows)
+
+
+@routes.post("/rounds/{round_id}/reports/csv", FILE, status_code=CREATED)
+async def file_reports_csv(
+    round_id: Id,
+    file: Annotated[
+        UploadFile,
+        File(
+            description="UTF-8 CSV: council, period, kind, amount (required), product, "
+            "counterpart, unit, sigma, source, dekad"
+        ),
+    ],
+    who: CurrentMember,
+    db: DB,
+) -> ReportBatchPublic:
+    """File a batch of reports from a CSV upload, all or none"""
+    rows = execution.reports_from_csv(file.filename, await file.read(MAX_CSV_BYTES + 1))
+    return await run_in_threadpool(execution.file_reports, db, who, round_id, rows)
+
+
+@routes.get("/rounds/{round_id}/reports", READ)
+def round_reports(
+    round_id: Id,
+    who: CurrentMember,
+    db: DB,
+    period: Annotated[str | None, Query(max_length=20)] = None,
+    council: Annotated[str | None, Query(max_length=200)] = None,
+    history: bool = False,
+) -> list[ReportPublic]:
+    """A round's reports in filing order (``history``: the revised ones too)"""
+    return execution.round_reports(
+        db, who, round_id, period=period, council=council, history=history
+    )
+
+
+@routes.post("/reports/{report_id}/revise", STEP, status_code=CREATED)
+def revise(report_id: Id, body: ReportRevise, who: CurrentMember, db: DB) -> ReportPublic:
+    """Correct a report: a new revision with the amount and the reason (the old one stays)"""
+    return execution.revise_report(db, who, report_id, body)

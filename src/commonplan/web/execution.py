@@ -1,0 +1,356 @@
+"""What a signed-in member does and reads once a plan runs — reports, alerts, hours, quotas — for
+the API's routes and the pages alike, as :mod:`commonplan.web.acts` and
+:mod:`commonplan.web.public` do for the rounds: each checks the record is of one of the member's
+federations (:mod:`commonplan.web.scope`: 404 unknown, 403 another federation's) and keeps
+auditors to reading, then calls the domain (:mod:`commonplan.reports`,
+:mod:`commonplan.monitor.alerts`, :mod:`commonplan.work`) with ``actor=who.handle``, which decides
+who may act and refuses bad rows by name."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from commonplan import reports, work
+from commonplan.accounts import Principal
+from commonplan.errors import NotFoundError, PlanInputError
+from commonplan.monitor import alerts
+from commonplan.store import Database
+from commonplan.store.models import Draft, Round
+from commonplan.web.acts import MAX_CSV_BYTES
+from commonplan.web.public import in_scope
+from commonplan.web.schemas import (
+    AlertPublic,
+    BalancePublic,
+    HoursBatchPublic,
+    HoursCreate,
+    HoursEntryPublic,
+    PlanHoursPublic,
+    QuotaPublic,
+    ReportBatchPublic,
+    ReportCreate,
+    ReportPublic,
+    ReportRevise,
+)
+from commonplan.web.scope import (
+    alert_in_scope,
+    hours_entry_in_scope,
+    not_auditor,
+    plan_in_scope,
+    report_in_scope,
+    round_in_scope,
+)
+
+__all__ = [
+    "ALERT_STEPS",
+    "alert_step",
+    "balances",
+    "compare_plans",
+    "confirm_hours",
+    "csv_text",
+    "current_period",
+    "dispute_hours",
+    "file_reports",
+    "hours_entries",
+    "hours_from_csv",
+    "my_alerts",
+    "my_quota",
+    "periods",
+    "ratified_plan",
+    "read_alert",
+    "record_hours",
+    "reports_from_csv",
+    "reverse_hours",
+    "revise_report",
+    "round_plans",
+    "round_reports",
+]
+
+
+def csv_text(filename: str | None, data: bytes) -> str:
+    """The text of an uploaded CSV file (``data``: at most :data:`MAX_CSV_BYTES`, plus one byte
+    to tell a larger file)."""
+    if len(data) > MAX_CSV_BYTES:
+        raise PlanInputError(f"{filename}: a CSV file is at most 5 MiB")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PlanInputError(f"{filename}: not UTF-8 text") from None
+    if "\x00" in text:
+        raise PlanInputError(f"{filename}: holds a NUL character; not a CSV text file")
+    return text
+
+
+def periods(db: Database, who: Principal, round_id: int) -> tuple[str, ...]:
+    """The reporting periods of a round's plan."""
+    with db.transaction() as s:
+        return reports.periods_of(round_in_scope(who, s, round_id))
+
+
+# ---------------------------------------------------------------------- reports
+
+
+def file_reports(
+    db: Database, who: Principal, round_id: int, rows: Sequence[ReportCreate | reports.ReportRow]
+) -> ReportBatchPublic:
+    """File a batch of reports, all or none."""
+    not_auditor(who, "file reports")
+    in_scope(db, who, round_in_scope, round_id)
+    given = [
+        r if isinstance(r, reports.ReportRow) else reports.ReportRow(**r.model_dump()) for r in rows
+    ]
+    filed = reports.file_reports(db, round_id, given, actor=who.handle)
+    return ReportBatchPublic(
+        batch=filed.batch,
+        reports=list(filed.reports),
+        rows_sha256=filed.rows_sha256,
+        audit_seq=filed.audit_seq,
+    )
+
+
+def reports_from_csv(filename: str | None, data: bytes) -> list[reports.ReportRow]:
+    return reports.parse_report_rows(
+        io.StringIO(csv_text(filename, data), newline=""), str(filename)
+    )
+
+
+def revise_report(db: Database, who: Principal, report: int, body: ReportRevise) -> ReportPublic:
+    """Correct a report by a revision; the new report."""
+    not_auditor(who, "revise reports")
+    with db.transaction() as s:
+        round_id = report_in_scope(who, s, report).round_id
+    new = reports.revise_report(
+        db, report, amount=body.amount, reason=body.reason, sigma=body.sigma, actor=who.handle
+    )
+    found = reports.reports_of(db, round_id, viewer=who.handle, current_only=False)
+    return next(ReportPublic.model_validate(r.to_dict()) for r in found if r.id == new)
+
+
+def round_reports(
+    db: Database,
+    who: Principal,
+    round_id: int,
+    *,
+    period: str | None = None,
+    council: str | None = None,
+    history: bool = False,
+) -> list[ReportPublic]:
+    """A round's ledger in filing order: current reports, or with ``history`` the replaced ones
+    too."""
+    in_scope(db, who, round_in_scope, round_id)
+    found = reports.reports_of(
+        db,
+        round_id,
+        viewer=None if who.is_auditor or who.is_facilitator else who.handle,
+        period=period,
+        council=council,
+        current_only=not history,
+    )
+    return [ReportPublic.model_validate(r.to_dict()) for r in found]
+
+
+# ---------------------------------------------------------------------- alerts
+
+ALERT_STEPS = ("acknowledge", "explain", "correct", "resolve")
+
+
+def _alert_public(db: Database, who: Principal, view: alerts.AlertView) -> AlertPublic:
+    """An alert with the steps ``who`` may take on it now (auditors: none)."""
+    steps = () if who.is_auditor else alerts.open_steps(db, view.id, viewer=who.handle)
+    return AlertPublic.model_validate(view.to_dict() | {"steps": list(steps)})
+
+
+def my_alerts(
+    db: Database, who: Principal, *, round_id: int | None = None, resolved: bool = False
+) -> list[AlertPublic]:
+    """The alerts ``who`` may see, most urgent first."""
+    if round_id is not None:
+        in_scope(db, who, round_in_scope, round_id)
+    found = alerts.alerts_for(db, who.handle, round_id=round_id, include_resolved=resolved)
+    return [_alert_public(db, who, a) for a in found]
+
+
+def read_alert(db: Database, who: Principal, alert: int) -> AlertPublic:
+    """One alert, if ``who`` may see it (an alert of another council that has not reached a node
+    of theirs is not found)."""
+    in_scope(db, who, alert_in_scope, alert)
+    for a in alerts.alerts_for(db, who.handle, include_resolved=True):
+        if a.id == alert:
+            return _alert_public(db, who, a)
+    raise NotFoundError(f"no alert {alert} among {who.handle!r}'s")
+
+
+def alert_step(
+    db: Database, who: Principal, alert: int, step: str, note: str | None = None
+) -> AlertPublic:
+    """Acknowledge, explain, correct or resolve an alert."""
+    not_auditor(who, f"{step} alerts")
+    in_scope(db, who, alert_in_scope, alert)
+    if step == "acknowledge":
+        view = alerts.acknowledge(db, alert, actor=who.handle)
+    elif step == "explain":
+        view = alerts.explain(db, alert, note=note or "", actor=who.handle)
+    elif step == "correct":
+        view = alerts.correct(db, alert, note=note or "", actor=who.handle)
+    elif step == "resolve":
+        view = alerts.resolve(db, alert, note=note, actor=who.handle)
+    else:
+        raise PlanInputError(f"no step {step!r}; the steps are {', '.join(ALERT_STEPS)}")
+    return _alert_public(db, who, view)
+
+
+# ---------------------------------------------------------------------- hours
+
+
+def record_hours(
+    db: Database, who: Principal, round_id: int, rows: Sequence[HoursCreate | work.HoursRow]
+) -> HoursBatchPublic:
+    """Record a batch of hours, all or none."""
+    not_auditor(who, "record hours")
+    in_scope(db, who, round_in_scope, round_id)
+    given = [r if isinstance(r, work.HoursRow) else work.HoursRow(**r.model_dump()) for r in rows]
+    done = work.record_hours(db, round_id, given, actor=who.handle)
+    return HoursBatchPublic(
+        batch=done.batch,
+        entries=list(done.entries),
+        rows_sha256=done.rows_sha256,
+        audit_seq=done.audit_seq,
+    )
+
+
+def hours_from_csv(filename: str | None, data: bytes) -> list[work.HoursRow]:
+    return work.parse_hours_rows(io.StringIO(csv_text(filename, data), newline=""), str(filename))
+
+
+def _entry(db: Database, who: Principal, entry: int) -> HoursEntryPublic:
+    with db.transaction() as s:
+        round_id = hours_entry_in_scope(who, s, entry).round_id
+    for e in work.entries_of(db, round_id, viewer=who.handle):
+        if e.id == entry:
+            return HoursEntryPublic.model_validate(e, from_attributes=True)
+    raise NotFoundError(f"no hours entry {entry} among those {who.handle!r} sees")
+
+
+def reverse_hours(db: Database, who: Principal, entry: int, reason: str) -> HoursEntryPublic:
+    """Cancel an entry by a reversing entry; the reversal."""
+    not_auditor(who, "reverse hours")
+    in_scope(db, who, hours_entry_in_scope, entry)
+    return _entry(db, who, work.reverse_hours(db, entry, reason=reason, actor=who.handle))
+
+
+def confirm_hours(db: Database, who: Principal, entries: Sequence[int]) -> list[int]:
+    """Confirm entries of ``who``'s own hours, all or none; the verdicts' ids."""
+    not_auditor(who, "confirm hours")
+    in_scope(db, who, hours_entry_in_scope, *entries)
+    return list(work.confirm_hours(db, entries, actor=who.handle))
+
+
+def dispute_hours(db: Database, who: Principal, entry: int, reason: str) -> HoursEntryPublic:
+    """Dispute an entry of ``who``'s own hours, saying why; the entry with its verdict."""
+    not_auditor(who, "dispute hours")
+    in_scope(db, who, hours_entry_in_scope, entry)
+    work.dispute_hours(db, entry, reason=reason, actor=who.handle)
+    return _entry(db, who, entry)
+
+
+def hours_entries(
+    db: Database,
+    who: Principal,
+    round_id: int,
+    *,
+    member: str | None = None,
+    period: str | None = None,
+) -> list[HoursEntryPublic]:
+    """The entries ``who`` may see (their own, their workplace's; facilitators all)."""
+    in_scope(db, who, round_in_scope, round_id)
+    found = work.entries_of(db, round_id, member=member, period=period, viewer=_viewer(who))
+    return [HoursEntryPublic.model_validate(e, from_attributes=True) for e in found]
+
+
+def _viewer(who: Principal) -> str | None:
+    """Auditors read every account of their federations; the domain decides for the others."""
+    return None if who.is_auditor else who.handle
+
+
+def balances(
+    db: Database,
+    who: Principal,
+    round_id: int,
+    *,
+    of: str = "member",
+    period: str | None = None,
+    account: str | None = None,
+) -> list[BalancePublic]:
+    """Balances per account and period (``of``: member, workplace or credit)."""
+    in_scope(db, who, round_in_scope, round_id)
+    found = work.balances(db, round_id, of=of, period=period, account=account, viewer=_viewer(who))
+    return [
+        BalancePublic(
+            account=b.account,
+            kind=b.kind,
+            period=b.period,
+            confirmed=b.confirmed,
+            pending=b.pending,
+            disputed=b.disputed,
+            total=b.total,
+        )
+        for b in found
+    ]
+
+
+# ---------------------------------------------------------------------- quotas
+
+
+def round_plans(db: Database, who: Principal, round_id: int) -> list[int]:
+    """The plans computed in a round, oldest first."""
+    in_scope(db, who, round_in_scope, round_id)
+    with db.transaction() as s:
+        query = select(Draft.id).where(Draft.round_id == round_id).order_by(Draft.id)
+        return list(s.execute(query).scalars())
+
+
+def current_period(db: Database, who: Principal, round_id: int) -> str:
+    """The period of the round's plan that holds today (before the first: the first; after the
+    last: the last)."""
+    with db.transaction() as s:
+        r = round_in_scope(who, s, round_id)
+        held = reports.periods_of(r)
+    today = datetime.now(UTC).date()
+    iso = today.isocalendar()
+    now = f"{iso.year:04d}-W{iso.week:02d}" if "-W" in held[0] else f"{today:%Y-%m}"
+    started = [p for p in held if p <= now]
+    return started[-1] if started else held[0]
+
+
+def my_quota(db: Database, who: Principal, plan: int, period: str) -> QuotaPublic:
+    """``who``'s quota, credits and free time in ``period`` under ``plan``."""
+    in_scope(db, who, plan_in_scope, plan)
+    q = work.quotas(db, plan, period).of(who.handle)
+    return QuotaPublic(plan=plan, free=q.free, **vars(q))
+
+
+def compare_plans(
+    db: Database, who: Principal, round_id: int, *, period: str | None = None
+) -> list[PlanHoursPublic]:
+    """What each plan of the round means for ``who``, per week."""
+    plans = round_plans(db, who, round_id)
+    if not plans:
+        return []
+    found = work.compare_plans(db, who.handle, plans, period=period)
+    return [PlanHoursPublic.model_validate(p, from_attributes=True) for p in found]
+
+
+def ratified_plan(db: Database, who: Principal, round_id: int) -> int | None:
+    """The plan a round ratified (its outcome's plan, else its latest final plan), if any."""
+    with db.transaction() as s:
+        r: Round = round_in_scope(who, s, round_id)
+        if r.phase != "ratified":
+            return None
+        plan = (r.outcome or {}).get("plan")
+        if plan is None:
+            query = select(Draft.id).where(Draft.round_id == round_id, Draft.stage == "final")
+            plan = s.execute(query.order_by(Draft.id.desc()).limit(1)).scalar()
+    return int(plan) if plan is not None else None

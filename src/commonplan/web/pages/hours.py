@@ -1,0 +1,359 @@
+"""Hours: a member's page (their entries to confirm or dispute, their balance, their quota and
+free time this period, and what each plan of the round would mean for them per week) and a
+workplace's page (record hours for its members, reverse an entry, the members' balances)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import File, Request, Response, UploadFile
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from commonplan.accounts import Principal
+from commonplan.errors import CommonplanError, NotFoundError, PlanInputError
+from commonplan.store import Database
+from commonplan.web import execution
+from commonplan.web.acts import MAX_CSV_BYTES
+from commonplan.web.deps import DB, CurrentMember
+from commonplan.web.pages._base import Choice, failed, page, round_info, router, tr_of
+from commonplan.web.pages._running import (
+    FORM_ROWS,
+    councils,
+    form_rows,
+    go,
+    hours,
+    members_of,
+    parse_number,
+    per_week,
+    periods,
+    pick_period,
+)
+from commonplan.web.schemas import BalancePublic, HoursEntryPublic, PlanHoursPublic
+from commonplan.web.text import Translator
+from commonplan.work import HoursRow, hours_settings
+
+ROW_FIELDS = ("hours", "member", "what")
+WORKED = "worked"
+
+
+# ---------------------------------------------------------------------- what people read
+
+
+@dataclass(frozen=True)
+class EntryLine:
+    entry: HoursEntryPublic
+    text: str
+    status: str
+    open: bool
+
+
+def entry_text(tr: Translator, e: HoursEntryPublic) -> str:
+    h = hours(tr, e.hours)
+    if e.reverses is not None:
+        return tr(
+            "hours.entry_reversal",
+            period=e.period,
+            hours=h,
+            entry=e.reverses,
+            reason=e.reason or "",
+        )
+    if e.workplace:
+        return tr("hours.entry_work", period=e.period, hours=h, workplace=e.workplace)
+    credit = tr.maybe(f"credit.{e.credit}", str(e.credit))
+    return tr("hours.entry_credit", period=e.period, hours=h, credit=credit)
+
+
+def entry_line(tr: Translator, e: HoursEntryPublic) -> EntryLine:
+    status = tr(f"hours.status.{e.status}")
+    if e.reversed_by is not None:
+        status = tr("hours.reversed", entry=e.reversed_by)
+    waiting = e.status == "pending" and e.reverses is None and e.reversed_by is None
+    return EntryLine(e, entry_text(tr, e), status, waiting)
+
+
+def balance_line(tr: Translator, b: BalancePublic, sign: float = 1.0) -> str:
+    return tr(
+        "hours.balance_line",
+        period=b.period,
+        total=hours(tr, sign * b.total),
+        confirmed=hours(tr, sign * b.confirmed),
+        pending=hours(tr, sign * b.pending),
+        disputed=hours(tr, sign * b.disputed),
+    )
+
+
+def plan_sentence(tr: Translator, p: PlanHoursPublic) -> str:
+    """ "The ratified plan means 31 h a week for you, with 81 h a week free.\""""
+    if p.stage == "alternative":
+        name = (
+            tr("hours.plan.alternative", title=p.title)
+            if p.title and p.title != "alternative"
+            else tr("hours.plan.alternative_untitled")
+        )
+    else:
+        name = tr.maybe(f"hours.plan.{p.stage}", p.stage)
+    fields = {
+        "plan": name,
+        "hours": per_week(tr, p.hours_per_week),
+        "free": per_week(tr, p.free_per_week),
+        "credits": per_week(tr, p.credits_per_week),
+    }
+    key = "hours.plan_means_credit" if p.credits_per_week > 0 else "hours.plan_means"
+    return tr(key, **fields)
+
+
+def member_context(db: Database, who: Principal, round_id: int, tr: Translator) -> dict[str, Any]:
+    info = round_info(db, who, round_id, tr)
+    _, now = periods(db, who, round_id, tr)
+    plan = execution.ratified_plan(db, who, round_id)
+    quota = None
+    if plan is not None:
+        try:
+            q = execution.my_quota(db, who, plan, now)
+            quota = tr(
+                "hours.quota_value",
+                quota=hours(tr, q.quota),
+                credits=hours(tr, q.credits),
+                free=hours(tr, q.free),
+                awake=hours(tr, q.awake),
+            )
+        except NotFoundError:
+            quota = None
+    compared = [
+        plan_sentence(tr, p) for p in execution.compare_plans(db, who, round_id, period=now)
+    ]
+    mine = execution.hours_entries(db, who, round_id, member=who.handle)
+    lines = [entry_line(tr, e) for e in mine]
+    balance = execution.balances(db, who, round_id, account=who.handle)
+    works = any(c.kind == "workers" for c in councils(db, who, info, mine_only=True))
+    return {
+        "title": tr("hours.title", number=info.round.number),
+        "info": info,
+        "period": now,
+        "plan": plan,
+        "quota": quota,
+        "compared": compared,
+        "entries": lines,
+        "waiting": [x.entry.id for x in lines if x.open],
+        "balance": [balance_line(tr, b) for b in balance],
+        "works": works or who.is_facilitator,
+    }
+
+
+@router.get("/rounds/{round_id}/hours")
+def my_hours(round_id: int, who: CurrentMember, request: Request, db: DB) -> HTMLResponse:
+    tr = tr_of(request)
+    return page(request, "hours.html", **member_context(db, who, round_id, tr))
+
+
+async def _member_step(
+    request: Request, db: Database, who: Principal, act: Any, done: str
+) -> Response:
+    tr = tr_of(request)
+    form = await request.form()
+    round_id = int(str(form.get("round") or "0") or 0)
+    try:
+        await run_in_threadpool(act, form)
+    except CommonplanError as exc:
+        if not round_id:
+            raise
+        context = await run_in_threadpool(member_context, db, who, round_id, tr)
+        return failed(request, exc, "hours.html", **context)
+    return go(f"/rounds/{round_id}/hours", done)
+
+
+@router.post("/hours/confirm")
+async def confirm(who: CurrentMember, request: Request, db: DB) -> Response:
+    def act(form: Any) -> None:
+        ids = [int(x) for x in form.getlist("entry") if str(x).isdigit()]
+        if not ids:
+            raise PlanInputError(tr_of(request)("form.none"))
+        execution.confirm_hours(db, who, ids)
+
+    return await _member_step(request, db, who, act, "confirmed")
+
+
+@router.post("/hours/{entry_id}/dispute")
+async def dispute(entry_id: int, who: CurrentMember, request: Request, db: DB) -> Response:
+    def act(form: Any) -> None:
+        execution.dispute_hours(db, who, entry_id, str(form.get("reason") or ""))
+
+    return await _member_step(request, db, who, act, "disputed")
+
+
+# ---------------------------------------------------------------------- a workplace's hours
+
+
+@dataclass(frozen=True)
+class WorkplaceEntry:
+    line: EntryLine
+    text: str
+
+
+def workplace_context(
+    db: Database,
+    who: Principal,
+    round_id: int,
+    tr: Translator,
+    *,
+    council: str | None = None,
+    period: str | None = None,
+    rows: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    info = round_info(db, who, round_id, tr)
+    places = [c for c in councils(db, who, info, mine_only=False) if c.kind == "workers"]
+    place = next((c for c in places if c.name == council), places[0] if places else None)
+    choices, now = periods(db, who, round_id, tr)
+    context: dict[str, Any] = {
+        "title": tr("workplace.title", workplace=place.name if place else ""),
+        "info": info,
+        "ratified": info.round.phase == "ratified",
+        "places": [Choice(c.name, c.name) for c in places],
+        "place": place.name if place else None,
+        "periods": choices,
+        "period": pick_period(choices, period, now),
+    }
+    if place is None:
+        return context
+    people = members_of(db, place.id)
+    handles = {h for h, _ in people}
+    with db.transaction() as s:
+        from commonplan.store.models import Federation
+
+        fed = s.get(Federation, info.round.federation)
+        credits = list(hours_settings(dict(fed.settings) if fed else {}).credits)
+    kinds = [Choice(WORKED, tr("workplace.worked"))] + [
+        Choice(c, tr("workplace.credited", credit=tr.maybe(f"credit.{c}", c))) for c in credits
+    ]
+    entries = [
+        e
+        for e in execution.hours_entries(db, who, round_id)
+        if e.workplace == place.name or (e.workplace is None and e.member in handles)
+    ]
+    shown = [
+        WorkplaceEntry(
+            entry_line(tr, e), tr("workplace.entry", member=e.member, line=entry_text(tr, e))
+        )
+        for e in entries
+    ]
+    balances = [
+        (b.account, balance_line(tr, b))
+        for b in execution.balances(db, who, round_id)
+        if b.account in handles
+    ]
+    received = sum(
+        b.total for b in execution.balances(db, who, round_id, of="workplace", account=place.name)
+    )
+    given = {int(r["row"]): r for r in rows or []}
+    blank = {"hours": "", "member": "", "what": WORKED}
+    context.update(
+        members=[Choice(h, f"{n} ({h})" if n != h else h) for h, n in people],
+        kinds=kinds,
+        rows=[given.get(k, blank | {"row": str(k)}) for k in range(1, FORM_ROWS + 1)],
+        entries=shown,
+        balances=balances,
+        received=tr("workplace.balance_total", workplace=place.name, hours=hours(tr, -received)),
+    )
+    return context
+
+
+@router.get("/rounds/{round_id}/workplace/hours")
+def workplace_hours(
+    round_id: int,
+    who: CurrentMember,
+    request: Request,
+    db: DB,
+    council: str | None = None,
+    period: str | None = None,
+) -> HTMLResponse:
+    tr = tr_of(request)
+    context = workplace_context(db, who, round_id, tr, council=council, period=period)
+    return page(request, "workplace_hours.html", **context)
+
+
+def _hours_rows(
+    tr: Translator, place: str, period: str, rows: list[dict[str, str]]
+) -> list[HoursRow]:
+    if not rows:
+        raise PlanInputError(tr("form.none"))
+    out = []
+    for r in rows:
+        h = parse_number(tr, int(r["row"]), tr("workplace.hours"), r["hours"])
+        worked = r["what"] in ("", WORKED)
+        out.append(
+            HoursRow(
+                member=r["member"],
+                period=period,
+                hours=h,
+                workplace=place if worked else None,
+                credit=None if worked else r["what"],
+            )
+        )
+    return out
+
+
+@router.post("/rounds/{round_id}/workplace/hours")
+async def record(round_id: int, who: CurrentMember, request: Request, db: DB) -> Response:
+    tr = tr_of(request)
+    form = await request.form()
+    place, period = str(form.get("council") or ""), str(form.get("period") or "")
+    rows = form_rows(form, ROW_FIELDS)
+    try:
+        given = _hours_rows(tr, place, period, rows)
+        await run_in_threadpool(execution.record_hours, db, who, round_id, given)
+    except CommonplanError as exc:
+        context = await run_in_threadpool(
+            lambda: workplace_context(
+                db, who, round_id, tr, council=place, period=period, rows=rows
+            )
+        )
+        return failed(request, exc, "workplace_hours.html", **context)
+    return go(f"/rounds/{round_id}/workplace/hours?{urlencode({'council': place})}", "recorded")
+
+
+@router.post("/rounds/{round_id}/workplace/hours/csv")
+async def record_csv(
+    round_id: int,
+    who: CurrentMember,
+    request: Request,
+    db: DB,
+    upload: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    tr = tr_of(request)
+    form = await request.form()
+    place = str(form.get("council") or "")
+    try:
+        if upload is None or not upload.filename:
+            raise PlanInputError(tr("form.csv_none"))
+        rows = execution.hours_from_csv(upload.filename, await upload.read(MAX_CSV_BYTES + 1))
+        await run_in_threadpool(execution.record_hours, db, who, round_id, rows)
+    except CommonplanError as exc:
+        context = await run_in_threadpool(
+            lambda: workplace_context(db, who, round_id, tr, council=place)
+        )
+        return failed(request, exc, "workplace_hours.html", **context)
+    return go(f"/rounds/{round_id}/workplace/hours?{urlencode({'council': place})}", "recorded")
+
+
+@router.post("/hours/{entry_id}/reverse")
+async def reverse(entry_id: int, who: CurrentMember, request: Request, db: DB) -> Response:
+    tr = tr_of(request)
+    form = await request.form()
+    round_id = int(str(form.get("round") or "0") or 0)
+    place = str(form.get("council") or "")
+    try:
+        if form.get("confirm") != "yes":
+            raise PlanInputError(tr("form.confirm_needed"))
+        reason = str(form.get("reason") or "")
+        await run_in_threadpool(execution.reverse_hours, db, who, entry_id, reason)
+    except CommonplanError as exc:
+        if not round_id:
+            raise
+        context = await run_in_threadpool(
+            lambda: workplace_context(db, who, round_id, tr, council=place)
+        )
+        return failed(request, exc, "workplace_hours.html", **context)
+    return go(f"/rounds/{round_id}/workplace/hours?{urlencode({'council': place})}", "reversed")

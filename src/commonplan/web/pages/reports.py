@@ -1,0 +1,265 @@
+"""The reports ledger: a period's page for the federation (every council's reported figures, the
+corrections with their reasons) and a workplace's report form (rows with a product picker by
+name, or a CSV upload).
+
+The period's page is where reconciliation will show: ``reports.html`` has an empty block
+``reconciliation`` after the ledger, and :func:`ledger` builds the context a reconciliation
+page extends (a template that ``{% extends "reports.html" %}`` and fills the block, and a route
+that adds its estimates to :func:`ledger_context`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import File, Request, Response, UploadFile
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from commonplan.accounts import Principal
+from commonplan.errors import CommonplanError, PlanInputError
+from commonplan.reports import KINDS, ReportRow
+from commonplan.store import Database
+from commonplan.web import execution
+from commonplan.web.acts import MAX_CSV_BYTES
+from commonplan.web.deps import DB, CurrentMember
+from commonplan.web.pages._base import (
+    Choice,
+    RoundInfo,
+    failed,
+    form_model,
+    page,
+    round_info,
+    router,
+    tr_of,
+)
+from commonplan.web.pages._running import (
+    FORM_ROWS,
+    all_councils,
+    councils,
+    economy,
+    form_rows,
+    go,
+    parse_number,
+    periods,
+    pick_period,
+    qty,
+)
+from commonplan.web.schemas import ReportPublic, ReportRevise
+from commonplan.web.text import Translator
+
+ROW_FIELDS = ("amount", "kind", "product", "counterpart")
+
+
+# ---------------------------------------------------------------------- the period's ledger
+
+
+@dataclass(frozen=True)
+class Line:
+    """A current report as the ledger shows it, with the figures it replaced."""
+
+    id: int
+    what: str
+    amount: str
+    source: str
+    reason: str | None
+    earlier: list[str]
+    revisable: bool
+
+
+@dataclass(frozen=True)
+class CouncilLedger:
+    name: str
+    lines: list[Line] = field(default_factory=list)
+
+
+def _what(tr: Translator, r: ReportPublic, label: str) -> str:
+    kind = tr(f"report.kind.{r.kind}")
+    if r.kind == "hours":
+        return tr("reports.line_hours", kind=kind)
+    if r.counterpart and r.kind == "delivery":
+        return tr("reports.line_to", kind=kind, product=label, counterpart=r.counterpart)
+    if r.counterpart and r.kind == "receipt":
+        return tr("reports.line_from", kind=kind, product=label, counterpart=r.counterpart)
+    return tr("reports.line", kind=kind, product=label)
+
+
+def ledger(
+    db: Database, who: Principal, info: RoundInfo, period: str, tr: Translator
+) -> list[CouncilLedger]:
+    """The period's current reports by council, each with its earlier figures and why they
+    were replaced."""
+    found = execution.round_reports(db, who, info.id, period=period, history=True)
+    by_id = {r.id: r for r in found}
+    names = economy(db, info.round.federation)
+    mine = {c.name for c in councils(db, who, info, mine_only=False)}
+    out: dict[str, CouncilLedger] = {}
+    for r in found:
+        if not r.current:
+            continue
+        earlier, newer, older = [], r, by_id.get(r.revises) if r.revises else None
+        while older is not None:
+            amount = qty(tr, older.amount, older.unit)
+            earlier.append(tr("reports.earlier_line", amount=amount, reason=newer.reason or ""))
+            newer, older = older, by_id.get(older.revises) if older.revises else None
+        line = Line(
+            id=r.id,
+            what=_what(tr, r, names.label(r.product)),
+            amount=qty(tr, r.amount, r.unit),
+            source=tr("reports.source", source=tr(f"report.source.{r.source}")),
+            reason=r.reason,
+            earlier=earlier,
+            revisable=r.council in mine and not who.is_auditor,
+        )
+        out.setdefault(r.council, CouncilLedger(r.council)).lines.append(line)
+    return sorted(out.values(), key=lambda c: c.name)
+
+
+def ledger_context(
+    db: Database, who: Principal, round_id: int, period: str | None, tr: Translator
+) -> dict[str, Any]:
+    info = round_info(db, who, round_id, tr)
+    choices, now = periods(db, who, round_id, tr)
+    chosen = pick_period(choices, period, now)
+    return {
+        "title": tr("reports.title", number=info.round.number, period=chosen),
+        "info": info,
+        "periods": choices,
+        "period": chosen,
+        "councils": ledger(db, who, info, chosen, tr),
+        "may_file": bool(councils(db, who, info, mine_only=False)) and not who.is_auditor,
+    }
+
+
+@router.get("/rounds/{round_id}/reports")
+def reports_page(
+    round_id: int, who: CurrentMember, request: Request, db: DB, period: str | None = None
+) -> HTMLResponse:
+    tr = tr_of(request)
+    return page(request, "reports.html", **ledger_context(db, who, round_id, period, tr))
+
+
+@router.post("/reports/{report_id}/revise")
+async def revise(report_id: int, who: CurrentMember, request: Request, db: DB) -> Response:
+    tr = tr_of(request)
+    form = await request.form()
+    period = str(form.get("period") or "")
+    round_id = int(str(form.get("round") or "0") or 0)
+    try:
+        amount = parse_number(tr, 1, tr("reports.revise_amount"), str(form.get("amount") or ""))
+        body = form_model(ReportRevise, amount=amount, reason=str(form.get("reason") or ""))
+        new = await run_in_threadpool(execution.revise_report, db, who, report_id, body)
+    except CommonplanError as exc:
+        if not round_id:
+            raise
+        context = await run_in_threadpool(ledger_context, db, who, round_id, period, tr)
+        return failed(request, exc, "reports.html", **context)
+    return go(f"/rounds/{new.round}/reports?period={new.period}", "revised")
+
+
+# ---------------------------------------------------------------------- the report form
+
+
+def form_context(
+    db: Database,
+    who: Principal,
+    round_id: int,
+    tr: Translator,
+    *,
+    period: str | None = None,
+    council: str | None = None,
+    rows: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    info = round_info(db, who, round_id, tr)
+    choices, now = periods(db, who, round_id, tr)
+    names = economy(db, info.round.federation)
+    mine = councils(db, who, info, mine_only=False) if not who.is_auditor else []
+    counterparts = all_councils(db, info)
+    given = {int(r["row"]): r for r in rows or []}
+    blank = dict.fromkeys(ROW_FIELDS, "") | {"kind": "output"}
+    return {
+        "title": tr("report_form.title", number=info.round.number),
+        "info": info,
+        "ratified": info.round.phase == "ratified",
+        "periods": choices,
+        "period": pick_period(choices, period, now),
+        "councils": [Choice(c.name, c.name) for c in mine],
+        "council": council or (mine[0].name if mine else ""),
+        "kinds": [Choice(k, tr(f"report.kind.{k}")) for k in KINDS],
+        "products": names.choices(),
+        "counterparts": [Choice(c.name, c.name) for c in counterparts],
+        "unit": names.unit,
+        "rows": [given.get(k, blank | {"row": str(k)}) for k in range(1, FORM_ROWS + 1)],
+    }
+
+
+@router.get("/rounds/{round_id}/reports/file")
+def report_form(
+    round_id: int,
+    who: CurrentMember,
+    request: Request,
+    db: DB,
+    period: str | None = None,
+    council: str | None = None,
+) -> HTMLResponse:
+    tr = tr_of(request)
+    context = form_context(db, who, round_id, tr, period=period, council=council)
+    return page(request, "report_form.html", **context)
+
+
+def _rows_of(
+    tr: Translator, council: str, period: str, rows: list[dict[str, str]]
+) -> list[ReportRow]:
+    if not rows:
+        raise PlanInputError(tr("form.none"))
+    out = []
+    for r in rows:
+        amount = parse_number(tr, int(r["row"]), tr("report_form.amount"), r["amount"])
+        out.append(
+            ReportRow(
+                council=council,
+                period=period,
+                kind=r["kind"],
+                amount=amount,
+                product=r["product"] or None,
+                counterpart=r["counterpart"] or None,
+            )
+        )
+    return out
+
+
+@router.post("/rounds/{round_id}/reports/file")
+async def file_reports(round_id: int, who: CurrentMember, request: Request, db: DB) -> Response:
+    tr = tr_of(request)
+    form = await request.form()
+    council, period = str(form.get("council") or ""), str(form.get("period") or "")
+    rows = form_rows(form, ROW_FIELDS)
+    try:
+        given = _rows_of(tr, council, period, rows)
+        await run_in_threadpool(execution.file_reports, db, who, round_id, given)
+    except CommonplanError as exc:
+        context = await run_in_threadpool(
+            lambda: form_context(db, who, round_id, tr, period=period, council=council, rows=rows)
+        )
+        return failed(request, exc, "report_form.html", **context)
+    return go(f"/rounds/{round_id}/reports?period={period}", "reported")
+
+
+@router.post("/rounds/{round_id}/reports/csv")
+async def file_reports_csv(
+    round_id: int,
+    who: CurrentMember,
+    request: Request,
+    db: DB,
+    upload: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    tr = tr_of(request)
+    try:
+        if upload is None or not upload.filename:
+            raise PlanInputError(tr("form.csv_none"))
+        rows = execution.reports_from_csv(upload.filename, await upload.read(MAX_CSV_BYTES + 1))
+        await run_in_threadpool(execution.file_reports, db, who, round_id, rows)
+    except CommonplanError as exc:
+        context = await run_in_threadpool(form_context, db, who, round_id, tr)
+        return failed(request, exc, "report_form.html", **context)
+    return go(f"/rounds/{round_id}/reports", "reported")
