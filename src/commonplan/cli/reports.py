@@ -232,7 +232,7 @@ def report_reconcile(
         echo_json(rec.to_dict() | ({"alerts": raised} if raised is not None else {}))
         return
     console = Console()
-    console.print(verdict(rec), highlight=False)
+    console.print(verdict(rec), highlight=False, soft_wrap=True)
     if rec.workplaces:
         console.print(_workplace_table(rec))
     _print_suspects(console, rec.suspects)
@@ -258,17 +258,14 @@ def report_reconcile(
 
 
 def verdict(rec: Reconciliation) -> str:
-    """The global test in one line, in plain words."""
-    test = (
-        f"χ² = {rec.chi2:.3g} on {rec.redundancy} degree{'s' if rec.redundancy != 1 else ''} "
-        f"of redundancy, p = {rec.p_value:.3g}"
-    )
-    where = f"the reports of {escape(rec.period or 'the period')}"
+    """The global test in one line, in plain words (the χ² test on the degrees of redundancy)."""
+    where = f"{escape(rec.period or 'the period')}: the reports"
     if rec.redundancy == 0:
-        return f"{where} cannot be checked against each other: no balance ties them together"
+        return f"{where} cannot be checked: no balance ties them to each other"
+    test = f"χ² {rec.chi2:.3g} on {rec.redundancy} df, p = {rec.p_value:.2g}"
     if rec.passed:
-        return f"{where} [bold green]add up[/] ({test} ≥ α = {rec.alpha:g})"
-    return f"{where} [bold red]do not add up[/] ({test} < α = {rec.alpha:g})"
+        return f"{where} [bold green]add up[/] ({test} ≥ α {rec.alpha:g})"
+    return f"{where} [bold red]do not add up[/] ({test} < α {rec.alpha:g})"
 
 
 def _workplace_table(rec: Reconciliation) -> Table:
