@@ -29,7 +29,9 @@ from fixtures import ratified_round, small_federation, small_members
 
 PERIOD = "2027-01"
 ECONOMY = demo_economy()
-FLOUR = 1000.0 * float(ECONOMY.inputs[ECONOMY.product_index("A01"), ECONOMY.processes.index("C10T12")])
+FLOUR = 1000.0 * float(
+    ECONOMY.inputs[ECONOMY.product_index("A01"), ECONOMY.processes.index("C10T12")]
+)
 FARM_HOURS = float(ECONOMY.labour[ECONOMY.processes.index("A01")]) * FLOUR  # type: ignore[index]
 LIE = 1.3
 HEADER = "council,period,kind,product,counterpart,amount,source\n"
@@ -131,7 +133,10 @@ def test_reports_filed_listed_reconciled_and_the_alerts_answered(
     assert "1. Farm A" in text.stdout
     suspects = data("report", "suspects", r, "--period", PERIOD, "--as", "millerA", *db)
     assert suspects == same(rec.to_dict()["suspects"])
-    assert "1. Farm A (z = " in ok("report", "suspects", r, "--period", PERIOD, "--as", "millerA", *db).stdout
+    assert (
+        "1. Farm A (z = "
+        in ok("report", "suspects", r, "--period", PERIOD, "--as", "millerA", *db).stdout
+    )
 
     # --alerts raises the suspects' alerts, to the farm first
     raised = data(
@@ -191,14 +196,16 @@ def test_a_batch_with_one_bad_row_stores_nothing(tmp_path: Path) -> None:
     bad = MILL + f"Mill A,{PERIOD},output,NOPE,,5,workplace\n"
     clean_error(
         run("report", "file", r, csv(tmp_path, "bad.csv", bad), "--as", "millerA", *db),
-        "report row 5", "'NOPE'",
-    )  # fmt: skip
+        "report row 5",
+        "'NOPE'",
+    )
     assert reports_of(lib, r) == []
-    wrong_period = f"Mill A,2031-01,output,C10T12,,5,workplace\n"
+    wrong_period = "Mill A,2031-01,output,C10T12,,5,workplace\n"
     clean_error(
         run("report", "file", r, csv(tmp_path, "p.csv", wrong_period), "--as", "millerA", *db),
-        "'2031-01'", "not in the plan",
-    )  # fmt: skip
+        "'2031-01'",
+        "not in the plan",
+    )
     other = run("report", "file", r, csv(tmp_path, "farm.csv", FARM), "--as", "millerA", *db)
     clean_error(other, "'millerA' is not a member of 'Farm A'")
     missing = tmp_path / "cols.csv"
@@ -216,25 +223,32 @@ def test_refusals_name_what_is_wrong(tmp_path: Path) -> None:
     clean_error(
         run("report", "revise", first, "--amount", 1, "--reason", " ", "--as", "millerA", *db),
         f"report {first} needs a reason",
-    )  # fmt: skip
+    )
     clean_error(
         run("report", "revise", first, "--amount", -1, "--reason", "x", "--as", "millerA", *db),
         "at least 0",
-    )  # fmt: skip
-    clean_error(run("report", "revise", 999, "--amount", 1, "--reason", "x", "--as", "millerA", *db), "999")
+    )
+    clean_error(
+        run("report", "revise", 999, "--amount", 1, "--reason", "x", "--as", "millerA", *db), "999"
+    )
     assert len(reports_of(lib, r, current_only=False)) == 4  # nothing stored
     # another federation sees nothing of this one
     clean_error(run("report", "list", r, "--as", "farmerB", *db), f"no round {r}")
-    clean_error(run("report", "reconcile", r, "--period", PERIOD, "--as", "farmerB", *db), "no round")
-    clean_error(run("report", "list", r, "--council", "Nowhere", "--as", "millerA", *db), "'Nowhere'")
+    clean_error(
+        run("report", "reconcile", r, "--period", PERIOD, "--as", "farmerB", *db), "no round"
+    )
+    clean_error(
+        run("report", "list", r, "--council", "Nowhere", "--as", "millerA", *db), "'Nowhere'"
+    )
     clean_error(
         run("report", "reconcile", r, "--period", "2031-01", "--as", "millerA", *db),
-        "'2031-01'", "not in the plan",
-    )  # fmt: skip
+        "'2031-01'",
+        "not in the plan",
+    )
     clean_error(
         run("report", "reconcile", r, "--period", PERIOD, "--alpha", 2, "--as", "millerA", *db),
         "alpha",
-    )  # fmt: skip
+    )
     clean_error(run("alerts", "resolve", 42, "--as", "millerA", *db), "alert", "42")
     clean_error(run("alerts", "escalate", "--now", "soon", *db), "--now", "'soon'")
     clean_error(run("alerts", "list", "--as", "nobody", *db), "'nobody'")

@@ -113,11 +113,13 @@ def test_hours_recorded_confirmed_disputed_reversed_and_balanced(tmp_path: Path)
 
     reversed_ = ok("hours", "reverse", mill, "--reason", "wrong hours", "--as", "facilitatorA", *db)
     new = entries_of(lib, r)[-1]
-    assert new.reverses == mill and reversed_.stdout.startswith(f"reversed entry {mill} by entry {new.id}")
+    assert new.reverses == mill and reversed_.stdout.startswith(
+        f"reversed entry {mill} by entry {new.id}"
+    )
     miller_now = data("hours", "balance", r, "--as", "millerA", *db)
-    assert [(b["account"], b["disputed"], b["pending"]) for b in miller_now if b["account"] == "millerA"] == [
-        ("millerA", 0.0, 8.0)
-    ]
+    assert [
+        (b["account"], b["disputed"], b["pending"]) for b in miller_now if b["account"] == "millerA"
+    ] == [("millerA", 0.0, 8.0)]
 
 
 def test_hours_refusals_store_nothing(tmp_path: Path) -> None:
@@ -126,18 +128,21 @@ def test_hours_refusals_store_nothing(tmp_path: Path) -> None:
     clean_error(
         run("hours", "record", r, hours_csv(tmp_path, bad), "--as", "facilitatorA", *db), "'nobody'"
     )
-    negative = f"farmerA,{PERIOD},-3,Farm A,\n"
-    clean_error(
-        run("hours", "record", r, hours_csv(tmp_path, negative, "n.csv"), "--as", "facilitatorA", *db),
-        "hours",
-    )  # fmt: skip
+    negative = hours_csv(tmp_path, f"farmerA,{PERIOD},-3,Farm A,\n", "n.csv")
+    clean_error(run("hours", "record", r, negative, "--as", "facilitatorA", *db), "hours")
     own = f"farmerA,{PERIOD},100,Farm A,\n"
-    clean_error(run("hours", "record", r, hours_csv(tmp_path, own, "o.csv"), "--as", "farmerA", *db))
+    clean_error(
+        run("hours", "record", r, hours_csv(tmp_path, own, "o.csv"), "--as", "farmerA", *db)
+    )
     assert entries_of(lib, r) == []
-    batch = data("hours", "record", r, hours_csv(tmp_path, own, "p.csv"), "--as", "facilitatorA", *db)
+    batch = data(
+        "hours", "record", r, hours_csv(tmp_path, own, "p.csv"), "--as", "facilitatorA", *db
+    )
     [entry] = batch["entries"]
     clean_error(run("hours", "dispute", entry, "--reason", " ", "--as", "farmerA", *db), "reason")
-    clean_error(run("hours", "reverse", entry, "--reason", "", "--as", "facilitatorA", *db), "reason")
+    clean_error(
+        run("hours", "reverse", entry, "--reason", "", "--as", "facilitatorA", *db), "reason"
+    )
     clean_error(run("hours", "reverse", 999, "--reason", "x", "--as", "facilitatorA", *db), "999")
     clean_error(run("hours", "balance", r, "--as", "farmerB", *db), f"no round {r}")
     assert [(e.status, e.reversed_by) for e in entries_of(lib, r)] == [("pending", None)]
@@ -179,29 +184,46 @@ def test_quota_and_plans_compared(tmp_path: Path) -> None:
     lib, r, db = commune(tmp_path)
     final, alternative = _plans()
     plan, alt = _draft(lib, r, "final", final), _draft(lib, r, "alternative", alternative)
-    data("hours", "record", r, hours_csv(tmp_path, f"farmerA,{PERIOD},20,,care\n"), "--as", "facilitatorA", *db)
+    data(
+        "hours",
+        "record",
+        r,
+        hours_csv(tmp_path, f"farmerA,{PERIOD},20,,care\n"),
+        "--as",
+        "facilitatorA",
+        *db,
+    )
 
     mine = quotas(lib, plan, PERIOD).of("farmerA")
     shown = data("hours", "quota", plan, "--period", PERIOD, "--as", "farmerA", *db)
     assert shown["quota"] == pytest.approx(mine.quota) and shown["credits"] == 20.0
     assert shown["free"] == pytest.approx(mine.free) and shown["workplace"] == "Farm A"
     weekly = compare_plans(lib, "farmerA", [plan, alt], period=PERIOD)
-    both = data("hours", "quota", plan, "--period", PERIOD, "--compare", alt, "--as", "farmerA", *db)
+    both = data(
+        "hours", "quota", plan, "--period", PERIOD, "--compare", alt, "--as", "farmerA", *db
+    )
     assert [p["hours_per_week"] for p in both["per_week"]] == pytest.approx(
         [p.hours_per_week for p in weekly]
     )
     assert weekly[0].hours_per_week > weekly[1].hours_per_week  # 5 % less asked of everyone
-    text = ok("hours", "quota", plan, "--period", PERIOD, "--compare", str(alt), "--as", "farmerA", *db)
+    text = ok(
+        "hours", "quota", plan, "--period", PERIOD, "--compare", str(alt), "--as", "farmerA", *db
+    )
     assert f"quota {num(mine.quota)} h, credited 20.00 h" in text.stdout
     assert f"this plan means {weekly[0].hours_per_week:.1f} h a week for you" in text.stdout
     assert f"alternative plan {alt} 'alternative' {weekly[1].hours_per_week:.1f} h" in text.stdout
 
-    clean_error(run("hours", "quota", plan, "--period", PERIOD, "--as", "farmerB", *db), f"no plan {plan}")
-    clean_error(run("hours", "quota", plan, "--period", "2031-01", "--as", "farmerA", *db), "'2031-01'")
+    clean_error(
+        run("hours", "quota", plan, "--period", PERIOD, "--as", "farmerB", *db), f"no plan {plan}"
+    )
+    clean_error(
+        run("hours", "quota", plan, "--period", "2031-01", "--as", "farmerA", *db), "'2031-01'"
+    )
     clean_error(
         run("hours", "quota", plan, "--period", PERIOD, "--compare", "x", "--as", "farmerA", *db),
-        "--compare", "'x'",
-    )  # fmt: skip
+        "--compare",
+        "'x'",
+    )
     clean_error(
         run("hours", "quota", plan, "--period", PERIOD, "--as", "neighbourA", *db), "no workplace"
     )
@@ -228,9 +250,16 @@ def test_the_example_roster(tmp_path: Path) -> None:
     hours = {h["member"]: (h["hours"], h["undesirable_hours"]) for h in shown["hours"]}
     assert hours == {h.member: (h.hours, h.undesirable_hours) for h in expected.hours}
     assignments = [w.Assignment(**a) for a in shown["assignments"]]
-    assert w.check_roster(
-        assignments, inputs["shifts"], inputs["members"], roles=inputs["roles"], rules=inputs["rules"]
-    ) == ()
+    assert (
+        w.check_roster(
+            assignments,
+            inputs["shifts"],
+            inputs["members"],
+            roles=inputs["roles"],
+            rules=inputs["rules"],
+        )
+        == ()
+    )
 
     text = ok("roster", EXAMPLE, "--time-limit", 10, columns=80).stdout
     fits(text)

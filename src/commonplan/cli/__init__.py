@@ -5,8 +5,8 @@ people, ``--json`` for programs.  Errors of the :class:`commonplan.CommonplanErr
 file that cannot be opened, end the command with a one-line ``error: …`` on stderr and exit
 status 1, never a traceback (:class:`_Commands`, the one place that maps them); so does a
 malformed command line, with click's usage message.  ``optimize`` and ``years`` exit with status
-2 when there is no optimal plan, ``roster`` when no roster keeps every rule; ``board recount``, ``audit verify`` and ``plan recompute`` with 1
-when what they check differs.
+2 when there is no optimal plan, ``roster`` when no roster keeps every rule; ``board recount``,
+``audit verify`` and ``plan recompute`` with 1 when what they check differs.
 
 The groups, each registering its own commands on :data:`app`:
 

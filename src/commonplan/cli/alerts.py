@@ -194,7 +194,9 @@ def instant(text: str, what: str) -> datetime:
 def alerts_escalate(
     now: Annotated[
         str | None,
-        option("--now", "ISO", "The time to sweep at (UTC unless an offset is given); default: now."),
+        option(
+            "--now", "ISO", "The time to sweep at (UTC unless an offset is given); default: now."
+        ),
     ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,

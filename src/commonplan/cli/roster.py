@@ -169,10 +169,7 @@ def read_roster_file(path: Path) -> dict[str, Any]:
                 f"{path}: history[{k}] is a cycle's list of {{shift, role, member}}"
             )
         history.append(
-            [
-                _build(work.Assignment, a, f"{path}: history[{k}][{j}]")
-                for j, a in enumerate(cycle)
-            ]
+            [_build(work.Assignment, a, f"{path}: history[{k}][{j}]") for j, a in enumerate(cycle)]
         )
     return {
         "shifts": shifts,
@@ -283,12 +280,12 @@ def _print_roster(r: Roster, shifts: list[Any]) -> None:
         for s in shifts:
             for role in s.needs:
                 names = [a.member for a in r.assignments if a.shift == s.id and a.role == role]
-                table.add_row(
-                    escape(s.id), _span(s), escape(role), escape(", ".join(names) or "—")
-                )
+                table.add_row(escape(s.id), _span(s), escape(role), escape(", ".join(names) or "—"))
         console.print(table)
     if r.shortfalls:
-        console.print("[bold red]shortfalls[/]: what is missing for a roster to exist", highlight=False)
+        console.print(
+            "[bold red]shortfalls[/]: what is missing for a roster to exist", highlight=False
+        )
         for f in r.shortfalls:
             where = f"{f.shift}, {f.role}" if f.shift is not None else f"{f.member}, {f.role}"
             skills = f" (skills {', '.join(sorted(f.skills))})" if f.skills else ""
@@ -296,11 +293,12 @@ def _print_roster(r: Roster, shifts: list[Any]) -> None:
                 f"  {escape(where + skills)}: short by {f.short_by} — {escape(f.reason)}",
                 highlight=False,
             )
-    for f in r.flags:
+    for flag in r.flags:
         console.print(
-            f"availability: {escape(f.member)} marked {f.unpleasant_unavailable} of "
-            f"{f.unpleasant_total} unpleasant shifts unavailable and {f.other_unavailable} of "
-            f"{f.other_total} others (p = {f.p_value:.2g}): for the council to look at",
+            f"availability: {escape(flag.member)} marked {flag.unpleasant_unavailable} of "
+            f"{flag.unpleasant_total} unpleasant shifts unavailable and "
+            f"{flag.other_unavailable} of {flag.other_total} others (p = {flag.p_value:.2g}): "
+            "for the council to look at",
             highlight=False,
         )
     if not r.success:
