@@ -10,6 +10,10 @@ is wrong and store nothing.
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +26,7 @@ from commonplan.audit import plain
 from commonplan.cli._common import num
 from commonplan.federation import add_members, create_federation
 from commonplan.monitor.alerts import alerts_for
-from commonplan.reports import reports_of
+from commonplan.reports import ReportRow, file_reports, reports_of
 from commonplan.reports.reconcile import reconcile_round
 from commonplan.store import Database
 from fixtures import ratified_round, small_federation, small_members
@@ -255,3 +259,28 @@ def test_refusals_name_what_is_wrong(tmp_path: Path) -> None:
     assert ok("report", "list", r, "--period", "2027-02", "--as", "millerA", *db).stdout.startswith(
         "no reports for 2027-02"
     )
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    where = str(tmp_path / "plan.db")
+    lib, r = commune(where)
+    rows = [
+        ReportRow("Farm A", f"2027-{m:02d}", "output", 1.0 + i, p)
+        for m in range(1, 13)
+        for i, p in enumerate(ECONOMY.products)
+    ]
+    file_reports(lib, r, rows, actor="farmerA")
+    for output in ("--json", "--all"):  # click's echo, and Rich's table
+        command = (
+            f"{shlex.quote(sys.executable)} -m commonplan report list {r} --as farmerA "
+            f"--db {shlex.quote(where)} {output} | true; exit ${{PIPESTATUS[0]}}"
+        )
+        done = subprocess.run(
+            ["bash", "-c", command],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "COLUMNS": "250"},
+            timeout=120,
+            check=False,
+        )
+        assert done.stderr == "" and done.returncode in (0, 1), (output, done.stderr)

@@ -29,6 +29,8 @@ needs them, so ``commonplan --help`` and the database commands do not wait for n
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -59,9 +61,19 @@ class _Commands(TyperGroup):
             raise
         except CommonplanError as exc:
             _fail(str(exc))
+        except BrokenPipeError:  # the reader went away (| head): stop quietly, as Rich does
+            _quiet()
         except OSError as exc:
             where = f": {exc.filename}" if exc.filename else ""
             _fail(f"{exc.strerror or exc}{where}")
+
+
+def _quiet() -> None:
+    try:  # nothing more to write: what is left in stdout's buffer goes nowhere at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is no file (a test's runner)
+        pass
+    raise typer.Exit(1)
 
 
 def _fail(message: str) -> None:
