@@ -50,43 +50,45 @@ def roster(
     ] = 60.0,
     as_json: JsonOpt = False,
 ) -> None:
-    """Assign members to every shift's roles, undesirable hours shared as evenly as the rules
-    allow; print who works each shift, each member's hours and undesirable hours, the Gini of
-    undesirable hours and the least any roster can reach, and availability marks that fall on
-    unpleasant shifts more than chance would.  When the rules cannot all hold, the shortfalls:
-    which shift and role lack people, and why.
+    r"""Assign members to shifts and roles, undesirable hours shared evenly.
 
-    The file (YAML or JSON) has shifts, members and roles, and may have rules, requests and
-    history (previous cycles' assignments, oldest first).  Shift times are hours from the start
-    of the period (or ISO date-times):
+    Prints who works each shift, each member's hours and undesirable hours,
+    the Gini of undesirable hours and the least any roster can reach, and
+    availability marks that fall on unpleasant shifts more than chance
+    would; when the rules cannot all hold, the shortfalls instead: which
+    shift and role lack people, and why.
 
-        rules: {min_rest_hours: 11, forbidden_sequences: [[night, morning]]}
+    The file has shifts, members and roles, and may have rules, requests
+    and history (previous cycles' assignments, oldest first).  Shift times
+    are hours from the start of the period, or ISO date-times:
+
+        rules: {min_rest_hours: 11, forbidden_sequences: \[\[night, morning]]}
 
         roles:
 
-          - {name: nurse, skills: [care]}
+          - {name: nurse, skills: \[care]}
 
           - {name: dishes, unpleasant: true, mandatory: true}
 
         shifts:
 
-          - {id: mon-night, start: 22, end: 30, needs: {nurse: 1}, kind: night,
-             unpleasant: true}
+          - {id: mon-night, start: 22, end: 30, needs: {nurse: 1},
+             kind: night, unpleasant: true}
 
           - {id: tue-day, start: 32, end: 40, needs: {nurse: 1, dishes: 1}}
 
         members:
 
-          - {name: ada, skills: [care], unavailable: [tue-day], max_hours: 40}
+          - {name: ada, skills: \[care], unavailable: \[tue-day], max_hours: 40}
 
-          - {name: bo, skills: [care]}
+          - {name: bo, skills: \[care]}
 
         requests:
 
           - {member: bo, shift: mon-night, wants: false, weight: 2}
 
-    Exit status: 0 a roster that keeps every rule; 1 bad input (one line "error: …"); 2 no
-    such roster: infeasible, or the time ran out before one was found.
+    Exit status: 0 a roster that keeps every rule; 1 bad input (one line
+    "error: …"); 2 no such roster: infeasible, or the time ran out first.
 
     Example:
 
