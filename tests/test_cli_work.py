@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -361,3 +364,23 @@ def test_a_roster_file_that_does_not_parse(tmp_path: Path) -> None:
     yml.write_text("shifts: [a, b\n")
     clean_error(run("roster", yml), "broken.yaml", "not valid YAML")
     clean_error(run("roster", tmp_path / "missing.yaml"), "missing.yaml")
+
+
+def test_the_new_commands_help_loads_no_heavy_library() -> None:
+    probe = """
+import json, sys
+from commonplan.cli import app
+for args in (["report", "reconcile", "--help"], ["alerts", "list", "--help"],
+             ["hours", "quota", "--help"], ["roster", "--help"]):
+    try:
+        app(args, prog_name="commonplan")
+    except SystemExit as exc:
+        assert exc.code == 0, exc.code
+heavy = {"numpy", "scipy", "numba", "pandas", "sqlalchemy", "ortools", "yaml", "alembic"}
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules} & heavy)))
+"""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
+    )
+    assert json.loads(done.stdout.splitlines()[-1]) == []

@@ -184,7 +184,8 @@ def report_list(
 def _ledger_table(title: str, rows: Sequence[StoredReport]) -> Table:
     table = Table(title=title, title_justify="left")
     for col in ("id", "council", "kind", "product", "from/to", "amount", "source"):
-        table.add_column(col, justify="right" if col in ("id", "amount") else "left")
+        right = col in ("id", "amount")
+        table.add_column(col, justify="right" if right else "left", no_wrap=right)
     for r in rows:
         ident = str(r.id) if r.revises is None else f"{r.id}←{r.revises}"
         kind = r.kind + (f" ({r.dekad}/3)" if r.dekad else "")
