@@ -149,7 +149,8 @@ def test_reports_filed_listed_reconciled_and_the_alerts_answered(
     assert len(raised) == len(rec.suspects) >= 1
     alert = raised[0]
     mine = data("alerts", "list", "--as", "farmerA", *db)
-    assert [a["id"] for a in mine] == [a.id for a in alerts_for(lib, "farmerA")]
+    expected = same([a.to_dict() for a in alerts_for(lib, "farmerA")])
+    assert [{**a, "overdue": None} for a in mine] == [{**a, "overdue": None} for a in expected]
     assert alert in [a["id"] for a in mine]
     assert ok("alerts", "list", "--as", "millerA", *db).stdout.startswith("no open alerts")
     listed_alerts = ok("alerts", "list", "--round", r, "--as", "farmerA", *db, columns=80)
@@ -284,3 +285,27 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
             check=False,
         )
         assert done.stderr == "" and done.returncode in (0, 1), (output, done.stderr)
+
+
+def test_what_nothing_can_check_is_said(tmp_path: Path) -> None:
+    lib, r = commune(str(tmp_path / "plan.db"))
+    db = ("--db", str(tmp_path / "plan.db"))
+    grain = f"Street A,{PERIOD},receipt,A01,,5,receipts\n"  # from outside: nothing checks it
+    filed = data(
+        "report", "file", r, csv(tmp_path, "a.csv", MILL + grain), "--as", "facilitatorA", *db
+    )
+    rec = reconcile_round(lib, r, period=PERIOD)
+    assert rec.passed and [rec.checks_by_index(i).report for i in rec.untestable] == [
+        filed["reports"][-1]
+    ]
+    text = ok("report", "reconcile", r, "--period", PERIOD, "--as", "millerA", *db, columns=80)
+    fits(text.stdout)
+    assert text.stdout.startswith(f"{PERIOD}: the reports add up (")
+    assert "suspects: none" in text.stdout
+    assert (
+        f"report {filed['reports'][-1]}: Street A, receipt of A01 (5.00, receipts)" in text.stdout
+    )
+    farm = next(w for w in rec.workplaces if w.council == "Farm A")
+    assert farm.reported is None  # the farm reported nothing: its output is unknown
+    assert "│ Farm A  │ A01     │        — │         unknown │" in text.stdout
+    assert data("report", "suspects", r, "--period", PERIOD, "--as", "millerA", *db) == []

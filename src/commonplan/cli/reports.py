@@ -14,6 +14,7 @@ the library's rule; the command passes ``--as`` on.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -278,11 +279,18 @@ def _workplace_table(rec: Reconciliation) -> Table:
             escape(w.council),
             escape(w.product),
             "—" if w.reported is None else num(w.reported),
-            f"{num(w.reconciled)} ± {num(w.std_error)}",
+            _estimate(w.reconciled, w.std_error),
             "" if w.hours_reported is None else num(w.hours_reported),
             "" if w.hours_reconciled is None else num(w.hours_reconciled),
         )
     return table
+
+
+def _estimate(value: float, se: float) -> str:
+    """A reconciled value ± its standard error; "unknown" where nothing determines it."""
+    if not (math.isfinite(value) and math.isfinite(se)):
+        return "unknown"
+    return f"{num(value)} ± {num(se)}"
 
 
 def _print_suspects(console: Console, suspects: Sequence[Suspect]) -> None:
