@@ -5,8 +5,8 @@ people, ``--json`` for programs.  Errors of the :class:`commonplan.CommonplanErr
 file that cannot be opened, end the command with a one-line ``error: …`` on stderr and exit
 status 1, never a traceback (:class:`_Commands`, the one place that maps them); so does a
 malformed command line, with click's usage message.  ``optimize`` and ``years`` exit with status
-2 when there is no optimal plan; ``board recount``, ``audit verify`` and ``plan recompute`` with 1
-when what they check differs.
+2 when there is no optimal plan, ``roster`` when no roster keeps every rule; ``board recount``,
+``audit verify`` and ``plan recompute`` with 1 when what they check differs.
 
 The groups, each registering its own commands on :data:`app`:
 
@@ -17,6 +17,10 @@ The groups, each registering its own commands on :data:`app`:
   ``delegate``
 - :mod:`~commonplan.cli.vote` — ``vote open|cast|close``
 - :mod:`~commonplan.cli.board` — ``board …``, ``audit verify``, ``plan recompute``
+- :mod:`~commonplan.cli.reports` — ``report file|revise|list|reconcile|suspects``
+- :mod:`~commonplan.cli.alerts` — ``alerts list|acknowledge|explain|correct|resolve|escalate``
+- :mod:`~commonplan.cli.hours` — ``hours record|confirm|dispute|reverse|balance|quota``
+- :mod:`~commonplan.cli.roster` — ``roster``: shifts assigned from a YAML or JSON file
 - :mod:`~commonplan.cli._common` — what they share: options, argument readers, output, database
 
 Start-up is cheap: numpy, SQLAlchemy and the computing modules load inside the command that
@@ -25,6 +29,8 @@ needs them, so ``commonplan --help`` and the database commands do not wait for n
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -33,7 +39,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from commonplan import __version__
-from commonplan.cli import board, economy, rounds, vote, web, years
+from commonplan.cli import alerts, board, economy, hours, reports, roster, rounds, vote, web, years
 from commonplan.errors import CommonplanError
 
 try:  # typer ≥ 0.20 vendors click
@@ -55,9 +61,19 @@ class _Commands(TyperGroup):
             raise
         except CommonplanError as exc:
             _fail(str(exc))
+        except BrokenPipeError:  # the reader went away (| head): stop quietly, as Rich does
+            _quiet()
         except OSError as exc:
             where = f": {exc.filename}" if exc.filename else ""
             _fail(f"{exc.strerror or exc}{where}")
+
+
+def _quiet() -> None:
+    try:  # nothing more to write: what is left in stdout's buffer goes nowhere at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is no file (a test's runner)
+        pass
+    raise typer.Exit(1)
 
 
 def _fail(message: str) -> None:
@@ -96,7 +112,7 @@ def _main(
     """Democratic economic planning from input-output tables."""
 
 
-for _group in (economy, rounds, vote, board, years, web):
+for _group in (economy, rounds, vote, board, years, web, reports, alerts, hours, roster):
     _group.register(app)
 
 

@@ -1,0 +1,314 @@
+"""The ``commonplan hours`` commands: the hours ledger and what a plan asks of each member.
+
+A thin layer over :mod:`commonplan.work`: a workplace records its members' hours in batches (all
+or nothing), each member confirms or disputes their own, a mistake is reversed (never edited),
+and balances are summed per period.  ``hours quota`` says what a plan means for you: your quota,
+your credits and your free time, and, with ``--compare``, the same under other drafts.
+
+    commonplan hours record 1 january.csv --as farmer
+    commonplan hours confirm 4 5 6 --as ada
+    commonplan hours dispute 7 --reason "I was off sick that week" --as ada
+    commonplan hours reverse 7 --reason "recorded twice" --as farmer
+    commonplan hours balance 1 --period 2027-01 --as ada
+    commonplan hours quota 3 --period 2027-01 --compare 4 --as ada
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from commonplan.cli._common import (
+    AsOpt,
+    DbOpt,
+    JsonOpt,
+    RoundArg,
+    argument,
+    database,
+    echo_json,
+    group,
+    num,
+    option,
+    say,
+)
+from commonplan.errors import PlanInputError
+
+__all__ = ["register"]
+
+hours_app = group("hours", "Hours worked and credited: record, confirm, balances, quotas.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``hours`` to ``app``."""
+    app.add_typer(hours_app)
+
+
+EntryArg = Annotated[int, argument("ENTRY", "The hours entry's id.")]
+ReasonOpt = Annotated[str, option("--reason", "TEXT", "Why, in a few words.")]
+
+
+@hours_app.command("record")
+def hours_record(
+    round_id: RoundArg,
+    rows: Annotated[
+        Path,
+        argument(
+            "FILE.csv",
+            "Columns member, period, hours (required); workplace or credit; age, note.",
+        ),
+    ],
+    actor: AsOpt,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a batch of hours worked (a workplace's) or credited (care, sick, age, study), all
+    or nothing: one bad row stores nothing and names the row.
+
+    Example:
+
+        commonplan hours record 1 january.csv --as farmer
+    """
+    from commonplan.work import read_hours_rows, record_hours
+
+    read = read_hours_rows(rows)
+    with database(db) as d:
+        batch = record_hours(d, round_id, read, actor=actor)
+    if as_json:
+        echo_json(
+            {
+                "batch": batch.batch,
+                "rows": len(batch.entries),
+                "entries": list(batch.entries),
+                "rows_sha256": batch.rows_sha256,
+                "audit_seq": batch.audit_seq,
+            }
+        )
+        return
+    n = len(batch.entries)
+    ids = f"{batch.entries[0]}" if n == 1 else f"{batch.entries[0]}–{batch.entries[-1]}"
+    say(
+        f"recorded batch [bold]{batch.batch}[/]: {n} entr{'ies' if n != 1 else 'y'} "
+        f"(id{'s' if n != 1 else ''} {ids}); each member confirms their own "
+        "(commonplan hours confirm ENTRY --as HANDLE)"
+    )
+
+
+@hours_app.command("confirm")
+def hours_confirm(
+    entries: Annotated[list[int], argument("ENTRY…", "The ids of entries of your own hours.")],
+    actor: AsOpt,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Confirm entries of your own hours, all or none.
+
+    Example:
+
+        commonplan hours confirm 4 5 6 --as ada
+    """
+    from commonplan.work import confirm_hours
+
+    with database(db) as d:
+        verdicts = confirm_hours(d, entries, actor=actor)
+    if as_json:
+        echo_json({"confirmed": entries, "verdicts": list(verdicts)})
+    else:
+        say(f"confirmed {'entry' if len(entries) == 1 else 'entries'} {_ids(entries)}")
+
+
+def _ids(ids: list[int]) -> str:
+    return ", ".join(str(i) for i in ids)
+
+
+@hours_app.command("dispute")
+def hours_dispute(
+    entry: EntryArg, reason: ReasonOpt, actor: AsOpt, db: DbOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Dispute an entry of your own hours, saying why; the workplace settles it by reversing the
+    entry and recording the right hours.
+
+    Example:
+
+        commonplan hours dispute 7 --reason "I was off sick that week" --as ada
+    """
+    from commonplan.work import dispute_hours
+
+    with database(db) as d:
+        verdict = dispute_hours(d, entry, reason=reason, actor=actor)
+    if as_json:
+        echo_json({"disputed": entry, "verdict": verdict, "reason": reason})
+    else:
+        say(f"disputed entry {entry}: {escape(reason)}")
+
+
+@hours_app.command("reverse")
+def hours_reverse(
+    entry: EntryArg, reason: ReasonOpt, actor: AsOpt, db: DbOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Cancel an entry by a reversing entry, giving the reason (nothing is edited or deleted;
+    record the right hours again afterwards).
+
+    Example:
+
+        commonplan hours reverse 7 --reason "recorded twice" --as farmer
+    """
+    from commonplan.work import reverse_hours
+
+    with database(db) as d:
+        new = reverse_hours(d, entry, reason=reason, actor=actor)
+    if as_json:
+        echo_json({"reversed": entry, "entry": new, "reason": reason})
+    else:
+        say(f"reversed entry {entry} by entry [bold]{new}[/]")
+
+
+@hours_app.command("balance")
+def hours_balance(
+    round_id: RoundArg,
+    actor: AsOpt,
+    workplace: Annotated[
+        str | None,
+        option("--workplace", "NAME", "The workplace's account (minus the hours worked there)."),
+    ] = None,
+    period: Annotated[
+        str | None, option("--period", "PERIOD", "Only this period, e.g. 2027-01.")
+    ] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Balances per period, confirmed, pending and disputed: the members' you may see (your own,
+    and your workplace's members'), or a workplace's with --workplace.
+
+    Example:
+
+        commonplan hours balance 1 --period 2027-01 --as ada
+    """
+    from commonplan.work import balances
+
+    of = "workplace" if workplace is not None else "member"
+    with database(db) as d:
+        rows = balances(d, round_id, of=of, period=period, account=workplace, viewer=actor)
+    if as_json:
+        echo_json(
+            [
+                {
+                    "account": b.account,
+                    "kind": b.kind,
+                    "period": b.period,
+                    "confirmed": b.confirmed,
+                    "pending": b.pending,
+                    "disputed": b.disputed,
+                    "total": b.total,
+                }
+                for b in rows
+            ]
+        )
+        return
+    if not rows:
+        what = escape(workplace) if workplace else "your accounts"
+        say(f"no hours on file for {what}{f' in {escape(period)}' if period else ''}")
+        return
+    table = Table(
+        title=f"hours, round {round_id}" + (f", {escape(workplace)}" if workplace else ""),
+        title_justify="left",
+    )
+    for col in (of, "period", "confirmed", "pending", "disputed", "total"):
+        table.add_column(col, justify="left" if col in (of, "period") else "right")
+    for b in rows:
+        table.add_row(
+            escape(b.account),
+            escape(b.period),
+            num(b.confirmed),
+            num(b.pending),
+            num(b.disputed),
+            num(b.total),
+        )
+    Console().print(table)
+
+
+@hours_app.command("quota")
+def hours_quota(
+    plan: Annotated[int, argument("PLAN", "The plan's id (a draft, alternative or final plan).")],
+    period: Annotated[str, option("--period", "PERIOD", "The period, e.g. 2027-01.")],
+    actor: AsOpt,
+    compare: Annotated[
+        str | None,
+        option("--compare", "PLAN,PLAN", "Other plans to compare, e.g. an alternative draft."),
+    ] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What a plan means for you in a period: the hours you are to work (your quota), the hours
+    credited to you, and the free time left; with --compare, the same a week under each plan.
+
+    Example:
+
+        commonplan hours quota 3 --period 2027-01 --compare 4 --as ada
+    """
+    from commonplan.work import compare_plans, quotas
+
+    others = _plan_ids(compare) if compare is not None else []
+    with database(db) as d:
+        weekly = compare_plans(d, actor, [plan, *others], period=period)  # refused elsewhere
+        mine = quotas(d, plan, period).of(actor)
+    if as_json:
+        echo_json(
+            {
+                "plan": plan,
+                "period": period,
+                "member": actor,
+                "workplace": mine.workplace,
+                "weeks": mine.weeks,
+                "quota": mine.quota,
+                "credits": mine.credits,
+                "offered": mine.offered,
+                "awake": mine.awake,
+                "free": mine.free,
+                "per_week": [
+                    {
+                        "plan": w.plan,
+                        "stage": w.stage,
+                        "title": w.title,
+                        "status": w.status,
+                        "hours_per_week": w.hours_per_week,
+                        "credits_per_week": w.credits_per_week,
+                        "free_per_week": w.free_per_week,
+                    }
+                    for w in weekly
+                ],
+            }
+        )
+        return
+    console = Console()
+    console.print(
+        f"plan {plan}, {escape(period)} ({mine.weeks:.3g} weeks), {escape(actor)} at "
+        f"{escape(mine.workplace)}: quota [bold]{num(mine.quota)} h[/], credited "
+        f"{num(mine.credits)} h, free {num(mine.free)} h of {num(mine.awake)} awake hours",
+        highlight=False,
+    )
+    first, *rest = weekly
+    line = f"this plan means [bold]{first.hours_per_week:.1f} h[/] a week for you"
+    line += f" ({first.free_per_week:.1f} h free)"
+    for w in rest:
+        name = f"{w.stage} plan {w.plan}" + (f" {w.title!r}" if w.title else "")
+        line += f"; {escape(name)} {w.hours_per_week:.1f} h ({w.free_per_week:.1f} h free)"
+    console.print(line, highlight=False)
+
+
+def _plan_ids(text: str) -> list[int]:
+    out = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        try:
+            out.append(int(part))
+        except ValueError:
+            raise PlanInputError(f"--compare {text!r}: {part!r} is not a plan id") from None
+    if not out:
+        raise PlanInputError("--compare names no plan, e.g. --compare 4,5")
+    return out

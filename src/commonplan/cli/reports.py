@@ -1,0 +1,332 @@
+"""The ``commonplan report`` commands: what workplaces report they made, and whether it adds up.
+
+A thin layer over :mod:`commonplan.reports`: the ledger (file a batch, revise a report, list)
+and the reconciliation of one period (the global test, each workplace's reported and reconciled
+output, the suspects with why, the reports nothing can check).  Who may file, revise or see is
+the library's rule; the command passes ``--as`` on.
+
+    commonplan report file 1 january.csv --as farmer
+    commonplan report revise 12 --amount 950 --reason "double-counted a delivery" --as farmer
+    commonplan report list 1 --period 2027-01 --as farmer
+    commonplan report reconcile 1 --period 2027-01 --alerts --as ada
+    commonplan report suspects 1 --period 2027-01 --as ada
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from commonplan.cli._common import (
+    AsOpt,
+    DbOpt,
+    JsonOpt,
+    RoundArg,
+    argument,
+    database,
+    echo_json,
+    group,
+    num,
+    option,
+    say,
+    status,
+)
+
+if TYPE_CHECKING:
+    from commonplan.reports import StoredReport
+    from commonplan.reports.reconcile import Reconciliation, Suspect
+
+__all__ = ["register"]
+
+report_app = group(
+    "report", "Production reports after the vote: file, revise, list, reconcile, suspects."
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``report`` to ``app``."""
+    app.add_typer(report_app)
+
+
+PeriodOpt = Annotated[str, option("--period", "PERIOD", "The reporting period, e.g. 2027-01.")]
+AlphaOpt = Annotated[
+    float,
+    typer.Option(
+        "--alpha",
+        metavar="A",
+        help="Significance level of the tests (the global test's false-alarm rate).",
+    ),
+]
+
+
+@report_app.command("file")
+def report_file(
+    round_id: RoundArg,
+    rows: Annotated[
+        Path,
+        argument(
+            "FILE.csv",
+            "Columns council, period, kind, amount (required); product, counterpart, unit, "
+            "sigma, source, dekad.",
+        ),
+    ],
+    actor: AsOpt,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """File a batch of reports against a ratified plan, all or nothing: one bad row stores
+    nothing and names the row.
+
+    Kinds: output, delivery, receipt, input, stock, hours; sources: workplace, consumers,
+    meter, freight, receipts.
+
+    Example:
+
+        commonplan report file 1 january.csv --as farmer
+    """
+    from commonplan.reports import file_reports, read_report_rows
+
+    read = read_report_rows(rows)
+    with database(db) as d:
+        batch = file_reports(d, round_id, read, actor=actor)
+    if as_json:
+        echo_json(
+            {
+                "batch": batch.batch,
+                "rows": len(batch.reports),
+                "reports": list(batch.reports),
+                "rows_sha256": batch.rows_sha256,
+                "audit_seq": batch.audit_seq,
+            }
+        )
+        return
+    n = len(batch.reports)
+    ids = f"{batch.reports[0]}" if n == 1 else f"{batch.reports[0]}–{batch.reports[-1]}"
+    say(
+        f"filed batch [bold]{batch.batch}[/]: {n} report{'s' if n != 1 else ''} "
+        f"(id{'s' if n != 1 else ''} {ids})"
+    )
+
+
+@report_app.command("revise")
+def report_revise(
+    report: Annotated[int, argument("REPORT", "The report's id.")],
+    amount: Annotated[float, option("--amount", "X", "The right amount, in the report's unit.")],
+    reason: Annotated[str, option("--reason", "TEXT", "Why the report was wrong.")],
+    actor: AsOpt,
+    sigma: Annotated[
+        float | None, option("--sigma", "SD", "Its standard deviation, if not the source's.")
+    ] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Correct a report: a new report with the right amount that names the old one and says
+    why.  Nothing is changed or deleted; only the newest of a chain counts.
+
+    Example:
+
+        commonplan report revise 12 --amount 950 --reason "counted a delivery twice" --as farmer
+    """
+    from commonplan.reports import revise_report
+
+    with database(db) as d:
+        new = revise_report(d, report, amount=amount, reason=reason, actor=actor, sigma=sigma)
+    if as_json:
+        echo_json({"report": new, "revises": report, "amount": amount})
+    else:
+        say(f"filed report [bold]{new}[/], revising report {report}")
+
+
+@report_app.command("list")
+def report_list(
+    round_id: RoundArg,
+    actor: AsOpt,
+    period: Annotated[
+        str | None, option("--period", "PERIOD", "Only this period, e.g. 2027-01.")
+    ] = None,
+    council: Annotated[str | None, option("--council", "NAME", "Only this council's.")] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Revised reports too (dimmed), not only current ones.")
+    ] = False,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The reports of a round, period by period: council, kind, product, counterpart, amount
+    and source.
+
+    Example:
+
+        commonplan report list 1 --period 2027-01 --as farmer
+    """
+    from commonplan.reports import reports_of
+
+    with database(db) as d:
+        rows = reports_of(
+            d, round_id, viewer=actor, period=period, council=council, current_only=not show_all
+        )
+    if as_json:
+        echo_json([r.to_dict() for r in rows])
+        return
+    if not rows:
+        say(f"no reports{f' for {escape(period)}' if period else ''} in round {round_id}")
+        return
+    console = Console()
+    for p in sorted({r.period for r in rows}):
+        console.print(_ledger_table(f"round {round_id}, {p}", [r for r in rows if r.period == p]))
+
+
+def _ledger_table(title: str, rows: Sequence[StoredReport]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for col in ("id", "council", "kind", "product", "from/to", "amount", "source"):
+        right = col in ("id", "amount")
+        table.add_column(col, justify="right" if right else "left", no_wrap=right)
+    for r in rows:
+        ident = str(r.id) if r.revises is None else f"{r.id}←{r.revises}"
+        kind = r.kind + (f" ({r.dekad}/3)" if r.dekad else "")
+        table.add_row(
+            ident,
+            escape(r.council),
+            kind,
+            escape(r.product or ""),
+            escape(r.counterpart or ""),
+            escape(f"{num(r.amount)} {r.unit}".strip()),
+            r.source,
+            style=None if r.current else "dim",
+        )
+    return table
+
+
+@report_app.command("reconcile")
+def report_reconcile(
+    round_id: RoundArg,
+    period: PeriodOpt,
+    actor: AsOpt,
+    alpha: AlphaOpt = 0.05,
+    alerts: Annotated[
+        bool,
+        typer.Option("--alerts", help="Raise an alert for each suspect, to its council first."),
+    ] = False,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Reconcile a period's reports against the balances they must satisfy: the global test in
+    one line, then each workplace's reported and reconciled output (± its standard error), the
+    suspects with why, and the reports nothing can check.
+
+    Example:
+
+        commonplan report reconcile 1 --period 2027-01 --alerts --as ada
+    """
+    from commonplan.reports.reconcile import raise_suspect_alerts, reconcile_round
+
+    with database(db) as d:
+        with status(f"Reconciling the reports of {period}…"):
+            rec = reconcile_round(d, round_id, period=period, viewer=actor, alpha=alpha)
+        raised = raise_suspect_alerts(d, round_id, rec) if alerts else None
+    if as_json:
+        echo_json(rec.to_dict() | ({"alerts": raised} if raised is not None else {}))
+        return
+    console = Console()
+    console.print(verdict(rec), highlight=False, soft_wrap=True)
+    if rec.workplaces:
+        console.print(_workplace_table(rec))
+    _print_suspects(console, rec.suspects)
+    if rec.untestable:
+        console.print("reports nothing can check:", highlight=False)
+        for i in rec.untestable:
+            c = rec.checks_by_index(i)
+            what = f"{c.council}, {c.kind}" + (f" of {c.product}" if c.product else "")
+            ident = f"report {c.report}: " if c.report is not None else ""
+            console.print(
+                f"  {escape(ident + what)} ({num(c.reported)}, {c.source})", highlight=False
+            )
+    for note in rec.notes:
+        console.print(f"note: {escape(note)}", style="dim", highlight=False)
+    if raised is not None:
+        n = len(raised)
+        ids = ", ".join(str(i) for i in raised)
+        console.print(
+            f"raised {n} alert{'s' if n != 1 else ''}{f' ({ids})' if n else ''}: "
+            "commonplan alerts list shows them",
+            highlight=False,
+        )
+
+
+def verdict(rec: Reconciliation) -> str:
+    """The global test in one line, in plain words (the χ² test on the degrees of redundancy)."""
+    where = f"{escape(rec.period or 'the period')}: the reports"
+    if rec.redundancy == 0:
+        return f"{where} cannot be checked: no balance ties them to each other"
+    test = f"χ² {rec.chi2:.3g} on {rec.redundancy} df, p = {rec.p_value:.2g}"
+    if rec.passed:
+        return f"{where} [bold green]add up[/] ({test} ≥ α {rec.alpha:g})"
+    return f"{where} [bold red]do not add up[/] ({test} < α {rec.alpha:g})"
+
+
+def _workplace_table(rec: Reconciliation) -> Table:
+    table = Table(title="output: reported and reconciled", title_justify="left")
+    for col in ("council", "product", "reported", "reconciled ± se", "hours", "hours rec."):
+        table.add_column(col, justify="left" if col in ("council", "product") else "right")
+    for w in rec.workplaces:
+        table.add_row(
+            escape(w.council),
+            escape(w.product),
+            "—" if w.reported is None else num(w.reported),
+            _estimate(w.reconciled, w.std_error),
+            "" if w.hours_reported is None else num(w.hours_reported),
+            "" if w.hours_reconciled is None else num(w.hours_reconciled),
+        )
+    return table
+
+
+def _estimate(value: float, se: float) -> str:
+    """A reconciled value ± its standard error; "unknown" where nothing determines it."""
+    if not (math.isfinite(value) and math.isfinite(se)):
+        return "unknown"
+    return f"{num(value)} ± {num(se)}"
+
+
+def _print_suspects(console: Console, suspects: Sequence[Suspect]) -> None:
+    if not suspects:
+        console.print("suspects: none", highlight=False)
+        return
+    console.print("suspects, most likely first:", highlight=False)
+    for s in suspects:
+        who = s.council if s.council is not None else "one of several councils"
+        console.print(
+            f"  {s.rank}. [bold]{escape(who)}[/] (z = {s.z:.3g}): {escape(s.why)}",
+            highlight=False,
+        )
+
+
+@report_app.command("suspects")
+def report_suspects(
+    round_id: RoundArg,
+    period: PeriodOpt,
+    actor: AsOpt,
+    alpha: AlphaOpt = 0.05,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Only the suspects of a period's reconciliation, most likely first, each with why.
+
+    Example:
+
+        commonplan report suspects 1 --period 2027-01 --as ada
+    """
+    from commonplan.reports.reconcile import reconcile_round
+
+    with database(db) as d:
+        with status(f"Reconciling the reports of {period}…"):
+            rec = reconcile_round(d, round_id, period=period, viewer=actor, alpha=alpha)
+    if as_json:
+        echo_json(rec.to_dict()["suspects"])
+        return
+    _print_suspects(Console(), rec.suspects)
