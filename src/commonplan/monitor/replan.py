@@ -294,13 +294,7 @@ class _Solve:
 
     def __call__(self, **problem: Any) -> OptimizeResult:
         while True:
-            res = optimize(
-                self.economy,
-                caps=self.caps,
-                capacities=dict(self.active) or None,
-                method=self.method,
-                **problem,
-            )
+            res = self._optimize(problem)
             if res.activity is None or res.status == "infeasible":
                 return res
             over = {
@@ -311,6 +305,18 @@ class _Solve:
             if not over:
                 return res
             self.active.update(over)
+
+    def _optimize(self, problem: Mapping[str, Any]) -> OptimizeResult:
+        """``"auto"`` here means the structured solver however many capacities bind (a
+        workplace's pace bound is a row of its small master problem: 50 of them solve in
+        hundredths of a second where HiGHS takes minutes at 10⁴ products), and ``"auto"``'s own
+        choice only where that stops uncertified."""
+        first = "structured" if self.method == "auto" else self.method
+        kw = {"caps": self.caps, "capacities": dict(self.active) or None, **problem}
+        res = optimize(self.economy, method=first, **kw)
+        if res.status == "limit" and first != self.method:
+            res = optimize(self.economy, method=self.method, **kw)
+        return res
 
 
 def _period(
