@@ -88,14 +88,24 @@ def test_a_farm_that_inflates_its_harvest_and_deliveries_is_named_and_the_truth_
     assert first.together and {0, 1} <= set(first.reports)
     farm = next(w for w in r.workplaces if w.council == "Farm")
     assert farm.reconciled == pytest.approx(50.0, rel=1e-6)  # what was really grown
-    assert "Farm's reports disagree together" in first.why
+    assert "Farm's reports of what it made and sent are off together" in first.why
 
 
-def test_a_single_false_receipt_is_named_alone() -> None:
-    r = reconcile(period(street_receipt=130.0), BAKERY, councils=COUNCILS)
+def test_a_single_false_report_is_named_alone() -> None:
+    r = reconcile(period(bakery_hours=300.0), BAKERY, councils=COUNCILS)
     [suspect] = r.suspects
-    assert suspect.reports == (8,) and suspect.council == "Street"
-    assert suspect.size == pytest.approx(30.0, rel=0.05)
+    assert suspect.reports == (7,) and suspect.council == "Bakery" and not suspect.together
+    assert suspect.size == pytest.approx(100.0, rel=0.05)  # 300 reported, 200 worked
+
+
+def test_a_hard_to_fake_measure_is_not_outvoted_by_those_who_agree_on_a_lie() -> None:
+    """The bakery and the street's own report agree on 130 loaves; the till receipts say 100:
+    the bakery's claims are named, never the receipts."""
+    r = reconcile(period(bakery_output=130.0, bakery_delivery=130.0), BAKERY, councils=COUNCILS)
+    assert r.suspected_councils[0] == "Bakery"
+    assert all(8 not in s.reports for s in r.suspects)  # the receipts (row 8) stand
+    bakery = next(w for w in r.workplaces if w.council == "Bakery")
+    assert bakery.reconciled == pytest.approx(100.0, rel=1e-6)
 
 
 def test_partners_who_agree_on_a_false_delivery_that_nothing_else_checks_are_not_blamed() -> None:

@@ -844,7 +844,7 @@ def serial_group_elimination(
     *,
     group_of: ArrayLike,
     direction: ArrayLike | None = None,
-    singles: bool = True,
+    singles: bool | ArrayLike = True,
     alpha: float = 0.05,
     max_suspects: int | None = None,
 ) -> tuple[tuple[GroupSuspect, ...], Reconciliation]:
@@ -857,11 +857,21 @@ def serial_group_elimination(
     reporter that falsifies several reports consistently (its output and its own delivery
     reports, which its partners contradict one by one) is named by its group test; one that
     inflates a single report usually by its group test too, else by that report.  Without
-    ``singles`` the groups alone are tested, at α.  Returns the suspects in order and the last
+    ``singles`` the groups alone are tested, at α.  ``singles`` may also be a mask over the
+    measurements: only those may be named alone (a hard-to-fake measure — a meter, a count of
+    receipts — is then named only with its reporter's other reports, never alone before the
+    self-reports it contradicts).  Returns the suspects in order and the last
     reconciliation (suspects excluded).
     """
     g = np.asarray(group_of, dtype=np.intp).reshape(-1)
     yv = np.asarray(y, dtype=np.float64).reshape(-1)
+    if isinstance(singles, bool):
+        alone = np.full(len(yv), singles)
+    else:
+        alone = np.asarray(singles, dtype=bool).reshape(-1)
+        if len(alone) != len(yv):
+            raise ShapeError(f"singles has {len(alone)} entries for {len(yv)} measurements")
+    any_single = bool(alone.any())
     excluded: list[int] = []
     named: list[GroupSuspect] = []
     limit = len(yv) if max_suspects is None else max_suspects
@@ -872,10 +882,12 @@ def serial_group_elimination(
     while len(named) < limit:
         gt = group_test(rec, gg, direction=direction, y=yv)
         zg = np.where(np.isnan(gt.z), 0.0, np.abs(gt.z))
-        zs = np.where(rec.testable, np.abs(rec.z), 0.0) if singles else np.zeros(len(yv))
+        zs = np.where(rec.testable & alone, np.abs(rec.z), 0.0) if any_single else np.zeros(len(yv))
         # groups first, at α/2 over the groups; then single reports, at α/2 over them
-        crit_g = sidak_critical(alpha / 2 if singles else alpha, int(np.isfinite(gt.z).sum()))
-        crit_s = sidak_critical(alpha / 2, int(rec.testable.sum())) if singles else np.inf
+        crit_g = sidak_critical(alpha / 2 if any_single else alpha, int(np.isfinite(gt.z).sum()))
+        crit_s = (
+            sidak_critical(alpha / 2, int((rec.testable & alone).sum())) if any_single else np.inf
+        )
         kg = int(np.argmax(zg)) if len(zg) else -1
         ks = int(np.argmax(zs)) if len(zs) else -1
         best_g = zg[kg] / crit_g if kg >= 0 else 0.0

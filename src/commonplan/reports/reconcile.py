@@ -16,9 +16,14 @@ small standard deviation moves little), tests whether the reports fit the balanc
 global χ² test on the degree of redundancy), tests every report (Šidák-corrected), and names
 suspects by serial elimination — a council whose reports are wrong together (a farm that
 inflates its output *and* its deliveries, contradicted by what arrived and the hours worked) as a
-whole, a single report where one is wrong alone.  Reports whose errors cannot be told apart (two
-partners agreeing on a false delivery that nothing else checks) are named together, never one
-of them; reports nothing can check are listed as untestable.
+whole, a single report where one is wrong alone.  A council's common error is looked for in what
+it claims to have made and sent (output, stock, own use, deliveries), not in its hours, inputs
+or receipts.  A hard-to-fake measure (a meter, freight, a count of receipts) is never named
+by the elimination: when it contradicts self-reports, the self-reports are named — many who
+agree on a lie do not outvote it (a broken meter shows as self-reports that disagree with it
+and with nothing else: look there before accusing anyone).  Reports whose errors cannot be told
+apart (two partners agreeing on a false delivery that nothing else checks) are named together,
+never one of them; reports nothing can check are listed as untestable.
 
 Modelling choices, stated: a workers' council's products are those its processes make (and any
 it reports output of); its hours are checked against the labour coefficient of its first
@@ -279,7 +284,7 @@ def reconcile(
         targets.append(t)
         values.append(float(r.amount))
         sds.append(_sd(r, scale, sigmas))
-        reporter.append(cid[r.council])
+        reporter.append(-1 if r.source in HARD_SOURCES else cid[r.council])
         given.append(k)
     # a node whose output is reported but not its own use or stock change: taken as none
     reported = {(q, t) for q, t in zip(kinds, targets, strict=True)}
@@ -341,11 +346,31 @@ def reconcile(
         labour_coef=labour_coef,
         labour_sd=labour_sd,
     )
-    groups = np.concatenate(
-        [np.array(reporter, np.intp), np.full(len(system.y) - len(reporter), -1)]
+    extra = len(system.y) - len(reporter)  # the coefficients' pseudo-measurements
+    groups = np.concatenate([np.array(reporter, np.intp), np.full(extra, -1)])
+    # a council that falsifies does so in what it claims to have made and sent: its output,
+    # stock, own use and deliveries move together; its hours, inputs and receipts need not
+    shape = np.array(
+        [
+            0.0 if k >= 0 and _claims_little(rows[k], councils) else v
+            for k, v in zip(given, system.y[: len(given)], strict=True)
+        ]
+        + [0.0] * extra
+    )
+    # hard-to-fake measures are never named alone before the self-reports they contradict
+    alone = np.array(
+        [k >= 0 and rows[k].source not in HARD_SOURCES for k in given] + [False] * extra
     )
     found, final = serial_group_elimination(
-        system.y, system.sigma, system.A, system.B, system.b, group_of=groups, alpha=alpha
+        system.y,
+        system.sigma,
+        system.A,
+        system.B,
+        system.b,
+        group_of=groups,
+        direction=shape,
+        singles=alone,
+        alpha=alpha,
     )
     first = _first(system, alpha)
     value, se = quantity_estimates(system, final)
@@ -377,14 +402,17 @@ def reconcile(
     for rank, g in enumerate(found, start=1):
         members = [given[i] for i in g.members if i < len(given) and given[i] >= 0]
         blamed = order[g.group] if g.group >= 0 else None
+        owners = {rows[m].council for m in members}
+        if blamed is None and len(owners) == 1:  # the rest are coefficients, not reports
+            blamed = owners.pop()
         size, size_se, single = g.size, g.size_se, g.measurement
         if single < 0 and len(g.members) == 1:  # a council's only report: name the report
             single = g.members[0]
             size, size_se = g.size * system.y[single], abs(g.size_se * system.y[single])
         if single < 0:
             why = (
-                f"{blamed}'s reports disagree together with what the others report: about "
-                f"{size:+.1%} on each (± {size_se:.1%})"
+                f"{blamed}'s reports of what it made and sent are off together: by about "
+                f"{size:+.1%} of each figure reported (± {size_se:.1%})"
             )
             together = True
         else:
@@ -393,7 +421,7 @@ def reconcile(
             why = (
                 f"{what} disagrees with the other reports by about {size:+,.4g} (± {size_se:,.3g})"
             )
-            if blamed is None:
+            if blamed is None and len({rows[m].council for m in members}) > 1:
                 others = sorted({rows[m].council for m in members})
                 why += (
                     f"; the balances cannot tell it apart from the reports of "
@@ -442,6 +470,18 @@ def reconcile(
         workplaces=tuple(estimates),
         notes=tuple(notes),
     )
+
+
+HARD_SOURCES = frozenset({"meter", "freight", "receipts"})
+"""Sources of hard-to-fake measures."""
+
+
+def _claims_little(r: ReportRow | StoredReport, councils: Mapping[str, CouncilInfo]) -> bool:
+    """A report outside what its council claims to have made and sent (a workers' council's
+    hours, inputs and receipts), or a hard-to-fake measure: no part of a council's lie."""
+    if r.source in HARD_SOURCES:
+        return True
+    return councils[r.council].kind == "workers" and r.kind in ("hours", "input", "receipt")
 
 
 def _first(system: Any, alpha: float) -> Any:
