@@ -44,15 +44,18 @@ week: a credit stands for work, and nobody is credited more than a full week's q
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import case, func, insert, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from commonplan import audit
@@ -324,12 +327,22 @@ def _facilitates(s: Session, member: Member, nodes: set[int]) -> bool:
 
 
 def _may_record(
-    actor: Member, facilitator: bool, member: Member, workplace: Council | None, at: str
+    actor: Member,
+    facilitator: bool,
+    member: Member,
+    workplace: Council | None,
+    where: str | Callable[[], str],
 ) -> None:
     """Work: a member of the workplace's council; a credit: of the member's own workers' council;
-    never the member themself — or a facilitator of the federation."""
+    never the member themself — or a facilitator of the federation.  ``where`` names the row (a
+    callable: worked out only for the message)."""
     if facilitator:
         return
+    if actor.id != member.id:
+        council = workplace.id if workplace is not None else member.workers_council_id
+        if council is not None and actor.workers_council_id == council:
+            return
+    at = where if isinstance(where, str) else where()
     if actor.id == member.id:
         raise AuthorisationError(
             f"{at}: {actor.handle!r} cannot record their own hours; their workplace does, and "
@@ -480,27 +493,278 @@ def _other_account(fed: int, council: int | None, credit: str | None) -> tuple[s
 # ---------------------------------------------------------------------- recording
 
 
-def _bulk_insert(s: Session, table: Any, columns: Mapping[str, list[Any]]) -> None:
-    """Insert rows given column by column, in their order (ascending ids follow it).
+def _check_batch(
+    s: Session,
+    rows: Sequence[HoursRow],
+    user: Member,
+    facilitator: bool,
+    periods: Sequence[str],
+    members: Mapping[str, Member],
+    workplaces: Mapping[str, Council],
+    cfg: HoursSettings,
+    keys: set[tuple[Any, ...]],
+    sums: dict[Any, float],
+) -> tuple[list[Member], list[Council | None]]:
+    """Every row checked (see :func:`record_hours`), in order; the rows' members and workplaces.
 
-    PostgreSQL: one ``INSERT … SELECT unnest(:col1), unnest(:col2) …`` with a typed array per
-    column (a million rows in a few seconds, where a multi-row VALUES list of that size is parsed
-    for minutes); SQLite: an executemany, which its driver runs in C."""
-    names = list(columns)
-    if s.get_bind().dialect.name == "postgresql":
-        from sqlalchemy import bindparam
-        from sqlalchemy.dialects.postgresql import ARRAY
+    A row that passes the cheap tests of the common case (known member, workplace or credit,
+    period, finite positive hours) skips :func:`_check_row`, which a row failing any of them goes
+    through, to be refused with its message or accepted; the messages are made only for a row
+    refused.  Then the checks across rows: authority, repeats, hours per period, credit caps."""
+    weeks = {p: weeks_in(p) for p in periods}
+    credits = cfg.credits
+    inf = math.inf
+    who: list[Member] = []
+    where: list[Council | None] = []
+    for k, row in enumerate(rows, start=1):
+        member = members.get(row.member)
+        period, hours, credit = row.period, row.hours, row.credit
+        place = None
+        w = weeks.get(period)
+        fast = member is not None and w is not None and type(hours) is float and 0 < hours < inf
+        if fast:
+            if row.workplace is not None:
+                place = workplaces.get(row.workplace)
+                fast = place is not None and credit is None and row.age is None
+            else:
+                age = row.age
+                fast = credit in credits and (age is None or 0 <= age <= 130)
+        if not fast:
+            member, place = _check_row(s, k, row, periods, members, workplaces, cfg)
+            w = weeks[period]
+        assert member is not None
+        if not facilitator:
+            _may_record(user, facilitator, member, place, lambda k=k, row=row: _at(k, row))
+        mid = member.id
+        key = (mid, period, place.id if place is not None else None, credit)
+        if key in keys:
+            raise PlanInputError(
+                f"{_at(k, row)}: these hours are on file already: reverse that entry to correct it"
+            )
+        keys.add(key)
+        total = sums[(mid, period)] = sums[(mid, period)] + hours
+        if total > HOURS_PER_WEEK * w + 1e-9:
+            raise PlanInputError(
+                f"{_at(k, row)}: {row.member!r} would have {total:g} hours in {period}, which has "
+                f"{HOURS_PER_WEEK * w:g}: a member cannot be in two places at once"
+            )
+        if credit is not None:
+            at = _at(k, row)
+            rule = credits[credit]
+            try:
+                cap = rule.cap_per_week(row.age) * w
+            except PlanInputError as exc:
+                raise PlanInputError(f"{at}: {exc}") from None
+            kind = sums[(mid, period, credit)] + hours
+            every = sums[(mid, period, "")] + hours
+            if kind > cap + 1e-9:
+                raise PlanInputError(
+                    f"{at}: {kind:g} hours of {credit} credit in {period} is more "
+                    f"than the rule allows ({cap:g})"
+                )
+            if every > cfg.quota_per_week * w + 1e-9:
+                raise PlanInputError(
+                    f"{at}: {every:g} hours of credits in {period} is more than a full "
+                    f"quota ({cfg.quota_per_week * w:g})"
+                )
+            sums[(mid, period, credit)] = kind
+            sums[(mid, period, "")] = every
+        who.append(member)
+        where.append(place)
+    return who, where
 
-        src = select(
-            *[
-                func.unnest(bindparam(c, columns[c], type_=ARRAY(table.c[c].type))).label(c)
-                for c in names
-            ]
+
+def _rows_digest(rows: Sequence[HoursRow]) -> str:
+    """:func:`commonplan.audit.digest` of the rows as dicts — the same hash, made in one
+    ``json.dumps`` where every value is one that :func:`~commonplan.audit.plain` keeps as it is
+    (text, whole numbers, finite floats, None: what a checked row holds); otherwise by
+    :func:`~commonplan.audit.digest` itself."""
+    try:
+        dumped = json.dumps(
+            [row.__dict__ for row in rows], sort_keys=True, separators=(",", ":"), allow_nan=False
         )
-        s.execute(insert(table).from_select(names, src))
-        return
-    rows = [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
-    s.connection().execute(insert(table), rows)
+    except (TypeError, ValueError):
+        return audit.digest([vars(row) for row in rows])
+    return hashlib.sha256(dumped.encode()).hexdigest()
+
+
+_NULL = "\\N"  # NULL in COPY's text format
+
+
+def _copy_text(value: Any) -> str:
+    """A value as a field of PostgreSQL's COPY text format."""
+    if value is None:
+        return _NULL
+    out = str(value)
+    if "\\" in out or "\t" in out or "\n" in out or "\r" in out:
+        out = (
+            out.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        )
+    return out
+
+
+_COPY_CHUNK = 100_000
+
+
+def _copy(s: Session, table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
+    """``COPY table (columns) FROM STDIN`` (text format) on the session's own connection, inside
+    its transaction; ``lines`` each end in a newline."""
+    raw = s.connection().connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur:
+        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            chunk: list[str] = []
+            for line in lines:
+                chunk.append(line)
+                if len(chunk) == _COPY_CHUNK:
+                    copy.write("".join(chunk).encode())
+                    chunk = []
+            if chunk:
+                copy.write("".join(chunk).encode())
+
+
+def _store_postgresql(
+    s: Session,
+    round_id: int,
+    batch: int,
+    rows: Sequence[HoursRow],
+    who: Sequence[Member],
+    where: Sequence[Council | None],
+    mine: Sequence[int],
+    theirs: Sequence[int],
+) -> list[int]:
+    """The batch's entries and postings, by two COPYs; returns the entries' ids in row order.
+
+    The ids are taken from the entries' sequence up front (one ``nextval`` per row, in one
+    statement), so the postings name their entries without reading them back.  The statement
+    triggers of migration 0004 then check every reference and that each entry nets to zero."""
+    n = len(rows)
+    listed = s.execute(
+        text(
+            "SELECT string_agg(nextval(pg_get_serial_sequence('hours_entry', 'id'))::text, ',') "
+            "FROM generate_series(1, :n)"
+        ),
+        {"n": n},
+    ).scalar_one()
+    ids = listed.split(",")
+    head = f"{round_id}\t{batch}\t"
+    fields: dict[Any, str] = {None: _NULL}  # period and credit texts, each made once
+
+    def field(value: Any) -> str:
+        got = fields.get(value)
+        if got is None:
+            got = fields[value] = _copy_text(value)
+        return got
+
+    def entries() -> Iterator[str]:
+        for i, row, member, place in zip(ids, rows, who, where, strict=True):
+            age = _NULL if row.age is None else str(int(row.age))
+            note = _NULL if row.note is None else _copy_text(row.note)
+            if place is None:
+                kind = f"credit\t{member.id}\t{_NULL}\t{field(row.credit)}"
+            else:
+                kind = f"work\t{member.id}\t{place.id}\t{_NULL}"
+            yield f"{i}\t{head}{field(row.period)}\t{kind}\t{float(row.hours)!r}\t{age}\t{note}\n"
+
+    _copy(
+        s,
+        "hours_entry",
+        (
+            "id",
+            "round_id",
+            "batch_id",
+            "period",
+            "kind",
+            "member_id",
+            "council_id",
+            "credit",
+            "hours",
+            "age",
+            "note",
+        ),
+        entries(),
+    )
+
+    def legs() -> Iterator[str]:
+        for i, row, a, b in zip(ids, rows, mine, theirs, strict=True):
+            h = repr(float(row.hours))
+            yield f"{i}\t{a}\t{h}\n{i}\t{b}\t-{h}\n"
+
+    _copy(s, "hours_posting", ("entry_id", "account_id", "hours"), legs())
+    return [int(i) for i in ids]
+
+
+def _store_sqlite(
+    s: Session,
+    round_id: int,
+    batch: int,
+    rows: Sequence[HoursRow],
+    who: Sequence[Member],
+    where: Sequence[Council | None],
+    mine: Sequence[int],
+    theirs: Sequence[int],
+) -> list[int]:
+    """The batch's entries and postings by two executemany INSERTs (SQLite's driver runs them in
+    C); then the netting of every entry checked by one GROUP BY, as PostgreSQL's trigger does."""
+    conn = s.connection()
+    conn.execute(
+        insert(HoursEntry.__table__),
+        [
+            {
+                "round_id": round_id,
+                "batch_id": batch,
+                "period": row.period,
+                "kind": "work" if place is not None else "credit",
+                "member_id": member.id,
+                "council_id": place.id if place is not None else None,
+                "credit": row.credit,
+                "hours": float(row.hours),
+                "age": row.age,
+                "note": row.note,
+            }
+            for row, member, place in zip(rows, who, where, strict=True)
+        ],
+    )
+    ids = list(
+        s.execute(
+            select(HoursEntry.id).where(HoursEntry.batch_id == batch).order_by(HoursEntry.id)
+        ).scalars()
+    )
+    conn.execute(
+        insert(HoursPosting.__table__),
+        [
+            {"entry_id": i, "account_id": a, "hours": float(row.hours)}
+            for i, row, a in zip(ids, rows, mine, strict=True)
+        ]
+        + [
+            {"entry_id": i, "account_id": b, "hours": -float(row.hours)}
+            for i, row, b in zip(ids, rows, theirs, strict=True)
+        ],
+    )
+    _nets_to_zero(s, ids[0], ids[-1])
+    return ids
+
+
+def _nets_to_zero(s: Session, first: int, last: int) -> None:
+    """Refuse (IntegrityError) entries ``first``..``last`` unless each has two postings or more
+    summing to zero — on SQLite; on PostgreSQL the postings' statement trigger checks it."""
+    bad = s.execute(
+        select(HoursPosting.entry_id)
+        .where(HoursPosting.entry_id.between(first, last))
+        .group_by(HoursPosting.entry_id)
+        .having(
+            (func.count() < 2)
+            | (
+                func.abs(func.sum(HoursPosting.hours))
+                > 1e-9 * func.max(1.0, func.sum(func.abs(HoursPosting.hours)))
+            )
+        )
+        .limit(1)
+    ).scalar()
+    if bad is not None:
+        raise IntegrityError(
+            "hours postings", None, Exception(f"hours entry {bad}: its postings do not sum to zero")
+        )
 
 
 def record_hours(
@@ -528,46 +792,10 @@ def record_hours(
             ).scalars()
         }
         keys, sums = _on_file(s, round_id)
-        checked: list[tuple[HoursRow, Member, Council | None]] = []
-        for k, row in enumerate(rows, start=1):
-            member, workplace = _check_row(s, k, row, periods, members, workplaces, cfg)
-            at = _at(k, row)
-            _may_record(user, facilitator, member, workplace, at)
-            key = (member.id, row.period, workplace.id if workplace else None, row.credit)
-            if key in keys:
-                raise PlanInputError(
-                    f"{at}: these hours are on file already: reverse that entry to correct it"
-                )
-            keys.add(key)
-            weeks = weeks_in(row.period)
-            total = sums[(member.id, row.period)] = sums[(member.id, row.period)] + row.hours
-            if total > HOURS_PER_WEEK * weeks + 1e-9:
-                raise PlanInputError(
-                    f"{at}: {row.member!r} would have {total:g} hours in {row.period}, which has "
-                    f"{HOURS_PER_WEEK * weeks:g}: a member cannot be in two places at once"
-                )
-            if row.credit is not None:
-                rule = cfg.credits[row.credit]
-                try:
-                    cap = rule.cap_per_week(row.age) * weeks
-                except PlanInputError as exc:
-                    raise PlanInputError(f"{at}: {exc}") from None
-                kind = sums[(member.id, row.period, row.credit)] + row.hours
-                every = sums[(member.id, row.period, "")] + row.hours
-                if kind > cap + 1e-9:
-                    raise PlanInputError(
-                        f"{at}: {kind:g} hours of {row.credit} credit in {row.period} is more "
-                        f"than the rule allows ({cap:g})"
-                    )
-                if every > cfg.quota_per_week * weeks + 1e-9:
-                    raise PlanInputError(
-                        f"{at}: {every:g} hours of credits in {row.period} is more than a full "
-                        f"quota ({cfg.quota_per_week * weeks:g})"
-                    )
-                sums[(member.id, row.period, row.credit)] = kind
-                sums[(member.id, row.period, "")] = every
-            checked.append((row, member, workplace))
-        sha = audit.digest([vars(row) for row in rows])
+        who, where = _check_batch(
+            s, rows, user, facilitator, periods, members, workplaces, cfg, keys, sums
+        )
+        sha = _rows_digest(rows)
         batch = HoursBatch(
             round_id=round_id,
             filed_by=user.id,
@@ -578,47 +806,22 @@ def record_hours(
         s.add(batch)
         s.flush()
         wanted = dict(
-            [_member_account(m.id) for _, m, _ in checked]
-            + [_other_account(fed.id, w.id if w else None, row.credit) for row, _, w in checked]
+            [_member_account(m.id) for m in set(who)]
+            + [
+                _other_account(fed.id, w.id if w else None, row.credit)
+                for row, w in {
+                    (row.credit, w): (row, w) for row, w in zip(rows, where, strict=True)
+                }.values()
+            ]
         )
         accounts = _accounts(s, fed.id, wanted)
-        n = len(checked)
-        _bulk_insert(
-            s,
-            HoursEntry.__table__,
-            {
-                "round_id": [round_id] * n,
-                "batch_id": [batch.id] * n,
-                "period": [row.period for row, _, _ in checked],
-                "kind": ["work" if w is not None else "credit" for _, _, w in checked],
-                "member_id": [m.id for _, m, _ in checked],
-                "council_id": [w.id if w is not None else None for _, _, w in checked],
-                "credit": [row.credit for row, _, _ in checked],
-                "hours": [float(row.hours) for row, _, _ in checked],
-                "age": [row.age for row, _, _ in checked],
-                "note": [row.note for row, _, _ in checked],
-            },
-        )
-        ids = list(
-            s.execute(
-                select(HoursEntry.id).where(HoursEntry.batch_id == batch.id).order_by(HoursEntry.id)
-            ).scalars()
-        )
-        mine = [accounts[f"member {m.id}"] for _, m, _ in checked]
+        mine = [accounts[f"member {m.id}"] for m in who]
         theirs = [
-            accounts[_other_account(fed.id, w.id if w else None, row.credit)[0]]
-            for row, _, w in checked
+            accounts[f"workplace {w.id}" if w is not None else f"credit {fed.id} {row.credit}"]
+            for row, w in zip(rows, where, strict=True)
         ]
-        hours = [float(row.hours) for row, _, _ in checked]
-        _bulk_insert(
-            s,
-            HoursPosting.__table__,
-            {
-                "entry_id": ids + ids,
-                "account_id": mine + theirs,
-                "hours": hours + [-h for h in hours],
-            },
-        )
+        store = _store_postgresql if s.get_bind().dialect.name == "postgresql" else _store_sqlite
+        ids = store(s, round_id, batch.id, rows, who, where, mine, theirs)
         logged = audit.append(
             s,
             actor=actor,
@@ -688,10 +891,14 @@ def reverse_hours(db: Database, entry: int, *, reason: str, actor: str) -> int:
                 HoursPosting.entry_id == old.id
             )
         ).all()
+        # one statement for all the legs: the database checks an entry's netting per statement
         s.execute(
-            insert(HoursPosting),
-            [{"entry_id": new.id, "account_id": a, "hours": -h} for a, h in legs],
+            insert(HoursPosting).values(
+                [{"entry_id": new.id, "account_id": a, "hours": -h} for a, h in legs]
+            )
         )
+        if s.get_bind().dialect.name != "postgresql":
+            _nets_to_zero(s, new.id, new.id)
         audit.append(
             s,
             actor=actor,
