@@ -501,7 +501,7 @@ class HoursPosting(Base):
     __tablename__ = "hours_posting"
 
     entry_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    account_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+    account_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     hours: Mapped[float] = mapped_column(Float)
 
 

@@ -54,7 +54,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -639,14 +639,16 @@ def _store_postgresql(
     statement), so the postings name their entries without reading them back.  The statement
     triggers of migration 0004 then check every reference and that each entry nets to zero."""
     n = len(rows)
-    listed = s.execute(
+    # a block of n ids: safe because record_hours holds a lock on hours_entry that every INSERT
+    # into it waits for (see there), so no other nextval of this sequence runs in between
+    last = s.execute(
         text(
-            "SELECT string_agg(nextval(pg_get_serial_sequence('hours_entry', 'id'))::text, ',') "
-            "FROM generate_series(1, :n)"
+            "SELECT setval(seq, nextval(seq) + :n - 1) "
+            "FROM pg_get_serial_sequence('hours_entry', 'id') AS seq"
         ),
         {"n": n},
     ).scalar_one()
-    ids = listed.split(",")
+    ids = range(last - n + 1, last + 1)
     head = f"{round_id}\t{batch}\t"
     fields: dict[Any, str] = {None: _NULL}  # period and credit texts, each made once
 
@@ -691,7 +693,7 @@ def _store_postgresql(
             yield f"{i}\t{a}\t{h}\n{i}\t{b}\t-{h}\n"
 
     _copy(s, "hours_posting", ("entry_id", "account_id", "hours"), legs())
-    return [int(i) for i in ids]
+    return list(ids)
 
 
 def _store_sqlite(
@@ -778,6 +780,11 @@ def record_hours(
     if not rows:
         raise PlanInputError("the hours batch is empty")
     with db.transaction() as s:
+        if s.get_bind().dialect.name == "postgresql":
+            # one batch at a time: the repeat and two-places checks below see every entry on file,
+            # and the block of ids _store_postgresql takes is nobody else's (an INSERT into
+            # hours_entry, a reversal's too, waits for this lock; readers do not)
+            s.execute(text("LOCK TABLE hours_entry IN SHARE ROW EXCLUSIVE MODE"))
         r, fed = _ratified(s, round_id)
         user = member_named(s, actor)
         nodes = set(subtree(s, fed.id))
@@ -971,15 +978,6 @@ def _verdicts(
 # ---------------------------------------------------------------------- reading
 
 
-def _status() -> Any:
-    """The verdict an entry counts under: its own, or for a reversal the reversed entry's."""
-    return case(
-        (HoursVerdict.verdict == "confirmed", "confirmed"),
-        (HoursVerdict.verdict == "disputed", "disputed"),
-        else_="pending",
-    )
-
-
 def _viewer(s: Session, viewer: str | None, nodes: set[int], round_id: int) -> Member | None:
     """None where the viewer sees everything (no viewer given, or a facilitator); else the member,
     refused with NotFoundError outside the federation."""
@@ -1007,77 +1005,111 @@ def balances(
     viewer: str | None = None,
 ) -> list[Balance]:
     """Balances of the ``member``, ``workplace`` or ``credit`` accounts of a round, per period,
-    confirmed / pending / disputed — summed in SQL (GROUP BY account, period, verdict).  A
-    member's balance is the hours they worked and were credited; a workplace's is minus the
-    hours worked there.  ``account``: a handle, a council name or a credit kind.  With
-    ``viewer``: refused outside the round's federation; a member (not a facilitator) sees their
-    own account, and those of their workplace and its members."""
+    confirmed / pending / disputed — summed in SQL, one aggregate query (GROUP BY account and
+    period, a filtered sum per verdict).  A member's balance is the hours they worked and were
+    credited; a workplace's is minus the hours worked there.  ``account``: a handle, a council
+    name or a credit kind.  With ``viewer``: refused outside the round's federation; a member
+    (not a facilitator) sees their own account, and those of their workplace and its members."""
     if of not in ("member", "workplace", "credit"):
         raise PlanInputError(f"of must be 'member', 'workplace' or 'credit'; got {of!r}")
     with db.transaction() as s:
         r = get(s, Round, round_id, "round")
         nodes = set(subtree(s, r.federation_id))
         seer = _viewer(s, viewer, nodes, round_id)
+        handles = dict(s.execute(select(Member.id, Member.handle)).all())
+        names = dict(s.execute(select(Council.id, Council.name)).all())
+        accounts = {
+            row[0]: _account_name(row[1:], of, handles, names)
+            for row in s.execute(
+                select(
+                    HoursAccount.id,
+                    HoursAccount.member_id,
+                    HoursAccount.council_id,
+                    HoursAccount.credit,
+                ).where(HoursAccount.kind == of)
+            ).all()
+        }
         target = func.coalesce(HoursEntry.reverses_id, HoursEntry.id)
+        verdict = HoursVerdict.verdict
         q = (
             select(
-                HoursAccount.member_id,
-                HoursAccount.council_id,
-                HoursAccount.credit,
+                HoursPosting.account_id,
                 HoursEntry.period,
-                _status().label("status"),
-                func.sum(HoursPosting.hours),
+                func.sum(HoursPosting.hours).filter(verdict == "confirmed"),
+                func.sum(HoursPosting.hours).filter(
+                    verdict.is_(None) | verdict.not_in(["confirmed", "disputed"])
+                ),
+                func.sum(HoursPosting.hours).filter(verdict == "disputed"),
             )
-            .join(HoursEntry, HoursEntry.id == HoursPosting.entry_id)
-            .join(HoursAccount, HoursAccount.id == HoursPosting.account_id)
+            .select_from(HoursEntry)
+            .join(HoursPosting, HoursPosting.entry_id == HoursEntry.id)
             .outerjoin(HoursVerdict, HoursVerdict.entry_id == target)
-            .where(HoursEntry.round_id == round_id, HoursAccount.kind == of)
-            .group_by(
-                HoursAccount.member_id,
-                HoursAccount.council_id,
-                HoursAccount.credit,
-                HoursEntry.period,
-                "status",
-            )
+            .where(HoursEntry.round_id == round_id)
+            .group_by(HoursPosting.account_id, HoursEntry.period)
         )
         if period is not None:
             q = q.where(HoursEntry.period == period)
-        handles = dict(s.execute(select(Member.id, Member.handle)).all())
-        names = dict(s.execute(select(Council.id, Council.name)).all())
+        wanted: set[int] | None = None  # None: every account of the kind
         if seer is not None:
             if of == "credit":
                 raise AuthorisationError(f"{viewer!r} sees members' and workplaces' accounts only")
             place = seer.workers_council_id
             if of == "workplace":
-                q = q.where(HoursAccount.council_id == place)
+                mine = {
+                    a
+                    for (a,) in s.execute(
+                        select(HoursAccount.id).where(
+                            HoursAccount.kind == "workplace", HoursAccount.council_id == place
+                        )
+                    )
+                }
+                wanted = mine
+                q = q.where(HoursEntry.council_id == place)
             else:
-                mates = select(Member.id).where(
-                    Member.workers_council_id == place, Member.workers_council_id.is_not(None)
+                people = {seer.id} | set(
+                    s.execute(
+                        select(Member.id).where(
+                            Member.workers_council_id == place,
+                            Member.workers_council_id.is_not(None),
+                        )
+                    ).scalars()
                 )
-                q = q.where((HoursAccount.member_id == seer.id) | HoursAccount.member_id.in_(mates))
-        out: dict[tuple[str, str], dict[str, float]] = {}
-        for row in s.execute(q).all():
-            name = _account_name(row, of, handles, names)
-            if account is not None and name != account:
-                continue
-            cell = out.setdefault((name, row[3]), {})
-            cell[row[4]] = cell.get(row[4], 0.0) + float(row[5])
-        return [
-            Balance(
-                account=name,
-                kind=of,
-                period=p,
-                confirmed=c.get("confirmed", 0.0),
-                pending=c.get("pending", 0.0),
-                disputed=c.get("disputed", 0.0),
+                wanted = set(
+                    s.execute(
+                        select(HoursAccount.id).where(
+                            HoursAccount.kind == "member", HoursAccount.member_id.in_(people)
+                        )
+                    ).scalars()
+                )
+                q = q.where(HoursEntry.member_id.in_(people))  # the (round, member) index
+        if account is not None:
+            named = {a for a, name in accounts.items() if name == account}
+            wanted = named if wanted is None else wanted & named
+        if wanted is not None:
+            if not wanted:
+                return []
+            q = q.where(HoursPosting.account_id.in_(sorted(wanted)))
+        else:
+            q = q.where(
+                HoursPosting.account_id.in_(select(HoursAccount.id).where(HoursAccount.kind == of))
             )
-            for (name, p), c in sorted(out.items())
-        ]
+        if s.get_bind().dialect.name == "postgresql":
+            s.execute(text("SET LOCAL work_mem = '64MB'"))  # the aggregate's hash in memory
+        out = [(accounts[a], p, c or 0.0, n or 0.0, d or 0.0) for a, p, c, n, d in s.execute(q)]
+    out.sort()
+    new = object.__new__
+    made = []
+    for name, p, c, n, d in out:  # a frozen dataclass's __init__ is slow for 10^5 rows
+        b = new(Balance)
+        b.__dict__.update(account=name, kind=of, period=p, confirmed=c, pending=n, disputed=d)
+        made.append(b)
+    return made
 
 
 def _account_name(
     row: Sequence[Any], of: str, handles: Mapping[int, str], names: Mapping[int, str]
 ) -> str:
+    """An account's name from its (member_id, council_id, credit)."""
     if of == "member":
         return handles[row[0]]
     if of == "workplace":

@@ -197,7 +197,6 @@ def upgrade() -> None:
         sa.Column("hours", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("entry_id", "account_id", name="pk_hours_posting"),
     )
-    op.create_index("ix_hours_posting_account_id", "hours_posting", ["account_id"])
     op.create_table(
         "hours_verdict",
         sa.Column("id", sa.Integer(), nullable=False),
