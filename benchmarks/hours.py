@@ -52,7 +52,10 @@ entries) is the change that would matter.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
+import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -63,8 +66,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
+import commonplan.work.hours as H
 from commonplan.federation import create_federation
 from commonplan.store import Database
 from commonplan.store.models import (
@@ -125,9 +130,15 @@ def setup(url: str, workplaces: int, members: int) -> tuple[Database, int]:
                 }
             ],
         )
+    return db, new_round(db, fed, 1)
+
+
+def new_round(db: Database, federation: int, number: int) -> int:
+    """A ratified round of 52 weekly periods."""
+    with db.transaction() as s:
         r = Round(
-            federation_id=fed,
-            number=1,
+            federation_id=federation,
+            number=number,
             phase="ratified",
             settings={"reporting": {"start": "2027-W01", "every": "week", "periods": 52}},
             deadlines={},
@@ -136,7 +147,7 @@ def setup(url: str, workplaces: int, members: int) -> tuple[Database, int]:
         )
         s.add(r)
         s.flush()
-        return db, r.id
+        return r.id
 
 
 def rows_for(entries: int, workplaces: int, members: int) -> list[HoursRow]:
@@ -148,17 +159,24 @@ def rows_for(entries: int, workplaces: int, members: int) -> list[HoursRow]:
     return out
 
 
-def check(db: Database, rows: list[HoursRow]) -> None:
+def check(db: Database, round_id: int, rows: list[HoursRow]) -> None:
+    """What was stored: every entry of the round nets to zero, two postings a row."""
     with db.transaction() as s:
+        legs = (
+            select(HoursPosting.entry_id, HoursPosting.hours)
+            .join(HoursEntry, HoursEntry.id == HoursPosting.entry_id)
+            .where(HoursEntry.round_id == round_id)
+            .subquery()
+        )
         bad = s.execute(
             select(func.count()).select_from(
-                select(HoursPosting.entry_id)
-                .group_by(HoursPosting.entry_id)
-                .having(func.abs(func.sum(HoursPosting.hours)) > 1e-9)
+                select(legs.c.entry_id)
+                .group_by(legs.c.entry_id)
+                .having(func.abs(func.sum(legs.c.hours)) > 1e-9)
                 .subquery()
             )
         ).scalar_one()
-        postings = s.execute(select(func.count()).select_from(HoursPosting)).scalar_one()
+        postings = s.execute(select(func.count()).select_from(legs)).scalar_one()
     assert bad == 0, f"{bad} entries do not net to zero"
     assert postings == 2 * len(rows), (postings, len(rows))
 
@@ -169,42 +187,267 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     return value, time.perf_counter() - t
 
 
-FOREIGN_KEYS = {
-    "hours_entry": (
-        "fk_hours_entry_round_id_round",
-        "fk_hours_entry_batch_id_hours_batch",
-        "fk_hours_entry_member_id_member",
-        "fk_hours_entry_council_id_council",
-        "fk_hours_entry_reverses_id_hours_entry",
-    ),
-    "hours_posting": (
-        "fk_hours_posting_entry_id_hours_entry",
-        "fk_hours_posting_account_id_hours_account",
-    ),
+def uptime() -> str:
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return f"load average {os.getloadavg()}"
+
+
+def server_cpu(database: str) -> float:
+    """CPU seconds (user + system) of the PostgreSQL backends serving ``database`` — readable
+    where the server runs on this machine (else 0)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                cmd = fh.read().replace(b"\0", b" ").decode(errors="replace")
+            if not cmd.startswith("postgres:") or f" {database} " not in cmd:
+                continue
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            continue
+    return total
+
+
+class Phases:
+    """Wall time of record_hours' phases, by wrapping its helpers (and the dialect's commit)."""
+
+    WRAPPED = ("_members", "_on_file", "_check_batch", "_rows_digest", "_accounts", "_copy")
+
+    def __init__(self, db: Database) -> None:
+        self.times: dict[str, float] = defaultdict(float)
+        self.saved: list[tuple[Any, str, Any]] = []
+        for name in self.WRAPPED:
+            self._wrap(H, name, lambda a, name=name: name + (f" {a[1]}" if name == "_copy" else ""))
+        self._wrap(db.engine.dialect, "do_commit", lambda a: "commit")
+
+    def _wrap(self, owner: Any, name: str, label: Callable[[tuple[Any, ...]], str]) -> None:
+        f = getattr(owner, name)
+
+        @functools.wraps(f)
+        def g(*a: Any, **k: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return f(*a, **k)
+            finally:
+                self.times[label(a)] += time.perf_counter() - t
+
+        self.saved.append((owner, name, f))
+        setattr(owner, name, g)
+
+    def restore(self) -> None:
+        for owner, name, f in reversed(self.saved):
+            setattr(owner, name, f)
+
+
+# the statement triggers' queries (migration 0004), run again on a stored batch to time them
+VALIDATION = {
+    "entries' references": """
+        SELECT count(*) FROM hours_entry n
+          LEFT JOIN hours_batch b ON b.id = n.batch_id
+          LEFT JOIN member m ON m.id = n.member_id
+          LEFT JOIN council c ON c.id = n.council_id
+         WHERE n.batch_id = :batch AND (b.id IS NULL OR b.round_id <> n.round_id
+               OR m.id IS NULL OR (n.council_id IS NOT NULL AND c.id IS NULL))""",
+    "postings' references and netting": """
+        SELECT count(*) FROM (
+          SELECT n.entry_id, count(*) AS legs, sum(n.hours) AS net,
+                 sum(abs(n.hours)) AS gross, bool_and(a.id IS NOT NULL) AS accounts
+            FROM hours_posting n LEFT JOIN hours_account a ON a.id = n.account_id
+           WHERE n.entry_id BETWEEN :lo AND :hi GROUP BY n.entry_id) g
+          LEFT JOIN hours_entry e ON e.id = g.entry_id AND e.id BETWEEN :lo AND :hi
+         WHERE e.id IS NULL OR NOT g.accounts OR g.legs < 2
+            OR abs(g.net) > 1e-9 * greatest(1.0, g.gross)""",
 }
 
 
-def bulk(url: str, args: argparse.Namespace) -> dict[str, float]:
-    db, round_id = setup(url, args.workplaces, args.members)
-    if args.without_fks:  # to measure what the foreign keys cost: not the schema's way
-        with db.engine.begin() as c:
-            for table in args.without_fks:
-                for fk in FOREIGN_KEYS[table]:
-                    c.exec_driver_sql(f"ALTER TABLE {table} DROP CONSTRAINT {fk}")
-    rows = rows_for(args.entries, args.workplaces, args.members)
-    _, load = timed(lambda: record_hours(db, round_id, rows, actor="steward"))
+def validation(db: Database, batch: int, lo: int, hi: int) -> dict[str, float]:
+    out = {}
+    with db.engine.connect() as c:
+        c.exec_driver_sql("SET work_mem = '64MB'")
+        for name, q in VALIDATION.items():
+            bad, out[name] = timed(
+                lambda q=q: c.execute(sa.text(q), {"batch": batch, "lo": lo, "hi": hi}).scalar()
+            )
+            assert bad == 0
+    return out
+
+
+FOREIGN_KEYS = {
+    "hours_entry": (
+        ("round_id", "round"),
+        ("batch_id", "hours_batch"),
+        ("member_id", "member"),
+        ("council_id", "council"),
+        ("reverses_id", "hours_entry"),
+    ),
+    "hours_posting": (("entry_id", "hours_entry"), ("account_id", "hours_account")),
+}
+PREVIOUS_INDEXES = (
+    "CREATE INDEX ix_hours_entry_batch_id ON hours_entry (batch_id)",
+    "CREATE INDEX ix_hours_entry_period ON hours_entry (period)",
+    "CREATE INDEX ix_hours_entry_member_id ON hours_entry (member_id)",
+    "CREATE INDEX ix_hours_posting_account_id ON hours_posting (account_id)",
+)
+
+
+def previous_schema(db: Database) -> None:
+    """The schema of the previous commit (6ae55b2): per-row foreign keys, its indexes, no
+    statement triggers."""
+    with db.engine.begin() as c:
+        c.exec_driver_sql("DROP TRIGGER hours_entry_refs ON hours_entry")
+        c.exec_driver_sql("DROP TRIGGER hours_posting_refs ON hours_posting")
+        for table, fks in FOREIGN_KEYS.items():
+            for column, target in fks:
+                c.exec_driver_sql(
+                    f"ALTER TABLE {table} ADD CONSTRAINT fk_{table}_{column}_{target} "
+                    f"FOREIGN KEY ({column}) REFERENCES {target} (id)"
+                )
+        for statement in PREVIOUS_INDEXES:
+            c.exec_driver_sql(statement)
+
+
+def _unnest_insert(s: Any, table: Any, columns: dict[str, list[Any]]) -> None:
+    """The previous commit's insert: one INSERT … SELECT unnest(typed array) per column."""
+    names = list(columns)
+    src = select(
+        *[
+            func.unnest(bindparam(c, columns[c], type_=ARRAY(table.c[c].type))).label(c)
+            for c in names
+        ]
+    )
+    s.execute(insert(table).from_select(names, src))
+
+
+def previous_store(
+    s: Any,
+    round_id: int,
+    batch: int,
+    rows: Any,
+    who: Any,
+    where: Any,
+    mine: Any,
+    theirs: Any,
+) -> list[int]:
+    """The previous commit's storing of a batch (its _bulk_insert): entries by unnest, their ids
+    read back, postings by unnest."""
+    _unnest_insert(
+        s,
+        HoursEntry.__table__,
+        {
+            "round_id": [round_id] * len(rows),
+            "batch_id": [batch] * len(rows),
+            "period": [row.period for row in rows],
+            "kind": ["work" if w is not None else "credit" for w in where],
+            "member_id": [m.id for m in who],
+            "council_id": [w.id if w is not None else None for w in where],
+            "credit": [row.credit for row in rows],
+            "hours": [float(row.hours) for row in rows],
+            "age": [row.age for row in rows],
+            "note": [row.note for row in rows],
+        },
+    )
+    ids = list(
+        s.execute(
+            select(HoursEntry.id).where(HoursEntry.batch_id == batch).order_by(HoursEntry.id)
+        ).scalars()
+    )
+    hours = [float(row.hours) for row in rows]
+    _unnest_insert(
+        s,
+        HoursPosting.__table__,
+        {
+            "entry_id": ids + ids,
+            "account_id": list(mine) + list(theirs),
+            "hours": hours + [-h for h in hours],
+        },
+    )
+    return ids
+
+
+def load_and_balance(
+    db: Database, database: str, round_id: int, rows: list[HoursRow]
+) -> dict[str, Any]:
+    """record_hours, then the balances of every member and every workplace; the phases' times,
+    the client's and the server's CPU seconds."""
+    phases = Phases(db)
+    cpu, server = time.process_time(), server_cpu(database)
+    try:
+        rec, load = timed(lambda: record_hours(db, round_id, rows, actor="steward"))
+    finally:
+        phases.restore()
     people, by_member = timed(lambda: balances(db, round_id, of="member"))
     places, by_place = timed(lambda: balances(db, round_id, of="workplace"))
+    cpu, server = time.process_time() - cpu, server_cpu(database) - server
     total = sum(r.hours for r in rows)
     assert abs(sum(b.total for b in people) - total) < 1e-6 * total
     assert abs(sum(b.total for b in places) + total) < 1e-6 * total
-    check(db, rows)
-    db.dispose()
-    return {"load": load, "members": by_member, "workplaces": by_place}
+    check(db, round_id, rows)
+    return {
+        "load": load,
+        "balance": by_member + by_place,
+        "total": load + by_member + by_place,
+        "phases": dict(phases.times),
+        "client_cpu": cpu,
+        "server_cpu": server,
+        "batch": rec.batch,
+        "entries": (rec.entries[0], rec.entries[-1]),
+    }
 
 
-def orm(url: str, args: argparse.Namespace) -> dict[str, float]:
+def copy_runs(url: str, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The ledger as it is: a cold run (first batch into a fresh database) then a warm one
+    (a second round's batch of the same size into the same database)."""
+    database = sa.engine.make_url(url).database or ""
     db, round_id = setup(url, args.workplaces, args.members)
+    rows = rows_for(args.entries, args.workplaces, args.members)
+    out = []
+    for label in ("cold", "warm"):
+        if label == "warm":
+            with db.transaction() as s:
+                fed = s.get(Round, round_id).federation_id  # type: ignore[union-attr]
+            round_id = new_round(db, fed, 2)
+        load = uptime()
+        result = load_and_balance(db, database, round_id, rows)
+        lo, hi = result["entries"]
+        result["validation"] = validation(db, result["batch"], lo, hi)
+        result["uptime"] = load
+        result["label"] = label
+        out.append(result)
+    db.dispose()
+    return out
+
+
+def previous(url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The previous commit's way on its schema (this commit's checks)."""
+    database = sa.engine.make_url(url).database or ""
+    db, round_id = setup(url, args.workplaces, args.members)
+    previous_schema(db)
+    rows = rows_for(args.entries, args.workplaces, args.members)
+    saved = H._store_postgresql
+    H._store_postgresql = previous_store  # type: ignore[assignment]
+    try:
+        load = uptime()
+        result = load_and_balance(db, database, round_id, rows)
+    finally:
+        H._store_postgresql = saved  # type: ignore[assignment]
+    result["uptime"] = load
+    db.dispose()
+    return result
+
+
+def orm(url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The obvious alternative: an ORM object per entry and per posting, flushed one entry at a
+    time (its two postings in one INSERT: the ledger's trigger checks an entry's netting per
+    statement), then every posting loaded and summed in Python; extrapolated linearly."""
+    db, round_id = setup(url, args.workplaces, args.members)
+    db.engine.dialect.use_insertmanyvalues_wo_returning = True  # an entry's legs in one INSERT
     rows = rows_for(args.orm_entries, args.workplaces, args.members)
 
     def load() -> None:
@@ -255,13 +498,33 @@ def orm(url: str, args: argparse.Namespace) -> dict[str, float]:
                 out[p.account_id] += p.hours
             return out
 
+    load_at = uptime()
     _, t_load = timed(load)
     sums, t_balance = timed(balance)
     assert abs(sum(sums.values())) < 1e-6
-    check(db, rows)
+    check(db, round_id, rows)
     db.dispose()
     scale = args.entries / args.orm_entries
-    return {"load": t_load * scale, "balance": t_balance * scale, "measured": t_load + t_balance}
+    return {
+        "load": t_load * scale,
+        "balance": t_balance * scale,
+        "measured": t_load + t_balance,
+        "uptime": load_at,
+    }
+
+
+def _phases(r: dict[str, Any]) -> str:
+    p = r["phases"]
+    named = {
+        "checks": p.get("_members", 0) + p.get("_on_file", 0) + p.get("_check_batch", 0),
+        "digest": p.get("_rows_digest", 0),
+        "accounts": p.get("_accounts", 0),
+        "COPY entries": p.get("_copy hours_entry", 0),
+        "COPY postings": p.get("_copy hours_posting", 0),
+        "commit": p.get("commit", 0),
+    }
+    named["rest"] = r["load"] - sum(named.values())
+    return "  ".join(f"{k} {v:.2f}" for k, v in named.items())
 
 
 def main() -> None:
@@ -270,37 +533,53 @@ def main() -> None:
     p.add_argument("--entries", type=int, default=500_000, help="rows: two postings each")
     p.add_argument("--members", type=int, default=10_000)
     p.add_argument("--workplaces", type=int, default=50)
+    p.add_argument("--runs", type=int, default=3, help="fresh databases, each cold then warm")
     p.add_argument("--orm-entries", type=int, default=5_000)
     p.add_argument("--no-orm", action="store_true")
-    p.add_argument(
-        "--without-fks",
-        nargs="+",
-        choices=sorted(FOREIGN_KEYS),
-        default=[],
-        help="drop these tables' foreign keys first (to measure what they cost)",
-    )
+    p.add_argument("--no-previous", action="store_true")
     args = p.parse_args()
     if not args.db:
         sys.exit("give --db or set COMMONPLAN_TEST_POSTGRES_URL (scripts/pg starts one)")
-    if args.without_fks:
-        print(f"without the foreign keys of {', '.join(args.without_fks)}")
     print(
         f"{args.entries:,} rows = {2 * args.entries:,} postings; {args.members:,} members, "
-        f"{args.workplaces} workplaces; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
+        f"{args.workplaces} workplaces; {os.cpu_count()} cores"
     )
-    with fresh_database(args.db) as url:
-        b = bulk(url, args)
-    print(
-        f"bulk  load {b['load']:6.2f} s   balances: members {b['members']:.2f} s, workplaces "
-        f"{b['workplaces']:.2f} s   total {sum(b.values()):.2f} s"
-    )
+    runs: dict[str, list[dict[str, Any]]] = {"cold": [], "warm": []}
+    for k in range(args.runs):
+        with fresh_database(args.db) as url:
+            for r in copy_runs(url, args):
+                runs[r["label"]].append(r)
+                v = "  ".join(f"{n} {t:.2f}" for n, t in r["validation"].items())
+                print(
+                    f"run {k + 1} {r['label']}: load {r['load']:.2f} s + balance "
+                    f"{r['balance']:.2f} s = {r['total']:.2f} s; cpu: client "
+                    f"{r['client_cpu']:.2f} s, server {r['server_cpu']:.2f} s\n"
+                    f"    phases: {_phases(r)}\n    validation queries alone: {v}\n"
+                    f"    {r['uptime']}",
+                    flush=True,
+                )
+    for label, rs in runs.items():
+        totals = [r["total"] for r in rs]
+        print(
+            f"copy {label}: median {statistics.median(totals):.2f} s, worst {max(totals):.2f} s "
+            f"(load median {statistics.median(r['load'] for r in rs):.2f} s, balance median "
+            f"{statistics.median(r['balance'] for r in rs):.2f} s; {len(rs)} runs)"
+        )
+    if not args.no_previous:
+        with fresh_database(args.db) as url:
+            r = previous(url, args)
+        print(
+            f"previous (unnest, per-row foreign keys): load {r['load']:.2f} s + balance "
+            f"{r['balance']:.2f} s = {r['total']:.2f} s; phases: {_phases(r)}\n    {r['uptime']}",
+            flush=True,
+        )
     if not args.no_orm:
         with fresh_database(args.db) as url:
             o = orm(url, args)
         print(
             f"orm   load {o['load']:6.1f} s   balance {o['balance']:.1f} s   total "
             f"{o['load'] + o['balance']:.1f} s (extrapolated from {args.orm_entries:,} rows, "
-            f"{o['measured']:.1f} s)"
+            f"{o['measured']:.1f} s)\n    {o['uptime']}"
         )
 
 
