@@ -357,12 +357,14 @@ def _may_record(
         )
 
 
-def _members(s: Session, nodes: set[int]) -> dict[str, Member]:
+def _members(s: Session, nodes: set[int]) -> dict[str, Any]:
+    """The federation's members by handle, as rows of (id, handle, workers_council_id) — all
+    the checks read; ORM objects for 10^4 members take half a second to load."""
     councils = select(Council.id).where(Council.federation_id.in_(nodes))
-    query = select(Member).where(
+    query = select(Member.id, Member.handle, Member.workers_council_id).where(
         Member.workers_council_id.in_(councils) | Member.consumers_council_id.in_(councils)
     )
-    return {m.handle: m for m in s.execute(query).scalars()}
+    return {m.handle: m for m in s.execute(query)}
 
 
 def _at(k: int, row: HoursRow) -> str:
@@ -574,18 +576,49 @@ def _check_batch(
     return who, where
 
 
+_ROW_FIELDS = ("age", "credit", "hours", "member", "note", "period", "workplace")
+assert tuple(sorted(HoursRow.__dataclass_fields__)) == _ROW_FIELDS  # _rows_digest writes these
+
+
 def _rows_digest(rows: Sequence[HoursRow]) -> str:
-    """:func:`commonplan.audit.digest` of the rows as dicts — the same hash, made in one
-    ``json.dumps`` where every value is one that :func:`~commonplan.audit.plain` keeps as it is
-    (text, whole numbers, finite floats, None: what a checked row holds); otherwise by
-    :func:`~commonplan.audit.digest` itself."""
+    """:func:`commonplan.audit.digest` of the rows as dicts — the same text hashed, written here
+    row by row (keys in order, each distinct text JSON-encoded once) where every row is a plain
+    :class:`HoursRow` of text, None, whole numbers and finite floats (what a checked row holds:
+    values :func:`~commonplan.audit.plain` keeps as they are); otherwise by
+    :func:`~commonplan.audit.digest` itself.  Twice as fast as ``json.dumps`` of the dicts."""
+    encoded: dict[Any, str] = {None: "null"}
+    dumps = json.dumps
+    number = (int.__repr__, float.__repr__)
+
+    def string(value: Any) -> str:
+        got = encoded.get(value)
+        if got is None:
+            if type(value) is not str:
+                raise TypeError(value)
+            got = encoded[value] = dumps(value)
+        return got
+
+    parts = []
     try:
-        dumped = json.dumps(
-            [row.__dict__ for row in rows], sort_keys=True, separators=(",", ":"), allow_nan=False
-        )
-    except (TypeError, ValueError):
+        for row in rows:
+            h, age, note = row.hours, row.age, row.note
+            if type(row) is not HoursRow or type(h) not in (int, float) or not math.isfinite(h):
+                raise TypeError(row)
+            if age is not None and type(age) is not int:
+                raise TypeError(age)
+            hours = number[type(h) is float](h)
+            years = "null" if age is None else int.__repr__(age)
+            remark = "null" if note is None else dumps(note)
+            if note is not None and type(note) is not str:
+                raise TypeError(note)
+            parts.append(
+                f'{{"age":{years},"credit":{string(row.credit)},"hours":{hours},'
+                f'"member":{string(row.member)},"note":{remark},"period":{string(row.period)},'
+                f'"workplace":{string(row.workplace)}}}'
+            )
+    except TypeError:
         return audit.digest([vars(row) for row in rows])
-    return hashlib.sha256(dumped.encode()).hexdigest()
+    return hashlib.sha256(f"[{','.join(parts)}]".encode()).hexdigest()
 
 
 _NULL = "\\N"  # NULL in COPY's text format
@@ -795,11 +828,13 @@ def record_hours(
         cfg = hours_settings(fed.settings)
         periods = periods_of(r)
         members = _members(s, nodes)
-        workplaces = {
+        workplaces = {  # rows of (id, name), as members are
             c.name: c
             for c in s.execute(
-                select(Council).where(Council.federation_id.in_(nodes), Council.kind == "workers")
-            ).scalars()
+                select(Council.id, Council.name).where(
+                    Council.federation_id.in_(nodes), Council.kind == "workers"
+                )
+            )
         }
         keys, sums = _on_file(s, round_id)
         who, where = _check_batch(
@@ -1104,13 +1139,7 @@ def balances(
             s.execute(text("SET LOCAL work_mem = '64MB'"))  # the aggregate's hash in memory
         out = [(accounts[a], p, c or 0.0, n or 0.0, d or 0.0) for a, p, c, n, d in s.execute(q)]
     out.sort()
-    new = object.__new__
-    made = []
-    for name, p, c, n, d in out:  # a frozen dataclass's __init__ is slow for 10^5 rows
-        b = new(Balance)
-        b.__dict__.update(account=name, kind=of, period=p, confirmed=c, pending=n, disputed=d)
-        made.append(b)
-    return made
+    return [Balance(name, of, p, c, n, d) for name, p, c, n, d in out]
 
 
 def _account_name(
