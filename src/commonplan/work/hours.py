@@ -54,8 +54,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, insert, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from commonplan import audit
@@ -461,7 +462,21 @@ def _accounts(s: Session, federation: int, wanted: Mapping[str, dict[str, Any]])
     )
     missing = [{"key": k, "federation_id": federation, **v} for k, v in wanted.items()]
     missing = [m for m in missing if m["key"] not in have]
-    if missing:
+    if missing and s.get_bind().dialect.name == "postgresql":
+        # one INSERT … SELECT unnest(array) per column: 10^4 accounts in 0.1 s, not 1 s
+        table = HoursAccount.__table__
+        names = ["key", "federation_id", "kind", "member_id", "council_id", "credit"]
+        rows = select(
+            *[
+                func.unnest(
+                    bindparam(c, [m[c] for m in missing], type_=ARRAY(table.c[c].type))
+                ).label(c)
+                for c in names
+            ]
+        )
+        made = insert(table).from_select(names, rows).returning(table.c.key, table.c.id)
+        have.update({key: id_ for key, id_ in s.execute(made)})
+    elif missing:
         for key, id_ in s.execute(
             insert(HoursAccount).returning(
                 HoursAccount.key, HoursAccount.id, sort_by_parameter_order=True
@@ -645,10 +660,13 @@ _ANALYZE_AFTER = 10_000
 def _copy(s: Session, table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
     """``COPY table (columns) FROM STDIN`` (text format) on the session's own connection, inside
     its transaction; ``lines`` each end in a newline."""
+    import psycopg
+
     raw = s.connection().connection.driver_connection
     assert raw is not None
-    with raw.cursor() as cur:
-        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    try:
+        with raw.cursor() as cur, cur.copy(statement) as copy:
             chunk: list[str] = []
             for line in lines:
                 chunk.append(line)
@@ -657,6 +675,8 @@ def _copy(s: Session, table: str, columns: Sequence[str], lines: Iterable[str]) 
                     chunk = []
             if chunk:
                 copy.write("".join(chunk).encode())
+    except psycopg.Error as exc:  # as SQLAlchemy raises it (IntegrityError for a trigger's refusal)
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
 
 
 def _store_postgresql(

@@ -58,19 +58,23 @@ POSTGRESQL = (
     SET enable_nestloop = off SET work_mem = '64MB' AS $$
     DECLARE lo integer; hi integer; bad integer; why text;
     BEGIN
+      SELECT n.account_id INTO bad
+        FROM (SELECT DISTINCT account_id FROM hours_posting_new) n
+        LEFT JOIN hours_account a ON a.id = n.account_id
+       WHERE a.id IS NULL LIMIT 1;
+      IF FOUND THEN
+        RAISE EXCEPTION 'hours posting to account %, which is not on file', bad
+          USING ERRCODE = 'foreign_key_violation';
+      END IF;
       SELECT min(entry_id), max(entry_id) INTO lo, hi FROM hours_posting_new;
       SELECT g.entry_id,
              CASE WHEN e.id IS NULL THEN 'refers to an entry that is not on file'
-                  WHEN NOT g.accounts THEN 'posts to an account that is not on file'
                   ELSE 'has postings that do not sum to zero' END
         INTO bad, why
-        FROM (SELECT n.entry_id, count(*) AS legs, sum(n.hours) AS net,
-                     sum(abs(n.hours)) AS gross, bool_and(a.id IS NOT NULL) AS accounts
-                FROM hours_posting_new n LEFT JOIN hours_account a ON a.id = n.account_id
-               GROUP BY n.entry_id) g
+        FROM (SELECT entry_id, count(*) AS legs, sum(hours) AS net, sum(abs(hours)) AS gross
+                FROM hours_posting_new GROUP BY entry_id) g
         LEFT JOIN hours_entry e ON e.id = g.entry_id AND e.id BETWEEN lo AND hi
-       WHERE e.id IS NULL OR NOT g.accounts OR g.legs < 2
-          OR abs(g.net) > 1e-9 * greatest(1.0, g.gross)
+       WHERE e.id IS NULL OR g.legs < 2 OR abs(g.net) > 1e-9 * greatest(1.0, g.gross)
        LIMIT 1;
       IF FOUND THEN
         RAISE EXCEPTION 'hours posting of entry % %', bad, why
@@ -111,7 +115,7 @@ SQLITE = (
       OR (NEW.reverses_id IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM hours_entry r WHERE r.id = NEW.reverses_id))
     BEGIN
-      SELECT RAISE(ABORT, 'hours entry refers to a missing batch, round, member, council or entry');
+      SELECT RAISE(ABORT, 'hours entry: its batch, round, member, council or entry not on file');
     END
     """,
     """
@@ -119,7 +123,7 @@ SQLITE = (
     WHEN NOT EXISTS (SELECT 1 FROM hours_entry e WHERE e.id = NEW.entry_id)
       OR NOT EXISTS (SELECT 1 FROM hours_account a WHERE a.id = NEW.account_id)
     BEGIN
-      SELECT RAISE(ABORT, 'hours posting refers to an entry or account that is not on file');
+      SELECT RAISE(ABORT, 'hours posting: its entry or account not on file');
     END
     """,
     *(
