@@ -218,7 +218,15 @@ def server_cpu(database: str) -> float:
 class Phases:
     """Wall time of record_hours' phases, by wrapping its helpers (and the dialect's commit)."""
 
-    WRAPPED = ("_members", "_on_file", "_check_batch", "_rows_digest", "_accounts", "_copy")
+    WRAPPED = (
+        "_members",
+        "_on_file",
+        "_check_batch",
+        "_rows_digest",
+        "_accounts",
+        "_copy",
+        "_analyze",
+    )
 
     def __init__(self, db: Database) -> None:
         self.times: dict[str, float] = defaultdict(float)
@@ -522,6 +530,7 @@ def _phases(r: dict[str, Any]) -> str:
         "accounts": p.get("_accounts", 0),
         "COPY entries": p.get("_copy hours_entry", 0),
         "COPY postings": p.get("_copy hours_posting", 0),
+        "ANALYZE": p.get("_analyze", 0),
         "commit": p.get("commit", 0),
     }
     named["rest"] = r["load"] - sum(named.values())

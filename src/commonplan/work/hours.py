@@ -28,8 +28,45 @@ member in two places at once (more hours in one period, across workplaces and cr
 period has), a credit above its rule, or an entry already on file refuses the batch with a
 message naming the row, and nothing of it is written.  An accepted batch is one entry in the
 audit log holding the hash of its rows (:func:`commonplan.audit.digest` of the rows as dicts).
-Its entries and postings go in as one INSERT each (``unnest`` of typed arrays on PostgreSQL, an
-executemany on SQLite): benchmarks/hours.py measures it.
+
+**How a batch is stored** (the issue asks for 10^6 postings loaded and balanced in 10 s on
+PostgreSQL; benchmarks/hours.py measures it, its docstring has the numbers).  The previous way —
+one ``INSERT … SELECT unnest(array)`` per table under per-row foreign keys — took 121 s to load
+10^6 postings on this shared 2-core machine: PostgreSQL checks a foreign key row by row (a lookup
+and a row lock per reference; 4 per entry, 2 per posting), which was 2/3 of the time, and the
+client spent the rest encoding arrays and in Python per-row checks.  Now, on PostgreSQL:
+
+- one batch at a time: ``LOCK TABLE hours_entry IN SHARE ROW EXCLUSIVE MODE`` (readers go on;
+  another batch or a reversal waits), so the repeat and two-places checks see every entry on file
+  and the entries' ids can be taken as one block (``setval(nextval() + n − 1)``): the postings
+  name their entries without reading them back;
+- entries and postings go in by ``COPY … FROM STDIN`` (text format, written here row by row,
+  psycopg 3's ``cursor.copy``) inside the batch's transaction — a third of the server's time of
+  the INSERTs and no array encoding;
+- the references of entries (batch and its round, member, council, reversed entry) and of
+  postings (entry, account) are not foreign keys but **statement triggers** of migration 0004: one
+  set-based query per COPY over its new rows (a transition table) — ids that are not on file, and
+  an entry whose postings do not net to zero or are fewer than two — refuse the statement (an
+  IntegrityError: the transaction, so the whole batch, is rolled back).  A foreign key also stops
+  a referenced row from being deleted: here every hours table is **append-only** in the database
+  (UPDATE, DELETE and TRUNCATE refused by trigger), and the members, councils and rounds they name
+  are never deleted by commonplan (and are guarded by the accounts' and batches' foreign keys).
+  On SQLite (not the store for 10^6 postings) the same references are checked by row triggers,
+  the netting by one GROUP BY after the INSERTs (:func:`_nets_to_zero`), and the rows go in by
+  executemany;
+- the indexes are those the queries use: entries by (round, member) and a partial unique index
+  on ``reverses_id`` (a reversal reverses one entry, once); postings by their key (entry,
+  account) only — the balances aggregate all of a round's postings, an account index served no
+  query and cost a second per 10^6 postings;
+- a batch of :data:`_ANALYZE_AFTER` rows or more ends with ``ANALYZE`` of entries and postings:
+  planned on the statistics of empty tables, the balances' joins went by nested loops (34 s for
+  20,000 rows);
+- the per-row checks run a cheap common path (the full checks and their messages only for a row
+  that fails it); members and workplaces are read as plain rows, not ORM objects; the rows' hash
+  is the same :func:`commonplan.audit.digest`, written row by row (half the time of
+  ``json.dumps`` of the dicts).
+
+Balances are one aggregate query (GROUP BY account and period, a filtered sum per verdict).
 
 **Credit rules** are the federation's setting ``hours: {quota_per_week, awake_per_week,
 credits: {kind: {max_per_week, from_age, per_year}}}``.  The defaults (:data:`HOURS_DEFAULTS`)
@@ -825,6 +862,12 @@ def _nets_to_zero(s: Session, first: int, last: int) -> None:
         )
 
 
+def _analyze(s: Session) -> None:
+    """Statistics now, not when autovacuum comes by: planned for the empty tables they were, the
+    balances' joins go by nested loops (34 s for 20,000 rows, not 0.1 s)."""
+    s.execute(text("ANALYZE hours_entry, hours_posting"))
+
+
 def record_hours(
     db: Database, round_id: int, rows: Iterable[HoursRow], *, actor: str
 ) -> RecordedBatch:
@@ -888,9 +931,7 @@ def record_hours(
         store = _store_postgresql if s.get_bind().dialect.name == "postgresql" else _store_sqlite
         ids = store(s, round_id, batch.id, rows, who, where, mine, theirs)
         if len(rows) >= _ANALYZE_AFTER and s.get_bind().dialect.name == "postgresql":
-            # statistics now, not when autovacuum comes by: planned for the empty tables they
-            # were, the balances' joins go by nested loops (34 s for 20,000 rows, not 0.1 s)
-            s.execute(text("ANALYZE hours_entry, hours_posting"))
+            _analyze(s)
         logged = audit.append(
             s,
             actor=actor,
@@ -1157,7 +1198,9 @@ def balances(
             )
         if s.get_bind().dialect.name == "postgresql":
             s.execute(text("SET LOCAL work_mem = '64MB'"))  # the aggregate's hash in memory
-        out = [(accounts[a], p, c or 0.0, n or 0.0, d or 0.0) for a, p, c, n, d in s.execute(q)]
+        # Core rows (not the ORM's result processing): 10^5 rows and more for a large round
+        got = s.connection().execute(q)
+        out = [(accounts[a], p, c or 0.0, n or 0.0, d or 0.0) for a, p, c, n, d in got]
     out.sort()
     return [Balance(name, of, p, c, n, d) for name, p, c, n, d in out]
 
