@@ -1201,7 +1201,7 @@ def balances(
         if s.get_bind().dialect.name == "postgresql":
             s.execute(text("SET LOCAL work_mem = '64MB'"))  # the aggregate's hash in memory
         # Core rows (not the ORM's result processing): 10^5 rows and more for a large round
-        got = s.connection().execute(q)
+        got = s.connection().execute(q).all()
         out = [(accounts[a], p, c or 0.0, n or 0.0, d or 0.0) for a, p, c, n, d in got]
     out.sort()
     return [Balance(name, of, p, c, n, d) for name, p, c, n, d in out]
