@@ -1,52 +1,72 @@
 """Benchmark: the hours ledger on PostgreSQL — 10^6 postings loaded and balanced.
 
-Each method gets a fresh PostgreSQL database (made from $COMMONPLAN_TEST_POSTGRES_URL or --db, a
+Each run gets a fresh PostgreSQL database (made from $COMMONPLAN_TEST_POSTGRES_URL or --db, a
 role that may CREATEDB; dropped afterwards): a federation of --workplaces workers' councils and
 --members members (bulk-inserted), a ratified round of 52 weekly periods, and --entries hours
-rows (each member's hours at their workplace, week after week; two postings a row).  Side by side:
+rows (each member's hours at their workplace, week after week; two postings a row).  "Loaded and
+balanced": :func:`~commonplan.work.hours.record_hours` of the whole batch (every check, the rows'
+hash, one audit entry, the database's own checks, the commit), then
+:func:`~commonplan.work.hours.balances` of every member and of every workplace (500,000 and 2,500
+balances: one per account and week).  Side by side:
 
-* ``bulk`` — :func:`commonplan.work.hours.record_hours`: the whole batch checked, then entries
-  and postings inserted through SQLAlchemy Core (``insert().returning(...)`` executemany, which
-  SQLAlchemy sends as multi-row INSERTs: "insertmanyvalues"), one audit entry; then
-  :func:`~commonplan.work.hours.balances` of every member and every workplace (one GROUP BY
-  query each);
-* ``orm`` — the obvious alternative: an ORM object per entry and per posting, added and flushed
-  one entry at a time, then every posting loaded and summed in Python; run on --orm-entries
-  rows and extrapolated linearly to --entries.
+* ``copy`` — the ledger as it is (the module docstring of commonplan.work.hours says how and why):
+  entries and postings by ``COPY … FROM STDIN`` with their ids taken up front, references and
+  netting checked once per statement by triggers instead of per-row foreign keys.  **cold**: the
+  first batch into a fresh database; **warm**: then a second round's batch of the same size into
+  the same database (10^6 postings already on file, accounts there, caches warm).  --runs fresh
+  databases, each cold then warm: median and worst;
+* ``previous`` — how commit 6ae55b2 stored a batch (``INSERT … SELECT unnest(array)`` per table,
+  the entries' ids read back) on its schema (per-row foreign keys: 4 per entry, 2 per posting;
+  its six indexes; no statement triggers), with this commit's checks, hash and balances — so the
+  difference is the storing alone.  (That commit as a whole: 121 s load + 19 s balances, at load
+  8.4, by its docstring);
+* ``orm`` — the obvious alternative: an ORM object per entry and per posting, flushed one entry
+  at a time, then every posting loaded and summed in Python; run on --orm-entries rows and
+  extrapolated linearly to --entries.
 
-Both check what they stored: every entry nets to zero, and the member balances add up to the
-hours recorded.  Run (2 shared cores, PostgreSQL 15 on the same machine)::
+Every method checks what it stored (each entry nets to zero, two postings a row, the balances add
+up to the hours recorded).  Each run prints the phases of the load (wall time of record_hours'
+helpers: checks — members, hours on file and the rows' checks —, the rows' hash, accounts, each
+COPY with its statement trigger, ANALYZE, commit, the rest), the CPU seconds of this process and
+of the server's backends (the server runs here), the triggers' queries re-run alone on the stored
+batch, and ``uptime`` (the machine is shared).  Run::
 
     export COMMONPLAN_TEST_POSTGRES_URL=$(scripts/pg)
-    python benchmarks/hours.py                   # 500,000 rows = 10^6 postings; orm on 5,000
+    python benchmarks/hours.py            # 500,000 rows = 10^6 postings, 3 runs; orm on 5,000
 
-Result (5 December 2026, 01:27 UTC, this machine: 2 cores shared with other jobs, load
-average 8.4 during the run; PostgreSQL 15 on the same cores)::
+Result (5 December 2026, 02:15–02:17 UTC; 2 cores shared with other jobs, load average 2.2–2.5
+during the runs; PostgreSQL 15 on the same cores, default settings: shared_buffers 128 MB)::
 
-    500,000 rows = 1,000,000 postings; 10,000 members, 50 workplaces; 2 cores, load 8.4
-    bulk  load 121.41 s   balances: members 16.51 s, workplaces 2.12 s   total 140.04 s
-    orm   load 3331.9 s   balance 53.6 s   total 3385.4 s (extrapolated from 5,000 rows, 33.9 s)
+    10^6 postings          load    balance  total    (median / worst of 3; s)
+    copy, cold             5.54    3.97     9.50 / 9.64
+    copy, warm             5.41    4.45     9.84 / 10.16
+    previous (1 run)      23.94    4.64    28.57
+    orm (extrapolated)   961.3     4.0     965.3     (5,000 rows: 9.7 s)
 
-The bulk path is 24 times the ORM's speed but does **not** meet the issue's 10 s here.  Where the
-time goes (cProfile and statement timings at 50,000 rows): Python's checks and the rows' hash
-~15 %, the INSERT of the entries ~40 %, of the postings ~40 %.  Both INSERTs are single
-statements (``unnest`` of typed arrays); what costs is PostgreSQL's per-row foreign-key check
-(a lookup and a row lock per reference: 4 per entry, 2 per posting, ~11 µs each at this load —
-measured on a scratch table, 100,000 rows: 0.66 s plain, 0.83 s with the primary key and an
-index, 2.80 s with two foreign keys).  Meeting 10 s needs one of: fewer rows per posting (a
-timesheet entry per workplace and period with a leg per member, so 10^6 postings are ~2,600
-entries, not 500,000), postings without foreign keys (they are written only here, from ids read
-in the same transaction), or an idle machine — a decision for the project, not taken here.
-``--without-fks`` drops the foreign keys in the benchmark's database to measure that (01:32 UTC,
-load 7, 100,000 rows = 200,000 postings, ``--no-orm``)::
+    copy, cold, run 3: checks 0.90  digest 0.48  accounts 0.16  COPY entries 1.52
+                       COPY postings 1.78  ANALYZE 0.11  commit 0.00  rest 0.59   = load 5.54
+                       balances (measured apart, 02:12–02:14 UTC): members 3.0–3.6,
+                       workplaces 0.7  (500,000 + 2,500 rows)
+                       CPU: client 5.65 s, server 3.75 s
+    triggers' queries alone: entries' references 0.09, postings' accounts 0.08, postings'
+                       entries and netting 0.58  (inside the two COPY times above)
 
-    with every foreign key           load 22.57 s   balances 2.82 + 0.44 s
-    --without-fks hours_posting      load 15.91 s   balances 1.88 + 0.66 s
-    --without-fks hours_posting hours_entry
-                                     load  7.48 s   balances 1.75 + 0.36 s
-
-so even without any, 500,000 entries would take ~40 s at this load: the timesheet shape (fewer
-entries) is the change that would matter.
+So the issue's 10 s is met at this load, cold and warm (worst 10.16 s), 3 times the speed of the
+previous storing and 100 times the ORM's.  It is not met when the machine is busier: two earlier
+runs the same morning at load 3.5–4.3 (02:06 and 02:11 UTC; the balances then read their rows
+one by one, 0.5 s slower) gave 10.5–13.5 s, median 11.4–12.4 s.  What bounds it, from the
+numbers above: about 9.4 s of CPU in all (client 5.6, server 3.8) on 2 cores shared with others.
+Client: the rows' checks and hash 1.4 s (Python, per row), writing the COPY text ~0.5 s
+(measured apart), and the balances' 500,000 result rows fetched, made into Balance objects and
+sorted ~2 s (profiled: the size of the answer, not of the query).  Server: the COPYs' inserts
+with their indexes (primary keys, entries by (round, member)) ~2 s; the triggers' checks 0.75 s,
+of which the netting (a GROUP BY over the 10^6 new postings) 0.6 s — the price of checking every
+entry in the database; the two balance queries ~1.6 s (EXPLAIN ANALYZE: hash joins of all the
+round's postings and entries, 0.85 s for the workplaces).  The commit is immediate
+(one WAL flush).  What was tried and why (module docstring): per-row foreign keys cost 2/3 of
+the previous load; COPY instead of unnest; ids as one block under the batch lock; one index per
+query path (an account index on postings cost 1 s and served no query); ANALYZE after a large
+batch (without it a nested-loop plan made balances of 20,000 rows take 34 s).
 """
 
 from __future__ import annotations
@@ -401,6 +421,7 @@ def load_and_balance(
     return {
         "load": load,
         "balance": by_member + by_place,
+        "balances": (by_member, by_place),
         "total": load + by_member + by_place,
         "phases": dict(phases.times),
         "client_cpu": cpu,
@@ -562,7 +583,8 @@ def main() -> None:
                 v = "  ".join(f"{n} {t:.2f}" for n, t in r["validation"].items())
                 print(
                     f"run {k + 1} {r['label']}: load {r['load']:.2f} s + balance "
-                    f"{r['balance']:.2f} s = {r['total']:.2f} s; cpu: client "
+                    f"{r['balance']:.2f} s (members {r['balances'][0]:.2f}, workplaces "
+                    f"{r['balances'][1]:.2f}) = {r['total']:.2f} s; cpu: client "
                     f"{r['client_cpu']:.2f} s, server {r['server_cpu']:.2f} s\n"
                     f"    phases: {_phases(r)}\n    validation queries alone: {v}\n"
                     f"    {r['uptime']}",
