@@ -51,10 +51,17 @@ during the runs; PostgreSQL 15 on the same cores, default settings: shared_buffe
     triggers' queries alone: entries' references 0.09, postings' accounts 0.08, postings'
                        entries and netting 0.58  (inside the two COPY times above)
 
-So the issue's 10 s is met at this load, cold and warm (worst 10.16 s), 3 times the speed of the
-previous storing and 100 times the ORM's.  It is not met when the machine is busier: two earlier
-runs the same morning at load 3.5–4.3 (02:06 and 02:11 UTC; the balances then read their rows
-one by one, 0.5 s slower) gave 10.5–13.5 s, median 11.4–12.4 s.  What bounds it, from the
+The same code again at 02:22–02:23 UTC, load average 2.7–3.2 (the line per run now gives the
+two balances apart)::
+
+    copy, cold             6.31    4.47    10.78 / 11.64   (members 3.5–4.3, workplaces 0.5–0.6)
+    copy, warm             6.45    4.83    11.41 / 11.43   (members 3.8–4.0, workplaces 1.0)
+    previous (1 run)      26.21    5.85    32.06
+
+So the issue's 10 s is met at load 2.2–2.5, cold and warm (worst 10.16 s), 3 times the speed of
+the previous storing and 100 times the ORM's; at load ~3 it is missed by 8–15 %, and two earlier
+runs of nearly this code at load 3.5–4.3 (02:06 and 02:11 UTC; the balances then read their rows
+one by one, 0.5 s slower) gave 10.5–13.5 s.  What bounds it, from the
 numbers above: about 9.4 s of CPU in all (client 5.6, server 3.8) on 2 cores shared with others.
 Client: the rows' checks and hash 1.4 s (Python, per row), writing the COPY text ~0.5 s
 (measured apart), and the balances' 500,000 result rows fetched, made into Balance objects and
@@ -252,8 +259,12 @@ class Phases:
         self.times: dict[str, float] = defaultdict(float)
         self.saved: list[tuple[Any, str, Any]] = []
         for name in self.WRAPPED:
-            self._wrap(H, name, lambda a, name=name: name + (f" {a[1]}" if name == "_copy" else ""))
+            self._wrap(H, name, functools.partial(self._label, name))
         self._wrap(db.engine.dialect, "do_commit", lambda a: "commit")
+
+    @staticmethod
+    def _label(name: str, a: tuple[Any, ...]) -> str:
+        return name + (f" {a[1]}" if name == "_copy" else "")
 
     def _wrap(self, owner: Any, name: str, label: Callable[[tuple[Any, ...]], str]) -> None:
         f = getattr(owner, name)
@@ -301,10 +312,9 @@ def validation(db: Database, batch: int, lo: int, hi: int) -> dict[str, float]:
     with db.engine.connect() as c:
         c.exec_driver_sql("SET work_mem = '64MB'")
         for name, q in VALIDATION.items():
-            bad, out[name] = timed(
-                lambda q=q: c.execute(sa.text(q), {"batch": batch, "lo": lo, "hi": hi}).scalar()
-            )
-            assert bad == 0
+            query = functools.partial(c.execute, sa.text(q), {"batch": batch, "lo": lo, "hi": hi})
+            got, out[name] = timed(query)
+            assert got.scalar() == 0
     return out
 
 

@@ -38,11 +38,13 @@ client spent the rest encoding arrays and in Python per-row checks.  Now, on Pos
 
 - one batch at a time: ``LOCK TABLE hours_entry IN SHARE ROW EXCLUSIVE MODE`` (readers go on;
   another batch or a reversal waits), so the repeat and two-places checks see every entry on file
-  and the entries' ids can be taken as one block (``setval(nextval() + n − 1)``): the postings
-  name their entries without reading them back;
+  (two batches at once could both pass them before) and the entries' ids can be taken as one
+  block (``setval(nextval() + n − 1)``): the postings name their entries without reading them
+  back;
 - entries and postings go in by ``COPY … FROM STDIN`` (text format, written here row by row,
-  psycopg 3's ``cursor.copy``) inside the batch's transaction — a third of the server's time of
-  the INSERTs and no array encoding;
+  psycopg 3's ``cursor.copy``) inside the batch's transaction: no arrays to encode, and with the
+  triggers below the storing of 10^6 postings takes 3.3 s where the previous way took ~22 s on
+  its schema (benchmarks/hours.py, same checks, same machine, load 2.4);
 - the references of entries (batch and its round, member, council, reversed entry) and of
   postings (entry, account) are not foreign keys but **statement triggers** of migration 0004: one
   set-based query per COPY over its new rows (a transition table) — ids that are not on file, and
@@ -57,11 +59,11 @@ client spent the rest encoding arrays and in Python per-row checks.  Now, on Pos
 - the indexes are those the queries use: entries by (round, member) and a partial unique index
   on ``reverses_id`` (a reversal reverses one entry, once); postings by their key (entry,
   account) only — the balances aggregate all of a round's postings, an account index served no
-  query and cost a second per 10^6 postings;
+  query and cost a second per 10^6 postings (a scratch table's INSERT of 10^6 rows: 1.2 s with
+  the key, 2.2 s with the key and an account index);
 - a batch of :data:`_ANALYZE_AFTER` rows or more ends with ``ANALYZE`` of the entries, postings
-  and accounts:
-  planned on the statistics of empty tables, the balances' joins went by nested loops (34 s for
-  20,000 rows);
+  and accounts (0.1 s): planned on the statistics of empty tables, the balances' joins went by
+  nested loops (34 s for 20,000 rows);
 - the per-row checks run a cheap common path (the full checks and their messages only for a row
   that fails it); members and workplaces are read as plain rows, not ORM objects; the rows' hash
   is the same :func:`commonplan.audit.digest`, written row by row (half the time of
@@ -82,6 +84,7 @@ week: a credit stands for work, and nobody is credited more than a full week's q
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import json
 import math
@@ -90,9 +93,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, insert, select, text
+from sqlalchemy import Table, bindparam, func, insert, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
@@ -416,8 +419,8 @@ def _check_row(
     k: int,
     row: HoursRow,
     periods: Sequence[str],
-    members: Mapping[str, Member],
-    workplaces: Mapping[str, Council],
+    members: Mapping[str, Any],
+    workplaces: Mapping[str, Any],
     cfg: HoursSettings,
 ) -> tuple[Member, Council | None]:
     at = _at(k, row)
@@ -502,7 +505,7 @@ def _accounts(s: Session, federation: int, wanted: Mapping[str, dict[str, Any]])
     missing = [m for m in missing if m["key"] not in have]
     if missing and s.get_bind().dialect.name == "postgresql":
         # one INSERT … SELECT unnest(array) per column: 10^4 accounts in 0.1 s, not 1 s
-        table = HoursAccount.__table__
+        table = cast(Table, HoursAccount.__table__)
         names = ["key", "federation_id", "kind", "member_id", "council_id", "credit"]
         rows = select(
             *[
@@ -554,12 +557,12 @@ def _check_batch(
     user: Member,
     facilitator: bool,
     periods: Sequence[str],
-    members: Mapping[str, Member],
-    workplaces: Mapping[str, Council],
+    members: Mapping[str, Any],
+    workplaces: Mapping[str, Any],
     cfg: HoursSettings,
     keys: set[tuple[Any, ...]],
     sums: dict[Any, float],
-) -> tuple[list[Member], list[Council | None]]:
+) -> tuple[list[Any], list[Any]]:
     """Every row checked (see :func:`record_hours`), in order; the rows' members and workplaces.
 
     A row that passes the cheap tests of the common case (known member, workplace or credit,
@@ -569,8 +572,8 @@ def _check_batch(
     weeks = {p: weeks_in(p) for p in periods}
     credits = cfg.credits
     inf = math.inf
-    who: list[Member] = []
-    where: list[Council | None] = []
+    who: list[Any] = []
+    where: list[Any] = []
     for k, row in enumerate(rows, start=1):
         member = members.get(row.member)
         period, hours, credit = row.period, row.hours, row.credit
@@ -587,9 +590,10 @@ def _check_batch(
         if not fast:
             member, place = _check_row(s, k, row, periods, members, workplaces, cfg)
             w = weeks[period]
+        assert w is not None
         assert member is not None
         if not facilitator:
-            _may_record(user, facilitator, member, place, lambda k=k, row=row: _at(k, row))
+            _may_record(user, facilitator, member, place, functools.partial(_at, k, row))
         mid = member.id
         key = (mid, period, place.id if place is not None else None, credit)
         if key in keys:
@@ -804,7 +808,7 @@ def _store_sqlite(
     C); then the netting of every entry checked by one GROUP BY, as PostgreSQL's trigger does."""
     conn = s.connection()
     conn.execute(
-        insert(HoursEntry.__table__),
+        insert(HoursEntry),
         [
             {
                 "round_id": round_id,
@@ -827,7 +831,7 @@ def _store_sqlite(
         ).scalars()
     )
     conn.execute(
-        insert(HoursPosting.__table__),
+        insert(HoursPosting),
         [
             {"entry_id": i, "account_id": a, "hours": float(row.hours)}
             for i, row, a in zip(ids, rows, mine, strict=True)
