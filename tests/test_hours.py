@@ -464,3 +464,159 @@ def test_any_batch_with_a_bad_row_stores_nothing(
     with pytest.raises((PlanInputError, AuthorisationError)):
         record_hours(db, ra, rows, actor="facilitatorA")
     assert _counts(db) == before
+
+
+# ---------------------------------------------------------------------- integrity in the database
+#
+# The references of entries and postings are checked per statement by triggers (migration 0004),
+# not by per-row foreign keys; an entry's postings must net to zero (PostgreSQL's trigger; on
+# SQLite the library's GROUP BY after its INSERT); every hours table is append-only.
+
+
+def _refused(db: Database, statement: str, **params: Any) -> str:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    with pytest.raises(DBAPIError) as err:
+        with db.transaction() as s:
+            s.execute(text(statement), params)
+    return str(err.value.orig)
+
+
+def test_a_posting_to_a_missing_account_is_refused_and_nothing_stored(
+    ledger: tuple[Database, int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    import commonplan.work.hours as hours
+
+    db, ra, _ = ledger
+    record_hours(db, ra, [GOOD[2]], actor="facilitatorA")
+    before = _counts(db)
+    accounts = hours._accounts
+
+    def astray(*args: Any) -> dict[str, int]:  # the workplace's account id off by a million
+        return {
+            k: v + 10**6 if k.startswith("workplace") else v for k, v in accounts(*args).items()
+        }
+
+    monkeypatch.setattr(hours, "_accounts", astray)
+    with pytest.raises(IntegrityError, match="account"):
+        record_hours(db, ra, [GOOD[0]], actor="facilitatorA")
+    assert _counts(db) == before
+
+
+def test_references_of_entries_and_postings_are_checked_by_the_database(
+    ledger: tuple[Database, int, int],
+) -> None:
+    db, ra, rb = ledger
+    (entry,) = record_hours(db, ra, [GOOD[2]], actor="facilitatorA").entries
+    before = _counts(db)
+    with db.transaction() as s:
+        batch, member, council = s.execute(
+            select(HoursEntry.batch_id, HoursEntry.member_id, HoursEntry.council_id)
+        ).one()
+        account = s.execute(select(func.max(HoursAccount.id))).scalar_one()
+    insert_entry = (
+        "INSERT INTO hours_entry (round_id, batch_id, period, kind, member_id, council_id, hours,"
+        " reverses_id) VALUES (:r, :b, '2027-02', 'work', :m, :c, 1.0, :x)"
+    )
+    good = {"r": ra, "b": batch, "m": member, "c": council, "x": None}
+    for bad in ({"b": 999}, {"r": rb}, {"m": 999}, {"c": 999}, {"x": 999}):
+        assert "not on file" in _refused(db, insert_entry, **{**good, **bad})
+    legs = (
+        "INSERT INTO hours_posting (entry_id, account_id, hours) VALUES (:e, :a, 1), (:e, :b, -1)"
+    )
+    assert "not on file" in _refused(db, legs, e=999, a=account, b=account - 1)
+    assert "not on file" in _refused(db, legs, e=entry, a=999, b=998)
+    assert _counts(db) == before
+
+
+def test_every_entry_nets_to_zero_in_the_database(ledger: tuple[Database, int, int]) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    import commonplan.work.hours as hours
+
+    db, ra, _ = ledger
+    record_hours(db, ra, [GOOD[2]], actor="facilitatorA")
+    before = _counts(db)
+    with db.transaction() as s:
+        e = s.execute(select(HoursEntry)).scalar_one()
+        accounts = list(s.execute(select(HoursAccount.id)).scalars())
+    new_entry = (
+        "INSERT INTO hours_entry (round_id, batch_id, period, kind, member_id, council_id, hours)"
+        f" VALUES ({ra}, {e.batch_id}, '2027-03', 'work', {e.member_id}, {e.council_id}, 5)"
+    )
+    legs = (
+        "INSERT INTO hours_posting (entry_id, account_id, hours) VALUES "
+        "((SELECT max(id) FROM hours_entry), :a, 5), ((SELECT max(id) FROM hours_entry), :b, :h)"
+    )
+    with pytest.raises(IntegrityError, match="do not sum to zero"):
+        with db.transaction() as s:
+            s.execute(text(new_entry))
+            s.execute(text(legs), {"a": accounts[0], "b": accounts[1], "h": -4.0})
+            if db.is_sqlite:  # SQLite: the library's check after its INSERT
+                last = s.execute(select(func.max(HoursEntry.id))).scalar_one()
+                hours._nets_to_zero(s, last, last)
+    assert _counts(db) == before
+
+
+def test_the_ledger_is_append_only_in_the_database(ledger: tuple[Database, int, int]) -> None:
+    db, ra, _ = ledger
+    record_hours(db, ra, GOOD, actor="facilitatorA")
+    before = _counts(db)
+    for statement in (
+        "UPDATE hours_entry SET hours = 1",
+        "DELETE FROM hours_posting",
+        "UPDATE hours_posting SET hours = 0",
+        "DELETE FROM hours_entry",
+        "DELETE FROM hours_batch",
+        "UPDATE hours_account SET kind = 'x'",
+    ):
+        assert "append-only" in _refused(db, statement)
+    assert _counts(db) == before
+
+
+def test_notes_and_odd_text_are_stored_as_given_and_hashed_as_audit_digest(
+    ledger: tuple[Database, int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import commonplan.work.hours as hours
+
+    db, ra, _ = ledger
+    monkeypatch.setattr(hours, "_ANALYZE_AFTER", 1)  # the statistics step too, on PostgreSQL
+    note = 'tab\there, a new\nline, a back\\slash, \\N, "quotes", ünïcode'
+    rows = [
+        HoursRow("farmerA", "2027-01", 150, workplace="Farm A", note=note),
+        HoursRow("farmerA", "2027-01", 2.5, credit="age", age=57, note="\r"),
+        HoursRow("millerA", "2027-01", 1e-3, workplace="Mill A"),
+    ]
+    rec = record_hours(db, ra, rows, actor="facilitatorA")
+    assert rec.rows_sha256 == audit.digest([vars(r) for r in rows])
+    with db.transaction() as s:
+        stored = s.execute(
+            select(HoursEntry.note, HoursEntry.hours, HoursEntry.age).order_by(HoursEntry.id)
+        ).all()
+    assert [tuple(x) for x in stored] == [(note, 150.0, None), ("\r", 2.5, 57), (None, 1e-3, None)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.builds(
+            HoursRow,
+            member=st.text(max_size=5),
+            period=st.text(max_size=5),
+            hours=st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers()),
+            workplace=st.none() | st.text(max_size=5),
+            credit=st.none() | st.text(max_size=5),
+            age=st.none() | st.integers(0, 130),
+            note=st.none() | st.text(max_size=8),
+        ),
+        max_size=5,
+    )
+)
+def test_the_rows_digest_is_audit_digest(rows: list[HoursRow]) -> None:
+    from commonplan.work.hours import _rows_digest
+
+    assert _rows_digest(rows) == audit.digest([vars(r) for r in rows])

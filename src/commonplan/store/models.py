@@ -24,10 +24,12 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -455,35 +457,51 @@ class HoursEntry(Base):
     is the member's age where the rule needs it).  A correction is a reversing entry: its
     ``reverses_id`` names the entry it cancels, its postings are that entry's negated, and it
     gives a ``reason``; nothing is ever updated or deleted.
+
+    Its references (round, batch, member, council, the entry it reverses) are plain integer
+    columns, not per-row foreign keys: migration 0004 checks them once per INSERT or COPY
+    statement (a trigger joining the statement's new rows to their targets, on PostgreSQL; a row
+    trigger on SQLite) and forbids UPDATE and DELETE — see :mod:`commonplan.work.hours`.
     """
 
     __tablename__ = "hours_entry"
+    __table_args__ = (
+        Index("ix_hours_entry_round_id_member_id", "round_id", "member_id"),
+        Index(
+            "uq_hours_entry_reverses_id",
+            "reverses_id",
+            unique=True,
+            postgresql_where=text("reverses_id IS NOT NULL"),
+            sqlite_where=text("reverses_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("hours_batch.id"), index=True)
-    period: Mapped[str] = mapped_column(String(20), index=True)
+    round_id: Mapped[int] = mapped_column(Integer)
+    batch_id: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(20))
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
-    council_id: Mapped[int | None] = mapped_column(ForeignKey("council.id"))
+    member_id: Mapped[int] = mapped_column(Integer)
+    council_id: Mapped[int | None] = mapped_column(Integer)
     credit: Mapped[str | None] = mapped_column(String(20))
     hours: Mapped[float] = mapped_column(Float)
     age: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(String(500))
-    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("hours_entry.id"), unique=True)
+    reverses_id: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class HoursPosting(Base):
     """One leg of an entry: ``hours`` to ``account`` (positive: credited to it); an entry posts to
-    an account once, so (entry, account) is the key (and the index that finds an entry's legs)."""
+    an account once, so (entry, account) is the key (and the index that finds an entry's legs).
+    ``entry_id`` and ``account_id`` are checked per statement, as :class:`HoursEntry`'s
+    references are; on PostgreSQL the same trigger refuses an entry whose postings in the
+    statement do not sum to zero."""
 
     __tablename__ = "hours_posting"
 
-    entry_id: Mapped[int] = mapped_column(ForeignKey("hours_entry.id"), primary_key=True)
-    account_id: Mapped[int] = mapped_column(
-        ForeignKey("hours_account.id"), primary_key=True, index=True
-    )
+    entry_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     hours: Mapped[float] = mapped_column(Float)
 
 
