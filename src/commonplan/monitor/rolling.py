@@ -280,8 +280,10 @@ def measured_state(
     db: Database, round_id: int, *, through: str, viewer: str | None = None
 ) -> Measured:
     """What the reconciled reports say of the periods up to and including ``through``: the
-    hours used (and each capped resource reported as an input), and each watched process's
-    activity in ``through`` (its council's reconciled output)."""
+    hours used, and each watched process's activity in ``through`` (its councils' reconciled
+    output; none where a council's output is unknown — its reports set aside by the
+    reconciliation and nothing else determining it — so that its pace is not bounded by a
+    partial figure)."""
     from commonplan.reports.reconcile import reconcile_round
 
     with db.transaction() as s:
@@ -302,6 +304,7 @@ def measured_state(
         }
     hours = 0.0
     activity: dict[str, float] = {}
+    unknown: set[str] = set()
     for period in periods[:done]:
         try:
             rec = reconcile_round(db, round_id, period=period, viewer=viewer)
@@ -310,9 +313,18 @@ def measured_state(
         for w in rec.workplaces:
             if w.hours_reconciled is not None and math.isfinite(w.hours_reconciled):
                 hours += w.hours_reconciled
-            if period == through and math.isfinite(w.reconciled):
-                for j in councils.get(w.council, ()):
-                    made = economy.products[int(economy.makes[economy.processes.index(j)])]
-                    if made == w.product:
-                        activity[j] = activity.get(j, 0.0) + w.reconciled
+            if period != through:
+                continue
+            for j in councils.get(w.council, ()):
+                made = economy.products[int(economy.makes[economy.processes.index(j)])]
+                if made != w.product:
+                    continue
+                if math.isfinite(w.reconciled):
+                    activity[j] = activity.get(j, 0.0) + w.reconciled
+                else:  # its reports were set aside and nothing else determines it
+                    unknown.add(j)
+    # a process one of whose workplaces' output is unknown has no measured pace: a partial sum
+    # would bound it far below what is really made
+    for j in unknown:
+        activity.pop(j, None)
     return Measured(done, {"labour": hours} if hours else {}, activity, {})
