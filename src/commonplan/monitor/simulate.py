@@ -48,7 +48,7 @@ import numpy as np
 
 from commonplan.errors import PlanInputError
 
-__all__ = ["INFLATOR", "MonthLog", "Simulation", "simulate", "write_page"]
+__all__ = ["INFLATOR", "MonthLog", "Simulation", "figures", "simulate", "write_page"]
 
 START = "2027-01"
 COMMUNES = ("North", "South")
@@ -124,8 +124,10 @@ class Simulation:
                 named = ", ".join(m.suspects) or "no one council"
                 out.append(f"  reports do not add up: suspect {named}")
             for w in m.unknown:
-                out.append(f"  {w}'s output cannot be estimated this month: the measured state "
-                           "counts none of it")
+                out.append(
+                    f"  {w}'s output cannot be estimated this month: the measured state "
+                    "counts none of it"
+                )
             for s in m.signals:
                 out.append(f"  watch: {s['series']} — {s['kind']} since {s['period']}")
             for a in m.alerts_raised:
@@ -133,8 +135,10 @@ class Simulation:
             for a in m.answered:
                 out.append(f"  {a['council']} answers alert {a['id']}: {a['note']}")
             for a in m.escalated:
-                out.append(f"  alert {a['id']} not answered: up to level {a['level']}, "
-                           f"with {a['sits_with']}")
+                out.append(
+                    f"  alert {a['id']} not answered: up to level {a['level']}, "
+                    f"with {a['sits_with']}"
+                )
             rp = m.replan
             if rp is not None:
                 if rp["floors_safe"]:
@@ -171,7 +175,9 @@ def _check(months: int, drought_month: int, inflation_month: int, **rates: float
         raise PlanInputError(f"months must be between 2 and 12; got {months}")
     for name, month in (("drought_month", drought_month), ("inflation_month", inflation_month)):
         if month < 1:
-            raise PlanInputError(f"{name} must be a month from 1 on (past the last: never); got {month}")
+            raise PlanInputError(
+                f"{name} must be a month from 1 on (past the last: never); got {month}"
+            )
     for name, v in rates.items():
         if not (math.isfinite(v) and 0 <= v < 1):
             raise PlanInputError(f"{name} must be a share between 0 and 1; got {v}")
@@ -205,8 +211,10 @@ def _members() -> list[dict[str, str]]:
         for c in COMMUNES
         for w in SECTORS
     ]
-    rows += [{"handle": f"household{c.lower()}", "consumers_council": f"Households {c}"}
-             for c in COMMUNES]
+    rows += [
+        {"handle": f"household{c.lower()}", "consumers_council": f"Households {c}"}
+        for c in COMMUNES
+    ]
     rows.append({"handle": "facilitator", "workers_council": "Farm North", "role": "facilitator"})
     return rows
 
@@ -251,13 +259,6 @@ def _setup(db: Any, months: int) -> tuple[int, dict[str, Any]]:
     return round_id, rounds.recompute(db, final)["recorded"]
 
 
-@dataclass
-class _Alerts:
-    """The alerts seen so far: id → (council, level)."""
-
-    known: dict[int, tuple[str | None, int]] = field(default_factory=dict)
-
-
 def simulate(
     *,
     seed: int = 0,
@@ -273,18 +274,29 @@ def simulate(
     """Simulate ``months`` months of a ratified plan (see the module docstring).  ``db``: a
     :class:`commonplan.store.Database` to run in (empty of the simulated federation's names);
     by default a temporary SQLite file.  ``progress`` is called with each month done."""
-    _check(months, drought_month, inflation_month, drought=drought, inflation=inflation,
-           noise=noise)
+    _check(
+        months, drought_month, inflation_month, drought=drought, inflation=inflation, noise=noise
+    )
     from commonplan.store import Database
 
     if db is not None:
-        return _run(db, seed, months, drought_month, drought, inflation_month, inflation, noise,
-                    progress)
+        return _run(
+            db, seed, months, drought_month, drought, inflation_month, inflation, noise, progress
+        )
     with tempfile.TemporaryDirectory(prefix="commonplan-simulate-") as where:
         db = Database(f"sqlite:///{Path(where) / 'simulate.db'}")
         try:
-            return _run(db, seed, months, drought_month, drought, inflation_month, inflation,
-                        noise, progress)
+            return _run(
+                db,
+                seed,
+                months,
+                drought_month,
+                drought,
+                inflation_month,
+                inflation,
+                noise,
+                progress,
+            )
         finally:
             db.engine.dispose()
 
@@ -307,6 +319,7 @@ def _run(
     from commonplan.monitor.watch import watch
     from commonplan.reports import ReportRow, file_reports
     from commonplan.reports.reconcile import raise_suspect_alerts, reconcile_round
+    from commonplan.store.models import Draft
 
     rng = np.random.default_rng(seed)
     e = cp.demo_economy()
@@ -328,7 +341,6 @@ def _run(
     drought_cap = {"A01": (1 - drought) * yearly["A01"] / months}
     series: dict[str, list[float]] = {w: [] for w in workplaces}
     errors: dict[str, list[float]] = {w: [] for w in workplaces}
-    seen = _Alerts()
     signalled: set[tuple[str, str]] = set()
     log: list[MonthLog] = []
     drought_detected: dict[str, Any] | None = None
@@ -364,25 +376,30 @@ def _run(
             rows.append(ReportRow(w, period, "output", reported[w], p))
             for to, amount in parts.items():
                 rows.append(ReportRow(w, period, "delivery", noisy(amount) * lie, p, to))
-                rows.append(ReportRow(to, period, "receipt", noisy(amount), p, w,
-                                      source="consumers" if to.startswith("Households")
-                                      else "workplace"))
+                rows.append(
+                    ReportRow(
+                        to,
+                        period,
+                        "receipt",
+                        noisy(amount),
+                        p,
+                        w,
+                        source="consumers" if to.startswith("Households") else "workplace",
+                    )
+                )
             rows.append(ReportRow(w, period, "delivery", noisy(out_of) * lie, p))
             per_unit = float(labour[e.processes.index(p)])
             rows.append(ReportRow(w, period, "hours", noisy(per_unit * x)))
         file_reports(db, round_id, rows, actor="facilitator")
         # sweep: alerts not answered by their deadline move up
-        escalated = []
-        for a in escalate_due(db, now=now):
-            council, _ = seen.known.get(a, (None, 0))
-            escalated.append({"id": a, "council": council})
+        escalated: list[dict[str, Any]] = [{"id": a} for a in escalate_due(db, now=now)]
         # reconcile
         rec = reconcile_round(db, round_id, period=period)
         est = {(x.council, x.product): x for x in rec.workplaces}
         for w in workplaces:
-            x = est.get((w, process[w]))
-            series[w].append(x.reconciled if x is not None else math.nan)
-            errors[w].append(x.std_error if x is not None else math.nan)
+            found = est.get((w, process[w]))
+            series[w].append(found.reconciled if found is not None else math.nan)
+            errors[w].append(found.std_error if found is not None else math.nan)
         raised = list(raise_suspect_alerts(db, round_id, rec, now=now))
         if INFLATOR in rec.suspected_councils and inflation_named is None:
             inflation_named = {"month": month, "period": period, "by": "reconciliation"}
@@ -400,19 +417,39 @@ def _run(
             if (s.series, s.kind) in signalled:
                 continue  # already signalled and alerted: the council knows
             signalled.add((s.series, s.kind))
-            signals.append({"series": s.series, "period": s.period, "kind": s.kind,
-                            "probability": s.probability, "reason": s.reason})
+            signals.append(
+                {
+                    "series": s.series,
+                    "period": s.period,
+                    "kind": s.kind,
+                    "probability": s.probability,
+                    "reason": s.reason,
+                }
+            )
             raised.append(
-                raise_alert(db, round_id, source="monitor", kind=s.kind, message=s.reason,
-                            council=s.series, period=s.period, subject=process[s.series],
-                            evidence={"probability": s.probability, "size": s.size}, now=now)
+                raise_alert(
+                    db,
+                    round_id,
+                    source="monitor",
+                    kind=s.kind,
+                    message=s.reason,
+                    council=s.series,
+                    period=s.period,
+                    subject=process[s.series],
+                    evidence={"probability": s.probability, "size": s.size},
+                    now=now,
+                )
             )
             down = s.kind in ("level step down", "trend down") or (
                 s.kind == "outlier" and s.size < 0
             )
             if s.series.startswith("Farm") and drought_detected is None and down:
-                drought_detected = {"month": month, "period": period, "series": s.series,
-                                    "since": s.period}
+                drought_detected = {
+                    "month": month,
+                    "period": period,
+                    "series": s.series,
+                    "since": s.period,
+                }
             if s.series == INFLATOR and inflation_named is None and "up" in s.kind:
                 inflation_named = {"month": month, "period": period, "by": "watch"}
         # answers: honest councils answer within two days; the inflator never does
@@ -427,13 +464,15 @@ def _run(
             v = views.get(a)
             if v is None:
                 continue
-            seen.known.setdefault(a, (v.council, v.level))
             if v.council is None or v.council == INFLATOR or v.council not in handle:
                 continue
             if v.state != "raised":
                 continue
-            note = ("the drought cut the harvest" if v.council.startswith("Farm") and dry
-                    else "checked: the figures stand")
+            note = (
+                "the drought cut the harvest"
+                if v.council.startswith("Farm") and dry
+                else "checked: the figures stand"
+            )
             when = now + timedelta(days=2)
             explain(db, a, note=note, actor=handle[v.council], now=when)
             resolve(db, a, actor=handle[v.council], now=when)
@@ -445,18 +484,25 @@ def _run(
             )
         }
         alerts_raised = tuple(
-            {"id": a, "council": views[a].council, "kind": views[a].kind,
-             "subject": views[a].subject, "source": views[a].source,
-             "sits_with": views[a].sits_with, "level": views[a].level,
-             "state": views[a].state}
-            for a in sorted(set(raised)) if a in views
+            {
+                "id": a,
+                "council": views[a].council,
+                "kind": views[a].kind,
+                "subject": views[a].subject,
+                "source": views[a].source,
+                "sits_with": views[a].sits_with,
+                "level": views[a].level,
+                "state": views[a].state,
+            }
+            for a in sorted(set(raised))
+            if a in views
         )
-        for x in escalated:
-            v = views.get(x["id"])
-            x["level"] = v.level if v else None
-            x["sits_with"] = v.sits_with if v else None
-            x["source"] = v.source if v else None
-            if x["council"] == INFLATOR and inflator_escalated is None:
+        for up in escalated:
+            v = views.get(int(up["id"]))
+            if v is None:
+                continue
+            up.update(level=v.level, sits_with=v.sits_with, source=v.source, council=v.council)
+            if v.council == INFLATOR and inflator_escalated is None:
                 inflator_escalated = month
         levels: dict[int, int] = {}
         for v in views.values():
@@ -468,31 +514,49 @@ def _run(
         if month < months:
             state = measured_state(db, round_id, through=period)
             used = dict(state.used)
-            used["labour"] = used.get("labour", 0.0) + (hours_planned - hours_watched) * month / months
+            used["labour"] = (
+                used.get("labour", 0.0) + (hours_planned - hours_watched) * month / months
+            )
             capacity = dict(drought_cap) if dry else {}  # a drought is seen once it comes
             rec_ = replan_round(
-                db, round_id,
+                db,
+                round_id,
                 measured=Measured(state.periods_done, used, state.activity, {}),
-                actor="facilitator", capacity=capacity, now=now,
+                actor="facilitator",
+                capacity=capacity,
+                now=now,
             )
             rp = rec_.replan
+            with db.transaction() as s:
+                recorded = s.get(Draft, rec_.plan)
+                assert recorded is not None
+                replan_floors = {k: float(v) for k, v in recorded.inputs["floors"].items()}
             nxt = rp.periods[0]
             current = {p: float(nxt.activity.get(p, 0.0)) for p in SECTORS.values()}
             privates = [float(p.fulfilment.get("private", 0.0)) for p in rp.periods]
             replan_d = {
                 "plan": rec_.plan,
+                "floors": replan_floors,
                 "floors_safe": rp.floors_safe,
                 "needs_vote": rec_.needs_vote,
                 "periods": [
-                    {"period": p.period, "floors_met": p.floors_met,
-                     "fulfilment": dict(p.fulfilment), "floors_made": dict(p.floors_made),
-                     "activity": {q: float(p.activity.get(q, 0.0)) for q in SECTORS.values()}}
+                    {
+                        "period": p.period,
+                        "floors_met": p.floors_met,
+                        "fulfilment": dict(p.fulfilment),
+                        "floors_made": dict(p.floors_made),
+                        "activity": {q: float(p.activity.get(q, 0.0)) for q in SECTORS.values()},
+                    }
                     for p in rp.periods
                 ],
                 "at_risk": [
-                    {"period": f.period, "shortfall": dict(f.shortfall),
-                     "share_possible": f.share_possible, "binding": list(f.binding),
-                     "message": f.message}
+                    {
+                        "period": f.period,
+                        "shortfall": dict(f.shortfall),
+                        "share_possible": f.share_possible,
+                        "binding": list(f.binding),
+                        "message": f.message,
+                    }
                     for f in rp.floors_at_risk
                 ],
                 "alerts": list(rec_.alerts),
@@ -542,11 +606,143 @@ def _run(
     )
 
 
+def figures(sim: Simulation) -> dict[str, Any]:
+    """The page's Plotly figures: one per workplace (plan, reported, reconciled ± 2 standard
+    errors), the open alerts by level, and the replanned months' fulfilment and floors."""
+    import plotly.graph_objects as go
+
+    periods = [m.period for m in sim.log]
+    layout = {
+        "height": 320,
+        "margin": {"l": 50, "r": 10, "t": 50, "b": 40},
+        "legend": {"orientation": "h", "y": -0.2},
+    }
+    out: dict[str, Any] = {}
+    for w in sim.workplaces:
+        rec = np.array([m.reconciled[w] for m in sim.log])
+        se = np.array([m.std_error[w] for m in sim.log])
+        fig = go.Figure()
+        fig.add_trace(
+            go.Scatter(
+                x=periods + periods[::-1],
+                y=list(rec + 2 * se) + list((rec - 2 * se)[::-1]),
+                fill="toself",
+                line={"width": 0},
+                fillcolor="rgba(31,119,180,0.2)",
+                name="reconciled ± 2 s.e.",
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=periods,
+                y=[m.planned[w] for m in sim.log],
+                name="plan",
+                line={"dash": "dash", "color": "grey"},
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=periods,
+                y=[m.reported[w] for m in sim.log],
+                name="reported",
+                mode="lines+markers",
+                line={"color": "#d62728"},
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=periods,
+                y=list(rec),
+                name="reconciled",
+                mode="lines+markers",
+                line={"color": "#1f77b4"},
+            )
+        )
+        fig.update_layout(title=f"{w}: output, million SEK a month", **layout)
+        out[w] = fig
+    levels = sorted({k for m in sim.log for k in m.levels})
+    fig = go.Figure()
+    names = {0: "with the council", 1: "with the commune", 2: "with the federation"}
+    for k in levels:
+        fig.add_trace(
+            go.Bar(
+                x=periods,
+                y=[m.levels.get(k, 0) for m in sim.log],
+                name=f"level {k}: {names.get(k, 'higher')}",
+            )
+        )
+    fig.update_layout(title="Open alerts by level", barmode="stack", **layout)
+    out["alerts"] = fig
+    months, private, floor_share = [], [], []
+    for before, m in zip(sim.log, sim.log[1:], strict=False):
+        rp = before.replan
+        if rp is None:
+            continue
+        p = rp["periods"][0]
+        months.append(m.period)
+        private.append(100 * float(p["fulfilment"].get("private", 0.0)))
+        made = [p["floors_made"].get(k, 0.0) / v for k, v in sim.floors.items() if v > 0]
+        floor_share.append(100 * min(min(made, default=1.0), 1.0))
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=months,
+            y=floor_share,
+            name="floors made, % (least)",
+            marker_color=["#2ca02c" if v >= 99.9 else "#d62728" for v in floor_share],
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=months, y=private, name="private consumption, % of target", mode="lines+markers"
+        )
+    )
+    fig.update_layout(title="The replanned months: floors and fulfilment", **layout)
+    out["replan"] = fig
+    return out
+
+
 def write_page(sim: Simulation, path: str | Path) -> Path:
-    """Write ``sim`` as one offline HTML page of Plotly figures (one column, for a phone)."""
-    from commonplan.monitor._simulate_page import page
+    """Write ``sim`` as one offline HTML page of Plotly figures, plotly.js included (one column,
+    readable on a phone); returns the file written."""
+    from html import escape
 
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page(sim), encoding="utf-8")
+    parts = [
+        fig.to_html(
+            full_html=False,
+            include_plotlyjs=(i == 0),
+            config={"responsive": True, "displaylogo": False},
+        )
+        for i, fig in enumerate(figures(sim).values())
+    ]
+    found = []
+    if sim.drought_detected:
+        d = sim.drought_detected
+        found.append(
+            f"Drought (month {sim.drought_month}): seen in {d['series']} in month {d['month']}."
+        )
+    if sim.inflation_named:
+        n = sim.inflation_named
+        found.append(
+            f"{INFLATOR} inflating (month {sim.inflation_month}): named by "
+            f"{n['by']} in month {n['month']}."
+        )
+    if sim.inflator_escalated:
+        found.append(f"Its unanswered alert escalated in month {sim.inflator_escalated}.")
+    log = "\n".join(sim.lines())
+    out.write_text(
+        "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<title>commonplan: a simulated year</title>"
+        "<style>body{font-family:sans-serif;max-width:48rem;margin:auto;padding:0 .5rem}"
+        "pre{white-space:pre-wrap;font-size:.8rem}</style></head><body>\n"
+        f"<h1>A simulated year (seed {sim.seed})</h1>\n"
+        + "".join(f"<p>{escape(x)}</p>\n" for x in found)
+        + "\n".join(f"<div>{p}</div>" for p in parts)
+        + f"\n<h2>Month by month</h2>\n<pre>{escape(log)}</pre>\n</body></html>\n",
+        encoding="utf-8",
+    )
     return out
