@@ -125,8 +125,8 @@ class Simulation:
                 out.append(f"  reports do not add up: suspect {named}")
             for w in m.unknown:
                 out.append(
-                    f"  {w}'s output cannot be estimated this month: the measured state "
-                    "counts none of it"
+                    f"  {w}'s output cannot be estimated (its reports are named together): "
+                    "the measured state counts none of it"
                 )
             for s in m.signals:
                 out.append(f"  watch: {s['series']} — {s['kind']} since {s['period']}")
@@ -143,16 +143,23 @@ class Simulation:
             if rp is not None:
                 if rp["floors_safe"]:
                     out.append(
-                        f"  replan of the {len(rp['periods'])} months left: floors met, private "
+                        f"  replan of the {_months_left(len(rp['periods']))}: floors met, private "
                         f"consumption {100 * rp['private_min']:.0f}–"
                         f"{100 * rp['private_max']:.0f} %"
                     )
                 else:
+                    risk = rp["at_risk"][0]
+                    short = ", ".join(sorted(k for k, v in risk["shortfall"].items() if v > 0))
                     out.append(
-                        f"  replan: floor at risk from {rp['at_risk'][0]['period']} "
-                        f"({100 * rp['at_risk'][0]['share_possible']:.0f} % possible)"
+                        f"  replan: floor at risk from {risk['period']} ({short}: "
+                        f"{100 * risk['share_possible']:.0f} % possible); alert to the "
+                        "federation, with its certificate"
                     )
         return out
+
+
+def _months_left(n: int) -> str:
+    return "month left" if n == 1 else f"{n} months left"
 
 
 def _months(start: str, n: int) -> list[str]:
