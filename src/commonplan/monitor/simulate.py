@@ -227,7 +227,8 @@ def _members() -> list[dict[str, str]]:
 
 
 def _setup(db: Any, months: int) -> tuple[int, dict[str, Any]]:
-    """The federation, a ratified round and its final plan; returns the round and the plan."""
+    """The federation, a ratified round and its final plan; returns the round and the plan
+    (with its floors)."""
     import commonplan as cp
     from commonplan import rounds
     from commonplan.federation import add_members, create_federation
@@ -263,7 +264,8 @@ def _setup(db: Any, months: int) -> tuple[int, dict[str, Any]]:
             "chosen": [],
         }
         final = record_plan(s, r, "final", inputs, "facilitator").id
-    return round_id, rounds.recompute(db, final)["recorded"]
+    plan = rounds.recompute(db, final)["recorded"]
+    return round_id, {**plan, "floors": dict(inputs["floors"])}
 
 
 def simulate(
