@@ -88,7 +88,7 @@ def test_bad_settings_are_refused_by_name() -> None:
         ({"inflation_month": 0}, "inflation_month"),
     ):
         with pytest.raises(PlanInputError, match=name):
-            simulate(**kwargs)  # type: ignore[arg-type]
+            simulate(**kwargs)
 
 
 def test_the_command_prints_the_log_in_80_columns_and_writes_the_page(tmp_path: Path) -> None:
