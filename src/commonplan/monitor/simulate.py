@@ -253,9 +253,10 @@ def _setup(db: Any, months: int) -> tuple[int, dict[str, Any]]:
         s.add(r)
         s.flush()
         round_id = r.id
-        inputs = {
+        floors = {"C10T12": 0.3 * float(y[food]), "Q87_88": 0.3 * float(y[care])}
+        inputs: dict[str, Any] = {
             "economy": "demo",
-            "floors": {"C10T12": 0.3 * float(y[food]), "Q87_88": 0.3 * float(y[care])},
+            "floors": floors,
             "targets": {p: float(v) for p, v in zip(e.products, y, strict=True) if v > 0},
             "capacities": {},
             "caps": {"labour": "100%", "co2": "70%"},
@@ -265,7 +266,7 @@ def _setup(db: Any, months: int) -> tuple[int, dict[str, Any]]:
         }
         final = record_plan(s, r, "final", inputs, "facilitator").id
     plan = rounds.recompute(db, final)["recorded"]
-    return round_id, {**plan, "floors": dict(inputs["floors"])}
+    return round_id, {**plan, "floors": floors}
 
 
 def simulate(
