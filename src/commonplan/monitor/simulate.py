@@ -38,15 +38,18 @@ from __future__ import annotations
 
 import math
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from commonplan.errors import PlanInputError
+
+if TYPE_CHECKING:
+    from commonplan.monitor.replan import Replan
 
 __all__ = ["INFLATOR", "MonthLog", "Simulation", "figures", "simulate", "write_page"]
 
@@ -543,36 +546,7 @@ def _run(
                 replan_floors = {k: float(v) for k, v in recorded.inputs["floors"].items()}
             nxt = rp.periods[0]
             current = {p: float(nxt.activity.get(p, 0.0)) for p in SECTORS.values()}
-            privates = [float(p.fulfilment.get("private", 0.0)) for p in rp.periods]
-            replan_d = {
-                "plan": rec_.plan,
-                "floors": replan_floors,
-                "floors_safe": rp.floors_safe,
-                "needs_vote": rec_.needs_vote,
-                "periods": [
-                    {
-                        "period": p.period,
-                        "floors_met": p.floors_met,
-                        "fulfilment": dict(p.fulfilment),
-                        "floors_made": dict(p.floors_made),
-                        "activity": {q: float(p.activity.get(q, 0.0)) for q in SECTORS.values()},
-                    }
-                    for p in rp.periods
-                ],
-                "at_risk": [
-                    {
-                        "period": f.period,
-                        "shortfall": dict(f.shortfall),
-                        "share_possible": f.share_possible,
-                        "binding": list(f.binding),
-                        "message": f.message,
-                    }
-                    for f in rp.floors_at_risk
-                ],
-                "alerts": list(rec_.alerts),
-                "private_min": min(privates),
-                "private_max": max(privates),
-            }
+            replan_d = _replan_summary(rec_.plan, rp, rec_.alerts, rec_.needs_vote, replan_floors)
         log.append(
             MonthLog(
                 month=month,
@@ -614,6 +588,42 @@ def _run(
             "planned in the measured state",
         ),
     )
+
+
+def _replan_summary(
+    plan: int, rp: Replan, alerts: Sequence[int], needs_vote: bool, floors: dict[str, float]
+) -> dict[str, Any]:
+    """What the log and the page keep of a recorded replan."""
+    privates = [float(p.fulfilment.get("private", 0.0)) for p in rp.periods]
+    return {
+        "plan": plan,
+        "floors": floors,
+        "floors_safe": rp.floors_safe,
+        "needs_vote": needs_vote,
+        "periods": [
+            {
+                "period": p.period,
+                "floors_met": p.floors_met,
+                "fulfilment": dict(p.fulfilment),
+                "floors_made": dict(p.floors_made),
+                "activity": {q: float(p.activity.get(q, 0.0)) for q in SECTORS.values()},
+            }
+            for p in rp.periods
+        ],
+        "at_risk": [
+            {
+                "period": f.period,
+                "shortfall": dict(f.shortfall),
+                "share_possible": f.share_possible,
+                "binding": list(f.binding),
+                "message": f.message,
+            }
+            for f in rp.floors_at_risk
+        ],
+        "alerts": list(alerts),
+        "private_min": min(privates),
+        "private_max": max(privates),
+    }
 
 
 def figures(sim: Simulation) -> dict[str, Any]:
