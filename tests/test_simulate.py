@@ -4,6 +4,7 @@ alerted, escalated, and the rest of the year replanned without cutting a floor."
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,17 @@ def test_the_command_prints_the_log_in_80_columns_and_writes_the_page(tmp_path: 
     assert j.exit_code == 0, j.output
     out = json.loads(j.stdout)
     assert out["months"] == 2 and Path(out["page"]).is_file()
+
+
+def test_the_simulation_runs_in_the_database_given(database_url: str) -> None:
+    from commonplan import audit
+    from commonplan.monitor.alerts import alerts_for
+    from commonplan.store import Database
+
+    db = Database(database_url)
+    sim = simulate(seed=0, months=7, db=db)
+    assert sim.inflation_named is not None and sim.inflator_escalated == 7
+    seen = alerts_for(db, "caresouth", now=datetime(2027, 8, 1, tzinfo=UTC))
+    assert seen and all(a.council == INFLATOR for a in seen)  # its own alerts, nobody else's
+    with db.transaction() as s:
+        assert audit.verify(s).ok
