@@ -641,11 +641,13 @@ def figures(sim: Simulation) -> dict[str, Any]:
     for w in sim.workplaces:
         rec = np.array([m.reconciled[w] for m in sim.log])
         se = np.array([m.std_error[w] for m in sim.log])
+        known = [k for k in range(len(periods)) if math.isfinite(rec[k] + se[k])]
+        x = [periods[k] for k in known]  # a month whose output is unknown has no band
         fig = go.Figure()
         fig.add_trace(
             go.Scatter(
-                x=periods + periods[::-1],
-                y=list(rec + 2 * se) + list((rec - 2 * se)[::-1]),
+                x=x + x[::-1],
+                y=[rec[k] + 2 * se[k] for k in known] + [rec[k] - 2 * se[k] for k in known[::-1]],
                 fill="toself",
                 line={"width": 0},
                 fillcolor="rgba(31,119,180,0.2)",
