@@ -28,7 +28,10 @@ hours), and then lives through it month by month:
 
 The measured state is :func:`commonplan.monitor.rolling.measured_state`, with one addition: the
 federation's workplaces run only three of the table's processes, so the hours of the others
-(not reported) are counted as planned.
+(not reported) are counted as planned.  A workplace whose reports reconciliation names together
+has no reconciled output that month (NaN), and ``measured_state`` then counts none of its
+output in its process's activity: the replan's pace bound starts from that lower figure.  The
+log says so each month rather than mending it here.
 
 The result is a :class:`Simulation` (``to_dict()`` for JSON) and :func:`write_page` draws it as
 one offline page of Plotly figures.
@@ -50,6 +53,7 @@ from commonplan.errors import PlanInputError
 
 if TYPE_CHECKING:
     from commonplan.monitor.replan import Replan
+    from commonplan.reports import ReportRow
 
 __all__ = ["INFLATOR", "MonthLog", "Simulation", "figures", "simulate", "write_page"]
 
@@ -330,7 +334,7 @@ def _run(
     from commonplan.monitor.replan import Measured
     from commonplan.monitor.rolling import measured_state, replan_round
     from commonplan.monitor.watch import watch
-    from commonplan.reports import ReportRow, file_reports
+    from commonplan.reports import file_reports
     from commonplan.reports.reconcile import raise_suspect_alerts, reconcile_round
     from commonplan.store.models import Draft
 
@@ -340,6 +344,7 @@ def _run(
     assert labour is not None
     round_id, plan = _setup(db, months)
     grain = float(e.inputs[e.product_index("A01"), e.processes.index("C10T12")])
+    per_unit = {p: float(labour[e.processes.index(p)]) for p in SECTORS.values()}
     periods = _months(START, months)
     yearly = {p: float(plan["activity"].get(p, 0.0)) for p in SECTORS.values()}
     floors = {k: float(v) for k, v in (plan.get("floors") or {}).items()}
@@ -374,35 +379,8 @@ def _run(
             if dry and p == "A01":
                 activity = min(activity, drought_cap["A01"])
             true[w] = share[w] * activity
-        # what each council reports
-        rows: list[ReportRow] = []
-        reported = {}
-        for w in workplaces:
-            p, c = process[w], w.split()[1]
-            lie = 1 + inflation if (w == INFLATOR and month >= inflation_month) else 1.0
-            x = true[w]
-            parts = {f"Households {c}": TO_HOUSEHOLDS * x}
-            if p == "A01":  # the mill receives what its output needs (the table's coefficient)
-                parts[f"Mill {c}"] = min(grain * true[f"Mill {c}"], TO_MILL * x)
-            out_of = x - sum(parts.values())
-            reported[w] = noisy(x) * lie
-            rows.append(ReportRow(w, period, "output", reported[w], p))
-            for to, amount in parts.items():
-                rows.append(ReportRow(w, period, "delivery", noisy(amount) * lie, p, to))
-                rows.append(
-                    ReportRow(
-                        to,
-                        period,
-                        "receipt",
-                        noisy(amount),
-                        p,
-                        w,
-                        source="consumers" if to.startswith("Households") else "workplace",
-                    )
-                )
-            rows.append(ReportRow(w, period, "delivery", noisy(out_of) * lie, p))
-            per_unit = float(labour[e.processes.index(p)])
-            rows.append(ReportRow(w, period, "hours", noisy(per_unit * x)))
+        lying = INFLATOR if month >= inflation_month else None
+        rows, reported = _reports(period, true, lying, inflation, grain, per_unit, noisy)
         file_reports(db, round_id, rows, actor="facilitator")
         # sweep: alerts not answered by their deadline move up
         escalated: list[dict[str, Any]] = [{"id": a} for a in escalate_due(db, now=now)]
@@ -588,6 +566,41 @@ def _run(
             "planned in the measured state",
         ),
     )
+
+
+def _reports(
+    period: str,
+    true: dict[str, float],
+    lying: str | None,
+    inflation: float,
+    grain: float,
+    per_unit: dict[str, float],
+    noisy: Callable[[float], float],
+) -> tuple[list[ReportRow], dict[str, float]]:
+    """One month's reports and each workplace's reported output: its output, its deliveries to
+    its commune's households (who report receiving them), to its commune's mill (a farm: what
+    the mill's output needs, by the table's coefficient) and out of the federation, and its
+    hours; ``lying`` inflates its output and deliveries by ``inflation``."""
+    from commonplan.reports import ReportRow
+
+    rows: list[ReportRow] = []
+    reported = {}
+    for w, x in true.items():
+        p, c = SECTORS[w.split()[0]], w.split()[1]
+        lie = 1 + inflation if w == lying else 1.0
+        parts = {f"Households {c}": TO_HOUSEHOLDS * x}
+        if p == "A01":
+            parts[f"Mill {c}"] = min(grain * true[f"Mill {c}"], TO_MILL * x)
+        out_of = x - sum(parts.values())
+        reported[w] = noisy(x) * lie
+        rows.append(ReportRow(w, period, "output", reported[w], p))
+        for to, amount in parts.items():
+            source = "consumers" if to.startswith("Households") else "workplace"
+            rows.append(ReportRow(w, period, "delivery", noisy(amount) * lie, p, to))
+            rows.append(ReportRow(to, period, "receipt", noisy(amount), p, w, source=source))
+        rows.append(ReportRow(w, period, "delivery", noisy(out_of) * lie, p))
+        rows.append(ReportRow(w, period, "hours", noisy(per_unit[p] * x)))
+    return rows, reported
 
 
 def _replan_summary(
