@@ -21,6 +21,7 @@ The groups, each registering its own commands on :data:`app`:
 - :mod:`~commonplan.cli.alerts` — ``alerts list|acknowledge|explain|correct|resolve|escalate``
 - :mod:`~commonplan.cli.hours` — ``hours record|confirm|dispute|reverse|balance|quota``
 - :mod:`~commonplan.cli.roster` — ``roster``: shifts assigned from a YAML or JSON file
+- :mod:`~commonplan.cli.simulate` — ``simulate``: a year of a running plan, simulated
 - :mod:`~commonplan.cli._common` — what they share: options, argument readers, output, database
 
 Start-up is cheap: numpy, SQLAlchemy and the computing modules load inside the command that
@@ -40,6 +41,7 @@ from typer.core import TyperGroup
 
 from commonplan import __version__
 from commonplan.cli import alerts, board, economy, hours, reports, roster, rounds, vote, web, years
+from commonplan.cli import simulate as simulate_cli
 from commonplan.errors import CommonplanError
 
 try:  # typer ≥ 0.20 vendors click
@@ -112,7 +114,19 @@ def _main(
     """Democratic economic planning from input-output tables."""
 
 
-for _group in (economy, rounds, vote, board, years, web, reports, alerts, hours, roster):
+for _group in (
+    economy,
+    rounds,
+    vote,
+    board,
+    years,
+    web,
+    reports,
+    alerts,
+    hours,
+    roster,
+    simulate_cli,
+):
     _group.register(app)
 
 
