@@ -29,9 +29,9 @@ hours), and then lives through it month by month:
 The measured state is :func:`commonplan.monitor.rolling.measured_state`, with one addition: the
 federation's workplaces run only three of the table's processes, so the hours of the others
 (not reported) are counted as planned.  A workplace whose reports reconciliation names together
-has no reconciled output that month (NaN), and ``measured_state`` then counts none of its
-output in its process's activity: the replan's pace bound starts from that lower figure.  The
-log says so each month rather than mending it here.
+has no reconciled output that month (NaN, when nothing else determines it); ``measured_state``
+then gives its process no measured pace, so the replan does not bound it by a partial figure.
+The log says so each month.
 
 The result is a :class:`Simulation` (``to_dict()`` for JSON) and :func:`write_page` draws it as
 one offline page of Plotly figures.
@@ -133,7 +133,7 @@ class Simulation:
             for w in m.unknown:
                 out.append(
                     f"  {w}'s output cannot be estimated (its reports are named together): "
-                    "the measured state counts none of it"
+                    "its pace is left unbounded in the replan"
                 )
             for s in m.signals:
                 out.append(f"  watch: {s['series']} — {s['kind']} since {s['period']}")
