@@ -647,6 +647,7 @@ def figures(sim: Simulation) -> dict[str, Any]:
     periods = [m.period for m in sim.log]
     layout = {
         "height": 320,
+        "autosize": True,
         "margin": {"l": 50, "r": 10, "t": 50, "b": 40},
         "legend": {"orientation": "h", "y": -0.2},
     }
@@ -749,7 +750,9 @@ def write_page(sim: Simulation, path: str | Path) -> Path:
         fig.to_html(
             full_html=False,
             include_plotlyjs=(i == 0),
-            config={"responsive": True, "displaylogo": False},
+            default_width="100%",
+            default_height="22rem",
+            config={"responsive": True, "displayModeBar": False},
         )
         for i, fig in enumerate(figures(sim).values())
     ]
@@ -773,10 +776,11 @@ def write_page(sim: Simulation, path: str | Path) -> Path:
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         "<title>commonplan: a simulated year</title>"
         "<style>body{font-family:sans-serif;max-width:48rem;margin:auto;padding:0 .5rem}"
-        "pre{white-space:pre-wrap;font-size:.8rem}</style></head><body>\n"
+        "pre{white-space:pre-wrap;font-size:.8rem}.chart{max-width:100%;overflow:hidden}"
+        "</style></head><body>\n"
         f"<h1>A simulated year (seed {sim.seed})</h1>\n"
         + "".join(f"<p>{escape(x)}</p>\n" for x in found)
-        + "\n".join(f"<div>{p}</div>" for p in parts)
+        + "\n".join(f"<div class='chart'>{p}</div>" for p in parts)
         + f"\n<h2>Month by month</h2>\n<pre>{escape(log)}</pre>\n</body></html>\n",
         encoding="utf-8",
     )
