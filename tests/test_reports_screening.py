@@ -67,8 +67,8 @@ def test_fulfilment_bunched_just_above_the_plan_is_flagged_and_a_spread_is_not()
     rng = np.random.default_rng(1)
     spread = [rep("Farm 0", p, "output", float(rng.uniform(85, 115)), "grain") for p in PERIODS]
     assert not one(screen(spread), "Farm 0", "bunching").flagged
-    near = [rep("Farm 0", p, "output", v, "grain")
-            for p, v in zip(PERIODS, [99.0, 100.5, 99.5, 101.0, 98.5, 100.2] * 2, strict=True)]  # fmt: skip
+    ratios = [99.0, 100.5, 99.5, 101.0, 98.5, 100.2] * 2
+    near = [rep("Farm 0", p, "output", v, "grain") for p, v in zip(PERIODS, ratios, strict=True)]
     assert not one(screen(near), "Farm 0", "bunching").flagged
     # no final plan: not applicable, saying so
     f = one(screen(bunched, planned=None), "Farm 0", "bunching")
@@ -81,8 +81,9 @@ def test_storming_from_dekad_reports() -> None:
                for p in PERIODS[:4] for d, v in ((1, 10.0), (2, 15.0), (3, 40.0))]  # fmt: skip
     f = one(screen(stormed), "Mill", "storming")
     assert f.applicable and f.flagged and f.statistic > 0.5 and "Mill, Flour" in f.reason
+    pace = ((1, 20.0), (2, 21.0), (3, 19.0))
     even = [rep("Mill", p, "output", v + k, "flour", dekad=d)
-            for k, p in enumerate(PERIODS[:4]) for d, v in ((1, 20.0), (2, 21.0), (3, 19.0))]  # fmt: skip
+            for k, p in enumerate(PERIODS[:4]) for d, v in pace]  # fmt: skip
     assert not one(screen(even), "Mill", "storming").flagged
     f = one(screen(stormed[:3]), "Mill", "storming")
     assert not f.applicable and "need at least 2" in f.reason
