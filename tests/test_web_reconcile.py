@@ -16,11 +16,8 @@ with warnings.catch_warnings():  # starlette's TestClient would prefer httpx2
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
-import commonplan as cp
-from commonplan.reports import ReportRow, file_reports
-from commonplan.store import Database
 from commonplan.web.text import t
-from fixtures import after_the_vote
+from fixtures import after_the_vote, leap_reports
 
 __all__ = ["cheap_hashing"]  # autouse, from test_api
 from test_api import API, cheap_hashing, make_app, ok, password, refused, sign_in
@@ -30,51 +27,13 @@ from test_pages import sign_in as page_sign_in
 FOOD = "Food, beverages and tobacco (C10T12)"
 
 
-def file_the_leap(db: Database, round_id: int, tag: str, lie: float = 1.3) -> None:
-    """One month of the famine case: the farm inflates its harvest and its delivery to the
-    mill; what the mill received, the hours and the street's till receipts give it away."""
-    e = cp.demo_economy()
-    grain = 1000.0 * float(e.inputs[e.product_index("A01"), e.processes.index("C10T12")])
-    hours = float(e.labour[e.processes.index("A01")]) * grain  # type: ignore[index]
-    p = "2027-01"
-    farm, mill, street = f"Farm {tag}", f"Mill {tag}", f"Street {tag}"
-    file_reports(
-        db,
-        round_id,
-        [
-            ReportRow(farm, p, "output", lie * grain, "A01"),
-            ReportRow(farm, p, "delivery", lie * grain, "A01", mill),
-            ReportRow(farm, p, "hours", hours),
-        ],
-        actor=f"farmer{tag}",
-    )
-    file_reports(
-        db,
-        round_id,
-        [
-            ReportRow(mill, p, "receipt", grain, "A01", farm),
-            ReportRow(mill, p, "input", grain, "A01"),
-            ReportRow(mill, p, "output", 1000.0, "C10T12"),
-            ReportRow(mill, p, "delivery", 1000.0, "C10T12", street),
-            ReportRow(street, p, "receipt", 7.0, "C10T12"),  # from outside: nothing checks it
-        ],
-        actor=f"facilitator{tag}",
-    )
-    file_reports(
-        db,
-        round_id,
-        [ReportRow(street, p, "receipt", 1000.0, "C10T12", mill, source="receipts")],
-        actor=f"neighbour{tag}",
-    )
-
-
 @pytest.fixture
 def world(database_url: str) -> Iterator[tuple[FastAPI, dict[str, Any]]]:
     app: FastAPI = make_app(database_url)
     db = app.state.db
     a = after_the_vote(db, "A", password)
     b = after_the_vote(db, "B", password)
-    file_the_leap(db, a["round"], "A")
+    leap_reports(db, a["round"], "A")
     yield app, {"db": db, "A": a, "B": b}
     db.dispose()
 

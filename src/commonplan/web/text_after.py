@@ -76,7 +76,7 @@ EN_AFTER: dict[str, str] = {
     "reconcile.verdict_yes": "Yes: the reports fit the balances (χ² {chi2} on {dof} degrees "
     "of freedom).",
     "reconcile.verdict_no": "No: the reports do not fit the balances (χ² {chi2} on {dof} "
-    "degrees of freedom, p = {p}); the suspects are below.",
+    "degrees of freedom); the suspects are below.",
     "reconcile.verdict_none": "Nothing can be checked yet: no report is confirmed or "
     "contradicted by another.",
     "reconcile.unavailable": "The reports cannot be reconciled: {reason}",
