@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from commonplan import reports, work
 from commonplan.accounts import Principal
-from commonplan.errors import AuthorisationError, NotFoundError, PlanInputError
+from commonplan.errors import AuthorisationError, NotFoundError, PlanInputError, SolverError
 from commonplan.federation import economy_of
 from commonplan.monitor import alerts
 from commonplan.reports.reconcile import Reconciliation, raise_suspect_alerts, reconcile_round
@@ -181,7 +181,9 @@ def _checked(
     in_scope(db, who, round_in_scope, round_id)
     try:
         rec = reconcile_round(db, round_id, period=period)
-    except (ArithmeticError, np.linalg.LinAlgError) as exc:
+    except (SolverError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        # reports so far apart in scale, or so contradictory, that the balances cannot be
+        # solved: a fact about the reports filed, which the member can correct
         raise PlanInputError(f"the reports of {period} cannot be reconciled: {exc}") from None
     return rec, screen_period(db, round_id, period=period)
 
