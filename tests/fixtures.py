@@ -3,7 +3,9 @@
 ``small_federation(tag)`` is a federation of one commune with a farm, a mill and a street on the
 Swedish demo table; ``small_members(tag)`` its four members (a farmer, a miller, a neighbour and a
 facilitator who also works on the farm); ``ratified_round(db, federation)`` puts a ratified round
-in place, reporting monthly from January 2027, for the tests of what comes after the vote.
+in place, reporting monthly from January 2027, for the tests of what comes after the vote;
+``leap_reports(db, round_id, tag)`` files a month of the famine case (the farm inflates its
+harvest and its deliveries) for the tests of reconciliation.
 """
 
 from __future__ import annotations
@@ -118,3 +120,44 @@ def after_the_vote(db: Database, tag: str, password: Callable[[str], str]) -> di
     round_id = ratified_round(db, fed)
     final, alternative = plan_drafts(db, round_id)
     return {"federation": fed, "round": round_id, "final": final, "alternative": alternative}
+
+
+def leap_reports(db: Database, round_id: int, tag: str, lie: float = 1.3) -> None:
+    """One month of the famine case: the farm inflates its harvest and its delivery to the
+    mill; what the mill received, the hours and the street's till receipts give it away."""
+    from commonplan.economy.io import demo_economy
+    from commonplan.reports import ReportRow, file_reports
+
+    e = demo_economy()
+    grain = 1000.0 * float(e.inputs[e.product_index("A01"), e.processes.index("C10T12")])
+    hours = float(e.labour[e.processes.index("A01")]) * grain  # type: ignore[index]
+    p = "2027-01"
+    farm, mill, street = f"Farm {tag}", f"Mill {tag}", f"Street {tag}"
+    file_reports(
+        db,
+        round_id,
+        [
+            ReportRow(farm, p, "output", lie * grain, "A01"),
+            ReportRow(farm, p, "delivery", lie * grain, "A01", mill),
+            ReportRow(farm, p, "hours", hours),
+        ],
+        actor=f"farmer{tag}",
+    )
+    file_reports(
+        db,
+        round_id,
+        [
+            ReportRow(mill, p, "receipt", grain, "A01", farm),
+            ReportRow(mill, p, "input", grain, "A01"),
+            ReportRow(mill, p, "output", 1000.0, "C10T12"),
+            ReportRow(mill, p, "delivery", 1000.0, "C10T12", street),
+            ReportRow(street, p, "receipt", 7.0, "C10T12"),  # from outside: nothing checks it
+        ],
+        actor=f"facilitator{tag}",
+    )
+    file_reports(
+        db,
+        round_id,
+        [ReportRow(street, p, "receipt", 1000.0, "C10T12", mill, source="receipts")],
+        actor=f"neighbour{tag}",
+    )

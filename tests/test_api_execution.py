@@ -20,7 +20,7 @@ with warnings.catch_warnings():  # starlette's TestClient would prefer httpx2
 
 from commonplan.monitor.alerts import escalate_due, raise_alert
 from commonplan.web.schemas import MAX_ROWS
-from fixtures import FARM_HOURS_PER_WEEK, after_the_vote
+from fixtures import FARM_HOURS_PER_WEEK, after_the_vote, leap_reports
 
 __all__ = ["cheap_hashing"]  # autouse, from test_api
 from test_api import API, cheap_hashing, make_app, ok, password, refused, sign_in
@@ -490,8 +490,9 @@ def test_no_operation_after_the_vote_answers_a_server_error(
     c, w = world
     headers = as_(c, "facilitatorA")
     raise_alert(w["db"], w["A"]["round"], source="screen", kind="k", council="Farm A", message="m")
+    leap_reports(w["db"], w["A"]["round"], "A")  # something to reconcile
     schema = schemathesis.openapi.from_asgi("/openapi.json", c.app)
-    words = ("report", "alert", "hours", "balances", "periods", "quota")
+    words = ("report", "alert", "hours", "balances", "periods", "quota", "reconciliation")
     operations = [
         op
         for op in (result.ok() for result in schema.get_all_operations())

@@ -6,7 +6,8 @@ reads the draft with its charts, reaches the ballot's submit button with the key
 ballot and reads her receipt; the facilitator closes the vote; the member reads the result and
 finds her ballot by its receipt.  After the vote (a round put in place as tests/fixtures.py
 does): a member's hours page and the alerts page, and the workplace's hours, report form and
-ledger, at the same size, with no console errors.
+ledger, at the same size, with no console errors; and the period's ledger with its
+reconciliation ("Do the reports add up?") at the same size.
 
 Screenshots go to ``tmp_path/screenshots`` and, when ``$COMMONPLAN_SCREENSHOTS`` names a
 directory, there too.  Without ``/usr/bin/chromium`` the test is skipped, except under
@@ -35,7 +36,7 @@ from commonplan.monitor.alerts import raise_alert
 from commonplan.web import Settings, create_app
 from commonplan.web.text import t
 from commonplan.work import HoursRow, record_hours
-from fixtures import after_the_vote
+from fixtures import after_the_vote, leap_reports
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -118,7 +119,8 @@ def ratified(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """The site on a fresh SQLite database with federation L of tests/fixtures.py, its round
-    ratified with two plans, hours recorded for ``farmerL`` and an alert for Farm L."""
+    ratified with two plans, hours recorded for ``farmerL`` and an alert for Farm L; yields
+    the base URL and :func:`after_the_vote`'s ids with the database (``"db"``)."""
     monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
     app = create_app(f"sqlite:///{tmp_path / 'site.db'}", settings=Settings())
     db = app.state.db
@@ -138,7 +140,7 @@ def ratified(
         message="Farm L reports round numbers every month",
     )
     for base in _serve(app):
-        yield base, made
+        yield base, {**made, "db": db}
 
 
 @pytest.fixture
@@ -429,6 +431,35 @@ def test_hours_and_alerts_in_chromium_at_phone_size(
     assert t("done.reported") in b.text(), b.alert()
     assert "Crop and animal production, hunting (A01)" in b.text()
     b.shot("07-ledger")
+    assert console_errors(driver) == []
+
+
+def test_reconciliation_in_chromium_at_phone_size(
+    ratified: tuple[str, dict[str, Any]], driver: webdriver.Chrome, tmp_path: Path
+) -> None:
+    """The period's ledger with its reconciliation block at 390 × 844: the verdict, the farm's
+    own flag first, each workplace's figures, every screen opened; nothing scrolls sideways,
+    nothing in the console."""
+    base, made = ratified
+    shots = [tmp_path / "screenshots"]
+    if os.environ.get("COMMONPLAN_SCREENSHOTS"):
+        shots.append(Path(os.environ["COMMONPLAN_SCREENSHOTS"]) / "after-the-vote")
+    b = Visit(driver, base, shots)
+    rid = made["round"]
+    leap_reports(made["db"], rid, "L")
+    b.sign_in("farmerL")
+    b.go(f"/rounds/{rid}/reports?period=2027-01")
+    text = b.text()
+    assert t("reconcile.title") in text
+    assert "No: the reports do not fit the balances" in text
+    assert t("reconcile.suspect_yours") in text and "Farm L" in text
+    assert "Crop and animal production, hunting (A01)" in text and "±" in text
+    driver.execute_script("document.getElementById('reconciliation').scrollIntoView()")
+    b.shot("08-reconciliation")
+    b.find("#reconciliation details summary").click()
+    driver.execute_script("document.querySelector('#reconciliation details').scrollIntoView()")
+    b.fits()
+    b.shot("09-reconciliation-screens")
     assert console_errors(driver) == []
 
 

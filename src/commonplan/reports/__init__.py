@@ -4,7 +4,9 @@
   deliveries, receipts, inputs, stocks, hours, hard-to-fake measures), filed in all-or-nothing
   batches, corrected by revisions, each batch in the audit log;
 - :mod:`~commonplan.reports.reconcile` — one period's reports reconciled against the balances
-  they must satisfy, tested, and the suspects named (``cp.reconcile``).
+  they must satisfy, tested, and the suspects named (``cp.reconcile``);
+- :mod:`~commonplan.reports.screening` — the plausibility screens beside the balances, council
+  by council (fulfilment bunching, storming, heaping, hours per unit, Benford, hard measures).
 """
 
 from commonplan.reports.ledger import (

@@ -9,31 +9,42 @@ who may act and refuses bad rows by name."""
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import numpy as np
 from sqlalchemy import select
 
 from commonplan import reports, work
 from commonplan.accounts import Principal
-from commonplan.errors import NotFoundError, PlanInputError
+from commonplan.errors import AuthorisationError, NotFoundError, PlanInputError, SolverError
+from commonplan.federation import economy_of
 from commonplan.monitor import alerts
+from commonplan.reports.reconcile import Reconciliation, raise_suspect_alerts, reconcile_round
+from commonplan.reports.screening import Screening, raise_screen_alerts, screen_period
 from commonplan.store import Database
-from commonplan.store.models import Draft, Round
+from commonplan.store.models import Draft, Federation, Round
 from commonplan.web.acts import MAX_CSV_BYTES
 from commonplan.web.public import in_scope
 from commonplan.web.schemas import (
+    AlertIds,
     AlertPublic,
     BalancePublic,
+    FindingPublic,
     HoursBatchPublic,
     HoursCreate,
     HoursEntryPublic,
     PlanHoursPublic,
     QuotaPublic,
+    ReconciledPublic,
+    ReconciliationPublic,
     ReportBatchPublic,
     ReportCreate,
     ReportPublic,
     ReportRevise,
+    SuspectPublic,
+    UntestablePublic,
 )
 from commonplan.web.scope import (
     alert_in_scope,
@@ -43,6 +54,7 @@ from commonplan.web.scope import (
     report_in_scope,
     round_in_scope,
 )
+from commonplan.web.text import Translator, translator
 
 __all__ = [
     "ALERT_STEPS",
@@ -61,6 +73,8 @@ __all__ = [
     "periods",
     "ratified_plan",
     "read_alert",
+    "reconciliation",
+    "reconciliation_alerts",
     "record_hours",
     "reports_from_csv",
     "reverse_hours",
@@ -150,6 +164,138 @@ def round_reports(
         current_only=not history,
     )
     return [ReportPublic.model_validate(r.to_dict()) for r in found]
+
+
+# ---------------------------------------------------------------------- reconciliation
+
+
+def _num(x: float | None) -> float | None:
+    """JSON has no nan or infinity: a number that is not finite is null."""
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def _checked(
+    db: Database, who: Principal, round_id: int, period: str
+) -> tuple[Reconciliation, Screening]:
+    """A period reconciled and screened, for a member of the round's federation."""
+    in_scope(db, who, round_in_scope, round_id)
+    try:
+        rec = reconcile_round(db, round_id, period=period)
+    except (SolverError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        # reports so far apart in scale, or so contradictory, that the balances cannot be
+        # solved: a fact about the reports filed, which the member can correct
+        raise PlanInputError(f"the reports of {period} cannot be reconciled: {exc}") from None
+    return rec, screen_period(db, round_id, period=period)
+
+
+def reconciliation(
+    db: Database,
+    who: Principal,
+    round_id: int,
+    period: str,
+    tr: Translator | None = None,
+    *,
+    every_finding: bool = False,
+) -> ReconciliationPublic:
+    """Do a period's reports add up: the global test (its verdict in ``tr``'s words), each
+    workplace's reported and reconciled output, the suspects, the untestable reports and the
+    screens' flagged findings (``every_finding``: all of them, those that could not judge
+    too).  A period with no reports is refused (422), saying so."""
+    tr = tr or translator()
+    rec, screening = _checked(db, who, round_id, period)
+    with db.transaction() as s:
+        r = s.get(Round, round_id)
+        fed = s.get(Federation, r.federation_id) if r is not None else None
+        settings = dict(fed.settings) if fed is not None else {}
+    e = economy_of(settings)
+    index = {p: i for i, p in enumerate(e.products)}
+    unit = str(e.units.get("output", ""))
+
+    def label(p: str | None) -> str | None:
+        return None if p is None else e.label(index[p]) if p in index else p
+
+    rows = reports.reports_of(db, round_id, period=period)
+    by_id = {x.id: x for x in rows}
+    untestable = []
+    for k in rec.untestable:
+        c = rec.checks_by_index(k)
+        untestable.append(
+            UntestablePublic(
+                report=c.report,
+                council=c.council,
+                kind=c.kind,
+                product=c.product,
+                product_name=label(c.product),
+                amount=c.reported,
+                source=c.source,
+            )
+        )
+    if rec.redundancy == 0:
+        verdict = tr("reconcile.verdict_none")
+    else:
+        key = "reconcile.verdict_yes" if rec.passed else "reconcile.verdict_no"
+        verdict = tr(key, chi2=f"{rec.chi2:.1f}", dof=rec.redundancy, p=f"{rec.p_value:.2g}")
+    return ReconciliationPublic(
+        round=round_id,
+        period=period,
+        passed=rec.passed,
+        verdict=verdict,
+        chi2=_num(rec.chi2),
+        degrees_of_freedom=rec.redundancy,
+        p_value=_num(rec.p_value),
+        alpha=rec.alpha,
+        workplaces=[
+            ReconciledPublic(
+                council=w.council,
+                product=w.product,
+                product_name=label(w.product) or w.product,
+                unit=unit,
+                reported=_num(w.reported),
+                reconciled=_num(w.reconciled),
+                std_error=_num(w.std_error),
+                hours_reported=_num(w.hours_reported),
+                hours_reconciled=_num(w.hours_reconciled),
+            )
+            for w in rec.workplaces
+        ],
+        suspects=[
+            SuspectPublic(
+                rank=x.rank,
+                council=x.council,
+                reports=[
+                    c.report
+                    for c in (rec.checks_by_index(i) for i in x.reports)
+                    if c.report is not None and c.report in by_id
+                ],
+                together=x.together,
+                z=_num(x.z),
+                size=_num(x.size),
+                size_se=_num(x.size_se),
+                why=x.why,
+            )
+            for x in rec.suspects
+        ],
+        untestable=untestable,
+        findings=[
+            FindingPublic.model_validate(f.to_dict())
+            for f in (screening.findings if every_finding else screening.flagged)
+        ],
+        notes=list(rec.notes),
+    )
+
+
+def reconciliation_alerts(db: Database, who: Principal, round_id: int, period: str) -> AlertIds:
+    """Raise the alerts of a period's suspects and of the screens' flagged findings (an alert
+    already open is not raised twice): facilitators."""
+    if not who.is_facilitator:
+        raise AuthorisationError(
+            f"{who.handle!r} is not a facilitator; only facilitators raise these alerts"
+        )
+    rec, screening = _checked(db, who, round_id, period)
+    return AlertIds(
+        suspects=raise_suspect_alerts(db, round_id, rec),
+        screens=raise_screen_alerts(db, round_id, screening),
+    )
 
 
 # ---------------------------------------------------------------------- alerts

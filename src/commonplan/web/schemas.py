@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "AlertIds",
     "AlertNote",
     "AlertPublic",
     "AuditEntryPublic",
@@ -22,6 +23,7 @@ __all__ = [
     "DelegatePublic",
     "FederationCreate",
     "FederationPublic",
+    "FindingPublic",
     "HoursBatchCreate",
     "HoursBatchPublic",
     "HoursConfirm",
@@ -42,6 +44,8 @@ __all__ = [
     "QuestionPublic",
     "QuotaPublic",
     "Receipt",
+    "ReconciledPublic",
+    "ReconciliationPublic",
     "ReportBatchCreate",
     "ReportBatchPublic",
     "ReportCreate",
@@ -51,7 +55,9 @@ __all__ = [
     "RoundPublic",
     "SessionPublic",
     "SignIn",
+    "SuspectPublic",
     "TransitionPublic",
+    "UntestablePublic",
     "VerdictsPublic",
     "VerificationPublic",
 ]
@@ -535,6 +541,89 @@ class ReportPublic(BaseModel):
     revises: int | None
     reason: str | None
     current: bool
+
+
+class ReconciledPublic(BaseModel):
+    """A workplace's output of one product: reported, and reconciled with its standard error."""
+
+    council: str
+    product: str
+    product_name: str
+    unit: str
+    reported: float | None
+    reconciled: float | None
+    std_error: float | None
+    hours_reported: float | None
+    hours_reconciled: float | None
+
+
+class SuspectPublic(BaseModel):
+    """A report, or a council's reports together, that the balances reject, in the order named
+    (``council`` null: several councils' reports that cannot be told apart)."""
+
+    rank: int
+    council: str | None
+    reports: list[int] = Field(description="The ledger ids of the reports named")
+    together: bool
+    z: float | None
+    size: float | None
+    size_se: float | None
+    why: str
+
+
+class UntestablePublic(BaseModel):
+    """A report that nothing else checks."""
+
+    report: int | None
+    council: str
+    kind: str
+    product: str | None
+    product_name: str | None
+    amount: float
+    source: str
+
+
+class FindingPublic(BaseModel):
+    """A plausibility screen's finding about a council (empty: the sector); the numbers are
+    null where the screen does not apply (``p_value`` also for a score)."""
+
+    council: str
+    screen: str
+    product: str | None
+    product_name: str | None
+    statistic: float | None
+    p_value: float | None
+    threshold: float | None
+    flagged: bool
+    applicable: bool
+    reason: str
+
+
+class ReconciliationPublic(BaseModel):
+    """Do a period's reports add up: the global test in words and numbers, each workplace's
+    reported and reconciled output, the suspects with why, the reports nothing can check, and
+    the plausibility screens' flagged findings."""
+
+    round: int
+    period: str
+    passed: bool
+    verdict: str = Field(description="The global test in one sentence")
+    chi2: float | None
+    degrees_of_freedom: int
+    p_value: float | None
+    alpha: float
+    workplaces: list[ReconciledPublic]
+    suspects: list[SuspectPublic]
+    untestable: list[UntestablePublic]
+    findings: list[FindingPublic] = Field(description="The screens' flagged findings")
+    notes: list[str]
+
+
+class AlertIds(BaseModel):
+    """The alerts raised (or already open) for a period's suspects and screens' findings."""
+
+    suspects: list[int]
+    screens: list[int]
 
 
 # ---------------------------------------------------------------------- alerts

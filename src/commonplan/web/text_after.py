@@ -69,6 +69,37 @@ EN_AFTER: dict[str, str] = {
     "reports.revise_reason": "Why it changes",
     "reports.revise_submit": "File the correction",
     "reports.file_link": "Report for this period",
+    "reconcile.title": "Do the reports add up?",
+    "reconcile.intro": "The reports are checked against the balances they must satisfy: what "
+    "a workplace made is what it delivered, used and stocked; what one council sent is what "
+    "the other received; hours and inputs fit the plan's techniques.",
+    "reconcile.verdict_yes": "Yes: the reports fit the balances (χ² {chi2} on {dof} degrees "
+    "of freedom).",
+    "reconcile.verdict_no": "No: the reports do not fit the balances (χ² {chi2} on {dof} "
+    "degrees of freedom); the suspects are below.",
+    "reconcile.verdict_none": "Nothing can be checked yet: no report is confirmed or "
+    "contradicted by another.",
+    "reconcile.unavailable": "The reports cannot be reconciled: {reason}",
+    "reconcile.workplaces": "Each workplace's output",
+    "reconcile.reported": "Reported",
+    "reconcile.reconciled": "Reconciled",
+    "reconcile.unit": "Unit",
+    "reconcile.pm": "{value} ± {se}",
+    "reconcile.not_reported": "not reported",
+    "reconcile.hours": "Hours: {reported} reported, {reconciled} reconciled",
+    "reconcile.suspects": "Suspects",
+    "reconcile.suspects_none": "No report is suspected.",
+    "reconcile.suspect_yours": "Your council",
+    "reconcile.untestable": "Reports nothing can check",
+    "reconcile.untestable_hint": "No other report confirms or contradicts these: they are taken "
+    "as reported.",
+    "reconcile.untestable_line": "{council}: {what}, {amount}",
+    "reconcile.screens": "Plausibility screens",
+    "reconcile.screens_hint": "Patterns that invented figures often show; each says where to "
+    "look, none proves anything.",
+    "reconcile.screens_none": "No screen flags anything.",
+    "reconcile.screens_all": "Every screen, including those that could not judge",
+    "reconcile.notes": "Note: {note}",
     "report_form.title": "Report for round {number}",
     "report_form.intro": "One row per figure: what was made, delivered, received or used, and "
     "the hours worked. Amounts are for the whole period, in the product's unit ({unit}); hours "

@@ -1,5 +1,6 @@
 """The reports ledger of a ratified plan: file a batch (JSON rows or a CSV upload), revise a
-report, read a round's ledger by period and council."""
+report, read a round's ledger by period and council; a period reconciled (do the reports add
+up?) and its suspects' and screens' alerts raised."""
 
 from __future__ import annotations
 
@@ -11,8 +12,15 @@ from starlette.concurrency import run_in_threadpool
 from commonplan.web import execution
 from commonplan.web.acts import MAX_CSV_BYTES
 from commonplan.web.api._routes import CREATED, READ, STEP, Routes
-from commonplan.web.deps import DB, CurrentMember, Id
-from commonplan.web.schemas import ReportBatchCreate, ReportBatchPublic, ReportPublic, ReportRevise
+from commonplan.web.deps import DB, CurrentMember, Facilitator, Id
+from commonplan.web.schemas import (
+    AlertIds,
+    ReconciliationPublic,
+    ReportBatchCreate,
+    ReportBatchPublic,
+    ReportPublic,
+    ReportRevise,
+)
 
 router = APIRouter(tags=["reports"])
 routes = Routes(router)
@@ -74,3 +82,34 @@ def round_reports(
 def revise(report_id: Id, body: ReportRevise, who: CurrentMember, db: DB) -> ReportPublic:
     """Correct a report: a new revision with the amount and the reason (the old one stays)"""
     return execution.revise_report(db, who, report_id, body)
+
+
+Period = Annotated[
+    str | None, Query(max_length=20, description="YYYY-MM or YYYY-Www; default: the current one")
+]
+
+
+@routes.get("/rounds/{round_id}/reconciliation", (401, 403, 404, 422))
+async def reconciliation(
+    round_id: Id, who: CurrentMember, db: DB, period: Period = None
+) -> ReconciliationPublic:
+    """Do a period's reports add up?
+
+    The global test in words and numbers (χ² on the degrees of freedom the redundancy gives),
+    each workplace's reported and reconciled output with its standard error, the suspects with
+    why, the reports nothing can check, and the plausibility screens' flagged findings.  A
+    period with no reports answers 422, saying so."""
+    chosen = period or execution.current_period(db, who, round_id)
+    return await run_in_threadpool(execution.reconciliation, db, who, round_id, chosen)
+
+
+@routes.post("/rounds/{round_id}/reconciliation/alerts", FILE)
+async def reconciliation_alerts(
+    who: Facilitator, round_id: Id, db: DB, period: Period = None
+) -> AlertIds:
+    """Raise the alerts of a period's suspects and screens' findings (facilitators)
+
+    Each suspect's alert goes to the council named first; a sector-level finding to the
+    federation.  An alert already open is not raised twice: its id comes back again."""
+    chosen = period or execution.current_period(db, who, round_id)
+    return await run_in_threadpool(execution.reconciliation_alerts, db, who, round_id, chosen)

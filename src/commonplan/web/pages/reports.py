@@ -2,10 +2,9 @@
 corrections with their reasons) and a workplace's report form (rows with a product picker by
 name, or a CSV upload).
 
-The period's page is where reconciliation will show: ``reports.html`` has an empty block
-``reconciliation`` after the ledger, and :func:`ledger` builds the context a reconciliation
-page extends (a template that ``{% extends "reports.html" %}`` and fills the block, and a route
-that adds its estimates to :func:`ledger_context`)."""
+The period's page ends with its reconciliation: ``reconciliation.html`` extends ``reports.html``
+and fills its block ``reconciliation`` ("Do the reports add up?") with what
+:func:`reconciliation_context` adds to :func:`ledger_context`."""
 
 from __future__ import annotations
 
@@ -40,6 +39,7 @@ from commonplan.web.pages._running import (
     economy,
     form_rows,
     go,
+    number,
     parse_number,
     periods,
     pick_period,
@@ -131,12 +131,84 @@ def ledger_context(
     }
 
 
+@dataclass(frozen=True)
+class Row:
+    product: str
+    reported: str
+    reconciled: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class Workplace:
+    council: str
+    rows: list[Row]
+    hours: str | None
+
+
+@dataclass(frozen=True)
+class SuspectLine:
+    why: str
+    yours: bool
+
+
+def reconciliation_context(
+    db: Database, who: Principal, round_id: int, period: str, tr: Translator
+) -> dict[str, Any]:
+    """The reconciliation block of the period's page: the verdict, each workplace's figures,
+    the suspects (the member's own councils' first), the untestable reports, the screens."""
+    try:
+        rec = execution.reconciliation(db, who, round_id, period, tr, every_finding=True)
+    except PlanInputError as exc:
+        return {"rec": None, "unavailable": tr("reconcile.unavailable", reason=str(exc))}
+    info = round_info(db, who, round_id, tr)
+    mine = {c.name for c in councils(db, who, info, mine_only=True)}
+    by_council: dict[str, list[Row]] = {}
+    hours: dict[str, str] = {}
+    for w in rec.workplaces:
+        reported = number(w.reported) if w.reported is not None else tr("reconcile.not_reported")
+        value = "–" if w.reconciled is None else number(w.reconciled)
+        se = "–" if w.std_error is None else number(w.std_error)
+        by_council.setdefault(w.council, []).append(
+            Row(w.product_name, reported, tr("reconcile.pm", value=value, se=se), w.unit)
+        )
+        if w.hours_reported is not None and w.hours_reconciled is not None:
+            hours[w.council] = tr(
+                "reconcile.hours",
+                reported=qty(tr, w.hours_reported, "h"),
+                reconciled=qty(tr, w.hours_reconciled, "h"),
+            )
+    suspects = sorted(
+        (SuspectLine(s.why, s.council in mine) for s in rec.suspects),
+        key=lambda s: not s.yours,  # stable: the ranking otherwise
+    )
+    untestable = [
+        tr(
+            "reconcile.untestable_line",
+            council=u.council,
+            what=tr(f"report.kind.{u.kind}") + (f" ({u.product_name})" if u.product_name else ""),
+            amount=number(u.amount),
+        )
+        for u in rec.untestable
+    ]
+    return {
+        "rec": rec,
+        "workplaces": [Workplace(c, rows, hours.get(c)) for c, rows in sorted(by_council.items())],
+        "suspects": suspects,
+        "untestable": untestable,
+        "flagged": [f for f in rec.findings if f.flagged],
+        "findings": [f for f in rec.findings if not f.flagged],
+    }
+
+
 @router.get("/rounds/{round_id}/reports")
 def reports_page(
     round_id: int, who: CurrentMember, request: Request, db: DB, period: str | None = None
 ) -> HTMLResponse:
     tr = tr_of(request)
-    return page(request, "reports.html", **ledger_context(db, who, round_id, period, tr))
+    context = ledger_context(db, who, round_id, period, tr)
+    context |= reconciliation_context(db, who, round_id, context["period"], tr)
+    return page(request, "reconciliation.html", **context)
 
 
 @router.post("/reports/{report_id}/revise")
