@@ -236,3 +236,36 @@ def print_summary(s: Mapping[str, Any]) -> None:
         chosen = ["●" if p["chosen"] else "—"] if final else []
         table.add_row(str(p["id"]), escape(p["council"]), escape(p["title"]), hours, *chosen)
     console.print(table)
+
+
+def say_batch(
+    what: str,
+    batch: int,
+    ids: Sequence[int],
+    *,
+    rows_sha256: str,
+    audit_seq: int,
+    as_json: bool,
+    verb: str,
+    noun: tuple[str, str],
+    then: str = "",
+) -> None:
+    """What a stored batch (reports, hours) prints: its id and its rows' ids (``--json``: with
+    the hash of its rows and its audit entry)."""
+    if as_json:
+        echo_json(
+            {
+                "batch": batch,
+                "rows": len(ids),
+                what: list(ids),
+                "rows_sha256": rows_sha256,
+                "audit_seq": audit_seq,
+            }
+        )
+        return
+    n = len(ids)
+    span = f"{ids[0]}" if n == 1 else f"{ids[0]}–{ids[-1]}"
+    say(
+        f"{verb} batch [bold]{batch}[/]: {n} {noun[0] if n == 1 else noun[1]} "
+        f"(id{'s' if n != 1 else ''} {span}){then}"
+    )

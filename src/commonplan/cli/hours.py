@@ -35,6 +35,7 @@ from commonplan.cli._common import (
     num,
     option,
     say,
+    say_batch,
 )
 from commonplan.errors import PlanInputError
 
@@ -78,23 +79,16 @@ def hours_record(
     read = read_hours_rows(rows)
     with database(db) as d:
         batch = record_hours(d, round_id, read, actor=actor)
-    if as_json:
-        echo_json(
-            {
-                "batch": batch.batch,
-                "rows": len(batch.entries),
-                "entries": list(batch.entries),
-                "rows_sha256": batch.rows_sha256,
-                "audit_seq": batch.audit_seq,
-            }
-        )
-        return
-    n = len(batch.entries)
-    ids = f"{batch.entries[0]}" if n == 1 else f"{batch.entries[0]}–{batch.entries[-1]}"
-    say(
-        f"recorded batch [bold]{batch.batch}[/]: {n} entr{'ies' if n != 1 else 'y'} "
-        f"(id{'s' if n != 1 else ''} {ids}); each member confirms their own "
-        "(commonplan hours confirm ENTRY --as HANDLE)"
+    say_batch(
+        "entries",
+        batch.batch,
+        batch.entries,
+        rows_sha256=batch.rows_sha256,
+        audit_seq=batch.audit_seq,
+        as_json=as_json,
+        verb="recorded",
+        noun=("entry", "entries"),
+        then="; each member confirms their own (commonplan hours confirm ENTRY --as HANDLE)",
     )
 
 

@@ -36,6 +36,7 @@ from commonplan.cli._common import (
     num,
     option,
     say,
+    say_batch,
     status,
 )
 
@@ -96,22 +97,15 @@ def report_file(
     read = read_report_rows(rows)
     with database(db) as d:
         batch = file_reports(d, round_id, read, actor=actor)
-    if as_json:
-        echo_json(
-            {
-                "batch": batch.batch,
-                "rows": len(batch.reports),
-                "reports": list(batch.reports),
-                "rows_sha256": batch.rows_sha256,
-                "audit_seq": batch.audit_seq,
-            }
-        )
-        return
-    n = len(batch.reports)
-    ids = f"{batch.reports[0]}" if n == 1 else f"{batch.reports[0]}–{batch.reports[-1]}"
-    say(
-        f"filed batch [bold]{batch.batch}[/]: {n} report{'s' if n != 1 else ''} "
-        f"(id{'s' if n != 1 else ''} {ids})"
+    say_batch(
+        "reports",
+        batch.batch,
+        batch.reports,
+        rows_sha256=batch.rows_sha256,
+        audit_seq=batch.audit_seq,
+        as_json=as_json,
+        verb="filed",
+        noun=("report", "reports"),
     )
 
 
