@@ -106,6 +106,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     try:
         yield admin.url.set(database=name).render_as_string(hide_password=False)
     finally:
-        # FORCE: connections the test left open (an engine never disposed) are ended first.
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop(admin, name)
+
+
+def _drop(admin: sa.Engine, name: str, attempts: int = 40) -> None:
+    """Drop a test's database.  FORCE ends the connections the test left open (an engine never
+    disposed); an autovacuum worker busy on the fresh tables cannot be ended by a role that is
+    not a superuser ("insufficient privilege"), so wait for it to finish and try again."""
+    for attempt in range(attempts):
+        try:
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except sa.exc.DBAPIError as exc:
+            privilege = "insufficient privilege" in str(exc).lower()
+            if not privilege or attempt == attempts - 1:
+                raise
+            time.sleep(0.25)
