@@ -119,7 +119,7 @@ def _drop(admin: sa.Engine, name: str, attempts: int = 40) -> None:
                 connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             return
         except sa.exc.DBAPIError as exc:
-            privilege = "insufficient privilege" in str(exc).lower()
+            privilege = getattr(exc.orig, "sqlstate", None) == "42501"  # insufficient_privilege
             if not privilege or attempt == attempts - 1:
                 raise
             time.sleep(0.25)
