@@ -217,3 +217,53 @@ def test_a_period_reconciled_from_the_ledger_raises_alerts_to_the_council_first(
     with pytest.raises(PlanInputError, match="not in the plan"):
         reconcile_round(db, r, period="2031-01")
     assert np.isfinite(rec.chi2)
+
+
+_KINDS = st.sampled_from(["output", "delivery", "receipt", "input", "stock", "hours"])
+_WHO = st.sampled_from(["Farm", "Bakery", "Street"])
+_AMOUNT = st.one_of(
+    st.just(0.0), st.floats(min_value=1e-9, max_value=1e12), st.floats(min_value=-1e3, max_value=0)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            _WHO,
+            _KINDS,
+            _AMOUNT,
+            st.sampled_from(["grain", "bread"]),
+            st.one_of(st.none(), _WHO),
+            st.sampled_from(["workplace", "receipts", "meter"]),
+        ),
+        min_size=1,
+        max_size=14,
+    )
+)
+def test_any_set_of_reports_is_reconciled_or_refused_in_plain_words(
+    rows: list[tuple[str, str, float, str, str | None, str]],
+) -> None:
+    """A generator that tries to break it: any councils, kinds, products, counterparts, zero and
+    huge amounts.  Every set is reconciled (balances, finite tests) or refused with a
+    PlanInputError — never another exception."""
+    reports = [
+        ReportRow(
+            who,
+            "P",
+            kind,
+            abs(amount) if kind != "stock" else amount,
+            None if kind == "hours" else product,
+            other if kind in ("delivery", "receipt") and other != who else None,
+            source=source,
+        )
+        for who, kind, amount, product, other, source in rows
+    ]
+    try:
+        r = reconcile(reports, BAKERY, councils=COUNCILS)
+    except PlanInputError as exc:
+        assert str(exc)
+        return
+    assert np.isfinite(r.chi2) and r.redundancy >= 0
+    for c in r.checks:
+        assert np.isfinite(c.reported)

@@ -44,7 +44,13 @@ import numpy as np
 
 from commonplan.economy.model import Economy
 from commonplan.errors import PlanInputError
-from commonplan.reports.ledger import SOURCE_SIGMA, ReportRow, StoredReport
+from commonplan.reports.ledger import (
+    KINDS,
+    SOURCE_SIGMA,
+    WORKPLACE_KINDS,
+    ReportRow,
+    StoredReport,
+)
 
 if TYPE_CHECKING:
     from commonplan.store import Database
@@ -59,6 +65,11 @@ __all__ = [
     "reconcile",
     "reconcile_round",
 ]
+
+SD_FLOOR = 1e-4
+"""A report's default spread is relative to its amount, but no smaller than its source's share
+of this fraction of the period's largest report: a report of 0 is not taken as exact, and the
+weights stay within a range the solver can handle (spreads within 10⁴ of each other)."""
 
 DEFAULT_TOLERANCE = 0.1
 """How far a workplace's inputs and hours per unit may be from the plan's coefficients (one
@@ -163,11 +174,13 @@ class Reconciliation:
         return asdict(self)
 
 
-def _sd(row: ReportRow | StoredReport, scale: float, sigma: Mapping[str, float]) -> float:
+def _sd(
+    row: ReportRow | StoredReport, scale: float, sigma: Mapping[str, float], floor: float
+) -> float:
     if row.sigma is not None:
         return float(row.sigma)
     rel = float(sigma.get(row.source, SOURCE_SIGMA.get(row.source, 0.02)))
-    return rel * max(abs(float(row.amount)), 1e-6 * scale, 1e-12)
+    return rel * max(abs(float(row.amount)), floor * scale, 1e-12)
 
 
 def reconcile(
@@ -184,6 +197,46 @@ def reconcile(
     dekad count only where a council gave no whole-period report of the same flow) and name
     suspects.  ``councils``: every council the reports name, with its kind and processes;
     ``sigma``: relative standard deviations by source (defaults: the ledger's)."""
+    from commonplan.errors import SolverError
+
+    args = (reports, economy, councils, period, alpha, tolerance, sigma)
+    try:
+        return _reconcile(*args, floor=SD_FLOOR)
+    except SolverError:
+        pass
+    # reports that contradict each other by many orders of magnitude: the solver could not meet
+    # every balance to 1e-9 with spreads that far apart; once more with the spreads closer
+    try:
+        rec = _reconcile(*args, floor=100 * SD_FLOOR)
+    except SolverError as exc:
+        raise PlanInputError(
+            f"the reports{f' of {period}' if period else ''} contradict each other too sharply "
+            f"to be reconciled (they span {_span(reports):.0f} orders of magnitude): check the "
+            f"largest and the zero figures ({exc})"
+        ) from None
+    note = (
+        "the reports contradict each other by orders of magnitude: small reports were given a "
+        f"spread of at least {100 * SD_FLOOR:g} of the largest to reconcile them"
+    )
+    return Reconciliation(**{**vars(rec), "notes": (*rec.notes, note)})
+
+
+def _span(reports: Sequence[ReportRow | StoredReport]) -> float:
+    sizes = [abs(float(r.amount)) for r in reports if float(r.amount) != 0]
+    return math.log10(max(sizes) / min(sizes)) if sizes else 0.0
+
+
+def _reconcile(
+    reports: Sequence[ReportRow | StoredReport],
+    economy: Economy,
+    councils: Mapping[str, CouncilInfo],
+    period: str | None,
+    alpha: float,
+    tolerance: float,
+    sigma: Mapping[str, float] | None,
+    *,
+    floor: float,
+) -> Reconciliation:
     from commonplan.numerics.flownet import Quantity, flow_system, quantity_estimates
     from commonplan.numerics.reconcile import serial_group_elimination
 
@@ -195,10 +248,8 @@ def reconcile(
     rows = _whole_period(rows)
     if not rows:
         raise PlanInputError(f"no reports{f' for {period}' if period else ''} to reconcile")
-    for r in rows:
-        for name in (r.council, r.counterpart):
-            if name is not None and name not in councils:
-                raise PlanInputError(f"council {name!r} of a report is not described")
+    for k, r in enumerate(rows, start=1):
+        _check(k, r, councils)
     sigmas = dict(sigma or {})
     scale = max(abs(float(r.amount)) for r in rows)
     index = {p: i for i, p in enumerate(economy.products)}
@@ -283,9 +334,15 @@ def reconcile(
         kinds.append(int(q))
         targets.append(t)
         values.append(float(r.amount))
-        sds.append(_sd(r, scale, sigmas))
+        sds.append(_sd(r, scale, sigmas, floor))
         reporter.append(-1 if r.source in HARD_SOURCES else cid[r.council])
         given.append(k)
+    # an input whose receipts nobody reported came from somewhere: an unmeasured inflow, so
+    # that the input balance does not pin what was used to zero
+    fed = {(rc, p) for _, rc, p in flows}
+    for council, product in list(uses):
+        if (council, product) not in fed:
+            flow(None, council, product)
     # a node whose output is reported but not its own use or stock change: taken as none
     reported = {(q, t) for q, t in zip(kinds, targets, strict=True)}
     out_value = {
@@ -482,6 +539,32 @@ def _claims_little(r: ReportRow | StoredReport, councils: Mapping[str, CouncilIn
     if r.source in HARD_SOURCES:
         return True
     return councils[r.council].kind == "workers" and r.kind in ("hours", "input", "receipt")
+
+
+def _check(k: int, r: ReportRow | StoredReport, councils: Mapping[str, CouncilInfo]) -> None:
+    """The rules of the ledger (:func:`commonplan.reports.file_reports` checks them when reports
+    are filed) for reports given to :func:`reconcile` directly; PlanInputError names the row."""
+    at = f"report {k} ({r.council}, {r.kind})"
+    for name in (r.council, r.counterpart):
+        if name is not None and name not in councils:
+            raise PlanInputError(f"{at}: council {name!r} is not described")
+    if r.kind not in KINDS:
+        raise PlanInputError(f"{at}: kind must be one of {', '.join(KINDS)}")
+    if r.kind in WORKPLACE_KINDS and councils[r.council].kind != "workers":
+        raise PlanInputError(f"{at}: only a workers' council reports {r.kind}")
+    if (r.kind == "hours") != (r.product is None):
+        raise PlanInputError(f"{at}: an hours report names no product; the others name one")
+    if r.counterpart is not None and r.kind not in ("delivery", "receipt"):
+        raise PlanInputError(f"{at}: only deliveries and receipts name a counterpart")
+    if r.counterpart == r.council:
+        raise PlanInputError(f"{at}: a council does not deliver to itself")
+    if r.kind == "receipt" and r.counterpart and councils[r.counterpart].kind != "workers":
+        raise PlanInputError(f"{at}: receipts come from a workers' council")
+    amount = float(r.amount)
+    if not math.isfinite(amount) or (amount < 0 and r.kind != "stock"):
+        raise PlanInputError(f"{at}: the amount must be a finite number of at least 0")
+    if r.sigma is not None and not (math.isfinite(float(r.sigma)) and float(r.sigma) > 0):
+        raise PlanInputError(f"{at}: sigma must be a positive number")
 
 
 def _first(system: Any, alpha: float) -> Any:
