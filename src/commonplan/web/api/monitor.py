@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from commonplan.web import execution
-from commonplan.web.api._routes import READ, STEP, Routes
+from commonplan.web.api._routes import STEP, Routes
 from commonplan.web.deps import DB, CurrentMember, Id
 from commonplan.web.schemas import ReplanCreate, ReplanPublic, RoundStatusPublic
 
@@ -17,7 +17,7 @@ router = APIRouter(tags=["monitor"])
 routes = Routes(router)
 
 
-@routes.get("/rounds/{round_id}/status", (*READ, 422))
+@routes.get("/rounds/{round_id}/status", STEP)
 async def round_status(
     round_id: Id,
     who: CurrentMember,
