@@ -406,11 +406,11 @@ def watch_chart(
     fig = go.Figure(traces)
     fig.update_layout(
         **_layout(
-            title,
+            short(title, 40),
             height=280,
             showlegend=True,
-            legend={"orientation": "h", "y": -0.25},
-            xaxis={"type": "category", "title": t("chart.watch.x")},
+            legend={"orientation": "h", "y": -0.3},
+            xaxis={"type": "category"},
             yaxis={"title": unit, "rangemode": "tozero"},
         )
     )

@@ -36,7 +36,6 @@ EN_AFTER: dict[str, str] = {
     "state.level step": "a level step",
     "state.slope change": "a change of trend",
     "state.outlier": "an outlier",
-    "chart.watch.x": "period",
     "chart.watch.band": "95 % band",
     "chart.watch.planned": "plan",
     "chart.watch.actual": "reconciled",
