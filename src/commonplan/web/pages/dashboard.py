@@ -139,7 +139,8 @@ def dashboard_context(
         facts.append(
             Fact(
                 tr("dashboard.state"),
-                f"{tr.maybe(f'state.{state[0]}', state[0])} ({100 * state[1]:.0f} %)",
+                f"{tr.maybe('state.' + state[0].replace(' ', '_'), state[0])} "
+                f"({100 * state[1]:.0f} %)",
             )
         )
         b = beer.get((s.council, s.subject))
