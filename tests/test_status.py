@@ -105,3 +105,47 @@ def test_a_period_outside_the_plan_and_a_viewer_of_another_federation_are_refuse
         watch_round(db, r, through="2030-01")
     with pytest.raises(NotFoundError, match="no round"):
         watch_round(db, r, through="2027-02", viewer="neighbourB")
+
+
+def test_a_process_run_by_two_councils_is_shared_by_members_and_a_capacity_proposal_is_potential(
+    database_url: str,
+) -> None:
+    from sqlalchemy import select
+
+    from commonplan.store.models import Council, Member, Proposal
+
+    db = Database(database_url)
+    spec = small_federation("A")
+    spec["children"][0]["councils"].append(
+        {"name": "Farm A2", "kind": "workers", "processes": ["A01"]}
+    )
+    a = create_federation(db, spec)
+    add_members(db, [*small_members("A"), {"handle": "grower", "workers_council": "Farm A2"}])
+    r = ratified_round(db, a)
+    activity = monitored_plan(db, r, "A", months=2)
+    with db.transaction() as s:
+        mill = s.execute(select(Council).where(Council.name == "Mill A")).scalar_one()
+        miller = s.execute(select(Member).where(Member.handle == "millerA")).scalar_one()
+        s.add(
+            Proposal(
+                round_id=r,
+                council_id=mill.id,
+                kind="capacity",
+                title="a second line",
+                amounts={"C10T12": 1.5 * activity["C10T12"]},
+                filed_by=miller.id,
+                filed_at=NOW,
+            )
+        )
+    st = watch_round(db, r, through="2027-02")
+    planned = {(x.council, x.subject): x.planned for x in st.series}
+    year = activity["A01"] / 12
+    assert planned[("Farm A", "A01")] == pytest.approx(year * 2 / 3)  # farmerA, facilitatorA
+    assert planned[("Farm A2", "A01")] == pytest.approx(year / 3)  # grower
+    by = {(i.council, i.product): i for i in st.indices}
+    m = by[("Mill A", "C10T12")]
+    assert m.potentiality == pytest.approx(1.5 * activity["C10T12"] / 12)
+    assert m.latency == pytest.approx(m.capability / m.potentiality)
+    assert m.latency == pytest.approx(1 / 1.5)
+    assert by[("Farm A2", "A01")].actuality is None  # it reported nothing
+    assert by[("Farm A2", "A01")].productivity is None
