@@ -30,9 +30,9 @@ def world(database_url: str) -> Iterator[tuple[TestClient, dict[str, Any]]]:
     db = app.state.db
     a = after_the_vote(db, "A", password)
     b = after_the_vote(db, "B", password)
-    a["activity"] = monitored_plan(db, a["round"], "A")
+    activity = monitored_plan(db, a["round"], "A")
     with TestClient(app) as c:
-        yield c, {"db": db, "A": a, "B": b}
+        yield c, {"db": db, "A": a, "B": b, "activity": activity}
     db.dispose()
 
 
@@ -73,7 +73,7 @@ def test_replan_by_a_facilitator_and_the_floors_it_leaves(
     got = ok(c.post(url, json={"through": "2027-03"}, headers=facilitator))
     assert got["floors_safe"] and not got["alerts"]
     assert [p["period"] for p in got["periods"]] == [f"2027-{m:02d}" for m in range(4, 13)]
-    farm = w["A"]["activity"]["A01"] / 12
+    farm = w["activity"]["A01"] / 12
     body = {"through": "2027-03", "capacities": {"A01": 0.05 * farm}}
     risky = ok(c.post(url, json=body, headers=facilitator))
     assert not risky["floors_safe"] and risky["needs_vote"] and risky["alerts"]

@@ -29,8 +29,8 @@ def site(database_url: str) -> Iterator[tuple[FastAPI, dict[str, Any]]]:
     db = app.state.db
     a = after_the_vote(db, "A", password)
     after_the_vote(db, "B", password)
-    a["activity"] = monitored_plan(db, a["round"], "A")
-    yield app, {"db": db, "A": a}
+    activity = monitored_plan(db, a["round"], "A")
+    yield app, {"db": db, "A": a, "activity": activity}
     db.dispose()
 
 

@@ -80,6 +80,7 @@ def test_beers_indices_are_the_ratios_of_the_last_period(
     by = {(i.council, i.product): i for i in st.indices}
     mill = by[("Mill A", "C10T12")]
     plan = activity["C10T12"] / 12
+    assert mill.actuality is not None
     assert mill.actuality == pytest.approx(2 / 3 * plan, rel=1e-6)
     assert mill.capability == pytest.approx(plan)
     assert mill.potentiality == pytest.approx(plan)  # no capacity proposal: latency 1
@@ -87,6 +88,7 @@ def test_beers_indices_are_the_ratios_of_the_last_period(
     assert mill.latency == pytest.approx(1.0)
     assert mill.performance == pytest.approx(mill.actuality / mill.potentiality)
     farm = by[("Farm A", "A01")]
+    assert farm.actuality is not None
     assert farm.capability == pytest.approx(0.9 * activity["A01"] / 12)  # measured, lower
     assert farm.productivity == pytest.approx(farm.actuality / farm.capability)
     assert farm.productivity is not None and farm.productivity > 1
