@@ -475,6 +475,8 @@ def test_the_dashboard_in_chromium_at_phone_size(
     assert t("dashboard.ranked") in text and "Farm L" in text and "Mill L" in text
     b.fits()
     b.shot("08-dashboard")
+    driver.execute_script("document.getElementById('ranked-heading').scrollIntoView()")
+    b.shot("08-dashboard-ranked")
     driver.execute_script("document.getElementById('chart-watch-1').scrollIntoView()")
     b.shot("09-dashboard-chart")
     assert console_errors(driver) == []

@@ -62,6 +62,11 @@ def _urgency(s: SeriesPublic, mine: set[str]) -> tuple[bool, bool, float, str]:
     return (s.council not in mine, s.signal is None, -abs(_gap(s)), s.name)
 
 
+def _qty(tr: Translator, s: SeriesPublic, value: float, unit: str) -> str:
+    """Hours in whole hours; quantities as :func:`qty` writes them."""
+    return qty(tr, float(round(value)) if s.subject == HOURS else value, unit)
+
+
 def _label(tr: Translator, labels: Any, s: SeriesPublic) -> str:
     what = tr("workplace.hours") if s.subject == HOURS else labels.label(s.subject)
     return f"{s.council} · {what}"
@@ -128,10 +133,10 @@ def dashboard_context(
         last = s.values[-1] if s.values else None
         state = max(s.states.items(), key=lambda kv: kv[1])
         facts = [
-            Fact(tr("dashboard.planned"), qty(tr, s.planned, unit)),
+            Fact(tr("dashboard.planned"), _qty(tr, s, s.planned, unit)),
             Fact(
                 tr("dashboard.actual", period=through),
-                tr("dashboard.nothing") if last is None else qty(tr, last, unit),
+                tr("dashboard.nothing") if last is None else _qty(tr, s, last, unit),
             ),
         ]
         if last is not None and s.planned:
