@@ -161,3 +161,52 @@ def leap_reports(db: Database, round_id: int, tag: str, lie: float = 1.3) -> Non
         [ReportRow(street, p, "receipt", 1000.0, "C10T12", mill, source="receipts")],
         actor=f"neighbour{tag}",
     )
+
+
+def monitored_plan(
+    db: Database, round_id: int, tag: str, *, months: int = 6, drop_from: int = 4
+) -> dict[str, float]:
+    """A final plan for the round of :func:`ratified_round` of :func:`small_federation` ``tag``
+    (food and care floors, labour capped at 2016's; solved and recorded by ``record_plan``) and
+    ``months`` of monthly reports: the farm on plan every month, the mill on plan until month
+    ``drop_from``, then a third short (output, delivery to the street and hours alike).  Returns
+    the plan's activity per process (a year)."""
+    from commonplan.economy.io import demo_economy
+    from commonplan.reports import ReportRow, file_reports
+    from commonplan.rounds.plans import record_plan
+
+    e = demo_economy()
+    y = e.final_demand["domestic_final_demand"]
+    food, care = e.product_index("C10T12"), e.product_index("Q87_88")
+    inputs = {
+        "economy": "demo",
+        "floors": {"C10T12": 0.3 * float(y[food]), "Q87_88": 0.3 * float(y[care])},
+        "targets": {p: float(v) for p, v in zip(e.products, y, strict=True) if v > 0},
+        "capacities": {},
+        "caps": {"labour": "100%", "co2": "70%"},
+        "hours_offered": 1.0,
+        "collective_budget": 0.0,
+        "chosen": [],
+    }
+    with db.transaction() as s:
+        r = s.get(Round, round_id)
+        assert r is not None
+        result = record_plan(s, r, "final", inputs, f"facilitator{tag}").result
+        activity = {str(k): float(v) for k, v in result["activity"].items()}
+    labour = e.labour
+    assert labour is not None
+    for who, council, process in (("farmer", "Farm", "A01"), ("miller", "Mill", "C10T12")):
+        rows = []
+        for m in range(1, months + 1):
+            month = f"2027-{m:02d}"
+            made = activity.get(process, 0.0) / 12
+            if council == "Mill" and m >= drop_from:
+                made *= 2 / 3
+            hours = float(labour[e.processes.index(process)]) * made
+            rows += [
+                ReportRow(f"{council} {tag}", month, "output", made, process),
+                ReportRow(f"{council} {tag}", month, "hours", hours),
+                ReportRow(f"{council} {tag}", month, "delivery", made, process, f"Street {tag}"),
+            ]
+        file_reports(db, round_id, rows, actor=f"{who}{tag}")
+    return activity

@@ -6,8 +6,9 @@ reads the draft with its charts, reaches the ballot's submit button with the key
 ballot and reads her receipt; the facilitator closes the vote; the member reads the result and
 finds her ballot by its receipt.  After the vote (a round put in place as tests/fixtures.py
 does): a member's hours page and the alerts page, and the workplace's hours, report form and
-ledger, at the same size, with no console errors; and the period's ledger with its
-reconciliation ("Do the reports add up?") at the same size.
+ledger, at the same size, with no console errors; the period's ledger with its
+reconciliation ("Do the reports add up?") at the same size; and the dashboard of a
+running plan with its charts drawn.
 
 Screenshots go to ``tmp_path/screenshots`` and, when ``$COMMONPLAN_SCREENSHOTS`` names a
 directory, there too.  Without ``/usr/bin/chromium`` the test is skipped, except under
@@ -36,7 +37,7 @@ from commonplan.monitor.alerts import raise_alert
 from commonplan.web import Settings, create_app
 from commonplan.web.text import t
 from commonplan.work import HoursRow, record_hours
-from fixtures import after_the_vote, leap_reports
+from fixtures import after_the_vote, leap_reports, monitored_plan
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -471,3 +472,42 @@ def _gone(element: WebElement) -> bool:
     except WebDriverException:
         return True
     return False
+
+
+@pytest.fixture
+def running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, int]]:
+    """Federation L with a solved final plan and five months reported, the mill a third short
+    from April (tests/fixtures.py's ``monitored_plan``); yields the base URL and the round."""
+    monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+    app = create_app(f"sqlite:///{tmp_path / 'site.db'}", settings=Settings())
+    db = app.state.db
+    made = after_the_vote(db, "L", lambda handle: PASSWORDS.get(handle, handle * 3))
+    monitored_plan(db, made["round"], "L", months=5)
+    for base in _serve(app):
+        yield base, made["round"]
+
+
+def test_the_dashboard_in_chromium_at_phone_size(
+    running: tuple[str, int], driver: webdriver.Chrome, tmp_path: Path
+) -> None:
+    """The dashboard at 390 × 844: the ranked list and a chart per series drawn by plotly.js
+    (no inline script for the CSP to block), nothing scrolls sideways, nothing in the console."""
+    base, rid = running
+    shots = [tmp_path / "screenshots"]
+    if os.environ.get("COMMONPLAN_SCREENSHOTS"):
+        shots.append(Path(os.environ["COMMONPLAN_SCREENSHOTS"]) / "after-the-vote")
+    b = Visit(driver, base, shots)
+    b.sign_in("farmerL")
+    b.go(f"/rounds/{rid}/dashboard?through=2027-05")
+    WebDriverWait(driver, 20).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".plot .main-svg")) >= 4
+    )
+    text = b.text()
+    assert t("dashboard.ranked") in text and "Farm L" in text and "Mill L" in text
+    b.fits()
+    b.shot("08-dashboard")
+    driver.execute_script("document.getElementById('ranked-heading').scrollIntoView()")
+    b.shot("08-dashboard-ranked")
+    driver.execute_script("document.getElementById('chart-watch-1').scrollIntoView()")
+    b.shot("09-dashboard-chart")
+    assert console_errors(driver) == []

@@ -127,7 +127,8 @@ def test_reports_nothing_can_check_are_listed_untestable() -> None:
 
 
 def test_bad_input_names_what_is_wrong() -> None:
-    with pytest.raises(PlanInputError, match="council 'Mill' of a report is not described"):
+    unknown = r"report 1 \(Mill, hours\): council 'Mill' is not described"
+    with pytest.raises(PlanInputError, match=unknown):
         reconcile([ReportRow("Mill", "P", "hours", 1.0)], BAKERY, councils=COUNCILS)
     with pytest.raises(PlanInputError, match="no reports for Q"):
         reconcile(period(), BAKERY, councils=COUNCILS, period="Q")
@@ -152,7 +153,11 @@ def test_reconciled_flows_satisfy_every_balance(grain: float, noise: list[float]
     scale = max(abs(v) for v in x.values())
     # both ends of each delivery agree; the bakery used what it received (output = deliveries +
     # own use + stock holds too, with the own use and stock the reconciliation estimates)
+    named = {i for s in r.suspects for i in s.reports}
     for a, b in ((1, 3), (3, 4), (6, 8)):
+        if not (np.isfinite(x[a]) and np.isfinite(x[b])):  # set aside, and nothing else tells
+            assert {a, b} & named
+            continue
         assert abs(x[a] - x[b]) <= 1e-9 * scale, (a, b)
 
 

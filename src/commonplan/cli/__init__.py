@@ -5,8 +5,9 @@ people, ``--json`` for programs.  Errors of the :class:`commonplan.CommonplanErr
 file that cannot be opened, end the command with a one-line ``error: …`` on stderr and exit
 status 1, never a traceback (:class:`_Commands`, the one place that maps them); so does a
 malformed command line, with click's usage message.  ``optimize`` and ``years`` exit with status
-2 when there is no optimal plan, ``roster`` when no roster keeps every rule; ``board recount``,
-``audit verify`` and ``plan recompute`` with 1 when what they check differs.
+2 when there is no optimal plan, ``monitor replan`` when a floor is at risk, ``roster`` when no
+roster keeps every rule; ``board recount``, ``audit verify`` and ``plan recompute`` with 1 when
+what they check differs.
 
 The groups, each registering its own commands on :data:`app`:
 
@@ -19,6 +20,7 @@ The groups, each registering its own commands on :data:`app`:
 - :mod:`~commonplan.cli.board` — ``board …``, ``audit verify``, ``plan recompute``
 - :mod:`~commonplan.cli.reports` — ``report file|revise|list|reconcile|suspects``
 - :mod:`~commonplan.cli.alerts` — ``alerts list|acknowledge|explain|correct|resolve|escalate``
+- :mod:`~commonplan.cli.monitor` — ``monitor status|replan``: the running plan watched, replanned
 - :mod:`~commonplan.cli.hours` — ``hours record|confirm|dispute|reverse|balance|quota``
 - :mod:`~commonplan.cli.roster` — ``roster``: shifts assigned from a YAML or JSON file
 - :mod:`~commonplan.cli.simulate` — ``simulate``: a year of a running plan, simulated
@@ -40,7 +42,19 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from commonplan import __version__
-from commonplan.cli import alerts, board, economy, hours, reports, roster, rounds, vote, web, years
+from commonplan.cli import (
+    alerts,
+    board,
+    economy,
+    hours,
+    monitor,
+    reports,
+    roster,
+    rounds,
+    vote,
+    web,
+    years,
+)
 from commonplan.cli import simulate as simulate_cli
 from commonplan.errors import CommonplanError
 
@@ -123,6 +137,7 @@ for _group in (
     web,
     reports,
     alerts,
+    monitor,
     hours,
     roster,
     simulate_cli,

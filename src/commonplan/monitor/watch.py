@@ -13,6 +13,11 @@ call: the result depends only on the recorded values, so anyone can recount it.
 next period with its 95 % interval, Beer's indices where capability and potentiality are known,
 and a :class:`SeriesSignal` where the last period shows a change — with its plain-words reason,
 the text of the alert it raises (:mod:`commonplan.monitor.alerts`).
+
+A large step (many standard errors of a precise reconciled figure) is likelier an outlier than a
+step under the model, whose step variance is tuned for steps of a few σ; an "outlier" whose next
+value departs as far the same way did not come back, so it is signalled as the level step it
+was, and the series' level restarts at the new value (West & Harrison's intervention).
 """
 
 from __future__ import annotations
@@ -100,6 +105,70 @@ def _matrix(name: str, value: ArrayLike, shape: tuple[int, int]) -> NDArray[np.f
     return a
 
 
+STAYED_Z = 3.0
+"""An "outlier" whose next value departs as far the same way (|z| ≥ this) did not come back."""
+
+
+def _stayed(result: Any, signals: Any) -> NDArray[np.intp]:
+    """The series flagged as an outlier last period whose value this period departs from the
+    forecast the same way again: the level moved, by more than the model's step variance allows
+    (a large step, many standard errors of a precise reconciled figure, is likelier an outlier
+    under the model than a step: it would keep calling it one)."""
+    flagged = signals.flagged
+    if not flagged.size:
+        return np.empty(0, dtype=np.intp)
+    outlier = signals.kind[flagged] == 5
+    z = result.z[flagged]
+    same = np.sign(result.innovation[flagged]) == np.sign(signals.size[flagged])
+    hit = outlier & same & (np.abs(np.nan_to_num(z)) >= STAYED_Z)
+    out: NDArray[np.intp] = flagged[hit]
+    return out
+
+
+def _intervene(state: Any, series: NDArray[np.intp], y: NDArray[np.float64], sd: Any) -> Any:
+    """West & Harrison's intervention after a detected change: the series' level restarts at
+    this period's value (its uncertainty that of the value), all steady, the slope kept."""
+    import dataclasses
+
+    prob, mean, cov = state.prob.copy(), state.mean.copy(), state.cov.copy()
+    v = np.where(np.isnan(sd[series]), state.noise_var[series], sd[series] ** 2)
+    prob[series] = (1.0, 0.0, 0.0, 0.0)
+    mean[series, :, 0] = y[series, None]
+    cov[series, :, 0] = v[:, None]
+    cov[series, :, 1] = 0.0
+    changes: dict[str, Any] = {"prob": prob, "mean": mean, "cov": cov}
+    for name, value in (
+        ("last_forecast", y),
+        ("last_innovation", 0.0),
+        ("last_step_prob", 0.0),
+        ("last_step_size", 0.0),
+    ):
+        old = getattr(state, name)
+        if old is not None:
+            new = old.copy()
+            new[series] = y[series] if isinstance(value, np.ndarray) else value
+            changes[name] = new
+    return dataclasses.replace(state, **changes)
+
+
+def _as_step(signal: SeriesSignal, result: Any, s: int) -> SeriesSignal:
+    """The outlier ``signal`` of series ``s`` re-read as the level step it was."""
+    size = float(result.innovation[s])
+    way = "up" if size >= 0 else "down"
+    probability = float(1.0 - result.prob_previous[s, 0])
+    return SeriesSignal(
+        series=signal.series,
+        period=signal.period,
+        kind=f"level step {way}",
+        probability=probability,
+        size=size,
+        reason=(
+            f"{signal.series}: the level stepped {way} by about {abs(size):.4g} last period and "
+            f"stayed there (probability {100 * probability:.0f} %)"
+        ),
+    )
+
+
 def watch(
     names: Sequence[str],
     values: ArrayLike,
@@ -139,6 +208,9 @@ def watch(
         result = update(state, y[:, k], obs_std=sd[:, k])
         state = result.state
         signals = detect(result)
+        stayed = _stayed(result, signals)
+        if stayed.size:
+            state = _intervene(state, stayed, y[:, k], sd[:, k])
         last = {}
         for s in signals.flagged:
             lag = max(int(signals.lag[s]), 0)
@@ -150,6 +222,8 @@ def watch(
                 size=float(signals.size[s]),
                 reason=signals.reason(int(s), names[s]),
             )
+            if s in stayed:
+                signal = _as_step(signal, result, int(s))
             last[int(s)] = signal
             key = (signal.series, signal.period, signal.kind)
             if key not in seen:

@@ -1,5 +1,6 @@
 """Plotly figures of the pages: fulfilment bars, resources against their caps, the largest flows
-between sectors (a Sankey diagram), and a years chart for multi-year plans.
+between sectors (a Sankey diagram), a years chart for multi-year plans, and a watched series of a
+running plan (plan against reconciled actual, with its uncertainty band and the forecast).
 
 Every builder returns a :class:`Chart`: the figure as Plotly JSON (drawn in the page by
 ``static/charts.js`` with the plotly.js the server vendors from the ``plotly`` package), a
@@ -14,6 +15,7 @@ import heapq
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -30,6 +32,7 @@ __all__ = [
     "flows_sankey",
     "fulfilment_bars",
     "short",
+    "watch_chart",
     "years_chart",
 ]
 
@@ -322,3 +325,125 @@ def years_chart(
         "chart.years.summary", count=len(series), first=x[0] if x else "", last=x[-1] if x else ""
     )
     return Chart("years", title, _figure(fig), summary, rows)
+
+
+def watch_chart(
+    t: Translator,
+    key: str,
+    title: str,
+    periods: Sequence[str],
+    values: Sequence[float | None],
+    std: Sequence[float | None],
+    *,
+    planned: float,
+    forecast: tuple[str, float, float, float] | None = None,
+    unit: str = "",
+) -> Chart:
+    """A watched series of a running plan: the plan's figure per period (a dashed line), the
+    reconciled values (null: nothing reported) with a band of ± 1.96 standard errors, and the
+    next period's forecast ``(period, mean, lower, upper)`` with its 95 % interval."""
+    if not (len(values) == len(std) == len(periods)):
+        raise ValueError("values and std must give one figure (or None) per period")
+    x = list(periods)
+    known = [
+        (p, float(v), float(s or 0.0))
+        for p, v, s in zip(x, values, std, strict=True)
+        if v is not None
+    ]
+    ahead = [forecast[0]] if forecast is not None else []
+    traces = [
+        go.Scatter(
+            x=[p for p, _, _ in known],
+            y=[v - 1.96 * s for _, v, s in known],
+            mode="lines",
+            line={"width": 0},
+            hoverinfo="skip",
+            showlegend=False,
+        ),
+        go.Scatter(
+            x=[p for p, _, _ in known],
+            y=[v + 1.96 * s for _, v, s in known],
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor="rgba(11, 92, 173, 0.18)",
+            name=t("chart.watch.band"),
+            hoverinfo="skip",
+        ),
+        go.Scatter(
+            x=x + ahead,
+            y=[planned] * (len(x) + len(ahead)),
+            mode="lines",
+            name=t("chart.watch.planned"),
+            line={"color": PALETTE[1], "width": 2, "dash": "dash"},
+        ),
+        go.Scatter(
+            x=x,
+            y=[None if v is None else float(v) for v in values],
+            mode="lines+markers",
+            name=t("chart.watch.actual"),
+            line={"color": PALETTE[0], "width": 2},
+        ),
+    ]
+    if forecast is not None:
+        at, mean, lower, upper = forecast
+        traces.append(
+            go.Scatter(
+                x=[at],
+                y=[mean],
+                mode="markers",
+                name=t("chart.watch.forecast"),
+                marker={"color": PALETTE[2], "size": 9, "symbol": "diamond"},
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [upper - mean],
+                    "arrayminus": [mean - lower],
+                    "color": PALETTE[2],
+                },
+            )
+        )
+    fig = go.Figure(traces)
+    fig.update_layout(
+        **_layout(
+            short(title, 40),
+            height=280,
+            showlegend=True,
+            legend={"orientation": "h", "y": -0.3},
+            xaxis={"type": "category"},
+            yaxis={"title": unit, "rangemode": "tozero"},
+        )
+    )
+    amount = partial(_amount, t, unit)
+    rows = tuple(
+        (
+            p,
+            t(
+                "chart.watch.row",
+                planned=amount(planned),
+                actual=amount(v),
+                band=amount(1.96 * s),
+            ),
+        )
+        for p, v, s in known
+    )
+    if forecast is not None:
+        rows += (
+            (
+                forecast[0],
+                t(
+                    "chart.watch.row_forecast",
+                    mean=amount(forecast[1]),
+                    lower=amount(forecast[2]),
+                    upper=amount(forecast[3]),
+                ),
+            ),
+        )
+    summary = t("chart.watch.summary", series=title, count=len(known), periods=len(x))
+    return Chart(key, title, _figure(fig), summary, rows)
+
+
+def _amount(t: Translator, unit: str, value: float) -> str:
+    v = float(value)
+    plain = f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}" if abs(v) >= 1 else f"{v:.3g}"
+    return t("num.qty", value=plain, unit=unit).strip()

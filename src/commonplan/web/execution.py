@@ -32,6 +32,7 @@ from commonplan.web.schemas import (
     AlertPublic,
     BalancePublic,
     FindingPublic,
+    FloorRiskPublic,
     HoursBatchPublic,
     HoursCreate,
     HoursEntryPublic,
@@ -39,10 +40,14 @@ from commonplan.web.schemas import (
     QuotaPublic,
     ReconciledPublic,
     ReconciliationPublic,
+    ReplanCreate,
+    ReplanPeriodPublic,
+    ReplanPublic,
     ReportBatchPublic,
     ReportCreate,
     ReportPublic,
     ReportRevise,
+    RoundStatusPublic,
     SuspectPublic,
     UntestablePublic,
 )
@@ -76,11 +81,13 @@ __all__ = [
     "reconciliation",
     "reconciliation_alerts",
     "record_hours",
+    "replan",
     "reports_from_csv",
     "reverse_hours",
     "revise_report",
     "round_plans",
     "round_reports",
+    "round_status",
 ]
 
 
@@ -500,3 +507,58 @@ def ratified_plan(db: Database, who: Principal, round_id: int) -> int | None:
             query = select(Draft.id).where(Draft.round_id == round_id, Draft.stage == "final")
             plan = s.execute(query.order_by(Draft.id.desc()).limit(1)).scalar()
     return int(plan) if plan is not None else None
+
+
+# ---------------------------------------------------------------------- monitoring
+
+
+def round_status(
+    db: Database, who: Principal, round_id: int, through: str | None = None
+) -> RoundStatusPublic:
+    """Every series of a running round watched through ``through`` (default: the current
+    period), Beer's indices and the floors (:func:`commonplan.monitor.status.watch_round`)."""
+    from commonplan.monitor.status import watch_round
+
+    in_scope(db, who, round_in_scope, round_id)
+    st = watch_round(
+        db, round_id, through=through or current_period(db, who, round_id), viewer=_viewer(who)
+    )
+    return RoundStatusPublic.model_validate(st.to_dict())
+
+
+def replan(db: Database, who: Principal, round_id: int, body: ReplanCreate) -> ReplanPublic:
+    """Re-solve the rest of the year from the reports measured through ``body.through`` (the
+    federation's facilitators: the domain decides)."""
+    from commonplan.monitor.rolling import measured_state, replan_round
+
+    not_auditor(who, "replan")
+    in_scope(db, who, round_in_scope, round_id)
+    measured = measured_state(db, round_id, through=body.through, viewer=who.handle)
+    rec = replan_round(
+        db, round_id, measured=measured, actor=who.handle, capacity=dict(body.capacities)
+    )
+    rp = rec.replan
+    return ReplanPublic(
+        plan=rec.plan,
+        from_period=rp.from_period,
+        periods=[
+            ReplanPeriodPublic(
+                period=p.period,
+                status=p.status,
+                floors_met=p.floors_met,
+                fulfilment=dict(p.fulfilment),
+            )
+            for p in rp.periods
+        ],
+        floors_safe=rp.floors_safe,
+        floors_at_risk=[
+            FloorRiskPublic(
+                period=f.period,
+                shortfall={k: float(v) for k, v in f.shortfall.items() if v > 0},
+                message=f.message,
+            )
+            for f in rp.floors_at_risk
+        ],
+        alerts=list(rec.alerts),
+        needs_vote=rec.needs_vote,
+    )

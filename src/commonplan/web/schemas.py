@@ -24,12 +24,15 @@ __all__ = [
     "FederationCreate",
     "FederationPublic",
     "FindingPublic",
+    "FloorRiskPublic",
+    "FloorsPublic",
     "HoursBatchCreate",
     "HoursBatchPublic",
     "HoursConfirm",
     "HoursCreate",
     "HoursEntryPublic",
     "HoursReason",
+    "IndicesPublic",
     "InvitationAccept",
     "InvitationPublic",
     "MePublic",
@@ -46,6 +49,9 @@ __all__ = [
     "Receipt",
     "ReconciledPublic",
     "ReconciliationPublic",
+    "ReplanCreate",
+    "ReplanPeriodPublic",
+    "ReplanPublic",
     "ReportBatchCreate",
     "ReportBatchPublic",
     "ReportCreate",
@@ -53,8 +59,11 @@ __all__ = [
     "ReportRevise",
     "RoundCreate",
     "RoundPublic",
+    "RoundStatusPublic",
+    "SeriesPublic",
     "SessionPublic",
     "SignIn",
+    "SignalPublic",
     "SuspectPublic",
     "TransitionPublic",
     "UntestablePublic",
@@ -767,3 +776,111 @@ class PlanHoursPublic(BaseModel):
     hours_per_week: float
     credits_per_week: float
     free_per_week: float
+
+
+# ---------------------------------------------------------------------- monitoring
+
+
+class SignalPublic(BaseModel):
+    """A change in one series: what kind, as of which period, how sure, how big, and why."""
+
+    series: str
+    period: str
+    kind: str
+    probability: float
+    size: float
+    reason: str
+
+
+class SeriesPublic(BaseModel):
+    """One watched series: a workers' council's output of a product (or its hours, ``subject``
+    ``"hours"``), planned per period, reconciled values and standard errors per period (null:
+    nothing reported), the model's state probabilities and the next period's forecast."""
+
+    name: str
+    council: str
+    subject: str
+    processes: list[str]
+    planned: float
+    values: list[float | None]
+    std: list[float | None]
+    states: dict[str, float]
+    forecast: float
+    lower: float
+    upper: float
+    signal: SignalPublic | None
+
+
+class IndicesPublic(BaseModel):
+    """Beer's indices of a workplace and product in the last period (null: undefined)."""
+
+    council: str
+    product: str
+    actuality: float | None
+    capability: float
+    potentiality: float
+    productivity: float | None
+    latency: float | None
+    performance: float | None
+
+
+class FloorRiskPublic(BaseModel):
+    period: str
+    shortfall: dict[str, float]
+    message: str
+
+
+class FloorsPublic(BaseModel):
+    """The floors as the latest replan (``plan``) left them."""
+
+    plan: int
+    from_period: str
+    safe: bool
+    needs_vote: bool
+    at_risk: list[FloorRiskPublic]
+
+
+class RoundStatusPublic(BaseModel):
+    """Where a running round stands as of ``through``: every series, the changes of the last
+    period (``signals``) and when each change was first seen (``history``), Beer's indices and
+    the floors (null before any replan)."""
+
+    round: int
+    federation: str
+    through: str
+    periods: list[str]
+    series: list[SeriesPublic]
+    signals: list[SignalPublic]
+    history: list[SignalPublic]
+    indices: list[IndicesPublic]
+    floors: FloorsPublic | None
+
+
+class ReplanCreate(_In):
+    """Replan the rest of the year from the reports measured through ``through``;
+    ``capacities``: {process: the most activity per period it can reach now}."""
+
+    through: str = Period
+    capacities: dict[Annotated[str, Field(max_length=100)], Annotated[float, Field(ge=0)]] = Field(
+        default_factory=dict, max_length=10_000
+    )
+
+
+class ReplanPeriodPublic(BaseModel):
+    period: str
+    status: str
+    floors_met: bool
+    fulfilment: dict[str, float]
+
+
+class ReplanPublic(BaseModel):
+    """A recorded replan (``plan``): each remaining period, the floors at risk, the alerts it
+    raised, and whether it goes back to the councils."""
+
+    plan: int
+    from_period: str
+    periods: list[ReplanPeriodPublic]
+    floors_safe: bool
+    floors_at_risk: list[FloorRiskPublic]
+    alerts: list[int]
+    needs_vote: bool

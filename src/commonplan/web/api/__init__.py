@@ -14,6 +14,7 @@ from commonplan.web.api import (
     delegates,
     federations,
     hours,
+    monitor,
     plans,
     proposals,
     reports,
@@ -34,6 +35,7 @@ tags: list[dict[str, Any]] = [
     {"name": "audit", "description": "The hash-chained audit log (auditors, facilitators)."},
     {"name": "reports", "description": "After the vote: what workplaces report they made."},
     {"name": "alerts", "description": "Alerts to the councils, answered or escalated."},
+    {"name": "monitor", "description": "The running plan watched, and its rest replanned."},
     {"name": "hours", "description": "Hours worked and credited; quotas and free time."},
 ]
 
@@ -52,6 +54,7 @@ for sub in (
     audit.router,
     reports.router,
     alerts.router,
+    monitor.router,
     hours.router,
 ):
     router.include_router(sub)

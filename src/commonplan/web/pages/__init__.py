@@ -16,8 +16,9 @@ Modules, by page family: ``_base`` (the router, rendering, CSRF-carrying forms, 
 ``account`` (sign in and out, invitations), ``home``, ``rounds`` (proposals, the draft plan),
 ``ballots`` (the vote, the receipt), ``results`` (result, history, finding one's ballot) and
 ``federation`` (the facilitators' set-up pages); after the vote, ``reports`` (the ledger
-per period, the report form), ``alerts`` and ``hours`` (a member's, a workplace's), with
-``_running`` (numbers, product names, periods, multi-row forms).
+per period, the report form), ``alerts``, ``hours`` (a member's, a workplace's) and
+``dashboard`` (the running plan watched), with ``_running`` (numbers, product names, periods,
+multi-row forms).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from commonplan.web.pages import (
     account,
     alerts,
     ballots,
+    dashboard,
     federation,
     home,
     hours,
@@ -40,7 +42,18 @@ from commonplan.web.pages._base import PLOTLY_JS, STATIC, render_error, router
 
 __all__ = ["PLOTLY_JS", "install", "render_error", "router"]
 
-MODULES = (account, home, rounds, ballots, results, federation, reports, alerts, hours)
+MODULES = (
+    account,
+    home,
+    rounds,
+    ballots,
+    results,
+    federation,
+    reports,
+    alerts,
+    hours,
+    dashboard,
+)
 """The page families (importing each adds its routes to :data:`router`)."""
 
 

@@ -1,0 +1,81 @@
+"""The dashboard of a running plan through FastAPI's TestClient, on SQLite and PostgreSQL: each
+workplace's plan against its reconciled output (a chart per series, served as the other charts
+are, its numbers listed under it), the ranked list with the member's own workplace first, the
+alerts by level with their age, the floors — and another federation kept out."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from commonplan.monitor.status import raise_monitor_alerts, watch_round
+from commonplan.web.text import t
+from fixtures import after_the_vote, monitored_plan
+
+__all__ = ["cheap_hashing"]  # autouse, from test_api
+from test_api import cheap_hashing, make_app, password
+from test_pages import get, sign_in, words
+
+
+@pytest.fixture
+def site(database_url: str) -> Iterator[tuple[FastAPI, dict[str, Any]]]:
+    app = make_app(database_url)
+    db = app.state.db
+    a = after_the_vote(db, "A", password)
+    after_the_vote(db, "B", password)
+    activity = monitored_plan(db, a["round"], "A")
+    yield app, {"db": db, "A": a, "activity": activity}
+    db.dispose()
+
+
+def _ranked(page: str) -> list[str]:
+    part = page.split('id="ranked-heading"', 1)[1].split("</ol>", 1)[0]
+    return [words(h) for h in re.findall(r"<h3>(.*?)</h3>", part, re.S)]
+
+
+def test_the_dashboard_shows_plan_against_actual_own_workplace_first(
+    site: tuple[FastAPI, Any],
+) -> None:
+    app, w = site
+    rid, db = w["A"]["round"], w["db"]
+    st = watch_round(db, rid, through="2027-05")
+    raise_monitor_alerts(db, rid, st, now=datetime.now(UTC))
+    farmer, miller = sign_in(app, "farmerA"), sign_in(app, "millerA")
+
+    page = get(miller, f"/rounds/{rid}/dashboard?through=2027-05")
+    text = words(page)
+    assert t("dashboard.intro", through="2027-05") in text
+    assert _ranked(page)[0].startswith("Mill A")  # the miller's own workplace first
+    assert t("dashboard.floors_none") in text
+    figures = re.findall(
+        r'<script type="application/json" id="figure-(watch-\d+)">(.*?)</script>', page, re.S
+    )
+    assert len(figures) == len(st.series)
+    first = json.loads(figures[0][1])
+    names = [tr.get("name") for tr in first["data"]]
+    assert t("chart.watch.planned") in names and t("chart.watch.actual") in names
+    assert "level step" in text and "Level 0: with Mill A" in text
+    assert "/static/charts.js" in page and "<script>" not in page  # no inline script (CSP)
+    assert f'href="/rounds/{rid}/dashboard" aria-current="page"' in page
+
+    own = _ranked(get(farmer, f"/rounds/{rid}/dashboard?period=2027-05"))
+    assert own[0].startswith("Farm A")
+    # the sub-nav of the other pages after the vote links the dashboard
+    assert f'href="/rounds/{rid}/dashboard"' in get(farmer, f"/rounds/{rid}/hours")
+
+    # before any report: nothing reported, no charts of values, still a page
+    empty = words(get(farmer, f"/rounds/{rid}/dashboard?through=2027-01"))
+    assert t("dashboard.actual", period="2027-01") in empty
+
+
+def test_the_dashboard_is_kept_from_another_federation(site: tuple[FastAPI, Any]) -> None:
+    app, w = site
+    outsider = sign_in(app, "farmerB")
+    assert outsider.get(f"/rounds/{w['A']['round']}/dashboard").status_code == 403
+    assert sign_in(app, "farmerA").get("/rounds/999999/dashboard").status_code == 404
