@@ -66,6 +66,7 @@ def test_a_drought_puts_the_floor_at_risk_with_its_shortfall_never_a_smaller_flo
     assert risk.shortfall == pytest.approx({"bread": 10.0})
     assert "capacity farm" in risk.binding
     assert "cheapest way out" in risk.message and "floor" not in risk.message.split("way out")[1]
+    assert all(f.message.startswith(f"{f.period}: ") for f in r.floors_at_risk)
     for p in r.periods:
         assert not p.floors_met and p.floors_made["bread"] == pytest.approx(10.0)
 

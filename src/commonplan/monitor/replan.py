@@ -273,8 +273,10 @@ def _reused(p: PeriodPlan, period: str) -> PeriodPlan:
 
 
 def _moved(r: FloorAtRisk, period: str) -> FloorAtRisk:
+    """The same certificate for a later period with the same problem (its message names it)."""
+    message = period + r.message[len(r.period) :] if r.message.startswith(r.period) else r.message
     return FloorAtRisk(
-        period, r.shortfall, r.share_possible, r.binding, r.cap_prices, r.diagnosis, r.message
+        period, r.shortfall, r.share_possible, r.binding, r.cap_prices, r.diagnosis, message
     )
 
 
