@@ -511,3 +511,13 @@ def test_the_dashboard_in_chromium_at_phone_size(
     driver.execute_script("document.getElementById('chart-watch-1').scrollIntoView()")
     b.shot("09-dashboard-chart")
     assert console_errors(driver) == []
+    # the farm's own page: its series only, at the same size
+    b.go(f"/rounds/{rid}/dashboard?council=Farm+L&through=2027-05")
+    WebDriverWait(driver, 20).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".plot .main-svg")) >= 1
+    )
+    own = b.text()
+    assert "Farm L" in own and "Mill L ·" not in own
+    b.fits()
+    b.shot("10-workplace")
+    assert console_errors(driver) == []

@@ -79,3 +79,26 @@ def test_the_dashboard_is_kept_from_another_federation(site: tuple[FastAPI, Any]
     outsider = sign_in(app, "farmerB")
     assert outsider.get(f"/rounds/{w['A']['round']}/dashboard").status_code == 403
     assert sign_in(app, "farmerA").get("/rounds/999999/dashboard").status_code == 404
+
+
+def test_a_workplace_has_its_own_page_with_its_series_indices_and_alerts(
+    site: tuple[FastAPI, Any],
+) -> None:
+    app, w = site
+    rid, db = w["A"]["round"], w["db"]
+    st = watch_round(db, rid, through="2027-05")
+    raise_monitor_alerts(db, rid, st, now=datetime.now(UTC))
+    miller = sign_in(app, "millerA")
+    whole = get(miller, f"/rounds/{rid}/dashboard?through=2027-05")
+    assert t("dashboard.workplace_link", council="Mill A").replace("'", "&#39;") in whole
+    page = get(miller, f"/rounds/{rid}/dashboard?council=Mill+A&through=2027-05")
+    text = words(page)
+    assert t("dashboard.workplace_title", council="Mill A", number=1) in text
+    assert all(name.startswith("Mill A") for name in _ranked(page))  # its series only
+    mine = [s for s in st.series if s.council == "Mill A"]
+    assert len(_ranked(page)) == len(mine) >= 1
+    assert "Level 0: with Mill A" in text  # its alert
+    assert "with Farm A" not in text  # not another workplace's
+    assert t("dashboard.productivity") in text  # Beer's indices
+    missing = miller.get(f"/rounds/{rid}/dashboard?council=Nowhere")
+    assert missing.status_code == 404

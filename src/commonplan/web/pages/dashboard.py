@@ -17,6 +17,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from commonplan.accounts import Principal
+from commonplan.errors import NotFoundError
 from commonplan.store import Database
 from commonplan.web import execution
 from commonplan.web.charts import Chart, watch_chart
@@ -42,6 +43,7 @@ class Ranked:
     facts: list[Fact]
     signal: str | None
     mine: bool
+    council: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,15 @@ def _alerts(tr: Translator, found: list[AlertPublic]) -> list[AlertLevel]:
 
 
 def dashboard_context(
-    db: Database, who: Principal, round_id: int, tr: Translator, through: str | None
+    db: Database,
+    who: Principal,
+    round_id: int,
+    tr: Translator,
+    through: str | None,
+    council: str | None = None,
 ) -> dict[str, Any]:
+    """The dashboard of the round, or with ``council`` a workplace's own page: its series, its
+    indices and its alerts only."""
     info = round_info(db, who, round_id, tr)
     choices, now = periods(db, who, round_id, tr)
     held = [c.value for c in choices]
@@ -107,6 +116,10 @@ def dashboard_context(
     labels = economy(db, info.round.federation)
     mine = {c.name for c in councils_of(db, who)}
     ordered = sorted(st.series, key=lambda s: _urgency(s, mine))
+    if council is not None:
+        if council not in {s.council for s in st.series}:
+            raise NotFoundError(f"no workplace named {council!r} in round {info.round.number}")
+        ordered = [s for s in ordered if s.council == council]
     nxt = held[held.index(through) + 1] if held.index(through) + 1 < len(held) else None
     beer = {(i.council, i.product): i for i in st.indices}
     charts: list[Chart] = []
@@ -151,10 +164,11 @@ def dashboard_context(
         b = beer.get((s.council, s.subject))
         if b is not None and b.productivity is not None and math.isfinite(b.productivity):
             facts.append(Fact(tr("dashboard.productivity"), f"{number(100 * b.productivity)} %"))
-        ranked.append(
-            Ranked(key, name, facts, s.signal.reason if s.signal else None, s.council in mine)
-        )
+        signal = s.signal.reason if s.signal else None
+        ranked.append(Ranked(key, name, facts, signal, s.council in mine, s.council))
     found = execution.my_alerts(db, who, round_id=round_id)
+    if council is not None:
+        found = [a for a in found if a.council == council]
     floors: list[str] = []
     if st.floors is None:
         floors.append(tr("dashboard.floors_none"))
@@ -168,7 +182,10 @@ def dashboard_context(
     if st.floors is not None and st.floors.needs_vote:
         floors.append(tr("dashboard.floors_vote"))
     return {
-        "title": tr("dashboard.title", number=info.round.number),
+        "title": tr("dashboard.title", number=info.round.number)
+        if council is None
+        else tr("dashboard.workplace_title", council=council, number=info.round.number),
+        "council": council,
         "info": info,
         "choices": choices,
         "through": through,
@@ -189,8 +206,10 @@ def dashboard(
     db: DB,
     through: str | None = None,
     period: str | None = None,
+    council: str | None = None,
 ) -> HTMLResponse:
-    """``through`` (or ``period``, the picker's field): the last period shown."""
+    """``through`` (or ``period``, the picker's field): the last period shown; ``council``: one
+    workplace's own page (its series, indices and alerts)."""
     tr = tr_of(request)
-    context = dashboard_context(db, who, round_id, tr, through or period)
+    context = dashboard_context(db, who, round_id, tr, through or period, council)
     return page(request, "dashboard.html", **context)
