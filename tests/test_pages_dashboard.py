@@ -102,3 +102,30 @@ def test_a_workplace_has_its_own_page_with_its_series_indices_and_alerts(
     assert t("dashboard.productivity") in text  # Beer's indices
     missing = miller.get(f"/rounds/{rid}/dashboard?council=Nowhere")
     assert missing.status_code == 404
+
+
+def test_the_sectors_add_up_their_workplaces(site: tuple[FastAPI, Any]) -> None:
+    from commonplan.web.pages.dashboard import sectors
+    from commonplan.web.schemas import RoundStatusPublic
+
+    app, w = site
+    rid = w["A"]["round"]
+    farmer = sign_in(app, "farmerA")
+    status = RoundStatusPublic.model_validate(
+        farmer.get(f"/api/v1/rounds/{rid}/status?through=2027-05").json()
+    )
+    found = sectors(status.series)
+    products = {s.subject for s in status.series if s.subject != "hours"}
+    assert [s.product for s in found] == sorted(products)
+    for sec in found:
+        mine = [s for s in status.series if s.subject == sec.product]
+        assert sec.workplaces == len(mine)
+        assert sec.planned == pytest.approx(sum(s.planned for s in mine))
+        for k, v in enumerate(sec.values):
+            parts = [s.values[k] for s in mine]
+            if v is None:
+                assert None in parts
+            else:
+                assert v == pytest.approx(sum(p for p in parts if p is not None))
+    page = words(get(farmer, f"/rounds/{rid}/dashboard?through=2027-05"))
+    assert t("dashboard.sectors") in page

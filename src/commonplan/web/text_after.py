@@ -21,6 +21,8 @@ EN_AFTER: dict[str, str] = {
     "dashboard.productivity": "Productivity (actual ÷ capability)",
     "dashboard.mine": "your workplace",
     "dashboard.workplace_title": "{council} in round {number}",
+    "dashboard.sectors": "By sector",
+    "dashboard.sector": "{product}, all {count} workplaces",
     "dashboard.workplace_link": "{council}'s own page",
     "dashboard.whole": "The whole federation's dashboard",
     "dashboard.alerts": "Alerts by level",

@@ -98,6 +98,44 @@ def _alerts(tr: Translator, found: list[AlertPublic]) -> list[AlertLevel]:
     return out
 
 
+@dataclass(frozen=True)
+class Sector:
+    """A product's total over the workplaces that make it, per period: the plan's figure, the
+    reconciled total (``None`` where any workplace's figure is unknown) and its standard error."""
+
+    product: str
+    workplaces: int
+    planned: float
+    values: list[float | None]
+    std: list[float | None]
+
+
+def sectors(series: list[SeriesPublic]) -> list[Sector]:
+    """Each product's series summed over its workplaces (hours are not a sector): totals add,
+    independent standard errors add in quadrature."""
+    by: dict[str, list[SeriesPublic]] = {}
+    for s in series:
+        if s.subject != HOURS:
+            by.setdefault(s.subject, []).append(s)
+    out = []
+    for product, group in sorted(by.items()):
+        n = len(group[0].values)
+        values: list[float | None] = []
+        std: list[float | None] = []
+        for k in range(n):
+            vs = [s.values[k] for s in group]
+            ss = [s.std[k] for s in group]
+            if any(v is None for v in vs) or any(x is None for x in ss):
+                values.append(None)
+                std.append(None)
+                continue
+            values.append(float(sum(v for v in vs if v is not None)))
+            std.append(math.sqrt(sum(float(x) ** 2 for x in ss if x is not None)))
+        planned = float(sum(s.planned for s in group))
+        out.append(Sector(product, len(group), planned, values, std))
+    return out
+
+
 def dashboard_context(
     db: Database,
     who: Principal,
@@ -166,6 +204,23 @@ def dashboard_context(
             facts.append(Fact(tr("dashboard.productivity"), f"{number(100 * b.productivity)} %"))
         signal = s.signal.reason if s.signal else None
         ranked.append(Ranked(key, name, facts, signal, s.council in mine, s.council))
+    totals: list[Ranked] = []
+    for sec in sectors(st.series) if council is None else []:
+        name = tr("dashboard.sector", product=labels.label(sec.product), count=sec.workplaces)
+        key = f"sector-{len(totals) + 1}"
+        charts.append(
+            watch_chart(tr, key, name, st.periods, sec.values, sec.std, planned=sec.planned,
+                        unit=labels.unit)
+        )  # fmt: skip
+        last = sec.values[-1] if sec.values else None
+        facts = [
+            Fact(tr("dashboard.planned"), qty(tr, sec.planned, labels.unit)),
+            Fact(
+                tr("dashboard.actual", period=through),
+                tr("dashboard.nothing") if last is None else qty(tr, last, labels.unit),
+            ),
+        ]
+        totals.append(Ranked(key, name, facts, None, False, ""))
     found = execution.my_alerts(db, who, round_id=round_id)
     if council is not None:
         found = [a for a in found if a.council == council]
@@ -190,6 +245,7 @@ def dashboard_context(
         "choices": choices,
         "through": through,
         "ranked": ranked,
+        "sectors": totals,
         "charts": charts,
         "more": len(ranked) > len(charts),
         "alert_levels": _alerts(tr, found),
