@@ -33,7 +33,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from commonplan import audit
 from commonplan.economy.model import Economy
 from commonplan.errors import AuthorisationError, PhaseError, PlanInputError
 from commonplan.federation import economy_of, member_federations, member_named, subtree
@@ -41,6 +40,7 @@ from commonplan.monitor.alerts import raise_alert
 from commonplan.monitor.replan import Measured, Replan, replan
 from commonplan.plan.optimize import TargetGroup
 from commonplan.reports.ledger import periods_of
+from commonplan.rounds.plans import record_plan
 from commonplan.store import Database, get
 from commonplan.store.models import Council, Draft, Federation, Proposal, Round
 
@@ -191,34 +191,8 @@ def replan_round(
                 f"{actor!r} is not a facilitator of this round's federation: only they replan"
             )
         inputs = replan_inputs(s, r, measured, capacity=capacity)
-        economy = economy_of(get(s, Federation, r.federation_id, "federation").settings)
-        inputs["economy_sha256"] = economy.sha256
-        result = audit.plain(replan_result(economy, inputs))
-        d = Draft(
-            round_id=r.id,
-            stage="replan",
-            inputs=inputs,
-            inputs_sha256=audit.digest(inputs),
-            result=result,
-            result_sha256=audit.digest(result),
-            computed_at=now or datetime.now().astimezone(),
-        )
-        s.add(d)
-        s.flush()
-        audit.append(
-            s,
-            actor=actor,
-            action="plan computed",
-            subject=f"plan {d.id}",
-            payload={
-                "round": r.id,
-                "stage": "replan",
-                "replans": inputs["replans"],
-                "inputs_sha256": d.inputs_sha256,
-                "result_sha256": d.result_sha256,
-                "status": result["status"],
-            },
-        )
+        d = record_plan(s, r, "replan", inputs, actor)
+        result = d.result
         alerts = []
         for risk in result["floors_at_risk"][:1]:  # the first period short: what to act on now
             for product, short in sorted(risk["shortfall"].items()):

@@ -167,10 +167,25 @@ def check_floors(s: Session, r: Round, economy: Economy, what: str) -> None:
         )
 
 
+def _result(economy: Economy, stage: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The recorded form of the plan of ``inputs``: a rolling replan
+    (:mod:`commonplan.monitor.rolling`) or a round's plan."""
+    if stage == "replan":
+        from commonplan.monitor.rolling import replan_result
+
+        result = replan_result(economy, inputs)
+    else:
+        result = _solve(economy, inputs).to_dict()
+    recorded: dict[str, Any] = audit.plain(result)
+    return recorded
+
+
 def record_plan(s: Session, r: Round, stage: str, inputs: dict[str, Any], actor: str) -> Draft:
+    """Compute the plan of ``inputs``, record it with the hashes of its inputs and its result,
+    and append it to the audit log (``stage``: draft, alternative, final or replan)."""
     economy = economy_of(root_of(s, r).settings)
     inputs = {**inputs, "economy_sha256": economy.sha256}
-    result = audit.plain(_solve(economy, inputs).to_dict())
+    result = _result(economy, stage, inputs)
     d = Draft(
         round_id=r.id,
         stage=stage,
@@ -190,6 +205,7 @@ def record_plan(s: Session, r: Round, stage: str, inputs: dict[str, Any], actor:
         payload={
             "round": r.id,
             "stage": stage,
+            **({"replans": inputs["replans"]} if "replans" in inputs else {}),
             "inputs_sha256": d.inputs_sha256,
             "result_sha256": d.result_sha256,
             "status": result["status"],
@@ -217,14 +233,8 @@ def recompute(db: Database, plan: int) -> dict[str, Any]:
                 f"plan {plan} was computed from another economy "
                 f"(sha256 {d.inputs['economy_sha256'][:12]}…)"
             )
-        if d.stage == "replan":  # a rolling replan (commonplan.monitor.rolling)
-            from commonplan.monitor.rolling import replan_result
-
-            again = audit.plain(replan_result(economy, d.inputs))
-            same = _same_replan(d.result, again)
-        else:
-            again = audit.plain(_solve(economy, d.inputs).to_dict())
-            same = _same_plan(d.result, again)
+        again = _result(economy, d.stage, d.inputs)
+        same = (_same_replan if d.stage == "replan" else _same_plan)(d.result, again)
         return {"same": same, "recorded": d.result, "recomputed": again}
 
 
