@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,60 +38,19 @@ from commonplan.work.hours import (
     reverse_hours,
     weeks_in,
 )
-
-
-def _federation(tag: str) -> dict[str, Any]:
-    return {
-        "name": f"Federation {tag}",
-        "level": "region",
-        "economy": "demo",
-        "children": [
-            {
-                "name": f"Commune {tag}",
-                "level": "commune",
-                "councils": [
-                    {"name": f"Farm {tag}", "kind": "workers", "processes": ["A01"]},
-                    {"name": f"Mill {tag}", "kind": "workers", "processes": ["C10T12"]},
-                    {"name": f"Street {tag}", "kind": "consumers"},
-                ],
-            }
-        ],
-    }
+from fixtures import ratified_round, small_federation, small_members
 
 
 def _members(tag: str) -> list[dict[str, str]]:
-    return [
-        {"handle": f"farmer{tag}", "workers_council": f"Farm {tag}"},
-        {"handle": f"farmhand{tag}", "workers_council": f"Farm {tag}"},
-        {"handle": f"miller{tag}", "workers_council": f"Mill {tag}"},
-        {"handle": f"neighbour{tag}", "consumers_council": f"Street {tag}"},
-        {"handle": f"facilitator{tag}", "workers_council": f"Farm {tag}", "role": "facilitator"},
-    ]
-
-
-def _ratified_round(db: Database, federation: int) -> int:
-    """A ratified round of ``federation`` from January 2027 (put in place directly, as in
-    tests/test_reports_ledger.py: the rounds have their own tests)."""
-    with db.transaction() as s:
-        r = Round(
-            federation_id=federation,
-            number=1,
-            phase="ratified",
-            settings={"reporting": {"start": "2027-01", "every": "month", "periods": 12}},
-            deadlines={},
-            opened_at=datetime(2026, 11, 1, tzinfo=UTC),
-            closed_at=datetime(2026, 12, 20, tzinfo=UTC),
-        )
-        s.add(r)
-        s.flush()
-        return r.id
+    """The small federation's members, and a second hand on the farm."""
+    return [*small_members(tag), {"handle": f"farmhand{tag}", "workers_council": f"Farm {tag}"}]
 
 
 def _setup(db: Database) -> tuple[int, int]:
-    a = create_federation(db, _federation("A"))
-    b = create_federation(db, _federation("B"))
+    a = create_federation(db, small_federation("A"))
+    b = create_federation(db, small_federation("B"))
     add_members(db, _members("A") + _members("B"))
-    return _ratified_round(db, a), _ratified_round(db, b)
+    return ratified_round(db, a), ratified_round(db, b)
 
 
 @pytest.fixture

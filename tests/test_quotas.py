@@ -18,9 +18,10 @@ from commonplan.errors import NotFoundError, PlanInputError
 from commonplan.federation import add_members, create_federation
 from commonplan.plan.optimize import TargetGroup, optimize
 from commonplan.store import Database
-from commonplan.store.models import Draft, Member, Proposal, Round
+from commonplan.store.models import Draft, Member, Proposal
 from commonplan.work.hours import HoursRow, dispute_hours, record_hours
 from commonplan.work.quotas import compare_plans, labour_requirement, quotas, water_fill
+from fixtures import ratified_round
 
 PEOPLE_PER_MEMBER = 1e6  # six members stand for Sweden's workforce, roughly
 
@@ -94,19 +95,7 @@ def planned(database_url: str) -> tuple[Database, int, int, int]:
         + [{"handle": "outsider", "workers_council": "Far"}]
         + [{"handle": "steward", "workers_council": "Mill", "role": "facilitator"}],
     )
-    with db.transaction() as s:
-        r = Round(
-            federation_id=fed,
-            number=1,
-            phase="ratified",
-            settings={"reporting": {"start": "2027-01", "every": "month", "periods": 12}},
-            deadlines={},
-            opened_at=datetime(2026, 11, 1, tzinfo=UTC),
-            closed_at=datetime(2026, 12, 20, tzinfo=UTC),
-        )
-        s.add(r)
-        s.flush()
-        round_id = r.id
+    round_id = ratified_round(db, fed)
     final, alternative = _plans()
     return (
         db,

@@ -29,8 +29,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from commonplan import audit
-from commonplan.errors import AuthorisationError, NotFoundError, PhaseError, PlanInputError
+from commonplan.errors import AuthorisationError, NotFoundError, PlanInputError
 from commonplan.federation import economy_of, member_federations, member_named, subtree
+from commonplan.rounds.phases import ratified
 from commonplan.store import Database, get
 from commonplan.store.models import Council, Federation, Member, Report, ReportBatch, Round
 
@@ -260,13 +261,7 @@ def _number(value: Any, what: str) -> float:
 
 
 def _ratified(s: Session, round_id: int) -> tuple[Round, Federation]:
-    r = get(s, Round, round_id, "round")
-    if r.phase != "ratified":
-        raise PhaseError(
-            f"round {r.number} is in its {r.phase!r} phase: reports are filed against a "
-            "ratified plan"
-        )
-    return r, get(s, Federation, r.federation_id, "federation")
+    return ratified(s, round_id, "reports are filed")
 
 
 def _may_report(s: Session, member: Member, council: Council, nodes: set[int]) -> None:

@@ -48,6 +48,17 @@ def round_at(s: Session, round_id: int, *phases: str) -> Round:
     return r
 
 
+def ratified(s: Session, round_id: int, doing: str) -> tuple[Round, Federation]:
+    """Round ``round_id`` and its federation, refused unless ratified: ``doing`` (e.g. "reports
+    are filed") happens against a ratified plan."""
+    r = get(s, Round, round_id, "round")
+    if r.phase != "ratified":
+        raise PhaseError(
+            f"round {r.number} is in its {r.phase!r} phase: {doing} against a ratified plan"
+        )
+    return r, get(s, Federation, r.federation_id, "federation")
+
+
 def root_of(s: Session, r: Round) -> Federation:
     """The federation round ``r`` plans for (a root federation)."""
     return get(s, Federation, r.federation_id, "federation")

@@ -101,9 +101,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from commonplan import audit
-from commonplan.errors import AuthorisationError, NotFoundError, PhaseError, PlanInputError
-from commonplan.federation import member_named, subtree
+from commonplan.errors import AuthorisationError, NotFoundError, PlanInputError
+from commonplan.federation import member_federations, member_named, subtree
 from commonplan.reports.ledger import periods_of
+from commonplan.rounds.phases import ratified
 from commonplan.store import Database, get
 from commonplan.store.models import (
     Council,
@@ -115,7 +116,6 @@ from commonplan.store.models import (
     HoursVerdict,
     Member,
     Round,
-    Staff,
 )
 
 __all__ = [
@@ -355,24 +355,12 @@ def _row_of(raw: Mapping[str, Any], where: str) -> HoursRow:
 
 
 def _ratified(s: Session, round_id: int) -> tuple[Round, Federation]:
-    r = get(s, Round, round_id, "round")
-    if r.phase != "ratified":
-        raise PhaseError(
-            f"round {r.number} is in its {r.phase!r} phase: hours are recorded against a "
-            "ratified plan"
-        )
-    return r, get(s, Federation, r.federation_id, "federation")
+    return ratified(s, round_id, "hours are recorded")
 
 
 def _facilitates(s: Session, member: Member, nodes: set[int]) -> bool:
-    if member.role != "facilitator":
-        return False
-    own = [c for c in (member.workers_council_id, member.consumers_council_id) if c is not None]
-    feds = set(s.execute(select(Council.federation_id).where(Council.id.in_(own))).scalars())
-    feds |= set(
-        s.execute(select(Staff.federation_id).where(Staff.member_id == member.id)).scalars()
-    )
-    return bool(feds & nodes)
+    """A facilitator of the federation whose nodes are ``nodes``."""
+    return member.role == "facilitator" and bool(member_federations(s, member) & nodes)
 
 
 def _may_record(
