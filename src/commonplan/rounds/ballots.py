@@ -4,6 +4,15 @@ receipts that find them on the board after close.
 
 Who voted (``participation``) is kept apart from how (``ballot``: a random id, the receipt and
 the choice); one member, one ballot per question, only in questions of their own federation.
+
+While a box is open its rows are in casting order (a live observer of the database sees who votes
+how as it happens: see "Secrecy of the ballot" in the README); :func:`seal_box`, run by the close
+in the closing transaction, writes both tables' rows of the box again in an order that owes
+nothing to the casting, so that after close nothing SQL shows links a ballot to a voter.
+
+A member who has voted gets one answer whatever receipt and choice they send: "voted already".
+Were a retry (the same receipt and choice) answered with its receipt, anyone who has voted could
+send another's receipt with a guessed choice and learn that person's vote from the answer.
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,8 +51,8 @@ RECEIPT = re.compile(r"[A-Za-z0-9-]{4,64}")
 
 @dataclass(frozen=True)
 class BallotPaper:
-    """One ballot to cast: ``member``'s ``choice`` on ``question``; ``receipt`` to retry one
-    whose answer was lost (else a new code is drawn)."""
+    """One ballot to cast: ``member``'s ``choice`` on ``question``, under ``receipt`` (a code of
+    the voter's own, else a new one is drawn)."""
 
     question: int
     member: str
@@ -61,9 +70,11 @@ def cast_ballot(
 ) -> str:
     """Cast ``member``'s ballot; returns the receipt code that finds it on the board after close.
 
-    One member, one ballot per question, only in questions of their own federation.  A retry —
-    the same receipt and the same choice after a lost reply — returns the same receipt and changes
-    nothing; any other second ballot is refused, and so is a ballot after the box closed.
+    One member, one ballot per question, only in questions of their own federation.  A second
+    ballot is refused, whatever its receipt and choice — a retry after a lost reply too, with the
+    same answer ("voted already": the first ballot is in the box, under the receipt it was sent
+    with), so that the answer says nothing of any ballot in the box; a ballot after the box
+    closed is refused.
     """
     out = cast_ballots(db, [BallotPaper(question, member, choice, receipt)])[0]
     if isinstance(out, CommonplanError):
@@ -89,11 +100,11 @@ def cast_ballots(db: Database, papers: Sequence[BallotPaper]) -> list[str | Comm
         return [_cast_portable(db, p) for p in papers]
     out, undecided = _cast_postgresql(db, papers)
     for i in sorted(undecided):  # in the order given: of two papers of one member, the first counts
-        p, (clean, status), code = papers[i], undecided[i], out[i]
+        p, status, code = papers[i], undecided[i], out[i]
         if len(papers) > 1:  # once more on its own: what the batch left undecided is explained then
             out[i] = cast_ballots(db, [p])[0]
         elif isinstance(code, str):  # (the code it tried: an undecided paper has one)
-            out[i] = _refusal(db, p, code, clean, status)
+            out[i] = _refusal(db, p, code, status)
     return out
 
 
@@ -123,9 +134,8 @@ def cast_round_ballots(
 
     All are cast or none, in one transaction: every choice is checked as :func:`cast_ballot`
     checks it, and one refused ballot (a wrong choice, a box closed or of another round, a
-    member who voted there already …) refuses them all, with that ballot's error.  A retry — the
-    same receipt and the same choices after a lost reply — returns the receipts and changes
-    nothing.
+    member who voted there already …) refuses them all, with that ballot's error.  A retry after
+    a lost reply is refused as a second ballot ("voted already"), as in :func:`cast_ballot`.
     """
     if not choices:
         raise BallotRefusedError(f"no ballots to cast in round {round_id}")
@@ -152,11 +162,10 @@ def cast_round_ballots(
                         )
                     clean = voting.check_choice(q.kind, q.options, choice)
                     paper = BallotPaper(q.id, member, choice, receipt)
-                    verdict = _verdict(s, paper, code, clean, q.status)
-                    if isinstance(verdict, CommonplanError):
+                    verdict = _verdict(s, paper, code, q.status)
+                    if verdict is not None:
                         raise verdict
-                    if verdict is None:
-                        _take(s, q, r, m, clean, code)
+                    _take(s, q, r, m, clean, code)
                 s.flush()
             break
         except DBIntegrityError:  # a race with another transaction: once more, to say why
@@ -179,7 +188,6 @@ def _code(receipt: str | None) -> str:
 
 def _cast_portable(db: Database, p: BallotPaper) -> str | CommonplanError:
     """One paper in one transaction, through the ORM (SQLite)."""
-    clean: dict[str, Any] = {}
     status = ""
     try:
         code = _code(p.receipt)
@@ -195,15 +203,15 @@ def _cast_portable(db: Database, p: BallotPaper) -> str | CommonplanError:
                 raise NotFoundError(f"no question with id {p.question}")
             q, r = row
             clean, status = voting.check_choice(q.kind, q.options, p.choice), q.status
-            if q.status == "open":
+            if status == "open":
                 _take(s, q, r, member_named(s, p.member), clean, code)
                 s.flush()
                 return code
-    except DBIntegrityError:  # voted already (a retry, or a second ballot), or receipt taken
+    except DBIntegrityError:  # voted already, or the receipt is taken
         pass
     except CommonplanError as e:
         return e
-    return _refusal(db, p, code, clean, status)
+    return _refusal(db, p, code, status)
 
 
 def _take(s: Session, q: Question, r: Round, m: Member, clean: dict[str, Any], code: str) -> None:
@@ -218,42 +226,79 @@ def _take(s: Session, q: Question, r: Round, m: Member, clean: dict[str, Any], c
     s.add(Ballot(id=secrets.token_hex(16), question_id=q.id, receipt=code, choice=clean))
 
 
-def _refusal(
-    db: Database, p: BallotPaper, code: str, clean: dict[str, Any], status: str
-) -> str | CommonplanError:
-    """Why a paper of an eligible member was not cast: it is a retry of the ballot already cast
-    (its receipt comes back), the member voted already, the box is closed, or the receipt is
-    taken."""
+def _refusal(db: Database, p: BallotPaper, code: str, status: str) -> CommonplanError:
+    """Why a paper of an eligible member was not cast: the member voted already, the box is
+    closed, or the receipt is taken."""
     with db.transaction() as s:
-        verdict = _verdict(s, p, code, clean, status)
+        verdict = _verdict(s, p, code, status)
     return verdict or BallotRefusedError(
         f"the receipt code {code!r} is in use; choose another (or none)"
     )
 
 
-def _verdict(
-    s: Session, p: BallotPaper, code: str, clean: dict[str, Any], status: str
-) -> str | CommonplanError | None:
-    """What paper ``p`` (its ballot ``clean``, under ``code``) meets in its box of ``status``:
-    its receipt back (a retry of the ballot cast already), a refusal (the member voted already,
-    the box is closed, the receipt is taken), or ``None``: it may be cast."""
+def _verdict(s: Session, p: BallotPaper, code: str, status: str) -> BallotRefusedError | None:
+    """What paper ``p`` (under ``code``) meets in its box of ``status``: a refusal (the member
+    voted already, the box is closed, the receipt is taken), or ``None``: it may be cast.
+
+    A member who has voted is answered before anything of the box is read, in the same words
+    whatever the paper's receipt and choice: no answer tells them what another ballot holds."""
     voted = s.execute(
         select(Participation.id)
         .join(Member, Member.id == Participation.member_id)
         .where(Participation.question_id == p.question, Member.handle == p.member)
     ).first()
-    stored = s.execute(
-        select(Ballot.choice).where(Ballot.question_id == p.question, Ballot.receipt == code)
-    ).scalar_one_or_none()
-    if voted is not None and p.receipt is not None and stored == clean:  # the same ballot again
-        return p.receipt
     if voted is not None:
-        return BallotRefusedError(f"{p.member!r} has voted on question {p.question} already")
+        return BallotRefusedError(
+            f"{p.member!r} has voted on question {p.question} already (one ballot each: a "
+            "ballot sent again is not counted again; the first is in the box)"
+        )
     if status != "open":
         return BallotRefusedError(f"question {p.question} is closed; no more ballots")
-    if stored is not None:
+    taken = s.execute(
+        select(Ballot.id).where(Ballot.question_id == p.question, Ballot.receipt == code)
+    ).first()
+    if taken is not None:
         return BallotRefusedError(f"the receipt code {code!r} is in use; choose another (or none)")
     return None
+
+
+def seal_box(s: Session, question: int) -> None:
+    """Write the rows of a closing box again, in an order owed to nothing of the casting (the
+    closing transaction's step, the box locked against ballots in flight).
+
+    While a box is open, its ``ballot`` and ``participation`` rows lie in casting order, and so
+    do what SQL shows of them: SQLite's ``rowid``, PostgreSQL's ``ctid`` and ``xmin`` (a ballot
+    and its participation were written by one transaction), the participation ids of a sequence,
+    the order of a plain ``SELECT``.  Deleted and inserted again — the ballots in the order of
+    their random ids, the participations in the order of the members' ids — every row gets a
+    new place, a new rowid (or ctid), new participation ids and the closing transaction's
+    ``xmin``: nothing a query can read links a ballot to a voter any more.  On SQLite the
+    deleted rows are overwritten with zeros (``secure_delete``); what stays outside SQL is in
+    the README ("Secrecy of the ballot").
+    """
+    if s.get_bind().dialect.name == "sqlite":
+        s.execute(text("PRAGMA secure_delete = ON"))  # this connection: deleted rows zeroed
+    ballots = [
+        {"id": i, "question_id": question, "receipt": r, "choice": c}
+        for i, r, c in s.execute(
+            select(Ballot.id, Ballot.receipt, Ballot.choice)
+            .where(Ballot.question_id == question)
+            .order_by(Ballot.id)
+        )
+    ]
+    voters = [
+        {"question_id": question, "member_id": m}
+        for m in s.execute(
+            select(Participation.member_id)
+            .where(Participation.question_id == question)
+            .order_by(Participation.member_id)
+        ).scalars()
+    ]
+    s.execute(delete(Ballot).where(Ballot.question_id == question))
+    s.execute(delete(Participation).where(Participation.question_id == question))
+    for table, rows in ((Ballot, ballots), (Participation, voters)):
+        if rows:
+            s.execute(insert(table), rows)
 
 
 _BOX = (
@@ -325,13 +370,13 @@ transaction violates a unique constraint."""
 
 def _cast_postgresql(
     db: Database, papers: Sequence[BallotPaper]
-) -> tuple[list[str | CommonplanError], dict[int, tuple[dict[str, Any], str]]]:
+) -> tuple[list[str | CommonplanError], dict[int, str]]:
     """The batch of :func:`cast_ballots` on PostgreSQL, on a plain connection: the boxes read
     share-locked (in order of id), each paper checked as :func:`cast_ballot` checks it, then
-    :data:`_CAST`.  Returns the answers so far, and the papers left undecided (with their
-    ballot in its stored form and the box's status): not cast though nobody refused them."""
+    :data:`_CAST`.  Returns the answers so far, and the papers left undecided (with their box's
+    status): not cast though nobody refused them."""
     out: list[str | CommonplanError] = [""] * len(papers)
-    undecided: dict[int, tuple[dict[str, Any], str]] = {}
+    undecided: dict[int, str] = {}
     clean: dict[int, dict[str, Any]] = {}
     batch: dict[tuple[int, str], int] = {}  # (question, member) → paper
     receipts: set[tuple[int, str]] = set()
@@ -356,7 +401,7 @@ def _cast_postgresql(
                     continue
                 receipt = (p.question, str(out[i]))
                 if status != "open" or (p.question, p.member) in batch or receipt in receipts:
-                    undecided[i] = (clean[i], status)
+                    undecided[i] = status
                 else:
                     batch[p.question, p.member] = i
                     receipts.add(receipt)
@@ -380,7 +425,7 @@ def _cast_postgresql(
                 },
             ).all()
     except DBIntegrityError:  # a race with another transaction: each paper on its own
-        return out, undecided | {i: (clean[i], "open") for i in batch.values()}
+        return out, undecided | dict.fromkeys(batch.values(), "open")
     for i, member, eligible, done in cast:
         p = papers[i]
         if member is None:
@@ -390,7 +435,7 @@ def _cast_postgresql(
                 f"{p.member!r} is not a member of a council that votes on question {p.question}"
             )
         elif not done:
-            undecided[i] = (clean[i], "open")
+            undecided[i] = "open"
     return out, undecided
 
 
@@ -398,3 +443,15 @@ def new_receipt() -> str:
     """A receipt code: 80 random bits in four groups of base-32, e.g. ``K7QF-2MXA-…``."""
     code = base64.b32encode(secrets.token_bytes(10)).decode()
     return "-".join(code[i : i + 4] for i in range(0, 16, 4))
+
+
+def sweep(db: Database) -> None:
+    """After a close, on SQLite: copy the write-ahead log into the database file and empty it,
+    so that the log's older copies of the ballot pages, in casting order, are gone with it (a
+    reader still busy may keep it from emptying; the next close tries again)."""
+    if db.is_sqlite:
+        raw = db.engine.raw_connection()  # outside a transaction (the engine begins each one)
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+        finally:
+            raw.close()

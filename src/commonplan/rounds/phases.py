@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from commonplan import audit
 from commonplan.errors import AuthorisationError, PhaseError, PlanInputError, PlanningError
-from commonplan.federation import ROUND_DEFAULTS, member_named
+from commonplan.federation import ROUND_DEFAULTS, member_federations, member_named, path_up
 from commonplan.store import Database, get
 from commonplan.store.models import Federation, Member, Proposal, Round
 
@@ -29,12 +29,27 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def facilitator(s: Session, handle: str) -> Member:
-    """The member ``handle``, refused unless a facilitator."""
+def facilitator(s: Session, handle: str, federation: Federation) -> Member:
+    """The member ``handle``, refused unless a facilitator of ``federation``: through a council
+    in its tree, or serving it as staff (a facilitator of one federation runs nothing of
+    another's)."""
     m = member_named(s, handle)
     if m.role != "facilitator":
         raise AuthorisationError(f"{handle!r} is not a facilitator; only facilitators run rounds")
+    if federation.id not in member_federations(s, m):
+        raise AuthorisationError(
+            f"{handle!r} is not a facilitator of {federation.name!r} (id {federation.id}): "
+            "facilitators run the rounds of their own federation only"
+        )
     return m
+
+
+def facilitated(s: Session, handle: str, round_id: int, *phases: str) -> Round:
+    """Round ``round_id`` (refused unless in one of ``phases``), for a step of a facilitator of
+    its federation."""
+    r = get(s, Round, round_id, "round")
+    facilitator(s, handle, root_of(s, r))
+    return round_at(s, round_id, *phases)
 
 
 def round_at(s: Session, round_id: int, *phases: str) -> Round:
@@ -76,8 +91,8 @@ def open_round(
     times are UTC); filing, amending and voting stop at the deadline of their phase.
     """
     with db.transaction() as s:
-        facilitator(s, actor)
         fed = get(s, Federation, federation, "federation")
+        facilitator(s, actor, get(s, Federation, path_up(s, fed.id)[-1], "federation"))
         return start_round(s, fed, actor, _deadlines(deadlines or {}), carried=[])
 
 

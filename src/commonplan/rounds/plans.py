@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from commonplan import audit
 from commonplan.economy.model import LABOUR, Economy
-from commonplan.errors import FloorError, PhaseError, PlanInputError
+from commonplan.errors import FloorError, PhaseError, PlanInputError, PlanningError, SolverError
 from commonplan.federation import (
     count_members,
     economy_of,
@@ -31,7 +31,7 @@ from commonplan.federation import (
 )
 from commonplan.plan.balance import embodied
 from commonplan.plan.optimize import TargetGroup, optimize
-from commonplan.rounds.phases import facilitator, now, root_of, round_at
+from commonplan.rounds.phases import facilitated, now, root_of, round_at
 from commonplan.store import Database, get
 from commonplan.store.models import Council, Draft, Proposal, Round
 
@@ -175,7 +175,14 @@ def _result(economy: Economy, stage: str, inputs: Mapping[str, Any]) -> dict[str
 
         result = replan_result(economy, inputs)
     else:
-        result = _solve(economy, inputs).to_dict()
+        try:
+            result = _solve(economy, inputs).to_dict()
+        except SolverError as e:  # not the engine's failure to show as one: the inputs are at fault
+            raise PlanningError(
+                f"the plan cannot be computed from the proposals as they stand ({e}); a "
+                "proposal may ask for amounts out of scale: amend it, or a facilitator may "
+                "withdraw it with a reason"
+            ) from e
     recorded: dict[str, Any] = audit.plain(result)
     return recorded
 
@@ -275,8 +282,7 @@ def compute_draft(db: Database, round_id: int, *, actor: str) -> int:
     """Aggregate the proposals, compute the draft plan, cost the collective proposals in hours,
     and move the round to feedback (a facilitator's step); returns the plan's id."""
     with db.transaction() as s:
-        facilitator(s, actor)
-        r = round_at(s, round_id, "proposals", "feedback")
+        r = facilitated(s, actor, round_id, "proposals", "feedback")
         d = record_draft(s, r, actor)
         r.phase = "feedback"
         return d.id
@@ -298,8 +304,7 @@ def compute_alternative(
     """An alternative draft with other caps (e.g. CO2 at 60 % instead of 70 %) for members to rank
     against the draft in the vote (Schulze); a facilitator's step in feedback; returns its id."""
     with db.transaction() as s:
-        facilitator(s, actor)
-        r = round_at(s, round_id, "feedback")
+        r = facilitated(s, actor, round_id, "feedback")
         inputs = {**plan_inputs(s, r, caps=caps), "title": title}
         return record_plan(s, r, "alternative", inputs, actor).id
 
@@ -308,6 +313,22 @@ def alternatives(s: Session, r: Round) -> list[Draft]:
     """The alternative drafts of round ``r``, oldest first."""
     query = select(Draft).where(Draft.round_id == r.id, Draft.stage == "alternative")
     return list(s.execute(query.order_by(Draft.id)).scalars())
+
+
+def ballot_alternatives(s: Session, r: Round, actor: str) -> list[Draft]:
+    """The alternatives members may rank when the vote opens: each as the proposals stand now
+    (recomputed and recorded again where they changed since it was computed), and only those
+    the engine planned (``optimal``) — an infeasible or unfinished alternative never reaches a
+    ballot: the final plan would be computed under its caps."""
+    out = []
+    for d in alternatives(s, r):
+        asked = d.inputs
+        inputs = {**plan_inputs(s, r, caps=asked["alternative_caps"]), "title": asked["title"]}
+        if d.inputs_sha256 != audit.digest({**inputs, "economy_sha256": asked["economy_sha256"]}):
+            d = record_plan(s, r, "alternative", inputs, actor)
+        if d.result["status"] == "optimal":
+            out.append(d)
+    return out
 
 
 # ---------------------------------------------------------------------- what a plan means

@@ -18,10 +18,10 @@ from commonplan import audit
 from commonplan.economy.model import Economy
 from commonplan.errors import AuthorisationError, PhaseError, PlanInputError
 from commonplan.federation import council_named, economy_of, member_named, subtree
-from commonplan.rounds.phases import in_time, now, root_of, round_at
+from commonplan.rounds.phases import facilitator, in_time, now, root_of, round_at
 from commonplan.rounds.plans import check_floors, labour_cost, live_proposals
 from commonplan.store import Database, get
-from commonplan.store.models import Proposal
+from commonplan.store.models import Council, Proposal
 
 __all__ = ["KINDS", "file_proposal", "withdraw_proposal"]
 
@@ -129,15 +129,31 @@ def file_proposal(
         return p.id
 
 
-def withdraw_proposal(db: Database, proposal: int, *, actor: str) -> None:
-    """Withdraw a proposal (a member of the council that filed it; proposals or feedback)."""
+def withdraw_proposal(
+    db: Database, proposal: int, *, actor: str, reason: str | None = None
+) -> None:
+    """Withdraw a proposal (proposals or feedback phase): a member of the council that filed it,
+    or a facilitator of the round's federation, who must say why (``reason``, recorded with the
+    proposal and in the audit log, and shown to members with the proposal: the way out when one
+    proposal keeps the draft from being computed)."""
+    why = (reason or "").strip()
+    if len(why) > 500:
+        raise PlanInputError(f"a reason for withdrawing is at most 500 characters; got {len(why)}")
     with db.transaction() as s:
         p = get(s, Proposal, proposal, "proposal")
         r = round_at(s, p.round_id, "proposals", "feedback")
         m = member_named(s, actor)
-        if p.council_id not in (m.workers_council_id, m.consumers_council_id):
-            raise AuthorisationError(f"{actor!r} is not a member of the council that filed it")
-        p.withdrawn = True
+        if p.withdrawn:
+            raise PlanInputError(f"proposal {p.id} is withdrawn already (or replaced)")
+        own = p.council_id in (m.workers_council_id, m.consumers_council_id)
+        if not own:
+            facilitator(s, actor, root_of(s, r))
+            if not why:
+                raise PlanInputError(
+                    f"a facilitator withdrawing proposal {p.id} of another council must say why "
+                    "(reason=): members read it with the proposal"
+                )
+        p.withdrawn, p.withdrawn_by, p.withdrawn_reason = True, m.id, why or None
         s.flush()
         if p.kind in ("hours", "capacity"):
             check_floors(s, r, economy_of(root_of(s, r).settings), f"withdrawing proposal {p.id}")
@@ -146,7 +162,14 @@ def withdraw_proposal(db: Database, proposal: int, *, actor: str) -> None:
             actor=actor,
             action="proposal withdrawn",
             subject=f"proposal {p.id}",
-            payload={"round": r.id},
+            payload={
+                "round": r.id,
+                "proposal": p.id,
+                "council": get(s, Council, p.council_id, "council").name,
+                "by": m.handle,
+                "as": "council" if own else "facilitator",
+                "reason": why or None,
+            },
         )
 
 
@@ -171,8 +194,29 @@ def _amounts(economy: Economy, kind: str, amounts: Mapping[str, float] | None) -
             ) from None
         if not np.isfinite(v) or v < 0:
             raise PlanInputError(f"the amount of {code!r} must be a number ≥ 0; got {value!r}")
+        low, high = (share * _scale(economy) for share in SANE)
+        if v and not low <= v <= high:
+            unit = economy.units.get("output", "units of output")
+            raise PlanInputError(
+                f"the amount of {code!r} ({v:.3g} {unit} a year) is out of scale for the economy "
+                f"{economy.name!r}: give 0 or an amount between {low:.3g} and {high:.3g}"
+            )
         out[str(code)] = v
     return out
+
+
+SANE = (1e-12, 1e3)
+"""A non-zero amount of a proposal lies between these shares of the economy's scale (its gross
+output in a year, all products together): a thousand economies, or a trillionth of one, is a
+typing error — and beyond what the engine's solvers can plan with."""
+
+
+def _scale(economy: Economy) -> float:
+    """The size of ``economy`` in a year, in units of output: its observed gross output, else its
+    largest final demand, all products together (1 where it gives neither)."""
+    vectors = [economy.gross_output] if economy.gross_output is not None else []
+    total = max((float(np.sum(v)) for v in [*vectors, *economy.final_demand.values()]), default=0)
+    return total if total > 0 else 1.0
 
 
 def _hours(kind: str, hours: float | None) -> float | None:

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from commonplan import audit
 from commonplan.federation import eligible_members
-from commonplan.rounds.phases import facilitator, now, root_of, round_at, start_round
+from commonplan.rounds.ballots import seal_box, sweep
+from commonplan.rounds.phases import facilitated, now, root_of, start_round
 from commonplan.rounds.plans import (
-    alternatives,
+    ballot_alternatives,
     live_proposals,
     plan_inputs,
     record_draft,
@@ -34,13 +35,14 @@ __all__ = ["QuestionOutcome", "RoundOutcome", "close_vote", "open_vote"]
 
 
 def open_vote(db: Database, round_id: int, *, actor: str) -> dict[str, int]:
-    """Open the budget and ratification ballot boxes (recomputing the draft if proposals were
-    amended since), and a ranked box over the draft and its alternatives where there are any;
+    """Open the budget and ratification ballot boxes (recomputing the draft, and costing the
+    collective proposals, if proposals were amended since), and a ranked box over the draft and
+    its alternatives where there are any the engine can plan (see
+    :func:`~commonplan.rounds.plans.ballot_alternatives`);
     returns {"budget": id, "ratify" (or "consent" where the round ratifies by consent): id[,
     "ranked": id]}."""
     with db.transaction() as s:
-        facilitator(s, actor)
-        r = round_at(s, round_id, "feedback")
+        r = facilitated(s, actor, round_id, "feedback")
         last = (
             s.execute(
                 select(Draft)
@@ -51,11 +53,15 @@ def open_vote(db: Database, round_id: int, *, actor: str) -> dict[str, int]:
             .first()
         )
         inputs = plan_inputs(s, r)  # the proposals as they stand: the vote is on these
-        if last is None or last.inputs_sha256 != audit.digest(
-            {**inputs, "economy_sha256": last.inputs["economy_sha256"]}
+        collective = [p for p in live_proposals(s, r) if p.kind == "collective"]
+        uncosted = any(p.labour_cost is None for p in collective)  # amended since the draft
+        if (
+            last is None
+            or uncosted
+            or last.inputs_sha256
+            != audit.digest({**inputs, "economy_sha256": last.inputs["economy_sha256"]})
         ):
             record_draft(s, r, actor, inputs)
-        collective = [p for p in live_proposals(s, r) if p.kind == "collective"]
         rules = r.settings
         boxes = {
             "budget": {
@@ -71,7 +77,7 @@ def open_vote(db: Database, round_id: int, *, actor: str) -> dict[str, int]:
             boxes["consent"] = {"quorum": rules["quorum"]}
         else:
             boxes["ratify"] = {k: rules[k] for k in ("quorum", "threshold", "strict")}
-        others = alternatives(s, r)
+        others = ballot_alternatives(s, r, actor)
         if others:  # ties go to the draft, then to the alternative proposed first
             candidates = ["draft", *(str(d.id) for d in others)]
             boxes["ranked"] = {
@@ -150,8 +156,7 @@ def close_vote(db: Database, round_id: int, *, actor: str) -> RoundOutcome:
     A crash at any point leaves the round as it was before (boxes open, every ballot kept).
     """
     with db.transaction() as s:
-        facilitator(s, actor)
-        r = round_at(s, round_id, "vote")
+        r = facilitated(s, actor, round_id, "vote")
         questions = tuple(
             _close(s, q, actor)
             for q in s.execute(
@@ -186,7 +191,8 @@ def close_vote(db: Database, round_id: int, *, actor: str) -> RoundOutcome:
             subject=f"round {r.id}",
             payload=r.outcome,
         )
-        return outcome
+    sweep(db)
+    return outcome
 
 
 def _close(s: Session, q: Question, actor: str) -> QuestionOutcome:
@@ -194,6 +200,7 @@ def _close(s: Session, q: Question, actor: str) -> QuestionOutcome:
         (b.receipt, b.choice)
         for b in s.execute(select(Ballot).where(Ballot.question_id == q.id)).scalars()
     ]
+    seal_box(s, q.id)  # from now on, no order SQL shows links a ballot to its voter
     eligible = len(s.execute(eligible_members(s, q.federation_id)).all())
     result: dict[str, Any] = audit.plain(
         voting.count(q.kind, q.options, [c for _, c in sorted(ballots)], eligible)

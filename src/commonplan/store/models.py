@@ -4,9 +4,12 @@ Secrecy of the ballot is a property of this schema, so it is stated here:
 
 - ``participation`` records *who* took part in a question (member, question) — never how;
 - ``ballot`` records *how* (the choice and the voter's receipt code) — never who: no member id,
-  no timestamp, and a random id, so neither a column nor the id order links a ballot to a voter.
-  (The database's physical row order is outside SQL's reach; an operator with raw file access
-  could correlate insertion order — the README says so.)
+  no timestamp, and a random id, so no column links a ballot to a voter.  While a box is open
+  its rows are in casting order, and so is what SQL shows of them (SQLite's ``rowid``,
+  PostgreSQL's ``ctid`` and ``xmin``, the participation ids); the close writes the box's rows
+  of both tables again in an order owed to nothing of the casting
+  (:func:`commonplan.rounds.ballots.seal_box`).  What remains outside SQL (files, logs) is in
+  the README, "Secrecy of the ballot".
 
 Every state change also appends a row to ``audit_entry``, a hash chain (see
 :mod:`commonplan.audit`); ``audit_head`` holds the chain's tip and is locked by each append, which
@@ -170,6 +173,9 @@ class Proposal(Base):
     (consumers: a canteen, clinic, school … as {product: amount}, chosen by the budget vote),
     ``"hours"`` (workers: hours per member per year), ``"capacity"`` (workers: {process: most
     activity}).  An amendment is a new proposal whose ``amends_id`` names the one it replaces.
+    A withdrawn proposal names who withdrew it (``withdrawn_by``; none for one replaced by an
+    amendment) and why (``withdrawn_reason``: a facilitator withdrawing a council's proposal
+    must say).
     """
 
     __tablename__ = "proposal"
@@ -183,6 +189,8 @@ class Proposal(Base):
     hours: Mapped[float | None] = mapped_column(Float)
     amends_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"))
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    withdrawn_by: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(500))
     labour_cost: Mapped[float | None] = mapped_column(Float)
     filed_by: Mapped[int] = mapped_column(ForeignKey("member.id"))
     filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
