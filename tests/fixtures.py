@@ -4,6 +4,8 @@
 Swedish demo table; ``small_members(tag)`` its four members (a farmer, a miller, a neighbour and a
 facilitator who also works on the farm); ``ratified_round(db, federation)`` puts a ratified round
 in place, reporting monthly from January 2027, for the tests of what comes after the vote;
+``drafted(db, tag, voters)`` puts it (with more members) in the feedback phase of its first
+round, ``in_the_vote`` in its vote;
 ``leap_reports(db, round_id, tag)`` files a month of the famine case (the farm inflates its
 harvest and its deliveries) for the tests of reconciliation.
 """
@@ -45,6 +47,43 @@ def small_members(tag: str) -> list[dict[str, str]]:
         {"handle": f"neighbour{tag}", "consumers_council": f"Street {tag}"},
         {"handle": f"facilitator{tag}", "workers_council": f"Farm {tag}", "role": "facilitator"},
     ]
+
+
+def drafted(
+    db: Database, tag: str, voters: int = 0, **settings: Any
+) -> tuple[int, int, dict[str, int]]:
+    """:func:`small_federation` ``tag`` (its description's ``settings`` added: floors, rounds …)
+    with :func:`small_members` and ``voters`` more members of its street (``voter{tag}{i}``), a
+    round in its feedback phase: the street's target for bread and its collective proposal of a
+    canteen, the draft.  Returns (federation, round, {"bread": id, "canteen": id})."""
+    from commonplan.federation import add_members, create_federation
+    from commonplan.rounds import compute_draft, file_proposal, open_round
+
+    fed = create_federation(db, {**small_federation(tag), **settings})
+    street = f"Street {tag}"
+    extra = [{"handle": f"voter{tag}{i}", "consumers_council": street} for i in range(voters)]
+    add_members(db, [*small_members(tag), *extra])
+    facilitator = f"facilitator{tag}"
+    r = open_round(db, fed, actor=facilitator)
+    ids = {
+        title: file_proposal(
+            db, r, actor=f"neighbour{tag}", council=street, kind=kind, title=title, amounts=amounts
+        )
+        for title, kind, amounts in (
+            ("bread", "target", {"C10T12": 100.0}),
+            ("canteen", "collective", {"I": 1.0}),
+        )
+    }
+    compute_draft(db, r, actor=facilitator)
+    return fed, r, ids
+
+
+def in_the_vote(db: Database, tag: str, voters: int = 0) -> tuple[int, int, dict[str, int]]:
+    """:func:`drafted`, and the vote opened: (federation, round, ballot boxes)."""
+    from commonplan.rounds import open_vote
+
+    fed, r, _ = drafted(db, tag, voters)
+    return fed, r, open_vote(db, r, actor=f"facilitator{tag}")
 
 
 def ratified_round(db: Database, federation: int) -> int:

@@ -318,19 +318,25 @@ def proposal_file(
 def proposal_withdraw(
     proposal: Annotated[int, argument("PROPOSAL", "The proposal's id.")],
     actor: AsOpt,
+    reason: Annotated[
+        str | None,
+        option("--reason", "TEXT", "Why (required of a facilitator: shown with the proposal)."),
+    ] = None,
     db: DbOpt = None,
 ) -> None:
-    """Withdraw a proposal of your council.
+    """Withdraw a proposal of your council, or, as a facilitator of the round's federation, any
+    proposal with the reason (recorded, logged and shown to members with the proposal).
 
-    Example:
+    Examples:
 
         commonplan proposal withdraw 4 --as bo
+        commonplan proposal withdraw 7 --as ada --reason "capacity of 1e-100: a typing error"
     """
     from commonplan import rounds
 
     with database(db) as d:
-        rounds.withdraw_proposal(d, proposal, actor=actor)
-    say(f"withdrew proposal {proposal}")
+        rounds.withdraw_proposal(d, proposal, actor=actor, reason=reason)
+    say(f"withdrew proposal {proposal}" + (f": {escape(reason)}" if reason else ""))
 
 
 def _amounts(items: Sequence[str]) -> dict[str, float]:

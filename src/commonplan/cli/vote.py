@@ -112,7 +112,7 @@ ReceiptOpt = Annotated[
     option(
         "--receipt",
         "CODE",
-        "Your own receipt code (or the one you got, to retry after a lost reply).",
+        "Your own receipt code (4–64 letters, digits, dashes); else one is drawn.",
     ),
 ]
 
@@ -262,7 +262,7 @@ def vote_close(
     console.print(f"round {round_id}: {verdict}", highlight=False)
     results = outcome.get("results") or {}
     if "ratify" in results:
-        console.print(escape(str(results["ratify"].get("reason", ""))), highlight=False)
+        console.print(escape(_ratification(results["ratify"], outcome, summary)), highlight=False)
     if "budget" in results:
         budget = results["budget"]
         console.print(
@@ -274,3 +274,15 @@ def vote_close(
     print_summary(summary)
     if outcome.get("next_round") is not None:
         console.print(f"the next round is open: round {outcome['next_round']}", highlight=False)
+
+
+def _ratification(count: dict[str, Any], outcome: dict[str, Any], summary: dict[str, Any]) -> str:
+    """The ratification count in words, and why the round is not ratified where the vote
+    approved a plan the engine could not produce (never "ratified" next to "not ratified")."""
+    reason = str(count.get("reason", ""))
+    if count.get("ratified") and not outcome["ratified"]:
+        return (
+            f"the vote approved the plan ({reason.removeprefix('ratified: ')}), but the final "
+            f"plan is {summary['status']}: a plan that cannot be produced is not ratified"
+        )
+    return reason

@@ -92,10 +92,12 @@ def amend_proposal(db: Database, who: Principal, proposal: int, body: ProposalAm
     )
 
 
-def withdraw_proposal(db: Database, who: Principal, proposal: int) -> None:
+def withdraw_proposal(
+    db: Database, who: Principal, proposal: int, reason: str | None = None
+) -> None:
     not_auditor(who, "withdraw proposals")
     in_scope(db, who, proposal_in_scope, proposal)
-    rounds.withdraw_proposal(db, proposal, actor=who.handle)
+    rounds.withdraw_proposal(db, proposal, actor=who.handle, reason=reason)
 
 
 # ---------------------------------------------------------------------- ballots

@@ -126,6 +126,11 @@ def question_public(s: Session, q: Question, member: int) -> QuestionPublic:
     )
 
 
+def _handle(s: Session, member: int | None) -> str | None:
+    m = s.get(Member, member) if member is not None else None
+    return m.handle if m is not None else None
+
+
 def proposal_public(s: Session, p: Proposal) -> ProposalPublic:
     council = s.get(Council, p.council_id)
     member = s.get(Member, p.filed_by)
@@ -139,6 +144,8 @@ def proposal_public(s: Session, p: Proposal) -> ProposalPublic:
         hours=p.hours,
         amends=p.amends_id,
         withdrawn=p.withdrawn,
+        withdrawn_by=_handle(s, p.withdrawn_by),
+        withdrawn_reason=p.withdrawn_reason,
         labour_cost=p.labour_cost,
         filed_by=member.handle if member is not None else "",
         filed_at=aware(p.filed_at),

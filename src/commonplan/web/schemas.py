@@ -44,6 +44,7 @@ __all__ = [
     "ProposalAmend",
     "ProposalCreate",
     "ProposalPublic",
+    "ProposalWithdraw",
     "QuestionPublic",
     "QuotaPublic",
     "Receipt",
@@ -323,6 +324,13 @@ class ProposalAmend(_In):
     hours: float | None = None
 
 
+class ProposalWithdraw(_In):
+    """Why a proposal is withdrawn: required of a facilitator withdrawing a council's proposal
+    (recorded, logged and shown to members with the proposal)."""
+
+    reason: str | None = Field(default=None, max_length=500)
+
+
 class ProposalPublic(BaseModel):
     id: int
     round: int
@@ -333,6 +341,8 @@ class ProposalPublic(BaseModel):
     hours: float | None
     amends: int | None
     withdrawn: bool
+    withdrawn_by: str | None = None
+    withdrawn_reason: str | None = None
     labour_cost: float | None
     filed_by: str
     filed_at: Instant
@@ -419,8 +429,9 @@ class QuestionResult(BaseModel):
 
 class BallotCreate(_In):
     """``choice``: budget ``{"approve": [ids]}``, ratify ``{"vote": "yes"|"no"|"abstain"}``,
-    consent ``{"objection": null|reason}``, ranked ``{"ranking": [ids]}``.  ``receipt``: only to
-    retry a ballot whose answer was lost (the same choice and receipt change nothing)."""
+    consent ``{"objection": null|reason}``, ranked ``{"ranking": [ids]}``.  ``receipt``: a code
+    of the voter's own (else one is drawn).  A ballot sent again after a lost answer is refused
+    as a second ballot ("voted already", whatever its receipt and choice): the first counts."""
 
     choice: dict[str, Any]
     receipt: str | None = Field(default=None, max_length=64)

@@ -1,4 +1,5 @@
-"""Proposals of councils: list, file, amend, withdraw (a member of the proposing council)."""
+"""Proposals of councils: list, file, amend, withdraw (a member of the proposing council, or a
+facilitator with a reason)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from fastapi import APIRouter
 from commonplan.web import acts, public
 from commonplan.web.api._routes import CREATED, READ, STEP, Routes
 from commonplan.web.deps import DB, CurrentMember, Id
-from commonplan.web.schemas import ProposalAmend, ProposalCreate, ProposalPublic
+from commonplan.web.schemas import ProposalAmend, ProposalCreate, ProposalPublic, ProposalWithdraw
 
 router = APIRouter(tags=["proposals"])
 routes = Routes(router)
@@ -46,7 +47,10 @@ def amend(proposal_id: Id, body: ProposalAmend, who: CurrentMember, db: DB) -> P
 
 
 @routes.post("/proposals/{proposal_id}/withdraw", STEP)
-def withdraw(proposal_id: Id, who: CurrentMember, db: DB) -> ProposalPublic:
-    """Withdraw a proposal (a member of the council that filed it)"""
-    acts.withdraw_proposal(db, who, proposal_id)
+def withdraw(
+    proposal_id: Id, who: CurrentMember, db: DB, body: ProposalWithdraw | None = None
+) -> ProposalPublic:
+    """Withdraw a proposal (a member of the council that filed it; or a facilitator of the
+    round's federation, who gives the ``reason``)"""
+    acts.withdraw_proposal(db, who, proposal_id, body.reason if body is not None else None)
     return public.read_proposal(db, who, proposal_id)

@@ -45,8 +45,9 @@ async def cast_route(question_id: Id, body: BallotCreate, who: CurrentMember, db
     """Cast the signed-in member's ballot; answers the receipt code
 
     One ballot per member and question, in the member's own federation, while the box is open.
-    After a lost answer, send the same choice with the ``receipt`` you chose (or got) to retry:
-    the same receipt comes back and nothing changes."""
+    A second ballot is refused (409) — one sent again after a lost answer too, in the same words
+    whatever its receipt and choice, so that no answer tells what another's ballot holds: the
+    first ballot is in the box, under the receipt it was sent with."""
     # async, with :func:`cast` in one trip through the thread pool (a sync route takes two: the
     # route, then the validation of its answer)
     return await run_in_threadpool(cast, question_id, body, who, db)
