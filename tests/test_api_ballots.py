@@ -91,9 +91,9 @@ def test_the_desk_casts_and_the_route_answers_the_rest(
     refused(
         client.post(url, json={"choice": {"vote": "no"}}, headers=c0), 409, "ballot_refused", "c0"
     )
-    # A retry with the receipt: the route's (the same receipt back, nothing new).
+    # A retry with the receipt: the route's, refused as any second ballot (nothing new).
     again = {"choice": {"vote": "yes"}, "receipt": body["receipt"]}
-    assert ok(client.post(url, json=again, headers=c0), 201) == body
+    refused(client.post(url, json=again, headers=c0), 409, "ballot_refused", "c0", "already")
     assert routed == ["c0", "c0"]
     # Not the desk's either: a malformed choice, an auditor, an unknown session, no JSON.
     c1 = sign_in(client, "c1")

@@ -327,10 +327,11 @@ def proposal_withdraw(
     """Withdraw a proposal of your council, or, as a facilitator of the round's federation, any
     proposal with the reason (recorded, logged and shown to members with the proposal).
 
-    Examples:
+    Example:
 
         commonplan proposal withdraw 4 --as bo
-        commonplan proposal withdraw 7 --as ada --reason "capacity of 1e-100: a typing error"
+
+    A facilitator: commonplan proposal withdraw 7 --as ada --reason "1e-100: a typing error"
     """
     from commonplan import rounds
 

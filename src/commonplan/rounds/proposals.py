@@ -146,6 +146,11 @@ def withdraw_proposal(
         if p.withdrawn:
             raise PlanInputError(f"proposal {p.id} is withdrawn already (or replaced)")
         own = p.council_id in (m.workers_council_id, m.consumers_council_id)
+        if not own and m.role != "facilitator":
+            raise AuthorisationError(
+                f"{actor!r} is not a member of the council that filed proposal {p.id}: only its "
+                "members withdraw it (or a facilitator of the federation, saying why)"
+            )
         if not own:
             facilitator(s, actor, root_of(s, r))
             if not why:
