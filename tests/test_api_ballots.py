@@ -186,3 +186,32 @@ def test_when_the_desk_fails_the_route_answers(
     assert routed == ["c3"] and answer["question"] == ratify
     with app.state.db.transaction() as s:
         assert s.scalars(select(Ballot.receipt)).all() == [answer["receipt"]]
+
+
+def test_the_api_answers_a_member_who_has_voted_alike(app: FastAPI, client: TestClient) -> None:
+    """Through the route and the group-commit desk: one status and one body whatever receipt
+    and choice a member who has voted sends."""
+    db = app.state.db
+    first_facilitator(db)
+    fed, fac = federation_with_members(client, FACILITATOR, "Commune", "c")
+    ratify = run_to_vote(client, fed, fac, "Commune", "c")["boxes"]["ratify"]
+    url = f"{API}/questions/{ratify}/ballots"
+    c0, c1 = sign_in(client, "c0"), sign_in(client, "c1")
+    first = client.post(url, json={"choice": {"vote": "yes"}, "receipt": "C0-RECEIPT"}, headers=c0)
+    assert first.status_code == 201
+    other = client.post(url, json={"choice": {"vote": "no"}}, headers=c1)
+    assert other.status_code == 201
+    theirs = other.json()["receipt"]
+    answers = set()
+    for body in (
+        {"choice": {"vote": "no"}, "receipt": theirs},
+        {"choice": {"vote": "yes"}, "receipt": theirs},
+        {"choice": {"vote": "yes"}, "receipt": "C0-RECEIPT"},  # a retry of one's own
+        {"choice": {"vote": "no"}, "receipt": "C0-RECEIPT"},
+        {"choice": {"vote": "abstain"}},
+    ):
+        answer = client.post(url, json=body, headers=c0)
+        answers.add((answer.status_code, answer.text))
+    assert len(answers) == 1, answers
+    status, body = answers.pop()
+    assert status == 409 and "c0" in body and "already" in body

@@ -21,6 +21,7 @@ with warnings.catch_warnings():  # starlette's TestClient would prefer httpx2
     from fastapi.testclient import TestClient
 
 import commonplan as cp
+import test_api as web
 from cli_support import clean_error, run
 from commonplan import accounts
 from commonplan.errors import AuthorisationError, PlanInputError
@@ -38,22 +39,10 @@ from commonplan.rounds import (
 from commonplan.store import Database
 from commonplan.store.models import AuditEntry, Draft, Proposal, Question
 from fixtures import drafted, small_federation, small_members
+from test_api import app, cheap_hashing, client
 
 __all__ = ["app", "cheap_hashing", "client"]  # fixtures, from test_api
-from test_api import (
-    API,
-    FACILITATOR,
-    app,
-    cheap_hashing,
-    client,
-    federation_with_members,
-    file,
-    first_facilitator,
-    ok,
-    refused,
-    run_to_vote,
-    sign_in,
-)
+API = web.API
 
 FOOD = {"floors": [{"product": "C10T12", "per_person": 0.01, "need": "food"}]}
 """A food floor: what every plan of the federation must produce, CO2 and all."""
@@ -105,15 +94,15 @@ def test_facilitators_act_in_their_own_federation_only(database_url: str, tmp_pa
 
 def test_the_api_refuses_another_federations_facilitator(app: FastAPI, client: TestClient) -> None:
     db = app.state.db
-    first_facilitator(db)
-    first_facilitator(db, "bea")
-    fed, fac = federation_with_members(client, FACILITATOR, "Commune", "c")
-    federation_with_members(client, "bea", "Village", "v")
-    r = run_to_vote(client, fed, fac, "Commune", "c")["round"]
-    bea = sign_in(client, "bea")
-    refused(client.post(f"{API}/rounds/{r}/vote/close", headers=bea), 403, "forbidden")
-    refused(client.post(f"{API}/rounds/{r}/draft", headers=bea), 403, "forbidden")
-    ok(client.post(f"{API}/rounds/{r}/vote/close", headers=fac))
+    web.first_facilitator(db)
+    web.first_facilitator(db, "bea")
+    fed, fac = web.federation_with_members(client, web.FACILITATOR, "Commune", "c")
+    web.federation_with_members(client, "bea", "Village", "v")
+    r = web.run_to_vote(client, fed, fac, "Commune", "c")["round"]
+    bea = web.sign_in(client, "bea")
+    web.refused(client.post(f"{API}/rounds/{r}/vote/close", headers=bea), 403, "forbidden")
+    web.refused(client.post(f"{API}/rounds/{r}/draft", headers=bea), 403, "forbidden")
+    web.ok(client.post(f"{API}/rounds/{r}/vote/close", headers=fac))
 
 
 # ---------------------------------------------------------------------- alternatives
@@ -232,11 +221,12 @@ def test_amounts_out_of_scale_are_refused_when_filed(kind: str, amount: float) -
 
 def test_nothing_a_member_files_gets_a_server_error(app: FastAPI, client: TestClient) -> None:
     db = app.state.db
-    first_facilitator(db)
-    fed, fac = federation_with_members(client, FACILITATOR, "Commune", "c")
-    r = ok(client.post(f"{API}/federations/{fed}/rounds", json={}, headers=fac), 201)["id"]
-    c0, c1 = sign_in(client, "c0"), sign_in(client, "c1")
-    file(client, r, c0, council="Commune east", kind="target", title="bread", amounts={"C10T12": 2})
+    web.first_facilitator(db)
+    fed, fac = web.federation_with_members(client, web.FACILITATOR, "Commune", "c")
+    r = web.ok(client.post(f"{API}/federations/{fed}/rounds", json={}, headers=fac), 201)["id"]
+    c0, c1 = web.sign_in(client, "c0"), web.sign_in(client, "c1")
+    bread = {"C10T12": 2}
+    web.file(client, r, c0, council="Commune east", kind="target", title="bread", amounts=bread)
     answers = []
     for kind, council, who, code in (
         ("capacity", "Commune clinic", c1, "Q86"),
@@ -266,39 +256,39 @@ def test_a_facilitator_withdraws_a_proposal_with_a_reason_members_see(
     app: FastAPI, client: TestClient
 ) -> None:
     db = app.state.db
-    first_facilitator(db)
-    fed, fac = federation_with_members(client, FACILITATOR, "Commune", "c")
-    voting = run_to_vote(client, fed, fac, "Commune", "c")  # round 1 fails: its proposals carry
-    ok(client.post(f"{API}/rounds/{voting['round']}/vote/close", headers=fac))
-    r = ok(client.get(f"{API}/federations/{fed}/rounds", headers=fac))[-1]["id"]
-    c0, c2 = sign_in(client, "c0"), sign_in(client, "c2")
-    live = ok(client.get(f"{API}/rounds/{r}/proposals", headers=c0))
+    web.first_facilitator(db)
+    fed, fac = web.federation_with_members(client, web.FACILITATOR, "Commune", "c")
+    voting = web.run_to_vote(client, fed, fac, "Commune", "c")  # round 1 fails: its proposals carry
+    web.ok(client.post(f"{API}/rounds/{voting['round']}/vote/close", headers=fac))
+    r = web.ok(client.get(f"{API}/federations/{fed}/rounds", headers=fac))[-1]["id"]
+    c0, c2 = web.sign_in(client, "c0"), web.sign_in(client, "c2")
+    live = web.ok(client.get(f"{API}/rounds/{r}/proposals", headers=c0))
     canteen = next(p for p in live if p["title"] == "canteen")
     url = f"{API}/proposals/{canteen['id']}/withdraw"
-    refused(client.post(url, headers=fac), 422, "plan_input", "reason")  # a facilitator says why
-    refused(client.post(url, json={"reason": "no"}, headers=c2), 403, "forbidden", "c2")
+    web.refused(client.post(url, headers=fac), 422, "plan_input", "reason")  # facilitators say why
+    web.refused(client.post(url, json={"reason": "no"}, headers=c2), 403, "forbidden", "c2")
     why = "a canteen of 1e-100 meals: a typing error; file it again"
-    gone = ok(client.post(url, json={"reason": why}, headers=fac))
+    gone = web.ok(client.post(url, json={"reason": why}, headers=fac))
     assert gone["withdrawn"] and gone["withdrawn_reason"] == why
-    assert gone["withdrawn_by"] == FACILITATOR
-    listed = ok(client.get(f"{API}/rounds/{r}/proposals?withdrawn=true", headers=c0))
+    assert gone["withdrawn_by"] == web.FACILITATOR
+    listed = web.ok(client.get(f"{API}/rounds/{r}/proposals?withdrawn=true", headers=c0))
     assert next(p for p in listed if p["id"] == canteen["id"])["withdrawn_reason"] == why
     assert canteen["id"] not in {
-        p["id"] for p in ok(client.get(f"{API}/rounds/{r}/proposals", headers=c0))
+        p["id"] for p in web.ok(client.get(f"{API}/rounds/{r}/proposals", headers=c0))
     }
     with db.transaction() as s:
         entry = s.execute(
             select(AuditEntry).where(AuditEntry.action == "proposal withdrawn")
         ).scalar_one()
-    assert entry.actor == FACILITATOR and entry.payload == {
+    assert entry.actor == web.FACILITATOR and entry.payload == {
         "round": r,
         "proposal": canteen["id"],
         "council": "Commune east",
-        "by": FACILITATOR,
+        "by": web.FACILITATOR,
         "as": "facilitator",
         "reason": why,
     }
-    refused(client.post(url, json={"reason": why}, headers=fac), 422, "plan_input", "withdrawn")
+    web.refused(client.post(url, json={"reason": why}, headers=fac), 422, "plan_input", "withdrawn")
 
 
 def test_the_cli_withdraws_with_a_reason(tmp_path: Path) -> None:

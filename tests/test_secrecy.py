@@ -1,6 +1,6 @@
 """Secrecy of the ballot, on SQLite and PostgreSQL: after close, nothing SQL shows of the tables
 links a ballot to its voter; and no answer to a member who has voted tells what another's
-ballot holds (the receipt oracle).
+ballot holds (the receipt oracle; through the API in tests/test_api_ballots.py).
 
 The linking attacks are those of an operator with a dump: pair the k-th ``participation`` row
 with the k-th ``ballot`` row under every order the database offers (ids, SQLite's ``rowid``,
@@ -16,35 +16,16 @@ from __future__ import annotations
 
 import math
 import random
-import warnings
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import select, text
-
-with warnings.catch_warnings():  # starlette's TestClient would prefer httpx2
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from fastapi.testclient import TestClient
 
 from commonplan.errors import CommonplanError
 from commonplan.rounds import BallotPaper, cast_ballot, cast_ballots, cast_round_ballots, close_vote
 from commonplan.store import Database
 from commonplan.store.models import Member
 from fixtures import in_the_vote
-
-__all__ = ["app", "cheap_hashing", "client"]  # fixtures, from test_api
-from test_api import (
-    API,
-    FACILITATOR,
-    app,
-    cheap_hashing,
-    client,
-    federation_with_members,
-    first_facilitator,
-    run_to_vote,
-    sign_in,
-)
 
 VOTERS = 60
 
@@ -238,32 +219,3 @@ def test_a_member_who_has_voted_learns_nothing_of_anothers_ballot(database_url: 
     assert "voterO0" in answer and "already" in answer
     with db.engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM ballot")).scalar_one() == 2
-
-
-def test_the_api_answers_a_member_who_has_voted_alike(app: FastAPI, client: TestClient) -> None:
-    """Through the route and the group-commit desk: one status and one body whatever receipt
-    and choice a member who has voted sends."""
-    db = app.state.db
-    first_facilitator(db)
-    fed, fac = federation_with_members(client, FACILITATOR, "Commune", "c")
-    ratify = run_to_vote(client, fed, fac, "Commune", "c")["boxes"]["ratify"]
-    url = f"{API}/questions/{ratify}/ballots"
-    c0, c1 = sign_in(client, "c0"), sign_in(client, "c1")
-    first = client.post(url, json={"choice": {"vote": "yes"}, "receipt": "C0-RECEIPT"}, headers=c0)
-    assert first.status_code == 201
-    other = client.post(url, json={"choice": {"vote": "no"}}, headers=c1)
-    assert other.status_code == 201
-    theirs = other.json()["receipt"]
-    answers = set()
-    for body in (
-        {"choice": {"vote": "no"}, "receipt": theirs},
-        {"choice": {"vote": "yes"}, "receipt": theirs},
-        {"choice": {"vote": "yes"}, "receipt": "C0-RECEIPT"},  # a retry of one's own
-        {"choice": {"vote": "no"}, "receipt": "C0-RECEIPT"},
-        {"choice": {"vote": "abstain"}},
-    ):
-        answer = client.post(url, json=body, headers=c0)
-        answers.add((answer.status_code, answer.text))
-    assert len(answers) == 1, answers
-    status, body = answers.pop()
-    assert status == 409 and "c0" in body and "already" in body
