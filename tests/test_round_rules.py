@@ -8,7 +8,9 @@ members see.
 
 from __future__ import annotations
 
+import html
 import math
+import re
 import warnings
 from pathlib import Path
 
@@ -289,6 +291,12 @@ def test_a_facilitator_withdraws_a_proposal_with_a_reason_members_see(
         "reason": why,
     }
     web.refused(client.post(url, json={"reason": why}, headers=fac), 422, "plan_input", "withdrawn")
+    signed = {"handle": "c2", "password": web.password("c2")}
+    web.ok(client.post(f"{API}/auth/sign-in", json=signed))  # a browser's cookie session
+    page = client.get(f"/rounds/{r}/proposals")
+    assert page.status_code == 200
+    seen = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page.text)))
+    assert f"canteen (Commune east): withdrawn by {web.FACILITATOR}: “{why}”" in seen
 
 
 def test_the_cli_withdraws_with_a_reason(tmp_path: Path) -> None:

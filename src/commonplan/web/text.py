@@ -158,6 +158,8 @@ EN: dict[str, str] = {
     "everyone's.",
     "proposals.all": "Everyone's proposals ({count})",
     "proposals.none": "No proposals yet.",
+    "proposals.withdrawn": "Withdrawn, with the reason given",
+    "proposal.withdrawn_why": "{title} ({council}): withdrawn by {handle}: “{reason}”",
     "proposal.kind": "What you propose, for which council",
     "proposal.choose": "Choose…",
     "proposal.kinds_hint": "Consumers' councils propose targets and collective proposals; "

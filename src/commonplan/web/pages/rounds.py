@@ -107,11 +107,13 @@ def _proposals_context(
     councils = councils_of(db, who)
     mine = {c.name for c in councils}
     listed = public.round_proposals(db, who, round_id)
+    everything = public.round_proposals(db, who, round_id, withdrawn=True)
     return {
         "title": tr("proposals.title", number=info.round.number),
         "info": info,
         "kinds": proposal_kinds(tr, councils),
         "proposals": listed,
+        "withdrawn": [p for p in everything if p.withdrawn_reason],
         "mine": mine,
         "can_file": info.round.phase == "proposals" and not who.is_auditor,
         "can_change": info.round.phase in ("proposals", "feedback") and not who.is_auditor,
