@@ -116,15 +116,7 @@ def file_proposal(
             actor=actor,
             action="proposal filed",
             subject=f"proposal {p.id}",
-            payload={
-                "round": r.id,
-                "council": c.name,
-                "kind": kind,
-                "title": title,
-                "amounts": p.amounts,
-                "hours": p.hours,
-                "amends": amends,
-            },
+            payload={"council": c.name, **audit.rows_of(s, Proposal, Proposal.id == p.id)[0]},
         )
         return p.id
 
