@@ -372,7 +372,7 @@ def _boxes(s: Session, state: _State) -> list[str]:
     """Each ballot box against what the log says of it (see the module's docstring)."""
     problems = []
     counts = {
-        table: dict(s.execute(select(col, func.count()).group_by(col)).tuples().all())
+        table: {k: n for k, n in s.execute(select(col, func.count()).group_by(col))}
         for table, col in (
             ("ballot", Ballot.question_id),
             ("participation", Participation.question_id),
@@ -388,10 +388,8 @@ def _boxes(s: Session, state: _State) -> list[str]:
                 )
             continue
         seq, p = state.closings[key]
-        rows = s.execute(
-            select(Ballot.receipt, Ballot.choice).where(Ballot.question_id == key)
-        ).tuples()
-        if box_digest(list(rows)) != p["box_sha256"]:
+        rows = s.execute(select(Ballot.receipt, Ballot.choice).where(Ballot.question_id == key))
+        if box_digest([(r, c) for r, c in rows]) != p["box_sha256"]:
             problems.append(
                 f"the ballot box of question {key} is not the one the log pins (entry {seq}): "
                 "a ballot was changed, added or removed after it closed"
