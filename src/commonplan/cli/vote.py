@@ -278,9 +278,9 @@ def vote_close(
     if outcome.get("next_round") is not None:
         console.print(f"the next round is open: round {outcome['next_round']}", highlight=False)
     if head is not None:
+        console.print(f"log head: [bold]{head.sha256}[/]", highlight=False)
         console.print(
-            f"log head: [bold]{head.sha256}[/] (entry {head.seq}) — publish it and keep it: "
-            "commonplan audit verify --head and commonplan board recount --head prove this "
-            "result against it",
+            f"(entry {head.seq} of the audit log) publish it and keep it: commonplan audit "
+            "verify --head and commonplan board recount --head prove this result against it",
             highlight=False,
         )
