@@ -160,20 +160,9 @@ def _staff_added(state: _State, e: AuditEntry) -> None:
 
 
 def _round_opened(state: _State, e: AuditEntry) -> None:
-    p = e.payload
-    state.create(
-        "round",
-        _id(e.subject),
-        e.seq,
-        {
-            "federation_id": p["federation"],
-            "number": p["number"],
-            "phase": "proposals",
-            "settings": p["settings"],
-            "deadlines": p["deadlines"],
-            "outcome": None,
-        },
-    )
+    names = "federation_id=federation number settings deadlines"
+    values = _named(e.payload, names, phase="proposals", outcome=None)
+    state.create("round", _id(e.subject), e.seq, values)
     _rows("proposal")(state, e, "carried")
 
 
@@ -211,17 +200,21 @@ def _proposals_costed(state: _State, e: AuditEntry) -> None:
         state.change("proposal", int(key), e.seq, labour_cost=cost)
 
 
+def _named(payload: Mapping[str, Any], names: str, **fixed: Any) -> dict[str, Any]:
+    """Fields from the payload's keys: ``names`` lists ``field=key`` (or ``field`` where the key
+    is the field's name)."""
+    pairs = (n.partition("=") for n in names.split())
+    return {f: payload[k or f] for f, _, k in pairs} | fixed
+
+
 def _box_opened(state: _State, e: AuditEntry) -> None:
-    p = e.payload
-    values = {
-        "round_id": p["round"],
-        "kind": p["kind"],
-        "federation_id": p["federation"],
-        "options": p["options"],
-        "status": "open",
-        "box_sha256": None,
-        "result": None,
-    }
+    values = _named(
+        e.payload,
+        "round_id=round kind federation_id=federation options",
+        status="open",
+        box_sha256=None,
+        result=None,
+    )
     state.create("question", _id(e.subject), e.seq, values)
 
 
@@ -251,15 +244,8 @@ def _box_closed(state: _State, e: AuditEntry) -> None:
 
 
 def _plan_computed(state: _State, e: AuditEntry) -> None:
-    p = e.payload
-    values = {
-        "round_id": p["round"],
-        "stage": p["stage"],
-        "inputs_sha256": p["inputs_sha256"],
-        "result_sha256": p["result_sha256"],
-        "inputs": p["inputs_sha256"],
-        "result": p["result_sha256"],
-    }
+    names = "round_id=round stage inputs_sha256 result_sha256 inputs=inputs_sha256"
+    values = _named(e.payload, f"{names} result=result_sha256")
     state.create("draft", _id(e.subject), e.seq, values)
 
 
