@@ -15,6 +15,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from commonplan.store.models import (
     AuditHead,
     Ballot,
     Council,
+    Delegate,
     Draft,
     Floor,
     Member,
@@ -47,6 +49,7 @@ from commonplan.store.models import (
     Proposal,
     Question,
     Round,
+    Staff,
 )
 from commonplan.voting import choices as counting
 from fixtures import small_federation, small_members
@@ -363,6 +366,33 @@ def test_rows_the_log_never_wrote_and_other_edits(closed: Held) -> None:
     assert found("member 1000 is in the table but in no audit entry", found_)
     assert found(f"floor {floor}: per_person is 0.0 in the table, 0.0001 in the log", found_)
     assert found(f"question {q}: participation has 3 row(s) in the table, 4 in the log", found_)
+
+
+def test_delegates_and_staff_are_replayed(closed: Held) -> None:
+    """A delegate's term lengthened, a recall undone, a staff row removed: each named."""
+    from commonplan.accounts import add_staff
+    from commonplan.federation import elect_delegate, recall_delegate
+
+    with closed.db.transaction() as s:
+        farm = s.execute(select(Council.id).where(Council.name == f"Farm {TAG}")).scalar_one()
+        farmer = s.execute(select(Member.id).where(Member.handle == f"farmer{TAG}")).scalar_one()
+    first = elect_delegate(closed.db, farm, farmer, actor=FACILITATOR)
+    recall_delegate(closed.db, first, actor=FACILITATOR)
+    second = elect_delegate(closed.db, farm, farmer, term_days=30, actor=FACILITATOR)
+    add_staff(closed.db, "facilitatorJ", closed.federation, actor=FACILITATOR)
+    assert problems(closed) == ()
+    with closed.db.transaction() as s:
+        staff = s.execute(select(Member.id).where(Member.handle == "facilitatorJ")).scalar_one()
+        end = s.get(Delegate, second).term_end  # type: ignore[union-attr]
+    found_ = tamper(
+        closed,
+        update(Delegate).where(Delegate.id == second).values(term_end=end + timedelta(days=900)),
+        update(Delegate).where(Delegate.id == first).values(recalled_at=None),
+        delete(Staff).where(Staff.member_id == staff),
+    )
+    assert found(f"delegate {second}: term_end is", found_)
+    assert found(f"delegate {first}: recalled_at is null in the table", found_)
+    assert found(f"staff {(staff, closed.federation)} is in the audit log", found_)
 
 
 # ---------------------------------------------------------------------- the board
