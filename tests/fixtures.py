@@ -90,20 +90,19 @@ def ratified_round(db: Database, federation: int) -> int:
     """A round of ``federation`` in its ratified phase, reporting monthly from January 2027.
 
     What comes after the vote needs only a ratified round; running a whole round would test the
-    rounds again (tests/test_rounds.py does), so the round is put in place directly."""
+    rounds again (tests/test_rounds.py does), so the round is put in place directly (and logged,
+    as :func:`commonplan.rounds.phases.ratified_without_vote` does)."""
+    from commonplan.rounds.phases import ratified_without_vote
+
     with db.transaction() as s:
-        r = Round(
-            federation_id=federation,
-            number=1,
-            phase="ratified",
+        return ratified_without_vote(
+            s,
+            federation,
             settings={"reporting": {"start": "2027-01", "every": "month", "periods": 12}},
-            deadlines={},
             opened_at=datetime(2026, 11, 1, tzinfo=UTC),
             closed_at=datetime(2026, 12, 20, tzinfo=UTC),
-        )
-        s.add(r)
-        s.flush()
-        return r.id
+            actor="system",
+        ).id
 
 
 FARM_HOURS_PER_WEEK = (31.0, 29.0)

@@ -350,6 +350,8 @@ def test_a_round_through_the_api(app: FastAPI, client: TestClient) -> None:
 
     verified = ok(client.get(f"{API}/audit/verify", headers=fac))
     assert verified["ok"] and verified["head"] == ratify["audit_head"]["sha256"]
+    assert board["log"][-1]["sha256"] == verified["head"]  # the board's log ends at the head
+    assert board["log"][-1]["action"] == "round ratified"
     head = ok(client.get(f"{API}/audit/verify?head={verified['head']}", headers=fac))
     assert head["ok"]
     log = ok(client.get(f"{API}/audit/entries?limit=500", headers=fac))["entries"]

@@ -169,10 +169,11 @@ def test_a_round_from_the_terminal(db_url: str, files: tuple[Path, Path], tmp_pa
     board = tmp_path / "board"
     exported = data("board", "export", r, board, *db)["files"]
     assert sorted(Path(f).name for f in exported) == sorted(
-        [f"question-{q}.json" for q in questions.values()] + [f"question-{budget}.pb"]
+        [f"question-{q}.json" for q in questions.values()]
+        + [f"question-{budget}.pb", "audit-log.jsonl"]
     )
     counted = ok("board", "recount", board)
-    assert "the recount matches the recorded results" in counted.stdout
+    assert "the recount matches the recorded results and the log" in counted.stdout
     report = data("board", "recount", board)
     assert report["ok"] and {q["question"] for q in report["questions"]} == {*questions.values()}
     assert [q["ballots"] for q in report["questions"]] == [MEMBERS] * 3

@@ -24,7 +24,7 @@ with warnings.catch_warnings():  # starlette's TestClient would prefer httpx2
     from fastapi.testclient import TestClient
 
 from commonplan import accounts as auth
-from commonplan import rounds
+from commonplan import audit, rounds
 from commonplan.economy.io import demo_economy
 from commonplan.federation import add_members, create_federation
 from commonplan.rounds import board
@@ -422,6 +422,9 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
     assert t("result.final_plan") in result
     final = board.plan_summary(db, outcome["plan"])
     assert t("num.percent", value=final.fulfilment) in result
+    with db.transaction() as s:  # the log head at close, for members to keep
+        head = audit.round_head(s, int(rid))
+    assert head is not None and t("result.head", sha=head.sha256, seq=head.seq) in result
     history = words(get(m2, "/history"))
     assert t("history.round", number=1) in history
     found = words(get(m0, f"/board/find?receipt={receipt[1]}"))

@@ -603,7 +603,7 @@ def test_tampering_is_detected(voting_round: tuple[Database, int, dict[str, int]
     with db.transaction() as s:  # a changed ratified plan
         s.execute(update(Draft).where(Draft.id == out.plan).values(result={"status": "x"}))
         problems = audit.verify(s).problems
-    assert any(f"result of plan {out.plan}" in p for p in problems)
+    assert any(f"draft {out.plan}: its result is not the one the log pins" in p for p in problems)
     with db.transaction() as s:  # a rewritten log entry
         s.execute(text("UPDATE audit_entry SET actor = 'someone' WHERE seq = 2"))
         check = audit.verify(s, expected_head=head)

@@ -125,12 +125,19 @@ def create_federation(
         for k, f in enumerate(description.get("floors") or []):
             s.add(_floor(f, root.id, economy, f"floors[{k}]"))
         s.flush()
+        nodes = subtree(s, root.id)
         audit.append(
             s,
             actor=actor,
             action="federation created",
             subject=f"federation {root.id}",
-            payload={"description": dict(description), "economy_sha256": economy.sha256},
+            payload={
+                "description": dict(description),
+                "economy_sha256": economy.sha256,
+                "nodes": audit.rows_of(s, Federation, Federation.id.in_(nodes)),
+                "councils": audit.rows_of(s, Council, Council.federation_id.in_(nodes)),
+                "floors": audit.rows_of(s, Floor, Floor.federation_id == root.id),
+            },
         )
         return root.id
 
@@ -249,6 +256,7 @@ def add_members(
     with db.transaction() as s:
         councils = {c.name: c for c in s.execute(select(Council)).scalars()}
         handles = set(s.execute(select(Member.handle)).scalars())
+        new: list[str] = []
         added = 0
         for k, row in enumerate(rows, start=1):
             handle = str(row.get("handle") or "").strip()
@@ -273,9 +281,15 @@ def add_members(
                 )
             )
             handles.add(handle)
+            new.append(handle)
             added += 1
+        s.flush()
         audit.append(
-            s, actor=actor, action="members added", subject="members", payload={"count": added}
+            s,
+            actor=actor,
+            action="members added",
+            subject="members",
+            payload={"count": added, "members": audit.rows_of(s, Member, Member.handle.in_(new))},
         )
         return added
 
@@ -335,7 +349,11 @@ def elect_delegate(
             actor=actor,
             action="delegate elected",
             subject=f"council {c.id}",
-            payload={"member": m.handle, "term_days": term_days},
+            payload={
+                "member": m.handle,
+                "term_days": term_days,
+                "delegate": audit.rows_of(s, Delegate, Delegate.id == d.id)[0],
+            },
         )
         return d.id
 
@@ -352,7 +370,7 @@ def recall_delegate(db: Database, delegate: int, *, actor: str = "system") -> No
             actor=actor,
             action="delegate recalled",
             subject=f"council {d.council_id}",
-            payload={"delegate": d.id},
+            payload={"delegate": d.id, "recalled_at": audit.utc(d.recalled_at)},
         )
 
 

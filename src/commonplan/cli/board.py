@@ -5,7 +5,7 @@
 recount``, ``audit verify`` and ``plan recompute`` exit with status 1 when what they check
 differs, after printing what differs.
 
-    commonplan board export 1 board/ && commonplan board recount board/
+    commonplan board export 1 board/ && commonplan board recount board/ --head 6a1bb766…
     commonplan board find board/ K7QF-2MXA-PL4D-9RTC
     commonplan audit verify
     commonplan plan recompute 2
@@ -78,18 +78,29 @@ def board_export(
         say(f"wrote {escape(str(p))}")
 
 
+HeadOpt = Annotated[
+    str | None,
+    option(
+        "--head",
+        "SHA",
+        "The log head published when the vote closed: the board must lead to it.",
+    ),
+]
+
+
 @board_app.command("recount")
-def board_recount(directory: DirArg, as_json: JsonOpt = False) -> None:
-    """Recount every question of an exported board from its files alone (no database) and
-    compare with the recorded results.  Exit status 0 when everything matches, 1 when not.
+def board_recount(directory: DirArg, head: HeadOpt = None, as_json: JsonOpt = False) -> None:
+    """Recount every question of an exported board from its files alone (no database), compare
+    with the recorded results and with the log entries the board carries; with --head, prove the
+    board against the head published at close.  Exit status 0 when everything matches, 1 when not.
 
     Example:
 
-        commonplan board recount board/
+        commonplan board recount board/ --head 6a1bb766…
     """
     from commonplan.rounds import board
 
-    report = board.recount(directory)
+    report = board.recount(directory, head=head)
     if as_json:
         echo_json(report.to_dict())
     else:
@@ -109,7 +120,18 @@ def board_recount(directory: DirArg, as_json: JsonOpt = False) -> None:
         for problem in report.problems:
             console.print(f"[red]mismatch:[/] {escape(problem)}", highlight=False)
         if report.ok:
-            console.print("[green]the recount matches the recorded results[/]")
+            console.print("[green]the recount matches the recorded results and the log[/]")
+        if report.proven_head is not None:
+            console.print(
+                f"[green]proven against the published head {report.proven_head}[/]",
+                highlight=False,
+            )
+        elif report.ok:
+            console.print(
+                f"the board's log ends at head {report.audit_head}: compare it with the head "
+                "published when the vote closed (--head SHA)",
+                highlight=False,
+            )
     if not report.ok:
         raise typer.Exit(1)
 
@@ -146,14 +168,16 @@ def audit_verify(
         option(
             "--head",
             "SHA",
-            "A head hash published earlier (e.g. in a board export): it must be in the log.",
+            "A head hash published earlier (at a vote's close, on its board): it must be in the "
+            "log.",
         ),
     ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Verify the audit log's hash chain, every closed ballot box and every recorded plan.
-    Exit status 0 when all verify, 1 when not (each problem listed).
+    """Verify the audit log's hash chain, and replay the log to compare what it records with the
+    tables: members, councils, delegates, floors, rounds, proposals, ballot boxes, plans.  Exit
+    status 0 when all verify, 1 when not (each difference named by table, row and field).
 
     Example:
 

@@ -247,15 +247,18 @@ def vote_close(
 
         commonplan vote close 1 --as ada
     """
-    from commonplan import rounds
+    from commonplan import audit, rounds
     from commonplan.rounds import board
 
     with database(db) as d:
         with status("Counting the ballots and computing the final plan…"):
             outcome = rounds.close_vote(d, round_id, actor=actor).to_dict()
         summary = board.plan_summary(d, int(outcome["plan"])).to_dict()
+        with d.transaction() as s:
+            head = audit.round_head(s, round_id)
+    logged = None if head is None else {"seq": head.seq, "sha256": head.sha256}
     if as_json:
-        echo_json({**outcome, "summary": summary})
+        echo_json({**outcome, "summary": summary, "audit_head": logged})
         return
     console = Console()
     verdict = "[bold green]ratified[/]" if outcome["ratified"] else "[bold red]not ratified[/]"
@@ -274,6 +277,13 @@ def vote_close(
     print_summary(summary)
     if outcome.get("next_round") is not None:
         console.print(f"the next round is open: round {outcome['next_round']}", highlight=False)
+    if head is not None:
+        console.print(f"log head: [bold]{head.sha256}[/]", highlight=False)
+        console.print(
+            f"(entry {head.seq} of the audit log) publish it and keep it: commonplan audit "
+            "verify --head and commonplan board recount --head prove this result against it",
+            highlight=False,
+        )
 
 
 def _ratification(count: dict[str, Any], outcome: dict[str, Any], summary: dict[str, Any]) -> str:

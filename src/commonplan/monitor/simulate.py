@@ -239,8 +239,8 @@ def _setup(db: Any, months: int) -> tuple[int, dict[str, Any]]:
     import commonplan as cp
     from commonplan import rounds
     from commonplan.federation import add_members, create_federation
+    from commonplan.rounds.phases import ratified_without_vote
     from commonplan.rounds.plans import record_plan
-    from commonplan.store.models import Round
 
     fed = create_federation(db, _federation())
     add_members(db, _members())
@@ -248,17 +248,14 @@ def _setup(db: Any, months: int) -> tuple[int, dict[str, Any]]:
     y = e.final_demand["domestic_final_demand"]
     food, care = e.product_index("C10T12"), e.product_index("Q87_88")
     with db.transaction() as s:
-        r = Round(
-            federation_id=fed,
-            number=1,
-            phase="ratified",
+        r = ratified_without_vote(
+            s,
+            fed,
             settings={"reporting": {"start": START, "every": "month", "periods": months}},
-            deadlines={},
             opened_at=datetime(2026, 11, 1, tzinfo=UTC),
             closed_at=datetime(2026, 12, 20, tzinfo=UTC),
+            actor="facilitator",
         )
-        s.add(r)
-        s.flush()
         round_id = r.id
         floors = {"C10T12": 0.3 * float(y[food]), "Q87_88": 0.3 * float(y[care])}
         inputs: dict[str, Any] = {

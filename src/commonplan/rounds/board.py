@@ -10,6 +10,11 @@ round, the files anyone may download::
                               their labour-hour costs, the budget, one vote per ballot with the
                               receipt as voter id, percent-encoded where it holds characters
                               PaBuLib ids cannot) that any PaBuLib tool can count
+    DIR/audit-log.jsonl      the audit log entries the results depend on, one JSON object a
+                              line ({"seq", "at", "actor", "action", "subject", "payload",
+                              "prev_sha256", "sha256"}): from the first box's closing to the
+                              entry that closed the round, whose hash is ``audit_head`` — the
+                              head published when the vote closed
 
 Nothing in the board identifies a voter: a ballot is its receipt — a random code only its voter
 holds — and its choice; who took part is not published.  Results stay hidden while any box of the
@@ -19,9 +24,13 @@ round is open, so the board is refused until the round's vote has closed.
 (:func:`commonplan.audit.box_digest`), recounts each question through the one counting path,
 :func:`commonplan.voting.count` (budget questions from the ``.pb`` file, read back with
 :func:`commonplan.voting.pabulib.read_pb`), and lists every difference from the recorded
-results.  The ``audit_head`` in each file is the tip of the audit log at export; ``commonplan
-audit verify --head SHA`` checks that the live log still contains it, so the recorded results and
-box hashes on the board are the ones the log pins.
+results.  It also recomputes the hash chain of the log entries on the board and matches each box
+to its "ballot box closed" entry (box hash, result hash, options hash, ballot and eligible
+counts) and every result to the round's outcome entry.  Given the head published when the vote
+closed (``recount(DIR, head=H)``, ``commonplan board recount DIR --head H``), it proves the board
+against it: a forger who flips ballots and recomputes the box hash and the result must also
+rewrite the log entries, and then the chain no longer ends at H.  ``commonplan audit verify
+--head H`` checks the same head against the live database.
 
 :func:`find_ballot` shows a voter the ballot filed under their receipt, from a board or from the
 database once the question has closed.
@@ -40,20 +49,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from commonplan import audit
-from commonplan.errors import CommonplanError, NotFoundError, PhaseError
+from commonplan.errors import CommonplanError, IntegrityError, NotFoundError, PhaseError
 from commonplan.rounds.plans import PlanSummary, plan_summary
 from commonplan.store import Database, get
-from commonplan.store.models import (
-    AuditEntry,
-    AuditHead,
-    Ballot,
-    Question,
-    Round,
-)
+from commonplan.store.models import AuditEntry, Ballot, Question, Round
 from commonplan.voting import choices as voting
 
 __all__ = [
@@ -98,14 +101,9 @@ def export_board(db: Database, round_id: int, directory: str | Path) -> list[Pat
                 f"question {still_open[0]} of round {r.id} is still open; the board is "
                 "published after the vote closes"
             )
-        head = s.execute(select(AuditHead)).scalar_one()
-        at_export = {"seq": head.seq, "sha256": head.sha256}
-        closings = {
-            e.subject: e.payload
-            for e in s.execute(
-                select(AuditEntry).where(AuditEntry.action == "ballot box closed")
-            ).scalars()
-        }
+        log = _log_of(s, r, questions)
+        at_close = {"seq": log[-1]["seq"], "sha256": log[-1]["sha256"]}
+        closings = {e["subject"]: e["payload"] for e in log if e["action"] == "ballot box closed"}
         boards = []
         for q in questions:
             ballots = sorted(
@@ -125,7 +123,7 @@ def export_board(db: Database, round_id: int, directory: str | Path) -> list[Pat
                     "box_sha256": q.box_sha256,
                     "result": q.result,
                     "eligible": closing.get("eligible"),
-                    "audit_head": at_export,
+                    "audit_head": at_close,
                     "exported_at": datetime.now(UTC).isoformat(),
                 }
             )
@@ -139,7 +137,42 @@ def export_board(db: Database, round_id: int, directory: str | Path) -> list[Pat
             path = out / f"question-{b['question']}.pb"
             _write_text(path, _pb_text(b))
             written.append(path)
+    path = out / LOG
+    _write_text(path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in log))
+    written.append(path)
     return written
+
+
+LOG = "audit-log.jsonl"
+"""The board's file of the log entries its results depend on."""
+
+
+def _log_of(s: Session, r: Round, questions: Sequence[Question]) -> list[dict[str, Any]]:
+    """The entries round ``r``'s results depend on, as plain records: from the first closing of
+    one of its ``questions`` to the entry that closed the round (one transaction wrote them, so
+    nothing else is between)."""
+    head = audit.round_head(s, r.id)
+    subjects = [f"question {q.id}" for q in questions]
+    start = None
+    if head is not None:
+        start = s.execute(
+            select(func.min(AuditEntry.seq)).where(
+                AuditEntry.action == "ballot box closed",
+                AuditEntry.subject.in_(subjects),
+                AuditEntry.seq <= head.seq,
+            )
+        ).scalar()
+    if head is None or start is None:
+        raise IntegrityError(
+            f"round {r.number} (id {r.id}) has closed ballot boxes but the audit log does not "
+            "record its closing; commonplan audit verify names what changed"
+        )
+    entries = s.execute(
+        select(AuditEntry)
+        .where(AuditEntry.seq >= start, AuditEntry.seq <= head.seq)
+        .order_by(AuditEntry.seq)
+    ).scalars()
+    return [audit.entry_record(e) for e in entries]
 
 
 def _pb_text(b: Mapping[str, Any]) -> str:
@@ -212,12 +245,15 @@ class QuestionRecount:
 
 @dataclass(frozen=True)
 class RecountReport:
-    """What :func:`recount` found: ``ok`` when nothing differs; ``problems`` lists what does."""
+    """What :func:`recount` found: ``ok`` when nothing differs; ``problems`` lists what does.
+    ``proven_head``: the published head the board was proven against (``None`` without one, or
+    when it does not prove)."""
 
     directory: str
     audit_head: str | None
     questions: tuple[QuestionRecount, ...]
     problems: tuple[str, ...]
+    proven_head: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -231,14 +267,16 @@ class RecountReport:
         return out
 
 
-def recount(directory: str | Path) -> RecountReport:
+def recount(directory: str | Path, *, head: str | None = None) -> RecountReport:
     """Recount every question of an exported board from its files alone; list the mismatches.
 
     For each ``question-<id>.json``: every ballot must be a valid ballot of the question and
     receipts unique; the hash of the ballots must equal the recorded ``box_sha256``; the count
     through :func:`commonplan.voting.count` — for a budget question from the PaBuLib file, whose
     projects, costs, budget and votes must also agree with the JSON — must equal the recorded
-    result (numbers to a relative 1e-9).
+    result (numbers to a relative 1e-9).  The board's log entries must chain, and pin each box
+    and result (see the module's docstring); ``head``: the head published when the vote closed,
+    at which that chain must end.
     """
     root = Path(directory)
     if not root.is_dir():
@@ -251,12 +289,98 @@ def recount(directory: str | Path) -> RecountReport:
     problems = [p for q in questions for p in q.problems]
     if len(heads) > 1:
         problems.append(f"the files name {len(heads)} different audit heads: not one export")
+    problems += _against_log(root, files, head)
     return RecountReport(
         directory=str(root),
         audit_head=next(iter(heads)) if len(heads) == 1 else None,
         questions=tuple(questions),
         problems=tuple(problems),
+        proven_head=head if head is not None and not problems else None,
     )
+
+
+def _against_log(root: Path, files: Sequence[Path], head: str | None) -> list[str]:
+    """What the board's log entries contradict: their chain, the published ``head`` it must end
+    at, and each box and result against the entries that closed them."""
+    try:
+        text = (root / LOG).read_text(encoding="utf-8")
+        log = [json.loads(line) for line in text.splitlines() if line.strip()]
+        problems = audit.chain_problems(log, str(log[0]["prev_sha256"])) if log else []
+        last = log[-1] if log else None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [
+            f"{LOG}: missing or not a log ({type(exc).__name__}: {exc}); nothing ties the "
+            "board to the audit log"
+        ]
+    if last is None:
+        return [f"{LOG} is empty; nothing ties the board to the audit log"]
+    problems = [f"{LOG}: {p}" for p in problems]
+    if head is not None and head != last["sha256"]:
+        problems.append(
+            f"{LOG} does not lead to the published head {head[:12]}… (it ends at entry "
+            f"{last['seq']}, {str(last['sha256'])[:12]}…): the board is not the record that "
+            "head pins"
+        )
+    if last["action"] not in audit.CLOSED_ROUND:
+        problems.append(f"{LOG}: its last entry ({last['seq']}) does not close a round")
+    outcome = last.get("payload") or {}
+    closings: dict[str, dict[str, Any]] = {}
+    for e in log:
+        if e["action"] == "ballot box closed":
+            if e["subject"] in closings:
+                problems.append(f"{LOG}: {e['subject']} is closed twice (entry {e['seq']})")
+            closings.setdefault(e["subject"], e)
+    for path in files:
+        try:
+            b = json.loads(path.read_text(encoding="utf-8"))
+            problems += _box_against_log(path.name, b, closings, last, outcome)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not a board file: its recount says so
+    problems += [
+        f"{LOG}: {subject} closed with the round (entry {e['seq']}) but is not on the board"
+        for subject, e in closings.items()
+    ]
+    return problems
+
+
+def _box_against_log(
+    name: str,
+    b: Mapping[str, Any],
+    closings: dict[str, dict[str, Any]],
+    last: Mapping[str, Any],
+    outcome: Mapping[str, Any],
+) -> list[str]:
+    """One board file against the entry that closed its box (taken out of ``closings``) and the
+    round's outcome."""
+    closing = closings.pop(f"question {b['question']}", None)
+    if closing is None:
+        return [f"{name}: the closing of question {b['question']} is not in {LOG}"]
+    p, seq = closing["payload"], closing["seq"]
+    pinned = (
+        ("box_sha256", b["box_sha256"], p.get("box_sha256")),
+        ("result", audit.digest(b["result"]), p.get("result_sha256")),
+        ("options", audit.digest(b["options"]), p.get("options_sha256")),
+        ("eligible", b["eligible"], p.get("eligible")),
+        ("number of ballots", len(b["ballots"]), p.get("ballots")),
+        ("kind", b["kind"], p.get("kind")),
+        ("round", b["round"], p.get("round")),
+    )
+    problems = [
+        f"{name}: its {what} is not the one the log pins (entry {seq})"
+        for what, got, logged in pinned
+        if got != logged
+    ]
+    recorded = (outcome.get("results") or {}).get(b["kind"])
+    if last["subject"] != f"round {b['round']}" or audit.digest(recorded) != audit.digest(
+        b["result"]
+    ):
+        problems.append(
+            f"{name}: its result is not the one the round's outcome records (entry {last['seq']})"
+        )
+    b_head = b.get("audit_head") or {}
+    if b_head.get("sha256") != last["sha256"]:
+        problems.append(f"{name}: its audit_head is not the last entry of {LOG}")
+    return problems
 
 
 def _question_number(path: Path) -> tuple[int, str]:

@@ -31,7 +31,7 @@ from commonplan.federation import (
 )
 from commonplan.plan.balance import embodied
 from commonplan.plan.optimize import TargetGroup, optimize
-from commonplan.rounds.phases import facilitated, now, root_of, round_at
+from commonplan.rounds.phases import facilitated, move, now, root_of, round_at
 from commonplan.store import Database, get
 from commonplan.store.models import Council, Draft, Proposal, Round
 
@@ -284,7 +284,7 @@ def compute_draft(db: Database, round_id: int, *, actor: str) -> int:
     with db.transaction() as s:
         r = facilitated(s, actor, round_id, "proposals", "feedback")
         d = record_draft(s, r, actor)
-        r.phase = "feedback"
+        move(s, r, "feedback", actor)
         return d.id
 
 
@@ -292,9 +292,17 @@ def record_draft(s: Session, r: Round, actor: str, inputs: dict[str, Any] | None
     """Cost the collective proposals in hours and record the draft (``inputs``: the round's
     :func:`plan_inputs`, where the caller has them already)."""
     economy = economy_of(root_of(s, r).settings)
+    costs = {}
     for p in live_proposals(s, r):
         if p.kind == "collective":
-            p.labour_cost = labour_cost(economy, p.amounts)
+            p.labour_cost = costs[p.id] = labour_cost(economy, p.amounts)
+    audit.append(
+        s,
+        actor=actor,
+        action="proposals costed",
+        subject=f"round {r.id}",
+        payload={"labour_cost": costs},
+    )
     return record_plan(s, r, "draft", inputs if inputs is not None else plan_inputs(s, r), actor)
 
 

@@ -116,15 +116,7 @@ def file_proposal(
             actor=actor,
             action="proposal filed",
             subject=f"proposal {p.id}",
-            payload={
-                "round": r.id,
-                "council": c.name,
-                "kind": kind,
-                "title": title,
-                "amounts": p.amounts,
-                "hours": p.hours,
-                "amends": amends,
-            },
+            payload={"council": c.name, **audit.rows_of(s, Proposal, Proposal.id == p.id)[0]},
         )
         return p.id
 
@@ -174,6 +166,8 @@ def withdraw_proposal(
                 "by": m.handle,
                 "as": "council" if own else "facilitator",
                 "reason": why or None,
+                "withdrawn_by": m.id,  # the columns, as verify replays them
+                "withdrawn_reason": why or None,
             },
         )
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from commonplan import audit
+from commonplan.errors import IntegrityError
 from commonplan.federation import eligible_members
 from commonplan.rounds.ballots import seal_box, sweep
-from commonplan.rounds.phases import facilitated, now, root_of, start_round
+from commonplan.rounds.phases import facilitated, move, now, root_of, round_at, start_round
 from commonplan.rounds.plans import (
     ballot_alternatives,
     live_proposals,
@@ -28,7 +29,7 @@ from commonplan.rounds.plans import (
     record_plan,
 )
 from commonplan.store import Database, get
-from commonplan.store.models import Ballot, Draft, Question
+from commonplan.store.models import Ballot, Draft, Participation, Question
 from commonplan.voting import choices as voting
 
 __all__ = ["QuestionOutcome", "RoundOutcome", "close_vote", "open_vote"]
@@ -102,9 +103,14 @@ def open_vote(db: Database, round_id: int, *, actor: str) -> dict[str, int]:
                 actor=actor,
                 action="ballot box opened",
                 subject=f"question {q.id}",
-                payload={"round": r.id, "kind": kind, "options": options},
+                payload={
+                    "round": r.id,
+                    "kind": kind,
+                    "federation": r.federation_id,
+                    "options": options,
+                },
             )
-        r.phase = "vote"
+        move(s, r, "vote", actor)
         return ids
 
 
@@ -200,8 +206,15 @@ def _close(s: Session, q: Question, actor: str) -> QuestionOutcome:
         (b.receipt, b.choice)
         for b in s.execute(select(Ballot).where(Ballot.question_id == q.id)).scalars()
     ]
-    seal_box(s, q.id)  # from now on, no order SQL shows links a ballot to its voter
     eligible = len(s.execute(eligible_members(s, q.federation_id)).all())
+    voted = s.execute(select(func.count()).where(Participation.question_id == q.id)).scalar_one()
+    if voted != len(ballots):
+        raise IntegrityError(
+            f"question {q.id} ({q.kind}) holds {len(ballots)} ballot(s) for {voted} member(s) who "
+            "voted: ballots were put in or taken out of the box outside commonplan, so it is not "
+            "counted; commonplan audit verify names what changed"
+        )
+    seal_box(s, q.id)  # from now on, no order SQL shows links a ballot to its voter
     result: dict[str, Any] = audit.plain(
         voting.count(q.kind, q.options, [c for _, c in sorted(ballots)], eligible)
     )
@@ -213,8 +226,12 @@ def _close(s: Session, q: Question, actor: str) -> QuestionOutcome:
         action="ballot box closed",
         subject=f"question {q.id}",
         payload={
+            "round": q.round_id,
+            "kind": q.kind,
             "ballots": len(ballots),
+            "participations": voted,
             "eligible": eligible,
+            "options_sha256": audit.digest(q.options),
             "box_sha256": q.box_sha256,
             "result_sha256": audit.digest(result),
         },

@@ -458,6 +458,11 @@ class BoardQuestion(BaseModel):
 class BoardPublic(BaseModel):
     round: int
     questions: list[BoardQuestion]
+    log: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The audit log entries the results depend on, as the board's "
+        "audit-log.jsonl holds them: they end at the head published at close",
+    )
 
 
 class BallotFound(BaseModel):

@@ -320,6 +320,8 @@ EN: dict[str, str] = {
     "result.winner": "The ranked vote chose: {winner}.",
     "result.next_round": "The next round is open.",
     "result.find": "Check your ballot by its receipt code",
+    "result.head": "Log head at close: {sha} (entry {seq}). Keep it: the audit log and the "
+    "board are checked against it (commonplan audit verify --head, board recount --head).",
     "result.final_plan": "The final plan",
     "history.title": "Rounds so far",
     "history.round": "Round {number}",

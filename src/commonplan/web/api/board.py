@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import APIRouter, Path
@@ -24,15 +25,16 @@ routes = Routes(router)
 async def export(round_id: Id, who: CurrentMember, db: DB) -> BoardPublic:
     """The round's ballot board: every closed box's ballots (receipt, choice) and result
 
-    The same JSON as ``commonplan board export`` writes (409 while any box is open); count it
-    again with ``commonplan board recount``."""
+    The same JSON as ``commonplan board export`` writes, with the log entries its results
+    depend on (409 while any box is open); count it again with ``commonplan board recount``."""
 
     def run() -> BoardPublic:
         public.in_scope(db, who, round_in_scope, round_id)
         with tempfile.TemporaryDirectory(prefix="commonplan-board-") as tmp:
             files = board.export_board(db, round_id, tmp)
             boxes = [json.loads(p.read_text("utf-8")) for p in files if p.suffix == ".json"]
-        return BoardPublic(round=round_id, questions=boxes)
+            lines = (FilePath(tmp) / board.LOG).read_text("utf-8").splitlines()
+        return BoardPublic(round=round_id, questions=boxes, log=[json.loads(x) for x in lines])
 
     return await run_in_threadpool(run)
 

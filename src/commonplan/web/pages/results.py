@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from commonplan import audit
 from commonplan.errors import CommonplanError
 from commonplan.web import public
 from commonplan.web.deps import DB, CurrentMember
@@ -101,7 +102,9 @@ def result(round_id: int, who: CurrentMember, request: Request, db: DB) -> HTMLR
     questions = public.round_questions(db, who, round_id)
     outcome = outcome_facts(tr, info.round, questions)
     whole = plan_whole(db, who, outcome["plan"], tr) if outcome["plan"] is not None else None
-    return page(request, "result.html", outcome=outcome, whole=whole, **context)
+    with db.transaction() as s:
+        head = audit.round_head(s, round_id)
+    return page(request, "result.html", outcome=outcome, whole=whole, head=head, **context)
 
 
 @dataclass(frozen=True)
