@@ -289,6 +289,8 @@ def test_a_facilitator_withdraws_a_proposal_with_a_reason_members_see(
         "by": web.FACILITATOR,
         "as": "facilitator",
         "reason": why,
+        "withdrawn_by": 1,  # the facilitator's member id (the column), by handle above
+        "withdrawn_reason": why,
     }
     web.refused(client.post(url, json={"reason": why}, headers=fac), 422, "plan_input", "withdrawn")
     signed = {"handle": "c2", "password": web.password("c2")}

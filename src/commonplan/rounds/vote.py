@@ -20,7 +20,7 @@ from commonplan import audit
 from commonplan.errors import IntegrityError
 from commonplan.federation import eligible_members
 from commonplan.rounds.ballots import seal_box, sweep
-from commonplan.rounds.phases import facilitated, move, now, root_of, round_at, start_round
+from commonplan.rounds.phases import facilitated, move, now, root_of, start_round
 from commonplan.rounds.plans import (
     ballot_alternatives,
     live_proposals,
