@@ -336,7 +336,8 @@ def test_a_round_through_the_api(app: FastAPI, client: TestClient) -> None:
     ratify = board["questions"][1]
     assert len(ratify["ballots"]) == 6 and ratify["eligible"] == 6
     assert sorted(r for r, _ in ratify["ballots"]) == sorted(receipts.values())
-    found = ok(client.get(f"{API}/board/ballots/{receipts[5]}", headers=n1))
+    find = f"{API}/board/ballots/find"  # the receipt in the body: never in a URL
+    found = ok(client.post(find, json={"receipt": receipts[5]}, headers=n1))
     assert found == [
         {
             "question": boxes["ratify"],
@@ -346,7 +347,7 @@ def test_a_round_through_the_api(app: FastAPI, client: TestClient) -> None:
             "choice": {"vote": "no"},
         }
     ]
-    refused(client.get(f"{API}/board/ballots/NO-SUCH-CODE", headers=n1), 404, "not_found")
+    refused(client.post(find, json={"receipt": "NO-SUCH-CODE"}, headers=n1), 404, "not_found")
 
     verified = ok(client.get(f"{API}/audit/verify", headers=fac))
     assert verified["ok"] and verified["head"] == ratify["audit_head"]["sha256"]

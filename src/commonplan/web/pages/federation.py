@@ -160,12 +160,15 @@ def invite(
     db: DB,
     settings: AppSettings,
     handle: Annotated[str, Form(max_length=100)] = "",
+    reset: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
+    """An invitation link (a member without a password), or with ``reset`` a password reset;
+    the link is on the configured base URL, never on the request's Host header."""
     try:
-        invited = acts.invite(db, who, handle.strip(), settings)
+        invited = acts.invite(db, who, handle.strip(), settings, reset=bool(reset))
     except CommonplanError as exc:
         return _facilitate(request, db, who, exc=exc)
-    link = invited.url or str(request.base_url).rstrip("/") + f"/invitation/{invited.token}"
+    link = invited.url or acts.invitation_url(settings, invited.token)
     return _facilitate(request, db, who, invited={"handle": invited.handle, "link": link})
 
 
