@@ -422,7 +422,7 @@ def test_members_from_csv_and_refused_rows(app: FastAPI, client: TestClient) -> 
         422,
         "plan_input",
         "'s1'",
-        "taken",
+        "cannot be used",
     )
     no_handle = {"file": ("m.csv", b"name,role\nX,member\n", "text/csv")}
     refused(
@@ -538,6 +538,7 @@ def test_serve_runs_migrations_and_prints_the_first_steps(
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr("uvicorn.run", lambda target, **kw: calls.append({"target": target, **kw}))
     monkeypatch.setenv("COMMONPLAN_DB", "unused.db")
+    monkeypatch.setenv("COMMONPLAN_BASE_URL", "")  # (serve sets it for its workers)
     path = str(tmp_path / "served.db")
     served = CliRunner().invoke(cli, ["serve", "--db", path, "--port", "8123"])
     assert served.exit_code == 0, served.output

@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from fastapi import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -54,8 +55,16 @@ IMPORTS = re.compile(
 """The routes that take a file or a bulk import, and so :data:`LARGE` bodies."""
 
 
-class BodyTooLarge(Exception):
-    """Raised by the wrapped ``receive`` once the body passes the cap."""
+def _detail(cap: int) -> str:
+    return f"the request body is larger than this route takes ({cap // 1024} KiB at most)"
+
+
+class BodyTooLarge(HTTPException):
+    """Raised by the wrapped ``receive`` once the body passes the cap (an HTTP exception, so that
+    the body parsers pass it on and the app answers it as 413)."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(413, _detail(cap))
 
 
 class BodyLimit:
@@ -87,7 +96,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > cap:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(cap)
             return message
 
         async def watched(message: Message) -> None:
@@ -116,7 +125,7 @@ def _caused_by_size(exc: BaseException | None) -> bool:
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send, cap: int) -> None:
-    detail = f"the request body is larger than this route takes ({cap // 1024} KiB at most)"
+    detail = _detail(cap)
     request = Request(scope, receive)
     render = getattr(getattr(scope.get("app"), "state", None), "render_error", None)
     response: Response
