@@ -33,12 +33,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import sqlalchemy as sa
@@ -46,27 +44,17 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from commonplan.federation import add_members, create_federation  # noqa: E402
+from commonplan.federation import add_members, create_federation, read_description  # noqa: E402
 from commonplan.store import Database  # noqa: E402
 from commonplan.store.models import Member, WebSession  # noqa: E402
+from hours import fresh_database  # noqa: E402  (benchmarks/hours.py)
 
 API = "/api/v1"
 
 
-def commune(name: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "level": "commune",
-        "economy": "demo",
-        "people_per_member": 1,
-        "default_hours": 1600,
-        "floors": [{"product": "C10T12", "per_person": 0.01, "need": "food"}],
-        "rounds": {"collective_share": 0.2},
-        "councils": [
-            {"name": f"{name} bakery", "kind": "workers", "processes": ["C10T12"]},
-            {"name": f"{name} east", "kind": "consumers"},
-        ],
-    }
+EXAMPLE = ROOT / "examples" / "federation.yaml"
+"""The federation: the README's example (councils North dairy, North neighbourhood …)."""
+HOME = "North neighbourhood"
 
 
 @contextmanager
@@ -79,24 +67,20 @@ def database(url: str | None) -> Iterator[str]:
     if url.startswith("sqlite"):
         yield url
         return
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    name = f"commonplan_load_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as c:
-        c.exec_driver_sql(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'")
-    try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as c:
-            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with fresh_database(url) as fresh:
+        yield fresh
 
 
 def set_up(url: str, members: int) -> tuple[list[str], str]:
     """The federation, its members and a facilitator, each with a session: their tokens."""
     db = Database(url)
-    fed = create_federation(db, commune("Load"))
+    fed = create_federation(db, read_description(EXAMPLE))
     rows = [{"handle": "fac", "role": "facilitator"}] + [
-        {"handle": f"m{k}", "workers_council": "Load bakery", "consumers_council": "Load east"}
+        {
+            "handle": f"m{k}",
+            "workers_council": "North dairy",
+            "consumers_council": "North neighbourhood",
+        }
         for k in range(members)
     ]
     add_members(db, rows)
@@ -185,7 +169,8 @@ async def imports(
     k = 0
     while not stop.is_set():
         body = "handle,name,consumers_council\n" + "".join(
-            f"i{k}x{j},Imported person {j} with a long enough name,Load east\n" for j in range(rows)
+            f"i{k}x{j},Imported person {j} with a long enough name,North neighbourhood\n"
+            for j in range(rows)
         )
         t0 = time.perf_counter()
         r = await client.post(
@@ -251,7 +236,7 @@ async def main(args: argparse.Namespace) -> None:
                 rid = (await c.post(f"{API}/federations/{fed}/rounds", json={}, headers=h)).json()
                 m = {"Authorization": f"Bearer {voters[-1]}"}
                 proposal = {
-                    "council": "Load east",
+                    "council": "North neighbourhood",
                     "kind": "target",
                     "title": "bread",
                     "amounts": {"C10T12": 2},
@@ -291,5 +276,5 @@ if __name__ == "__main__":
     parser.add_argument("--db", help="a PostgreSQL server URL (a fresh database is made on it)")
     parser.add_argument("--ballots", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--import-rows", type=int, default=80_000)
+    parser.add_argument("--import-rows", type=int, default=70_000)
     asyncio.run(main(parser.parse_args()))
