@@ -336,7 +336,8 @@ def test_a_round_through_the_api(app: FastAPI, client: TestClient) -> None:
     ratify = board["questions"][1]
     assert len(ratify["ballots"]) == 6 and ratify["eligible"] == 6
     assert sorted(r for r, _ in ratify["ballots"]) == sorted(receipts.values())
-    found = ok(client.get(f"{API}/board/ballots/{receipts[5]}", headers=n1))
+    find = f"{API}/board/ballots/find"  # the receipt in the body: never in a URL
+    found = ok(client.post(find, json={"receipt": receipts[5]}, headers=n1))
     assert found == [
         {
             "question": boxes["ratify"],
@@ -346,7 +347,7 @@ def test_a_round_through_the_api(app: FastAPI, client: TestClient) -> None:
             "choice": {"vote": "no"},
         }
     ]
-    refused(client.get(f"{API}/board/ballots/NO-SUCH-CODE", headers=n1), 404, "not_found")
+    refused(client.post(find, json={"receipt": "NO-SUCH-CODE"}, headers=n1), 404, "not_found")
 
     verified = ok(client.get(f"{API}/audit/verify", headers=fac))
     assert verified["ok"] and verified["head"] == ratify["audit_head"]["sha256"]
@@ -423,7 +424,7 @@ def test_members_from_csv_and_refused_rows(app: FastAPI, client: TestClient) -> 
         422,
         "plan_input",
         "'s1'",
-        "taken",
+        "cannot be used",
     )
     no_handle = {"file": ("m.csv", b"name,role\nX,member\n", "text/csv")}
     refused(
@@ -539,6 +540,7 @@ def test_serve_runs_migrations_and_prints_the_first_steps(
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr("uvicorn.run", lambda target, **kw: calls.append({"target": target, **kw}))
     monkeypatch.setenv("COMMONPLAN_DB", "unused.db")
+    monkeypatch.setenv("COMMONPLAN_BASE_URL", "")  # (serve sets it for its workers)
     path = str(tmp_path / "served.db")
     served = CliRunner().invoke(cli, ["serve", "--db", path, "--port", "8123"])
     assert served.exit_code == 0, served.output

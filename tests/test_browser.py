@@ -269,14 +269,16 @@ def test_a_round_in_chromium_at_phone_size(
     b.find("#invite-handle").send_keys("mia")
     b.submit(b.find("#invite"))
     link = b.find("#invitation-link").text
-    assert "/invitation/" in link
+    assert link.startswith("/invitation#")  # the token in the fragment, never sent to a server
     b.submit(b.find(f"#open-round-{fed[1]}"))
     assert t("done.round_opened") in b.text(), b.alert()
     b.shot("02-facilitate")
 
     # the member: set her password, sign in, file proposals
     driver.delete_all_cookies()
-    b.go(link.replace(server, ""))
+    b.go(link)
+    assert not b.find("#token").is_displayed()  # the page took the token from the fragment
+    assert "#" not in driver.current_url  # and took it out of the address bar
     b.find("#password").send_keys(PASSWORDS["mia"])
     b.find("#again").send_keys(PASSWORDS["mia"])
     b.submit(b.find("main form button[type=submit]"))
@@ -310,6 +312,7 @@ def test_a_round_in_chromium_at_phone_size(
         lambda d: len(d.find_elements(By.CSS_SELECTOR, ".plot .main-svg")) >= 3
     )
     b.fits()
+    assert not console_errors(driver)  # plotly draws within the Content-Security-Policy
     b.shot("05-draft")
     for n, key in ((6, "fulfilment"), (7, "caps"), (8, "flows")):
         driver.execute_script(f"document.getElementById('chart-{key}').scrollIntoView()")
@@ -367,6 +370,45 @@ def test_a_round_in_chromium_at_phone_size(
         assert len(list(directory.glob("*.png"))) == len(b.taken) == 12
     elapsed = time.monotonic() - started
     assert elapsed < 60, f"the browser round took {elapsed:.0f} s"
+
+
+def test_headers_and_no_csp_violation_in_chromium(server: str, driver: webdriver.Chrome) -> None:
+    """Every page and the API docs under the Content-Security-Policy, with no console error
+    (a blocked script or style is one); the headers as the browser received them."""
+    import httpx
+
+    from commonplan.web import guard
+
+    for path in ("/sign-in", "/api/docs", "/favicon.ico", "/static/site.css", "/openapi.json"):
+        r = httpx.get(server + path)
+        assert r.status_code == 200, path
+        for name, value in guard.HEADERS.items():
+            assert r.headers[name] == value, (path, name)
+    b = Visit(driver, server, [])
+    console_errors(driver)
+    b.go("/sign-in")
+    b.go("/invitation#not-a-real-token")
+    assert b.find("#token").get_attribute("value") == "not-a-real-token"
+    driver.get(server + "/api/docs")  # Swagger UI from the package, drawn under the CSP
+    WebDriverWait(driver, 20).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".swagger-ui .opblock")) > 10
+    )
+    assert "commonplan" in driver.find_element(By.CSS_SELECTOR, ".swagger-ui .title").text
+    errors = console_errors(driver)
+    assert not errors, errors
+    # a page of the site cannot be framed, not even by the site itself
+    driver.get(server + "/sign-in")
+    driver.execute_script(
+        "var f = document.createElement('iframe'); f.id = 'framed'; f.src = '/sign-in';"
+        "document.body.appendChild(f);"
+    )
+    time.sleep(1)
+    framed = driver.execute_script(
+        "try { return document.getElementById('framed').contentDocument.body.innerHTML.length; }"
+        " catch (e) { return -1; }"
+    )
+    assert framed <= 0, framed  # refused (frame-ancestors 'none'): an empty or blocked frame
+    console_errors(driver)  # (the refusal itself is logged)
 
 
 def console_errors(d: webdriver.Chrome) -> list[str]:

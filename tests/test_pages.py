@@ -220,27 +220,35 @@ def test_invitation_sets_the_password(site: FastAPI) -> None:
     made = post(ada, "/facilitate/invitations", {"handle": "new"}, status=200)
     link = re.search(r'id="invitation-link">([^<]+)<', made.text)
     assert link is not None and t("facilitate.invited", handle="new") in words(made.text)
-    path = "/invitation/" + link[1].rsplit("/invitation/", 1)[1]
+    assert link[1].startswith("/invitation#")  # the token in the fragment: never sent, never logged
+    secret = link[1].split("#", 1)[1]
+    path = "/invitation"
 
     c = browser(site)
+    old = c.get(f"/invitation/{secret}", follow_redirects=False)  # an older link: to the fragment
+    assert old.status_code == 303 and old.headers["location"] == f"/invitation#{secret}"
     form = get(c, path)
     assert t("invitation.title") in words(form)
     differ = c.post(
         path,
-        data={"password": "long enough 1", "again": "long enough 2", "csrf_token": token(form)},
+        data={
+            "token": secret,
+            "password": "long enough 1",
+            "again": "long enough 2",
+            "csrf_token": token(form),
+        },
     )
     assert differ.status_code == 422 and t("invitation.mismatch") in alert(differ.text)
+    pw = password("new")
     done = c.post(
-        path,
-        data={"password": password("new"), "again": password("new"), "csrf_token": token(form)},
+        path, data={"token": secret, "password": pw, "again": pw, "csrf_token": token(form)}
     )
     assert done.status_code == 303
     assert done.headers["location"] == "/sign-in?done=password_set&handle=new"
     assert t("done.password_set") in words(get(c, done.headers["location"]))
     assert t("home.title", name="Newcomer") in words(get(sign_in(site, "new"), "/"))
     again = c.post(
-        path,
-        data={"password": password("new"), "again": password("new"), "csrf_token": token(form)},
+        path, data={"token": secret, "password": pw, "again": pw, "csrf_token": token(form)}
     )
     assert again.status_code == 401 and "not valid" in alert(again.text)
 
@@ -427,11 +435,11 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
     assert head is not None and t("result.head", sha=head.sha256, seq=head.seq) in result
     history = words(get(m2, "/history"))
     assert t("history.round", number=1) in history
-    found = words(get(m0, f"/board/find?receipt={receipt[1]}"))
+    found = words(post(m0, "/board/find", {"receipt": receipt[1]}, status=200).text)
     assert t("find.found", receipt=receipt[1]) in found
     assert t("find.ratify", vote=t("vote.ratify.yes")) in found
     assert t("find.approve", titles="A bigger canteen") in found
-    nothing = get(m0, "/board/find?receipt=NOPE-NOPE", status=404)
+    nothing = post(m0, "/board/find", {"receipt": "NOPE-NOPE"}, status=404).text
     assert "no ballot with receipt 'NOPE-NOPE'" in alert(nothing)
 
 
@@ -520,7 +528,7 @@ def test_consent_and_ranked_ballots(database_url: str) -> None:
         result = words(get(h0, f"/rounds/{rid}/result"))
         assert t("result.failed") in result and "too little bread" in result
         assert t("result.winner", winner="Less CO2") in result
-        found = words(get(h0, f"/board/find?receipt={receipt}"))
+        found = words(post(h0, "/board/find", {"receipt": receipt}, status=200).text)
         assert t("find.object", reason="too little bread") in found
         assert t("find.ranking", ranking="Less CO2 > " + t("vote.ranked.draft")) in found
         assert t("find.approve_none") in found

@@ -8,17 +8,25 @@ Nothing here knows HTTP: :mod:`commonplan.web` and the CLI call these, and
 :class:`RateLimitedError`, :class:`CSRFError`, in :mod:`commonplan.errors`' tree and importable
 from here) to status codes.
 
-- **Passwords** are hashed with Argon2id (argon2-cffi's defaults); a member sets theirs with a
-  one-time **invitation** token (:func:`invite`, :func:`accept_invitation`), or an operator sets
-  it from the terminal (:func:`set_password`).
+- **Passwords** are hashed with Argon2id (argon2-cffi's defaults); a member without one sets it
+  with a one-time **invitation** token (:func:`invite`, :func:`accept_invitation`), or an
+  operator sets it from the terminal (:func:`set_password`).  A password that exists is changed
+  by its member, signed in (:func:`change_password`), or replaced through a **reset**
+  (:func:`reset_password`: audit-logged, told to the member at their next sign-in).  Only staff
+  of *every* federation a member belongs to may invite them or reset their password; a member
+  outside the facilitator's federations is answered as unknown.
 - **Sessions** are random 256-bit tokens; the database keeps only their SHA-256 (a copy of the
   database signs nobody in), with an expiry that slides forward while the session is used
   (:attr:`Settings.session_lifetime`).  Signing out revokes the row.
-- **Rate limit**: failed sign-ins are stored (``sign_in_failure``), so the limit holds across
-  workers and restarts: :attr:`Settings.failures_per_handle` failures for one handle, or
-  :attr:`Settings.failures_per_client` from one address, within :attr:`Settings.failure_window`
-  refuse further attempts — before the password is even checked — until the oldest failure ages
-  out (:class:`RateLimitedError` carries the seconds to wait).
+- **Sign-in throttling** (OWASP's "device cookies"): failed sign-ins are stored
+  (``sign_in_failure``), so the limits hold across workers and restarts.  Failures count in
+  buckets — the handle from this address, this address for any handle, the handle from unknown
+  devices anywhere, or (from a device the member signed in from before, which shows its device
+  token) that device alone — and a full bucket holds the next attempt back, before the password
+  is checked, for a backoff that doubles with each further failure (:attr:`Settings.backoff`, at
+  most :attr:`Settings.failure_window`; :class:`RateLimitedError` carries the seconds to wait).
+  A stranger's failures never hold back the member's known devices: nobody can lock a member
+  out.
 - **CSRF**: :func:`csrf_token` derives a per-session token (HMAC-SHA256 keyed by the session
   token, so it is never stored and dies with the session); a cookie-authenticated request that
   changes anything must send it back (see :mod:`commonplan.web.deps`).
@@ -28,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
@@ -35,18 +44,33 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, bindparam, delete, func, null, select, union, union_all, update
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    func,
+    null,
+    or_,
+    select,
+    union,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import Session
 
 from commonplan import audit
 from commonplan.errors import (  # the three auth errors stay importable from here
     AuthenticationError,
+    AuthorisationError,
     CSRFError,
     NotFoundError,
     PlanInputError,
+    PlanningError,
     RateLimitedError,
 )
 from commonplan.federation import member_named
@@ -73,9 +97,13 @@ __all__ = [
     "accept_invitation",
     "add_staff",
     "authenticate",
+    "change_password",
     "csrf_token",
+    "device_token",
+    "hosts_of",
     "invite",
     "principal",
+    "reset_password",
     "roots",
     "same_token",
     "sessions_of",
@@ -114,28 +142,62 @@ class Settings:
     """The expiry is pushed forward at most this often (one write per session per interval)."""
     invitation_lifetime: timedelta = timedelta(days=7)
     failures_per_handle: int = 5
+    """Failures for one handle from one address (or from one known device) before backoff."""
     failures_per_client: int = 20
+    """Failures from one address, for any handles, before backoff."""
+    failures_per_account: int = 100
+    """Failures for one handle from unknown devices, from anywhere, before backoff."""
     failure_window: timedelta = timedelta(minutes=15)
+    """Failures older than this are forgotten; the longest backoff."""
+    backoff: timedelta = timedelta(seconds=30)
+    """The first wait once a bucket is full; it doubles with each further failure."""
     cookie_name: str = "commonplan_session"
     cookie_secure: bool | None = None
     """Send the session cookie only over https: ``None`` decides per request (https or not)."""
     base_url: str = ""
-    """Where the service is reached (``https://plan.example.org``), for invitation links."""
+    """Where the service is reached (``https://plan.example.org``), for invitation links (never
+    the request's Host header); ``commonplan serve`` requires it except on a loopback address."""
+    allowed_hosts: tuple[str, ...] = ("*",)
+    """The Host headers answered (others get 400); :meth:`from_env` takes the base URL's host."""
     economies: tuple[str, ...] = ("demo",)
     """The economies a federation created over the web may name (never an arbitrary path)."""
 
     @classmethod
     def from_env(cls) -> Settings:
         """Settings from ``COMMONPLAN_SESSION_HOURS``, ``COMMONPLAN_COOKIE_SECURE`` (1/0),
-        ``COMMONPLAN_BASE_URL`` and ``COMMONPLAN_ECONOMIES`` (comma-separated names or paths)."""
+        ``COMMONPLAN_BASE_URL`` (its host is the one Host header answered, with
+        ``COMMONPLAN_ALLOWED_HOSTS``, comma-separated, besides) and ``COMMONPLAN_ECONOMIES``
+        (comma-separated names or paths)."""
         secure = os.environ.get("COMMONPLAN_COOKIE_SECURE", "").strip().lower()
         economies = os.environ.get("COMMONPLAN_ECONOMIES", "")
+        base = os.environ.get("COMMONPLAN_BASE_URL", "").strip().rstrip("/")
+        extra = os.environ.get("COMMONPLAN_ALLOWED_HOSTS", "")
         return cls(
             session_lifetime=timedelta(hours=_env_float("COMMONPLAN_SESSION_HOURS", 12.0)),
             cookie_secure=None if not secure else secure in ("1", "true", "yes"),
-            base_url=os.environ.get("COMMONPLAN_BASE_URL", "").rstrip("/"),
+            base_url=base,
+            allowed_hosts=hosts_of(base, extra.split(",")),
             economies=tuple(e.strip() for e in economies.split(",") if e.strip()) or ("demo",),
         )
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def hosts_of(base_url: str, extra: Iterable[str] = ()) -> tuple[str, ...]:
+    """The Host headers a service reached at ``base_url`` answers: its host (all three loopback
+    names for a loopback one) and ``extra``; every host (``*``) when there is no base URL."""
+    if not base_url:
+        return ("*",)
+    parsed = urlsplit(base_url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise PlanInputError(
+            f"the base URL must be http(s)://HOST[:PORT] (https://plan.example.org); got "
+            f"{base_url!r}"
+        )
+    host = parsed.hostname
+    hosts = [*LOOPBACK] if host in LOOPBACK else [host]
+    return tuple(dict.fromkeys([*hosts, *(h.strip() for h in extra if h.strip())]))
 
 
 # ---------------------------------------------------------------------- who is asking
@@ -292,15 +354,30 @@ def _check_password(password: str) -> None:
 
 
 def set_password(db: Database, handle: str, password: str, *, actor: str = "system") -> None:
-    """Set ``handle``'s password (an operator's step, or the end of an invitation); every session
-    of the member is revoked and unused invitations are spent."""
+    """Set ``handle``'s password (an operator's step at the terminal); every session of the
+    member is revoked and unused invitations are spent."""
     _check_password(password)
     hashed = HASHER.hash(password)
     with db.transaction() as s:
-        _set(s, member_named(s, handle), hashed, actor)
+        _set(s, member_named(s, handle), hashed, actor, via="operator")
 
 
-def _set(s: Session, m: Member, hashed: str, actor: str) -> None:
+def change_password(db: Database, who: Principal, current: str, new: str) -> None:
+    """The signed-in member ``who`` replaces their password, giving the current one; every
+    session of theirs ends (sign in again with the new one)."""
+    _check_password(new)
+    with db.transaction() as s:
+        stored = s.execute(select(Member.password_hash).where(Member.id == who.id)).scalar()
+    if not _verify(stored, current):
+        raise AuthenticationError("the current password is wrong; the password is unchanged")
+    hashed = HASHER.hash(new)
+    with db.transaction() as s:
+        m = s.get(Member, who.id)
+        assert m is not None
+        _set(s, m, hashed, who.handle, via="member")
+
+
+def _set(s: Session, m: Member, hashed: str, actor: str, *, via: str) -> None:
     now = _now()
     m.password_hash = hashed
     for row in s.execute(
@@ -311,43 +388,107 @@ def _set(s: Session, m: Member, hashed: str, actor: str) -> None:
         select(Invitation).where(Invitation.member_id == m.id, Invitation.used_at.is_(None))
     ).scalars():
         inv.used_at = now
-    audit.append(s, actor=actor, action="password set", subject=f"member {m.id}", payload={})
+    audit.append(
+        s, actor=actor, action="password set", subject=f"member {m.id}", payload={"via": via}
+    )
+
+
+def _manageable(s: Session, handle: str, by: Principal | None) -> Member:
+    """The member ``handle`` if ``by`` may invite them or reset their password: the operator at
+    the terminal (``None``) always; else a facilitator who serves *every* federation the member
+    belongs to (a member of no federation yet is the operator's).  A member outside ``by``'s
+    federations is answered as one that does not exist, so that nothing is learnt about other
+    federations' members."""
+    m = s.execute(select(Member).where(Member.handle == handle)).scalar_one_or_none()
+    if by is None:
+        if m is None:
+            raise NotFoundError(f"no member with handle {handle!r}")
+        return m
+    if not by.is_facilitator:
+        raise AuthorisationError(f"{by.handle!r} is not a facilitator; only facilitators do this")
+    theirs = principal(s, m).federations if m is not None else frozenset()
+    if m is None or not theirs & by.federations:
+        raise NotFoundError(f"no member with handle {handle!r} in {by.handle!r}'s federations")
+    if not theirs <= by.federations:
+        raise AuthorisationError(
+            f"{handle!r} belongs to a federation {by.handle!r} does not serve too; only staff of "
+            "every federation of theirs may invite them or reset their password"
+        )
+    return m
+
+
+def _issue(
+    s: Session, m: Member, kind: str, actor: str, settings: Settings
+) -> tuple[str, datetime]:
+    token = secrets.token_urlsafe(32)
+    now = _now()
+    expires = now + settings.invitation_lifetime
+    s.add(
+        Invitation(
+            token_sha256=_sha(token),
+            member_id=m.id,
+            created_by=actor,
+            created_at=now,
+            expires_at=expires,
+            kind=kind,
+        )
+    )
+    action = "invitation created" if kind == "invitation" else "password reset issued"
+    audit.append(
+        s,
+        actor=actor,
+        action=action,
+        subject=f"member {m.id}",
+        payload={"handle": m.handle, "expires_at": expires.isoformat()},
+    )
+    return token, expires
 
 
 def invite(
-    db: Database, handle: str, *, actor: str = "system", settings: Settings | None = None
+    db: Database,
+    handle: str,
+    *,
+    actor: str = "system",
+    settings: Settings | None = None,
+    by: Principal | None = None,
 ) -> str:
-    """A one-time token with which ``handle`` sets their password; returns the token (only its
-    hash is stored: show it to the member once)."""
+    """A one-time token with which ``handle``, who has no password yet, sets one; returns the
+    token (only its hash is stored: show it to the member once).
+
+    ``by``: the facilitator asking (``None``: the operator at the terminal), who must serve every
+    federation of the member.  A member who has a password changes it signed in
+    (:func:`change_password`), or staff reset it (:func:`reset_password`)."""
     settings = settings or Settings()
-    token = secrets.token_urlsafe(32)
     with db.transaction() as s:
-        m = member_named(s, handle)
-        now = _now()
-        s.add(
-            Invitation(
-                token_sha256=_sha(token),
-                member_id=m.id,
-                created_by=actor,
-                created_at=now,
-                expires_at=now + settings.invitation_lifetime,
+        m = _manageable(s, handle, by)
+        if m.password_hash is not None:
+            raise PlanningError(
+                f"{handle!r} has a password already: they change it signed in, or a facilitator "
+                "of every federation of theirs resets it (the reset is logged and shown to them)"
             )
-        )
-        audit.append(
-            s,
-            actor=actor,
-            action="invitation created",
-            subject=f"member {m.id}",
-            payload={
-                "handle": m.handle,
-                "expires_at": (now + settings.invitation_lifetime).isoformat(),
-            },
-        )
-    return token
+        return _issue(s, m, "invitation", actor, settings)[0]
+
+
+def reset_password(
+    db: Database,
+    handle: str,
+    *,
+    actor: str = "system",
+    settings: Settings | None = None,
+    by: Principal | None = None,
+) -> str:
+    """A one-time token with which ``handle`` sets a new password in place of the one they
+    forgot; returns the token.  Audit-logged (``password reset issued``), and the member is told
+    at their next sign-in (:attr:`NewSession.reset_by`).  ``by`` as for :func:`invite`: staff of
+    several federations are reset only by staff of all of them."""
+    settings = settings or Settings()
+    with db.transaction() as s:
+        return _issue(s, _manageable(s, handle, by), "reset", actor, settings)[0]
 
 
 def accept_invitation(db: Database, token: str, password: str) -> str:
-    """Set the password of the member ``token`` invites, and spend the token; returns the handle."""
+    """Set the password of the member ``token`` invites (or resets), and spend the token;
+    returns the handle."""
     _check_password(password)
     hashed = HASHER.hash(password)
     with db.transaction() as s:
@@ -361,7 +502,7 @@ def accept_invitation(db: Database, token: str, password: str) -> str:
             )
         m = s.get(Member, inv.member_id)
         assert m is not None
-        _set(s, m, hashed, m.handle)
+        _set(s, m, hashed, m.handle, via=f"{inv.kind} by {inv.created_by}")
         return m.handle
 
 
@@ -370,43 +511,78 @@ def accept_invitation(db: Database, token: str, password: str) -> str:
 
 @dataclass(frozen=True)
 class NewSession:
-    """A session just opened: ``token`` goes to the client (cookie or bearer) and nowhere else."""
+    """A session just opened: ``token`` goes to the client (cookie or bearer) and nowhere else.
+
+    ``device``: a token for this device (the device cookie); sent back with a later sign-in, it
+    lets the member through while failures from unknown devices hold their handle.  ``reset_by``:
+    the facilitators whose password resets the member used since they last signed in (to show
+    them: a reset they did not ask for is a takeover)."""
 
     token: str
     csrf_token: str
     expires_at: datetime
     principal: Principal
+    device: str = ""
+    reset_by: tuple[str, ...] = ()
 
 
-def _retry_after(
-    s: Session, column: InstrumentedAttribute[str], value: str, limit: int, settings: Settings
-) -> int:
-    since = _now() - settings.failure_window
-    rows = (
-        s.execute(
-            select(SignInFailure.at)
-            .where(column == value, SignInFailure.at > since)
-            .order_by(SignInFailure.at.desc())
-            .limit(limit)
+def device_token(handle: str, password_hash: str, nonce: str | None = None) -> str:
+    """A device token of ``handle``: ``NONCE.MAC``, the MAC keyed by the member's password hash
+    (so no server secret is needed, and every device token dies with the password)."""
+    nonce = nonce or secrets.token_hex(16)
+    message = f"commonplan device|{handle}|{nonce}".encode()
+    return f"{nonce}.{hmac.new(password_hash.encode(), message, hashlib.sha256).hexdigest()}"
+
+
+def _known_device(handle: str, stored: str | None, device: str | None) -> str | None:
+    """The nonce of ``device`` if it is a valid device token of ``handle``, else ``None``."""
+    if not device or stored is None or len(device) > 200:
+        return None
+    nonce = device.partition(".")[0]
+    if not nonce or not nonce.isalnum() or len(nonce) > 64:
+        return None
+    return nonce if same_token(device_token(handle, stored, nonce), device) else None
+
+
+def _wait(s: Session, where: list[Any], limit: int, settings: Settings) -> int:
+    """Seconds to wait before the next attempt of one bucket of failures: none below ``limit``
+    failures in the window; from ``limit`` on, a backoff after the latest failure that doubles
+    with each further failure (:attr:`Settings.backoff`, at most the window)."""
+    now = _now()
+    count, last = s.execute(
+        select(func.count(), func.max(SignInFailure.at)).where(
+            *where, SignInFailure.at > now - settings.failure_window
         )
-        .scalars()
-        .all()
-    )
-    if len(rows) < limit:
+    ).one()
+    if count < limit or last is None:
         return 0
-    free = _aware(rows[-1]) + settings.failure_window - _now()
-    return max(1, int(free.total_seconds()) + 1)
+    backoff = min(settings.failure_window, settings.backoff * 2 ** min(count - limit, 20))
+    free = (_aware(last) + backoff - now).total_seconds()
+    return max(1, math.ceil(free)) if free > 0 else 0
 
 
-def _limited(s: Session, handle: str, client: str, settings: Settings) -> None:
-    wait = max(
-        _retry_after(s, SignInFailure.handle, handle, settings.failures_per_handle, settings),
-        _retry_after(s, SignInFailure.client, client, settings.failures_per_client, settings),
-    )
+def _limited(s: Session, handle: str, client: str, known: str | None, settings: Settings) -> None:
+    """Refuse an attempt (:class:`RateLimitedError`) that one of its buckets holds back.
+
+    From a known device (``known``: its nonce), only that device's failures count.  From any
+    other: failures for the handle from this address, failures from this address for any handle,
+    and failures for the handle from unknown devices anywhere (a bound on guessing from many
+    addresses, high enough that the member's own typos never reach it)."""
+    F = SignInFailure
+    if known is not None:
+        buckets = [([F.device == known], settings.failures_per_handle)]
+    else:
+        unknown = F.device.is_(None)
+        buckets = [
+            ([F.handle == handle, F.client == client, unknown], settings.failures_per_handle),
+            ([F.client == client, unknown], settings.failures_per_client),
+            ([F.handle == handle, unknown], settings.failures_per_account),
+        ]
+    wait = max(_wait(s, where, limit, settings) for where, limit in buckets)
     if wait:
         raise RateLimitedError(
             f"too many failed sign-ins for {handle!r} or from this address; try again in "
-            f"{_minutes(wait)}",
+            f"{_minutes(wait)} (a device you signed in from before is let through)",
             retry_after=wait,
         )
 
@@ -415,14 +591,30 @@ def _minutes(seconds: int) -> str:
     return f"{seconds} seconds" if seconds < 120 else f"{(seconds + 59) // 60} minutes"
 
 
-def sign_in(
-    db: Database, handle: str, password: str, *, client: str = "", settings: Settings | None = None
-) -> NewSession:
-    """Check ``handle``'s password and open a session; every failure counts toward the limit.
+def _verify(stored: str | None, password: str) -> bool:
+    """Whether ``password`` matches ``stored``; an unknown handle or an account without a
+    password costs the same hashing time as a wrong password."""
+    try:
+        return HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False
 
-    :class:`RateLimitedError` before the password is checked when the limit is reached;
-    :class:`AuthenticationError` (one message for an unknown handle, a wrong password and an
-    account without a password) otherwise.
+
+def sign_in(
+    db: Database,
+    handle: str,
+    password: str,
+    *,
+    client: str = "",
+    device: str | None = None,
+    settings: Settings | None = None,
+) -> NewSession:
+    """Check ``handle``'s password and open a session; every failure counts toward the limits
+    (see :func:`_limited`; ``device``: the device token of an earlier sign-in, if any).
+
+    :class:`RateLimitedError` before the password is checked when a limit holds the attempt
+    back; :class:`AuthenticationError` (one message for an unknown handle, a wrong password and
+    an account without a password) otherwise.
     """
     settings = settings or Settings()
     handle, client = handle[:100], client[:100]
@@ -433,15 +625,15 @@ def sign_in(
         if not db.is_sqlite:  # (SQLite: one writing transaction at a time anyway)
             for key in (f"handle:{handle}", f"client:{client}"):
                 s.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
-        _limited(s, handle, client, settings)
-        s.add(SignInFailure(handle=handle, client=client, at=_now()))
         m = s.execute(select(Member).where(Member.handle == handle)).scalar_one_or_none()
         stored = m.password_hash if m is not None else None
-    ok = False
-    try:  # an unknown handle costs the same hashing time as a wrong password
-        ok = HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
-    except (VerificationError, InvalidHashError):
-        ok = False
+        known = _known_device(handle, stored, device)
+        _limited(s, handle, client, known, settings)
+        pending = SignInFailure(handle=handle, client=client, at=_now(), device=known)
+        s.add(pending)
+        s.flush()
+        pending_id = pending.id
+    ok = _verify(stored, password)
     with db.transaction() as s:
         now = _now()
         if not ok or m is None:
@@ -452,10 +644,15 @@ def sign_in(
         else:
             failed = False
             member = s.get(Member, m.id)
-            assert member is not None
-            if stored is not None and HASHER.check_needs_rehash(stored):
+            assert member is not None and member.password_hash is not None
+            if HASHER.check_needs_rehash(member.password_hash):
                 member.password_hash = HASHER.hash(password)
-            s.execute(delete(SignInFailure).where(SignInFailure.handle == handle))
+            F = SignInFailure
+            forget = and_(F.handle == handle, F.client == client, F.device.is_(None))
+            if known is not None:
+                forget = or_(forget, F.device == known)
+            s.execute(delete(F).where(or_(F.id == pending_id, forget)))
+            reset_by = _resets_since_last_sign_in(s, member.id)
             token = secrets.token_urlsafe(32)
             expires = now + settings.session_lifetime
             s.add(
@@ -469,9 +666,33 @@ def sign_in(
                 )
             )
             who = principal(s, member)
+            device = device_token(handle, member.password_hash, known)
     if failed:
         raise AuthenticationError("wrong handle or password")
-    return NewSession(token=token, csrf_token=csrf_token(token), expires_at=expires, principal=who)
+    return NewSession(
+        token=token,
+        csrf_token=csrf_token(token),
+        expires_at=expires,
+        principal=who,
+        device=device or "",
+        reset_by=reset_by,
+    )
+
+
+def _resets_since_last_sign_in(s: Session, member: int) -> tuple[str, ...]:
+    """Who issued the password resets the member used since their latest session began."""
+    last = s.execute(
+        select(func.max(WebSession.created_at)).where(WebSession.member_id == member)
+    ).scalar()
+    used = s.execute(
+        select(Invitation.created_by, Invitation.used_at).where(
+            Invitation.member_id == member,
+            Invitation.kind == "reset",
+            Invitation.used_at.is_not(None),
+        )
+    ).all()
+    since = _aware(last) if last is not None else None
+    return tuple(sorted({by for by, at in used if at and (since is None or _aware(at) > since)}))
 
 
 @contextmanager

@@ -263,7 +263,9 @@ def add_members(
             if not handle:
                 raise PlanInputError(f"member row {k}: 'handle' is empty")
             if handle in handles:
-                raise PlanInputError(f"member row {k}: handle {handle!r} is taken")
+                raise PlanInputError(
+                    f"member row {k}: handle {handle!r} cannot be used; choose another"
+                )
             role = str(row.get("role") or "member")
             if role not in ROLES:
                 raise PlanInputError(f"member row {k} ({handle}): role must be one of {ROLES}")

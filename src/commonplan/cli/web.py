@@ -3,6 +3,7 @@
     commonplan serve --db plan.db --port 8000
     commonplan db upgrade --db postgresql://planner@db/plan
     commonplan account invite ada
+    commonplan account reset ada
     commonplan account set-password ada
     commonplan account staff ada 1
 
@@ -83,6 +84,16 @@ def serve(
             "limit live in the database, so any number works).",
         ),
     ] = 1,
+    base_url: Annotated[
+        str,
+        typer.Option(
+            "--base-url",
+            envvar="COMMONPLAN_BASE_URL",
+            help="Where people reach the service (https://plan.example.org): invitation links "
+            "are built on it, and only its host is answered. Required unless --host is a "
+            "loopback address (then http://HOST:PORT).",
+        ),
+    ] = "",
 ) -> None:
     """Run the web service (the REST API under /api/v1, its docs at /api/docs).
 
@@ -100,7 +111,20 @@ def serve(
     import uvicorn
     from sqlalchemy import func, select
 
+    from commonplan.accounts import LOOPBACK, hosts_of
+    from commonplan.errors import PlanInputError
     from commonplan.store.models import Member
+
+    if not base_url:
+        if host not in LOOPBACK:
+            raise PlanInputError(
+                f"serving on {host} needs --base-url (or $COMMONPLAN_BASE_URL): the address "
+                "people reach the service at, e.g. https://plan.example.org; invitation links "
+                "are built on it and no other Host header is answered"
+            )
+        base_url = f"http://{host}:{port}"
+    base_url = base_url.strip().rstrip("/")
+    hosts_of(base_url)  # refused here, before anything starts, if it is not a URL
 
     with database(db) as d:
         url = d.url
@@ -114,9 +138,11 @@ def serve(
     if not ready:
         typer.echo(BOOTSTRAP.format(db=f" --db {db}" if db else ""), err=True)
     typer.echo(
-        f"commonplan serves {shown} on http://{host}:{port}/ (API docs: /api/docs)", err=True
+        f"commonplan serves {shown} on http://{host}:{port}/ as {base_url}/ (API docs: /api/docs)",
+        err=True,
     )
     os.environ["COMMONPLAN_DB"] = url
+    os.environ["COMMONPLAN_BASE_URL"] = base_url
     uvicorn.run(
         "commonplan.web.app:from_env",
         factory=True,
@@ -148,26 +174,47 @@ def db_upgrade(db: DbOpt = None) -> None:
 def account_invite(
     handle: HandleArg, actor: SystemAsOpt = "system", db: DbOpt = None, as_json: JsonOpt = False
 ) -> None:
-    """Print a one-time invitation with which HANDLE sets their password (valid for a week).
+    """Print a one-time invitation with which HANDLE, who has no password yet, sets one (valid
+    for a week).
 
     Example:
 
         commonplan account invite ada
     """
+    _issue(handle, actor, db, as_json, reset=False)
+
+
+@account_app.command("reset")
+def account_reset(
+    handle: HandleArg, actor: SystemAsOpt = "system", db: DbOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Print a one-time password reset for HANDLE (valid for a week; audit-logged, and told to
+    them at their next sign-in).
+
+    Example:
+
+        commonplan account reset ada
+    """
+    _issue(handle, actor, db, as_json, reset=True)
+
+
+def _issue(handle: str, actor: str, db: str | None, as_json: bool, *, reset: bool) -> None:
     _web()
     from commonplan import accounts as auth
 
     settings = auth.Settings.from_env()
+    issue = auth.reset_password if reset else auth.invite
     with database(db) as d:
-        token = auth.invite(d, handle, actor=actor, settings=settings)
-    url = f"{settings.base_url}/invitation/{token}" if settings.base_url else None
+        token = issue(d, handle, actor=actor, settings=settings)
+    url = f"{settings.base_url}/invitation#{token}" if settings.base_url else None
     if as_json:
         echo_json({"handle": handle, "token": token, "url": url})
         return
-    say(f"invitation for {handle!r} (shown once, valid for 7 days):\n  token: {token}")
+    what = "password reset" if reset else "invitation"
+    say(f"{what} for {handle!r} (shown once, valid for 7 days):\n  token: {token}")
     if url:
         say(f"  link:  {url}")
-    say("they set their password with POST /api/v1/auth/invitations/accept {token, password}")
+    say("they set their password at /invitation, or POST /api/v1/auth/invitations/accept")
 
 
 @account_app.command("set-password")

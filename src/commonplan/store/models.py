@@ -322,10 +322,13 @@ class Invitation(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(20), default="invitation", server_default="invitation")
+    """``invitation`` (a member without a password sets one) or ``reset`` (staff reset it)."""
 
 
 class SignInFailure(Base):
-    """A failed sign-in, kept for the rate limit (per handle and per client address)."""
+    """A failed sign-in, kept for the rate limit (per handle and address, per address, per
+    handle from unknown devices, per known device)."""
 
     __tablename__ = "sign_in_failure"
 
@@ -333,6 +336,8 @@ class SignInFailure(Base):
     handle: Mapped[str] = mapped_column(String(100), index=True)
     client: Mapped[str] = mapped_column(String(100), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    device: Mapped[str | None] = mapped_column(String(64), index=True)
+    """The device cookie's id when the attempt came from a device the member signed in from."""
 
 
 # ---------------------------------------------------------------------- after the vote

@@ -32,7 +32,6 @@ from commonplan.web.schemas import (
 )
 from commonplan.web.scope import (
     federation_in_scope,
-    member_in_scope,
     not_auditor,
     proposal_in_scope,
     question_in_scope,
@@ -48,6 +47,7 @@ __all__ = [
     "create_federation",
     "file_proposal",
     "import_members",
+    "invitation_url",
     "invite",
     "members_from_csv",
     "open_round",
@@ -235,14 +235,24 @@ def members_from_csv(filename: str | None, data: bytes) -> list[dict[str, Any]]:
     return [m.model_dump() for m in members]
 
 
-def invite(db: Database, who: Principal, handle: str, settings: Settings) -> InvitationPublic:
-    """A one-time invitation (valid for a week) for a member of ``who``'s federations."""
-    in_scope(db, who, member_in_scope, handle)
-    token = accounts.invite(db, handle, actor=who.handle, settings=settings)
-    base = settings.base_url
+def invite(
+    db: Database, who: Principal, handle: str, settings: Settings, *, reset: bool = False
+) -> InvitationPublic:
+    """A one-time invitation (valid for a week) for a member of ``who``'s federations who has no
+    password yet, or (``reset``) a password reset; the domain checks that ``who`` serves every
+    federation of the member.  The link is built on the configured base URL (never on the
+    request's Host header), with the token in its fragment, which browsers never send."""
+    issue = accounts.reset_password if reset else accounts.invite
+    token = issue(db, handle, actor=who.handle, settings=settings, by=who)
     return InvitationPublic(
         handle=handle,
         token=token,
-        url=f"{base}/invitation/{token}" if base else None,
+        url=invitation_url(settings, token) if settings.base_url else None,
         expires_at=datetime.now(UTC) + settings.invitation_lifetime,
+        kind="reset" if reset else "invitation",
     )
+
+
+def invitation_url(settings: Settings, token: str) -> str:
+    """The invitation page with ``token`` in the fragment (kept out of requests and logs)."""
+    return f"{settings.base_url}/invitation#{token}"

@@ -32,6 +32,7 @@ __all__ = [
     "CSRF_FIELD",
     "CSRF_HEADER",
     "DB",
+    "DEVICE_COOKIE",
     "FORM_COOKIE",
     "MAX_ID",
     "AppSettings",
@@ -53,6 +54,10 @@ __all__ = [
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 FORM_COOKIE = "commonplan_form"
+DEVICE_COOKIE = "commonplan_device"
+"""The device token of the member who last signed in from this browser (see
+:func:`commonplan.accounts.sign_in`); it outlives sign-out, and dies with the password."""
+DEVICE_DAYS = 365
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -187,18 +192,24 @@ def set_session_cookie(
     response: Response, request: Request, settings: Settings, session: auth.NewSession | None
 ) -> None:
     """Set (``session``) or clear (``None``) the session cookie: HttpOnly, SameSite=Lax, Secure
-    over https."""
+    over https; a new session also sets the device cookie (:data:`DEVICE_COOKIE`, kept a year)."""
     if session is None:
         response.delete_cookie(settings.cookie_name, path="/", httponly=True, samesite="lax")
         return
+    secure = _secure(request, settings)
     response.set_cookie(  # no max-age: the server's sliding expiry decides
-        settings.cookie_name,
-        session.token,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=_secure(request, settings),
+        settings.cookie_name, session.token, path="/", httponly=True, samesite="lax", secure=secure
     )
+    if session.device:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            session.device,
+            max_age=DEVICE_DAYS * 86400,
+            path="/",
+            httponly=True,
+            samesite="strict",
+            secure=secure,
+        )
 
 
 def form_token(request: Request, response: Response, settings: Settings) -> str:

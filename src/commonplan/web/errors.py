@@ -167,7 +167,12 @@ def describe(problems: Sequence[Any], where: str = "request") -> str:
 
 async def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    kinds = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}
+    kinds = {
+        404: "not_found",
+        405: "method_not_allowed",
+        401: "unauthenticated",
+        413: "too_large",
+    }
     detail = exc.detail if isinstance(exc.detail, str) else "invalid request"
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no such path: {request.url.path}"

@@ -39,6 +39,7 @@ __all__ = [
     "MemberCreate",
     "MemberPublic",
     "MembersAdded",
+    "PasswordChange",
     "PlanHoursPublic",
     "PlanPublic",
     "ProposalAmend",
@@ -48,6 +49,7 @@ __all__ = [
     "QuestionPublic",
     "QuotaPublic",
     "Receipt",
+    "ReceiptLookup",
     "ReconciledPublic",
     "ReconciliationPublic",
     "ReplanCreate",
@@ -119,6 +121,13 @@ Password = Field(min_length=1, max_length=1024, examples=["correct horse battery
 class SignIn(_In):
     handle: str = Handle
     password: str = Password
+    device: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The device_token of an earlier sign-in from this device: it is let "
+        "through while failures from unknown devices hold the handle back (browsers send the "
+        "device cookie instead)",
+    )
 
 
 class SessionPublic(BaseModel):
@@ -129,6 +138,14 @@ class SessionPublic(BaseModel):
     csrf_token: str
     expires_at: Instant
     member: MemberPublic
+    device_token: str = Field(
+        description="Keep it and send it as ``device`` when signing in again from this device"
+    )
+    reset_by: list[str] = Field(
+        default_factory=list,
+        description="Facilitators whose password resets were used since the member last signed "
+        "in: if they did not ask for one, someone else may have signed in as them",
+    )
 
 
 class InvitationAccept(_In):
@@ -138,12 +155,22 @@ class InvitationAccept(_In):
 
 class InvitationPublic(BaseModel):
     """Give ``token`` (or ``url``) to the member, once: it is not stored and cannot be shown
-    again."""
+    again.  ``kind``: ``invitation`` (a first password) or ``reset`` (a new one)."""
 
     handle: str
     token: str
     url: str | None
     expires_at: Instant
+    kind: str = "invitation"
+
+
+class ReceiptLookup(_In):
+    receipt: str = Field(pattern=r"^[A-Za-z0-9-]{4,64}$", examples=["K7QX-2M9P-TT4D"])
+
+
+class PasswordChange(_In):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Password
 
 
 class MemberPublic(BaseModel):

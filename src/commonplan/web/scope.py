@@ -102,12 +102,11 @@ def root_in_scope(who: Principal, s: Session, federation: int) -> Federation:
 
 
 def member_in_scope(who: Principal, s: Session, handle: str) -> Member:
-    """A member of one of ``who``'s federations (a facilitator inviting them, say)."""
+    """A member of one of ``who``'s federations; a member of other federations only is answered
+    as unknown (nothing is learnt about other federations' members)."""
     m = s.execute(select(Member).where(Member.handle == handle)).scalar_one_or_none()
-    if m is None:
-        raise NotFoundError(f"no member with handle {handle!r}")
-    if not principal(s, m).federations & who.federations:
-        raise AuthorisationError(f"member {handle!r} is not in {who.handle!r}'s federation")
+    if m is None or not principal(s, m).federations & who.federations:
+        raise NotFoundError(f"no member with handle {handle!r} in {who.handle!r}'s federations")
     return m
 
 

@@ -75,6 +75,8 @@ EN: dict[str, str] = {
     # notices after a step (?done=KEY)
     "done.signed_out": "You have signed out.",
     "done.password_set": "Your password is set. Sign in with it now.",
+    "done.password_reset": "Your password was reset by a facilitator since you last signed in. "
+    "If you did not ask for that, tell another facilitator at once.",
     "done.filed": "Your proposal is filed.",
     "done.amended": "Your amendment is filed; it replaces the proposal.",
     "done.withdrawn": "The proposal is withdrawn.",
@@ -118,6 +120,8 @@ EN: dict[str, str] = {
     "Try again in {wait}.",
     "invitation.title": "Set your password",
     "invitation.intro": "Choose the password you will sign in with. The invitation works once.",
+    "invitation.token": "Invitation code",
+    "invitation.token_hint": "The code after the # in the link you were given.",
     "invitation.password": "New password",
     "invitation.password_hint": "At least 10 characters; a few words you will remember.",
     "invitation.again": "The same password again",
@@ -365,6 +369,9 @@ EN: dict[str, str] = {
     "facilitate.invite": "Invite a member",
     "facilitate.invite_handle": "The member's handle",
     "facilitate.invite_submit": "Make an invitation link",
+    "facilitate.reset_submit": "Reset their password",
+    "facilitate.reset_hint": "A reset is for a member who forgot their password: it is written "
+    "to the audit log and shown to them when they next sign in.",
     "facilitate.invited": "The invitation for {handle}",
     "facilitate.invited_once": "Give this link to the member now: it is shown only once and "
     "works for a week.",

@@ -1,4 +1,5 @@
-"""Accounts: sign in and out, accept an invitation, who am I, invite a member."""
+"""Accounts: sign in and out, accept an invitation, who am I, change one's password, invite a
+member or reset their password."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from commonplan.web.schemas import (
     InvitationPublic,
     MemberPublic,
     MePublic,
+    PasswordChange,
     SessionPublic,
     SignIn,
 )
@@ -41,14 +43,17 @@ async def sign_in(
     """Sign in with handle and password
 
     Open a session.  API clients send the ``token`` as ``Authorization: Bearer``; browsers
-    also get it as an HttpOnly cookie.  Five failures for one handle within 15 minutes (or more
-    from one address) answer 429 with ``Retry-After`` until the oldest ages out."""
+    also get it as an HttpOnly cookie.  Five failures for one handle from one address (twenty
+    from one address, a hundred for one handle from unknown devices) answer 429 with
+    ``Retry-After``, for a wait that doubles with each further failure; a ``device`` token from
+    an earlier sign-in is held back only by its own failures."""
     new = await run_in_threadpool(
         auth.sign_in,
         db,
         body.handle,
         body.password,
         client=deps.client_address(request),
+        device=body.device or request.cookies.get(deps.DEVICE_COOKIE),
         settings=settings,
     )
     deps.set_session_cookie(response, request, settings, new)
@@ -57,6 +62,8 @@ async def sign_in(
         csrf_token=new.csrf_token,
         expires_at=new.expires_at,
         member=_public(db, new.principal),
+        device_token=new.device,
+        reset_by=list(new.reset_by),
     )
 
 
@@ -105,15 +112,43 @@ def me(who: CurrentMember, request: Request, db: DB) -> MePublic:
     )
 
 
-@routes.post("/members/{handle}/invitations", READ, status_code=CREATED)
-def invite(
-    handle: Annotated[str, Path(max_length=100, pattern=r"^[^\x00]+$")],
-    who: Facilitator,
+@routes.post("/me/password", (401, 403, 422), status_code=status.HTTP_204_NO_CONTENT)
+async def change_password(
+    body: PasswordChange,
+    who: CurrentMember,
+    request: Request,
+    response: Response,
     db: DB,
     settings: AppSettings,
-) -> InvitationPublic:
-    """Invite a member to set their password (facilitators)
+) -> None:
+    """Change one's password
 
-    A one-time token (valid for a week) with which the member sets their password.  It is
-    shown once; a new invitation does not cancel older ones until the password is set."""
+    Give the current password and the new one; every session ends (sign in again)."""
+    await run_in_threadpool(auth.change_password, db, who, body.current_password, body.new_password)
+    deps.set_session_cookie(response, request, settings, None)
+
+
+HandlePath = Annotated[str, Path(max_length=100, pattern=r"^[^\x00]+$")]
+
+
+@routes.post("/members/{handle}/invitations", (*READ, 409), status_code=CREATED)
+def invite(handle: HandlePath, who: Facilitator, db: DB, settings: AppSettings) -> InvitationPublic:
+    """Invite a member to set their first password (facilitators)
+
+    A one-time token (valid for a week) with which a member who has no password yet sets one.
+    It is shown once; a new invitation does not cancel older ones until the password is set.
+    Only a facilitator of every federation the member belongs to may invite them; a member who
+    has a password already is refused (409): see the password reset."""
     return acts.invite(db, who, handle, settings)
+
+
+@routes.post("/members/{handle}/password-resets", READ, status_code=CREATED)
+def reset_password(
+    handle: HandlePath, who: Facilitator, db: DB, settings: AppSettings
+) -> InvitationPublic:
+    """Reset a member's password (facilitators of every federation of the member)
+
+    A one-time token (valid for a week) with which the member sets a new password; their old
+    one works until then.  The reset is written to the audit log and shown to the member at
+    their next sign-in (``reset_by``)."""
+    return acts.invite(db, who, handle, settings, reset=True)

@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path as FilePath
-from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from commonplan.rounds import board
 from commonplan.web import public
 from commonplan.web.api._routes import READ, Routes
 from commonplan.web.deps import DB, CurrentMember, Id
-from commonplan.web.schemas import BallotFound, BoardPublic
+from commonplan.web.schemas import BallotFound, BoardPublic, ReceiptLookup
 from commonplan.web.scope import round_in_scope
 
 router = APIRouter(tags=["board"])
@@ -39,12 +38,12 @@ async def export(round_id: Id, who: CurrentMember, db: DB) -> BoardPublic:
     return await run_in_threadpool(run)
 
 
-@routes.get("/board/ballots/{receipt}", (401, 404, 409))
-def find(
-    receipt: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{4,64}$")], who: CurrentMember, db: DB
-) -> list[BallotFound]:
+@routes.post("/board/ballots/find", (401, 403, 404, 409))
+def find(body: ReceiptLookup, who: CurrentMember, db: DB) -> list[BallotFound]:
     """The ballots filed under a receipt code, once their boxes have closed
 
-    Only the member's own federations are searched: of another's boxes, open or closed,
-    nothing is said (404, as for a receipt nobody has)."""
-    return public.find_ballots(db, who, receipt)
+    The receipt goes in the body, never in a URL (URLs are logged, and a receipt next to the
+    client's address would tie a ballot to a person).  Only the member's own federations are
+    searched: of another's boxes, open or closed, nothing is said (404, as for a receipt nobody
+    has)."""
+    return public.find_ballots(db, who, body.receipt)

@@ -108,6 +108,7 @@ async def import_members_csv(
     db: DB,
 ) -> MembersAdded:
     """Import members from a CSV upload (facilitators)"""
-    rows = acts.members_from_csv(file.filename, await file.read(MAX_CSV_BYTES + 1))
+    data = await file.read(MAX_CSV_BYTES + 1)
+    rows = await run_in_threadpool(acts.members_from_csv, file.filename, data)  # off the loop
     added = await run_in_threadpool(acts.import_members, db, who, federation_id, rows)
     return MembersAdded(added=added)

@@ -55,7 +55,8 @@ async def record_hours_csv(
     db: DB,
 ) -> HoursBatchPublic:
     """Record hours from a CSV upload, all or none"""
-    rows = execution.hours_from_csv(file.filename, await file.read(MAX_CSV_BYTES + 1))
+    data = await file.read(MAX_CSV_BYTES + 1)
+    rows = await run_in_threadpool(execution.hours_from_csv, file.filename, data)
     return await run_in_threadpool(execution.record_hours, db, who, round_id, rows)
 
 

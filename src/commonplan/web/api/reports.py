@@ -59,7 +59,8 @@ async def file_reports_csv(
     db: DB,
 ) -> ReportBatchPublic:
     """File a batch of reports from a CSV upload, all or none"""
-    rows = execution.reports_from_csv(file.filename, await file.read(MAX_CSV_BYTES + 1))
+    data = await file.read(MAX_CSV_BYTES + 1)
+    rows = await run_in_threadpool(execution.reports_from_csv, file.filename, data)
     return await run_in_threadpool(execution.file_reports, db, who, round_id, rows)
 
 

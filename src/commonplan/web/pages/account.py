@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Form, Request, Response
 from fastapi.responses import RedirectResponse
@@ -77,6 +77,7 @@ async def sign_in(
             handle,
             password,
             client=deps.client_address(request),
+            device=request.cookies.get(deps.DEVICE_COOKIE),
             settings=settings,
         )
     except RateLimitedError as exc:
@@ -87,6 +88,8 @@ async def sign_in(
         return _sign_in_page(request, settings, target=target, handle=handle, exc=worded)
     except CommonplanError as exc:
         return _sign_in_page(request, settings, target=target, handle=handle, exc=exc)
+    if new.reset_by:  # tell the member at once: a reset they did not ask for is a takeover
+        target = "/?done=password_reset"
     response = RedirectResponse(target, status_code=303)
     deps.set_session_cookie(response, request, settings, new)
     return response
@@ -101,18 +104,37 @@ def sign_out(who: CurrentMember, request: Request, db: DB, settings: AppSettings
 
 
 @router.get("/invitation/{token}")
-def invitation_form(token: str, request: Request, settings: AppSettings) -> Response:
+def invitation_link(token: str) -> Response:
+    """An older link with the token in its path: the browser is sent to the page with the token
+    in the fragment, which it never sends again (the access log shows this path redacted)."""
+    return RedirectResponse(f"/invitation#{quote(token[:200], safe='')}", status_code=303)
+
+
+def _invitation_page(
+    request: Request, settings: Settings, exc: CommonplanError | None = None
+) -> Response:
     holder = Response()
     form = deps.form_token(request, holder, settings)
-    return with_cookies(page(request, "invitation.html", form_token=form, token=token), holder)
+    if exc is None:
+        response: Response = page(request, "invitation.html", form_token=form)
+    else:
+        response = failed(request, exc, "invitation.html", form_token=form)
+    return with_cookies(response, holder)
 
 
-@router.post("/invitation/{token}")
+@router.get("/invitation")
+def invitation_form(request: Request, settings: AppSettings) -> Response:
+    """The form: /static/invitation.js copies the token from the link's fragment into it (or the
+    member pastes it)."""
+    return _invitation_page(request, settings)
+
+
+@router.post("/invitation")
 async def accept_invitation(
-    token: str,
     request: Request,
     db: DB,
     settings: AppSettings,
+    token: FormToken = "",
     password: Password = "",
     again: Password = "",
     csrf_token: FormToken = "",
@@ -122,11 +144,8 @@ async def accept_invitation(
         deps.check_form_token(request, csrf_token)
         if password != again:
             raise PlanInputError(tr("invitation.mismatch"))
-        handle = await run_in_threadpool(auth.accept_invitation, db, token, password)
+        handle = await run_in_threadpool(auth.accept_invitation, db, token.strip(), password)
     except CommonplanError as exc:
-        holder = Response()
-        form = deps.form_token(request, holder, settings)
-        response = failed(request, exc, "invitation.html", form_token=form, token=token)
-        return with_cookies(response, holder)
+        return _invitation_page(request, settings, exc)
     query = urlencode({"done": "password_set", "handle": handle})
     return RedirectResponse(f"/sign-in?{query}", status_code=303)

@@ -105,6 +105,27 @@ async def _text_of(tr: Translator, upload: UploadFile | None, limit: int) -> str
         raise PlanInputError(tr("upload.not_utf8", file=upload.filename)) from None
 
 
+class _NoAliases(yaml.SafeLoader):
+    """PyYAML's safe loader without anchors and aliases: a few hundred bytes of nested aliases
+    (the "billion laughs") would expand to millions of nodes."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not accepted here; write the values out", mark
+            )
+        return super().compose_node(parent, index)
+
+
+def load_yaml(text: str, tr: Translator) -> Any:
+    """A federation's description from YAML, refusing aliases."""
+    try:
+        return yaml.load(text, Loader=_NoAliases)
+    except yaml.YAMLError as exc:
+        raise PlanInputError(tr("facilitate.federation.yaml", error=str(exc))) from None
+
+
 @router.post("/facilitate/federations")
 async def create_federation(
     who: Facilitator,
@@ -119,14 +140,15 @@ async def create_federation(
         raw = await _text_of(tr, upload, 1_000_000) or description
         if not raw.strip():
             raise PlanInputError(tr("facilitate.federation.empty"))
-        try:
-            data = yaml.safe_load(raw)
-        except yaml.YAMLError as exc:
-            raise PlanInputError(tr("facilitate.federation.yaml", error=str(exc))) from None
-        if not isinstance(data, dict):
-            raise PlanInputError(tr("facilitate.federation.mapping"))
-        body = form_model(FederationCreate, **data)
-        await run_in_threadpool(acts.create_federation, db, who, body, settings)
+
+        def create() -> None:  # parsing and checking are CPU work: off the event loop
+            data = load_yaml(raw, tr)
+            if not isinstance(data, dict):
+                raise PlanInputError(tr("facilitate.federation.mapping"))
+            body = form_model(FederationCreate, **data)
+            acts.create_federation(db, who, body, settings)
+
+        await run_in_threadpool(create)
     except CommonplanError as exc:
         return await run_in_threadpool(
             _facilitate, request, db, who, exc=exc, form={"yaml": description}
@@ -146,7 +168,8 @@ async def import_members(
     try:
         if upload is None or not upload.filename:
             raise PlanInputError(tr("facilitate.members.none"))
-        rows = acts.members_from_csv(upload.filename, await upload.read(acts.MAX_CSV_BYTES + 1))
+        data = await upload.read(acts.MAX_CSV_BYTES + 1)
+        rows = await run_in_threadpool(acts.members_from_csv, upload.filename, data)
         added = await run_in_threadpool(acts.import_members, db, who, federation_id, rows)
     except CommonplanError as exc:
         return await run_in_threadpool(_facilitate, request, db, who, exc=exc)
@@ -160,12 +183,15 @@ def invite(
     db: DB,
     settings: AppSettings,
     handle: Annotated[str, Form(max_length=100)] = "",
+    reset: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
+    """An invitation link (a member without a password), or with ``reset`` a password reset;
+    the link is on the configured base URL, never on the request's Host header."""
     try:
-        invited = acts.invite(db, who, handle.strip(), settings)
+        invited = acts.invite(db, who, handle.strip(), settings, reset=bool(reset))
     except CommonplanError as exc:
         return _facilitate(request, db, who, exc=exc)
-    link = invited.url or str(request.base_url).rstrip("/") + f"/invitation/{invited.token}"
+    link = invited.url or acts.invitation_url(settings, invited.token)
     return _facilitate(request, db, who, invited={"handle": invited.handle, "link": link})
 
 

@@ -328,7 +328,8 @@ async def record_csv(
     try:
         if upload is None or not upload.filename:
             raise PlanInputError(tr("form.csv_none"))
-        rows = execution.hours_from_csv(upload.filename, await upload.read(MAX_CSV_BYTES + 1))
+        data = await upload.read(MAX_CSV_BYTES + 1)
+        rows = await run_in_threadpool(execution.hours_from_csv, upload.filename, data)
         await run_in_threadpool(execution.record_hours, db, who, round_id, rows)
     except CommonplanError as exc:
         context = await run_in_threadpool(

@@ -329,7 +329,8 @@ async def file_reports_csv(
     try:
         if upload is None or not upload.filename:
             raise PlanInputError(tr("form.csv_none"))
-        rows = execution.reports_from_csv(upload.filename, await upload.read(MAX_CSV_BYTES + 1))
+        data = await upload.read(MAX_CSV_BYTES + 1)
+        rows = await run_in_threadpool(execution.reports_from_csv, upload.filename, data)
         await run_in_threadpool(execution.file_reports, db, who, round_id, rows)
     except CommonplanError as exc:
         context = await run_in_threadpool(form_context, db, who, round_id, tr)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse
 
 from commonplan import audit
@@ -172,7 +172,19 @@ def describe(
 
 
 @router.get("/board/find")
-def find(who: CurrentMember, request: Request, db: DB, receipt: str = "") -> HTMLResponse:
+def find_form(who: CurrentMember, request: Request) -> HTMLResponse:
+    """The form; the receipt is sent by POST, never in a URL (nor in the access log)."""
+    context: dict[str, Any] = {"title": tr_of(request)("find.title"), "receipt": "", "found": []}
+    return page(request, "find.html", **context)
+
+
+@router.post("/board/find")
+def find(
+    who: CurrentMember,
+    request: Request,
+    db: DB,
+    receipt: Annotated[str, Form(max_length=200)] = "",
+) -> HTMLResponse:
     tr = tr_of(request)
     receipt = receipt.strip()[:64]
     context: dict[str, Any] = {"title": tr("find.title"), "receipt": receipt, "found": []}
