@@ -7,7 +7,7 @@ load inside the function that needs them, so ``commonplan --help`` starts at onc
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -21,7 +21,9 @@ from commonplan.errors import CommonplanError, PlanInputError
 
 if TYPE_CHECKING:
     from commonplan.economy.model import Economy
+    from commonplan.reports import FiledBatch
     from commonplan.store import Database
+    from commonplan.work import RecordedBatch
 
 __all__ = [
     "NO_PLAN",
@@ -45,7 +47,10 @@ __all__ = [
     "print_summary",
     "read",
     "read_or_demo",
+    "registrar",
+    "reply",
     "say",
+    "say_batch",
     "status",
 ]
 
@@ -88,6 +93,17 @@ RoundArg = Annotated[int, argument("ROUND", "The round's id.")]
 def group(name: str, help: str) -> typer.Typer:
     """A command group (``commonplan NAME …``) that shows its help when given no command."""
     return typer.Typer(name=name, help=help, no_args_is_help=True, add_completion=False)
+
+
+def registrar(*groups: typer.Typer) -> Callable[[typer.Typer], None]:
+    """The ``register(app)`` of a module whose commands are all in ``groups``: it adds each group
+    to ``app`` (the ``commonplan`` command)."""
+
+    def register(app: typer.Typer) -> None:
+        for sub in groups:
+            app.add_typer(sub)
+
+    return register
 
 
 # ---------------------------------------------------------------------- arguments
@@ -180,6 +196,15 @@ def echo_json(value: Any) -> None:
     typer.echo(json.dumps(plain(value)))
 
 
+def reply(as_json: bool, value: Any, message: str) -> None:
+    """What a command that changes something prints: ``value`` as JSON with ``--json``, else
+    ``message`` (Rich markup) for people."""
+    if as_json:
+        echo_json(value)
+    else:
+        say(message)
+
+
 def print_notes(console: Console, notes: Sequence[str]) -> None:
     for note in notes:
         console.print(f"note: {escape(note)}", style="dim", highlight=False)
@@ -240,11 +265,9 @@ def print_summary(s: Mapping[str, Any]) -> None:
 
 def say_batch(
     what: str,
-    batch: int,
+    batch: FiledBatch | RecordedBatch,
     ids: Sequence[int],
     *,
-    rows_sha256: str,
-    audit_seq: int,
     as_json: bool,
     verb: str,
     noun: tuple[str, str],
@@ -255,17 +278,17 @@ def say_batch(
     if as_json:
         echo_json(
             {
-                "batch": batch,
+                "batch": batch.batch,
                 "rows": len(ids),
                 what: list(ids),
-                "rows_sha256": rows_sha256,
-                "audit_seq": audit_seq,
+                "rows_sha256": batch.rows_sha256,
+                "audit_seq": batch.audit_seq,
             }
         )
         return
     n = len(ids)
     span = f"{ids[0]}" if n == 1 else f"{ids[0]}–{ids[-1]}"
     say(
-        f"{verb} batch [bold]{batch}[/]: {n} {noun[0] if n == 1 else noun[1]} "
+        f"{verb} batch [bold]{batch.batch}[/]: {n} {noun[0] if n == 1 else noun[1]} "
         f"(id{'s' if n != 1 else ''} {span}){then}"
     )

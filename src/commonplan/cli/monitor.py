@@ -33,6 +33,7 @@ from commonplan.cli._common import (
     option,
     pairs,
     pct,
+    registrar,
     say,
     status,
 )
@@ -48,10 +49,7 @@ monitor_app = group(
     "The running plan: every series watched, the rest replanned (alerts: `commonplan alerts`).",
 )
 
-
-def register(app: typer.Typer) -> None:
-    """Add ``monitor`` to ``app``."""
-    app.add_typer(monitor_app)
+register = registrar(monitor_app)
 
 
 ThroughOpt = Annotated[

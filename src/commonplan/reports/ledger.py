@@ -405,12 +405,7 @@ def file_reports(
             on_file.add(key)
             checked.append((row, council, counterpart, unit))
         sha = audit.digest([asdict(row) for row in rows])
-        now = datetime.now(UTC)
-        batch = ReportBatch(
-            round_id=round_id, filed_by=member.id, filed_at=now, rows=len(rows), rows_sha256=sha
-        )
-        s.add(batch)
-        s.flush()
+        batch = ReportBatch.filed(s, round_id, member.id, len(rows), sha)
         stored = [
             Report(
                 round_id=round_id,
@@ -490,15 +485,7 @@ def revise_report(
         if row.sigma is not None and not (math.isfinite(row.sigma) and row.sigma > 0):
             raise PlanInputError(f"revision of report {report}: sigma must be positive")
         sha = audit.digest([asdict(row) | {"revises": report, "reason": reason}])
-        batch = ReportBatch(
-            round_id=old.round_id,
-            filed_by=member.id,
-            filed_at=datetime.now(UTC),
-            rows=1,
-            rows_sha256=sha,
-        )
-        s.add(batch)
-        s.flush()
+        batch = ReportBatch.filed(s, old.round_id, member.id, 1, sha)
         new = Report(
             round_id=old.round_id,
             batch_id=batch.id,

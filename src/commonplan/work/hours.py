@@ -905,15 +905,7 @@ def record_hours(
             s, rows, user, facilitator, periods, members, workplaces, cfg, keys, sums
         )
         sha = _rows_digest(rows)
-        batch = HoursBatch(
-            round_id=round_id,
-            filed_by=user.id,
-            filed_at=datetime.now(UTC),
-            rows=len(rows),
-            rows_sha256=sha,
-        )
-        s.add(batch)
-        s.flush()
+        batch = HoursBatch.filed(s, round_id, user.id, len(rows), sha)
         wanted = dict(
             [_member_account(m.id) for m in set(who)]
             + [
@@ -973,15 +965,7 @@ def reverse_hours(db: Database, entry: int, *, reason: str, actor: str) -> int:
         facilitator = _facilitates(s, user, set(subtree(s, fed.id)))
         _may_record(user, facilitator, member, workplace, f"hours entry {entry}")
         sha = audit.digest([{"reverses": entry, "reason": reason}])
-        batch = HoursBatch(
-            round_id=old.round_id,
-            filed_by=user.id,
-            filed_at=datetime.now(UTC),
-            rows=1,
-            rows_sha256=sha,
-        )
-        s.add(batch)
-        s.flush()
+        batch = HoursBatch.filed(s, old.round_id, user.id, 1, sha)
         new = HoursEntry(
             round_id=old.round_id,
             batch_id=batch.id,
