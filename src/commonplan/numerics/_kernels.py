@@ -453,11 +453,7 @@ def permute_rows(indptr, indices, data, order, pos):  # type: ignore[no-untyped-
     """CSR of P M Pᵀ: row k is row ``order[k]`` of M, column j becomes ``pos[j]``; each row's
     entries partitioned, those before the diagonal first (what :func:`gather_sweeps` needs)."""
     n = order.shape[0]
-    new_ptr = np.empty(n + 1, np.int64)
-    new_ptr[0] = 0
-    for k in range(n):
-        i = order[k]
-        new_ptr[k + 1] = new_ptr[k] + indptr[i + 1] - indptr[i]
+    new_ptr = _rows_ptr(indptr, order)
     new_idx = np.empty(new_ptr[n], np.uint32)
     new_data = np.empty(new_ptr[n], np.float64)
     for k in range(n):
@@ -466,15 +462,33 @@ def permute_rows(indptr, indices, data, order, pos):  # type: ignore[no-untyped-
         hi = new_ptr[k + 1]
         for p in range(indptr[i], indptr[i + 1]):
             r = pos[indices[p]]
-            if r < k:
-                new_idx[lo] = r
-                new_data[lo] = data[p]
-                lo += 1
-            else:
-                hi -= 1
-                new_idx[hi] = r
-                new_data[hi] = data[p]
+            lo, hi = _place(new_idx, new_data, lo, hi, r, data[p], r < k)
     return new_ptr, new_idx, new_data
+
+
+@njit(nogil=True, cache=True)
+def _rows_ptr(indptr, rows):  # type: ignore[no-untyped-def]
+    """The row pointers of the rows ``rows`` of a CSR layout, laid one after another."""
+    n = rows.shape[0]
+    ptr = np.empty(n + 1, np.int64)
+    ptr[0] = 0
+    for k in range(n):
+        i = rows[k]
+        ptr[k + 1] = ptr[k] + indptr[i + 1] - indptr[i]
+    return ptr
+
+
+@njit(nogil=True, cache=True)
+def _place(idx, vals, lo, hi, r, v, first):  # type: ignore[no-untyped-def]
+    """Put entry (r, v) of a row being partitioned at its front (``lo``, counting up) if
+    ``first``, else at its back (``hi``, counting down); returns the new (lo, hi)."""
+    if first:
+        idx[lo] = r
+        vals[lo] = v
+        return lo + 1, hi
+    idx[hi - 1] = r
+    vals[hi - 1] = v
+    return lo, hi - 1
 
 
 @njit(nogil=True, cache=True)
@@ -621,14 +635,7 @@ def fill_processes(indptr, indices, data, makes, inv, where, ptr, idx, vals, din
                 d -= data[p]
                 continue
             r = where[i]
-            if r < mine:
-                idx[lo] = r
-                vals[lo] = data[p]
-                lo += 1
-            else:
-                hi -= 1
-                idx[hi] = r
-                vals[hi] = data[p]
+            lo, hi = _place(idx, vals, lo, hi, r, data[p], r < mine)
         dinv[q] = 1.0 / d
 
 
@@ -636,11 +643,7 @@ def fill_processes(indptr, indices, data, makes, inv, where, ptr, idx, vals, din
 def compact(indptr, indices, data, dinv, pick):  # type: ignore[no-untyped-def]
     """The rows ``pick`` of a CSR layout, contiguous: (indptr, indices, data, dinv)."""
     n = pick.shape[0]
-    new_ptr = np.empty(n + 1, np.int64)
-    new_ptr[0] = 0
-    for j in range(n):
-        k = pick[j]
-        new_ptr[j + 1] = new_ptr[j] + indptr[k + 1] - indptr[k]
+    new_ptr = _rows_ptr(indptr, pick)
     new_idx = np.empty(new_ptr[n], indices.dtype)
     new_data = np.empty(new_ptr[n], data.dtype)
     new_dinv = np.empty(n, dinv.dtype)
