@@ -7,7 +7,7 @@ load inside the function that needs them, so ``commonplan --help`` starts at onc
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -38,6 +38,7 @@ __all__ = [
     "echo_json",
     "group",
     "is_file",
+    "new_table",
     "num",
     "number",
     "option",
@@ -184,6 +185,15 @@ def status(message: str) -> Iterator[None]:
         yield
 
 
+def new_table(title: str, columns: Sequence[str], *, left: Collection[str]) -> Table:
+    """A table titled ``title`` with ``columns``: those in ``left`` (text) left-justified, the
+    others (numbers) right-justified."""
+    table = Table(title=title, title_justify="left")
+    for col in columns:
+        table.add_column(col, justify="left" if col in left else "right")
+    return table
+
+
 def say(message: str) -> None:
     """One message (Rich markup) on stdout."""
     Console().print(message, highlight=False, soft_wrap=True)
@@ -253,9 +263,11 @@ def print_summary(s: Mapping[str, Any]) -> None:
         console.print("collective proposals: none", highlight=False)
         return
     final = any(p["chosen"] is not None for p in s["collective"])
-    table = Table(title="collective proposals", title_justify="left")
-    for col in ("id", "council", "title", "labour hours", *(["chosen"] if final else [])):
-        table.add_column(col, justify="left" if col in ("council", "title") else "right")
+    table = new_table(
+        "collective proposals",
+        ("id", "council", "title", "labour hours", *(["chosen"] if final else [])),
+        left=("council", "title"),
+    )
     for p in s["collective"]:
         hours = "" if p["hours"] is None else num(p["hours"])
         chosen = ["●" if p["chosen"] else "—"] if final else []

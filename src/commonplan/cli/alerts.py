@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from commonplan.cli._common import (
     AsOpt,
@@ -30,6 +29,7 @@ from commonplan.cli._common import (
     database,
     echo_json,
     group,
+    new_table,
     option,
     registrar,
     say,
@@ -84,9 +84,11 @@ def alerts_list(
     if not views:
         say(f"no {'' if show_all else 'open '}alerts for {escape(actor)}")
         return
-    table = Table(title=f"alerts for {escape(actor)}", title_justify="left")
-    for col in ("id", "level", "state", "deadline", "message"):
-        table.add_column(col, justify="right" if col == "id" else "left")
+    table = new_table(
+        f"alerts for {escape(actor)}",
+        ("id", "level", "state", "deadline", "message"),
+        left=("level", "state", "deadline", "message"),
+    )
     for a in views:
         deadline = _when(a.deadline) + (" [bold red]overdue[/]" if a.overdue else "")
         about = f"{a.period} " if a.period else ""

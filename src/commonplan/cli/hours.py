@@ -20,7 +20,6 @@ from typing import Annotated
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from commonplan.cli._common import (
     AsOpt,
@@ -31,6 +30,7 @@ from commonplan.cli._common import (
     database,
     echo_json,
     group,
+    new_table,
     num,
     option,
     registrar,
@@ -206,12 +206,11 @@ def hours_balance(
         what = escape(workplace) if workplace else "your accounts"
         say(f"no hours on file for {what}{f' in {escape(period)}' if period else ''}")
         return
-    table = Table(
-        title=f"hours, round {round_id}" + (f", {escape(workplace)}" if workplace else ""),
-        title_justify="left",
+    table = new_table(
+        f"hours, round {round_id}" + (f", {escape(workplace)}" if workplace else ""),
+        (of, "period", "confirmed", "pending", "disputed", "total"),
+        left=(of, "period"),
     )
-    for col in (of, "period", "confirmed", "pending", "disputed", "total"):
-        table.add_column(col, justify="left" if col in (of, "period") else "right")
     for b in rows:
         table.add_row(
             escape(b.account),

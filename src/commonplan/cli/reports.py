@@ -33,6 +33,7 @@ from commonplan.cli._common import (
     database,
     echo_json,
     group,
+    new_table,
     num,
     option,
     registrar,
@@ -263,9 +264,11 @@ def verdict(rec: Reconciliation) -> str:
 
 
 def _workplace_table(rec: Reconciliation) -> Table:
-    table = Table(title="output: reported and reconciled", title_justify="left")
-    for col in ("council", "product", "reported", "reconciled ± se", "hours", "hours rec."):
-        table.add_column(col, justify="left" if col in ("council", "product") else "right")
+    table = new_table(
+        "output: reported and reconciled",
+        ("council", "product", "reported", "reconciled ± se", "hours", "hours rec."),
+        left=("council", "product"),
+    )
     for w in rec.workplaces:
         table.add_row(
             escape(w.council),

@@ -28,7 +28,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from commonplan.cli._common import (
     AsOpt,
@@ -40,6 +39,7 @@ from commonplan.cli._common import (
     database,
     echo_json,
     group,
+    new_table,
     num,
     number,
     option,
@@ -432,9 +432,11 @@ def round_view(
         console.print(f"private targets met: {pct(view.fulfilment)}", highlight=False)
     console.print(f"binds: {escape(', '.join(view.binding) or 'nothing')}", highlight=False)
     if view.proposals:
-        table = Table(title="your councils' proposals", title_justify="left")
-        for col in ("id", "kind", "title", "met", "hours"):
-            table.add_column(col, justify="right" if col in ("id", "met", "hours") else "left")
+        table = new_table(
+            "your councils' proposals",
+            ("id", "kind", "title", "met", "hours"),
+            left=("kind", "title"),
+        )
         for p in view.proposals:
             table.add_row(
                 str(p["id"]),
