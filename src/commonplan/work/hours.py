@@ -399,15 +399,18 @@ def _at(k: int, row: HoursRow) -> str:
     return f"hours row {k} ({row.member or '?'}, {what}, {row.period or '?'})"
 
 
-def _check_row(
-    s: Session,
-    k: int,
-    row: HoursRow,
-    periods: Sequence[str],
-    members: Mapping[str, Any],
-    workplaces: Mapping[str, Any],
-    cfg: HoursSettings,
-) -> tuple[Member, Council | None]:
+class _Lookup(NamedTuple):
+    """What a batch's rows are checked against: the plan's periods, the federation's members by
+    handle and its workplaces by name (rows of the columns the checks read), its hours rules."""
+
+    periods: Sequence[str]
+    members: Mapping[str, Any]
+    workplaces: Mapping[str, Any]
+    cfg: HoursSettings
+
+
+def _check_row(s: Session, k: int, row: HoursRow, lookup: _Lookup) -> tuple[Member, Council | None]:
+    periods, members, workplaces, cfg = lookup
     at = _at(k, row)
     member = members.get(row.member)
     if member is None:
@@ -541,10 +544,7 @@ def _check_batch(
     rows: Sequence[HoursRow],
     user: Member,
     facilitator: bool,
-    periods: Sequence[str],
-    members: Mapping[str, Any],
-    workplaces: Mapping[str, Any],
-    cfg: HoursSettings,
+    lookup: _Lookup,
     keys: set[tuple[Any, ...]],
     sums: dict[Any, float],
 ) -> tuple[list[Any], list[Any]]:
@@ -554,6 +554,7 @@ def _check_batch(
     period, finite positive hours) skips :func:`_check_row`, which a row failing any of them goes
     through, to be refused with its message or accepted; the messages are made only for a row
     refused.  Then the checks across rows: authority, repeats, hours per period, credit caps."""
+    periods, members, workplaces, cfg = lookup
     weeks = {p: weeks_in(p) for p in periods}
     credits = cfg.credits
     inf = math.inf
@@ -573,7 +574,7 @@ def _check_batch(
                 age = row.age
                 fast = credit in credits and (age is None or 0 <= age <= 130)
         if not fast:
-            member, place = _check_row(s, k, row, periods, members, workplaces, cfg)
+            member, place = _check_row(s, k, row, lookup)
             w = weeks[period]
         assert w is not None
         assert member is not None
@@ -886,9 +887,8 @@ def record_hours(
             )
         }
         keys, sums = _on_file(s, round_id)
-        who, where = _check_batch(
-            s, rows, user, facilitator, periods, members, workplaces, cfg, keys, sums
-        )
+        lookup = _Lookup(periods, members, workplaces, cfg)
+        who, where = _check_batch(s, rows, user, facilitator, lookup, keys, sums)
         sha = _rows_digest(rows)
         batch = HoursBatch.filed(s, round_id, user.id, len(rows), sha)
         wanted = dict(
