@@ -7,7 +7,7 @@ load inside the function that needs them, so ``commonplan --help`` starts at onc
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -21,7 +21,9 @@ from commonplan.errors import CommonplanError, PlanInputError
 
 if TYPE_CHECKING:
     from commonplan.economy.model import Economy
+    from commonplan.reports import FiledBatch
     from commonplan.store import Database
+    from commonplan.work import RecordedBatch
 
 __all__ = [
     "NO_PLAN",
@@ -36,6 +38,7 @@ __all__ = [
     "echo_json",
     "group",
     "is_file",
+    "new_table",
     "num",
     "number",
     "option",
@@ -45,7 +48,10 @@ __all__ = [
     "print_summary",
     "read",
     "read_or_demo",
+    "registrar",
+    "reply",
     "say",
+    "say_batch",
     "status",
 ]
 
@@ -88,6 +94,17 @@ RoundArg = Annotated[int, argument("ROUND", "The round's id.")]
 def group(name: str, help: str) -> typer.Typer:
     """A command group (``commonplan NAME …``) that shows its help when given no command."""
     return typer.Typer(name=name, help=help, no_args_is_help=True, add_completion=False)
+
+
+def registrar(*groups: typer.Typer) -> Callable[[typer.Typer], None]:
+    """The ``register(app)`` of a module whose commands are all in ``groups``: it adds each group
+    to ``app`` (the ``commonplan`` command)."""
+
+    def register(app: typer.Typer) -> None:
+        for sub in groups:
+            app.add_typer(sub)
+
+    return register
 
 
 # ---------------------------------------------------------------------- arguments
@@ -168,6 +185,15 @@ def status(message: str) -> Iterator[None]:
         yield
 
 
+def new_table(title: str, columns: Sequence[str], *, left: Collection[str]) -> Table:
+    """A table titled ``title`` with ``columns``: those in ``left`` (text) left-justified, the
+    others (numbers) right-justified."""
+    table = Table(title=title, title_justify="left")
+    for col in columns:
+        table.add_column(col, justify="left" if col in left else "right")
+    return table
+
+
 def say(message: str) -> None:
     """One message (Rich markup) on stdout."""
     Console().print(message, highlight=False, soft_wrap=True)
@@ -178,6 +204,15 @@ def echo_json(value: Any) -> None:
     from commonplan.audit import plain
 
     typer.echo(json.dumps(plain(value)))
+
+
+def reply(as_json: bool, value: Any, message: str) -> None:
+    """What a command that changes something prints: ``value`` as JSON with ``--json``, else
+    ``message`` (Rich markup) for people."""
+    if as_json:
+        echo_json(value)
+    else:
+        say(message)
 
 
 def print_notes(console: Console, notes: Sequence[str]) -> None:
@@ -228,9 +263,11 @@ def print_summary(s: Mapping[str, Any]) -> None:
         console.print("collective proposals: none", highlight=False)
         return
     final = any(p["chosen"] is not None for p in s["collective"])
-    table = Table(title="collective proposals", title_justify="left")
-    for col in ("id", "council", "title", "labour hours", *(["chosen"] if final else [])):
-        table.add_column(col, justify="left" if col in ("council", "title") else "right")
+    table = new_table(
+        "collective proposals",
+        ("id", "council", "title", "labour hours", *(["chosen"] if final else [])),
+        left=("council", "title"),
+    )
     for p in s["collective"]:
         hours = "" if p["hours"] is None else num(p["hours"])
         chosen = ["●" if p["chosen"] else "—"] if final else []
@@ -240,11 +277,9 @@ def print_summary(s: Mapping[str, Any]) -> None:
 
 def say_batch(
     what: str,
-    batch: int,
+    batch: FiledBatch | RecordedBatch,
     ids: Sequence[int],
     *,
-    rows_sha256: str,
-    audit_seq: int,
     as_json: bool,
     verb: str,
     noun: tuple[str, str],
@@ -255,17 +290,17 @@ def say_batch(
     if as_json:
         echo_json(
             {
-                "batch": batch,
+                "batch": batch.batch,
                 "rows": len(ids),
                 what: list(ids),
-                "rows_sha256": rows_sha256,
-                "audit_seq": audit_seq,
+                "rows_sha256": batch.rows_sha256,
+                "audit_seq": batch.audit_seq,
             }
         )
         return
     n = len(ids)
     span = f"{ids[0]}" if n == 1 else f"{ids[0]}–{ids[-1]}"
     say(
-        f"{verb} batch [bold]{batch}[/]: {n} {noun[0] if n == 1 else noun[1]} "
+        f"{verb} batch [bold]{batch.batch}[/]: {n} {noun[0] if n == 1 else noun[1]} "
         f"(id{'s' if n != 1 else ''} {span}){then}"
     )

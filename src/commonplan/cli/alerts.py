@@ -13,13 +13,13 @@ runs (every hour, say): each alert past its deadline and not resolved moves one 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from commonplan.cli._common import (
     AsOpt,
@@ -29,22 +29,22 @@ from commonplan.cli._common import (
     database,
     echo_json,
     group,
+    new_table,
     option,
+    registrar,
     say,
 )
 from commonplan.errors import PlanInputError
 
 if TYPE_CHECKING:
     from commonplan.monitor.alerts import AlertView
+    from commonplan.store import Database
 
 __all__ = ["register"]
 
 alerts_app = group("alerts", "Alerts: a deviation goes to the workplace first, then up.")
 
-
-def register(app: typer.Typer) -> None:
-    """Add ``alerts`` to ``app``."""
-    app.add_typer(alerts_app)
+register = registrar(alerts_app)
 
 
 AlertArg = Annotated[int, argument("ALERT", "The alert's id.")]
@@ -84,9 +84,11 @@ def alerts_list(
     if not views:
         say(f"no {'' if show_all else 'open '}alerts for {escape(actor)}")
         return
-    table = Table(title=f"alerts for {escape(actor)}", title_justify="left")
-    for col in ("id", "level", "state", "deadline", "message"):
-        table.add_column(col, justify="right" if col == "id" else "left")
+    table = new_table(
+        f"alerts for {escape(actor)}",
+        ("id", "level", "state", "deadline", "message"),
+        left=("level", "state", "deadline", "message"),
+    )
     for a in views:
         deadline = _when(a.deadline) + (" [bold red]overdue[/]" if a.overdue else "")
         about = f"{a.period} " if a.period else ""
@@ -99,7 +101,10 @@ def alerts_list(
 NoteOpt = Annotated[str | None, option("--note", "TEXT", "What happened, in a few words.")]
 
 
-def _done(view: AlertView, as_json: bool) -> None:
+def _step(db: str | None, as_json: bool, act: Callable[[Database], AlertView]) -> None:
+    """Take one step of an alert's life (``act``) on the database, then say where it stands."""
+    with database(db) as d:
+        view = act(d)
     if as_json:
         echo_json(view.to_dict())
     else:
@@ -121,9 +126,7 @@ def alerts_acknowledge(
     """
     from commonplan.monitor import alerts
 
-    with database(db) as d:
-        view = alerts.acknowledge(d, alert, actor=actor)
-    _done(view, as_json)
+    _step(db, as_json, lambda d: alerts.acknowledge(d, alert, actor=actor))
 
 
 @alerts_app.command("explain")
@@ -138,9 +141,7 @@ def alerts_explain(
     """
     from commonplan.monitor import alerts
 
-    with database(db) as d:
-        view = alerts.explain(d, alert, note=note or "", actor=actor)
-    _done(view, as_json)
+    _step(db, as_json, lambda d: alerts.explain(d, alert, note=note or "", actor=actor))
 
 
 @alerts_app.command("correct")
@@ -156,9 +157,7 @@ def alerts_correct(
     """
     from commonplan.monitor import alerts
 
-    with database(db) as d:
-        view = alerts.correct(d, alert, note=note or "", actor=actor)
-    _done(view, as_json)
+    _step(db, as_json, lambda d: alerts.correct(d, alert, note=note or "", actor=actor))
 
 
 @alerts_app.command("resolve")
@@ -174,9 +173,7 @@ def alerts_resolve(
     """
     from commonplan.monitor import alerts
 
-    with database(db) as d:
-        view = alerts.resolve(d, alert, note=note, actor=actor)
-    _done(view, as_json)
+    _step(db, as_json, lambda d: alerts.resolve(d, alert, note=note, actor=actor))
 
 
 def instant(text: str, what: str) -> datetime:

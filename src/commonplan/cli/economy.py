@@ -24,6 +24,7 @@ from commonplan.cli._common import (
     Negatives,
     argument,
     is_file,
+    new_table,
     num,
     number,
     option,
@@ -394,9 +395,11 @@ def _print_objective(console: Console, e: Economy, r: OptimizeResult) -> None:
 def _print_inputs(
     console: Console, e: Economy, r: OptimizeResult, capacities: Mapping[str, float]
 ) -> None:
-    table = Table(title="labour and resources", title_justify="left")
-    for column in ("input", "unit", "used", "cap", "of cap", "shadow\nprice", "binds"):
-        table.add_column(column, justify="left" if column in ("input", "unit") else "right")
+    table = new_table(
+        "labour and resources",
+        ("input", "unit", "used", "cap", "of cap", "shadow\nprice", "binds"),
+        left=("input", "unit"),
+    )
     for name, used in r.use.items():
         cap = r.caps.get(name)
         binds = f"cap {name}" in r.binding
@@ -413,9 +416,11 @@ def _print_inputs(
     console.print(table)
     if r.activity is None or not capacities:
         return
-    table = Table(title="process capacities", title_justify="left")
-    for column in ("process", "activity", "capacity", "shadow\nprice", "binds"):
-        table.add_column(column, justify="left" if column == "process" else "right")
+    table = new_table(
+        "process capacities",
+        ("process", "activity", "capacity", "shadow\nprice", "binds"),
+        left=("process",),
+    )
     where = {code: j for j, code in enumerate(e.processes)}
     for code, most in capacities.items():
         binds = f"capacity {code}" in r.binding

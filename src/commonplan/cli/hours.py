@@ -18,10 +18,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from commonplan.cli._common import (
     AsOpt,
@@ -32,8 +30,11 @@ from commonplan.cli._common import (
     database,
     echo_json,
     group,
+    new_table,
     num,
     option,
+    registrar,
+    reply,
     say,
     say_batch,
 )
@@ -43,10 +44,7 @@ __all__ = ["register"]
 
 hours_app = group("hours", "Hours worked and credited: record, confirm, balances, quotas.")
 
-
-def register(app: typer.Typer) -> None:
-    """Add ``hours`` to ``app``."""
-    app.add_typer(hours_app)
+register = registrar(hours_app)
 
 
 EntryArg = Annotated[int, argument("ENTRY", "The hours entry's id.")]
@@ -81,10 +79,8 @@ def hours_record(
         batch = record_hours(d, round_id, read, actor=actor)
     say_batch(
         "entries",
-        batch.batch,
+        batch,
         batch.entries,
-        rows_sha256=batch.rows_sha256,
-        audit_seq=batch.audit_seq,
         as_json=as_json,
         verb="recorded",
         noun=("entry", "entries"),
@@ -109,10 +105,11 @@ def hours_confirm(
 
     with database(db) as d:
         verdicts = confirm_hours(d, entries, actor=actor)
-    if as_json:
-        echo_json({"confirmed": entries, "verdicts": list(verdicts)})
-    else:
-        say(f"confirmed {'entry' if len(entries) == 1 else 'entries'} {_ids(entries)}")
+    reply(
+        as_json,
+        {"confirmed": entries, "verdicts": list(verdicts)},
+        f"confirmed {'entry' if len(entries) == 1 else 'entries'} {_ids(entries)}",
+    )
 
 
 def _ids(ids: list[int]) -> str:
@@ -134,10 +131,11 @@ def hours_dispute(
 
     with database(db) as d:
         verdict = dispute_hours(d, entry, reason=reason, actor=actor)
-    if as_json:
-        echo_json({"disputed": entry, "verdict": verdict, "reason": reason})
-    else:
-        say(f"disputed entry {entry}: {escape(reason)}")
+    reply(
+        as_json,
+        {"disputed": entry, "verdict": verdict, "reason": reason},
+        f"disputed entry {entry}: {escape(reason)}",
+    )
 
 
 @hours_app.command("reverse")
@@ -155,10 +153,11 @@ def hours_reverse(
 
     with database(db) as d:
         new = reverse_hours(d, entry, reason=reason, actor=actor)
-    if as_json:
-        echo_json({"reversed": entry, "entry": new, "reason": reason})
-    else:
-        say(f"reversed entry {entry} by entry [bold]{new}[/]")
+    reply(
+        as_json,
+        {"reversed": entry, "entry": new, "reason": reason},
+        f"reversed entry {entry} by entry [bold]{new}[/]",
+    )
 
 
 @hours_app.command("balance")
@@ -207,12 +206,11 @@ def hours_balance(
         what = escape(workplace) if workplace else "your accounts"
         say(f"no hours on file for {what}{f' in {escape(period)}' if period else ''}")
         return
-    table = Table(
-        title=f"hours, round {round_id}" + (f", {escape(workplace)}" if workplace else ""),
-        title_justify="left",
+    table = new_table(
+        f"hours, round {round_id}" + (f", {escape(workplace)}" if workplace else ""),
+        (of, "period", "confirmed", "pending", "disputed", "total"),
+        left=(of, "period"),
     )
-    for col in (of, "period", "confirmed", "pending", "disputed", "total"):
-        table.add_column(col, justify="left" if col in (of, "period") else "right")
     for b in rows:
         table.add_row(
             escape(b.account),

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from commonplan.cli._common import (
     NO_PLAN,
@@ -28,11 +27,13 @@ from commonplan.cli._common import (
     database,
     echo_json,
     group,
+    new_table,
     num,
     number,
     option,
     pairs,
     pct,
+    registrar,
     say,
     status,
 )
@@ -48,10 +49,7 @@ monitor_app = group(
     "The running plan: every series watched, the rest replanned (alerts: `commonplan alerts`).",
 )
 
-
-def register(app: typer.Typer) -> None:
-    """Add ``monitor`` to ``app``."""
-    app.add_typer(monitor_app)
+register = registrar(monitor_app)
 
 
 ThroughOpt = Annotated[
@@ -70,9 +68,11 @@ def _state(states: dict[str, float]) -> str:
 
 def print_status(console: Console, st: RoundStatus) -> None:
     """The series table, Beer's indices, the signals and the floors (what ``status`` shows)."""
-    table = Table(title=f"{escape(st.federation)}, as of {st.through}", title_justify="left")
-    for col in ("series", "planned", "actual", "forecast", "95 % interval", "state"):
-        table.add_column(col, justify="left" if col in ("series", "state") else "right")
+    table = new_table(
+        f"{escape(st.federation)}, as of {st.through}",
+        ("series", "planned", "actual", "forecast", "95 % interval", "state"),
+        left=("series", "state"),
+    )
     for s in st.series:
         v = s.view
         actual = s.values[-1]
@@ -86,9 +86,11 @@ def print_status(console: Console, st: RoundStatus) -> None:
         )
     console.print(table)
     if st.indices:
-        beer = Table(title="Beer's indices, last period", title_justify="left")
-        for col in ("workplace", "product", "productivity", "latency", "performance"):
-            beer.add_column(col, justify="left" if col in ("workplace", "product") else "right")
+        beer = new_table(
+            "Beer's indices, last period",
+            ("workplace", "product", "productivity", "latency", "performance"),
+            left=("workplace", "product"),
+        )
         for i in st.indices:
             beer.add_row(
                 escape(i.council),
@@ -155,10 +157,12 @@ def monitor_status(
 def print_replan(console: Console, rec: ReplanRecord) -> None:
     """Each remaining period's fulfilment and floors, the floors at risk, and the vote."""
     rp = rec.replan
-    table = Table(title=f"replan {rec.plan} from {rp.from_period}", title_justify="left")
     groups = sorted({g for p in rp.periods for g in p.fulfilment})
-    for col in ("period", *groups, "status"):
-        table.add_column(col, justify="left" if col in ("period", "status") else "right")
+    table = new_table(
+        f"replan {rec.plan} from {rp.from_period}",
+        ("period", *groups, "status"),
+        left=("period", "status"),
+    )
     for p in rp.periods:
         table.add_row(
             p.period,

@@ -33,8 +33,11 @@ from commonplan.cli._common import (
     database,
     echo_json,
     group,
+    new_table,
     num,
     option,
+    registrar,
+    reply,
     say,
     say_batch,
     status,
@@ -50,10 +53,7 @@ report_app = group(
     "report", "Production reports after the vote: file, revise, list, reconcile, suspects."
 )
 
-
-def register(app: typer.Typer) -> None:
-    """Add ``report`` to ``app``."""
-    app.add_typer(report_app)
+register = registrar(report_app)
 
 
 PeriodOpt = Annotated[str, option("--period", "PERIOD", "The reporting period, e.g. 2027-01.")]
@@ -99,10 +99,8 @@ def report_file(
         batch = file_reports(d, round_id, read, actor=actor)
     say_batch(
         "reports",
-        batch.batch,
+        batch,
         batch.reports,
-        rows_sha256=batch.rows_sha256,
-        audit_seq=batch.audit_seq,
         as_json=as_json,
         verb="filed",
         noun=("report", "reports"),
@@ -132,10 +130,11 @@ def report_revise(
 
     with database(db) as d:
         new = revise_report(d, report, amount=amount, reason=reason, actor=actor, sigma=sigma)
-    if as_json:
-        echo_json({"report": new, "revises": report, "amount": amount})
-    else:
-        say(f"filed report [bold]{new}[/], revising report {report}")
+    reply(
+        as_json,
+        {"report": new, "revises": report, "amount": amount},
+        f"filed report [bold]{new}[/], revising report {report}",
+    )
 
 
 @report_app.command("list")
@@ -265,9 +264,11 @@ def verdict(rec: Reconciliation) -> str:
 
 
 def _workplace_table(rec: Reconciliation) -> Table:
-    table = Table(title="output: reported and reconciled", title_justify="left")
-    for col in ("council", "product", "reported", "reconciled ± se", "hours", "hours rec."):
-        table.add_column(col, justify="left" if col in ("council", "product") else "right")
+    table = new_table(
+        "output: reported and reconciled",
+        ("council", "product", "reported", "reconciled ± se", "hours", "hours rec."),
+        left=("council", "product"),
+    )
     for w in rec.workplaces:
         table.add_row(
             escape(w.council),

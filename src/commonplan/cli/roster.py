@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from commonplan.cli._common import NO_PLAN, JsonOpt, argument, echo_json
+from commonplan.cli._common import NO_PLAN, JsonOpt, argument, echo_json, new_table
 from commonplan.errors import PlanInputError
 
 if TYPE_CHECKING:
@@ -305,9 +305,7 @@ def _print_roster(r: Roster, shifts: list[Any]) -> None:
         )
     if not r.success:
         return
-    table = Table(title="hours per member", title_justify="left")
-    for col in ("member", "hours", "undesirable"):
-        table.add_column(col, justify="left" if col == "member" else "right")
+    table = new_table("hours per member", ("member", "hours", "undesirable"), left=("member",))
     for h in r.hours:
         table.add_row(escape(h.member), f"{h.hours:g}", f"{h.undesirable_hours:g}")
     console.print(table)

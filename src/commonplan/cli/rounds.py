@@ -28,7 +28,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from commonplan.cli._common import (
     AsOpt,
@@ -40,12 +39,15 @@ from commonplan.cli._common import (
     database,
     echo_json,
     group,
+    new_table,
     num,
     number,
     option,
     pairs,
     pct,
     print_summary,
+    registrar,
+    reply,
     say,
     status,
 )
@@ -59,11 +61,7 @@ round_app = group("round", "Planning rounds: open, draft, and what a draft means
 proposal_app = group("proposal", "Proposals of councils: targets, collective goods, hours.")
 delegate_app = group("delegate", "Councils' delegates: their terms, elections and recalls.")
 
-
-def register(app: typer.Typer) -> None:
-    """Add ``federation``, ``members``, ``round``, ``proposal`` and ``delegate`` to ``app``."""
-    for sub in (federation_app, members_app, round_app, proposal_app, delegate_app):
-        app.add_typer(sub)
+register = registrar(federation_app, members_app, round_app, proposal_app, delegate_app)
 
 
 # ---------------------------------------------------------------------- federation, members
@@ -90,10 +88,11 @@ def federation_create(
     data = federation.read_description(description)
     with database(db) as d:
         fid = federation.create_federation(d, data, actor=actor)
-    if as_json:
-        echo_json({"federation": fid, "name": data["name"]})
-    else:
-        say(f"created federation {escape(str(data['name']))!r} with id [bold]{fid}[/]")
+    reply(
+        as_json,
+        {"federation": fid, "name": data["name"]},
+        f"created federation {escape(str(data['name']))!r} with id [bold]{fid}[/]",
+    )
 
 
 @members_app.command("add")
@@ -116,10 +115,7 @@ def members_add(
 
     with database(db) as d:
         added = federation.add_members(d, rows, actor=actor)
-    if as_json:
-        echo_json({"added": added})
-    else:
-        say(f"added {added} member{'s' if added != 1 else ''}")
+    reply(as_json, {"added": added}, f"added {added} member{'s' if added != 1 else ''}")
 
 
 CouncilArg = Annotated[str, argument("COUNCIL", "The council's name.")]
@@ -181,10 +177,11 @@ def delegate_elect(
             council_id = federation.council_named(s, council).id
             member = federation.member_named(s, handle).id
         term = federation.elect_delegate(d, council_id, member, term_days=term_days, actor=actor)
-    if as_json:
-        echo_json({"delegate": term, "council": council, "handle": handle})
-    else:
-        say(f"{escape(handle)} is delegate of {escape(council)!r} (term [bold]{term}[/])")
+    reply(
+        as_json,
+        {"delegate": term, "council": council, "handle": handle},
+        f"{escape(handle)} is delegate of {escape(council)!r} (term [bold]{term}[/])",
+    )
 
 
 @delegate_app.command("recall")
@@ -243,10 +240,11 @@ def round_open(
         deadlines[phase.strip()] = when.strip()
     with database(db) as d:
         rid = rounds.open_round(d, federation_id, actor=actor, deadlines=deadlines)
-    if as_json:
-        echo_json({"round": rid})
-    else:
-        say(f"opened round [bold]{rid}[/] of federation {federation_id}; proposals are open")
+    reply(
+        as_json,
+        {"round": rid},
+        f"opened round [bold]{rid}[/] of federation {federation_id}; proposals are open",
+    )
 
 
 @proposal_app.command("file")
@@ -441,9 +439,11 @@ def round_view(
         console.print(f"private targets met: {pct(view.fulfilment)}", highlight=False)
     console.print(f"binds: {escape(', '.join(view.binding) or 'nothing')}", highlight=False)
     if view.proposals:
-        table = Table(title="your councils' proposals", title_justify="left")
-        for col in ("id", "kind", "title", "met", "hours"):
-            table.add_column(col, justify="right" if col in ("id", "met", "hours") else "left")
+        table = new_table(
+            "your councils' proposals",
+            ("id", "kind", "title", "met", "hours"),
+            left=("kind", "title"),
+        )
         for p in view.proposals:
             table.add_row(
                 str(p["id"]),

@@ -27,6 +27,7 @@ from commonplan.cli._common import (
     num,
     option,
     print_summary,
+    registrar,
     say,
     status,
 )
@@ -36,10 +37,7 @@ __all__ = ["register"]
 
 vote_app = group("vote", "The vote on a round's plan: open, cast, close.")
 
-
-def register(app: typer.Typer) -> None:
-    """Add ``vote`` to ``app``."""
-    app.add_typer(vote_app)
+register = registrar(vote_app)
 
 
 @vote_app.command("open")

@@ -66,18 +66,16 @@ def _final(s: Session, r: Round) -> Draft:
         raise PhaseError(
             f"round {r.number} is in its {r.phase!r} phase: only a ratified plan rolls"
         )
-    d = (
-        s.execute(
-            select(Draft)
-            .where(Draft.round_id == r.id, Draft.stage == "final")
-            .order_by(Draft.id.desc())
-        )
-        .scalars()
-        .first()
-    )
+    d = _latest(s, r, "final")
     if d is None:
         raise PhaseError(f"round {r.number} has no final plan")
     return d
+
+
+def _latest(s: Session, r: Round, stage: str) -> Draft | None:
+    """The newest plan of round ``r`` at ``stage`` (``final``, ``replan`` …), or ``None``."""
+    query = select(Draft).where(Draft.round_id == r.id, Draft.stage == stage)
+    return s.execute(query.order_by(Draft.id.desc())).scalars().first()
 
 
 def _caps(economy: Economy, caps: Mapping[str, Any]) -> dict[str, float]:

@@ -41,12 +41,12 @@ from sqlalchemy import func, select
 from commonplan.errors import NotFoundError, PlanInputError
 from commonplan.federation import economy_of, subtree
 from commonplan.monitor.alerts import raise_alert
-from commonplan.monitor.rolling import _final
+from commonplan.monitor.rolling import _final, _latest
 from commonplan.monitor.watch import SeriesView, Watch, watch
 from commonplan.numerics.indices import beer_indices
 from commonplan.reports.ledger import periods_of
 from commonplan.store import Database, get
-from commonplan.store.models import Council, Draft, Federation, Member, Proposal, Round
+from commonplan.store.models import Council, Federation, Member, Proposal, Round
 
 __all__ = [
     "ALERT_PROBABILITY",
@@ -225,15 +225,7 @@ def _read_plan(db: Database, round_id: int, viewer: str | None) -> _Plan:
         ).scalars():
             for process, most in (p.amounts or {}).items():
                 proposed[(by_id[p.council_id], str(process))] = float(most)  # the latest wins
-        replan = (
-            s.execute(
-                select(Draft)
-                .where(Draft.round_id == r.id, Draft.stage == "replan")
-                .order_by(Draft.id.desc())
-            )
-            .scalars()
-            .first()
-        )
+        replan = _latest(s, r, "replan")
         floors = None
         if replan is not None:
             res = replan.result

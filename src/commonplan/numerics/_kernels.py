@@ -364,26 +364,15 @@ def supply_chain_order(out_ptr, out_idx, in_ptr, in_idx):  # type: ignore[no-unt
             sources[nsrc] = i
             nsrc += 1
     order = np.empty(n, np.int64)
+    lists = (head, nxt, prv, bucket)
     front = 0
     back = n - 1
     left = n
     while left > 0:
-        u = -1
-        to_back = False
-        while ns > 0:
-            ns -= 1
-            c = sinks[ns]
-            if not removed[c] and outdeg[c] == 0:
-                u = c
-                to_back = True
-                break
+        u, ns = _pop_free(sinks, ns, removed, outdeg)
+        to_back = u >= 0
         if u < 0:
-            while nsrc > 0:
-                nsrc -= 1
-                c = sources[nsrc]
-                if not removed[c] and indeg[c] == 0:
-                    u = c
-                    break
+            u, nsrc = _pop_free(sources, nsrc, removed, indeg)
         if u < 0:
             while head[maxb] < 0:
                 maxb -= 1
@@ -398,27 +387,42 @@ def supply_chain_order(out_ptr, out_idx, in_ptr, in_idx):  # type: ignore[no-unt
             order[front] = u
             front += 1
         # successors lose an in-edge (δ + 1), predecessors an out-edge (δ − 1)
-        for p in range(out_ptr[u], out_ptr[u + 1]):
-            v = out_idx[p]
-            if removed[v]:
-                continue
-            indeg[v] -= 1
-            _move(v, bucket[v] + 1, head, nxt, prv, bucket)
-            if bucket[v] > maxb:
-                maxb = bucket[v]
-            if indeg[v] == 0:
-                sources[nsrc] = v
-                nsrc += 1
-        for p in range(in_ptr[u], in_ptr[u + 1]):
-            w = in_idx[p]
-            if removed[w]:
-                continue
-            outdeg[w] -= 1
-            _move(w, bucket[w] - 1, head, nxt, prv, bucket)
-            if outdeg[w] == 0:
-                sinks[ns] = w
-                ns += 1
+        nsrc, top = _drop_edges(u, out_ptr, out_idx, 1, indeg, sources, nsrc, removed, lists)
+        maxb = max(maxb, top)
+        ns, _ = _drop_edges(u, in_ptr, in_idx, -1, outdeg, sinks, ns, removed, lists)
     return order
+
+
+@njit(nogil=True, cache=True)
+def _pop_free(stack, top, removed, deg):  # type: ignore[no-untyped-def]
+    """Pop ``stack`` (``top`` entries) down to a node not yet removed whose ``deg`` is 0:
+    (that node, the new top); the node is −1 where the stack runs out first."""
+    while top > 0:
+        top -= 1
+        c = stack[top]
+        if not removed[c] and deg[c] == 0:
+            return c, top
+    return -1, top
+
+
+@njit(nogil=True, cache=True)
+def _drop_edges(u, ptr, idx, step, deg, free, nfree, removed, lists):  # type: ignore[no-untyped-def]
+    """Node u is gone: each neighbour of u in (ptr, idx) not yet removed loses an edge (``deg``
+    − 1) and moves ``step`` buckets, and is pushed on ``free`` once ``deg`` reaches 0.  Returns
+    the new count of ``free`` and the highest bucket a neighbour moved to (−1 for none)."""
+    head, nxt, prv, bucket = lists
+    top = -1
+    for p in range(ptr[u], ptr[u + 1]):
+        v = idx[p]
+        if removed[v]:
+            continue
+        deg[v] -= 1
+        _move(v, bucket[v] + step, head, nxt, prv, bucket)
+        top = max(top, bucket[v])
+        if deg[v] == 0:
+            free[nfree] = v
+            nfree += 1
+    return nfree, top
 
 
 @njit(nogil=True, cache=True)
@@ -449,11 +453,7 @@ def permute_rows(indptr, indices, data, order, pos):  # type: ignore[no-untyped-
     """CSR of P M Pᵀ: row k is row ``order[k]`` of M, column j becomes ``pos[j]``; each row's
     entries partitioned, those before the diagonal first (what :func:`gather_sweeps` needs)."""
     n = order.shape[0]
-    new_ptr = np.empty(n + 1, np.int64)
-    new_ptr[0] = 0
-    for k in range(n):
-        i = order[k]
-        new_ptr[k + 1] = new_ptr[k] + indptr[i + 1] - indptr[i]
+    new_ptr = _rows_ptr(indptr, order)
     new_idx = np.empty(new_ptr[n], np.uint32)
     new_data = np.empty(new_ptr[n], np.float64)
     for k in range(n):
@@ -462,15 +462,33 @@ def permute_rows(indptr, indices, data, order, pos):  # type: ignore[no-untyped-
         hi = new_ptr[k + 1]
         for p in range(indptr[i], indptr[i + 1]):
             r = pos[indices[p]]
-            if r < k:
-                new_idx[lo] = r
-                new_data[lo] = data[p]
-                lo += 1
-            else:
-                hi -= 1
-                new_idx[hi] = r
-                new_data[hi] = data[p]
+            lo, hi = _place(new_idx, new_data, lo, hi, r, data[p], r < k)
     return new_ptr, new_idx, new_data
+
+
+@njit(nogil=True, cache=True)
+def _rows_ptr(indptr, rows):  # type: ignore[no-untyped-def]
+    """The row pointers of the rows ``rows`` of a CSR layout, laid one after another."""
+    n = rows.shape[0]
+    ptr = np.empty(n + 1, np.int64)
+    ptr[0] = 0
+    for k in range(n):
+        i = rows[k]
+        ptr[k + 1] = ptr[k] + indptr[i + 1] - indptr[i]
+    return ptr
+
+
+@njit(nogil=True, cache=True)
+def _place(idx, vals, lo, hi, r, v, first):  # type: ignore[no-untyped-def]
+    """Put entry (r, v) of a row being partitioned at its front (``lo``, counting up) if
+    ``first``, else at its back (``hi``, counting down); returns the new (lo, hi)."""
+    if first:
+        idx[lo] = r
+        vals[lo] = v
+        return lo + 1, hi
+    idx[hi - 1] = r
+    vals[hi - 1] = v
+    return lo, hi - 1
 
 
 @njit(nogil=True, cache=True)
@@ -617,14 +635,7 @@ def fill_processes(indptr, indices, data, makes, inv, where, ptr, idx, vals, din
                 d -= data[p]
                 continue
             r = where[i]
-            if r < mine:
-                idx[lo] = r
-                vals[lo] = data[p]
-                lo += 1
-            else:
-                hi -= 1
-                idx[hi] = r
-                vals[hi] = data[p]
+            lo, hi = _place(idx, vals, lo, hi, r, data[p], r < mine)
         dinv[q] = 1.0 / d
 
 
@@ -632,11 +643,7 @@ def fill_processes(indptr, indices, data, makes, inv, where, ptr, idx, vals, din
 def compact(indptr, indices, data, dinv, pick):  # type: ignore[no-untyped-def]
     """The rows ``pick`` of a CSR layout, contiguous: (indptr, indices, data, dinv)."""
     n = pick.shape[0]
-    new_ptr = np.empty(n + 1, np.int64)
-    new_ptr[0] = 0
-    for j in range(n):
-        k = pick[j]
-        new_ptr[j + 1] = new_ptr[j] + indptr[k + 1] - indptr[k]
+    new_ptr = _rows_ptr(indptr, pick)
     new_idx = np.empty(new_ptr[n], indices.dtype)
     new_data = np.empty(new_ptr[n], data.dtype)
     new_dinv = np.empty(n, dinv.dtype)

@@ -40,6 +40,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from commonplan.errors import DataError, ShapeError
 from commonplan.numerics.reconcile import Reconciliation
+from commonplan.numerics.types import Array, Index
 
 __all__ = [
     "Balance",
@@ -50,9 +51,6 @@ __all__ = [
     "quantity_estimates",
     "synthetic_reports",
 ]
-
-Array = NDArray[np.float64]
-Index = NDArray[np.intp]
 
 
 class Quantity(IntEnum):

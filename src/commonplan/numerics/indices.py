@@ -39,10 +39,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from commonplan.errors import DataError, NonFiniteError, ShapeError
+from commonplan.numerics.types import Array
 
 __all__ = ["BeerIndices", "beer_indices"]
-
-Array = NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False)

@@ -77,6 +77,7 @@ from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
 from commonplan.errors import DataError, NonFiniteError, ShapeError
+from commonplan.numerics.types import Array
 
 __all__ = [
     "LEVEL_RATIO",
@@ -96,7 +97,6 @@ __all__ = [
     "update",
 ]
 
-Array = NDArray[np.float64]
 
 STATES = ("steady", "step", "slope", "outlier")
 """The four states, in the order of the columns of every probability array."""

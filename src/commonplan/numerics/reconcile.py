@@ -68,6 +68,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from commonplan.errors import DataError, NonFiniteError, ShapeError, SolverError
+from commonplan.numerics.types import Array, Index, Mask
 
 __all__ = [
     "GrossError",
@@ -83,9 +84,6 @@ __all__ = [
     "sidak_critical",
 ]
 
-Array = NDArray[np.float64]
-Bool = NDArray[np.bool_]
-Index = NDArray[np.intp]
 Matrix: TypeAlias = "sp.sparray | sp.spmatrix | NDArray[Any] | list[list[float]]"
 
 EPS = 1e-9
@@ -122,11 +120,11 @@ class Reconciliation:
     x_se: Array
     u: Array
     u_se: Array
-    u_observable: Bool
+    u_observable: Mask
     adjustment: Array
     adjustment_var: Array
     z: Array
-    testable: Bool
+    testable: Mask
     redundancy: int
     redundancy_trace: float
     chi2: float

@@ -35,6 +35,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from commonplan.errors import DataError, NonFiniteError, ShapeError
+from commonplan.numerics.types import Array
 
 __all__ = [
     "Screen",
@@ -46,8 +47,6 @@ __all__ = [
     "round_numbers",
     "storming",
 ]
-
-Array = NDArray[np.float64]
 
 
 @dataclass(frozen=True)

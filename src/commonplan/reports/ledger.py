@@ -17,7 +17,6 @@ with a message naming the row, and nothing of it is written.
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -29,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from commonplan import audit
+from commonplan._ledger import CsvLine, csv_lines, log_batch
 from commonplan.errors import AuthorisationError, NotFoundError, PlanInputError
 from commonplan.federation import economy_of, member_federations, member_named, subtree
 from commonplan.rounds.phases import ratified
@@ -218,27 +218,20 @@ def read_report_rows(path: str | Path) -> list[ReportRow]:
 def parse_report_rows(lines: Iterable[str], where: str) -> list[ReportRow]:
     """Report rows from CSV text (``lines``: a file or a list of lines); ``where`` names the
     file in the messages (an upload's name, say)."""
-    reader = csv.DictReader(lines)
-    missing = {"council", "period", "kind", "amount"} - set(reader.fieldnames or ())
-    if missing:
-        raise PlanInputError(
-            f"{where}: the report file needs the columns council, period, kind, amount; "
-            f"missing {', '.join(sorted(missing))}"
+    return [
+        _row_of(line)
+        for line in csv_lines(
+            lines,
+            where,
+            what="report",
+            columns=ROW_COLUMNS,
+            required=("council", "period", "kind", "amount"),
         )
-    unknown = set(reader.fieldnames or ()) - set(ROW_COLUMNS)
-    if unknown:
-        raise PlanInputError(
-            f"{where}: unknown columns {', '.join(sorted(unknown))}; the columns are "
-            f"{', '.join(ROW_COLUMNS)}"
-        )
-    return [_row_of(raw, f"{where}, line {k + 2}") for k, raw in enumerate(reader)]
+    ]
 
 
-def _row_of(raw: Mapping[str, Any], where: str) -> ReportRow:
-    def text(key: str) -> str | None:
-        v = raw.get(key)
-        return None if v is None or str(v).strip() == "" else str(v).strip()
-
+def _row_of(line: CsvLine) -> ReportRow:
+    text, where = line.text, line.where
     return ReportRow(
         council=text("council") or "",
         period=text("period") or "",
@@ -405,12 +398,7 @@ def file_reports(
             on_file.add(key)
             checked.append((row, council, counterpart, unit))
         sha = audit.digest([asdict(row) for row in rows])
-        now = datetime.now(UTC)
-        batch = ReportBatch(
-            round_id=round_id, filed_by=member.id, filed_at=now, rows=len(rows), rows_sha256=sha
-        )
-        s.add(batch)
-        s.flush()
+        batch = ReportBatch.filed(s, round_id, member.id, len(rows), sha)
         stored = [
             Report(
                 round_id=round_id,
@@ -430,20 +418,9 @@ def file_reports(
         ]
         s.add_all(stored)
         s.flush()
-        entry = audit.append(
-            s,
-            actor=actor,
-            action="reports filed",
-            subject=f"round {round_id}",
-            payload={
-                "batch": batch.id,
-                "rows": len(rows),
-                "rows_sha256": sha,
-                "first_report": stored[0].id,
-                "last_report": stored[-1].id,
-            },
-        )
-        return FiledBatch(batch.id, tuple(x.id for x in stored), sha, entry.seq)
+        ids = tuple(x.id for x in stored)
+        entry = log_batch(s, batch, ids, actor=actor, action="reports filed", noun="report")
+        return FiledBatch(batch.id, ids, sha, entry.seq)
 
 
 def revise_report(
@@ -490,15 +467,7 @@ def revise_report(
         if row.sigma is not None and not (math.isfinite(row.sigma) and row.sigma > 0):
             raise PlanInputError(f"revision of report {report}: sigma must be positive")
         sha = audit.digest([asdict(row) | {"revises": report, "reason": reason}])
-        batch = ReportBatch(
-            round_id=old.round_id,
-            filed_by=member.id,
-            filed_at=datetime.now(UTC),
-            rows=1,
-            rows_sha256=sha,
-        )
-        s.add(batch)
-        s.flush()
+        batch = ReportBatch.filed(s, old.round_id, member.id, 1, sha)
         new = Report(
             round_id=old.round_id,
             batch_id=batch.id,

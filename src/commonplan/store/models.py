@@ -18,8 +18,8 @@ serialises writers of the log on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, ClassVar
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Self
 
 from sqlalchemy import (
     JSON,
@@ -34,7 +34,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 __all__ = [
     "Alert",
@@ -343,11 +343,12 @@ class SignInFailure(Base):
 # ---------------------------------------------------------------------- after the vote
 
 
-class ReportBatch(Base):
-    """One accepted batch of production reports: who filed it, when, and the hash of its rows
-    (the same hash is in the audit log entry that records it)."""
+class _Batch(Base):
+    """The columns of an accepted batch of an append-only ledger: its round, who filed it, when,
+    how many rows, and the hash of its rows (the same hash is in the audit entry that records
+    it)."""
 
-    __tablename__ = "report_batch"
+    __abstract__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
@@ -355,6 +356,26 @@ class ReportBatch(Base):
     filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     rows: Mapped[int] = mapped_column(Integer)
     rows_sha256: Mapped[str] = mapped_column(String(64))
+
+    @classmethod
+    def filed(cls, s: Session, round_id: int, filed_by: int, rows: int, rows_sha256: str) -> Self:
+        """A new batch filed now, added to ``s`` and flushed (so that it has its id)."""
+        batch = cls(
+            round_id=round_id,
+            filed_by=filed_by,
+            filed_at=datetime.now(UTC),
+            rows=rows,
+            rows_sha256=rows_sha256,
+        )
+        s.add(batch)
+        s.flush()
+        return batch
+
+
+class ReportBatch(_Batch):
+    """One accepted batch of production reports."""
+
+    __tablename__ = "report_batch"
 
 
 class Report(Base):
@@ -432,18 +453,10 @@ class AlertEvent(Base):
 # ---------------------------------------------------------------------- the hours ledger
 
 
-class HoursBatch(Base):
-    """One accepted batch of the hours ledger (hours recorded, or a reversal): who filed it, when,
-    and the hash of its rows (the same hash is in the audit entry that records it)."""
+class HoursBatch(_Batch):
+    """One accepted batch of the hours ledger (hours recorded, or a reversal)."""
 
     __tablename__ = "hours_batch"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
-    filed_by: Mapped[int] = mapped_column(ForeignKey("member.id"))
-    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    rows: Mapped[int] = mapped_column(Integer)
-    rows_sha256: Mapped[str] = mapped_column(String(64))
 
 
 class HoursAccount(Base):

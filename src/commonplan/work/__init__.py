@@ -12,6 +12,22 @@ the solver; :func:`suspicious_availability` flags availability marks that fall o
 shifts more than chance would.
 """
 
+from commonplan.work._roster_check import check_roster, gini, suspicious_availability
+from commonplan.work._roster_types import (
+    Assignment,
+    AvailabilityFlag,
+    Member,
+    MemberHours,
+    Request,
+    Role,
+    Roster,
+    RosterStatus,
+    Rules,
+    Shift,
+    Shortfall,
+    Violation,
+    WorkplaceResult,
+)
 from commonplan.work.hours import (
     HOURS_DEFAULTS,
     Balance,
@@ -40,25 +56,7 @@ from commonplan.work.quotas import (
     labour_requirement,
     quotas,
 )
-from commonplan.work.roster import (
-    Assignment,
-    AvailabilityFlag,
-    Member,
-    MemberHours,
-    Request,
-    Role,
-    Roster,
-    RosterStatus,
-    Rules,
-    Shift,
-    Shortfall,
-    Violation,
-    WorkplaceResult,
-    check_roster,
-    gini,
-    roster,
-    suspicious_availability,
-)
+from commonplan.work.roster import roster
 
 __all__ = [
     "HOURS_DEFAULTS",

@@ -143,39 +143,30 @@ def solve_workplace(
                     elig[(i, role)].append(k)
     pre = _precheck(inst, shifts, elig, members)
     conflicts = _conflicts(inst, shifts)
-    if not pre:
-        out = _solve(
+
+    def solve(relaxed: bool, limit: float, gap: float) -> Solved:
+        return _solve(
             inst,
             shifts,
             members,
             elig,
             conflicts,
-            relaxed=False,
-            time_limit=time_limit,
+            relaxed=relaxed,
+            time_limit=limit,
             workers=workers,
-            gap_limit=gap_limit,
+            gap_limit=gap,
             seed=seed,
             pre=pre,
         )
+
+    if not pre:
+        out = solve(False, time_limit, gap_limit)
         if out.status != "infeasible":
             return _timed(out, started)
         left = max(time_limit - (time.perf_counter() - started), 1.0)
     else:
         left = time_limit
-    out = _solve(
-        inst,
-        shifts,
-        members,
-        elig,
-        conflicts,
-        relaxed=True,
-        time_limit=left,
-        workers=workers,
-        gap_limit=0.0,
-        seed=seed,
-        pre=pre,
-    )
-    return _timed(out, started)
+    return _timed(solve(True, left, 0.0), started)
 
 
 def _timed(s: Solved, started: float) -> Solved:

@@ -83,7 +83,6 @@ week: a credit stands for work, and nobody is credited more than a full week's q
 
 from __future__ import annotations
 
-import csv
 import functools
 import hashlib
 import json
@@ -93,7 +92,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -101,6 +100,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from commonplan import audit
+from commonplan._ledger import CsvLine, csv_lines, log_batch
 from commonplan.errors import AuthorisationError, NotFoundError, PlanInputError
 from commonplan.federation import member_federations, member_named, subtree
 from commonplan.reports.ledger import periods_of
@@ -309,33 +309,23 @@ def read_hours_rows(path: str | Path) -> list[HoursRow]:
 def parse_hours_rows(lines: Iterable[str], where: str) -> list[HoursRow]:
     """Hours rows from CSV text (``lines``: a file or a list of lines); ``where`` names the file
     in the messages (an upload's name, say)."""
-    reader = csv.DictReader(lines)
-    fields = set(reader.fieldnames or ())
-    missing = {"member", "period", "hours"} - fields
-    if missing:
-        raise PlanInputError(
-            f"{where}: the hours file needs the columns member, period, hours; "
-            f"missing {', '.join(sorted(missing))}"
+    return [
+        _row_of(line)
+        for line in csv_lines(
+            lines, where, what="hours", columns=ROW_COLUMNS, required=("member", "period", "hours")
         )
-    unknown = fields - set(ROW_COLUMNS)
-    if unknown:
-        raise PlanInputError(
-            f"{where}: unknown columns {', '.join(sorted(unknown))}; the columns are "
-            f"{', '.join(ROW_COLUMNS)}"
-        )
-    return [_row_of(raw, f"{where}, line {k + 2}") for k, raw in enumerate(reader)]
+    ]
 
 
-def _row_of(raw: Mapping[str, Any], where: str) -> HoursRow:
-    def text(key: str) -> str | None:
-        v = raw.get(key)
-        return None if v is None or str(v).strip() == "" else str(v).strip()
-
+def _row_of(line: CsvLine) -> HoursRow:
+    text, where = line.text, line.where
     age = text("age")
     try:
         hours = float(text("hours") or "")
     except ValueError:
-        raise PlanInputError(f"{where}: hours must be a number; got {raw.get('hours')!r}") from None
+        raise PlanInputError(
+            f"{where}: hours must be a number; got {line.raw.get('hours')!r}"
+        ) from None
     try:
         years = None if age is None else int(age)
     except ValueError:
@@ -409,15 +399,18 @@ def _at(k: int, row: HoursRow) -> str:
     return f"hours row {k} ({row.member or '?'}, {what}, {row.period or '?'})"
 
 
-def _check_row(
-    s: Session,
-    k: int,
-    row: HoursRow,
-    periods: Sequence[str],
-    members: Mapping[str, Any],
-    workplaces: Mapping[str, Any],
-    cfg: HoursSettings,
-) -> tuple[Member, Council | None]:
+class _Lookup(NamedTuple):
+    """What a batch's rows are checked against: the plan's periods, the federation's members by
+    handle and its workplaces by name (rows of the columns the checks read), its hours rules."""
+
+    periods: Sequence[str]
+    members: Mapping[str, Any]
+    workplaces: Mapping[str, Any]
+    cfg: HoursSettings
+
+
+def _check_row(s: Session, k: int, row: HoursRow, lookup: _Lookup) -> tuple[Member, Council | None]:
+    periods, members, workplaces, cfg = lookup
     at = _at(k, row)
     member = members.get(row.member)
     if member is None:
@@ -551,10 +544,7 @@ def _check_batch(
     rows: Sequence[HoursRow],
     user: Member,
     facilitator: bool,
-    periods: Sequence[str],
-    members: Mapping[str, Any],
-    workplaces: Mapping[str, Any],
-    cfg: HoursSettings,
+    lookup: _Lookup,
     keys: set[tuple[Any, ...]],
     sums: dict[Any, float],
 ) -> tuple[list[Any], list[Any]]:
@@ -564,6 +554,7 @@ def _check_batch(
     period, finite positive hours) skips :func:`_check_row`, which a row failing any of them goes
     through, to be refused with its message or accepted; the messages are made only for a row
     refused.  Then the checks across rows: authority, repeats, hours per period, credit caps."""
+    periods, members, workplaces, cfg = lookup
     weeks = {p: weeks_in(p) for p in periods}
     credits = cfg.credits
     inf = math.inf
@@ -583,7 +574,7 @@ def _check_batch(
                 age = row.age
                 fast = credit in credits and (age is None or 0 <= age <= 130)
         if not fast:
-            member, place = _check_row(s, k, row, periods, members, workplaces, cfg)
+            member, place = _check_row(s, k, row, lookup)
             w = weeks[period]
         assert w is not None
         assert member is not None
@@ -716,21 +707,24 @@ def _copy(s: Session, table: str, columns: Sequence[str], lines: Iterable[str]) 
         raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
 
 
-def _store_postgresql(
-    s: Session,
-    round_id: int,
-    batch: int,
-    rows: Sequence[HoursRow],
-    who: Sequence[Member],
-    where: Sequence[Council | None],
-    mine: Sequence[int],
-    theirs: Sequence[int],
-) -> list[int]:
+class _Checked(NamedTuple):
+    """A checked batch, row by row: the rows, each row's member and workplace (``None`` for a
+    credit), and the accounts its two legs post to (the member's, the other one)."""
+
+    rows: Sequence[HoursRow]
+    who: Sequence[Member]
+    where: Sequence[Council | None]
+    mine: Sequence[int]
+    theirs: Sequence[int]
+
+
+def _store_postgresql(s: Session, round_id: int, batch: int, checked: _Checked) -> list[int]:
     """The batch's entries and postings, by two COPYs; returns the entries' ids in row order.
 
     The ids are taken from the entries' sequence up front (one ``nextval`` per row, in one
     statement), so the postings name their entries without reading them back.  The statement
     triggers of migration 0004 then check every reference and that each entry nets to zero."""
+    rows, who, where, mine, theirs = checked
     n = len(rows)
     # a block of n ids: safe because record_hours holds a lock on hours_entry that every INSERT
     # into it waits for (see there), so no other nextval of this sequence runs in between
@@ -789,18 +783,10 @@ def _store_postgresql(
     return list(ids)
 
 
-def _store_sqlite(
-    s: Session,
-    round_id: int,
-    batch: int,
-    rows: Sequence[HoursRow],
-    who: Sequence[Member],
-    where: Sequence[Council | None],
-    mine: Sequence[int],
-    theirs: Sequence[int],
-) -> list[int]:
+def _store_sqlite(s: Session, round_id: int, batch: int, checked: _Checked) -> list[int]:
     """The batch's entries and postings by two executemany INSERTs (SQLite's driver runs them in
     C); then the netting of every entry checked by one GROUP BY, as PostgreSQL's trigger does."""
+    rows, who, where, mine, theirs = checked
     conn = s.connection()
     conn.execute(
         insert(HoursEntry),
@@ -901,19 +887,10 @@ def record_hours(
             )
         }
         keys, sums = _on_file(s, round_id)
-        who, where = _check_batch(
-            s, rows, user, facilitator, periods, members, workplaces, cfg, keys, sums
-        )
+        lookup = _Lookup(periods, members, workplaces, cfg)
+        who, where = _check_batch(s, rows, user, facilitator, lookup, keys, sums)
         sha = _rows_digest(rows)
-        batch = HoursBatch(
-            round_id=round_id,
-            filed_by=user.id,
-            filed_at=datetime.now(UTC),
-            rows=len(rows),
-            rows_sha256=sha,
-        )
-        s.add(batch)
-        s.flush()
+        batch = HoursBatch.filed(s, round_id, user.id, len(rows), sha)
         wanted = dict(
             [_member_account(m.id) for m in set(who)]
             + [
@@ -930,22 +907,10 @@ def record_hours(
             for row, w in zip(rows, where, strict=True)
         ]
         store = _store_postgresql if s.get_bind().dialect.name == "postgresql" else _store_sqlite
-        ids = store(s, round_id, batch.id, rows, who, where, mine, theirs)
+        ids = store(s, round_id, batch.id, _Checked(rows, who, where, mine, theirs))
         if len(rows) >= _ANALYZE_AFTER and s.get_bind().dialect.name == "postgresql":
             _analyze(s)
-        logged = audit.append(
-            s,
-            actor=actor,
-            action="hours recorded",
-            subject=f"round {round_id}",
-            payload={
-                "batch": batch.id,
-                "rows": len(rows),
-                "rows_sha256": sha,
-                "first_entry": ids[0],
-                "last_entry": ids[-1],
-            },
-        )
+        logged = log_batch(s, batch, ids, actor=actor, action="hours recorded", noun="entry")
         return RecordedBatch(batch.id, tuple(ids), sha, logged.seq)
 
 
@@ -973,15 +938,7 @@ def reverse_hours(db: Database, entry: int, *, reason: str, actor: str) -> int:
         facilitator = _facilitates(s, user, set(subtree(s, fed.id)))
         _may_record(user, facilitator, member, workplace, f"hours entry {entry}")
         sha = audit.digest([{"reverses": entry, "reason": reason}])
-        batch = HoursBatch(
-            round_id=old.round_id,
-            filed_by=user.id,
-            filed_at=datetime.now(UTC),
-            rows=1,
-            rows_sha256=sha,
-        )
-        s.add(batch)
-        s.flush()
+        batch = HoursBatch.filed(s, old.round_id, user.id, 1, sha)
         new = HoursEntry(
             round_id=old.round_id,
             batch_id=batch.id,

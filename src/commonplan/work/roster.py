@@ -48,12 +48,11 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from commonplan.work._roster_check import check_roster, gini, suspicious_availability
+from commonplan.work._roster_check import gini, suspicious_availability
 from commonplan.work._roster_input import prepare
 from commonplan.work._roster_model import Solved, solve_workplace
 from commonplan.work._roster_types import (
     Assignment,
-    AvailabilityFlag,
     Member,
     MemberHours,
     Request,
@@ -62,30 +61,10 @@ from commonplan.work._roster_types import (
     RosterStatus,
     Rules,
     Shift,
-    Shortfall,
-    Violation,
     WorkplaceResult,
 )
 
-__all__ = [
-    "Assignment",
-    "AvailabilityFlag",
-    "Member",
-    "MemberHours",
-    "Request",
-    "Role",
-    "Roster",
-    "RosterStatus",
-    "Rules",
-    "Shift",
-    "Shortfall",
-    "Violation",
-    "WorkplaceResult",
-    "check_roster",
-    "gini",
-    "roster",
-    "suspicious_availability",
-]
+__all__ = ["roster"]
 
 
 def roster(
