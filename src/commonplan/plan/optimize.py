@@ -273,16 +273,18 @@ class _Spec:
         C = input_matrix(e)
         cap = np.full(len(inputs), np.inf)
         if caps is None and objective.startswith("max") and not capacities:
-            if e.labour is not None and e.gross_output is not None:
+            if e.labour is not None and e.observed_activity is not None:
                 caps = {LABOUR: "100%"}
-                notes.append(
-                    "no caps given: labour capped at today's hours (its use at the "
-                    "observed gross output)"
-                )
+                notes.append("no caps given: labour capped at today's hours")
         for name, value in (caps or {}).items():
-            cap[input_index(e, name)] = amount(
-                value, f"cap on {name!r}", partial(current_use, e, name)
-            )
+            i = input_index(e, name)
+            cap[i] = amount(value, f"cap on {name!r}", partial(current_use, e, name))
+            if isinstance(value, str) and value.strip().endswith("%"):
+                unit = f" {e.units[name]}" if name in e.units else ""
+                notes.append(
+                    f"cap on {name!r}: {value.strip()} of today's use "
+                    f"({_figure(current_use(e, name))}{unit}) = {_figure(cap[i])}{unit}"
+                )
         u = capacity_vector(e, capacities or {}, np.full(e.m, np.inf))
         phi = np.zeros(len(inputs))
         G = len(groups)
@@ -437,3 +439,8 @@ def _techniques(e: Economy, z: Array, gross: Array) -> tuple[dict[str, str], tup
     counts = np.bincount(e.makes[significant], minlength=e.n)
     mixed = tuple(e.products[i] for i in np.flatnonzero(counts > 1))
     return techniques, mixed
+
+
+def _figure(x: float) -> str:
+    """A quantity for a note: whole numbers with thousands separators, small ones to 3 digits."""
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
