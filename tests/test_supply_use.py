@@ -333,3 +333,18 @@ def test_the_cli_plans_spain_2016_with_labour_and_co2_caps() -> None:
     assert any(re.search(r"co2.*80% of today's use", n) for n in r["notes"])
     want = cp.optimize(e, caps={"labour": "100%", "co2": "80%"})
     assert r["fulfilment"]["consumption"] == pytest.approx(want.fulfilment["consumption"])
+
+
+def test_real_final_demand_with_negative_entries_plans_its_positive_part() -> None:
+    e = cp.read_supply_use(_workbook(2016))
+    net = e.final_demand["net_of_imports"]
+    assert (net < 0).any()
+    r = cp.optimize(e, targets="net_of_imports", caps={"labour": "100%"})
+    assert r.success
+    note = next(n for n in r.notes if "'net_of_imports' is negative" in n)
+    assert f"for {int((net < 0).sum())} product(s), taken as 0" in note
+    positive = dict(zip(e.products, np.maximum(net, 0.0), strict=True))
+    clipped = cp.optimize(e, targets={"t": positive}, caps={"labour": "100%"})
+    assert r.fulfilment["net_of_imports"] == pytest.approx(clipped.fulfilment["t"], rel=1e-9)
+    with pytest.raises(cp.PlanInputError, match="must not be negative"):  # typed in: an error
+        cp.optimize(e, targets={"t": {e.products[0]: -1.0}})

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from commonplan.economy.model import LABOUR, Economy
+from commonplan.economy.model import LABOUR, Economy, listing
 from commonplan.errors import PlanInputError
 from commonplan.numerics.decomposition import certify, solve_structured
 from commonplan.numerics.lp import (
@@ -265,7 +265,7 @@ class _Spec:
         groups = target_groups(e, targets)
         names = tuple(g.name for g in groups)
         T = np.column_stack(
-            [product_amounts(e, g.amounts, f"target group {g.name!r}") for g in groups]
+            [product_amounts(e, _named(e, g, notes), f"target group {g.name!r}") for g in groups]
         )
         if not T.any():
             raise PlanInputError("the targets are all zero: there is nothing to plan for")
@@ -439,6 +439,23 @@ def _techniques(e: Economy, z: Array, gross: Array) -> tuple[dict[str, str], tup
     counts = np.bincount(e.makes[significant], minlength=e.n)
     mixed = tuple(e.products[i] for i in np.flatnonzero(counts > 1))
     return techniques, mixed
+
+
+def _named(e: Economy, g: TargetGroup, notes: list[str]) -> Any:
+    """A group's amounts; a final demand of the economy named as a target keeps its positive
+    part: real final demand is negative where stocks were run down or imports re-exported, and a
+    plan sets what to make, not what to run down — the note names the products."""
+    if not isinstance(g.amounts, str):
+        return g.amounts
+    _, v = e.demand(g.amounts)
+    neg = np.flatnonzero(v < 0)
+    if len(neg):
+        shown = listing([f"{e.products[i]} ({v[i]:.3g})" for i in neg])
+        notes.append(
+            f"target group {g.name!r}: final demand {g.amounts!r} is negative for {len(neg)} "
+            f"product(s), taken as 0: {shown}"
+        )
+    return np.maximum(v, 0.0)
 
 
 def _figure(x: float) -> str:
