@@ -24,12 +24,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from commonplan.economy.model import LABOUR, Economy, listing
-from commonplan.errors import PlanInputError
+from commonplan.errors import PlanInputError, SolverError
 from commonplan.numerics.decomposition import certify, solve_structured
 from commonplan.numerics.lp import (
     HIGHS_SOLVERS,
     INFEASIBLE,
     LIMIT,
+    OPTIMAL,
     UNBOUNDED,
     PlanProblem,
     PlanSolution,
@@ -144,15 +145,55 @@ def optimize(
     spec = _Spec.build(economy, targets, floors, caps, capacities, objective)
     solve = _solver(economy, method, rtol, time_limit, len(spec.capacity_index))
     started = time.perf_counter()
-    solution = solve(spec.problem)
+    solution = _answer(solve, spec.problem, method)
     notes = list(spec.notes)
     if solution.status == LIMIT and method == "auto" and solution.method == "structured":
         left = None if time_limit is None else time_limit - (time.perf_counter() - started)
         solution = _fall_back(economy, spec.problem, solution, rtol, left, notes)
     diagnosis = None
     if solution.status == INFEASIBLE and diagnose:
-        diagnosis = diagnosis_of(spec, solution, solve)
+        diagnosis = _diagnosis(spec, solution, solve, economy, time_limit, rtol)
     return spec.result(solution, diagnosis, notes)
+
+
+def _answer(solve: Any, P: PlanProblem, method: str) -> PlanSolution:
+    """The solver's answer; a solver that fails (a numerical breakdown, never bad input: that
+    is refused before) gives status ``"limit"`` with why, so ``"auto"`` can try HiGHS."""
+    started = time.perf_counter()
+    try:
+        out: PlanSolution = solve(P)
+    except SolverError as exc:
+        name = "structured" if method in ("auto", "structured") else method
+        return PlanSolution(LIMIT, f"stopped: {exc}", name, seconds=time.perf_counter() - started)
+    return out
+
+
+def _diagnosis(
+    spec: _Spec,
+    solution: PlanSolution,
+    solve: Any,
+    economy: Economy,
+    time_limit: float | None,
+    rtol: float,
+) -> Diagnosis:
+    """The diagnosis, with the plan's own solver, then HiGHS; if both break down, a diagnosis
+    that says the plan is infeasible (certified) and that its conflicting set was not found."""
+    why = ""
+    for attempt in (solve, _solver(economy, "highs", rtol, time_limit, 0)):
+        try:
+            return diagnosis_of(spec, solution, attempt)
+        except SolverError as exc:
+            why = str(exc)
+    return Diagnosis(
+        message=f"infeasible: the floors, targets and caps cannot all hold (certified); the "
+        f"smallest conflicting set could not be found ({why})",
+        caps=tuple(spec.inputs[r] for r in np.flatnonzero(np.isfinite(spec.problem.cap))),
+        floors=tuple(economy.products[i] for i in np.flatnonzero(spec.problem.f > 0)),
+        capacities=tuple(economy.processes[j] for j in spec.capacity_index),
+        targets=spec.groups if spec.problem.lo.any() else (),
+        minimal=False,
+        relaxations=(),
+    )
 
 
 def _solver(
@@ -184,6 +225,11 @@ def _highs(
     solution = solve_highs(P, method=method, time_limit=time_limit, rtol=rtol)
     if solution.status == LIMIT and solution.z is not None:
         solution = certify(P, solution, pricer=economy.pricer)
+    elif solution.status == OPTIMAL and solution.z is not None and solution.pi is not None:
+        # HiGHS's "optimal" is to its own tolerances: the gap reported is the one its prices
+        # prove (the Lagrangian bound at its cap prices), not an assumed 0
+        checked = certify(P, solution, pricer=economy.pricer)
+        solution = replace(solution, gap=checked.gap, info=checked.info)
     return solution
 
 
