@@ -14,7 +14,7 @@ PUBLIC = {
     "synthetic_economy", "balance", "embodied", "BalanceResult", "optimize", "OptimizeResult",
     "TargetGroup", "Diagnosis", "Relaxation", "current_use", "Capital", "derive_capital",
     "capital_from_coefficients", "sector_groups", "plan_years", "YearsResult", "compare",
-    "Comparison",
+    "Comparison", "read_supply_use", "SupplyUse", "SupplyUseFrames",
     # votes
     "equal_shares", "greedy_by_votes", "approval_ratification", "consent", "schulze",
     # after the vote

@@ -47,6 +47,7 @@ from commonplan.errors import (
 if TYPE_CHECKING:
     from commonplan.economy.io import demo_economy, from_pymrio, read_economy
     from commonplan.economy.model import LABOUR, Economy
+    from commonplan.economy.supply_use import SupplyUse, SupplyUseFrames, read_supply_use
     from commonplan.economy.synthetic import synthetic_economy, write_economy
     from commonplan.numerics.mes import equal_shares, greedy_by_votes
     from commonplan.plan.balance import BalanceResult, balance, embodied
@@ -78,6 +79,7 @@ __getattr__, __dir__ = lazy(
         "commonplan.plan.capital": "Capital capital_from_coefficients derive_capital sector_groups",
         "commonplan.economy.model": "LABOUR Economy",
         "commonplan.economy.io": "demo_economy from_pymrio read_economy",
+        "commonplan.economy.supply_use": "SupplyUse SupplyUseFrames read_supply_use",
         "commonplan.numerics.mes": "equal_shares greedy_by_votes",
         "commonplan.plan.optimize": "Diagnosis OptimizeResult Relaxation TargetGroup current_use "
         "optimize",
@@ -121,6 +123,8 @@ __all__ = [
     "Relaxation",
     "ShapeError",
     "SolverError",
+    "SupplyUse",
+    "SupplyUseFrames",
     "TargetGroup",
     "TieError",
     "UnknownNameError",
@@ -142,6 +146,7 @@ __all__ = [
     "optimize",
     "plan_years",
     "read_economy",
+    "read_supply_use",
     "reconcile",
     "schulze",
     "sector_groups",

@@ -4,6 +4,8 @@
   and resources), validated once when it is built and immutable afterwards;
 - :mod:`~commonplan.economy.io` — reading and writing tables (CSV directories, the shipped demo,
   pymrio systems);
+- :mod:`~commonplan.economy.supply_use` — rectangular supply and use tables (industry or
+  product technology) and INE's workbooks (:mod:`~commonplan.economy._ine`);
 - :mod:`~commonplan.economy.synthetic` — random productive economies with real tables' structure.
 """
 

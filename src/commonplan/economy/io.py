@@ -108,7 +108,8 @@ def read_economy(
     negatives: str = "refuse",
     name: str | None = None,
 ) -> Economy:
-    """Read an economy from a table directory, a ``.csv``/``.xlsx`` matrix or a saved pymrio system.
+    """Read an economy from a table directory, a ``.csv``/``.xlsx`` matrix, a saved pymrio system
+    or an INE supply-and-use workbook (read by :func:`commonplan.read_supply_use`).
 
     ``labour`` names the labour column, ``final_demand`` one or more final-demand columns (the first
     is the default), ``resources`` maps a resource name to its column; each replaces what
@@ -225,6 +226,12 @@ def _read_directory(d: Path, opt: _Options) -> Economy:
 
 def _read_file(path: Path, opt: _Options) -> Economy:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from commonplan.economy import _ine
+
+        if _ine.is_workbook(path):  # supply and use tables: rectangular, read as such
+            from commonplan.economy.supply_use import read_supply_use
+
+            return read_supply_use(path, negatives=opt.negatives, name=opt.name)
         frame = _read_xlsx(path)
     else:
         frame = _read_csv(path)

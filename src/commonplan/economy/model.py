@@ -74,6 +74,10 @@ class Economy:
         Named final-demand vectors (n each); the first is the default.
     gross_output
         Observed gross output (n) where the source gives it, else ``None``.
+    activity
+        Observed activity of each process (m) where the source gives it (a supply table does:
+        how much of each product each industry made), else ``None``; see
+        :attr:`observed_activity`.
     units
         Unit of each quantity: ``"output"`` (of products), ``"labour"`` and each resource.
     notes
@@ -91,6 +95,7 @@ class Economy:
     resources: Mapping[str, Array] = field(default_factory=dict)
     final_demand: Mapping[str, Array] = field(default_factory=dict)
     gross_output: Array | None = None
+    activity: Array | None = None
     units: Mapping[str, str] = field(default_factory=dict)
     name: str = "economy"
     meta: Mapping[str, Any] = field(default_factory=dict)
@@ -157,17 +162,20 @@ class Economy:
         final_demand: Mapping[str, ArrayLike] | ArrayLike | None = None,
         names: Sequence[str] | None = None,
         gross_output: ArrayLike | None = None,
+        activity: ArrayLike | None = None,
         units: Mapping[str, str] | None = None,
         name: str = "economy",
         meta: Mapping[str, Any] | None = None,
         negatives: str = "refuse",
+        notes: Sequence[str] = (),
     ) -> Economy:
         """An economy of processes (techniques): several processes may make the same product.
 
         ``inputs`` is products × processes (input per unit of activity); ``makes[k]`` is the product
         process k makes — an index, or a code from ``products``; ``resources`` maps a name
-        (``"co2"``,
-        ``"land"`` …) to per-process coefficients.
+        (``"co2"``, ``"land"`` …) to per-process coefficients; ``activity`` is each process's
+        observed activity (what a cap of "80 %" is a share of); ``notes`` are the source's quirks,
+        kept with the economy.
         """
         if negatives not in _NEGATIVES:
             raise DataError(f"negatives must be one of {_NEGATIVES}, got {negatives!r}")
@@ -180,7 +188,7 @@ class Economy:
             else (prod if m == n else tuple(f"p{k}" for k in range(m)))
         )
         mk = _makes(makes, m, prod)
-        notes: list[str] = []
+        notes = list(notes)
         adjustments: list[str] = []
 
         _check_finite(B.data, "input coefficient", _cells(B, prod, proc))
@@ -216,6 +224,10 @@ class Economy:
                     "(net imports or stock changes)"
                 )
         x_obs = None if gross_output is None else _vector(gross_output, n, "gross output", prod)
+        act = None if activity is None else _vector(activity, m, "activity", proc)
+        if act is not None and (act < 0).any():
+            bad = [f"{proc[k]} ({act[k]:.3g})" for k in np.flatnonzero(act < 0)]
+            raise NegativeCoefficientError(f"negative observed activity of {listing(bad)}")
         nm = tuple(str(s) for s in names) if names is not None else prod
         if len(nm) != n:
             raise ShapeError(f"{len(nm)} names for {n} products")
@@ -231,6 +243,7 @@ class Economy:
             resources=res,
             final_demand=fd,
             gross_output=x_obs,
+            activity=act,
             units=dict(units or {}),
             name=name,
             meta=dict(meta or {}),
@@ -239,7 +252,7 @@ class Economy:
         )
         for a in (B.data, B.indices, B.indptr, mk, *res.values(), *fd.values()):
             a.setflags(write=False)
-        for a in (l, x_obs):
+        for a in (l, x_obs, act):
             if a is not None:
                 a.setflags(write=False)
         if economy.single_technique:
@@ -262,6 +275,19 @@ class Economy:
     def single_technique(self) -> bool:
         """True when every product has exactly one process (an input-output table)."""
         return self.m == self.n and bool(np.array_equal(np.sort(self.makes), np.arange(self.n)))
+
+    @cached_property
+    def observed_activity(self) -> Array | None:
+        """Today's activity of each process (m): as given, or, for an input-output table, its
+        observed gross output; ``None`` where it is not known (several techniques for a product
+        and no activity given) — today's use of an input is then unknown."""
+        if self.activity is not None:
+            return self.activity
+        if self.gross_output is not None and self.single_technique:
+            out = np.asarray(self.gross_output[self.makes], dtype=np.float64)
+            out.setflags(write=False)
+            return out
+        return None
 
     @property
     def resource_names(self) -> tuple[str, ...]:

@@ -55,6 +55,7 @@ __all__ = [
     "UNBOUNDED",
     "PlanProblem",
     "PlanSolution",
+    "equilibrate",
     "solve_highs",
 ]
 
@@ -143,6 +144,32 @@ class PlanSolution:
     info: dict[str, float] = field(default_factory=dict)
 
 
+def equilibrate(A: sp.csc_array, passes: int = 4) -> tuple[Array, Array]:
+    """Row and column scales r, c (powers of two) with diag(1/r) A diag(1/c) near 1 in every
+    row and column: geometric scaling (each pass divides a row or column by the geometric mean of
+    its largest and smallest |entry|).  HiGHS's feasibility tolerances are absolute, and a
+    product measured in tiny units would otherwise be left short, or called infeasible."""
+    M = sp.csc_array(abs(A))
+    r, c = np.ones(M.shape[0]), np.ones(M.shape[1])
+    for _ in range(passes):
+        for axis, scale in ((1, r), (0, c)):
+            S = sp.csc_array(sp.diags_array(1.0 / r) @ M @ sp.diags_array(1.0 / c))
+            big = np.asarray(S.max(axis=axis).toarray()).ravel()
+            mins = _min_nonzero(S, axis)
+            g = np.sqrt(big * mins)
+            scale *= np.where(g > 0, np.exp2(np.round(np.log2(np.where(g > 0, g, 1.0)))), 1.0)
+    return r, c
+
+
+def _min_nonzero(S: sp.csc_array, axis: int) -> Array:
+    """The smallest non-zero |entry| of each row (axis 1) or column (axis 0); 0 where empty."""
+    T = sp.csr_array(S) if axis == 1 else sp.csc_array(S)
+    out = np.zeros(T.shape[0] if axis == 1 else T.shape[1])
+    nonempty = np.diff(T.indptr) > 0
+    out[nonempty] = np.minimum.reduceat(T.data, T.indptr[:-1][nonempty])
+    return out
+
+
 def solve_highs(
     problem: PlanProblem,
     *,
@@ -179,13 +206,18 @@ def solve_highs(
         ],
         format="csc",
     )
+    rlo = np.concatenate([P.f, np.full(len(capped), -np.inf)])
+    rhi = np.concatenate([np.full(n, np.inf), P.cap[capped]])
+    rows, cols = equilibrate(sp.csc_array(A[:, :m]))  # the activities' part; t stays as it is
+    cols = np.concatenate([cols, np.ones(G)])
+    A = sp.csc_array(sp.diags_array(1.0 / rows) @ A @ sp.diags_array(1.0 / cols))
     model = lp_model(
-        np.concatenate([P.phi @ P.C, -P.w]),
-        np.concatenate([np.zeros(m), P.lo]),
-        np.concatenate([P.u, P.hi]),
+        np.concatenate([P.phi @ P.C, -P.w]) / cols,
+        np.concatenate([np.zeros(m), P.lo]) * cols,
+        np.concatenate([P.u, P.hi]) * cols,
         A,
-        np.concatenate([P.f, np.full(len(capped), -np.inf)]),
-        np.concatenate([np.full(n, np.inf), P.cap[capped]]),
+        rlo / rows,
+        rhi / rows,
     )
     limit = None if time_limit is None else float(time_limit)
     chosen: dict[str, Any] = {"solver": HIGHS_SOLVERS[method], "time_limit": limit}
@@ -201,12 +233,12 @@ def solve_highs(
     def plan() -> dict[str, Any]:
         """The point HiGHS holds, as a plan with prices ≥ 0."""
         sol = h.getSolution()
-        col = np.asarray(sol.col_value)
+        col = np.asarray(sol.col_value) / cols
         z, t = np.maximum(col[:m], 0.0), col[m:]
         out: dict[str, Any] = {"z": z, "t": t, "objective": float(P.w @ t - P.phi @ (P.C @ z))}
         if sol.dual_valid:
-            row_dual = np.asarray(sol.row_dual)
-            col_dual = np.asarray(sol.col_dual)
+            row_dual = np.asarray(sol.row_dual) / rows
+            col_dual = np.asarray(sol.col_dual) * cols
             pi = np.zeros(P.k)
             pi[capped] = np.maximum(-row_dual[n:], 0.0)
             mu = np.where(np.isfinite(P.u), np.maximum(-col_dual[:m], 0.0), 0.0)
@@ -216,6 +248,14 @@ def solve_highs(
     if status == OPTIMAL:
         found = plan()
         found["objective"] = -float(info.objective_function_value)
+        short = P.check(found["z"], found["t"], rtol=max(1e-7, 10 * rtol))
+        if short:  # HiGHS's tolerances are absolute: say so rather than call it optimal
+            return PlanSolution(
+                LIMIT,
+                f"HiGHS called a plan optimal that does not hold ({short[0]}; "
+                f"{len(short)} violation(s))",
+                **common,
+            )
         return PlanSolution(OPTIMAL, "optimal", gap=0.0, **found, **common)
     if status == INFEASIBLE:
         return PlanSolution(

@@ -14,6 +14,7 @@ switch lowers λ, so the iteration ends after finitely many steps; in practice a
 
 from __future__ import annotations
 
+import hashlib
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -57,6 +58,7 @@ def cheapest_techniques(
     starts = np.searchsorted(makes[by_product], np.arange(n))
     q = c.astype(np.float64)
     choice = _argmin_per_product(q, by_product, starts, rtol)
+    seen: set[bytes] = set()
     for it in range(1, maxiter + 1):
         sol = leontief(square_matrix(B, choice), l=c[choice], rtol=rtol, method=method)
         lam = sol.lam
@@ -66,7 +68,12 @@ def cheapest_techniques(
         better = q[best] < q[choice] - rtol * np.abs(q[choice])
         if not better.any():
             return best, lam, it  # best differs from choice only among ties
+        seen.add(choice.tobytes())
         choice = np.where(better, best, choice)
+        if choice.tobytes() in seen:
+            # back to a set already evaluated: in exact arithmetic every switch lowers λ, so the
+            # "improvements" are rounding between near-equal techniques — the choice has settled
+            return choice, lam, it
     raise SolverError(f"technique choice did not settle after {maxiter} policy iterations")
 
 
@@ -241,11 +248,15 @@ class Pricer:
         gap = np.full(n, -1.0)
         _kernels.bellman_gauss_seidel(*layout, cs, lam, pick, gap, 1000, 1e-6, self.rtol)
         direction = 1 if self.reordered else 0
+        seen: set[bytes] = set()
         for _ in range(100):
             chosen = self._compact(pick)
             lam, _, _ = sweep_values(chosen, cs[pick], direction, self.rtol, 5000, x0=lam)
+            seen.add(hashlib.blake2b(pick.data, digest_size=16).digest())
             if not _kernels.improve_policy(*layout, cs, lam, pick, self.rtol):
                 break
+            if hashlib.blake2b(pick.data, digest_size=16).digest() in seen:
+                break  # a set already evaluated: rounding between near-equal techniques
         else:  # pragma: no cover - policy iteration ends in a few rounds
             raise SolverError("technique choice did not settle after 100 policy iterations")
         self._warm = (lam, pick)

@@ -95,14 +95,21 @@ def amount(value: float | str, what: str, today: Callable[[], float]) -> float:
 
 
 def current_use(economy: Economy, name: str) -> float:
-    """What the economy uses of ``"labour"`` or a resource at its observed gross output."""
-    if economy.gross_output is None:
-        raise PlanInputError(
-            f"economy {economy.name!r} has no gross output, so a cap relative to today's use "
-            f"of {name!r} cannot be computed; give the cap as an amount"
+    """What the economy uses of ``"labour"`` or a resource today: at its observed activity (each
+    process's, or an input-output table's gross output) — never at a technique of our choosing."""
+    activity = economy.observed_activity
+    if activity is None:
+        why = (
+            "no gross output"
+            if economy.single_technique
+            else "several techniques for some products and no observed activity per process"
         )
-    coef = economy.direct(name)
-    return float(coef[economy.techniques] @ economy.gross_output)
+        raise PlanInputError(
+            f"economy {economy.name!r} has {why}, so today's use of {name!r} is not known and a "
+            "cap relative to it cannot be computed; give the cap as an amount"
+            + ("" if economy.single_technique else " (a supply-use table gives the activity)")
+        )
+    return float(economy.direct(name) @ activity)
 
 
 def input_index(e: Economy, name: str) -> int:

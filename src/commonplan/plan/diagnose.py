@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from commonplan.economy.model import listing
+from commonplan.errors import SolverError
 from commonplan.numerics.lp import INFEASIBLE, OPTIMAL, PlanProblem, PlanSolution
 from commonplan.numerics.types import Array
 from commonplan.plan.result import Diagnosis, Relaxation
@@ -45,8 +46,11 @@ def diagnose(spec: _Spec, infeasible: PlanSolution, solve: Any) -> Diagnosis:
     def restricted(
         floor_mask: Array, caps_kept: set[int], cap_kept: set[int], targets: bool
     ) -> PlanProblem:
-        cap = np.where([r in caps_kept for r in range(P.k)], P.cap, np.inf)
-        u = np.where([j in cap_kept for j in range(P.m)], P.u, np.inf) if len(cap_J) else P.u
+        """The problem with only these floors, caps, capacities (and the targets' minimum)."""
+        cap = np.full(P.k, np.inf)
+        cap[list(caps_kept)] = P.cap[list(caps_kept)]
+        u = np.full(P.m, np.inf)
+        u[list(cap_kept)] = P.u[list(cap_kept)]
         lo = P.lo if targets else np.zeros(P.G)
         return base.with_(f=P.f * floor_mask, cap=cap, u=u, lo=lo, hi=lo.copy())
 
@@ -91,12 +95,30 @@ def diagnose(spec: _Spec, infeasible: PlanSolution, solve: Any) -> Diagnosis:
     else:
         chosen = []
     minimal = len(chosen) <= _MAX_DELETION
+    mask = np.zeros(P.n)
+    mask[chosen] = 1.0
     if minimal:
         for i in list(reversed(chosen)):
-            mask = np.zeros(P.n)
-            mask[[c for c in chosen if c != i]] = 1.0
-            if not feasible(restricted(mask, cap_set, cap_J, needs_targets)):
+            mask[i] = 0.0
+            if feasible(restricted(mask, cap_set, cap_J, needs_targets)):
+                mask[i] = 1.0
+            else:
                 chosen.remove(i)
+        # the caps, capacities and targets again, against the floors that are left: what was
+        # needed with every floor may not be with these (a deletion filter over the whole set:
+        # each member kept is needed, since dropping members later only makes the rest easier)
+        for r in sorted(cap_set):
+            if not feasible(restricted(mask, cap_set - {r}, cap_J, needs_targets)):
+                cap_set = cap_set - {r}
+        for j in sorted(cap_J):
+            if not feasible(restricted(mask, cap_set, cap_J - {j}, needs_targets)):
+                cap_J = cap_J - {j}
+        if needs_targets and not feasible(restricted(mask, cap_set, cap_J, False)):
+            needs_targets = False
+    if feasible(restricted(mask, cap_set, cap_J, needs_targets)):  # pragma: no cover - a check
+        raise SolverError(
+            "the diagnosis's conflicting set is feasible on its own: a solver tolerance failed"
+        )
     conflict_caps = tuple(spec.inputs[r] for r in sorted(cap_set))
     conflict_floors = tuple(e.products[i] for i in chosen)
     conflict_capacities = tuple(e.processes[j] for j in sorted(cap_J))

@@ -23,13 +23,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from commonplan.economy.model import LABOUR, Economy
-from commonplan.errors import PlanInputError
+from commonplan.economy.model import LABOUR, Economy, listing
+from commonplan.errors import PlanInputError, SolverError
 from commonplan.numerics.decomposition import certify, solve_structured
 from commonplan.numerics.lp import (
     HIGHS_SOLVERS,
     INFEASIBLE,
     LIMIT,
+    OPTIMAL,
     UNBOUNDED,
     PlanProblem,
     PlanSolution,
@@ -144,15 +145,55 @@ def optimize(
     spec = _Spec.build(economy, targets, floors, caps, capacities, objective)
     solve = _solver(economy, method, rtol, time_limit, len(spec.capacity_index))
     started = time.perf_counter()
-    solution = solve(spec.problem)
+    solution = _answer(solve, spec.problem, method)
     notes = list(spec.notes)
     if solution.status == LIMIT and method == "auto" and solution.method == "structured":
         left = None if time_limit is None else time_limit - (time.perf_counter() - started)
         solution = _fall_back(economy, spec.problem, solution, rtol, left, notes)
     diagnosis = None
     if solution.status == INFEASIBLE and diagnose:
-        diagnosis = diagnosis_of(spec, solution, solve)
+        diagnosis = _diagnosis(spec, solution, solve, economy, time_limit, rtol)
     return spec.result(solution, diagnosis, notes)
+
+
+def _answer(solve: Any, P: PlanProblem, method: str) -> PlanSolution:
+    """The solver's answer; a solver that fails (a numerical breakdown, never bad input: that
+    is refused before) gives status ``"limit"`` with why, so ``"auto"`` can try HiGHS."""
+    started = time.perf_counter()
+    try:
+        out: PlanSolution = solve(P)
+    except SolverError as exc:
+        name = "structured" if method in ("auto", "structured") else method
+        return PlanSolution(LIMIT, f"stopped: {exc}", name, seconds=time.perf_counter() - started)
+    return out
+
+
+def _diagnosis(
+    spec: _Spec,
+    solution: PlanSolution,
+    solve: Any,
+    economy: Economy,
+    time_limit: float | None,
+    rtol: float,
+) -> Diagnosis:
+    """The diagnosis, with the plan's own solver, then HiGHS; if both break down, a diagnosis
+    that says the plan is infeasible (certified) and that its conflicting set was not found."""
+    why = ""
+    for attempt in (solve, _solver(economy, "highs", rtol, time_limit, 0)):
+        try:
+            return diagnosis_of(spec, solution, attempt)
+        except SolverError as exc:
+            why = str(exc)
+    return Diagnosis(
+        message=f"infeasible: the floors, targets and caps cannot all hold (certified); the "
+        f"smallest conflicting set could not be found ({why})",
+        caps=tuple(spec.inputs[r] for r in np.flatnonzero(np.isfinite(spec.problem.cap))),
+        floors=tuple(economy.products[i] for i in np.flatnonzero(spec.problem.f > 0)),
+        capacities=tuple(economy.processes[j] for j in spec.capacity_index),
+        targets=spec.groups if spec.problem.lo.any() else (),
+        minimal=False,
+        relaxations=(),
+    )
 
 
 def _solver(
@@ -184,6 +225,11 @@ def _highs(
     solution = solve_highs(P, method=method, time_limit=time_limit, rtol=rtol)
     if solution.status == LIMIT and solution.z is not None:
         solution = certify(P, solution, pricer=economy.pricer)
+    elif solution.status == OPTIMAL and solution.z is not None and solution.pi is not None:
+        # HiGHS's "optimal" is to its own tolerances: the gap reported is the one its prices
+        # prove (the Lagrangian bound at its cap prices), not an assumed 0
+        checked = certify(P, solution, pricer=economy.pricer)
+        solution = replace(solution, gap=checked.gap, info=checked.info)
     return solution
 
 
@@ -265,7 +311,7 @@ class _Spec:
         groups = target_groups(e, targets)
         names = tuple(g.name for g in groups)
         T = np.column_stack(
-            [product_amounts(e, g.amounts, f"target group {g.name!r}") for g in groups]
+            [product_amounts(e, _named(e, g, notes), f"target group {g.name!r}") for g in groups]
         )
         if not T.any():
             raise PlanInputError("the targets are all zero: there is nothing to plan for")
@@ -273,16 +319,18 @@ class _Spec:
         C = input_matrix(e)
         cap = np.full(len(inputs), np.inf)
         if caps is None and objective.startswith("max") and not capacities:
-            if e.labour is not None and e.gross_output is not None:
+            if e.labour is not None and e.observed_activity is not None:
                 caps = {LABOUR: "100%"}
-                notes.append(
-                    "no caps given: labour capped at today's hours (its use at the "
-                    "observed gross output)"
-                )
+                notes.append("no caps given: labour capped at today's hours")
         for name, value in (caps or {}).items():
-            cap[input_index(e, name)] = amount(
-                value, f"cap on {name!r}", partial(current_use, e, name)
-            )
+            i = input_index(e, name)
+            cap[i] = amount(value, f"cap on {name!r}", partial(current_use, e, name))
+            if isinstance(value, str) and value.strip().endswith("%"):
+                unit = f" {e.units[name]}" if name in e.units else ""
+                notes.append(
+                    f"cap on {name!r}: {value.strip()} of today's use "
+                    f"({_figure(current_use(e, name))}{unit}) = {_figure(cap[i])}{unit}"
+                )
         u = capacity_vector(e, capacities or {}, np.full(e.m, np.inf))
         phi = np.zeros(len(inputs))
         G = len(groups)
@@ -437,3 +485,25 @@ def _techniques(e: Economy, z: Array, gross: Array) -> tuple[dict[str, str], tup
     counts = np.bincount(e.makes[significant], minlength=e.n)
     mixed = tuple(e.products[i] for i in np.flatnonzero(counts > 1))
     return techniques, mixed
+
+
+def _named(e: Economy, g: TargetGroup, notes: list[str]) -> Any:
+    """A group's amounts; a final demand of the economy named as a target keeps its positive
+    part: real final demand is negative where stocks were run down or imports re-exported, and a
+    plan sets what to make, not what to run down — the note names the products."""
+    if not isinstance(g.amounts, str):
+        return g.amounts
+    _, v = e.demand(g.amounts)
+    neg = np.flatnonzero(v < 0)
+    if len(neg):
+        shown = listing([f"{e.products[i]} ({v[i]:.3g})" for i in neg])
+        notes.append(
+            f"target group {g.name!r}: final demand {g.amounts!r} is negative for {len(neg)} "
+            f"product(s), taken as 0: {shown}"
+        )
+    return np.maximum(v, 0.0)
+
+
+def _figure(x: float) -> str:
+    """A quantity for a note: whole numbers with thousands separators, small ones to 3 digits."""
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
