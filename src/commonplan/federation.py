@@ -99,12 +99,34 @@ MAX_CONSECUTIVE_TERMS = 2
 """Rotation: a member may serve at most this many terms in a row as a council's delegate."""
 
 
-def read_description(path: str | Path) -> dict[str, Any]:
-    """A federation description from a YAML file."""
+class _NoAliases(yaml.SafeLoader):
+    """PyYAML's safe loader without anchors and aliases: a few hundred bytes of nested aliases
+    (the "billion laughs") would expand to millions of nodes."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not accepted here; write the values out", mark
+            )
+        return super().compose_node(parent, index)
+
+
+def parse_yaml(text: str) -> Any:
+    """YAML text as data, aliases refused (:class:`FormatError`, with where)."""
     try:
-        data = yaml.safe_load(Path(path).read_text())
+        return yaml.load(text, Loader=_NoAliases)
     except yaml.YAMLError as exc:
-        raise FormatError(f"{path}: not valid YAML: {exc}") from exc
+        raise FormatError(f"not valid YAML: {exc}") from None
+
+
+def read_description(path: str | Path) -> dict[str, Any]:
+    """A federation description from a YAML file (aliases refused: a description never needs
+    them, and nested ones expand without bound)."""
+    try:
+        data = parse_yaml(Path(path).read_text())
+    except FormatError as exc:
+        raise FormatError(f"{path}: {exc}") from None
     if not isinstance(data, dict):
         raise FormatError(f"{path}: a federation description is a mapping with at least 'name'")
     return data

@@ -7,14 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import yaml
 from fastapi import Depends, File, Form, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from commonplan import rounds
 from commonplan.accounts import Principal
-from commonplan.errors import CommonplanError, PlanInputError
+from commonplan.errors import CommonplanError, FormatError, PlanInputError
+from commonplan.federation import parse_yaml
 from commonplan.store import Database
 from commonplan.web import acts, public
 from commonplan.web.deps import DB, AppSettings, Facilitator
@@ -105,24 +105,11 @@ async def _text_of(tr: Translator, upload: UploadFile | None, limit: int) -> str
         raise PlanInputError(tr("upload.not_utf8", file=upload.filename)) from None
 
 
-class _NoAliases(yaml.SafeLoader):
-    """PyYAML's safe loader without anchors and aliases: a few hundred bytes of nested aliases
-    (the "billion laughs") would expand to millions of nodes."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not accepted here; write the values out", mark
-            )
-        return super().compose_node(parent, index)
-
-
 def load_yaml(text: str, tr: Translator) -> Any:
-    """A federation's description from YAML, refusing aliases."""
+    """A federation's description from YAML (aliases refused: :func:`federation.parse_yaml`)."""
     try:
-        return yaml.load(text, Loader=_NoAliases)
-    except yaml.YAMLError as exc:
+        return parse_yaml(text)
+    except FormatError as exc:
         raise PlanInputError(tr("facilitate.federation.yaml", error=str(exc))) from None
 
 
