@@ -39,7 +39,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 
 from commonplan import __version__
 from commonplan.cli import (
@@ -67,7 +67,30 @@ __all__ = ["app", "main"]
 
 
 class _Commands(TyperGroup):
-    """Maps the library's errors, in one place, to a one-line message and exit status 1."""
+    """Maps the library's errors, in one place, to a one-line message and exit status 1; a
+    malformed command line too (``error: missing argument 'PATH' (commonplan optimize --help)``,
+    not click's usage block)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs.pop("standalone_mode", True):
+            return super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[misc]
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[misc]
+        except UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `commonplan` alone: its help
+                exc.show()
+                sys.exit(0)
+            where = exc.ctx.command_path if exc.ctx is not None else "commonplan"
+            message = exc.format_message().rstrip(".")
+            _say_error(f"{message[:1].lower()}{message[1:]}; see {where} --help")
+            sys.exit(1)
+        except (EOFError, KeyboardInterrupt):
+            _say_error("interrupted")
+            sys.exit(130)
+        except typer.Abort:
+            _say_error("aborted")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:  # Any: click's Context, or the one typer vendors
         try:
@@ -77,8 +100,8 @@ class _Commands(TyperGroup):
             raise
         except CommonplanError as exc:
             _fail(str(exc))
-        except BrokenPipeError:  # the reader went away (| head): stop quietly, as Rich does
-            _quiet()
+        except BrokenPipeError:  # the reader went away (| head -1): what it read is all it
+            _quiet()  # wanted, so not an error
         except OSError as exc:
             where = f": {exc.filename}" if exc.filename else ""
             _fail(f"{exc.strerror or exc}{where}")
@@ -89,14 +112,41 @@ def _quiet() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except (OSError, ValueError):  # stdout is no file (a test's runner)
         pass
-    raise typer.Exit(1)
+    raise typer.Exit(0)
 
 
-def _fail(message: str) -> None:
+def _broken_pipe(console: Console) -> None:
+    """Rich's answer to a reader that went away (``| head -1``), but as success: the reader had
+    what it wanted.  (Rich exits with status 1.)"""
+    if not console.quiet:
+        _quiet()
+
+
+Console.on_broken_pipe = _broken_pipe  # type: ignore[method-assign,assignment]
+
+
+def _usage_name(self: Any) -> str:
+    """An argument in the usage line as click and Unix manuals write it: PATH, [PATH], PATH...
+    (Typer 0.2x writes a required one {PATH})."""
+    name = str(self.display_name_raw)
+    name = name if self.required else f"[{name}]"
+    return name + ("..." if self.nargs != 1 else "")
+
+
+if hasattr(TyperArgument, "_usage_display_name"):  # Typer's own spelling, where it has one
+    TyperArgument._usage_display_name = _usage_name  # type: ignore[method-assign]
+    TyperArgument.display_type_rich = lambda self, ctx: ""  # type: ignore[method-assign]
+
+
+def _say_error(message: str) -> None:
     line = " ".join(message.split())
     Console(stderr=True).print(
         f"[bold red]error:[/] {escape(line)}", soft_wrap=True, highlight=False
     )
+
+
+def _fail(message: str) -> None:
+    _say_error(message)
     raise typer.Exit(1)
 
 
@@ -107,6 +157,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,  # plain help: paragraphs rewrapped to the terminal, no <bool> types
 )
 
 

@@ -145,9 +145,14 @@ def read(path: Path, negatives: Negatives) -> Economy:
         return read_economy(path, negatives=negatives)
 
 
+DEMO = ("demo", "sweden_2016")
+"""The words that name the shipped table (``demo``, or its folder's name)."""
+
+
 def read_or_demo(path: str, negatives: Negatives = "refuse") -> Economy:
-    """The economy at ``path``, or the shipped Swedish 2016 table for the word ``demo``."""
-    if path != "demo":
+    """The economy at ``path``, or the shipped Swedish 2016 table for ``demo`` (or its name,
+    ``sweden_2016``, where no such file is here)."""
+    if path not in DEMO or Path(path).exists():
         return read(Path(path), negatives)
     from commonplan.economy.io import demo_economy
 

@@ -30,7 +30,6 @@ from commonplan.cli._common import (
     option,
     pairs,
     print_notes,
-    read,
     read_or_demo,
     status,
 )
@@ -60,11 +59,12 @@ TOP_PRICES = 10
 # ---------------------------------------------------------------------- commands
 
 PathArg = Annotated[
-    Path,
-    typer.Argument(
-        help="An economy: a directory (A.csv.gz or A.npz, vectors.csv, meta.json) or a labelled "
-        "CSV/XLSX matrix.",
-        show_default=False,
+    str,
+    argument(
+        "PATH",
+        "An economy: a directory (A.csv.gz or A.npz, vectors.csv, meta.json), a labelled "
+        "CSV/XLSX matrix, an INE supply-and-use workbook, or the word demo (the shipped Swedish "
+        "2016 table).",
     ),
 ]
 NegativesOpt = Annotated[
@@ -132,7 +132,7 @@ def balance_cmd(
 
     if out is not None and out.suffix.lower() not in _WRITERS:
         raise FormatError(f"--out {out}: unknown suffix {out.suffix!r}; use .csv or .parquet")
-    economy = read(path, negatives)
+    economy = read_or_demo(path, negatives)
     y = read_amounts(demand, economy) if demand is not None and is_file(demand) else demand
     with status(f"Solving for {economy.n} products…"):
         result = balance(economy, y, method=method)
@@ -170,7 +170,7 @@ def values(
     from commonplan.economy.model import LABOUR
     from commonplan.plan.balance import embodied
 
-    economy = read(path, negatives)
+    economy = read_or_demo(path, negatives)
     names = resource or ([LABOUR] if economy.labour is not None else []) + list(economy.resources)
     if not names:
         raise UnknownNameError(f"economy {economy.name!r} has no labour or resource inputs")

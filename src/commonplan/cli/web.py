@@ -71,6 +71,11 @@ No facilitator can sign in yet.  To create the first one:
 """
 
 
+LOCAL_SERVICE = "http://127.0.0.1:8000"
+"""Where ``commonplan serve`` is reached with its defaults: invitation links point there when no
+base URL is set."""
+
+
 def serve(
     db: DbOpt = None,
     host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
@@ -206,15 +211,19 @@ def _issue(handle: str, actor: str, db: str | None, as_json: bool, *, reset: boo
     issue = auth.reset_password if reset else auth.invite
     with database(db) as d:
         token = issue(d, handle, actor=actor, settings=settings)
-    url = f"{settings.base_url}/invitation#{token}" if settings.base_url else None
+    base = settings.base_url or LOCAL_SERVICE
+    url = f"{base}/invitation#{token}"
     if as_json:
         echo_json({"handle": handle, "token": token, "url": url})
         return
     what = "password reset" if reset else "invitation"
-    say(f"{what} for {handle!r} (shown once, valid for 7 days):\n  token: {token}")
-    if url:
-        say(f"  link:  {url}")
-    say("they set their password at /invitation, or POST /api/v1/auth/invitations/accept")
+    say(f"{what} for {handle!r} (shown once, valid for 7 days):\n  link:  {url}\n  token: {token}")
+    if not settings.base_url:
+        say(
+            f"  (the link is for a service on this machine, {LOCAL_SERVICE}; set "
+            "COMMONPLAN_BASE_URL to where members reach yours)"
+        )
+    say("they open the link and set a password (or POST /api/v1/auth/invitations/accept)")
 
 
 @account_app.command("set-password")

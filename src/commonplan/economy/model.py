@@ -299,6 +299,15 @@ class Economy:
         ``min_<input>`` objective may name."""
         return ((LABOUR,) if self.labour is not None else ()) + self.resource_names
 
+    def __repr__(self) -> str:
+        """One line, whatever the size (the default would list every product)."""
+        inputs = ", ".join(self.input_names) or "no primary inputs"
+        demands = ", ".join(self.final_demand) or "none"
+        return (
+            f"Economy({self.name!r}: {self.n:,} products, {self.m:,} processes; inputs {inputs}; "
+            f"final demands {demands})"
+        )
+
     def label(self, i: int) -> str:
         """Product i for a reader: "name (code)", or the code where the name is the code."""
         code, name = self.products[i], self.names[i]

@@ -47,6 +47,14 @@ class BalanceResult:
     rtol: float
     notes: tuple[str, ...] = field(default=())
 
+    def __repr__(self) -> str:
+        """One line: the demand, the size and the totals (not every product's numbers)."""
+        totals = ", ".join(f"{k} {v:,.6g}" for k, v in self.totals.items())
+        return (
+            f"BalanceResult({self.economy.name!r}, demand {self.demand_name!r}: "
+            f"{len(self.gross_output):,} products; {totals}; residual {self.residual:.2g})"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: maps from product code to number, plus totals and how it was solved."""
         codes = self.economy.products

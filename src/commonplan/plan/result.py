@@ -109,6 +109,16 @@ class OptimizeResult:
     floors: Array | None = field(default=None, repr=False)
     targets: Array | None = field(default=None, repr=False)
 
+    def __repr__(self) -> str:
+        """One line: status, objective, fulfilment and size (not every product's numbers)."""
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in list(self.fulfilment.items())[:4])
+        more = f" (+{len(self.fulfilment) - 4} groups)" if len(self.fulfilment) > 4 else ""
+        return (
+            f"OptimizeResult({self.status}, {self.objective} {self.objective_value:.6g}; "
+            f"fulfilment {shown or 'none'}{more}; {len(self.products):,} products, "
+            f"{len(self.processes):,} processes; {self.method}, gap {self.gap:.2g})"
+        )
+
     @property
     def success(self) -> bool:
         return self.status == OPTIMAL
