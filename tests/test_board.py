@@ -243,7 +243,11 @@ def _projects(v: Voted) -> list[str]:
 def test_pabulib_file_counts_the_same_in_pabutools(closed: Voted, tmp_path: Path) -> None:
     pabulib = pytest.importorskip("pabutools.election")
     from pabutools.election import Cost_Sat
-    from pabutools.rules import method_of_equal_shares
+    from pabutools.rules import (
+        completion_by_rule_combination,
+        greedy_utilitarian_welfare,
+        method_of_equal_shares,
+    )
     from pabutools.tiebreaking import lexico_tie_breaking
 
     export_board(closed.db, closed.round, tmp_path / "board")
@@ -257,10 +261,18 @@ def test_pabulib_file_counts_the_same_in_pabutools(closed: Voted, tmp_path: Path
     assert float(instance.budget_limit) == pytest.approx(options["budget"], rel=1e-12)
     costs = {p.name: float(p.cost) for p in instance}
     assert costs == pytest.approx(dict(zip(options["projects"], options["costs"], strict=True)))
-    chosen = method_of_equal_shares(
-        instance, profile, sat_class=Cost_Sat, tie_breaking=lexico_tie_breaking
+    assert options["increment"] == 1.0 and options["fill"] is True  # the defaults, recorded
+    mes_kw = {"sat_class": Cost_Sat, "tie_breaking": lexico_tie_breaking,
+              "voter_budget_increment": int(options["increment"])}  # fmt: skip
+    chosen = completion_by_rule_combination(
+        instance,
+        profile,
+        [method_of_equal_shares, greedy_utilitarian_welfare],
+        [mes_kw, {"sat_class": Cost_Sat, "tie_breaking": lexico_tie_breaking}],
     )
     assert sorted(p.name for p in chosen) == sorted(result["selected"])
+    text = (tmp_path / "board" / f"question-{b}.pb").read_text()
+    assert "rule;equalshares/add1/greedy" in text
 
 
 def test_export_before_close_is_refused(voted: Voted, tmp_path: Path) -> None:

@@ -402,3 +402,94 @@ def test_price_when_the_poor_join_one_at_a_time() -> None:
     exact = exact_share(budgets, c)
     assert exact is not None and st == mes._PRICED and payers == m - chain and beta == 0
     assert abs(Fraction(share) - exact) <= Fraction(err) and err < 1e-12
+
+
+# ---------------------------------------------------------------------- completion
+
+
+def pabutools_completed(
+    a: np.ndarray, costs: Sequence[Any], budget: Any, ids: Sequence[str], increment: Any
+) -> tuple[list[str], list[str]]:
+    """pabutools' iterated equal shares (``voter_budget_increment``), then greedy from there."""
+    from pabutools.rules import completion_by_rule_combination
+
+    projects = [Project(p, c) for p, c in zip(ids, costs, strict=True)]
+    instance = Instance(projects, budget_limit=frac(budget))
+    profile = ApprovalProfile(
+        [ApprovalBallot([projects[j] for j in np.flatnonzero(row)]) for row in a],
+        instance=instance,
+    )
+    mes_kw = {"sat_class": Cost_Sat, "tie_breaking": lexico_tie_breaking,
+              "voter_budget_increment": increment}  # fmt: skip
+    alone = method_of_equal_shares(instance, profile, **mes_kw)
+    both = completion_by_rule_combination(
+        instance,
+        profile,
+        [method_of_equal_shares, greedy_utilitarian_welfare],
+        [mes_kw, {"sat_class": Cost_Sat, "tie_breaking": lexico_tie_breaking}],
+    )
+    return [p.name for p in alone], [p.name for p in both]
+
+
+@st.composite
+def city_ballots(draw: st.DrawFn) -> dict[str, Any]:
+    """Ballots shaped like a city's: many voters, each approving a few of 5–25 projects whose
+    costs differ by a factor of up to 50, a budget that plain equal shares barely spends."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(20, 300)), int(rng.integers(5, 25))
+    popularity = rng.beta(0.6, 2.5, m)
+    a = rng.random((n, m)) < popularity[None, :]
+    a[:, rng.integers(m)] |= rng.random(n) < 0.05  # every project gets a few
+    costs = [int(c) for c in rng.integers(20, 1000, m)]
+    budget = int(sum(costs) * rng.uniform(0.15, 0.6))
+    ids = [f"p{j}" for j in range(m)]
+    increment = draw(st.sampled_from([1, 2, 5]))
+    return dict(a=a, costs=costs, budget=budget, ids=ids, increment=increment)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(city_ballots())
+def test_completed_equal_shares_match_pabutools(e: dict[str, Any]) -> None:
+    a, costs, budget, ids, inc = e["a"], e["costs"], e["budget"], e["ids"], e["increment"]
+    alone, both = pabutools_completed(a, costs, budget, ids, inc)
+    kw = {"tie_break": "lexicographic", "projects": ids, "increment": float(inc)}
+    r = mes.equal_shares_completed(
+        sp.csr_array(a), np.array(costs, float), budget, fill=False, **kw
+    )
+    assert list(r.ids) == alone
+    full = mes.equal_shares_completed(sp.csr_array(a), np.array(costs, float), budget, **kw)
+    votes = dict(zip(ids, a.sum(axis=0), strict=True))
+    assert list(full.ids) == [p for p in both if votes[p] > 0]
+    # what it funds fits, and nothing else that anyone wanted would still fit
+    assert full.total_cost <= budget
+    left = budget - full.total_cost
+    assert all(costs[j] > left for j in range(len(ids)) if j not in full.selected and votes[ids[j]])
+    plain = equal_shares(sp.csr_array(a), np.array(costs, float), budget, **{
+        k: v for k, v in kw.items() if k != "increment"})  # fmt: skip
+    assert full.total_cost >= plain.total_cost  # completing never funds less
+
+
+def test_completion_funds_what_plain_equal_shares_leaves_unfunded() -> None:
+    """Three camps with one expensive project each and a cheap shared one: at B/n nobody's camp
+    can pay for its own project; raised one step at a time, equal shares funds two of them, and
+    the fill spends what is left on the cheap one."""
+    a = np.zeros((30, 4), dtype=bool)
+    a[:10, 0] = a[10:20, 1] = a[20:, 2] = True
+    a[::3, 3] = True
+    costs = np.array([400.0, 390.0, 380.0, 35.0])
+    plain = equal_shares(a, costs, 850.0, tie_break="lexicographic")
+    assert plain.selected == (3,)  # each camp has 850/30 × 10 ≈ 283 < its project's cost
+    done = mes.equal_shares_completed(a, costs, 850.0, tie_break="lexicographic")
+    assert set(done.selected) == {1, 2, 3} and done.total_cost <= 850.0
+    assert done.steps > 0 and done.mes.budget > 850.0
+
+
+def test_completion_input_is_checked() -> None:
+    a = np.array([[1, 0], [1, 1], [0, 1]], dtype=bool)
+    for bad in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(VotingError, match="increment"):
+            mes.equal_shares_completed(a, [1.0, 2.0], 1.5, increment=bad)
+    same = mes.equal_shares_completed(a, [1.0, 2.0], 1.5, increment=None, fill=False)
+    assert same.selected == equal_shares(a, [1.0, 2.0], 1.5).selected == (0,)
+    assert same.steps == 0 and same.filled == ()

@@ -91,10 +91,14 @@ ROUND_DEFAULTS: dict[str, Any] = {
     "caps": {},
     "mes_utility": "cost",
     "tie_break": "lexicographic",
+    "budget_increment": 1.0,
+    "budget_fill": True,
     "reporting": {},
 }
 """Round settings a federation's ``rounds`` mapping may override (``reporting``: the periods a
-ratified plan's reports are filed for, see :func:`commonplan.reports.ledger.periods_of`)."""
+ratified plan's reports are filed for, see :func:`commonplan.reports.ledger.periods_of`;
+``budget_increment``: the hours each step of the equal-shares completion adds to every voter's
+share, ``null`` for none; ``budget_fill``: what is left filled greedily by votes)."""
 MAX_CONSECUTIVE_TERMS = 2
 """Rotation: a member may serve at most this many terms in a row as a council's delegate."""
 

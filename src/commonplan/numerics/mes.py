@@ -72,10 +72,12 @@ from numpy.typing import ArrayLike, NDArray
 from commonplan.errors import TieError, VotingError
 
 __all__ = [
+    "CompletedResult",
     "EqualSharesResult",
     "GreedyResult",
     "RecordedTie",
     "equal_shares",
+    "equal_shares_completed",
     "greedy_by_votes",
 ]
 
@@ -184,6 +186,38 @@ class GreedyResult:
     tie_break: str
     priority: tuple[str, ...]
     ties: tuple[RecordedTie, ...]
+
+
+@dataclass(frozen=True)
+class CompletedResult:
+    """Outcome of :func:`equal_shares_completed`: equal shares with the voters' budget raised step
+    by step, then what is left filled greedily by votes.
+
+    Attributes
+    ----------
+    selected, ids : tuple
+        Every funded project (indices, ids): equal shares' first, in their rounds, then the fill's.
+    mes : EqualSharesResult
+        The equal-shares run kept: the last whose projects fit the real budget (its ``budget`` is
+        the raised one, n × its per-voter share).
+    steps : int
+        How many times the per-voter share was raised (0: equal shares at the real budget).
+    increment : float
+        What each step added to every voter's share (``None``: no raising).
+    filled : tuple of int
+        Projects added by the greedy fill, in order (empty without fill).
+    total_cost, budget : float
+        Σ c over every funded project, and the real budget B.
+    """
+
+    selected: tuple[int, ...]
+    ids: tuple[str, ...]
+    mes: EqualSharesResult
+    steps: int
+    increment: float | None
+    filled: tuple[int, ...]
+    total_cost: float
+    budget: float
 
 
 # ---------------------------------------------------------------------------------------------
@@ -888,6 +922,90 @@ def equal_shares(
         priority=e.priority,
         ties=tuple(run.ties),
         exact_rounds=run.exact_rounds,
+    )
+
+
+def equal_shares_completed(
+    approvals: Any,
+    costs: ArrayLike,
+    budget: float,
+    *,
+    increment: float | None = 1.0,
+    fill: bool = True,
+    utility: Utility = "cost",
+    tie_break: TieBreak = "error",
+    projects: Sequence[str] | None = None,
+    max_steps: int = 100_000,
+) -> CompletedResult:
+    """Equal shares as cities run it: the voters' budget raised until the outcome would no longer
+    fit ("add one": Wieliczka, Świecie, Aarau), then what is left filled greedily by votes.
+
+    Without completion, equal shares can fund very little: each project needs its supporters'
+    shares to cover it, and on large ballots few do.  Here each voter's share starts at B / n and
+    grows by ``increment`` (money per voter) while the outcome still fits the real budget B and is
+    not exhaustive (some supported project not funded would still fit in what is left); the last
+    outcome that fits is kept.  Then, with ``fill``, the projects not funded are taken by approval
+    count, most first, each if it fits in what is left (:func:`greedy_by_votes`, same tie rule).
+
+    Equals pabutools' ``method_of_equal_shares(…, voter_budget_increment=increment)`` followed by
+    ``greedy_utilitarian_welfare`` from its outcome (``completion_by_rule_combination``), except
+    that projects nobody approves are never funded (pabutools' greedy adds them last).
+    ``increment=None`` runs equal shares at the real budget only.  ``max_steps`` bounds the steps
+    (a :class:`VotingError` beyond: choose a larger increment).
+    """
+    e = _election(approvals, costs, budget, projects, tie_break)
+    if increment is not None and not (math.isfinite(increment) and increment > 0):
+        raise VotingError(f"increment must be a finite amount > 0 per voter, got {increment!r}")
+    kw: dict[str, Any] = {"utility": utility, "tie_break": tie_break, "projects": e.ids}
+    B = Fraction(e.budget)
+    cost = [Fraction(c) for c in e.costs.tolist()]
+    supported = np.diff(e.cols.indptr) > 0
+
+    def spent(r: EqualSharesResult) -> Fraction:
+        return sum((cost[j] for j in r.selected), Fraction(0))
+
+    def exhaustive(r: EqualSharesResult) -> bool:
+        left, chosen = B - spent(r), set(r.selected)
+        return all(cost[j] > left for j in np.flatnonzero(supported) if int(j) not in chosen)
+
+    kept = equal_shares(e.cols, e.costs, e.budget, **kw)
+    steps = 0
+    if increment is not None and e.n > 0:
+        share = Fraction(e.budget) / e.n
+        while not exhaustive(kept):
+            if steps >= max_steps:
+                raise VotingError(
+                    f"equal shares: still not exhaustive after {max_steps:,} raises of "
+                    f"{increment:g} per voter; choose a larger increment"
+                )
+            share += Fraction(increment)
+            raised = equal_shares(e.cols, e.costs, float(share * e.n), **kw)
+            if spent(raised) > B:
+                break
+            kept, steps = raised, steps + 1
+    filled: tuple[int, ...] = ()
+    if fill:
+        rest = [j for j in range(e.m) if j not in set(kept.selected)]
+        left = B - spent(kept)
+        if rest and left > 0:
+            greedy = greedy_by_votes(
+                e.cols[:, rest],
+                e.costs[rest],
+                float(left),
+                tie_break=tie_break,
+                projects=[e.ids[j] for j in rest],
+            )
+            filled = tuple(rest[q] for q in greedy.selected)
+    selected = tuple(kept.selected) + filled
+    return CompletedResult(
+        selected=selected,
+        ids=tuple(e.ids[j] for j in selected),
+        mes=kept,
+        steps=steps,
+        increment=increment,
+        filled=filled,
+        total_cost=math.fsum(float(e.costs[j]) for j in selected),
+        budget=e.budget,
     )
 
 

@@ -195,10 +195,20 @@ def _pb_text(b: Mapping[str, Any]) -> str:
             "for collective proposals, costed in labour hours",
             "unit": f"question {b['question']}",
             "instance": f"round {b['round']}",
-            "rule": "equal_shares",
+            "rule": _rule_name(options),
             "currency": "labour hours",
         },
     )
+
+
+def _rule_name(options: Mapping[str, Any]) -> str:
+    """How the question was counted, for PaBuLib's META ``rule``: equal shares, with its
+    completion where it had one ("equalshares/add1/greedy": one hour per voter per step, then
+    greedy by votes)."""
+    name = "equalshares"
+    if options.get("increment") is not None:
+        name += f"/add{float(options['increment']):g}"
+    return name + ("/greedy" if options.get("fill") else "")
 
 
 def _voter_id(receipt: str) -> str:

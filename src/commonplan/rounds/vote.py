@@ -72,6 +72,8 @@ def open_vote(db: Database, round_id: int, *, actor: str) -> dict[str, int]:
                 "budget": inputs["collective_budget"],
                 "utility": rules["mes_utility"],
                 "tie_break": rules["tie_break"],
+                "increment": rules.get("budget_increment", 1.0),
+                "fill": rules.get("budget_fill", True),
             },
         }
         if rules.get("ratification", "approval") == "consent":

@@ -123,9 +123,12 @@ def count(
 
 
 def _budget(options: Mapping[str, Any], ballots: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Equal shares with the completion the question was opened with (its ``increment`` and
+    ``fill``; a box opened without them: plain equal shares), greedy by votes beside it, and for
+    every project why it was or was not funded."""
     import numpy as np
 
-    from commonplan.numerics.mes import equal_shares, greedy_by_votes
+    from commonplan.numerics.mes import equal_shares_completed, greedy_by_votes
 
     projects = list(options["projects"])
     if not projects:
@@ -139,30 +142,63 @@ def _budget(options: Mapping[str, Any], ballots: Sequence[Mapping[str, Any]]) ->
         }
     approvals = approvals_matrix(projects, ballots)
     costs = np.asarray(options["costs"], dtype=float)
-    mes = equal_shares(
+    budget = float(options["budget"])
+    done = equal_shares_completed(
         approvals,
         costs,
-        float(options["budget"]),
+        budget,
+        increment=options.get("increment"),
+        fill=bool(options.get("fill", False)),
         utility=options["utility"],
         tie_break=options["tie_break"],
         projects=projects,
     )
     greedy = greedy_by_votes(
-        approvals,
-        costs,
-        float(options["budget"]),
-        tie_break=options["tie_break"],
-        projects=projects,
+        approvals, costs, budget, tie_break=options["tie_break"], projects=projects
     )
-    selected = [projects[j] for j in mes.selected]
+    votes = np.asarray(approvals.sum(axis=0)).ravel()
     return {
         "rule": "equal_shares",
         "utility": options["utility"],
         "tie_break": options["tie_break"],
-        "budget": float(options["budget"]),
+        "budget": budget,
         "voters": len(ballots),
-        "selected": selected,
-        "cost": float(costs[list(mes.selected)].sum()),
+        "selected": [projects[j] for j in done.selected],
+        "cost": float(costs[list(done.selected)].sum()),
         "greedy": [projects[j] for j in greedy.selected],
-        "approvals": {p: int(n) for p, n in zip(projects, approvals.sum(axis=0), strict=True)},
+        "approvals": {p: int(n) for p, n in zip(projects, votes, strict=True)},
+        "completion": {
+            "increment": done.increment,
+            "steps": done.steps,
+            "share": done.mes.per_voter,  # each voter's share in the run kept
+            "filled": [projects[j] for j in done.filled],
+        },
+        "why": _why(projects, costs, votes, approvals, done),
     }
+
+
+def _why(
+    projects: Sequence[str], costs: Any, votes: Any, approvals: Any, done: Any
+) -> dict[str, dict[str, Any]]:
+    """Per project: how it was funded (``"equal shares"``, in which round and what each
+    supporter paid; ``"fill"``), or why not — what its supporters had left of their shares when
+    equal shares stopped, against its cost, and whether it fitted in what the fill had left."""
+    import numpy as np
+
+    mes, filled = done.mes, set(done.filled)
+    left_of = np.asarray(approvals.T @ mes.remaining).ravel()  # supporters' shares left, each
+    spent = float(costs[list(done.selected)].sum())
+    out: dict[str, dict[str, Any]] = {}
+    rounds = {j: k for k, j in enumerate(mes.selected)}
+    for j, p in enumerate(projects):
+        row: dict[str, Any] = {"cost": float(costs[j]), "supporters": int(votes[j])}
+        if j in rounds:
+            row |= {"funded": "equal shares", "round": rounds[j] + 1,
+                    "each_paid": float(mes.share[rounds[j]])}  # fmt: skip
+        elif j in filled:
+            row |= {"funded": "fill"}
+        else:
+            row |= {"funded": None, "supporters_left": float(left_of[j]),
+                    "budget_left": max(0.0, done.budget - spent)}  # fmt: skip
+        out[p] = row
+    return out
