@@ -287,8 +287,10 @@ def test_inputs_are_checked_with_names(sweden: Economy) -> None:
         plan_years(sweden, floors={"XX": 1.0})
     with pytest.raises(PlanInputError, match="years"):
         plan_years(sweden, years=0)
-    with pytest.raises(PlanInputError, match=r"year 1: the floors \(Q86 1e\+09\) alone"):
-        plan_years(sweden, floors={"Q86": 1e9})
+    too_much = plan_years(sweden, floors={"Q86": 1e9})  # year 1: a result, diagnosed
+    assert too_much.status == "infeasible" and too_much.diagnosis is not None
+    assert too_much.diagnosis.year == 1 and too_much.diagnosis.floors == ("Q86",)
+    assert too_much.message.startswith("infeasible in year 1: the floors of Human health")
     with pytest.raises(PlanInputError, match="3 values for 5 years"):
         plan_years(sweden, caps={"co2": [1.0, 2.0, 3.0]})
     with pytest.raises(UnknownNameError, match="progress"):

@@ -45,9 +45,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from commonplan.economy.model import LABOUR, Economy
-from commonplan.errors import PlanInputError, UnknownNameError
-from commonplan.numerics.lp import OPTIMAL
+from commonplan.economy.model import LABOUR, Economy, listing
+from commonplan.errors import PlanInputError, SolverError, UnknownNameError
+from commonplan.numerics.lp import INFEASIBLE, OPTIMAL
 from commonplan.numerics.multiyear import (
     FORMS,
     STRATEGIES,
@@ -55,6 +55,7 @@ from commonplan.numerics.multiyear import (
     YearsSolution,
     solve_years,
 )
+from commonplan.numerics.multiyear.diagnosis import Lever, diagnose_years
 from commonplan.numerics.types import Array
 from commonplan.plan._checks import (
     amount,
@@ -70,13 +71,14 @@ from commonplan.plan._checks import (
     product_amounts,
 )
 from commonplan.plan.capital import Capital, base_output, derive_capital, sector_groups
-from commonplan.plan.result import json_number
+from commonplan.plan.result import Relaxation, json_number
 
 __all__ = [
     "DEFAULT_SHARE",
     "OBJECTIVES",
     "STRATEGIES",
     "Comparison",
+    "YearsDiagnosis",
     "YearsResult",
     "compare",
     "plan_years",
@@ -88,6 +90,55 @@ OBJECTIVES = ("max_min", "discounted", "min_labour")
 DEFAULT_SHARE = 0.5
 """λ_K of heavy-industry-first: the share of investment going to the capital-goods group."""
 DEFAULT_DISCOUNT = 0.97
+
+
+@dataclass(frozen=True)
+class YearsDiagnosis:
+    """Why a multi-year plan is infeasible (:mod:`commonplan.numerics.multiyear.diagnosis`).
+
+    ``year``: the first year (1 … T) that cannot hold whatever is done in the years before it;
+    ``None`` where every year can hold but the end-of-plan capacity cannot (``end_capacity``).
+    The conflicting set — these limits alone cannot all hold in years 1 … ``year``: ``caps``
+    (inputs, capped in those years), ``floors`` (product codes), ``capacities`` (process codes:
+    at most their capacity, which grows only by investment), ``consumption`` (the least
+    fulfilment, or the end targets of a ``min_`` objective), ``end_capacity`` and ``strategy``
+    (the investment rule, where it takes part).  ``minimal``: dropping any one member is proven
+    to make the rest feasible.  ``relaxations``, smallest change first, each alone making the
+    whole plan feasible: ``kind`` ``"floor"``/``"floors"`` (× (1 − change), every year),
+    ``"cap"``/``"caps"`` (× (1 + change), every year), ``"capacity"`` (year 1's capacity of a
+    process × (1 + change)), ``"consumption"`` or ``"end_capacity"`` (× (1 − change));
+    ``value`` is that factor.
+    """
+
+    message: str
+    year: int | None
+    caps: tuple[str, ...] = ()
+    floors: tuple[str, ...] = ()
+    capacities: tuple[str, ...] = ()
+    consumption: bool = False
+    end_capacity: bool = False
+    strategy: str | None = None
+    minimal: bool = False
+    relaxations: tuple[Relaxation, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "year": self.year,
+            "conflict": {
+                "caps": list(self.caps),
+                "floors": list(self.floors),
+                "capacities": list(self.capacities),
+                "consumption": self.consumption,
+                "end_capacity": self.end_capacity,
+                "strategy": self.strategy,
+                "minimal": self.minimal,
+            },
+            "relaxations": [
+                {"kind": r.kind, "name": r.name, "change": r.change, "value": r.value}
+                for r in self.relaxations
+            ],
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,6 +184,7 @@ class YearsResult:
     use: Mapping[str, Array] = field(default_factory=dict, repr=False)
     caps: Mapping[str, Array] = field(default_factory=dict, repr=False)
     cap_prices: Mapping[str, Array] = field(default_factory=dict, repr=False)
+    diagnosis: YearsDiagnosis | None = None
     notes: tuple[str, ...] = ()
 
     @property
@@ -230,6 +282,7 @@ class YearsResult:
             "caps": {k: [json_number(x) for x in v] for k, v in self.caps.items()},
             "cap_prices": {k: v.tolist() for k, v in self.cap_prices.items()},
             "capital": self.capital.to_dict(),
+            "diagnosis": None if self.diagnosis is None else self.diagnosis.to_dict(),
             "notes": list(self.notes),
         }
 
@@ -510,7 +563,6 @@ def plan_years(
         share=lam,
         group=cap_.capital_goods[e.makes],
     )
-    _check_floors(e, problem)
     prepared = e.prepared if e.n > 2000 and e.single_technique else None
     solution = solve_years(
         problem, form=method, prepared=prepared, time_limit=time_limit, rtol=rtol
@@ -579,6 +631,10 @@ def _result(
         "caps": {k: P.cap[:, i].copy() for i, k in enumerate(inputs)},
         "notes": tuple(notes),
     }
+    if s.status == INFEASIBLE:
+        found = _diagnose(e, P, inputs, strategy, objective)
+        common["diagnosis"] = found
+        common["message"] = found.message
     if s.z is None or s.N is None or s.K is None or s.c is None or s.J is None:
         return YearsResult(**common)
     T = P.T
@@ -611,33 +667,85 @@ def _result(
     )
 
 
+def _diagnose(
+    e: Economy, P: YearsProblem, inputs: tuple[str, ...], strategy: str, objective: str
+) -> YearsDiagnosis:
+    """The infeasible plan's :class:`YearsDiagnosis`, in names; never raises."""
+    try:
+        found = diagnose_years(P)
+    except SolverError as exc:
+        return YearsDiagnosis(f"{INFEASIBLE_TEXT}; the diagnosis failed: {exc}", None)
+    if not found.located:
+        return YearsDiagnosis(f"{INFEASIBLE_TEXT} ({found.reason})", None)
+    kinds = {m.kind for m in found.members}
+
+    def codes(kind: str, names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(names[m.index] for m in found.members if m.kind == kind)
+
+    targets = "the end targets" if objective.startswith("min_") else "the consumption minimum"
+    floors = [m.index for m in found.members if m.kind == "floor"]
+    needs = [f"the floors of {listing([e.label(i) for i in floors])}"] if floors else []
+    needs += [targets] if "consumption" in kinds else []
+    needs += ["the end-of-plan capacity"] if "end" in kinds else []
+    limits = [f"the {q} cap" for q in codes("cap", inputs)]
+    held = codes("capacity", e.processes)
+    limits += [f"the capacity of {listing(list(held))}"] if held else []
+    limits += [f"the {strategy} investment rule"] if "strategy" in kinds else []
+    when = f"in year {found.year}" if found.year is not None else "at the end of the plan"
+    message = (
+        f"infeasible {when}: {' and '.join(needs) or 'the requirements'} cannot be met within "
+        f"{' and '.join(limits) or 'the limits'}"
+    )
+    relaxations = sorted(
+        (_relaxation(e, inputs, lever, targets) for lever in found.levers),
+        key=lambda r: r.change,
+    )
+    if relaxations:
+        message += "; cheapest ways out: " + ", or ".join(r.message for r in relaxations[:4])
+    return YearsDiagnosis(
+        message=message,
+        year=found.year,
+        caps=codes("cap", inputs),
+        floors=codes("floor", e.products),
+        capacities=held,
+        consumption="consumption" in kinds,
+        end_capacity="end" in kinds,
+        strategy=strategy if "strategy" in kinds else None,
+        minimal=found.minimal,
+        relaxations=tuple(relaxations),
+    )
+
+
+INFEASIBLE_TEXT = "infeasible: the floors, caps and capacity cannot all hold"
+
+
+def _relaxation(e: Economy, inputs: tuple[str, ...], lever: Lever, targets: str) -> Relaxation:
+    """A :class:`Lever` in words."""
+    f, i = lever.factor, lever.index
+    down, up = 1.0 - f, f - 1.0
+    if lever.kind == "floor":
+        text = f"floor of {e.label(i)} −{_pct(down)}"
+        return Relaxation("floor", e.products[i], down, f, text)
+    if lever.kind == "floors":
+        return Relaxation("floors", "all floors", down, f, f"every floor −{_pct(down)}")
+    if lever.kind == "cap":
+        text = f"{inputs[i]} cap +{_pct(up)} in every year"
+        return Relaxation("cap", inputs[i], up, f, text)
+    if lever.kind == "caps":
+        return Relaxation("caps", "all caps", up, f, f"every cap +{_pct(up)}")
+    if lever.kind == "capacity":
+        text = f"year-1 capacity of {e.processes[i]} +{_pct(up)}"
+        return Relaxation("capacity", e.processes[i], up, f, text)
+    if lever.kind == "consumption":
+        return Relaxation("consumption", targets, down, f, f"{targets} −{_pct(down)}")
+    return Relaxation("end_capacity", "end capacity", down, f, f"end capacity −{_pct(down)}")
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.3g} %"
+
+
 # ---------------------------------------------------------------------- names → arrays
-
-
-def _check_floors(e: Economy, P: YearsProblem) -> None:
-    """Floors that year 1's capacity cannot make even with nothing consumed or invested."""
-    if not P.f.any() or not e.single_technique:
-        return
-    from commonplan.numerics.leontief import leontief
-    from commonplan.numerics.techniques import square_matrix
-
-    A = square_matrix(P.B, P.choice)
-    x = np.asarray(leontief(A, y=P.f[0], prepared=e.prepared if e.n > 2000 else None).x)
-    over = x - P.K0[P.choice] * (1 + 1e-9)
-    bad = np.flatnonzero(over > 1e-9 * np.maximum(x, 1.0))
-    if len(bad):
-        held = P.K0[P.choice]
-        ratio = x[bad] / np.maximum(held[bad], 1e-300)
-        worst = bad[np.argsort(-ratio, kind="stable")][:3]
-        shown = ", ".join(f"{e.label(i)} (needs {x[i]:.4g}, has {held[i]:.4g})" for i in worst)
-        floors = np.flatnonzero(P.f[0])
-        named = ", ".join(f"{e.products[i]} {P.f[0, i]:.4g}" for i in floors[:5])
-        more = f" and {len(floors) - 5} more" if len(floors) > 5 else ""
-        raise PlanInputError(
-            f"year 1: the floors ({named}{more}) alone need more capacity than there is — "
-            f"{len(bad)} product(s) short, most of all {shown}; no new capacity runs before "
-            "year 2: lower the floors or give more capacity"
-        )
 
 
 def _labour_path(
