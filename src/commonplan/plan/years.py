@@ -56,6 +56,7 @@ from commonplan.numerics.multiyear import (
     solve_years,
 )
 from commonplan.numerics.multiyear.diagnosis import Lever, diagnose_years
+from commonplan.numerics.multiyear.problem import objective_value
 from commonplan.numerics.types import Array
 from commonplan.plan._checks import (
     amount,
@@ -288,48 +289,29 @@ class YearsResult:
 
     def check(self, rtol: float = 1e-7) -> list[str]:
         """Every constraint and identity the plan breaks, recomputed from its arrays with plain
-        numpy (not the solver's residuals); empty when it holds.  Messages name year and code."""
+        numpy (not the solver's residuals); empty when it holds.  Messages name year and code.
+
+        Checked: the reported arrays are what the activity, new capacity and capacity imply
+        (gross and net output, use of each input, investment, capital stock, depreciation);
+        every year's net output covers floors, consumption and the capital goods set aside, the
+        floors hold, activity stays within capacity, the goods set aside cover the new capacity
+        and the caps hold; fulfilment within its bounds; K_0 as given and
+        K_{t+1} = (1 − δ) ∘ K_t + N_{t+1−ℓ}; the capital-stock identity capital_stock_{t+1} =
+        capital_stock_t − depreciation_t + investment_{t+1−ℓ}; no new capacity that would
+        arrive after the plan; nothing negative; the strategy's investment rule; the end
+        capacity; and the objective value.
+        """
         if not self.success:
             return []
-        P, e = self.problem, self.economy
         assert self.activity is not None and self.new_capacity is not None
         assert self.capacity is not None and self.fulfilment is not None
-        z, N, K, c = self.activity, self.new_capacity, self.capacity, self.fulfilment
-        B = P.B.tocsc()
-        bad: list[str] = []
-        for t in range(P.T):
-            year = t + 1
-            made = np.bincount(P.makes, weights=z[t], minlength=P.n)
-            net = made - P.beta[t] * (B @ z[t])
-            need = P.f[t] + c[t] * P.Y[t] + (self.set_aside[t] if self.set_aside is not None else 0)
-            for i in np.flatnonzero(need - net > rtol * np.maximum(np.abs(need), 1.0)):
-                bad.append(
-                    f"year {year}: net output of {e.products[i]} short by {need[i] - net[i]:.3g}"
-                )
-            for k in np.flatnonzero(z[t] - K[t] > rtol * np.maximum(K[t], 1.0)):
-                bad.append(f"year {year}: {e.processes[k]} runs above its capacity")
-            for i in np.flatnonzero(P.f[t] - net > rtol * np.maximum(P.f[t], 1.0)):
-                bad.append(f"year {year}: floor of {e.products[i]} not met")
-            used = self.capital.install(N[t])
-            if self.set_aside is not None:
-                over = used - self.set_aside[t]
-                for i in np.flatnonzero(over > rtol * np.maximum(used, 1.0)):
-                    bad.append(f"year {year}: more {e.products[i]} installed than set aside")
-            for name, cap in self.caps.items():
-                if np.isfinite(cap[t]) and self.use[name][t] > cap[t] * (1 + rtol) + rtol:
-                    bad.append(
-                        f"year {year}: {name} {self.use[name][t]:.6g} above cap {cap[t]:.6g}"
-                    )
-            keep = (1.0 - P.delta) * K[t]
-            arriving = P.pipeline[t] if t + 1 < P.lag else N[t + 1 - P.lag]
-            if np.abs(K[t + 1] - keep - arriving).max() > rtol * max(np.abs(K).max(), 1.0):
-                bad.append(f"year {year}: capacity does not follow K' = (1 − δ) K + N")
-        if (z < -rtol).any() or (N < -rtol).any():
-            bad.append("negative activity or new capacity")
-        short = P.K_end - K[P.T]
-        for k in np.flatnonzero(short > rtol * np.maximum(P.K_end, 1.0)):
-            bad.append(f"end of plan: capacity of {e.processes[k]} below {P.K_end[k]:.6g}")
-        return bad
+        assert self.set_aside is not None
+        return [
+            *_check_reported(self, rtol),
+            *_check_years(self, rtol),
+            *_check_stocks(self, rtol),
+            *_check_rule(self, rtol),
+        ]
 
 
 @dataclass(frozen=True, eq=False)
@@ -349,6 +331,133 @@ class Comparison:
             "strategies": list(self.results),
             "results": {k: r.to_dict() for k, r in self.results.items()},
         }
+
+
+# ---------------------------------------------------------------------- check()
+
+
+def _differs(a: Array, b: Array, rtol: float) -> bool:
+    """``a`` and ``b`` differ by more than ``rtol`` of ``b``'s largest entry (at least 1)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return bool(np.abs(a - b).max(initial=0.0) > rtol * max(np.abs(b).max(initial=0.0), 1.0))
+
+
+def _check_reported(r: YearsResult, rtol: float) -> list[str]:
+    """The reported arrays against what z, N and K imply."""
+    P, cap = r.problem, r.capital
+    z, N, K = r.activity, r.new_capacity, r.capacity
+    assert z is not None and N is not None and K is not None
+    T = P.T
+    gross: Array = np.stack(
+        [np.bincount(P.makes, weights=z[t], minlength=P.n) for t in range(T)]
+    ).astype(np.float64)
+    implied: dict[str, tuple[Array | None, Array]] = {
+        "gross output": (r.gross_output, gross),
+        "net output": (
+            r.net_output,
+            gross - np.stack([P.beta[t] * (P.B @ z[t]) for t in range(T)]),
+        ),
+        "investment": (r.investment, cap.install(N)),
+        "capital stock": (r.capital_stock, cap.install(K)),
+        "depreciation": (r.depreciation, cap.install(P.delta * K[:T])),
+    }
+    for q, name in enumerate(r.caps):
+        implied[f"use of {name}"] = (r.use.get(name), P.gamma[:, q] * (z @ P.C[q]))
+    bad = [
+        f"{what} is not what the activity and capacity imply"
+        for what, (got, want) in implied.items()
+        if got is None or np.shape(got) != np.shape(want) or _differs(got, want, rtol)
+    ]
+    value = objective_value(P, z, np.asarray(r.fulfilment))
+    if abs(r.objective_value - value) > rtol * max(abs(value), 1.0):
+        bad.append(f"objective value {r.objective_value:.9g} is not the plan's {value:.9g}")
+    return bad
+
+
+def _check_years(r: YearsResult, rtol: float) -> list[str]:
+    """Each year's balance, floors, capacity, capital goods, caps and fulfilment bounds."""
+    P, e = r.problem, r.economy
+    z, N, K, c, J = r.activity, r.new_capacity, r.capacity, r.fulfilment, r.set_aside
+    assert z is not None and N is not None and K is not None and c is not None and J is not None
+    bad: list[str] = []
+    for t in range(P.T):
+        year = t + 1
+        made = np.bincount(P.makes, weights=z[t], minlength=P.n)
+        net = made - P.beta[t] * (P.B @ z[t])
+        need = P.f[t] + c[t] * P.Y[t] + J[t]
+        for i in np.flatnonzero(need - net > rtol * np.maximum(np.abs(need), 1.0)):
+            gap = need[i] - net[i]
+            bad.append(f"year {year}: net output of {e.products[i]} short by {gap:.3g}")
+        for k in np.flatnonzero(z[t] - K[t] > rtol * np.maximum(K[t], 1.0)):
+            bad.append(f"year {year}: {e.processes[k]} runs above its capacity")
+        for i in np.flatnonzero(P.f[t] - net > rtol * np.maximum(P.f[t], 1.0)):
+            bad.append(f"year {year}: floor of {e.products[i]} not met")
+        used = r.capital.install(N[t])
+        for i in np.flatnonzero(used - J[t] > rtol * np.maximum(used, 1.0)):
+            bad.append(f"year {year}: more {e.products[i]} installed than set aside")
+        for q, (name, cap) in enumerate(r.caps.items()):
+            use = P.gamma[t, q] * float(P.C[q] @ z[t])
+            if np.isfinite(cap[t]) and use > cap[t] * (1 + rtol) + rtol:
+                bad.append(f"year {year}: {name} {use:.6g} above cap {cap[t]:.6g}")
+        if not P.c_lo[t] - rtol <= c[t] <= P.c_hi[t] + rtol:
+            bad.append(f"year {year}: fulfilment {c[t]:.6g} outside [{P.c_lo[t]}, {P.c_hi[t]}]")
+    if (z < -rtol).any() or (N < -rtol).any() or (J < -rtol).any():
+        bad.append("negative activity, new capacity or capital goods set aside")
+    late = np.abs(N[P.T_N :]).max(initial=0.0)
+    if late > rtol * max(np.abs(N).max(initial=0.0), 1.0):
+        bad.append(f"new capacity started in year {P.T_N + 1} or later cannot run within the plan")
+    return bad
+
+
+def _check_stocks(r: YearsResult, rtol: float) -> list[str]:
+    """K_0, the capacity recursion, the capital-stock identity and the end capacity."""
+    P, e = r.problem, r.economy
+    N, K, S = r.new_capacity, r.capacity, r.capital_stock
+    D, I = r.depreciation, r.investment
+    assert N is not None and K is not None and S is not None and D is not None and I is not None
+    bad: list[str] = []
+    if _differs(K[0], P.K0, rtol):
+        bad.append("capacity in year 1 is not the capacity given")
+    scale = max(np.abs(K).max(), 1.0)
+    stock_scale = max(np.abs(S).max(), 1.0)
+    for t in range(P.T):
+        year = t + 1
+        early = t + 1 < P.lag
+        arriving = P.pipeline[t] if early else N[t + 1 - P.lag]
+        if np.abs(K[t + 1] - (1.0 - P.delta) * K[t] - arriving).max() > rtol * scale:
+            bad.append(f"year {year}: capacity does not follow K' = (1 − δ) K + N")
+        installed = r.capital.install(P.pipeline[t]) if early else I[t + 1 - P.lag]
+        if np.abs(S[t + 1] - S[t] + D[t] - installed).max() > rtol * stock_scale:
+            bad.append(
+                f"year {year}: capital stock does not follow S' = S − depreciation + investment"
+            )
+    short = P.K_end - K[P.T]
+    for k in np.flatnonzero(short > rtol * np.maximum(P.K_end, 1.0)):
+        bad.append(f"end of plan: capacity of {e.processes[k]} below {P.K_end[k]:.6g}")
+    return bad
+
+
+def _check_rule(r: YearsResult, rtol: float) -> list[str]:
+    """The strategy's investment rule in every year that invests (module docstring)."""
+    P = r.problem
+    N, K = r.new_capacity, r.capacity
+    assert N is not None and K is not None
+    bad: list[str] = []
+    scale = max(np.abs(N).max(initial=0.0), 1.0)
+    for t in range(P.T_N):
+        year = t + 1
+        if P.strategy == "heavy-industry-first":
+            v = np.asarray(P.Q.sum(axis=0)).ravel() * N[t]
+            if abs(v[P.group].sum() - P.share * v.sum()) > rtol * max(v.sum(), 1.0):
+                bad.append(f"year {year}: capital goods' share of investment is not {P.share:g}")
+        elif P.strategy in ("balanced", "consumption-first"):
+            extra = N[t] - P.delta * K[t]
+            alpha = float(extra @ P.K0) / max(float(P.K0 @ P.K0), 1e-300)
+            if P.strategy == "consumption-first":
+                alpha = 0.0
+            if alpha < -rtol or np.abs(extra - alpha * P.K0).max() > rtol * scale:
+                bad.append(f"year {year}: new capacity does not follow the {P.strategy} rule")
+    return bad
 
 
 # ---------------------------------------------------------------------- the entry points
