@@ -37,7 +37,6 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from commonplan.errors import SolverError
 from commonplan.numerics import _highs
 from commonplan.numerics.multiyear.forms import build_full
 from commonplan.numerics.multiyear.problem import YearsProblem
@@ -129,8 +128,14 @@ class _Model:
             _highs.lp_model(np.zeros(lp.ncol), lo, hi, A, rlo / self.scale, rhi / self.scale)
         )
         self.coef_changed: list[tuple[int, int, float]] = []
+        self.undecided = 0
 
-    def feasible(self, rlo: Array, rhi: Array, clo: Array) -> bool:
+    def feasible(self, rlo: Array, rhi: Array, clo: Array, undecided: bool = True) -> bool:
+        """Is the plan feasible with these bounds?  Warm from the last test; where HiGHS cannot
+        tell (numerical trouble near a boundary) it tries again from scratch without presolve,
+        then with its interior point, and else answers ``undecided`` (counted in
+        :attr:`undecided`): True keeps a member in the conflicting set, False keeps a bisection
+        on the side it has proved."""
         h, inf = self.h, np.inf
         rows = np.arange(len(rlo), dtype=np.int32)
 
@@ -142,18 +147,21 @@ class _Model:
         h.changeColsBounds(len(cols), cols, bound(clo[self.c]), bound(self.chi_c))
         h.run()
         status = _highs.outcome(h)
-        if status is None:
+        for option, value in (("presolve", "off"), ("solver", "ipm")):
+            if status is not None:
+                break
+            h.setOptionValue(option, value)
             h.clearSolver()
             h.run()
             status = _highs.outcome(h)
+        h.setOptionValue("presolve", "choose")
+        h.setOptionValue("solver", "simplex")
         if status in (_highs.OPTIMAL, _highs.UNBOUNDED):
             return True
         if status == _highs.INFEASIBLE:
             return False
-        raise SolverError(
-            f"HiGHS could not decide the feasibility of the {self.P.T}-year plan: "
-            f"{_highs.status_text(h)}"
-        )
+        self.undecided += 1
+        return undecided
 
     @property
     def chi_c(self) -> Array:
@@ -231,7 +239,7 @@ class _Model:
             end, procs = rows["end"]
             rlo[end[procs == index]] *= factor
             self._scale_rule(index, factor, rlo, rhi)
-        return self.feasible(rlo, rhi, clo)
+        return self.feasible(rlo, rhi, clo, undecided=False)
 
     def _scale_rule(self, k: int, factor: float, rlo: Array, rhi: Array) -> None:
         """The balanced and replacement rules' rows of process k, for K_0,k × ``factor``:
@@ -300,7 +308,8 @@ def _deletion_filter(
 
 def diagnose_years(P: YearsProblem) -> Conflict:
     """The first year that cannot hold, a minimal conflicting set and the ways out (module
-    docstring).  Raises :class:`SolverError` only where HiGHS cannot decide a test."""
+    docstring).  ``minimal`` is False where HiGHS could not decide a test of the deletion
+    filter (the member was kept)."""
     if P.T * P.m > MAX_COLUMNS:
         why = f"{P.T} years × {P.m} processes is too large to search for the conflicting set"
         return Conflict(None, (), False, (), located=False, reason=why)
@@ -319,7 +328,8 @@ def diagnose_years(P: YearsProblem) -> Conflict:
         model = whole
     every = model.members()
     conflict = _deletion_filter(every, lambda kept: not model.holds_with(kept, every))
-    return Conflict(year, tuple(conflict), True, tuple(_levers(whole, conflict)))
+    minimal = model.undecided == 0
+    return Conflict(year, tuple(conflict), minimal, tuple(_levers(whole, conflict)))
 
 
 def _levers(whole: _Model, conflict: Sequence[Member]) -> list[Lever]:
