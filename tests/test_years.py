@@ -380,16 +380,18 @@ def _members(r: YearsResult) -> dict[str, set[int]]:
 
 
 def _assert_conflict_holds(r: YearsResult) -> None:
-    """Solved independently (the condensed form, every other limit lifted): the conflicting
+    """Solved independently (the condensed form where it applies, every other limit lifted;
+    the full form's LP but not the diagnosis's row toggling otherwise): the conflicting
     set is infeasible on its own, and dropping any one member makes it feasible."""
     assert r.diagnosis is not None and r.diagnosis.minimal
     members = _members(r)
     P, year = r.problem, r.diagnosis.year
-    assert solve_years(_limits_only(P, year, members), form="condensed").status == "infeasible"
+    form = "condensed" if P.single_technique else "full"
+    assert solve_years(_limits_only(P, year, members), form=form).status == "infeasible"
     for kind, items in members.items():
         for item in items:
             fewer = {k: v - {item} if k == kind else v for k, v in members.items()}
-            status = solve_years(_limits_only(P, year, fewer), form="condensed").status
+            status = solve_years(_limits_only(P, year, fewer), form=form).status
             assert status == "optimal", (kind, item)
 
 
@@ -574,3 +576,62 @@ def test_check_catches_tampered_caps_uses_floors_objective_and_rules(
         k = int(np.flatnonzero(s.problem.group)[0]) if strategy == "heavy-industry-first" else 0
         bad = _tampered(s, "new_capacity", _bump(0, k, 0.5))
         assert any(words in m for m in bad.check()), (strategy, bad.check())
+
+
+# ---------------------------------------------------------------------- random plans
+
+
+def _random_plan(seed: int) -> YearsResult:
+    """A small random multi-year question: 2–12 products, 1–2 techniques, any strategy,
+    objective and lag, floors, falling caps, technical progress — a share infeasible."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 13))
+    techniques = int(rng.integers(1, 3))
+    e = synthetic_economy(n, techniques=techniques, seed=seed, inputs_per_product=3)
+    y = e.final_demand["households"]
+    years = int(rng.integers(1, 6))
+    strategy = str(rng.choice(STRATEGIES))
+    objective = str(rng.choice(["max_min", "discounted", "min_labour"]))
+    lag = int(rng.integers(1, 3))
+    floors = rng.uniform(0, 0.9) * y * (rng.random(n) < 0.5)
+    co2 = np.sort(rng.uniform(0.2, 1.2, years))[::-1]
+    options: dict[str, object] = {
+        "years": years,
+        "strategy": strategy,
+        "objective": objective,
+        "lag": lag if lag <= years else 1,
+        "floors": dict(zip(e.products, floors, strict=True)),
+        "caps": {"co2": [f"{100 * float(c):.1f}%" for c in co2]},
+        "progress": {"labour": float(rng.uniform(0, 0.03))},
+        "consumption_floor": float(rng.choice([0.0, 0.3, 0.9])),
+        "end_capacity": float(rng.choice([0.0, 1.0])),
+        "share": float(rng.uniform(0.2, 0.8)),
+    }  # fmt: skip
+    if objective == "min_labour":
+        options["labour"] = None
+    return plan_years(e, **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("batch", range(4))
+def test_random_plans_hold_or_are_diagnosed(batch: int) -> None:
+    """300 random plans, no exception: every plan passes check(); every infeasible one is
+    diagnosed with a year, a minimal conflicting set and relaxations that work."""
+    statuses: dict[str, int] = {}
+    for seed in range(75 * batch, 75 * (batch + 1)):
+        r = _random_plan(seed)
+        statuses[r.status] = statuses.get(r.status, 0) + 1
+        if r.success:
+            assert r.check() == [], (seed, r.check())
+        elif r.status == "infeasible":
+            d = r.diagnosis
+            assert d is not None and d.message.startswith("infeasible"), seed
+            assert d.year is not None or d.end_capacity, (seed, d.message)
+            assert d.minimal and (d.caps or d.floors or d.capacities or d.consumption
+                                  or d.end_capacity or d.strategy), (seed, d)  # fmt: skip
+            # checked independently where lifting a capacity can be written as a larger K_0
+            # (with the end capacity in the set, a larger K_0 would lift its end row too)
+            if r.problem.strategy == "optimal" and not d.end_capacity:
+                _assert_conflict_holds(r)
+        else:
+            pytest.fail(f"seed {seed}: {r.status}: {r.message}")
+    assert statuses.get("optimal", 0) > 0 and statuses.get("infeasible", 0) > 0, statuses

@@ -324,23 +324,12 @@ def _print(name: str, comparison: Comparison) -> None:
 def _print_diagnosis(console: Console, strategy: str, d: YearsDiagnosis) -> None:
     """The year, the conflicting set and the ways out of an infeasible plan."""
     when = "the end of the plan" if d.year is None else f"year {d.year}"
-    parts = [
-        f"{what}: {', '.join(items)}"
-        for what, items in (
-            ("caps", d.caps),
-            ("floors", d.floors),
-            ("capacities", d.capacities),
-            ("consumption minimum", ("yes",) if d.consumption else ()),
-            ("end capacity", ("yes",) if d.end_capacity else ()),
-            ("investment rule", (d.strategy,) if d.strategy else ()),
-        )
-        if items
-    ]
-    if parts:
+    conflict = d.conflict()
+    if conflict:
         minimal = "minimal" if d.minimal else "not proven minimal"
         console.print(
             f"{escape(strategy)}: first failing year: {when}; conflicting set ({minimal}): "
-            f"{escape(' · '.join(parts))}",
+            f"{escape(conflict)}",
             highlight=False,
         )
     if not d.relaxations:

@@ -122,6 +122,19 @@ class YearsDiagnosis:
     minimal: bool = False
     relaxations: tuple[Relaxation, ...] = ()
 
+    def conflict(self) -> str:
+        """The conflicting set in one line: "caps: co2 · floors: D35 · …" ("" if none)."""
+        named = {
+            "caps": self.caps,
+            "floors": self.floors,
+            "capacities": self.capacities,
+            "investment rule": (self.strategy,) if self.strategy else (),
+        }
+        parts = [f"{what}: {', '.join(items)}" for what, items in named.items() if items]
+        parts += ["the consumption minimum"] if self.consumption else []
+        parts += ["the end capacity"] if self.end_capacity else []
+        return " · ".join(parts)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "message": self.message,
