@@ -86,3 +86,18 @@ def test_real_process_prints_clean_json() -> None:
     done = run_process("years", "demo", "--years", "2", "--json")
     assert done.returncode == 0, done.stderr
     json.loads(done.stdout)  # nothing but JSON on stdout (HiGHS's banner kept off it)
+
+
+def test_an_infeasible_later_year_is_printed_with_its_diagnosis() -> None:
+    """The CO2 cap falls to 5 % in year 3: the year, the conflicting set and the ways out."""
+    args = ("--floor", "D35=50000", "--cap", "co2=100%,100%,5%,5%,5%")
+    done = run("years", "demo", *args)
+    assert done.exit_code == 2, done.output
+    out = " ".join(done.stdout.split())
+    assert "infeasible in year 3: the floors of Electricity, gas, steam" in out
+    assert "first failing year: year 3; conflicting set (minimal): caps: co2 · floors: D35" in out
+    assert "co2 cap +" in out and "in every year" in out
+    as_json = json.loads(run("years", "demo", *args, "--json").stdout)
+    diagnosis = as_json["results"]["optimal"]["diagnosis"]
+    assert diagnosis["year"] == 3 and diagnosis["conflict"]["floors"] == ["D35"]
+    assert diagnosis["conflict"]["caps"] == ["co2"]

@@ -133,3 +133,60 @@ def test_plan_package_names_load_on_first_use() -> None:
     assert set(plan.__all__) >= {"OptimizeResult", "plan_years", "read_targets", "current_use"}
     with pytest.raises(AttributeError):
         _ = plan.nothing_here
+
+
+# ---------------------------------------------------------------------- several techniques
+
+
+def _two_ways(a2: float) -> cp.Economy:
+    """A made by A1 (2 units of B each) or A2 (``a2`` units of B); B made with 1 unit of A;
+    C apart.  Productive iff some technique for A needs less than one unit of B: ρ = √(a·1)."""
+    return cp.Economy.from_processes(
+        [[0.0, 0.0, 1.0, 0.0], [2.0, a2, 0.0, 0.0], [0.0, 0.0, 0.0, 0.3]],
+        makes=[0, 0, 1, 2],
+        labour=[1.0, 3.0, 1.0, 1.0],
+        products=["A", "B", "C"],
+        processes=["A1", "A2", "B", "C"],
+    )
+
+
+def test_no_mix_of_techniques_makes_a_net_output_is_refused_naming_the_products() -> None:
+    with pytest.raises(cp.NotProductiveError, match="no mix of its techniques makes a net output "
+                       "of A, B") as caught:  # fmt: skip
+        _two_ways(1.5)  # every technique set has ρ ≥ √1.5 > 1
+    assert caught.value.products == ("A", "B")  # C can be made: not named
+    assert caught.value.spectral_radius == pytest.approx(np.sqrt(1.5))
+    with pytest.raises(cp.NotProductiveError, match="A, B"):
+        _two_ways(1.0)  # ρ = 1 exactly: the net output of A and B is always zero
+
+
+def test_one_productive_technique_set_is_enough_and_plans_are_bounded() -> None:
+    e = _two_ways(0.5)  # A2 with B (ρ = √0.5) is productive, A1 with B is not
+    assert "column sum > 1" in " ".join(e.notes)
+    plan = cp.optimize(e, targets={"A": 1.0, "B": 1.0}, caps={"labour": 20.0})
+    assert plan.status == "optimal", plan.message
+    # by hand: only A2 can run (A1 with B needs 2 B per A, B needs 1 A per B: a net loss);
+    # t units of A and B net: x_A = t + x_B, x_B = t + 0.5 x_A → x_A = 4t, x_B = 3t,
+    # labour 3·4t + 1·3t = 15 t = 20
+    assert plan.fulfilment["targets"] == pytest.approx(20.0 / 15.0, rel=1e-9)
+    assert plan.activity is not None and plan.activity[0] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_an_lp_decides_when_the_least_input_set_is_not_productive() -> None:
+    """A1 uses the least input per unit (0.9 of B) but with B (1.2 of A) has ρ = √1.08 > 1;
+    A2 (0.5 of B, 0.45 of C) with B has ρ = √0.6: the economy is accepted, and the plan starts
+    from A2 — the structured solver agrees with HiGHS instead of calling the plan unbounded."""
+    e = cp.Economy.from_processes(
+        [[0.0, 0.0, 1.2, 0.0], [0.9, 0.5, 0.0, 0.0], [0.0, 0.45, 0.0, 0.0]],
+        makes=[0, 0, 1, 2],
+        labour=[1.0, 2.0, 1.0, 1.0],
+        products=["A", "B", "C"],
+        processes=["A1", "A2", "B", "C"],
+    )
+    structured = cp.optimize(e, targets={"A": 1.0}, caps={"labour": 10.0})
+    highs = cp.optimize(e, targets={"A": 1.0}, caps={"labour": 10.0}, method="highs")
+    assert structured.status == highs.status == "optimal", structured.message
+    # by hand, A2 only: x_A = t + 0.6 x_A → x_A = 2.5 t, x_B = 1.25 t, x_C = 1.125 t;
+    # labour 2·2.5 t + 1.25 t + 1.125 t = 7.375 t = 10
+    assert structured.fulfilment["targets"] == pytest.approx(10 / 7.375, rel=1e-9)
+    assert highs.fulfilment["targets"] == pytest.approx(10 / 7.375, rel=1e-7)

@@ -3,6 +3,10 @@ and a strategy comparison on the Swedish table checked by an independent recompu
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -287,8 +291,10 @@ def test_inputs_are_checked_with_names(sweden: Economy) -> None:
         plan_years(sweden, floors={"XX": 1.0})
     with pytest.raises(PlanInputError, match="years"):
         plan_years(sweden, years=0)
-    with pytest.raises(PlanInputError, match=r"year 1: the floors \(Q86 1e\+09\) alone"):
-        plan_years(sweden, floors={"Q86": 1e9})
+    too_much = plan_years(sweden, floors={"Q86": 1e9})  # year 1: a result, diagnosed
+    assert too_much.status == "infeasible" and too_much.diagnosis is not None
+    assert too_much.diagnosis.year == 1 and too_much.diagnosis.floors == ("Q86",)
+    assert too_much.message.startswith("infeasible in year 1: the floors of Human health")
     with pytest.raises(PlanInputError, match="3 values for 5 years"):
         plan_years(sweden, caps={"co2": [1.0, 2.0, 3.0]})
     with pytest.raises(UnknownNameError, match="progress"):
@@ -333,3 +339,299 @@ def test_capacity_vector_names_the_bad_processes() -> None:
     bad[3] = -2.0
     with pytest.raises(PlanInputError, match=rf"capacity must be finite and ≥ 0.*{e.processes[3]}"):
         plan_years(e, years=2, capacity=bad)
+
+
+# ---------------------------------------------------------------------- infeasible years diagnosed
+
+
+def _limits_only(P: YearsProblem, year: int | None, keep: dict[str, set[int]]) -> YearsProblem:
+    """Years 1 … ``year`` of P (the whole plan for None) with only the limits in ``keep``:
+    other floors 0, caps inf, consumption minimum 0, capacities 10⁶ × the largest."""
+    from commonplan.numerics.multiyear.diagnosis import truncated
+
+    Q = P if year is None else truncated(P, year)
+    f = Q.f.copy()
+    f[:, [i for i in range(P.n) if i not in keep["floor"]]] = 0.0
+    cap = Q.cap.copy()
+    cap[:, [q for q in range(P.k) if q not in keep["cap"]]] = np.inf
+    K0 = Q.K0.copy()
+    free = [k for k in range(P.m) if k not in keep["capacity"]]
+    K0[free] = 1e6 * P.K0.max()
+    return Q.with_(
+        f=f,
+        cap=cap,
+        K0=K0,
+        K_end=Q.K_end if keep["end"] else np.zeros(P.m),
+        c_lo=Q.c_lo if keep["consumption"] else np.zeros(Q.T),
+    )
+
+
+def _members(r: YearsResult) -> dict[str, set[int]]:
+    d, e = r.diagnosis, r.economy
+    assert d is not None
+    inputs = list(r.caps)
+    return {
+        "floor": {e.products.index(c) for c in d.floors},
+        "cap": {inputs.index(c) for c in d.caps},
+        "capacity": {e.processes.index(c) for c in d.capacities},
+        "end": {0} if d.end_capacity else set(),
+        "consumption": {0} if d.consumption else set(),
+    }
+
+
+def _assert_conflict_holds(r: YearsResult) -> None:
+    """Solved independently (the condensed form where it applies, every other limit lifted;
+    the full form's LP but not the diagnosis's row toggling otherwise): the conflicting
+    set is infeasible on its own, and dropping any one member makes it feasible."""
+    assert r.diagnosis is not None and r.diagnosis.minimal
+    members = _members(r)
+    P, year = r.problem, r.diagnosis.year
+    form = "condensed" if P.single_technique else "full"
+    assert solve_years(_limits_only(P, year, members), form=form).status == "infeasible"
+    for kind, items in members.items():
+        for item in items:
+            fewer = {k: v - {item} if k == kind else v for k, v in members.items()}
+            status = solve_years(_limits_only(P, year, fewer), form=form).status
+            assert status == "optimal", (kind, item)
+
+
+LATER = {"years": 4, "end_capacity": 0.0}
+CO2_PATH = [1.0, 1.0, 0.2, 0.2]
+
+
+def _later(e: Economy, floors: float = 0.3, co2: float = 1.0) -> YearsResult:
+    """Floors at 30 % of the households' demand; the CO2 cap falls to 20 % in year 3."""
+    y = e.final_demand["households"]
+    caps = {"co2": [f"{100 * c * co2}%" for c in CO2_PATH]}
+    return plan_years(e, floors=dict(zip(e.products, floors * y, strict=True)), caps=caps, **LATER)
+
+
+def test_a_later_year_is_diagnosed_like_year_one() -> None:
+    """Years 1 and 2 hold; in year 3 the CO2 cap cannot carry the floors."""
+    e = synthetic_economy(30, seed=4)
+    r = _later(e)
+    assert r.status == "infeasible" and r.diagnosis is not None
+    d = r.diagnosis
+    assert d.year == 3 and d.caps == ("co2",) and d.floors and not d.capacities
+    assert r.message.startswith("infeasible in year 3: the floors of ")
+    assert "within the co2 cap; cheapest ways out: every floor −33.3 %" in r.message
+    _assert_conflict_holds(r)
+    from commonplan.numerics.multiyear.diagnosis import truncated
+
+    assert solve_years(truncated(r.problem, 2)).status == "optimal"
+    assert solve_years(truncated(r.problem, 3)).status == "infeasible"
+    # every relaxation listed works on the whole plan, and a little less of it does not
+    assert {x.kind for x in d.relaxations} == {"floors", "cap", "caps"}
+    for x in d.relaxations:
+        for part, holds in ((1.0, True), (0.999, False)):
+            down, up = 1 - part * x.change, 1 + part * x.change
+            again = _later(e, floors=0.3 * down if x.kind == "floors" else 0.3,
+                           co2=up if x.kind in ("cap", "caps") else 1.0)  # fmt: skip
+            assert again.success == holds, (x.message, part)
+    # by hand: CO2 per unit of the floors is fixed, so the floors must fall to 20/30 of them
+    assert d.relaxations[0].change == pytest.approx(1 / 3, rel=1e-5)
+    assert [x.change for x in d.relaxations] == sorted(x.change for x in d.relaxations)
+    json = r.to_dict()["diagnosis"]
+    assert json["year"] == 3 and json["conflict"]["caps"] == ["co2"] and json["conflict"]["minimal"]
+
+
+def test_year_one_and_capacity_conflicts_name_the_processes() -> None:
+    """A floor beyond year 1's capacity: year 1, the floor and the capacity of its process."""
+    e = synthetic_economy(12, seed=5)
+    P0 = plan_years(e, years=3).problem
+    k = int(e.techniques[2])
+    r = plan_years(e, years=3, floors={e.products[2]: 2.0 * float(P0.K0[k])}, labour=None)
+    d = r.diagnosis
+    assert d is not None and d.year == 1
+    assert d.floors == (e.products[2],) and e.processes[k] in d.capacities
+    _assert_conflict_holds(r)
+    capacity = [x for x in d.relaxations if x.kind == "capacity"]
+    for x in capacity:
+        more = dict(zip(e.processes, P0.K0, strict=True))
+        more[x.name] *= 1 + x.change
+        floors = {e.products[2]: 2.0 * float(P0.K0[k])}
+        again = plan_years(e, years=3, floors=floors, labour=None, capacity=more)
+        assert again.success, x.message
+
+
+def test_growing_floors_fail_where_capacity_cannot_follow() -> None:
+    """Floors of consumer goods doubling every year outgrow what investment in Feldman's
+    economy can build by year 3 (the numerics' own arrays: plan_years holds floors constant)."""
+    from commonplan.numerics.multiyear.diagnosis import diagnose_years
+
+    e, capital = feldman()
+    r = plan_years(
+        e, years=5, capital=capital, consumption=[0.0, 1.0], labour=None, capacity=[1.0, 1.0]
+    )
+    growing = r.problem.with_(f=np.outer(0.6 * 2.0 ** np.arange(5), [0.0, 1.0]))
+    assert solve_years(growing).status == "infeasible"
+    found = diagnose_years(growing)
+    assert found.year == 3 and found.minimal  # 0.6 and 1.2 held; 2.4 in year 3 is not
+    kinds = {(m.kind, m.index) for m in found.members}
+    assert kinds == {("floor", 1), ("capacity", 0), ("capacity", 1)}
+    assert {lever.kind for lever in found.levers} == {"floor", "floors", "capacity"}
+
+    def relaxed(kind: str, index: int, factor: float) -> YearsProblem:
+        if kind == "capacity":  # more capacity of that process in year 1 (and at the end)
+            more = np.where(np.arange(2) == index, factor, 1.0)
+            return growing.with_(K0=growing.K0 * more, K_end=growing.K_end * more)
+        return growing.with_(f=growing.f * factor)
+
+    for lever in found.levers:
+        worked = solve_years(relaxed(lever.kind, lever.index, lever.factor)).status
+        assert worked == "optimal", lever
+        nearly = lever.factor * (0.999 if lever.kind == "capacity" else 1.001)
+        assert solve_years(relaxed(lever.kind, lever.index, nearly)).status == "infeasible"
+
+
+# ---------------------------------------------------------------------- check() catches tampering
+
+
+@pytest.fixture(scope="module")
+def plans() -> dict[str, YearsResult]:
+    e = synthetic_economy(15, seed=6)
+    floors = {p: 0.05 for p in e.products[:4]}
+    out = {
+        s: plan_years(
+            e, years=4, strategy=s, lag=2, floors=floors, consumption_floor=0.2, caps={"co2": "90%"}
+        )
+        for s in STRATEGIES
+    }
+    for r in out.values():
+        assert r.success and r.check() == []
+    return out
+
+
+def _tampered(r: YearsResult, name: str, change: Callable[[np.ndarray], None]) -> YearsResult:
+    value = copy.deepcopy(getattr(r, name))
+    change(value)
+    return dataclasses.replace(r, **{name: value})
+
+
+def _bump(t: int, k: int, by: float) -> Callable[[np.ndarray], None]:
+    def change(a: np.ndarray) -> None:
+        a[t, k] += by * max(abs(a[t, k]), 1.0)
+
+    return change
+
+
+TAMPERING = [  # (field, change, message that must appear)
+    ("gross_output", _bump(1, 0, 0.1), "gross output is not what"),
+    ("net_output", _bump(1, 0, 0.1), "net output is not what"),
+    ("investment", _bump(0, 0, 0.1), "investment is not what"),
+    ("capital_stock", _bump(2, 0, 0.1), "capital stock does not follow S' = S − depreciation"),
+    ("depreciation", _bump(1, 0, 0.1), "capital stock does not follow"),
+    ("capital_stock", _bump(2, 0, 0.1), "capital stock is not what"),
+    ("capacity", _bump(2, 3, 0.1), "year 2: capacity does not follow K' = (1 − δ) K + N"),
+    ("capacity", _bump(0, 3, 0.1), "capacity in year 1 is not the capacity given"),
+    ("activity", _bump(1, 3, 5.0), "runs above its capacity"),
+    ("fulfilment", lambda c: c.__setitem__(2, c[2] + 0.5), "short by"),
+    ("fulfilment", lambda c: c.__setitem__(1, 0.1), "fulfilment 0.1 outside"),
+    ("set_aside", lambda J: J.__setitem__(0, 0.0), "installed than set aside"),
+    ("new_capacity", _bump(3, 1, 1.0), "cannot run within the plan"),
+    ("new_capacity", lambda N: N.__setitem__((0, 1), -1.0), "negative"),
+]
+
+
+@pytest.mark.parametrize(("name", "change", "message"), TAMPERING)
+def test_check_catches_a_tampered_result(
+    plans: dict[str, YearsResult],
+    name: str,
+    change: Callable[[np.ndarray], None],
+    message: str,
+) -> None:
+    bad = _tampered(plans["optimal"], name, change)
+    found = bad.check()
+    assert any(message in m for m in found), found
+
+
+def test_check_catches_tampered_caps_uses_floors_objective_and_rules(
+    plans: dict[str, YearsResult],
+) -> None:
+    r = plans["optimal"]
+    assert r.activity is not None and r.capacity is not None
+    low = {k: v * 0.5 for k, v in r.caps.items()}
+    assert any("above cap" in m for m in dataclasses.replace(r, caps=low).check())
+    use = {k: v * 1.1 for k, v in r.use.items()}
+    assert any("use of labour is not" in m for m in dataclasses.replace(r, use=use).check())
+    moved = dataclasses.replace(r, objective_value=r.objective_value + 0.1)
+    assert any("objective value" in m for m in moved.check())
+    # a floor: the floored product's process idle in year 2
+    P = r.problem
+    idle = r.activity.copy()
+    idle[1, P.choice[0]] = 0.0
+    assert any(f"floor of {r.economy.products[0]} not met" in m for m in
+               dataclasses.replace(r, activity=idle).check())  # fmt: skip
+    # the end capacity
+    K = r.capacity.copy()
+    K[-1] *= 0.5
+    assert any("end of plan" in m for m in dataclasses.replace(r, capacity=K).check())
+    # each strategy's rule: one process's new capacity moved (a group process for the share)
+    for strategy, words in (
+        ("heavy-industry-first", "share of investment"),
+        ("balanced", "balanced rule"),
+        ("consumption-first", "consumption-first rule"),
+    ):
+        s = plans[strategy]
+        k = int(np.flatnonzero(s.problem.group)[0]) if strategy == "heavy-industry-first" else 0
+        bad = _tampered(s, "new_capacity", _bump(0, k, 0.5))
+        assert any(words in m for m in bad.check()), (strategy, bad.check())
+
+
+# ---------------------------------------------------------------------- random plans
+
+
+def _random_plan(seed: int) -> YearsResult:
+    """A small random multi-year question: 2–12 products, 1–2 techniques, any strategy,
+    objective and lag, floors, falling caps, technical progress — a share infeasible."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 13))
+    techniques = int(rng.integers(1, 3))
+    e = synthetic_economy(n, techniques=techniques, seed=seed, inputs_per_product=3)
+    y = e.final_demand["households"]
+    years = int(rng.integers(1, 6))
+    strategy = str(rng.choice(STRATEGIES))
+    objective = str(rng.choice(["max_min", "discounted", "min_labour"]))
+    lag = int(rng.integers(1, 3))
+    floors = rng.uniform(0, 0.9) * y * (rng.random(n) < 0.5)
+    co2 = np.sort(rng.uniform(0.2, 1.2, years))[::-1]
+    options: dict[str, object] = {
+        "years": years,
+        "strategy": strategy,
+        "objective": objective,
+        "lag": lag if lag <= years else 1,
+        "floors": dict(zip(e.products, floors, strict=True)),
+        "caps": {"co2": [f"{100 * float(c):.1f}%" for c in co2]},
+        "progress": {"labour": float(rng.uniform(0, 0.03))},
+        "consumption_floor": float(rng.choice([0.0, 0.3, 0.9])),
+        "end_capacity": float(rng.choice([0.0, 1.0])),
+        "share": float(rng.uniform(0.2, 0.8)),
+    }  # fmt: skip
+    if objective == "min_labour":
+        options["labour"] = None
+    return plan_years(e, **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("batch", range(4))
+def test_random_plans_hold_or_are_diagnosed(batch: int) -> None:
+    """300 random plans, no exception: every plan passes check(); every infeasible one is
+    diagnosed with a year, a minimal conflicting set and relaxations that work."""
+    statuses: dict[str, int] = {}
+    for seed in range(75 * batch, 75 * (batch + 1)):
+        r = _random_plan(seed)
+        statuses[r.status] = statuses.get(r.status, 0) + 1
+        if r.success:
+            assert r.check() == [], (seed, r.check())
+        elif r.status == "infeasible":
+            d = r.diagnosis
+            assert d is not None and d.message.startswith("infeasible"), seed
+            assert d.year is not None or d.end_capacity, (seed, d.message)
+            assert d.minimal and (d.caps or d.floors or d.capacities or d.consumption
+                                  or d.end_capacity or d.strategy), (seed, d)  # fmt: skip
+            # checked independently where lifting a capacity can be written as a larger K_0
+            # (with the end capacity in the set, a larger K_0 would lift its end row too)
+            if r.problem.strategy == "optimal" and not d.end_capacity:
+                _assert_conflict_holds(r)
+        else:
+            pytest.fail(f"seed {seed}: {r.status}: {r.message}")
+    assert statuses.get("optimal", 0) > 0 and statuses.get("infeasible", 0) > 0, statuses

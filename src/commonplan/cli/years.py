@@ -35,7 +35,7 @@ from commonplan.cli._common import (
 from commonplan.errors import PlanInputError
 
 if TYPE_CHECKING:
-    from commonplan.plan.years import Comparison
+    from commonplan.plan.years import Comparison, YearsDiagnosis
 
 __all__ = ["register"]
 
@@ -314,8 +314,34 @@ def _print(name: str, comparison: Comparison) -> None:
             f"iteration(s), {r.seconds:.2f} s",
             highlight=False,
         )
+    for strategy, r in comparison.results.items():
+        if r.diagnosis is not None:
+            _print_diagnosis(console, strategy, r.diagnosis)
     for note in first.notes:
         console.print(f"note: {escape(note)}", style="dim", highlight=False)
+
+
+def _print_diagnosis(console: Console, strategy: str, d: YearsDiagnosis) -> None:
+    """The year, the conflicting set and the ways out of an infeasible plan."""
+    when = "the end of the plan" if d.year is None else f"year {d.year}"
+    conflict = d.conflict()
+    if conflict:
+        minimal = "minimal" if d.minimal else "not proven minimal"
+        console.print(
+            f"{escape(strategy)}: first failing year: {when}; conflicting set ({minimal}): "
+            f"{escape(conflict)}",
+            highlight=False,
+        )
+    if not d.relaxations:
+        return
+    table = Table(
+        title=f"{strategy}: cheapest ways out, each alone (the whole plan)", title_justify="left"
+    )
+    table.add_column("relaxation")
+    table.add_column("factor", justify="right")
+    for x in d.relaxations:
+        table.add_row(escape(x.message), f"× {x.value:.4g}")
+    console.print(table)
 
 
 def _figure(v: float) -> str:

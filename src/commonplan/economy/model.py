@@ -257,6 +257,8 @@ class Economy:
                 a.setflags(write=False)
         if economy.single_technique:
             economy._check_productive(economy.A)
+        else:
+            economy._check_some_mix_productive()
         return economy
 
     # ------------------------------------------------------------------ shape
@@ -355,7 +357,9 @@ class Economy:
                     "input to choose between them"
                 )
             self._check_each_technique_productive()
-            choice, _, _ = cheapest_techniques(self.inputs, self.makes, self.labour)
+            choice, _, _ = cheapest_techniques(
+                self.inputs, self.makes, self.labour, start=self._productive_set
+            )
             self._check_productive(square_matrix(self.inputs, choice))
         choice.setflags(write=False)
         return choice
@@ -375,7 +379,7 @@ class Economy:
     @cached_property
     def pricer(self) -> Pricer:
         """The technique-choice oracle of the optimiser, built once (it holds a sweep order)."""
-        return Pricer(self.inputs, self.makes)
+        return Pricer(self.inputs, self.makes, start=self._productive_set)
 
     def direct(self, name: str) -> Array:
         """Direct coefficients per process of ``"labour"`` or a resource."""
@@ -439,6 +443,54 @@ class Economy:
                 spectral_radius=worst.spectral_radius,
             )
 
+    def _check_some_mix_productive(self) -> None:
+        """Several techniques: some activity z ≥ 0 must make a net output of every product,
+        (M − B) z > 0, or no plan can deliver anything of some product (and a plan problem
+        with a target on it would be bounded at t = 0 while looking unbounded).
+
+        Deciding it: if such a z exists, {z ≥ 0 : (M − B) z ≥ 1} is not empty and has a vertex
+        with at most n processes running; every product needs one of its own makers running,
+        so the vertex runs exactly one process per product — a technique set whose square A is
+        productive (ρ(A) < 1).  Cheap sufficient tests first: every process uses inputs worth
+        less than one unit (column sums < 1: any set is productive), or the set of the processes
+        using the least input per unit is productive.  Otherwise an LP decides and finds the
+        products to name: maximise Σ s subject to (M − B) z ≥ s, 0 ≤ s ≤ 1, z ≥ 0 — the products
+        with s = 1 are exactly those some mix makes in net (supports of such mixes add up), the
+        rest are what no mix can make.
+        """
+        _ = self._productive_set
+
+    @cached_property
+    def _productive_set(self) -> NDArray[np.intp] | None:
+        """A productive technique set (one process per product) for the optimiser's policy
+        iteration to start from; ``None`` where any set is productive.  Raises
+        :class:`NotProductiveError` where none is (:meth:`_check_some_mix_productive`)."""
+        B, mk = self.inputs, self.makes
+        colsum = np.asarray(B.sum(axis=0)).ravel()
+        if self.single_technique or colsum.max(initial=0.0) < 1.0:
+            return None
+        order = np.lexsort((colsum, mk))  # by product, least input per unit first
+        least = order[np.searchsorted(mk[order], np.arange(self.n))]
+        blocks = unproductive_blocks(square_matrix(B, least))
+        if not blocks:
+            return least
+        short, z = _not_made_in_net(B, mk)
+        if not len(short):
+            # the LP's basic solution runs one process per product (its vertex)
+            best = np.lexsort((-z, mk))
+            found = best[np.searchsorted(mk[best], np.arange(self.n))]
+            return None if unproductive_blocks(square_matrix(B, found)) else found
+        codes = tuple(self.products[i] for i in short)
+        radius = max(b.spectral_radius for b in blocks)
+        raise NotProductiveError(
+            f"economy {self.name!r} is not productive: no mix of its techniques makes a net "
+            f"output of {listing(list(codes))} — whichever processes run, these products need "
+            "more of themselves and of one another than they make; check their input "
+            "coefficients and units",
+            products=codes,
+            spectral_radius=radius,
+        )
+
     def _check_each_technique_productive(self) -> None:
         # a technique whose own-product coefficient is ≥ 1 can never be part of a productive plan
         own = self.inputs[self.makes, np.arange(self.m)]
@@ -451,6 +503,30 @@ class Economy:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _not_made_in_net(B: sp.csc_array, makes: NDArray[np.intp]) -> tuple[NDArray[np.intp], Array]:
+    """The products no activity z ≥ 0 makes in net (see
+    :meth:`Economy._check_some_mix_productive`), and the activity z of the LP max Σ s,
+    (M − B) z − s ≥ 0, 0 ≤ s ≤ 1 (rows scaled to a largest coefficient of 1)."""
+    from commonplan.errors import SolverError
+    from commonplan.numerics import _highs
+    from commonplan.numerics.techniques import makes_matrix
+
+    n, m = B.shape
+    A = sp.csc_array(sp.hstack([makes_matrix(makes, n) - B, -sp.eye_array(n)]))
+    big = np.asarray(abs(A).max(axis=1).todense()).ravel()
+    A = sp.csc_array(sp.diags_array(1.0 / np.where(big > 0, big, 1.0)) @ A)
+    h = _highs.quiet_highs(primal_feasibility_tolerance=1e-9, dual_feasibility_tolerance=1e-9)
+    cost = np.concatenate([np.zeros(m), -np.ones(n)])
+    lo, hi = np.zeros(m + n), np.concatenate([np.full(m, np.inf), np.ones(n)])
+    h.passModel(_highs.lp_model(cost, lo, hi, A, np.zeros(n), np.full(n, np.inf)))
+    h.run()
+    if _highs.outcome(h) != _highs.OPTIMAL:
+        raise SolverError(f"HiGHS could not decide whether the economy is productive: "
+                          f"{_highs.status_text(h)}")  # fmt: skip
+    x = np.asarray(h.getSolution().col_value)
+    return np.flatnonzero(x[m:] < 0.5), x[:m]
 
 
 def _as_sparse(M: ArrayLike | sp.sparray | sp.spmatrix) -> sp.csc_array:

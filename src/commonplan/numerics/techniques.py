@@ -46,18 +46,21 @@ def cheapest_techniques(
     rtol: float = 1e-12,
     maxiter: int = 100,
     method: str = "auto",
+    start: NDArray[np.intp] | None = None,
 ) -> tuple[NDArray[np.intp], NDArray[np.float64], int]:
     """Cost-minimising technique for every product; returns (choice, λ, policy iterations).
 
     ``B`` is n × m (inputs per unit of activity), ``makes[k]`` the product process k makes, ``c``
     the primary-input cost per unit of activity.  Ties — processes within ``rtol`` (relative) of
     the cheapest — go to the lowest process index, so the result does not depend on the path.
+    ``start``: a productive technique set to begin from, where the cheapest processes at cost c
+    alone may not form one (policy iteration needs a productive set to evaluate).
     """
     n, m = B.shape
     by_product = np.lexsort((np.arange(m), makes))  # processes grouped by product, index order
     starts = np.searchsorted(makes[by_product], np.arange(n))
     q = c.astype(np.float64)
-    choice = _argmin_per_product(q, by_product, starts, rtol)
+    choice = _argmin_per_product(q, by_product, starts, rtol) if start is None else start
     seen: set[bytes] = set()
     for it in range(1, maxiter + 1):
         sol = leontief(square_matrix(B, choice), l=c[choice], rtol=rtol, method=method)
@@ -123,8 +126,10 @@ class Pricer:
         order: NDArray[np.intp] | None = None,
         method: str = "auto",
         rtol: float = 1e-12,
+        start: NDArray[np.intp] | None = None,
     ) -> None:
         n = B.shape[0]
+        self.start = start  # a productive set for policy iteration to begin from
         if method == "auto":
             method = "direct" if n <= DIRECT_MAX else "gauss-seidel"
         if method not in ("direct", "gauss-seidel"):
@@ -137,7 +142,7 @@ class Pricer:
         """(choice, λ): the cheapest process of each product at cost c; λ = c_s (I − A_s)⁻¹."""
         if self.method == "direct":
             choice, lam, _ = cheapest_techniques(
-                self.B, self.makes, c, rtol=self.rtol, method="direct"
+                self.B, self.makes, c, rtol=self.rtol, method="direct", start=self.start
             )
             return choice, lam
         return self._sweep_values(np.asarray(c, dtype=np.float64))

@@ -45,9 +45,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from commonplan.economy.model import LABOUR, Economy
-from commonplan.errors import PlanInputError, UnknownNameError
-from commonplan.numerics.lp import OPTIMAL
+from commonplan.economy.model import LABOUR, Economy, listing
+from commonplan.errors import PlanInputError, SolverError, UnknownNameError
+from commonplan.numerics.lp import INFEASIBLE, OPTIMAL
 from commonplan.numerics.multiyear import (
     FORMS,
     STRATEGIES,
@@ -55,6 +55,8 @@ from commonplan.numerics.multiyear import (
     YearsSolution,
     solve_years,
 )
+from commonplan.numerics.multiyear.diagnosis import Lever, diagnose_years
+from commonplan.numerics.multiyear.problem import objective_value
 from commonplan.numerics.types import Array
 from commonplan.plan._checks import (
     amount,
@@ -70,13 +72,14 @@ from commonplan.plan._checks import (
     product_amounts,
 )
 from commonplan.plan.capital import Capital, base_output, derive_capital, sector_groups
-from commonplan.plan.result import json_number
+from commonplan.plan.result import Relaxation, json_number
 
 __all__ = [
     "DEFAULT_SHARE",
     "OBJECTIVES",
     "STRATEGIES",
     "Comparison",
+    "YearsDiagnosis",
     "YearsResult",
     "compare",
     "plan_years",
@@ -88,6 +91,68 @@ OBJECTIVES = ("max_min", "discounted", "min_labour")
 DEFAULT_SHARE = 0.5
 """λ_K of heavy-industry-first: the share of investment going to the capital-goods group."""
 DEFAULT_DISCOUNT = 0.97
+
+
+@dataclass(frozen=True)
+class YearsDiagnosis:
+    """Why a multi-year plan is infeasible (:mod:`commonplan.numerics.multiyear.diagnosis`).
+
+    ``year``: the first year (1 … T) that cannot hold whatever is done in the years before it;
+    ``None`` where every year can hold but the end-of-plan capacity cannot (``end_capacity``).
+    The conflicting set — these limits alone cannot all hold in years 1 … ``year``: ``caps``
+    (inputs, capped in those years), ``floors`` (product codes), ``capacities`` (process codes:
+    at most their capacity, which grows only by investment), ``consumption`` (the least
+    fulfilment, or the end targets of a ``min_`` objective), ``end_capacity`` and ``strategy``
+    (the investment rule, where it takes part).  ``minimal``: dropping any one member is proven
+    to make the rest feasible.  ``relaxations``, smallest change first, each alone making the
+    whole plan feasible: ``kind`` ``"floor"``/``"floors"`` (× (1 − change), every year),
+    ``"cap"``/``"caps"`` (× (1 + change), every year), ``"capacity"`` (year 1's capacity of a
+    process × (1 + change)), ``"consumption"`` or ``"end_capacity"`` (× (1 − change));
+    ``value`` is that factor.
+    """
+
+    message: str
+    year: int | None
+    caps: tuple[str, ...] = ()
+    floors: tuple[str, ...] = ()
+    capacities: tuple[str, ...] = ()
+    consumption: bool = False
+    end_capacity: bool = False
+    strategy: str | None = None
+    minimal: bool = False
+    relaxations: tuple[Relaxation, ...] = ()
+
+    def conflict(self) -> str:
+        """The conflicting set in one line: "caps: co2 · floors: D35 · …" ("" if none)."""
+        named = {
+            "caps": self.caps,
+            "floors": self.floors,
+            "capacities": self.capacities,
+            "investment rule": (self.strategy,) if self.strategy else (),
+        }
+        parts = [f"{what}: {', '.join(items)}" for what, items in named.items() if items]
+        parts += ["the consumption minimum"] if self.consumption else []
+        parts += ["the end capacity"] if self.end_capacity else []
+        return " · ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "year": self.year,
+            "conflict": {
+                "caps": list(self.caps),
+                "floors": list(self.floors),
+                "capacities": list(self.capacities),
+                "consumption": self.consumption,
+                "end_capacity": self.end_capacity,
+                "strategy": self.strategy,
+                "minimal": self.minimal,
+            },
+            "relaxations": [
+                {"kind": r.kind, "name": r.name, "change": r.change, "value": r.value}
+                for r in self.relaxations
+            ],
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,6 +198,7 @@ class YearsResult:
     use: Mapping[str, Array] = field(default_factory=dict, repr=False)
     caps: Mapping[str, Array] = field(default_factory=dict, repr=False)
     cap_prices: Mapping[str, Array] = field(default_factory=dict, repr=False)
+    diagnosis: YearsDiagnosis | None = None
     notes: tuple[str, ...] = ()
 
     @property
@@ -230,53 +296,35 @@ class YearsResult:
             "caps": {k: [json_number(x) for x in v] for k, v in self.caps.items()},
             "cap_prices": {k: v.tolist() for k, v in self.cap_prices.items()},
             "capital": self.capital.to_dict(),
+            "diagnosis": None if self.diagnosis is None else self.diagnosis.to_dict(),
             "notes": list(self.notes),
         }
 
     def check(self, rtol: float = 1e-7) -> list[str]:
         """Every constraint and identity the plan breaks, recomputed from its arrays with plain
-        numpy (not the solver's residuals); empty when it holds.  Messages name year and code."""
+        numpy (not the solver's residuals); empty when it holds.  Messages name year and code.
+
+        Checked: the reported arrays are what the activity, new capacity and capacity imply
+        (gross and net output, use of each input, investment, capital stock, depreciation);
+        every year's net output covers floors, consumption and the capital goods set aside, the
+        floors hold, activity stays within capacity, the goods set aside cover the new capacity
+        and the caps hold; fulfilment within its bounds; K_0 as given and
+        K_{t+1} = (1 − δ) ∘ K_t + N_{t+1−ℓ}; the capital-stock identity capital_stock_{t+1} =
+        capital_stock_t − depreciation_t + investment_{t+1−ℓ}; no new capacity that would
+        arrive after the plan; nothing negative; the strategy's investment rule; the end
+        capacity; and the objective value.
+        """
         if not self.success:
             return []
-        P, e = self.problem, self.economy
         assert self.activity is not None and self.new_capacity is not None
         assert self.capacity is not None and self.fulfilment is not None
-        z, N, K, c = self.activity, self.new_capacity, self.capacity, self.fulfilment
-        B = P.B.tocsc()
-        bad: list[str] = []
-        for t in range(P.T):
-            year = t + 1
-            made = np.bincount(P.makes, weights=z[t], minlength=P.n)
-            net = made - P.beta[t] * (B @ z[t])
-            need = P.f[t] + c[t] * P.Y[t] + (self.set_aside[t] if self.set_aside is not None else 0)
-            for i in np.flatnonzero(need - net > rtol * np.maximum(np.abs(need), 1.0)):
-                bad.append(
-                    f"year {year}: net output of {e.products[i]} short by {need[i] - net[i]:.3g}"
-                )
-            for k in np.flatnonzero(z[t] - K[t] > rtol * np.maximum(K[t], 1.0)):
-                bad.append(f"year {year}: {e.processes[k]} runs above its capacity")
-            for i in np.flatnonzero(P.f[t] - net > rtol * np.maximum(P.f[t], 1.0)):
-                bad.append(f"year {year}: floor of {e.products[i]} not met")
-            used = self.capital.install(N[t])
-            if self.set_aside is not None:
-                over = used - self.set_aside[t]
-                for i in np.flatnonzero(over > rtol * np.maximum(used, 1.0)):
-                    bad.append(f"year {year}: more {e.products[i]} installed than set aside")
-            for name, cap in self.caps.items():
-                if np.isfinite(cap[t]) and self.use[name][t] > cap[t] * (1 + rtol) + rtol:
-                    bad.append(
-                        f"year {year}: {name} {self.use[name][t]:.6g} above cap {cap[t]:.6g}"
-                    )
-            keep = (1.0 - P.delta) * K[t]
-            arriving = P.pipeline[t] if t + 1 < P.lag else N[t + 1 - P.lag]
-            if np.abs(K[t + 1] - keep - arriving).max() > rtol * max(np.abs(K).max(), 1.0):
-                bad.append(f"year {year}: capacity does not follow K' = (1 − δ) K + N")
-        if (z < -rtol).any() or (N < -rtol).any():
-            bad.append("negative activity or new capacity")
-        short = P.K_end - K[P.T]
-        for k in np.flatnonzero(short > rtol * np.maximum(P.K_end, 1.0)):
-            bad.append(f"end of plan: capacity of {e.processes[k]} below {P.K_end[k]:.6g}")
-        return bad
+        assert self.set_aside is not None
+        return [
+            *_check_reported(self, rtol),
+            *_check_years(self, rtol),
+            *_check_stocks(self, rtol),
+            *_check_rule(self, rtol),
+        ]
 
 
 @dataclass(frozen=True, eq=False)
@@ -296,6 +344,133 @@ class Comparison:
             "strategies": list(self.results),
             "results": {k: r.to_dict() for k, r in self.results.items()},
         }
+
+
+# ---------------------------------------------------------------------- check()
+
+
+def _differs(a: Array, b: Array, rtol: float) -> bool:
+    """``a`` and ``b`` differ by more than ``rtol`` of ``b``'s largest entry (at least 1)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return bool(np.abs(a - b).max(initial=0.0) > rtol * max(np.abs(b).max(initial=0.0), 1.0))
+
+
+def _check_reported(r: YearsResult, rtol: float) -> list[str]:
+    """The reported arrays against what z, N and K imply."""
+    P, cap = r.problem, r.capital
+    z, N, K = r.activity, r.new_capacity, r.capacity
+    assert z is not None and N is not None and K is not None
+    T = P.T
+    gross: Array = np.stack(
+        [np.bincount(P.makes, weights=z[t], minlength=P.n) for t in range(T)]
+    ).astype(np.float64)
+    implied: dict[str, tuple[Array | None, Array]] = {
+        "gross output": (r.gross_output, gross),
+        "net output": (
+            r.net_output,
+            gross - np.stack([P.beta[t] * (P.B @ z[t]) for t in range(T)]),
+        ),
+        "investment": (r.investment, cap.install(N)),
+        "capital stock": (r.capital_stock, cap.install(K)),
+        "depreciation": (r.depreciation, cap.install(P.delta * K[:T])),
+    }
+    for q, name in enumerate(r.caps):
+        implied[f"use of {name}"] = (r.use.get(name), P.gamma[:, q] * (z @ P.C[q]))
+    bad = [
+        f"{what} is not what the activity and capacity imply"
+        for what, (got, want) in implied.items()
+        if got is None or np.shape(got) != np.shape(want) or _differs(got, want, rtol)
+    ]
+    value = objective_value(P, z, np.asarray(r.fulfilment))
+    if abs(r.objective_value - value) > rtol * max(abs(value), 1.0):
+        bad.append(f"objective value {r.objective_value:.9g} is not the plan's {value:.9g}")
+    return bad
+
+
+def _check_years(r: YearsResult, rtol: float) -> list[str]:
+    """Each year's balance, floors, capacity, capital goods, caps and fulfilment bounds."""
+    P, e = r.problem, r.economy
+    z, N, K, c, J = r.activity, r.new_capacity, r.capacity, r.fulfilment, r.set_aside
+    assert z is not None and N is not None and K is not None and c is not None and J is not None
+    bad: list[str] = []
+    for t in range(P.T):
+        year = t + 1
+        made = np.bincount(P.makes, weights=z[t], minlength=P.n)
+        net = made - P.beta[t] * (P.B @ z[t])
+        need = P.f[t] + c[t] * P.Y[t] + J[t]
+        for i in np.flatnonzero(need - net > rtol * np.maximum(np.abs(need), 1.0)):
+            gap = need[i] - net[i]
+            bad.append(f"year {year}: net output of {e.products[i]} short by {gap:.3g}")
+        for k in np.flatnonzero(z[t] - K[t] > rtol * np.maximum(K[t], 1.0)):
+            bad.append(f"year {year}: {e.processes[k]} runs above its capacity")
+        for i in np.flatnonzero(P.f[t] - net > rtol * np.maximum(P.f[t], 1.0)):
+            bad.append(f"year {year}: floor of {e.products[i]} not met")
+        used = r.capital.install(N[t])
+        for i in np.flatnonzero(used - J[t] > rtol * np.maximum(used, 1.0)):
+            bad.append(f"year {year}: more {e.products[i]} installed than set aside")
+        for q, (name, cap) in enumerate(r.caps.items()):
+            use = P.gamma[t, q] * float(P.C[q] @ z[t])
+            if np.isfinite(cap[t]) and use > cap[t] * (1 + rtol) + rtol:
+                bad.append(f"year {year}: {name} {use:.6g} above cap {cap[t]:.6g}")
+        if not P.c_lo[t] - rtol <= c[t] <= P.c_hi[t] + rtol:
+            bad.append(f"year {year}: fulfilment {c[t]:.6g} outside [{P.c_lo[t]}, {P.c_hi[t]}]")
+    if (z < -rtol).any() or (N < -rtol).any() or (J < -rtol).any():
+        bad.append("negative activity, new capacity or capital goods set aside")
+    late = np.abs(N[P.T_N :]).max(initial=0.0)
+    if late > rtol * max(np.abs(N).max(initial=0.0), 1.0):
+        bad.append(f"new capacity started in year {P.T_N + 1} or later cannot run within the plan")
+    return bad
+
+
+def _check_stocks(r: YearsResult, rtol: float) -> list[str]:
+    """K_0, the capacity recursion, the capital-stock identity and the end capacity."""
+    P, e = r.problem, r.economy
+    N, K, S = r.new_capacity, r.capacity, r.capital_stock
+    D, I = r.depreciation, r.investment
+    assert N is not None and K is not None and S is not None and D is not None and I is not None
+    bad: list[str] = []
+    if _differs(K[0], P.K0, rtol):
+        bad.append("capacity in year 1 is not the capacity given")
+    scale = max(np.abs(K).max(), 1.0)
+    stock_scale = max(np.abs(S).max(), 1.0)
+    for t in range(P.T):
+        year = t + 1
+        early = t + 1 < P.lag
+        arriving = P.pipeline[t] if early else N[t + 1 - P.lag]
+        if np.abs(K[t + 1] - (1.0 - P.delta) * K[t] - arriving).max() > rtol * scale:
+            bad.append(f"year {year}: capacity does not follow K' = (1 − δ) K + N")
+        installed = r.capital.install(P.pipeline[t]) if early else I[t + 1 - P.lag]
+        if np.abs(S[t + 1] - S[t] + D[t] - installed).max() > rtol * stock_scale:
+            bad.append(
+                f"year {year}: capital stock does not follow S' = S − depreciation + investment"
+            )
+    short = P.K_end - K[P.T]
+    for k in np.flatnonzero(short > rtol * np.maximum(P.K_end, 1.0)):
+        bad.append(f"end of plan: capacity of {e.processes[k]} below {P.K_end[k]:.6g}")
+    return bad
+
+
+def _check_rule(r: YearsResult, rtol: float) -> list[str]:
+    """The strategy's investment rule in every year that invests (module docstring)."""
+    P = r.problem
+    N, K = r.new_capacity, r.capacity
+    assert N is not None and K is not None
+    bad: list[str] = []
+    scale = max(np.abs(N).max(initial=0.0), 1.0)
+    for t in range(P.T_N):
+        year = t + 1
+        if P.strategy == "heavy-industry-first":
+            v = np.asarray(P.Q.sum(axis=0)).ravel() * N[t]
+            if abs(v[P.group].sum() - P.share * v.sum()) > rtol * max(v.sum(), 1.0):
+                bad.append(f"year {year}: capital goods' share of investment is not {P.share:g}")
+        elif P.strategy in ("balanced", "consumption-first"):
+            extra = N[t] - P.delta * K[t]
+            alpha = float(extra @ P.K0) / max(float(P.K0 @ P.K0), 1e-300)
+            if P.strategy == "consumption-first":
+                alpha = 0.0
+            if alpha < -rtol or np.abs(extra - alpha * P.K0).max() > rtol * scale:
+                bad.append(f"year {year}: new capacity does not follow the {P.strategy} rule")
+    return bad
 
 
 # ---------------------------------------------------------------------- the entry points
@@ -510,7 +685,6 @@ def plan_years(
         share=lam,
         group=cap_.capital_goods[e.makes],
     )
-    _check_floors(e, problem)
     prepared = e.prepared if e.n > 2000 and e.single_technique else None
     solution = solve_years(
         problem, form=method, prepared=prepared, time_limit=time_limit, rtol=rtol
@@ -579,6 +753,10 @@ def _result(
         "caps": {k: P.cap[:, i].copy() for i, k in enumerate(inputs)},
         "notes": tuple(notes),
     }
+    if s.status == INFEASIBLE:
+        found = _diagnose(e, P, inputs, strategy, objective)
+        common["diagnosis"] = found
+        common["message"] = found.message
     if s.z is None or s.N is None or s.K is None or s.c is None or s.J is None:
         return YearsResult(**common)
     T = P.T
@@ -611,33 +789,85 @@ def _result(
     )
 
 
+def _diagnose(
+    e: Economy, P: YearsProblem, inputs: tuple[str, ...], strategy: str, objective: str
+) -> YearsDiagnosis:
+    """The infeasible plan's :class:`YearsDiagnosis`, in names; never raises."""
+    try:
+        found = diagnose_years(P)
+    except SolverError as exc:
+        return YearsDiagnosis(f"{INFEASIBLE_TEXT}; the diagnosis failed: {exc}", None)
+    if not found.located:
+        return YearsDiagnosis(f"{INFEASIBLE_TEXT} ({found.reason})", None)
+    kinds = {m.kind for m in found.members}
+
+    def codes(kind: str, names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(names[m.index] for m in found.members if m.kind == kind)
+
+    targets = "the end targets" if objective.startswith("min_") else "the consumption minimum"
+    floors = [m.index for m in found.members if m.kind == "floor"]
+    needs = [f"the floors of {listing([e.label(i) for i in floors])}"] if floors else []
+    needs += [targets] if "consumption" in kinds else []
+    needs += ["the end-of-plan capacity"] if "end" in kinds else []
+    limits = [f"the {q} cap" for q in codes("cap", inputs)]
+    held = codes("capacity", e.processes)
+    limits += [f"the capacity of {listing(list(held))}"] if held else []
+    limits += [f"the {strategy} investment rule"] if "strategy" in kinds else []
+    when = f"in year {found.year}" if found.year is not None else "at the end of the plan"
+    message = (
+        f"infeasible {when}: {' and '.join(needs) or 'the requirements'} cannot be met within "
+        f"{' and '.join(limits) or 'the limits'}"
+    )
+    relaxations = sorted(
+        (_relaxation(e, inputs, lever, targets) for lever in found.levers),
+        key=lambda r: r.change,
+    )
+    if relaxations:
+        message += "; cheapest ways out: " + ", or ".join(r.message for r in relaxations[:4])
+    return YearsDiagnosis(
+        message=message,
+        year=found.year,
+        caps=codes("cap", inputs),
+        floors=codes("floor", e.products),
+        capacities=held,
+        consumption="consumption" in kinds,
+        end_capacity="end" in kinds,
+        strategy=strategy if "strategy" in kinds else None,
+        minimal=found.minimal,
+        relaxations=tuple(relaxations),
+    )
+
+
+INFEASIBLE_TEXT = "infeasible: the floors, caps and capacity cannot all hold"
+
+
+def _relaxation(e: Economy, inputs: tuple[str, ...], lever: Lever, targets: str) -> Relaxation:
+    """A :class:`Lever` in words."""
+    f, i = lever.factor, lever.index
+    down, up = 1.0 - f, f - 1.0
+    if lever.kind == "floor":
+        text = f"floor of {e.label(i)} −{_pct(down)}"
+        return Relaxation("floor", e.products[i], down, f, text)
+    if lever.kind == "floors":
+        return Relaxation("floors", "all floors", down, f, f"every floor −{_pct(down)}")
+    if lever.kind == "cap":
+        text = f"{inputs[i]} cap +{_pct(up)} in every year"
+        return Relaxation("cap", inputs[i], up, f, text)
+    if lever.kind == "caps":
+        return Relaxation("caps", "all caps", up, f, f"every cap +{_pct(up)}")
+    if lever.kind == "capacity":
+        text = f"year-1 capacity of {e.processes[i]} +{_pct(up)}"
+        return Relaxation("capacity", e.processes[i], up, f, text)
+    if lever.kind == "consumption":
+        return Relaxation("consumption", targets, down, f, f"{targets} −{_pct(down)}")
+    return Relaxation("end_capacity", "end capacity", down, f, f"end capacity −{_pct(down)}")
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.3g} %"
+
+
 # ---------------------------------------------------------------------- names → arrays
-
-
-def _check_floors(e: Economy, P: YearsProblem) -> None:
-    """Floors that year 1's capacity cannot make even with nothing consumed or invested."""
-    if not P.f.any() or not e.single_technique:
-        return
-    from commonplan.numerics.leontief import leontief
-    from commonplan.numerics.techniques import square_matrix
-
-    A = square_matrix(P.B, P.choice)
-    x = np.asarray(leontief(A, y=P.f[0], prepared=e.prepared if e.n > 2000 else None).x)
-    over = x - P.K0[P.choice] * (1 + 1e-9)
-    bad = np.flatnonzero(over > 1e-9 * np.maximum(x, 1.0))
-    if len(bad):
-        held = P.K0[P.choice]
-        ratio = x[bad] / np.maximum(held[bad], 1e-300)
-        worst = bad[np.argsort(-ratio, kind="stable")][:3]
-        shown = ", ".join(f"{e.label(i)} (needs {x[i]:.4g}, has {held[i]:.4g})" for i in worst)
-        floors = np.flatnonzero(P.f[0])
-        named = ", ".join(f"{e.products[i]} {P.f[0, i]:.4g}" for i in floors[:5])
-        more = f" and {len(floors) - 5} more" if len(floors) > 5 else ""
-        raise PlanInputError(
-            f"year 1: the floors ({named}{more}) alone need more capacity than there is — "
-            f"{len(bad)} product(s) short, most of all {shown}; no new capacity runs before "
-            "year 2: lower the floors or give more capacity"
-        )
 
 
 def _labour_path(

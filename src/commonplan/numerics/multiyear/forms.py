@@ -26,7 +26,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -140,6 +140,7 @@ class _Built:
     read_z: Callable[[Array], Array]  # column values → z (T × m)
     constant: float  # objective constant (min_input, condensed)
     form: str
+    rows: dict[str, Any] = field(default_factory=dict)  # row indices by kind (full form)
 
 
 def _decay(P: YearsProblem, t: int, s: int, procs: NDArray[np.intp]) -> Array:
@@ -190,13 +191,23 @@ def _shared(lp: _LP, P: YearsProblem, procs: NDArray[np.intp], K0t: Array) -> di
         rows = np.tile(np.arange(len(short)), TN)
         cols = np.concatenate([N[s, short] for s in range(TN)])
         vals = np.concatenate([_decay(P, P.T, s, procs[short]) for s in range(TN)])
-        lp.add_rows(len(short), rows, cols, vals, need[short], np.inf)
+        end = lp.add_rows(len(short), rows, cols, vals, need[short], np.inf)
     elif len(short):
         raise PlanInputError(
             "the end-of-plan capacity cannot be reached: the lag leaves no year to invest in"
         )
-    _strategy_rows(lp, P, procs, N, K0t, Qp)
-    return {"c": c, "J": J, "N": N, "mu": mu, "maximise": maximise}
+    else:
+        end = np.zeros(0, np.int64)
+    strategy = _strategy_rows(lp, P, procs, N, K0t, Qp)
+    return {
+        "c": c,
+        "J": J,
+        "N": N,
+        "mu": mu,
+        "maximise": maximise,
+        "end": (end, procs[short] if len(end) else short[:0]),
+        "strategy": strategy,
+    }
 
 
 def _strategy_rows(
@@ -206,21 +217,29 @@ def _strategy_rows(
     N: NDArray[np.int64],
     K0t: Array,
     Qp: sp.csc_array,
-) -> None:
+) -> dict[str, Any]:
+    """The strategy's rows; returns their indices (``rows``: T_N × processes for the balanced
+    and replacement rules, one row per year for the share) and the α columns."""
     TN, mp = P.T_N, len(procs)
+    out: dict[str, Any] = {"rows": np.zeros((0, 0), np.int64), "alpha": np.zeros(0, np.int64)}
     if P.strategy == "optimal" or not TN:
-        return
+        return out
     if P.strategy == "heavy-industry-first":
         v = np.asarray(Qp.sum(axis=0)).ravel()
         coef = (P.group[procs].astype(float) - P.share) * v
         nz = np.flatnonzero(coef)
+        share_rows = []
         for t in range(TN):  # Σ_k (g_k − λ) v_k N_t,k = 0
-            lp.add_rows(1, np.zeros(len(nz), np.int64), N[t, nz], coef[nz], 0.0, 0.0)
-        return
+            share_rows.append(
+                lp.add_rows(1, np.zeros(len(nz), np.int64), N[t, nz], coef[nz], 0.0, 0.0)
+            )
+        out["rows"] = np.concatenate(share_rows)[:, None]
+        return out
     # balanced / replacement: N_t,k − δ_k Σ_{s+ℓ≤t} (1−δ_k)^{t−ℓ−s} N_s,k − α_t K_0,k = δ_k K⁰_t,k
     alpha = lp.columns(TN, 0.0, 0.0, np.inf if P.strategy == "balanced" else 0.0)
     d = P.delta[procs]
     local = np.arange(mp)
+    rule_rows = []
     for t in range(TN):
         rows = [local]
         cols = [N[t]]
@@ -233,7 +252,13 @@ def _strategy_rows(
         cols.append(np.full(mp, alpha[t]))
         vals.append(-P.K0[procs])
         rhs = d * K0t[t, procs]
-        lp.add_rows(mp, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), rhs, rhs)
+        rule_rows.append(
+            lp.add_rows(
+                mp, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), rhs, rhs
+            )
+        )
+    out["rows"], out["alpha"] = np.stack(rule_rows), alpha
+    return out
 
 
 def _capacity_terms(
@@ -265,11 +290,13 @@ def build_full(P: YearsProblem) -> _Built:
     c, J, N = sh["c"], sh["J"], sh["N"]
     M = makes_matrix(P.makes, n)
     Sc = P.S.tocoo()
+    balance = np.zeros((T, n), np.int64)
+    capacity = np.zeros((T, m), np.int64)
     for t in range(T):
         # (M − B_t) z_t − Y_t c_t − S J_t ≥ f_t
         net = (M - P.beta[t] * P.B).tocoo()
         yi = np.flatnonzero(P.Y[t])
-        lp.add_rows(
+        balance[t] = lp.add_rows(
             n,
             np.concatenate([net.row, yi, Sc.row]),
             np.concatenate([z[t, net.col], np.full(len(yi), c[t]), J[t, Sc.col]]),
@@ -279,7 +306,7 @@ def build_full(P: YearsProblem) -> _Built:
         )
         # z_t − Σ N ≤ K⁰_t
         cols, vals, rows = _capacity_terms(P, t, procs, N)
-        lp.add_rows(
+        capacity[t] = lp.add_rows(
             m,
             np.concatenate([procs.astype(np.int64), *rows]),
             np.concatenate([z[t], *cols]),
@@ -300,7 +327,8 @@ def build_full(P: YearsProblem) -> _Built:
     def read_z(x: Array) -> Array:
         return np.maximum(x[z], 0.0)
 
-    return _Built(lp, c, J, N, procs, sh["mu"], cap_rows, read_z, 0.0, "full")
+    kinds = {"balance": balance, "capacity": capacity, "end": sh["end"], **sh["strategy"]}
+    return _Built(lp, c, J, N, procs, sh["mu"], cap_rows, read_z, 0.0, "full", kinds)
 
 
 def _scaled(prep: Prepared, beta: float) -> Prepared:
