@@ -90,3 +90,15 @@ def test_an_invitation_prints_the_link_to_open(tmp_path: Path) -> None:
     link = next(line.split()[-1] for line in done.stdout.splitlines() if "link:" in line)
     token = next(line.split()[-1] for line in done.stdout.splitlines() if "token:" in line)
     assert link == f"http://127.0.0.1:8000/invitation#{token}"
+
+
+def test_years_demo_fits_80_columns_and_wide_shows_every_column() -> None:
+    narrow = run("years", "demo", "--compare", "balanced", columns=80)
+    assert narrow.exit_code == 0, narrow.output
+    lines = narrow.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in "".join(line for line in lines if line.startswith("│"))  # no cut cells
+    assert "optimal" in narrow.stdout and "balanced" in narrow.stdout
+    assert "output" not in narrow.stdout.split("note:")[0]
+    wide = run("years", "demo", "--wide", columns=250)
+    assert wide.exit_code == 0 and "output" in wide.stdout

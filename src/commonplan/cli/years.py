@@ -163,6 +163,14 @@ def years_cmd(
         ),
     ] = None,
     as_json: JsonOpt = False,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide",
+            help="Every column (output by sector group too), however wide; by default the "
+            "columns that fit an 80-column terminal.",
+        ),
+    ] = False,
 ) -> None:
     """A multi-year plan with investment and capacity growth, and strategies compared on it.
 
@@ -221,7 +229,7 @@ def years_cmd(
     if as_json:
         typer.echo(json.dumps({"economy": economy.name, **result.to_dict()}))
     else:
-        _print(economy.name, result)
+        _print(economy.name, result, wide=wide)
     console = Console(stderr=as_json)
     for path_ in written:
         console.print(f"wrote {escape(str(path_))}", highlight=False)
@@ -266,46 +274,48 @@ def _floats(value: str, what: str) -> list[float]:
     return [number(p.strip(), what) for p in value.split(",") if p.strip()]
 
 
-def _print(name: str, comparison: Comparison) -> None:
+def _print(name: str, comparison: Comparison, *, wide: bool = False) -> None:
+    """One table per strategy, a row a year: what fits 80 columns, or (``wide``) every column
+    with output by sector group too."""
     console = Console()
     first = next(iter(comparison.results.values()))
-    groups = [k for k in first.groups]
-    table = Table(
-        title=f"{name}: {first.T}-year plans, objective {first.objective}",
-        title_justify="left",
+    groups = list(first.groups) if wide else []
+    figure = _figure if wide else _short
+    console.print(
+        f"{escape(name)}: {first.T}-year plans, objective {escape(first.objective)}",
+        highlight=False,
     )
-    headers = [
-        ("strategy", "left"),
-        ("year", "right"),
-        ("fulfil-\nment", "right"),
-        ("consumption\nper head", "right"),
-        ("invest-\nment share", "right"),
-        ("new\ncapacity", "right"),
-        ("labour\nhours", "right"),
-        ("CO2", "right"),
-        *((f"output\n{g}", "right") for g in groups),
-    ]
-    for header, justify in headers:
-        table.add_column(header, justify=justify)  # type: ignore[arg-type]
     for strategy, r in comparison.results.items():
+        table = Table(title=escape(strategy), title_justify="left")
+        headers = [
+            ("year", "right"),
+            ("fulfil-\nment", "right"),
+            ("consump-\ntion per\nhead", "right"),
+            ("invest-\nment\nshare", "right"),
+            ("new\ncapa-\ncity", "right"),
+            ("labour\nhours", "right"),
+            ("CO2", "right"),
+            *((f"output\n{g}", "right") for g in groups),
+        ]
+        for header, justify in headers:
+            table.add_column(header, justify=justify)  # type: ignore[arg-type]
         if not r.success:
-            table.add_row(escape(strategy), "", f"[red]{escape(r.status)}[/]")
+            table.add_row("", f"[red]{escape(r.status)}[/]")
+            console.print(table)
             continue
         s = r.summary()
         for t, year in enumerate(r.years):
             table.add_row(
-                escape(strategy) if t == 0 else "",
                 str(year),
                 f"{100 * s['fulfilment'][t]:.1f} %",
-                _figure(s["consumption_per_head"][t]),
+                figure(s["consumption_per_head"][t]),
                 f"{100 * s['investment_share'][t]:.1f} %",
-                _figure(s["capacity_built"][t]),
-                _figure(s["labour"][t]) if "labour" in s else "—",
-                _figure(s["co2"][t]) if "co2" in s else "—",
-                *(_figure(s[f"output {g}"][t]) for g in groups),
-                end_section=t == r.T - 1,
+                figure(s["capacity_built"][t]),
+                figure(s["labour"][t]) if "labour" in s else "—",
+                figure(s["co2"][t]) if "co2" in s else "—",
+                *(figure(s[f"output {g}"][t]) for g in groups),
             )
-    console.print(table)
+        console.print(table)
     for strategy, r in comparison.results.items():
         colour = "green" if r.success else "red"
         console.print(
@@ -342,6 +352,16 @@ def _print_diagnosis(console: Console, strategy: str, d: YearsDiagnosis) -> None
     for x in d.relaxations:
         table.add_row(escape(x.message), f"× {x.value:.4g}")
     console.print(table)
+
+
+def _short(v: float) -> str:
+    """A yearly figure in at most 8 characters: 3 significant digits and k, M, bn or tn."""
+    if not math.isfinite(v):
+        return "—"
+    for scale, suffix in ((1e12, " tn"), (1e9, " bn"), (1e6, " M"), (1e3, " k")):
+        if abs(v) >= scale:
+            return f"{v / scale:.3g}{suffix}"
+    return f"{v:.3g}"
 
 
 def _figure(v: float) -> str:
