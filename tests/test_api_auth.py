@@ -40,6 +40,7 @@ from test_api import (
     refused,
     run_to_vote,
     sign_in,
+    unseen,
 )
 
 
@@ -484,32 +485,20 @@ def test_nobody_reads_or_votes_in_another_federation(
         f"/rounds/{rid}/board",
         f"/rounds/{rid}/me/consequences",
     ):
-        refused(client.get(f"{API}{path}", headers=n0), 403, "forbidden", "another federation")
-    refused(
+        unseen(client.get(f"{API}{path}", headers=n0))
+    unseen(
         client.post(
             f"{API}/questions/{s_round['boxes']['ratify']}/ballots",
             json={"choice": {"vote": "no"}},
             headers=n0,
-        ),
-        403,
-        "forbidden",
+        )
     )
-    refused(
-        client.post(f"{API}/proposals/{s_round['collective'][0]}/withdraw", headers=n0),
-        403,
-        "forbidden",
-    )
+    unseen(client.post(f"{API}/proposals/{s_round['collective'][0]}/withdraw", headers=n0))
     ada = t["ada"]  # a facilitator of North is nobody in South
-    refused(
-        client.post(f"{API}/federations/{south}/rounds", json={}, headers=ada), 403, "forbidden"
-    )
-    refused(client.post(f"{API}/rounds/{rid}/vote/close", headers=ada), 403, "forbidden")
-    refused(
-        client.post(f"{API}/federations/{south}/members", json=[{"handle": "x"}], headers=ada),
-        403,
-        "forbidden",
-    )
-    refused(client.get(f"{API}/federations/{south}/members", headers=ada), 403, "forbidden")
+    unseen(client.post(f"{API}/federations/{south}/rounds", json={}, headers=ada))
+    unseen(client.post(f"{API}/rounds/{rid}/vote/close", headers=ada))
+    unseen(client.post(f"{API}/federations/{south}/members", json=[{"handle": "x"}], headers=ada))
+    unseen(client.get(f"{API}/federations/{south}/members", headers=ada))
     # A receipt in another federation's open box: nothing said of it (not even that it exists).
     find, receipt = f"{API}/board/ballots/find", {"receipt": t["s_receipt"]}
     refused(client.post(find, json=receipt, headers=n0), 404, "not_found")
@@ -517,12 +506,12 @@ def test_nobody_reads_or_votes_in_another_federation(
 
     closed = ok(client.post(f"{API}/rounds/{rid}/vote/close", headers=t["bob"]))
     assert closed["phase"] in ("ratified", "failed")
-    refused(client.get(f"{API}/rounds/{rid}/board", headers=n0), 403, "forbidden")
+    unseen(client.get(f"{API}/rounds/{rid}/board", headers=n0))
     refused(client.post(find, json=receipt, headers=n0), 404, "not_found")
     found = ok(client.post(find, json=receipt, headers=t["s0"]))
     assert found[0]["choice"] == {"vote": "yes"}
     plan = closed["outcome"]["plan"]
-    refused(client.get(f"{API}/plans/{plan}/result", headers=n0), 403, "forbidden")
+    unseen(client.get(f"{API}/plans/{plan}/result", headers=n0))
 
 
 def test_members_take_no_facilitators_steps_nor_vote_after_close(
@@ -571,7 +560,7 @@ def test_a_delegate_is_a_member_with_a_running_term(
     url = f"{API}/councils/{bakery}/delegates"
     elected = {"handle": "n0", "term_days": 30}
     refused(client.post(url, json=elected, headers=n0), 403, "forbidden", "facilitator")
-    refused(client.post(url, json=elected, headers=t["bob"]), 403, "forbidden")  # South's
+    unseen(client.post(url, json=elected, headers=t["bob"]))  # South's facilitator
     # another federation's member is answered as unknown: nothing said of other federations
     refused(client.post(url, json={"handle": "s0"}, headers=ada), 404, "not_found", "s0")
     term = ok(client.post(url, json=elected, headers=ada), 201)
@@ -581,7 +570,7 @@ def test_a_delegate_is_a_member_with_a_running_term(
     other = {"handle": "n2", "term_days": 30}  # n2 is in the bakery too (even numbers)
     refused(client.post(url, json=other, headers=ada), 409, "planning", "recall first")
     assert [d["id"] for d in ok(client.get(url, headers=n0))] == [term["id"]]
-    refused(client.get(url, headers=t["s0"]), 403, "forbidden")
+    unseen(client.get(url, headers=t["s0"]))
     recall = f"{API}/delegates/{term['id']}/recall"
     refused(client.post(recall, headers=n0), 403, "forbidden")
     ended = ok(client.post(recall, headers=ada))
