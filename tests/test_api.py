@@ -472,7 +472,7 @@ def test_errors_have_one_shape(app: FastAPI, client: TestClient) -> None:
     refused(client.post(f"{API}/federations", json=unknown, headers=fac), 422, "plan_input", "NOPE")
     fed = ok(client.post(f"{API}/federations", json=commune("Good"), headers=fac), 201)
     again = client.post(f"{API}/federations", json=commune("Good"), headers=fac)
-    refused(again, 422, "plan_input", "'Good'", "exists")
+    refused(again, 422, "plan_input", "'Good'", "cannot be used")
     refused(
         client.post(
             f"{API}/federations/{fed['id']}/rounds",
