@@ -340,6 +340,7 @@ def test_a_round_in_chromium_at_phone_size(
     )
     b.fits()
     assert not console_errors(driver)  # plotly draws within the Content-Security-Policy
+    assert not elsewhere(driver, server)  # plotly.js from the package, no outside host
     b.shot("07-draft")
     for n, key in ((8, "fulfilment"), (9, "caps"), (10, "flows")):
         driver.execute_script(f"document.getElementById('chart-{key}').scrollIntoView()")
@@ -440,6 +441,9 @@ def test_headers_and_no_csp_violation_in_chromium(server: str, driver: webdriver
     assert "commonplan" in driver.find_element(By.CSS_SELECTOR, ".swagger-ui .title").text
     errors = console_errors(driver)
     assert not errors, errors
+    loaded = fetched(driver)
+    assert any(url.endswith("swagger-ui-bundle.js") for url in loaded), loaded
+    assert not elsewhere(driver, server)
     # a page of the site cannot be framed, not even by the site itself
     driver.get(server + "/sign-in")
     driver.execute_script(
@@ -453,6 +457,19 @@ def test_headers_and_no_csp_violation_in_chromium(server: str, driver: webdriver
     )
     assert framed <= 0, framed  # refused (frame-ancestors 'none'): an empty or blocked frame
     console_errors(driver)  # (the refusal itself is logged)
+
+
+def fetched(d: webdriver.Chrome) -> list[str]:
+    """Every script, style, image, font and request the browser fetched for the page."""
+    loaded = d.execute_script(
+        "return performance.getEntriesByType('resource').map(function (e) { return e.name; })"
+    )
+    return [str(url) for url in loaded]
+
+
+def elsewhere(d: webdriver.Chrome, base: str) -> list[str]:
+    """What the page loaded from another host than the site."""
+    return [url for url in fetched(d) if not url.startswith(base + "/")]
 
 
 def console_errors(d: webdriver.Chrome) -> list[str]:
