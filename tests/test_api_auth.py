@@ -424,6 +424,29 @@ def test_a_member_changes_their_own_password(app: FastAPI, client: TestClient) -
     ok(client.post(f"{API}/auth/sign-in", json=creds("n0", "n0's better password")))
 
 
+def test_a_session_cannot_guess_the_current_password(app: FastAPI, client: TestClient) -> None:
+    """Wrong current passwords count as failed sign-ins: a stolen session gets the same few
+    guesses as anyone, then waits (and so does a sign-in for the handle from there)."""
+    db = app.state.db
+    first_facilitator(db)
+    federation_with_members(client, FACILITATOR, "North", "n", n=1)
+    n0 = sign_in(client, "n0")
+    url, new = f"{API}/me/password", "n0's better password"
+    for k in range(5):
+        guess = {"current_password": f"guess {k}", "new_password": new}
+        refused(client.post(url, json=guess, headers=n0), 401, "unauthenticated", "wrong")
+    right = {"current_password": password("n0"), "new_password": new}
+    held = client.post(url, json=right, headers=n0)  # even the right one, for now
+    assert 1 <= int(refused_after(held)) <= 30
+    refused(client.post(f"{API}/auth/sign-in", json=creds("n0")), 429, "rate_limited")
+    with db.transaction() as s:  # the wait passes
+        for row in s.execute(select(SignInFailure)).scalars():
+            row.at = row.at - timedelta(minutes=16)
+    assert client.post(url, json=right, headers=n0).status_code == 204
+    with db.transaction() as s:  # the right one is not counted
+        assert len(s.execute(select(SignInFailure)).all()) == 5
+
+
 # ---------------------------------------------------------------------- authorisation
 
 

@@ -72,15 +72,8 @@ async def sign_in(
     target = local_path(next)
     try:
         deps.check_form_token(request, csrf_token)
-        new = await run_in_threadpool(
-            auth.sign_in,
-            db,
-            handle,
-            password,
-            client=deps.client_address(request),
-            device=request.cookies.get(deps.DEVICE_COOKIE),
-            settings=settings,
-        )
+        attempt = deps.attempt(request, settings)
+        new = await run_in_threadpool(auth.sign_in, db, handle, password, **attempt)
     except RateLimitedError as exc:
         tr = tr_of(request)
         worded = RateLimitedError(
@@ -195,7 +188,8 @@ async def change_password(
     """Every session ends with the old password (this one too): the member signs in again."""
     try:
         password = new.checked(request)
-        await run_in_threadpool(auth.change_password, db, who, current, password)
+        attempt = deps.attempt(request, settings)
+        await run_in_threadpool(auth.change_password, db, who, current, password, **attempt)
     except CommonplanError as exc:
         return failed(request, exc, "password.html")
     response = _to_sign_in("password_changed", who.handle)
