@@ -8,6 +8,7 @@ The helpers here (``make_app``, ``first_facilitator``, ``sign_in``, ``commune`` 
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -111,6 +112,14 @@ def sign_in(client: TestClient, handle: str) -> dict[str, str]:
 def ok(r: Any, status: int = 200) -> Any:
     assert r.status_code == status, (r.request.method, r.request.url, r.status_code, r.text)
     return r.json() if r.content else None
+
+
+def unseen(r: Any) -> str:
+    """Another federation's row, answered exactly as an id nobody has: 404, ``no <what> with id
+    <id>`` (nothing says that it exists)."""
+    detail = refused(r, 404, "not_found")
+    assert re.fullmatch(r"no [a-z ]+ with id \d+", detail), detail
+    return detail
 
 
 def refused(r: Any, status: int, kind: str, *names: str) -> str:
@@ -463,7 +472,7 @@ def test_errors_have_one_shape(app: FastAPI, client: TestClient) -> None:
     refused(client.post(f"{API}/federations", json=unknown, headers=fac), 422, "plan_input", "NOPE")
     fed = ok(client.post(f"{API}/federations", json=commune("Good"), headers=fac), 201)
     again = client.post(f"{API}/federations", json=commune("Good"), headers=fac)
-    refused(again, 422, "plan_input", "'Good'", "exists")
+    refused(again, 422, "plan_input", "'Good'", "cannot be used")
     refused(
         client.post(
             f"{API}/federations/{fed['id']}/rounds",

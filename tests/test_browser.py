@@ -301,11 +301,38 @@ def test_a_round_in_chromium_at_phone_size(
         assert t("done.filed") in b.text(), b.alert()
     assert "Bread and rent" in b.text() and "A lakeside sauna" in b.text()
     b.shot("04-proposals")
+    Select(b.find("#what")).select_by_visible_text(
+        t("proposal.what", council="Lakeside east", kind=t("kind.target"))
+    )
+    b.find("#title").send_keys("All the fish")
+    b.find("#amounts").send_keys("A03 = 900")
+    b.submit(b.find("main form button[type=submit]"))
+    assert t("done.filed") in b.text(), b.alert()
+    proposals = driver.current_url.split("?")[0].replace(server, "")
 
-    # the facilitator computes the draft; the member reads it with its charts
+    # the facilitator withdraws a council's proposal, saying why; then computes the draft
     b.sign_in("ada")
+    b.go(proposals)
+    fish = driver.find_element(By.XPATH, "//h3[text()='All the fish']/ancestor::article")
+    fish.find_element(By.CSS_SELECTOR, "details.withdraw summary").click()
+    why = "The lake cannot give 900 million SEK of fish; file a smaller target"
+    fish.find_element(By.CSS_SELECTOR, "textarea[name=reason]").send_keys(why)
+    b.fits()
+    b.shot("05-withdraw")
+    b.submit(fish.find_element(By.CSS_SELECTOR, "details.withdraw button[type=submit]"))
+    assert t("done.withdrawn") in b.text(), b.alert()
     b.step("[id^=step-draft-]")
     b.sign_in("mia")
+    b.go(proposals)  # she reads who withdrew it and why
+    said = t(
+        "proposal.withdrawn_why",
+        title="All the fish",
+        council="Lakeside east",
+        handle="ada",
+        reason=why,
+    )
+    assert said in b.text() and t("proposals.withdrawn") in b.text()
+    b.shot("06-withdrawn")
     b.task("/plan")
     assert t("plan.for_you") in b.text() and t("plan.for_all") in b.text()
     WebDriverWait(driver, 20).until(
@@ -313,8 +340,9 @@ def test_a_round_in_chromium_at_phone_size(
     )
     b.fits()
     assert not console_errors(driver)  # plotly draws within the Content-Security-Policy
-    b.shot("05-draft")
-    for n, key in ((6, "fulfilment"), (7, "caps"), (8, "flows")):
+    assert not elsewhere(driver, server)  # plotly.js from the package, no outside host
+    b.shot("07-draft")
+    for n, key in ((8, "fulfilment"), (9, "caps"), (10, "flows")):
         driver.execute_script(f"document.getElementById('chart-{key}').scrollIntoView()")
         b.shot(f"{n:02d}-chart-{key}")
 
@@ -342,12 +370,12 @@ def test_a_round_in_chromium_at_phone_size(
     box.send_keys(Keys.SPACE)
     assert box.is_selected() and running.text != "0"
     b.find("input[type=radio][value=yes]").send_keys(Keys.SPACE)
-    b.shot("09-ballot")
+    b.shot("11-ballot")
     b.submit(b.find("#cast"))
     receipt = b.find("#receipt-code").text
     assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", receipt), receipt
     assert t("receipt.keep") in b.text()
-    b.shot("10-receipt")
+    b.shot("12-receipt")
 
     # the facilitator closes; the member reads the result and finds her ballot
     b.sign_in("ada")
@@ -356,7 +384,7 @@ def test_a_round_in_chromium_at_phone_size(
     b.task("/result")
     assert t("result.ratified") in b.text()
     assert b.find("#chosen").text == "A lakeside sauna"
-    b.shot("11-result")
+    b.shot("13-result")
     b.go("/board/find")
     b.find("#receipt").send_keys(receipt)
     b.submit(b.find("main form button[type=submit]"))
@@ -364,10 +392,27 @@ def test_a_round_in_chromium_at_phone_size(
     assert t("find.found", receipt=receipt) in found
     assert t("find.approve", titles="A lakeside sauna") in found
     assert t("find.ratify", vote=t("vote.ratify.yes")) in found
-    b.shot("12-found")
+    b.shot("14-found")
+
+    # she changes her password; every session ends, she signs in with the new one
+    b.go("/account/password")
+    b.find("#current").send_keys(PASSWORDS["mia"])
+    for field in ("#password", "#again"):
+        b.find(field).send_keys("mia's new and longer password")
+    b.shot("15-password")
+    b.submit(b.find("main form button[type=submit]"))
+    assert t("done.password_changed") in b.text(), b.alert()
+    assert b.find("#handle").get_attribute("value") == "mia"
+    b.go("/")
+    assert "/sign-in" in driver.current_url  # this session ended too
+    b.find("#handle").send_keys("mia")
+    b.find("#password").send_keys("mia's new and longer password")
+    b.submit(b.find("main form button[type=submit]"))
+    assert t("home.title", name="Mia") in b.text(), b.alert()
+    assert not console_errors(driver)
 
     for directory in shots:
-        assert len(list(directory.glob("*.png"))) == len(b.taken) == 12
+        assert len(list(directory.glob("*.png"))) == len(b.taken) == 15
     elapsed = time.monotonic() - started
     assert elapsed < 60, f"the browser round took {elapsed:.0f} s"
 
@@ -396,6 +441,9 @@ def test_headers_and_no_csp_violation_in_chromium(server: str, driver: webdriver
     assert "commonplan" in driver.find_element(By.CSS_SELECTOR, ".swagger-ui .title").text
     errors = console_errors(driver)
     assert not errors, errors
+    loaded = fetched(driver)
+    assert any(url.endswith("swagger-ui-bundle.js") for url in loaded), loaded
+    assert not elsewhere(driver, server)
     # a page of the site cannot be framed, not even by the site itself
     driver.get(server + "/sign-in")
     driver.execute_script(
@@ -409,6 +457,19 @@ def test_headers_and_no_csp_violation_in_chromium(server: str, driver: webdriver
     )
     assert framed <= 0, framed  # refused (frame-ancestors 'none'): an empty or blocked frame
     console_errors(driver)  # (the refusal itself is logged)
+
+
+def fetched(d: webdriver.Chrome) -> list[str]:
+    """Every script, style, image, font and request the browser fetched for the page."""
+    loaded = d.execute_script(
+        "return performance.getEntriesByType('resource').map(function (e) { return e.name; })"
+    )
+    return [str(url) for url in loaded]
+
+
+def elsewhere(d: webdriver.Chrome, base: str) -> list[str]:
+    """What the page loaded from another host than the site."""
+    return [url for url in fetched(d) if not url.startswith(base + "/")]
 
 
 def console_errors(d: webdriver.Chrome) -> list[str]:

@@ -18,6 +18,7 @@ import numpy as np
 import plotly
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
 with warnings.catch_warnings():  # starlette's TestClient would prefer httpx2
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -28,6 +29,7 @@ from commonplan import audit, rounds
 from commonplan.economy.io import demo_economy
 from commonplan.federation import add_members, create_federation
 from commonplan.rounds import board
+from commonplan.store.models import AuditEntry
 from commonplan.web import Settings, charts, create_app, pages, text
 from commonplan.web.pages import _base
 from commonplan.web.text import EN, t
@@ -251,6 +253,69 @@ def test_invitation_sets_the_password(site: FastAPI) -> None:
         path, data={"token": secret, "password": pw, "again": pw, "csrf_token": token(form)}
     )
     assert again.status_code == 401 and "not valid" in alert(again.text)
+
+
+def test_a_member_changes_their_own_password(site: FastAPI) -> None:
+    m0, elsewhere = sign_in(site, "m0"), sign_in(site, "m0")  # two sessions of hers
+    form = get(m0, "/account/password")
+    assert t("password.title") in words(form) and 'href="/account/password"' in get(m0, "/")
+    old, new = password("m0"), "a new and longer one"
+
+    def change(current: str, password: str, again: str, status: int) -> Any:
+        sent = {"current": current, "password": password, "again": again}
+        return post(m0, "/account/password", sent, status=status)
+
+    wrong = change("not hers at all", new, new, 401)
+    assert "current password is wrong" in alert(wrong.text)
+    assert t("invitation.mismatch") in alert(change(old, new, new + "!", 422).text)
+    assert "at least" in alert(change(old, "short", "short", 422).text)
+    no_token = m0.post("/account/password", data={"current": old, "password": new, "again": new})
+    assert no_token.status_code == 403 and alert(no_token.text).startswith(t("error.csrf"))
+    assert get(elsewhere, "/")  # nothing changed yet
+
+    done = change(old, new, new, 303)
+    assert done.headers["location"] == "/sign-in?done=password_changed&handle=m0"
+    assert t("done.password_changed") in words(get(m0, done.headers["location"]))
+    for c in (m0, elsewhere):  # every session has ended, this one too
+        assert c.get("/").headers["location"].startswith("/sign-in")
+    c = browser(site)
+    for pw, status, where in ((old, 401, None), (new, 303, "/")):
+        sign = c.post(
+            "/sign-in",
+            data={"handle": "m0", "password": pw, "csrf_token": token(get(c, "/sign-in"))},
+        )
+        assert sign.status_code == status and sign.headers.get("location") == where
+    with site.state.db.transaction() as s:
+        last = s.execute(select(AuditEntry).order_by(AuditEntry.seq.desc())).scalars().first()
+        assert last is not None
+        assert (last.action, last.actor, last.payload) == ("password set", "m0", {"via": "member"})
+
+
+def test_a_facilitator_withdraws_a_councils_proposal_saying_why(site: FastAPI) -> None:
+    db, fed = site.state.db, site.state.federation
+    rid = rounds.open_round(db, fed, actor="ada")
+    east = {"council": "Riverside east", "kind": "target"}
+    bread = rounds.file_proposal(db, rid, actor="m0", title="Bread", amounts={"C10T12": 2}, **east)
+    ada, m0, m2 = (sign_in(site, h) for h in ("ada", "m0", "m2"))
+    url = f"/rounds/{rid}/proposals"
+    assert f'id="withdraw-{bread}"' in get(ada, url)  # a facilitator's form, with its reason
+    assert f'id="withdraw-{bread}"' not in get(m0, url)  # her council's: the plain button
+    assert f'id="withdraw-{bread}"' not in get(m2, url)  # another council's: nothing
+    unsaid = post(ada, f"/proposals/{bread}/withdraw", {"reason": "  "}, status=422)
+    assert "must say why" in alert(unsaid.text) and "Bread" in words(get(m2, url))
+    too_long = post(ada, f"/proposals/{bread}/withdraw", {"reason": "x" * 501}, status=422)
+    assert "at most 500 characters" in alert(too_long.text)
+    why = "It asks for a product the table cannot make; file it again with C10T12 only"
+    done = post(ada, f"/proposals/{bread}/withdraw", {"reason": f" {why} "})
+    assert done.headers["location"] == f"{url}?done=withdrawn"
+    seen = words(get(m2, url))  # every member reads who withdrew it and why
+    said = t(
+        "proposal.withdrawn_why", title="Bread", council="Riverside east", handle="ada", reason=why
+    )
+    assert t("proposals.withdrawn") in seen and said in seen
+    assert t("proposals.all", count=0) in seen
+    again = post(ada, f"/proposals/{bread}/withdraw", {"reason": why}, status=422)
+    assert "withdrawn already" in alert(again.text)
 
 
 # ---------------------------------------------------------------------- a whole round

@@ -101,8 +101,8 @@ def test_report_form_and_the_periods_ledger(site: tuple[FastAPI, Any]) -> None:
     r = miller.post(f"/reports/{first}/revise", data=revise)
     assert r.status_code == 403 and "CSRF" in words(r.text)
     outsider = sign_in(app, "farmerB")
-    assert outsider.get(f"/rounds/{rid}/reports").status_code == 403
-    assert outsider.get(f"/rounds/{rid}/reports/file").status_code == 403
+    assert outsider.get(f"/rounds/{rid}/reports").status_code == 404  # as if there were none
+    assert outsider.get(f"/rounds/{rid}/reports/file").status_code == 404
 
     # a CSV upload
     csv = b"council,period,kind,product,amount\nMill A,2027-01,output,C10T12,55\n"
@@ -219,8 +219,8 @@ def test_hours_pages_member_and_workplace(site: tuple[FastAPI, Any]) -> None:
     assert t("done.reversed") in words(get(fac, done.headers["location"]))
 
     outsider = sign_in(app, "farmerB")
-    assert outsider.get(f"/rounds/{rid}/hours").status_code == 403
-    assert outsider.get(f"/rounds/{rid}/workplace/hours").status_code == 403
+    assert outsider.get(f"/rounds/{rid}/hours").status_code == 404
+    assert outsider.get(f"/rounds/{rid}/workplace/hours").status_code == 404
     neighbour = words(get(sign_in(app, "neighbourA"), f"/rounds/{rid}/hours"))
     assert t("hours.no_quota") in neighbour
 

@@ -35,6 +35,7 @@ from test_api import (
     API,
     FACILITATOR,
     cheap_hashing,
+    commune,
     federation_with_members,
     first_facilitator,
     make_app,
@@ -307,3 +308,21 @@ def test_errors_say_nothing_of_other_federations(app: FastAPI, client: TestClien
         "plan_input",
     )
     assert "South" not in taken and "taken" not in taken and "s0" in taken
+    # another federation's rows answer exactly as ids nobody has: the same status and words
+    south = ok(client.get(f"{API}/me", headers=sign_in(client, "s0")))["councils"][0]
+    south_fed = next(
+        f["id"] for f in ok(client.get(f"{API}/federations", headers=sign_in(client, "bob")))
+    )
+    for path in (f"/federations/{south_fed}", f"/councils/{south['id']}/delegates"):
+        key = path.split("/")[2]
+        theirs = client.get(f"{API}{path}", headers=ada)
+        nobodys = client.get(f"{API}{path.replace(key, '99999')}", headers=ada)
+        assert theirs.status_code == nobodys.status_code == 404, (path, theirs.text)
+        assert theirs.json()["detail"].replace(key, "99999") == nobodys.json()["detail"]
+    # node names are unique across federations: a name in use elsewhere is refused, not placed
+    for name, node in (("South", {}), ("Elsewhere", {"councils": [{"name": "South east"}]})):
+        body = {**commune(name), **node}
+        if node:
+            body["councils"] = [{"name": "South east", "kind": "consumers"}]
+        said = refused(client.post(f"{API}/federations", json=body, headers=ada), 422, "plan_input")
+        assert "cannot be used" in said and "exists" not in said and "twice" not in said, said

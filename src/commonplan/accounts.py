@@ -362,18 +362,35 @@ def set_password(db: Database, handle: str, password: str, *, actor: str = "syst
         _set(s, member_named(s, handle), hashed, actor, via="operator")
 
 
-def change_password(db: Database, who: Principal, current: str, new: str) -> None:
+def change_password(
+    db: Database,
+    who: Principal,
+    current: str,
+    new: str,
+    *,
+    client: str = "",
+    device: str | None = None,
+    settings: Settings | None = None,
+) -> None:
     """The signed-in member ``who`` replaces their password, giving the current one; every
-    session of theirs ends (sign in again with the new one)."""
+    session of theirs ends (sign in again with the new one).  A wrong current password counts
+    as a failed sign-in (the same limits: a stolen session cannot guess its way to the
+    password)."""
     _check_password(new)
+    settings = settings or Settings()
     with db.transaction() as s:
-        stored = s.execute(select(Member.password_hash).where(Member.id == who.id)).scalar()
+        m = s.get(Member, who.id)
+        assert m is not None
+        stored = m.password_hash
+        known = _known_device(who.handle, stored, device)
+        pending = _attempt(s, db, who.handle, client[:100], known, settings)
     if not _verify(stored, current):
         raise AuthenticationError("the current password is wrong; the password is unchanged")
     hashed = HASHER.hash(new)
     with db.transaction() as s:
         m = s.get(Member, who.id)
         assert m is not None
+        s.execute(delete(SignInFailure).where(SignInFailure.id == pending))
         _set(s, m, hashed, who.handle, via="member")
 
 
@@ -587,6 +604,24 @@ def _limited(s: Session, handle: str, client: str, known: str | None, settings: 
         )
 
 
+def _attempt(
+    s: Session, db: Database, handle: str, client: str, known: str | None, settings: Settings
+) -> int:
+    """Let an attempt at ``handle``'s password through (:class:`RateLimitedError` if a limit
+    holds it back) and count it as a failure from now on; the failure's id, to forget it if the
+    password is right.  Counted before the password is checked, so that attempts at the same
+    time cannot pass a limit together: on PostgreSQL they take turns on their handle and address
+    (SQLite writes one transaction at a time anyway)."""
+    if not db.is_sqlite:
+        for key in (f"handle:{handle}", f"client:{client}"):
+            s.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+    _limited(s, handle, client, known, settings)
+    pending = SignInFailure(handle=handle, client=client, at=_now(), device=known)
+    s.add(pending)
+    s.flush()
+    return pending.id
+
+
 def _minutes(seconds: int) -> str:
     return f"{seconds} seconds" if seconds < 120 else f"{(seconds + 59) // 60} minutes"
 
@@ -619,20 +654,10 @@ def sign_in(
     settings = settings or Settings()
     handle, client = handle[:100], client[:100]
     with db.transaction() as s:
-        # The attempt counts as a failure from the moment it is let through (and is forgotten if
-        # the password is right), so that attempts at the same time cannot pass the limit
-        # together; on PostgreSQL they take turns on their handle and address for the check.
-        if not db.is_sqlite:  # (SQLite: one writing transaction at a time anyway)
-            for key in (f"handle:{handle}", f"client:{client}"):
-                s.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
         m = s.execute(select(Member).where(Member.handle == handle)).scalar_one_or_none()
         stored = m.password_hash if m is not None else None
         known = _known_device(handle, stored, device)
-        _limited(s, handle, client, known, settings)
-        pending = SignInFailure(handle=handle, client=client, at=_now(), device=known)
-        s.add(pending)
-        s.flush()
-        pending_id = pending.id
+        pending_id = _attempt(s, db, handle, client, known, settings)
     ok = _verify(stored, password)
     with db.transaction() as s:
         now = _now()

@@ -210,7 +210,8 @@ def _node(
         raise PlanInputError(f"{path}: every federation node needs a 'name'")
     name = str(d["name"])
     if s.execute(select(Federation).where(Federation.name == name)).first():
-        raise PlanInputError(f"{path}: a federation named {name!r} exists already")
+        # names are unique across federations: say nothing of where the name is used
+        raise PlanInputError(f"{path}: the name {name!r} cannot be used; choose another")
     node = Federation(name=name, level=str(d.get("level", "federation")), parent_id=parent)
     s.add(node)
     s.flush()
@@ -231,7 +232,10 @@ def _council(s: Session, c: Any, fed: int, economy: Economy, path: str) -> Counc
             f"council {name!r}: kind must be 'workers' or 'consumers'; got {kind!r}"
         )
     if s.execute(select(Council).where(Council.name == name)).first():
-        raise PlanInputError(f"council {name!r} appears twice; council names are unique")
+        raise PlanInputError(
+            f"council {name!r}: the name cannot be used (council names are unique across "
+            "federations, and within this one); choose another"
+        )
     processes = [str(p) for p in c.get("processes") or []]
     unknown = [p for p in processes if p not in economy.processes and p not in economy.products]
     if unknown:

@@ -311,6 +311,11 @@ def compute_alternative(
 ) -> int:
     """An alternative draft with other caps (e.g. CO2 at 60 % instead of 70 %) for members to rank
     against the draft in the vote (Schulze); a facilitator's step in feedback; returns its id."""
+    if not caps:
+        raise PlanInputError(
+            f"alternative {title!r} names no cap: give at least one other than the draft's "
+            "(e.g. {'co2': '60%'}), else it is the draft"
+        )
     with db.transaction() as s:
         r = facilitated(s, actor, round_id, "feedback")
         inputs = {**plan_inputs(s, r, caps=caps), "title": title}
@@ -331,7 +336,8 @@ def ballot_alternatives(s: Session, r: Round, actor: str) -> list[Draft]:
     out = []
     for d in alternatives(s, r):
         asked = d.inputs
-        inputs = {**plan_inputs(s, r, caps=asked["alternative_caps"]), "title": asked["title"]}
+        caps = asked.get("alternative_caps") or {}  # (none: an older alternative with no cap)
+        inputs = {**plan_inputs(s, r, caps=caps), "title": asked["title"]}
         if d.inputs_sha256 != audit.digest({**inputs, "economy_sha256": asked["economy_sha256"]}):
             d = record_plan(s, r, "alternative", inputs, actor)
         if d.result["status"] == "optimal":

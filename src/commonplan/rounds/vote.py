@@ -179,7 +179,7 @@ def close_vote(db: Database, round_id: int, *, actor: str) -> RoundOutcome:
         caps = None
         winner = (results.get("ranked") or {}).get("winner", "draft")
         if winner != "draft":
-            caps = get(s, Draft, int(winner), "alternative draft").inputs["alternative_caps"]
+            caps = get(s, Draft, int(winner), "alternative draft").inputs.get("alternative_caps")
         final = record_plan(s, r, "final", plan_inputs(s, r, chosen=chosen, caps=caps), actor)
         approved = bool((results.get("ratify") or {}).get("ratified")) or bool(
             (results.get("consent") or {}).get("passed")

@@ -17,7 +17,7 @@ double-submit token: a random value in a cookie that the form must repeat.
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -91,6 +91,14 @@ AppSettings = Annotated[Settings, Depends(_settings)]
 def client_address(request: Request) -> str:
     """The client's address (behind a proxy: run uvicorn with ``--proxy-headers``)."""
     return request.client.host if request.client is not None else "unknown"
+
+
+def attempt(request: Request, settings: Settings, device: str | None = None) -> dict[str, Any]:
+    """Where an attempt at a password comes from, as :func:`commonplan.accounts.sign_in` and
+    :func:`~commonplan.accounts.change_password` count it: the client's address, the device
+    token (``device``, else the browser's cookie) and the limits."""
+    device = device or request.cookies.get(DEVICE_COOKIE)
+    return {"client": client_address(request), "device": device, "settings": settings}
 
 
 def session_token(request: Request, settings: Settings) -> tuple[str | None, str]:

@@ -21,7 +21,8 @@ DataError, unknown name  422     ``data``
 IntegrityError           500     ``integrity``
 SolverError              500     ``solver``
 other CommonplanError    500     ``error``
-request validation       422     ``invalid_request`` (also a value the database refuses)
+request validation       422     ``invalid_request`` (also a value the database refuses, and
+                                 a body that cannot be parsed, which FastAPI answers 400)
 unknown path, method     404/405 ``not_found`` / ``method_not_allowed``
 anything else            500     ``internal`` (logged with its traceback, not shown)
 =======================  ======  ====================================================
@@ -89,8 +90,9 @@ STATUS: tuple[tuple[type[Exception], int, str], ...] = (
 
 DESCRIPTIONS = {
     401: "Not signed in, or the session has expired",
-    403: "Not allowed: another federation's, a role the member lacks, or no CSRF token",
-    404: "No such federation, council, member, round, proposal, question or plan",
+    403: "Not allowed: a role the member lacks, or no CSRF token",
+    404: "No such federation, council, member, round, proposal, question or plan (or one of "
+    "another federation: answered the same)",
     409: "Not in this phase of the round, or a ballot refused",
     422: "Invalid input: the message names the field, product or council at fault",
     429: "Too many failed sign-ins; see Retry-After",
@@ -174,15 +176,13 @@ async def _http(request: Request, exc: Exception) -> Response:
         413: "too_large",
     }
     detail = exc.detail if isinstance(exc.detail, str) else "invalid request"
-    if exc.status_code == 404 and detail == "Not Found":
+    status = exc.status_code
+    if status == 404 and detail == "Not Found":
         detail = f"no such path: {request.url.path}"
-    return _answer(
-        request,
-        exc.status_code,
-        kinds.get(exc.status_code, "http"),
-        detail,
-        dict(exc.headers or {}),
-    )
+    if status == 400:  # a body FastAPI could not parse (not UTF-8, a broken form): invalid input
+        status, detail = 422, "the body cannot be read (is it UTF-8 JSON, or a well-formed form?)"
+        kinds[422] = "invalid_request"
+    return _answer(request, status, kinds.get(status, "http"), detail, dict(exc.headers or {}))
 
 
 async def _database(request: Request, exc: Exception) -> Response:
@@ -203,8 +203,36 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return _answer(request, status, kind, detail)
 
 
+def _documented(app: FastAPI) -> None:
+    """``app``'s OpenAPI document with the answers it really gives: FastAPI documents a 422 as
+    its own ``HTTPValidationError`` (``detail`` a list), which :func:`_validation` answers as an
+    :class:`ErrorBody` like every other error."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = build()
+            body = {"$ref": "#/components/schemas/ErrorBody"}
+            answer = {
+                "description": DESCRIPTIONS[422],
+                "content": {"application/json": {"schema": body}},
+            }
+            for item in doc.get("paths", {}).values():
+                for operation in item.values():
+                    if "422" in operation.get("responses", {}):
+                        operation["responses"]["422"] = answer
+            schemas = doc.get("components", {}).get("schemas", {})
+            for unused in ("HTTPValidationError", "ValidationError"):
+                schemas.pop(unused, None)
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
-    """Register the handlers on ``app``."""
+    """Register the handlers on ``app``, and document its 422 answers as they are."""
+    _documented(app)
     app.add_exception_handler(CommonplanError, _planning)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)

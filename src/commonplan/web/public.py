@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from commonplan import federation as fed_service
 from commonplan import rounds
 from commonplan.accounts import Principal
-from commonplan.errors import AuthorisationError
 from commonplan.rounds import board
 from commonplan.store import Database, models
 from commonplan.store.models import Council, Draft, Federation, Member, Proposal, Question, Round
@@ -32,10 +31,10 @@ from commonplan.web.schemas import (
 )
 from commonplan.web.scope import (
     federation_in_scope,
+    ours,
     plan_in_scope,
     proposal_in_scope,
     question_in_scope,
-    require,
     round_in_scope,
 )
 
@@ -279,14 +278,7 @@ def find_ballots(db: Database, who: Principal, receipt: str) -> list[BallotFound
     boxes, open or closed, nothing is said (:class:`NotFoundError`, as for a receipt nobody
     has)."""
 
-    def visible(s: Session, federation: int) -> bool:
-        try:
-            require(who, s, federation, "")
-        except AuthorisationError:
-            return False
-        return True
-
-    found = board.find_ballot(db, receipt, visible=visible)
+    found = board.find_ballot(db, receipt, visible=lambda s, fed: ours(who, s, fed))
     return [BallotFound.model_validate(f.to_dict()) for f in found]
 
 

@@ -1,6 +1,8 @@
 """Authorisation against the signed-in member's own federations: ``*_in_scope(who, s, id)`` loads
-a row of one of their federations (404 unknown, 403 another federation's); :func:`not_auditor`
-keeps auditors to reading.  The routes and the pages both check through these."""
+a row of one of their federations; a row of another federation is answered exactly as an id that
+does not exist (:class:`NotFoundError`, the same words), so that nobody learns what other
+federations hold.  :func:`not_auditor` keeps auditors to reading.  The routes and the pages both
+check through these."""
 
 from __future__ import annotations
 
@@ -34,11 +36,11 @@ __all__ = [
     "hours_entry_in_scope",
     "member_in_scope",
     "not_auditor",
+    "ours",
     "plan_in_scope",
     "proposal_in_scope",
     "question_in_scope",
     "report_in_scope",
-    "require",
     "root_in_scope",
     "round_in_scope",
 ]
@@ -47,12 +49,10 @@ __all__ = [
 R = TypeVar("R", Alert, Council, Draft, Federation, HoursEntry, Proposal, Question, Report, Round)
 
 
-def require(who: Principal, s: Session, federation: int, what: str) -> int:
-    """The root of ``federation``; :class:`AuthorisationError` unless it is one of the member's."""
+def ours(who: Principal, s: Session, federation: int) -> bool:
+    """Whether ``federation`` is part of one of the member's (root) federations."""
     (root,) = roots(s, [federation])
-    if root not in who.federations:
-        raise AuthorisationError(f"{what} belongs to another federation than {who.handle!r}'s")
-    return root
+    return root in who.federations
 
 
 def not_auditor(who: Principal, what: str) -> None:
@@ -69,8 +69,9 @@ def _in_scope(
     model: type[R], what: str, federation: Callable[[Session, R], int]
 ) -> Callable[[Principal, Session, int], R]:
     def check(who: Principal, s: Session, key: int) -> R:
-        row = get(s, model, key, what)
-        require(who, s, federation(s, row), f"{what} {row.id}")
+        row = s.get(model, key)
+        if row is None or not ours(who, s, federation(s, row)):
+            raise NotFoundError(f"no {what} with id {key}")  # the words of store.get
         return row
 
     check.__doc__ = f"The {what} ``key`` if it is of one of ``who``'s federations."

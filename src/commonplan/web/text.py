@@ -34,6 +34,7 @@ EN: dict[str, str] = {
     "nav.history": "Rounds so far",
     "nav.find": "Find my ballot",
     "nav.facilitate": "Facilitate",
+    "nav.password": "Password",
     "nav.sign_out": "Sign out ({handle})",
     "nav.proposals": "Proposals",
     "nav.plan": "Draft plan",
@@ -75,6 +76,8 @@ EN: dict[str, str] = {
     # notices after a step (?done=KEY)
     "done.signed_out": "You have signed out.",
     "done.password_set": "Your password is set. Sign in with it now.",
+    "done.password_changed": "Your password is changed and every session has ended. Sign in "
+    "with the new one.",
     "done.password_reset": "Your password was reset by a facilitator since you last signed in. "
     "If you did not ask for that, tell another facilitator at once.",
     "done.filed": "Your proposal is filed.",
@@ -127,6 +130,11 @@ EN: dict[str, str] = {
     "invitation.again": "The same password again",
     "invitation.submit": "Set my password",
     "invitation.mismatch": "The two passwords differ; type the same one twice.",
+    "password.title": "Change your password",
+    "password.intro": "Give your current password and choose a new one. You are then signed out "
+    "everywhere, this device too: sign in again with the new password.",
+    "password.current": "Your current password",
+    "password.submit": "Change my password",
     # home
     "home.title": "Welcome, {name}",
     "home.roles": "You take part as: {roles}.",
@@ -185,6 +193,10 @@ EN: dict[str, str] = {
     "proposal.amends": "Replaces proposal {id}",
     "proposal.amend": "Amend",
     "proposal.withdraw": "Withdraw",
+    "proposal.withdraw_as_facilitator": "Withdraw as facilitator",
+    "proposal.withdraw_reason": "Why it is withdrawn",
+    "proposal.withdraw_reason_hint": "Required: {council} and every member read it with the "
+    "proposal, and it goes into the audit log.",
     "proposal.choose_kind": "Choose what you propose and for which of your councils.",
     "proposal.bad_line": "Amounts, line {line} ({text}): write a code, then the amount, "
     "e.g. C10T12 = 2.",

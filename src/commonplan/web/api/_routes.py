@@ -1,8 +1,8 @@
 """What the route modules share: :class:`Routes` declares a route in a line (its path and the
 error statuses it may answer; the summary opens the function's docstring), and
-:data:`ScopedRound` is a round id of the signed-in member's federations (404 unknown, 403 another
-federation's) — declare it after a role dependency (``Facilitator``) so that the role is checked
-first, as everywhere."""
+:data:`ScopedRound` is a round id of the signed-in member's federations (404 unknown or another
+federation's, the same answer) — declare it after a role dependency (``Facilitator``) so that
+the role is checked first, as everywhere."""
 
 from __future__ import annotations
 

@@ -47,15 +47,8 @@ async def sign_in(
     from one address, a hundred for one handle from unknown devices) answer 429 with
     ``Retry-After``, for a wait that doubles with each further failure; a ``device`` token from
     an earlier sign-in is held back only by its own failures."""
-    new = await run_in_threadpool(
-        auth.sign_in,
-        db,
-        body.handle,
-        body.password,
-        client=deps.client_address(request),
-        device=body.device or request.cookies.get(deps.DEVICE_COOKIE),
-        settings=settings,
-    )
+    attempt = deps.attempt(request, settings, body.device)
+    new = await run_in_threadpool(auth.sign_in, db, body.handle, body.password, **attempt)
     deps.set_session_cookie(response, request, settings, new)
     return SessionPublic(
         token=new.token,
@@ -112,7 +105,7 @@ def me(who: CurrentMember, request: Request, db: DB) -> MePublic:
     )
 
 
-@routes.post("/me/password", (401, 403, 422), status_code=status.HTTP_204_NO_CONTENT)
+@routes.post("/me/password", (401, 403, 422, 429), status_code=status.HTTP_204_NO_CONTENT)
 async def change_password(
     body: PasswordChange,
     who: CurrentMember,
@@ -123,8 +116,11 @@ async def change_password(
 ) -> None:
     """Change one's password
 
-    Give the current password and the new one; every session ends (sign in again)."""
-    await run_in_threadpool(auth.change_password, db, who, body.current_password, body.new_password)
+    Give the current password and the new one; every session ends (sign in again).  A wrong
+    current password counts as a failed sign-in (429 once the limits hold it back)."""
+    current, new = body.current_password, body.new_password
+    attempt = deps.attempt(request, settings)
+    await run_in_threadpool(auth.change_password, db, who, current, new, **attempt)
     deps.set_session_cookie(response, request, settings, None)
 
 

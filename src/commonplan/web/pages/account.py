@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import Form, Request, Response
+from fastapi import Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -71,15 +72,8 @@ async def sign_in(
     target = local_path(next)
     try:
         deps.check_form_token(request, csrf_token)
-        new = await run_in_threadpool(
-            auth.sign_in,
-            db,
-            handle,
-            password,
-            client=deps.client_address(request),
-            device=request.cookies.get(deps.DEVICE_COOKIE),
-            settings=settings,
-        )
+        attempt = deps.attempt(request, settings)
+        new = await run_in_threadpool(auth.sign_in, db, handle, password, **attempt)
     except RateLimitedError as exc:
         tr = tr_of(request)
         worded = RateLimitedError(
@@ -122,6 +116,32 @@ def _invitation_page(
     return with_cookies(response, holder)
 
 
+def _to_sign_in(done: str, handle: str) -> Response:
+    """To the sign-in form, the handle filled in, saying what was ``done``."""
+    return RedirectResponse(f"/sign-in?{urlencode({'done': done, 'handle': handle})}", 303)
+
+
+@dataclass(frozen=True)
+class TypedTwice:
+    """A new password as a form sends it: typed twice."""
+
+    password: str
+    again: str
+
+    def checked(self, request: Request) -> str:
+        """The password, if typed the same both times."""
+        if self.password != self.again:
+            raise PlanInputError(tr_of(request)("invitation.mismatch"))
+        return self.password
+
+
+def _typed_twice(password: Password = "", again: Password = "") -> TypedTwice:
+    return TypedTwice(password, again)
+
+
+NewPassword = Annotated[TypedTwice, Depends(_typed_twice)]
+
+
 @router.get("/invitation")
 def invitation_form(request: Request, settings: AppSettings) -> Response:
     """The form: /static/invitation.js copies the token from the link's fragment into it (or the
@@ -134,18 +154,44 @@ async def accept_invitation(
     request: Request,
     db: DB,
     settings: AppSettings,
+    new: NewPassword,
     token: FormToken = "",
-    password: Password = "",
-    again: Password = "",
     csrf_token: FormToken = "",
 ) -> Response:
-    tr = tr_of(request)
     try:
         deps.check_form_token(request, csrf_token)
-        if password != again:
-            raise PlanInputError(tr("invitation.mismatch"))
+        password = new.checked(request)
         handle = await run_in_threadpool(auth.accept_invitation, db, token.strip(), password)
     except CommonplanError as exc:
         return _invitation_page(request, settings, exc)
-    query = urlencode({"done": "password_set", "handle": handle})
-    return RedirectResponse(f"/sign-in?{query}", status_code=303)
+    return _to_sign_in("password_set", handle)
+
+
+# ---------------------------------------------------------------------- one's own password
+
+
+@router.get("/account/password")
+def password_form(who: CurrentMember, request: Request) -> Response:
+    """A signed-in member changes their password, giving the current one."""
+    return page(request, "password.html")
+
+
+@router.post("/account/password")
+async def change_password(
+    who: CurrentMember,
+    request: Request,
+    db: DB,
+    settings: AppSettings,
+    new: NewPassword,
+    current: Password = "",
+) -> Response:
+    """Every session ends with the old password (this one too): the member signs in again."""
+    try:
+        password = new.checked(request)
+        attempt = deps.attempt(request, settings)
+        await run_in_threadpool(auth.change_password, db, who, current, password, **attempt)
+    except CommonplanError as exc:
+        return failed(request, exc, "password.html")
+    response = _to_sign_in("password_changed", who.handle)
+    deps.set_session_cookie(response, request, settings, None)
+    return response

@@ -225,10 +225,17 @@ def amend(proposal_id: int, who: CurrentMember, request: Request, db: DB, sent: 
 
 
 @router.post("/proposals/{proposal_id}/withdraw")
-def withdraw(proposal_id: int, who: CurrentMember, request: Request, db: DB) -> Response:
+def withdraw(
+    proposal_id: int,
+    who: CurrentMember,
+    request: Request,
+    db: DB,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """A member of the proposing council withdraws it; a facilitator gives the ``reason``."""
     tr = tr_of(request)
     try:
-        acts.withdraw_proposal(db, who, proposal_id)
+        acts.withdraw_proposal(db, who, proposal_id, reason.strip() or None)
     except CommonplanError as exc:
         round_id = public.read_proposal(db, who, proposal_id).round
         return failed(request, exc, "proposals.html", **_proposals_context(db, who, round_id, tr))

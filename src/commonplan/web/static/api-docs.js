@@ -8,6 +8,7 @@
     dom_id: "#swagger-ui",
     layout: "BaseLayout",
     deepLinking: true,
+    validatorUrl: null, // never the online validator (another host)
     showExtensions: true,
     showCommonExtensions: true,
     presets: [window.SwaggerUIBundle.presets.apis, window.SwaggerUIBundle.SwaggerUIStandalonePreset]
