@@ -44,3 +44,21 @@ def run_process(*args: str) -> subprocess.CompletedProcess[str]:
         timeout=300,
         check=False,
     )
+
+
+FEDERATION = {
+    "name": "Terminal commune",
+    "level": "commune",
+    "economy": "demo",
+    "people_per_member": 1,
+    "default_hours": 1600,
+    "floors": [{"product": "C10T12", "per_person": 0.01, "need": "food"}],
+    "rounds": {"collective_share": 0.2},
+    "councils": [
+        {"name": "Bakery", "kind": "workers", "processes": ["C10T12"]},
+        {"name": "Clinic works", "kind": "workers", "processes": ["Q86"]},
+        {"name": "East hood", "kind": "consumers"},
+        {"name": "West hood", "kind": "consumers"},
+    ],
+}
+"""The federation the terminal tests set up (``federation create``)."""

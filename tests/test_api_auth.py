@@ -26,8 +26,8 @@ from commonplan.errors import CommonplanError
 from commonplan.store.models import Invitation, SignInFailure, WebSession
 from commonplan.web import deps
 
-__all__ = ["cheap_hashing"]  # autouse, from test_api
-from test_api import (
+__all__ = ["cheap_hashing"]  # autouse, from api_support
+from api_support import (
     API,
     FACILITATOR,
     cheap_hashing,

@@ -27,7 +27,7 @@ from commonplan.web import ballot_path as ballots
 from commonplan.web.api import votes
 
 __all__ = ["app", "cheap_hashing", "client"]  # fixtures, from test_api
-from test_api import (
+from api_support import (
     API,
     FACILITATOR,
     app,

@@ -22,8 +22,8 @@ from commonplan.monitor.alerts import escalate_due, raise_alert
 from commonplan.web.schemas import MAX_ROWS
 from fixtures import FARM_HOURS_PER_WEEK, after_the_vote, leap_reports
 
-__all__ = ["cheap_hashing"]  # autouse, from test_api
-from test_api import API, cheap_hashing, make_app, ok, password, refused, sign_in, unseen
+__all__ = ["cheap_hashing"]  # autouse, from api_support
+from api_support import API, cheap_hashing, make_app, ok, password, refused, sign_in, unseen
 
 
 @pytest.fixture

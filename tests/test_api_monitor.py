@@ -18,8 +18,8 @@ with warnings.catch_warnings():  # starlette's TestClient would prefer httpx2
 from commonplan.monitor.status import watch_round
 from fixtures import after_the_vote, monitored_plan
 
-__all__ = ["cheap_hashing"]  # autouse, from test_api
-from test_api import API, cheap_hashing, make_app, ok, password, refused, sign_in, unseen
+__all__ = ["cheap_hashing"]  # autouse, from api_support
+from api_support import API, cheap_hashing, make_app, ok, password, refused, sign_in, unseen
 
 
 @pytest.fixture

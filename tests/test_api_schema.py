@@ -23,23 +23,24 @@ from schemathesis.checks import (
 )
 from schemathesis.core.failures import FailureGroup
 
-from test_api import (
+from api_support import (
     API,
     FACILITATOR,
     cheap_hashing,
+    copy,
     federation_with_members,
     first_facilitator,
+    fixed,
     make_app,
     run_to_vote,
     sign_in,
 )
-from test_api_stateful import copy, fixed
 
 with __import__("warnings").catch_warnings():
     __import__("warnings").simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
-__all__ = ["cheap_hashing"]  # autouse, from test_api
+__all__ = ["cheap_hashing"]  # autouse, from api_support
 
 MAX_EXAMPLES = 8
 

@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import itertools
 import re
-import sqlite3
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -36,10 +33,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
-import test_api as web
-from test_api import API, FACILITATOR, cheap_hashing
+import api_support as web
+from api_support import API, FACILITATOR, cheap_hashing, copy, fixed
 
-__all__ = ["cheap_hashing"]  # autouse, from test_api
+__all__ = ["cheap_hashing"]  # autouse, from api_support
 
 MEMBERS = ("n0", "n1", "n2", "n3")
 COUNCILS_OF = {
@@ -83,24 +80,6 @@ CHOICE = st.one_of(
     st.fixed_dictionaries({"objection": st.none() | st.text(max_size=600)}),
     st.dictionaries(st.text(max_size=10), st.none() | ID | st.text(max_size=10), max_size=3),
 )
-
-
-def fixed(**given: Any) -> settings:
-    """Hypothesis' settings for runs through the API: a fixed seed (the same calls every run), no
-    deadline (a draft takes what it takes), no example database, no health check."""
-    return settings(
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        derandomize=True,
-        database=None,
-        **given,
-    )
-
-
-def copy(source: Path, target: Path) -> None:
-    """A SQLite database copied whole (its write-ahead log included), by SQLite's backup."""
-    with closing(sqlite3.connect(source)) as a, closing(sqlite3.connect(target)) as b:
-        a.backup(b)
 
 
 @pytest.fixture

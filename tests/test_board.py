@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from cli_support import FEDERATION
 from commonplan import audit
 from commonplan.errors import NotFoundError, PhaseError
 from commonplan.federation import add_members, create_federation
@@ -32,7 +33,6 @@ from commonplan.rounds import open_vote as open_vote_
 from commonplan.rounds.board import export_board, find_ballot, recount
 from commonplan.store import Database
 from commonplan.store.models import AuditHead, Ballot, Question
-from test_cli_rounds import FEDERATION
 
 MEMBERS = 31
 COLLECTIVE = [

@@ -18,28 +18,12 @@ import pytest
 import yaml
 from typer.testing import Result
 
-from cli_support import clean_error, run
+from cli_support import FEDERATION, clean_error, run
 from commonplan import demo_economy, embodied
 
 SWEDEN = demo_economy()
 MEMBERS = 12
 FACILITATOR = "ada"
-
-FEDERATION = {
-    "name": "Terminal commune",
-    "level": "commune",
-    "economy": "demo",
-    "people_per_member": 1,
-    "default_hours": 1600,
-    "floors": [{"product": "C10T12", "per_person": 0.01, "need": "food"}],
-    "rounds": {"collective_share": 0.2},
-    "councils": [
-        {"name": "Bakery", "kind": "workers", "processes": ["C10T12"]},
-        {"name": "Clinic works", "kind": "workers", "processes": ["Q86"]},
-        {"name": "East hood", "kind": "consumers"},
-        {"name": "West hood", "kind": "consumers"},
-    ],
-}
 
 
 def handle(i: int) -> str:

@@ -22,7 +22,6 @@ from sqlalchemy import select
 
 with warnings.catch_warnings():  # starlette's TestClient would prefer httpx2
     warnings.simplefilter("ignore", DeprecationWarning)
-    from fastapi.testclient import TestClient
 
 from commonplan import accounts as auth
 from commonplan import audit, rounds
@@ -34,8 +33,9 @@ from commonplan.web import Settings, charts, create_app, pages, text
 from commonplan.web.pages import _base
 from commonplan.web.text import EN, t
 
-__all__ = ["cheap_hashing"]  # autouse, from test_api
-from test_api import cheap_hashing, commune, password
+__all__ = ["cheap_hashing"]  # autouse, from api_support
+from api_support import cheap_hashing, commune, password
+from page_support import alert, browser, get, post, sign_in, token, words
 
 FEDERATION = "Riverside"
 TEMPLATES = Path(pages.__file__).parent.parent / "templates"
@@ -71,73 +71,6 @@ def site(database_url: str) -> Iterator[FastAPI]:
     app = make_site(database_url)
     yield app
     app.state.db.dispose()
-
-
-def browser(app: FastAPI) -> TestClient:
-    """A client of its own (its own cookies), that does not follow redirects."""
-    return TestClient(app, follow_redirects=False)
-
-
-def token(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match is not None, page[:2000]
-    return match[1]
-
-
-def words(page: str) -> str:
-    """The text a reader sees (scripts and tags dropped, entities decoded, spaces collapsed)."""
-    page = re.sub(r"<script.*?</script>", " ", page, flags=re.S)
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page))).strip()
-
-
-def alert(page: str) -> str:
-    match = re.search(r'<div[^>]*role="alert"[^>]*>(.*?)</div>', page, re.S)
-    assert match is not None, words(page)[:2000]
-    return words(match[1])
-
-
-def sign_in(app: FastAPI, handle: str) -> TestClient:
-    c = browser(app)
-    form = c.get("/sign-in")
-    assert form.status_code == 200
-    r = c.post(
-        "/sign-in",
-        data={
-            "handle": handle,
-            "password": password(handle),
-            "csrf_token": token(form.text),
-            "next": "/",
-        },
-    )
-    assert r.status_code == 303 and r.headers["location"] == "/", r.text
-    return c
-
-
-def get(c: TestClient, url: str, status: int = 200) -> str:
-    r = c.get(url)
-    assert r.status_code == status, (url, r.status_code, words(r.text)[:2000])
-    accessible(r.text, url)
-    return r.text
-
-
-def accessible(page: str, url: str) -> None:
-    """One h1, a skip link to ``main#main``, no tables, and a label for every field."""
-    assert page.count("<h1") == 1 and '<a class="skip" href="#main">' in page, url
-    assert '<main id="main"' in page and "<table" not in page, url
-    labelled = set(re.findall(r'<label for="([^"]+)"', page))
-    for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", page):
-        if re.search(r'type="(hidden|submit)"', tag):
-            continue
-        field = re.search(r'id="([^"]+)"', tag)
-        assert field is not None and field[1] in labelled, (url, tag)
-
-
-def post(c: TestClient, url: str, data: dict[str, Any], status: int = 303, **kw: Any) -> Any:
-    """POST a form with the CSRF token of the member's session (from their home page)."""
-    form = {"csrf_token": token(get(c, "/")), **data}
-    r = c.post(url, data=form, **kw)
-    assert r.status_code == status, (url, r.status_code, words(r.text)[:2000])
-    return r
 
 
 # ---------------------------------------------------------------------- signing in

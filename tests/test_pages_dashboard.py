@@ -18,9 +18,9 @@ from commonplan.monitor.status import raise_monitor_alerts, watch_round
 from commonplan.web.text import t
 from fixtures import after_the_vote, monitored_plan
 
-__all__ = ["cheap_hashing"]  # autouse, from test_api
-from test_api import cheap_hashing, make_app, password
-from test_pages import get, sign_in, words
+__all__ = ["cheap_hashing"]  # autouse, from api_support
+from api_support import cheap_hashing, make_app, password
+from page_support import get, sign_in, words
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ from commonplan.monitor.alerts import escalate_due, raise_alert
 from commonplan.web.text import t
 from fixtures import after_the_vote
 
-__all__ = ["cheap_hashing"]  # autouse, from test_api
-from test_api import cheap_hashing, make_app, password
-from test_pages import alert, get, post, sign_in, words
+__all__ = ["cheap_hashing"]  # autouse, from api_support
+from api_support import cheap_hashing, make_app, password
+from page_support import alert, get, post, sign_in, words
 
 
 @pytest.fixture

@@ -22,8 +22,9 @@ with warnings.catch_warnings():  # starlette's TestClient would prefer httpx2
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
+import api_support as web
 import commonplan as cp
-import test_api as web
+from api_support import app, cheap_hashing, client
 from cli_support import clean_error, run
 from commonplan import accounts
 from commonplan.errors import AuthorisationError, PlanInputError
@@ -41,7 +42,6 @@ from commonplan.rounds import (
 from commonplan.store import Database
 from commonplan.store.models import AuditEntry, Draft, Proposal, Question
 from fixtures import drafted, small_federation, small_members
-from test_api import app, cheap_hashing, client
 
 __all__ = ["app", "cheap_hashing", "client"]  # fixtures, from test_api
 API = web.API

@@ -27,11 +27,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 import commonplan as cp
-from commonplan.accounts import hosts_of
-from commonplan.federation import parse_yaml, read_description
-from commonplan.store.models import Federation
-from commonplan.web import guard
-from test_api import (
+from api_support import (
     API,
     FACILITATOR,
     cheap_hashing,
@@ -43,8 +39,12 @@ from test_api import (
     refused,
     sign_in,
 )
+from commonplan.accounts import hosts_of
+from commonplan.federation import parse_yaml, read_description
+from commonplan.store.models import Federation
+from commonplan.web import guard
 
-__all__ = ["cheap_hashing"]  # autouse, from test_api
+__all__ = ["cheap_hashing"]  # autouse, from api_support
 
 
 @pytest.fixture
@@ -157,7 +157,7 @@ def test_imports_take_larger_bodies(app: FastAPI, client: TestClient) -> None:
 
 
 def _commune() -> dict[str, Any]:
-    from test_api import commune
+    from api_support import commune
 
     return commune("Commune")
 

@@ -19,10 +19,10 @@ with warnings.catch_warnings():  # starlette's TestClient would prefer httpx2
 from commonplan.web.text import t
 from fixtures import after_the_vote, leap_reports
 
-__all__ = ["cheap_hashing"]  # autouse, from test_api
-from test_api import API, cheap_hashing, make_app, ok, password, refused, sign_in, unseen
-from test_pages import get, words
-from test_pages import sign_in as page_sign_in
+__all__ = ["cheap_hashing"]  # autouse, from api_support
+from api_support import API, cheap_hashing, make_app, ok, password, refused, sign_in, unseen
+from page_support import get, words
+from page_support import sign_in as page_sign_in
 
 FOOD = "Food, beverages and tobacco (C10T12)"
 
