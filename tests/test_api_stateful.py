@@ -295,7 +295,16 @@ def test_no_order_of_steps_answers_a_server_error(
                 for who, kind in (("n0", "target"), ("n0", "hours"), ("n3", "hours")):
                     self.file_sensibly(who, kind, data.draw(SENSIBLE))
                 self.draft()
-            elif phase == "feedback":
+            elif phase == "feedback":  # members amend what the draft showed, then the vote
+                mine = [p for p in self.proposals[-3:] if p in self.filed]
+                if mine:
+                    proposal = data.draw(st.sampled_from(mine))
+                    who, kind = self.filed[proposal]
+                    body = {"title": f"{kind} of {who}, amended", **data.draw(SENSIBLE)[kind]}
+                    made = self.call("POST", f"/proposals/{proposal}/amendments", who, body)
+                    if made is not None:
+                        self.proposals.append(made["id"])
+                        self.filed[made["id"]] = (who, kind)
                 self.open_vote()
             elif phase == "vote":
                 for who in MEMBERS:
