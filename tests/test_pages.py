@@ -28,7 +28,7 @@ from commonplan import audit, rounds
 from commonplan.economy.io import demo_economy
 from commonplan.federation import add_members, create_federation
 from commonplan.rounds import board
-from commonplan.store.models import AuditEntry
+from commonplan.store.models import AuditEntry, Proposal
 from commonplan.web import Settings, charts, create_app, pages, text
 from commonplan.web.pages import _base
 from commonplan.web.text import EN, t
@@ -425,6 +425,13 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
     outcome = rounds_outcome(db, int(rid))
     assert (t("result.ratified") if outcome["ratified"] else t("result.failed")) in result
     assert outcome["results"]["ratify"]["reason"] in result
+    why = outcome["results"]["budget"]["why"]  # each collective proposal, funded or why not
+    with db.transaction() as s:
+        titles = {str(p.id): p.title for p in s.query(Proposal).filter_by(kind="collective")}
+    assert t("result.why") in result and why
+    for p, w in why.items():
+        said = "funded" if w["funded"] else "not funded"
+        assert f"{titles[p]}: {said}" in result, (p, w)
     assert t("result.final_plan") in result
     final = board.plan_summary(db, outcome["plan"])
     assert t("num.percent", value=final.fulfilment) in result

@@ -334,6 +334,15 @@ EN: dict[str, str] = {
     "result.budget": "They cost {cost:,.0f} of the {budget:,.0f} hours set aside; "
     "{voters} members voted.",
     "result.winner": "The ranked vote chose: {winner}.",
+    "result.why": "Why each collective proposal was or was not funded",
+    "result.why.shares": "{title}: funded by equal shares (round {round}): each of its {n} "
+    "supporters paid {paid:,.1f} of the {cost:,.0f} hours it costs.",
+    "result.why.fill": "{title}: funded with what was left, {cost:,.0f} hours ({n} supporters; "
+    "among those that still fitted, the most supported).",
+    "result.why.short": "{title}: not funded. Its {n} supporters had {left:,.0f} hours left of "
+    "their shares, against the {cost:,.0f} hours it costs; {budget_left:,.0f} hours were left "
+    "unspent.",
+    "result.why.nobody": "{title}: not funded: nobody approved it ({cost:,.0f} hours).",
     "result.next_round": "The next round is open.",
     "result.find": "Check your ballot by its receipt code",
     "result.head": "Log head at close: {sha} (entry {seq}). Keep it: the audit log and the "

@@ -81,6 +81,7 @@ def outcome_facts(
                 winner = candidates(tr, q.options).get(str(ranked.get("winner")))
     return {
         "ratified": bool(outcome.get("ratified")),
+        "why": _why_funded(tr, budget, titles),
         "reason": vote.get("reason"),
         "objections": list((consent or {}).get("sustained") or []),
         "facts": facts,
@@ -90,6 +91,26 @@ def outcome_facts(
         "next_round": outcome.get("next_round"),
         "plan": outcome.get("plan"),
     }
+
+
+def _why_funded(tr: Translator, budget: dict[str, Any], titles: dict[str, str]) -> list[str]:
+    """One sentence per collective proposal: how equal shares funded it, or why not (what its
+    supporters had left of their shares against its cost), with its title."""
+    out = []
+    for p, w in (budget.get("why") or {}).items():
+        title, cost, n = titles.get(str(p), str(p)), float(w["cost"]), int(w["supporters"])
+        said = {"title": title, "n": n, "cost": cost}
+        if w.get("funded") == "equal shares":
+            paid = float(w["each_paid"])
+            out.append(tr("result.why.shares", **said, paid=paid, round=int(w["round"])))
+        elif w.get("funded") == "fill":
+            out.append(tr("result.why.fill", **said))
+        elif n == 0:
+            out.append(tr("result.why.nobody", **said))
+        else:
+            left, unspent = float(w["supporters_left"]), float(w["budget_left"])
+            out.append(tr("result.why.short", **said, left=left, budget_left=unspent))
+    return out
 
 
 @router.get("/rounds/{round_id}/result")
