@@ -296,6 +296,10 @@ class _Oracle:
         """L(π, μ), at the prices scaled up (if φ = 0) until every unbounded group is priced."""
         P = self.P
         cost = lam @ P.T
+        # a bundle's cost within rounding of λ's largest entry is no cost: λ is accurate to that
+        # (relative to its norm), and scaling the prices up by w / cost would blow the rounding
+        # up into a meaningless bound — there is then no bound at these prices
+        cost[cost <= 1e-12 * float(np.abs(lam).max(initial=0.0)) * np.abs(P.T).sum(axis=0)] = 0.0
         free = ~np.isfinite(P.hi) & (P.w > cost)
         if free.any() and not P.phi.any():
             # λ(απ, αμ) = α λ(π, μ): the smallest α ≥ 1 with α λ·T_g ≥ w_g for unbounded groups
