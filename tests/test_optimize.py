@@ -274,7 +274,7 @@ def test_structured_solver_agrees_with_highs(
 def test_swedish_plan_with_co2_cut_by_30_percent_checks_out_independently() -> None:
     e = cp.demo_economy()
     y = e.final_demand["domestic_final_demand"]
-    r = cp.optimize(e, caps={"labour": "100%", "co2": "70%"})
+    r = cp.optimize(e, caps={"labour": "100%", "co2": "70%"}, method="structured")
     assert r.status == "optimal" and r.method == "structured"
     assert r.activity is not None and r.net_output is not None
     # independent check from the table itself: net output = x − A x covers t·y
@@ -435,8 +435,9 @@ def test_structured_solver_with_sweeps_agrees_with_highs_above_the_direct_size()
     choice, _ = e.pricer.values(e.labour)
     x = e.pricer.quantities(choice, e.final_demand["households"][:, None])[:, 0]
     caps_abs = {k: float(v[:-1]) / 100 * float(e.direct(k)[choice] @ x) for k, v in caps.items()}
-    a = cp.optimize(e, caps=caps_abs, floors=0.2 * e.final_demand["households"])
-    b = cp.optimize(e, caps=caps_abs, floors=0.2 * e.final_demand["households"], method="highs")
+    floors = 0.2 * e.final_demand["households"]
+    a = cp.optimize(e, caps=caps_abs, floors=floors, method="structured")
+    b = cp.optimize(e, caps=caps_abs, floors=floors, method="highs")
     assert a.method == "structured" and a.status == b.status == "optimal"
     assert a.objective_value == pytest.approx(b.objective_value, rel=1e-6)
     assert a.gap <= 1e-9
@@ -527,6 +528,54 @@ def test_structured_solver_stopped_at_a_limit_reports_its_certified_gap(
     assert r.status == "limit" and "time limit" in r.message and r.gap > 1e-9
 
 
+def test_auto_cost_model_picks_by_price_directions_and_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One price direction (a single cap, least labour alone): structured at any size; several
+    below STRUCTURED_MIN_PROCESSES: HiGHS; from there on: structured, capacities or not (HiGHS
+    took 120 s at 10⁴ products with 50 capacities against 0.02 s)."""
+    module = _optimize_module()
+    e, caps = _capped_economy()
+    y = e.final_demand["households"]
+    one = cp.optimize(e, caps={"labour": caps["labour"]}, floors=0.3 * y)
+    assert one.method == "structured" and one.iterations <= 2
+    least = cp.optimize(e, targets="households", objective="min_labour")
+    assert least.method == "structured"
+    four = cp.optimize(e, caps=caps, floors=0.3 * y)
+    assert four.method == "highs" and four.status == "optimal"
+    busy = {e.processes[k]: 1.0 for k in range(20)}
+    assert cp.optimize(e, caps={"labour": caps["labour"]}, capacities=busy).method == "highs"
+    monkeypatch.setattr(module, "STRUCTURED_MIN_PROCESSES", e.m)
+    big = cp.optimize(e, caps=caps, floors=0.3 * y)
+    assert big.method == "structured"
+    assert big.objective_value == pytest.approx(four.objective_value, rel=1e-7)
+    assert cp.optimize(e, caps={"labour": caps["labour"]}, capacities=busy).method == "structured"
+
+
+@pytest.mark.parametrize(
+    ("seed", "why"), [(222, "short of 1 floor"), (325, "certified gap 1.3e-07"), (467, "short")]
+)
+def test_auto_solves_again_where_the_highs_plan_does_not_settle_the_question(
+    seed: int, why: str
+) -> None:
+    """Generated cases where HiGHS's "optimal" plan fell short of a floor measured in small
+    units (by ~1e-9, more than a relative 1e-7 of it) or 1.3e-7 below the optimum: auto
+    solves them again with the structured solver, says why, and agrees with the referee."""
+    from commonplan.plan.stress import plan_case, referee, violations
+
+    c = plan_case(seed, n_max=80)
+    module, kw = _optimize_module(), c.kwargs
+    spec = module._Spec.build(c.economy, kw.get("targets"), kw.get("floors"), kw.get("caps"),
+                              kw.get("capacities"), kw["objective"])  # fmt: skip
+    assert module.auto_method(spec.problem) == "highs"
+    r, ref = cp.optimize(c.economy, **c.kwargs), referee(c)
+    assert r.status == ref.status == "optimal" and r.method == "structured"
+    (note,) = r.notes
+    assert note.startswith("HiGHS: ") and why in note and "structured solver: optimal" in note
+    assert r.objective_value == pytest.approx(ref.objective, rel=1e-9)
+    assert not violations(c, r) and r.gap <= 1e-9
+
+
 def test_auto_falls_back_to_highs_interior_point_and_says_why(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -534,6 +583,7 @@ def test_auto_falls_back_to_highs_interior_point_and_says_why(
     y = e.final_demand["households"]
     best = cp.optimize(e, caps=caps, floors=0.3 * y, method="structured")
     module = _optimize_module()
+    monkeypatch.setattr(module, "STRUCTURED_MIN_PROCESSES", 0)  # auto: structured first
     monkeypatch.setattr(module, "STRUCTURED_MAXITER", 2)
     r = cp.optimize(e, caps=caps, floors=0.3 * y)
     assert r.status == "optimal" and r.method == "highs-ipm" and r.gap <= 1e-12  # rounding

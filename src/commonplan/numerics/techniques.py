@@ -150,7 +150,9 @@ class _Woodbury:
         if away and min(away) <= self.REFACTOR * self.n:
             base = self.bases.pop(int(np.argmin(away)))
         else:
-            M = np.eye(self.n) - self.B[:, choice].toarray()
+            M = self.B[:, choice].toarray()
+            np.negative(M, out=M)
+            M.flat[:: self.n + 1] += 1.0  # I − A_s, one n × n array
             with one_blas_thread():
                 base = (choice.copy(), sla.lu_factor(M, check_finite=False))
             del self.bases[: max(0, len(self.bases) - self.KEEP + 1)]
