@@ -314,7 +314,7 @@ def _fall_back(
     return replace(structured, seconds=seconds)
 
 
-SETTLED_RTOL = 1e-8
+SETTLED_RTOL = 5e-8
 """``method="auto"``: a HiGHS plan stands when it meets every floor, cap and capacity to this
 relative tolerance, product by product (HiGHS's own tolerances are absolute, on its scaled
 rows: a product measured in small units can fall short by more than it makes)."""
