@@ -426,6 +426,19 @@ def test_generated_plans_with_the_sweeping_pricer_at_any_size(
         assert not violations(c, r)
 
 
+def test_phase_one_without_a_finite_bound_is_a_limit_not_an_error() -> None:
+    """Generated seed 508 (units over twelve orders, 1,034 products): phase 1 ended with no
+    finite Lagrangian bound — an internal assertion once; now "limit" (nothing certifies the
+    floors infeasible), and auto's answer agrees with the independent model."""
+    from commonplan.plan.stress import plan_case, referee
+
+    c = plan_case(508, n_max=3000)
+    r = cp.optimize(c.economy, **c.kwargs, method="structured", diagnose=False)
+    assert r.status in ("infeasible", "limit")
+    assert r.status == "infeasible" or "could not decide" in r.message
+    assert cp.optimize(c.economy, **c.kwargs).status == referee(c).status == "infeasible"
+
+
 def test_structured_solver_with_sweeps_agrees_with_highs_above_the_direct_size() -> None:
     from commonplan.numerics import DIRECT_MAX
 
