@@ -19,7 +19,8 @@ and λ).
 Each method runs in a forked child process, so "extra MiB" is that method's own peak memory
 above the parent's (economy already built).  The machine is shared, so every method runs
 ``--repeat`` times (rounds of all methods in turn, SuperLU once) and the table gives the median
-seconds and, after it, the fastest and slowest run; "vs commonplan" is the ratio of medians (for
+seconds and, after it, the fastest and slowest run; "vs commonplan" is the ratio of medians, the
+method's time over commonplan's (for
 BiCGSTAB from nothing, to commonplan's cold total).
 "iterations": Gauss–Seidel sweeps (the larger of x and λ), BiCGSTAB or Neumann iterations (x and
 λ together).  Run::
@@ -228,7 +229,7 @@ def main() -> None:
             if name.startswith("commonplan cold"):
                 cold_base = med
             ref = cold_base if name.endswith("from nothing") else base
-            ratio = f"{med / ref:.1f}× slower" if name[0] not in " c" else ""
+            ratio = f"{med / ref:.2g}×" if name[0] not in " c" else ""
             spread = f"{min(seconds):.3f}–{max(seconds):.3f}" if len(seconds) > 1 else ""
             table.add_row(
                 f"{n:,}",
