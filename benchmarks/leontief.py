@@ -10,18 +10,25 @@ For each size, the same matrix is solved by every method, side by side:
                         series)
 * ``scipy spsolve``   — SuperLU direct solve, x and λ (only up to --spsolve-max products: fill-in)
 
+With ``--cold``, also from the arrays: ``Economy.from_arrays`` (validation) and the first
+``balance`` (supply-chain ordering, the split operators, the solve; the ordering is also timed
+alone), against BiCGSTAB from nothing (I − A built from A, then x and λ).
+
 Every method is asked for relative residual ≤ --rtol (1e-10; ‖b − Mx‖₂/‖b‖₂, the larger of x
 and λ).
 Each method runs in a forked child process, so "extra MiB" is that method's own peak memory
 above the parent's (economy already built).  The machine is shared, so every method runs
 ``--repeat`` times (rounds of all methods in turn, SuperLU once) and the table gives the median
-seconds and, after it, the fastest and slowest run; "vs commonplan" is the ratio of medians.
+seconds and, after it, the fastest and slowest run; "vs commonplan" is the ratio of medians, the
+method's time over commonplan's (for
+BiCGSTAB from nothing, to commonplan's cold total).
 "iterations": Gauss–Seidel sweeps (the larger of x and λ), BiCGSTAB or Neumann iterations (x and
 λ together).  Run::
 
     python benchmarks/leontief.py                 # n = 10^4, 10^5, 10^6
     python benchmarks/leontief.py --sizes 10000   # one size
     python benchmarks/leontief.py --sizes 1000000 --rtol 1e-9
+    python benchmarks/leontief.py --sizes 1000000 --cold   # from the arrays, phase by phase
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from rich.table import Table
 import commonplan as cp
 from _common import Forked, in_child
 from commonplan.numerics import Prepared, leontief, prepare, relative_residual
+from commonplan.numerics.leontief import supply_chain_order
 
 RTOL = 1e-10
 """Asked of every method (``--rtol``); the table shows what each reached."""
@@ -80,6 +88,44 @@ def prepare_only(c: Case) -> Timed:
     t = time.perf_counter()
     prepare(c.A)
     return time.perf_counter() - t, float("nan"), 0
+
+
+def cold(c: Case) -> tuple[float, float, int, dict[str, float]]:
+    """From the arrays to x and λ: ``Economy.from_arrays`` (validation: finite, signs, structure,
+    productivity) and the first ``balance`` (supply-chain ordering, the split operators, the
+    solve), with the seconds of each phase."""
+    t0 = time.perf_counter()
+    e = cp.Economy.from_arrays(c.A, c.l, final_demand={"y": c.y})
+    t1 = time.perf_counter()
+    A = e.A
+    rows_cols = sp.csr_array((A.data, A.indices, A.indptr), shape=A.shape)
+    order = supply_chain_order(A)
+    t2 = time.perf_counter()
+    e.__dict__["prepared"] = prepare(A)  # what balance builds first (and orders again)
+    t3 = time.perf_counter()
+    r = cp.balance(e, "y")
+    t4 = time.perf_counter()
+    assert r.gross_output is not None and r.labour_values is not None and len(order)
+    del rows_cols
+    phases = {
+        "validation (from_arrays)": t1 - t0,
+        "supply-chain ordering": t2 - t1,
+        "preparation (ordering + split)": t3 - t2,
+        "solve": t4 - t3,
+    }
+    total = (t1 - t0) + (t3 - t2) + (t4 - t3)  # the ordering is inside the preparation
+    return total, c.residual(r.gross_output, r.labour_values), r.iterations, phases
+
+
+def bicgstab_cold(c: Case) -> Timed:
+    """BiCGSTAB from nothing: I − A and its transpose built from A, then x and λ."""
+    t = time.perf_counter()
+    n = c.A.shape[0]
+    M = (sp.identity(n, format="csr") - c.A.tocsr()).tocsr()
+    MT = M.T.tocsr()
+    x, _ = spla.bicgstab(M, c.y, rtol=RTOL, maxiter=10_000)
+    lam, _ = spla.bicgstab(MT, c.l, rtol=RTOL, maxiter=10_000)
+    return time.perf_counter() - t, c.residual(x, lam), 0
 
 
 def bicgstab(c: Case) -> Timed:
@@ -125,6 +171,9 @@ def main() -> None:
     ap.add_argument("--spsolve-max", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=3, help="runs of each method (median shown)")
+    ap.add_argument("--cold", action="store_true",
+                    help="also from the arrays: building the Economy and its first balance, "
+                    "phase by phase, beside BiCGSTAB from nothing")  # fmt: skip
     ap.add_argument(
         "--rtol", type=float, default=RTOL, help="relative residual asked of every method"
     )
@@ -155,6 +204,11 @@ def main() -> None:
             ("scipy bicgstab", bicgstab),
             ("neumann series (scipy)", neumann),
         ]
+        if args.cold:
+            methods += [
+                ("commonplan cold: from_arrays + first balance", cold),  # type: ignore[list-item]
+                ("scipy bicgstab from nothing", bicgstab_cold),
+            ]
         if n <= args.spsolve_max:
             methods.append(("scipy spsolve (SuperLU)", spsolve))
         runs: dict[str, list[Forked[Timed]]] = {name: [] for name, _ in methods}
@@ -164,7 +218,7 @@ def main() -> None:
                     continue  # minutes a run, and no noise to speak of
                 with console.status(f"n = {n:,}: {name.strip()} (run {r + 1})"):
                     runs[name].append(in_child(partial(fn, case)))
-        base = None
+        base = cold_base = None
         for name, _ in methods:
             done = [o.value for o in runs[name] if o.value is not None]
             seconds = [d[0] for d in done]
@@ -172,7 +226,10 @@ def main() -> None:
             res, its = (done[-1][1], done[-1][2]) if done else (float("nan"), 0)
             mib = max((o.extra_mib for o in runs[name]), default=float("nan"))
             base = med if base is None else base
-            ratio = f"{med / base:.1f}× slower" if name[0] not in " c" else ""
+            if name.startswith("commonplan cold"):
+                cold_base = med
+            ref = cold_base if name.endswith("from nothing") else base
+            ratio = f"{med / ref:.2g}×" if name[0] not in " c" else ""
             spread = f"{min(seconds):.3f}–{max(seconds):.3f}" if len(seconds) > 1 else ""
             table.add_row(
                 f"{n:,}",
@@ -188,6 +245,11 @@ def main() -> None:
             for o in runs[name]:
                 if o.error:
                     table.add_row("", "", f"  failed: {o.error}", *[""] * 6)
+            for phase in done[0][3] if done and len(done[0]) > 3 else {}:
+                times = [d[3][phase] for d in done]  # type: ignore[misc]
+                spread = f"{min(times):.3f}–{max(times):.3f}" if len(times) > 1 else ""
+                table.add_row("", "", f"  {phase}", f"{np.median(times):.3f}", spread,
+                              *[""] * 4)  # fmt: skip
         table.add_section()
     console.print(table)
 

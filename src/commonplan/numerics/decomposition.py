@@ -134,9 +134,8 @@ def solve_structured(
         )
         total += run.iterations
         what = "floors" + (" and minimum targets" if P.lo.any() else "")
-        if run.status == OPTIMAL and run.lower < 1.0 - rtol:
-            best = run.best
-            assert best is not None
+        best = run.best
+        if run.status == OPTIMAL and run.lower < 1.0 - rtol and best is not None:
             return done(
                 INFEASIBLE,
                 f"the {what} do not fit under the caps: at most {run.upper:.6g} times them can "
@@ -148,10 +147,12 @@ def solve_structured(
                 iterations=total,
                 info={"scale": run.upper, "scale_lower": run.lower},
             )
-        if run.status == LIMIT and run.lower < 1.0 - rtol:
+        if run.lower < 1.0 - rtol and (run.status == LIMIT or best is None):
+            # (stopped, or no finite bound priced the floors: nothing certifies them infeasible)
             return done(
                 LIMIT,
-                f"could not decide {run.stopped} whether the {what} fit under the caps "
+                f"could not decide {run.stopped or 'without a bound'} whether the {what} fit "
+                "under the caps "
                 f"(between {run.lower:.6g} and {run.upper:.6g} times them do)",
                 iterations=total,
                 info={"scale": run.upper, "scale_lower": run.lower},
@@ -256,6 +257,12 @@ generation asks again only for the direction it asked last (the start prices, th
 first duals with one cap; a master whose duals did not move), so a few are all that ever hit."""
 
 
+ALPHA_MAX = 1e12
+"""The most the Lagrangian bound scales prices up by to price every unbounded group: beyond, the
+group's cost is within the rounding of λ (a warm start's leftovers), and scaling that up made a
+meaningless bound that once certified a wrong optimum; there is then no bound at those prices."""
+
+
 class _Oracle:
     """Prices → cheapest technique set and the Lagrangian bound; remembers the last few price
     directions (:data:`MEMO_SIZE`)."""
@@ -301,7 +308,7 @@ class _Oracle:
             # λ(απ, αμ) = α λ(π, μ): the smallest α ≥ 1 with α λ·T_g ≥ w_g for unbounded groups
             with np.errstate(divide="ignore"):
                 alpha = float(np.max(P.w[free] / cost[free]))
-            if not np.isfinite(alpha):  # a group costs nothing at these prices: no bound here
+            if not alpha <= ALPHA_MAX:  # a group costs (next to) nothing here: no bound here
                 return _Priced(pi, mu, choice, lam, np.inf)
             pi, mu, lam, cost = alpha * pi, alpha * mu, alpha * lam, alpha * cost
         capped = np.isfinite(P.cap)

@@ -15,22 +15,36 @@ switch lowers λ, so the iteration ends after finitely many steps; in practice a
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, cast
 
 import numpy as np
+import scipy.linalg as sla
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from commonplan.errors import SolverError
 from commonplan.numerics.leontief import (
-    DIRECT_MAX,
     SplitOperator,
     leontief,
+    one_blas_thread,
     sweep_quantities,
     sweep_values,
 )
 
-__all__ = ["Pricer", "cheapest_techniques", "makes_matrix", "square_matrix", "upstream_order"]
+__all__ = [
+    "PRICER_DIRECT_MAX",
+    "Pricer",
+    "cheapest_techniques",
+    "makes_matrix",
+    "square_matrix",
+    "upstream_order",
+]
+
+PRICER_DIRECT_MAX = 2000
+"""Largest n the :class:`Pricer` prices by dense LU under ``method="auto"``; above, by
+Gauss–Seidel value and policy iteration warm-started from the last call's prices."""
 
 
 def square_matrix(B: sp.csc_array, choice: NDArray[np.intp]) -> sp.csc_array:
@@ -56,6 +70,26 @@ def cheapest_techniques(
     ``start``: a productive technique set to begin from, where the cheapest processes at cost c
     alone may not form one (policy iteration needs a productive set to evaluate).
     """
+
+    def evaluate(choice: NDArray[np.intp]) -> NDArray[np.float64]:
+        sol = leontief(square_matrix(B, choice), l=c[choice], rtol=rtol, method=method)
+        assert sol.lam is not None
+        return sol.lam
+
+    return _policy_iteration(B, makes, c, evaluate, start, rtol, maxiter)
+
+
+def _policy_iteration(
+    B: sp.csc_array,
+    makes: NDArray[np.intp],
+    c: NDArray[np.float64],
+    evaluate: Callable[[NDArray[np.intp]], NDArray[np.float64]],
+    start: NDArray[np.intp] | None,
+    rtol: float,
+    maxiter: int,
+) -> tuple[NDArray[np.intp], NDArray[np.float64], int]:
+    """Howard's policy iteration from ``start`` (default: the cheapest process of each product
+    at its direct cost), λ of a choice by ``evaluate``."""
     n, m = B.shape
     by_product = np.lexsort((np.arange(m), makes))  # processes grouped by product, index order
     starts = np.searchsorted(makes[by_product], np.arange(n))
@@ -63,21 +97,111 @@ def cheapest_techniques(
     choice = _argmin_per_product(q, by_product, starts, rtol) if start is None else start
     seen: set[bytes] = set()
     for it in range(1, maxiter + 1):
-        sol = leontief(square_matrix(B, choice), l=c[choice], rtol=rtol, method=method)
-        lam = sol.lam
-        assert lam is not None
+        lam = evaluate(choice)
         q = c + B.T @ lam
         best = _argmin_per_product(q, by_product, starts, rtol)
         better = q[best] < q[choice] - rtol * np.abs(q[choice])
         if not better.any():
-            return best, lam, it  # best differs from choice only among ties
+            # best differs from choice only among ties: the same λ, and a choice that depends
+            # on λ alone, not on the path
+            return best, lam, it
         seen.add(choice.tobytes())
         choice = np.where(better, best, choice)
         if choice.tobytes() in seen:
             # back to a set already evaluated: in exact arithmetic every switch lowers λ, so the
             # "improvements" are rounding between near-equal techniques — the choice has settled
-            return choice, lam, it
+            return choice, evaluate(choice), it
     raise SolverError(f"technique choice did not settle after {maxiter} policy iterations")
+
+
+class _Woodbury:
+    """(I − A_s)⁻¹ for many technique sets s from a few dense LUs: of I − A_b for sets b already
+    factored, and for any s, the k columns where it differs from the nearest b as a rank-k update
+    (Sherman–Morrison–Woodbury):
+
+        M_s = M_b + U E_Dᵀ,   U = A_b[:, D] − A_s[:, D],   W = M_b⁻¹ U,   K = I + W[D, :]
+        M_s⁻¹ y = z − W K⁻¹ z[D],  z = M_b⁻¹ y;     λ M_s = l:  λᵀ = M_b⁻ᵀ (l − E_D K⁻ᵀ Wᵀ l)
+
+    Successive technique sets of policy iteration differ in few products, and column generation
+    alternates between a few neighbourhoods (the smoothed and the master's prices), so a set
+    costs k solves with an LU (2 k n² flops) instead of a new factorisation (⅔ n³).  A set more
+    than :data:`REFACTOR` n products away from every kept LU is factored afresh and replaces the
+    least recently used of the :data:`KEEP` kept.  Each solve takes :data:`REFINE` steps of
+    iterative refinement against the sparse A_s.
+    """
+
+    REFACTOR = 1 / 8
+    """Changed products, as a share of n, beyond which a set is factored afresh."""
+
+    KEEP = 3
+    """LUs kept (8 n² bytes each: 32 MB at n = 2,000)."""
+
+    REFINE = 2
+    """Steps of iterative refinement per solve."""
+
+    def __init__(self, B: sp.csc_array) -> None:
+        self.B = B
+        self.n = B.shape[0]
+        self.bases: list[tuple[NDArray[np.intp], Any]] = []  # least recently used first
+        self.last: tuple[bytes, Any] | None = None  # the update of the last set asked for
+
+    def _update(self, choice: NDArray[np.intp]) -> tuple[Any, ...]:
+        key = choice.tobytes()
+        if self.last is not None and self.last[0] == key:
+            return cast(tuple[Any, ...], self.last[1])
+        away = [int(np.count_nonzero(choice != b[0])) for b in self.bases]
+        if away and min(away) <= self.REFACTOR * self.n:
+            base = self.bases.pop(int(np.argmin(away)))
+        else:
+            M = self.B[:, choice].toarray()
+            np.negative(M, out=M)
+            M.flat[:: self.n + 1] += 1.0  # I − A_s, one n × n array
+            with one_blas_thread():
+                base = (choice.copy(), sla.lu_factor(M, check_finite=False))
+            del self.bases[: max(0, len(self.bases) - self.KEEP + 1)]
+        self.bases.append(base)
+        (s0, lu), changed = base, np.flatnonzero(choice != base[0])
+        W = K = None
+        if len(changed):
+            U = (self.B[:, s0[changed]] - self.B[:, choice[changed]]).toarray()
+            with one_blas_thread():
+                W = sla.lu_solve(lu, U, check_finite=False)
+                K = sla.lu_factor(np.eye(len(changed)) + W[changed, :], check_finite=False)
+        update = (lu, changed, W, K, sp.csc_array(self.B[:, choice]))
+        self.last = (key, update)
+        return update
+
+    def quantities(self, choice: NDArray[np.intp], Y: NDArray[np.float64]) -> NDArray[np.float64]:
+        """X with (I − A_s) X = Y."""
+        lu, D, W, K, A = self._update(choice)
+
+        def solve(R: NDArray[np.float64]) -> NDArray[np.float64]:
+            Z = sla.lu_solve(lu, R, check_finite=False)
+            if W is not None:
+                Z = Z - W @ sla.lu_solve(K, Z[D], check_finite=False)
+            return cast(NDArray[np.float64], Z)
+
+        with one_blas_thread():
+            X = solve(Y)
+            for _ in range(self.REFINE):
+                X = X + solve(Y - X + A @ X)
+            return X
+
+    def values(self, choice: NDArray[np.intp], l: NDArray[np.float64]) -> NDArray[np.float64]:
+        """λ with λ (I − A_s) = l."""
+        lu, D, W, K, A = self._update(choice)
+
+        def solve(r: NDArray[np.float64]) -> NDArray[np.float64]:
+            if W is not None:
+                r = r.copy()
+                r[D] -= sla.lu_solve(K, W.T @ r, trans=1, check_finite=False)
+            return cast(NDArray[np.float64], sla.lu_solve(lu, r, trans=1, check_finite=False))
+
+        with one_blas_thread():
+            lam = solve(l)
+            for _ in range(self.REFINE):
+                lam = lam + solve(l - lam + A.T @ lam)
+            return lam
 
 
 def _argmin_per_product(
@@ -103,8 +227,9 @@ class Pricer:
     cost λ (n); by the non-substitution theorem that one technique set is cheapest for every final
     demand.  ``quantities(choice, Y)`` gives the gross outputs that set needs for each column of Y.
 
-    Up to :data:`~commonplan.numerics.DIRECT_MAX` products: policy iteration with dense LU
-    (:func:`cheapest_techniques`).  Above: *modified policy iteration* — Gauss–Seidel value
+    Up to :data:`PRICER_DIRECT_MAX` products: policy iteration with dense LU, started from the
+    last call's set, every set solved from one factorisation by a low-rank update
+    (:class:`_Woodbury`).  Above: *modified policy iteration* — Gauss–Seidel value
     iteration on the Bellman equation until the choice settles, then Howard's policy iteration
     with Gauss–Seidel evaluations of λ for the chosen set until no product can switch to a cheaper
     process.  Products are swept in ``order`` (default :func:`upstream_order`, cheap and good;
@@ -131,21 +256,33 @@ class Pricer:
         n = B.shape[0]
         self.start = start  # a productive set for policy iteration to begin from
         if method == "auto":
-            method = "direct" if n <= DIRECT_MAX else "gauss-seidel"
+            method = "direct" if n <= PRICER_DIRECT_MAX else "gauss-seidel"
         if method not in ("direct", "gauss-seidel"):
             raise SolverError(f"unknown method {method!r}: use 'auto', 'direct' or 'gauss-seidel'")
         self.B, self.makes, self.method, self.rtol = B, makes, method, rtol
         if method == "gauss-seidel":
             self._sweep_setup(upstream_order(B, makes) if order is None else order)
+        else:
+            self._dense = _Woodbury(sp.csc_array(B))
+            self._choice: NDArray[np.intp] | None = None
 
     def values(self, c: NDArray[np.float64]) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
         """(choice, λ): the cheapest process of each product at cost c; λ = c_s (I − A_s)⁻¹."""
+        c = np.asarray(c, dtype=np.float64)
         if self.method == "direct":
-            choice, lam, _ = cheapest_techniques(
-                self.B, self.makes, c, rtol=self.rtol, method="direct", start=self.start
+            choice, lam, _ = _policy_iteration(
+                self.B,
+                self.makes,
+                c,
+                lambda s: self._dense.values(s, c[s]),
+                # from the last call's set (successive prices are close), else a productive one
+                self._choice if self._choice is not None else self.start,
+                self.rtol,
+                100,
             )
+            self._choice = choice
             return choice, lam
-        return self._sweep_values(np.asarray(c, dtype=np.float64))
+        return self._sweep_values(c)
 
     def quantities(self, choice: NDArray[np.intp], Y: NDArray[np.float64]) -> NDArray[np.float64]:
         """Gross output (n × q) of the technique set ``choice`` for final demands Y (n × q)."""
@@ -155,9 +292,7 @@ class Pricer:
             return X
         Yn = Y[:, nonzero]
         if self.method == "direct":
-            sol = leontief(square_matrix(self.B, choice), y=Yn, method="direct", rtol=self.rtol)
-            assert sol.x is not None
-            X[:, nonzero] = sol.x
+            X[:, nonzero] = self._dense.quantities(choice, Yn)
             return X
         chosen = self._compact(self._inverse[choice[self.order]])
         direction = -1 if self.reordered else 0
@@ -258,10 +393,15 @@ class Pricer:
             chosen = self._compact(pick)
             lam, _, _ = sweep_values(chosen, cs[pick], direction, self.rtol, 5000, x0=lam)
             seen.add(hashlib.blake2b(pick.data, digest_size=16).digest())
+            evaluated = pick.copy()
             if not _kernels.improve_policy(*layout, cs, lam, pick, self.rtol):
                 break
             if hashlib.blake2b(pick.data, digest_size=16).digest() in seen:
-                break  # a set already evaluated: rounding between near-equal techniques
+                # a set already evaluated: rounding between near-equal techniques; the set
+                # returned is the one λ was evaluated for (λ and the choice must agree: the
+                # Lagrangian bound prices the choice's plans at λ)
+                pick = evaluated
+                break
         else:  # pragma: no cover - policy iteration ends in a few rounds
             raise SolverError("technique choice did not settle after 100 policy iterations")
         self._warm = (lam, pick)

@@ -13,7 +13,8 @@ arrays of the economy (not from :mod:`commonplan.numerics.lp`), with HiGHS's sim
     maximise    Σ_g w_g t_g  (or minimise labour·z)
     subject to  (M − B) z − Σ_g T_g t_g ≥ f,   C z ≤ c,   0 ≤ z ≤ u,   lo ≤ t ≤ hi
 
-and :func:`conflict_holds` checks a diagnosis: its conflicting set must be infeasible on its own,
+:func:`violations` checks a plan against the question from the public arrays, and
+:func:`conflict_holds` checks a diagnosis: its conflicting set must be infeasible on its own,
 and dropping any one member must make it feasible.
 """
 
@@ -31,7 +32,7 @@ from commonplan.economy.synthetic import synthetic_economy
 from commonplan.numerics.types import Array
 from commonplan.plan.inputs import TargetGroup
 
-__all__ = ["PlanCase", "Referee", "conflict_holds", "plan_case", "referee"]
+__all__ = ["PlanCase", "Referee", "conflict_holds", "plan_case", "referee", "violations"]
 
 _RESOURCES = ("co2", "land", "water")
 
@@ -312,3 +313,26 @@ def conflict_holds(case: PlanCase, diagnosis: Any) -> list[str]:
             if not feasible([x for x in members if x != member]):
                 problems.append(f"{member} is not needed: the set without it is still infeasible")
     return problems
+
+
+def violations(case: PlanCase, result: Any) -> list[str]:
+    """What is wrong with an optimal plan (empty if nothing), recomputed from the economy's
+    public arrays: net output (M − B) z as reported, floors met, caps kept, activity ≥ 0."""
+    e, kw = case.economy, case.kwargs
+    assert result.activity is not None and result.net_output is not None
+    z = result.activity
+    made = np.bincount(e.makes, weights=z, minlength=e.n) - e.inputs @ z
+    bad = []
+    if not np.allclose(made, result.net_output, rtol=1e-9, atol=1e-9 * np.abs(made).max()):
+        bad.append("net output is not (M − B) z")
+    floors = np.asarray(kw.get("floors", np.zeros(e.n)), dtype=np.float64)
+    short = floors - made
+    room = 1e-7 * np.maximum(floors, np.abs(made)) + 1e-12 * float(np.abs(made).max())
+    if (short > room).any():
+        bad.append(f"floors short by up to {short.max():.3g}")
+    for name, cap in dict(kw.get("caps") or {}).items():
+        if float(e.direct(name) @ z) > cap * (1 + 1e-7):
+            bad.append(f"{name} above its cap")
+    if (z < -1e-9 * max(1.0, float(np.abs(z).max()))).any():
+        bad.append("negative activity")
+    return bad
