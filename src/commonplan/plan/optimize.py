@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import numpy as np
@@ -424,12 +424,13 @@ class _Spec:
                 notes.append("no caps given: labour capped at today's hours")
         for name, value in (caps or {}).items():
             i = input_index(e, name)
-            cap[i] = amount(value, f"cap on {name!r}", partial(current_use, e, name))
+            today = cache(partial(current_use, e, name))  # asked for by a "%" cap only, once
+            cap[i] = amount(value, f"cap on {name!r}", today)
             if isinstance(value, str) and value.strip().endswith("%"):
                 unit = f" {e.units[name]}" if name in e.units else ""
                 notes.append(
                     f"cap on {name!r}: {value.strip()} of today's use "
-                    f"({_figure(current_use(e, name))}{unit}) = {_figure(cap[i])}{unit}"
+                    f"({_figure(today())}{unit}) = {_figure(cap[i])}{unit}"
                 )
         u = capacity_vector(e, capacities or {}, np.full(e.m, np.inf))
         phi = np.zeros(len(inputs))
