@@ -40,7 +40,7 @@ from commonplan.rounds import (
     withdraw_proposal,
 )
 from commonplan.store import Database
-from commonplan.store.models import AuditEntry, Draft, Proposal, Question
+from commonplan.store.models import AuditEntry, Draft, Member, Proposal, Question
 from fixtures import drafted, small_federation, small_members
 
 __all__ = ["app", "cheap_hashing", "client"]  # fixtures, from test_api
@@ -282,6 +282,10 @@ def test_a_facilitator_withdraws_a_proposal_with_a_reason_members_see(
         entry = s.execute(
             select(AuditEntry).where(AuditEntry.action == "proposal withdrawn")
         ).scalar_one()
+        row = s.get(Proposal, canteen["id"])
+        assert row is not None
+        by_id = s.execute(select(Member.id).where(Member.handle == web.FACILITATOR)).scalar_one()
+        assert row.withdrawn_by == by_id and row.withdrawn_reason == why  # the columns
     assert entry.actor == web.FACILITATOR and entry.payload == {
         "round": r,
         "proposal": canteen["id"],
@@ -289,7 +293,7 @@ def test_a_facilitator_withdraws_a_proposal_with_a_reason_members_see(
         "by": web.FACILITATOR,
         "as": "facilitator",
         "reason": why,
-        "withdrawn_by": 1,  # the facilitator's member id (the column), by handle above
+        "withdrawn_by": by_id,  # the columns, as verify replays them
         "withdrawn_reason": why,
     }
     web.refused(client.post(url, json={"reason": why}, headers=fac), 422, "plan_input", "withdrawn")
