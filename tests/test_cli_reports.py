@@ -135,6 +135,12 @@ def test_reports_filed_listed_reconciled_and_the_alerts_answered(
     assert f"{rec.redundancy} df, p = {rec.p_value:.2g} < α 0.05)" in first
     assert f"{num(farm.reconciled)} ± {num(farm.std_error)}" in text.stdout
     assert "1. Farm A" in text.stdout
+    # each loosely checked report with the smallest error the checks catch 9 times in 10
+    flat = " ".join(text.stdout.split())
+    weak = rec.weakly_checked()
+    assert flat.count("is caught less than 9 times in 10") == len(weak)
+    for c in weak:
+        assert f"{c.council}, {c.kind}" in flat and f"smaller than {num(c.detectable)}" in flat
     suspects = data("report", "suspects", r, "--period", PERIOD, "--as", "millerA", *db)
     assert suspects == same(rec.to_dict()["suspects"])
     assert (

@@ -196,6 +196,32 @@ def test_power_as_predicted() -> None:
     assert abs(hits / n - predicted) < 4 * se
 
 
+def test_detectable_error_by_hand_and_caught_nine_times_in_ten() -> None:
+    """Two meters of one flow: bias_se = √(σ₁² + σ₂²), so the error caught 9 times in 10 is
+    (c + Φ⁻¹(0.9)) √(σ₁² + σ₂²); injected at that size it is caught about 90 % of the time."""
+    A = np.array([[1.0, -1.0]])
+    s = np.array([0.3, 0.4])
+    rec0 = reconcile_linear(np.array([10.0, 10.0]), s, A)
+    c = sidak_critical(0.05, 2)
+    golden = (c + stats.norm.ppf(0.9)) * 0.5
+    assert_allclose(rec0.detectable(0.9), [golden, golden], rtol=1e-9)
+    assert_allclose(rec0.detectable(0.5), [c * 0.5, c * 0.5], rtol=1e-9)
+    rng = np.random.default_rng(11)
+    n, hits = 2000, 0
+    for _ in range(n):
+        y = np.array([10.0, 10.0]) + s * rng.standard_normal(2)
+        y[0] += golden
+        hits += abs(reconcile_linear(y, s, A).z[0]) > rec0.measurement_critical
+    assert abs(hits / n - 0.9) < 4 * np.sqrt(0.09 / n)
+    # a flow nothing else measures cannot be checked at all
+    lone = reconcile_linear(
+        np.array([10.0, 4.0]), np.array([0.3, 0.4]), np.array([[1.0, -1.0]]), np.array([[-1.0]])
+    )
+    assert np.isinf(lone.detectable()).all()
+    with pytest.raises(ValueError, match="power"):
+        rec0.detectable(1.0)
+
+
 def test_global_test_size() -> None:
     A = np.array([[1.0, -1, 0, 0, -1], [0, 1, -1, 0, 0], [0, 0, 1, -1, 1]])
     truth = np.array([10.0, 6.0, 6.0, 10.0, 4.0])

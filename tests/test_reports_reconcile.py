@@ -9,11 +9,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 import commonplan as cp
 from commonplan.errors import PlanInputError
 from commonplan.federation import add_members, create_federation
 from commonplan.monitor.alerts import alerts_for
+from commonplan.numerics.reconcile import sidak_critical
 from commonplan.reports import ReportRow, file_reports
 from commonplan.reports.reconcile import (
     CouncilInfo,
@@ -124,6 +126,26 @@ def test_reports_nothing_can_check_are_listed_untestable() -> None:
     rows = [ReportRow("Street", "P", "receipt", 10.0, "bread")]  # from outside, reported once
     r = reconcile(rows, BAKERY, councils=COUNCILS)
     assert r.untestable == (0,) and r.redundancy == 0 and r.passed
+
+
+def test_weakly_checked_reports_say_how_large_an_error_could_hide() -> None:
+    """A delivery checked only by its partner's receipt: an error is caught 9 times in 10 from
+    (c + Φ⁻¹(0.9)) √(σ₁² + σ₂²) on; a share of the amount above that is named weakly checked."""
+    rows = [
+        ReportRow("Farm", "P", "delivery", 80.0, "grain", "Street", sigma=2.0),
+        ReportRow("Street", "P", "receipt", 80.0, "grain", "Farm", sigma=2.0),
+    ]
+    r = reconcile(rows, BAKERY, councils=COUNCILS)
+    golden = (sidak_critical(0.05, 2) + stats.norm.ppf(0.9)) * np.hypot(2.0, 2.0)
+    assert [c.detectable for c in r.checks] == pytest.approx([golden, golden], rel=1e-9)
+    assert r.weakly_checked(share=golden / 80.0 * 1.01) == ()
+    assert [c.index for c in r.weakly_checked(share=golden / 80.0 * 0.99)] == [0, 1]
+    # a report nothing checks is untestable, not "weakly checked"
+    lone = reconcile(
+        [ReportRow("Street", "P", "receipt", 10.0, "bread")], BAKERY, councils=COUNCILS
+    )
+    assert lone.untestable == (0,) and lone.weakly_checked(share=0.0) == ()
+    assert lone.checks[0].detectable == float("inf")
 
 
 def test_bad_input_names_what_is_wrong() -> None:

@@ -45,7 +45,7 @@ from commonplan.cli._common import (
 
 if TYPE_CHECKING:
     from commonplan.reports import StoredReport
-    from commonplan.reports.reconcile import Reconciliation, Suspect
+    from commonplan.reports.reconcile import Reconciliation, ReportCheck, Suspect
 
 __all__ = ["register"]
 
@@ -196,6 +196,11 @@ def _ledger_table(title: str, rows: Sequence[StoredReport]) -> Table:
     return table
 
 
+def _named(c: ReportCheck) -> str:
+    what = f"{c.council}, {c.kind}" + (f" of {c.product}" if c.product else "")
+    return (f"report {c.report}: " if c.report is not None else "") + what
+
+
 @report_app.command("reconcile")
 def report_reconcile(
     round_id: RoundArg,
@@ -235,10 +240,18 @@ def report_reconcile(
         console.print("reports nothing can check:", highlight=False)
         for i in rec.untestable:
             c = rec.checks_by_index(i)
-            what = f"{c.council}, {c.kind}" + (f" of {c.product}" if c.product else "")
-            ident = f"report {c.report}: " if c.report is not None else ""
+            console.print(f"  {escape(_named(c))} ({num(c.reported)}, {c.source})", highlight=False)
+    weak = rec.weakly_checked()
+    if weak:
+        console.print(
+            "reports checked only loosely (an error of more than a fifth could go unnoticed):",
+            highlight=False,
+        )
+        for c in weak:
             console.print(
-                f"  {escape(ident + what)} ({num(c.reported)}, {c.source})", highlight=False
+                f"  {escape(_named(c))} ({num(c.reported)}, {c.source}): an error smaller than"
+                f" {num(c.detectable)} is caught less than 9 times in 10",
+                highlight=False,
             )
     for note in rec.notes:
         console.print(f"note: {escape(note)}", style="dim", highlight=False)

@@ -165,6 +165,16 @@ class Reconciliation:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(self.testable, self.adjustment * s2 / self.adjustment_var, np.nan)
 
+    def detectable(self, power: float = 0.9) -> Array:
+        """The smallest gross error in each measurement (in its unit) that the measurement test
+        at its level catches with probability ``power``: (c + Φ⁻¹(power)) σᵢ² / √Var aᵢ, since
+        an error b shifts zᵢ by b √Var aᵢ / σᵢ² (the far tail neglected).  ``inf`` where
+        nothing checks the measurement; a large value marks one the balances barely check."""
+        if not 0.0 < power < 1.0:
+            raise ValueError(f"power must lie strictly between 0 and 1, not {power}")
+        reach = self.measurement_critical + float(stats.norm.ppf(power))
+        return np.where(self.testable, reach * self.bias_se, np.inf)
+
     @property
     def bias_se(self) -> Array:
         """Standard error of :attr:`bias`, σᵢ² / √Wᵢᵢ (nan if untestable)."""

@@ -102,6 +102,9 @@ class ReportCheck:
     z: float
     testable: bool
     flagged: bool
+    detectable: float = float("inf")
+    """The smallest error in this report (in its unit) the checks would catch 9 times in 10;
+    ``inf`` where nothing checks it."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,16 @@ class Reconciliation:
             if s.council is not None and s.council not in out:
                 out.append(s.council)
         return tuple(out)
+
+    def weakly_checked(self, share: float = 0.2) -> tuple[ReportCheck, ...]:
+        """Reports the balances check, but so loosely that an error of more than ``share`` of
+        the amount reported would go unnoticed one time in ten or more — where a false report
+        could hide (reports nothing checks at all are :attr:`untestable`)."""
+        return tuple(
+            c
+            for c in self.checks
+            if c.testable and c.detectable > share * abs(c.reported) and c.reported != 0.0
+        )
 
     def checks_by_index(self, index: int) -> ReportCheck:
         """The check of the report at ``index`` of the reports given."""
@@ -431,6 +444,7 @@ def _reconcile(
     )
     first = _first(system, alpha)
     value, se = quantity_estimates(system, final)
+    reach = first.detectable(0.9)
     checks = []
     for i, k in enumerate(given):
         if k < 0:
@@ -453,6 +467,7 @@ def _reconcile(
                 z=float(first.z[i]),
                 testable=bool(first.testable[i]),
                 flagged=bool(first.testable[i] and abs(first.z[i]) > first.measurement_critical),
+                detectable=float(reach[i]),
             )
         )
     suspects = []
