@@ -19,17 +19,13 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
-from fastapi import FastAPI
 
 from commonplan import accounts as auth
 from commonplan.federation import add_members
@@ -38,6 +34,7 @@ from commonplan.web import Settings, create_app
 from commonplan.web.text import t
 from commonplan.work import HoursRow, record_hours
 from fixtures import after_the_vote, leap_reports, monitored_plan
+from server_support import serve as _serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -79,29 +76,6 @@ PASSWORDS = {
     "mia": "mia's long password",
     "farmerL": "farmer's long password",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _serve(app: FastAPI) -> Iterator[str]:
-    """``app`` under uvicorn in a thread on a free port; yields the base URL."""
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start within 10 s"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -335,6 +309,7 @@ def test_a_round_in_chromium_at_phone_size(
     b.shot("06-withdrawn")
     b.task("/plan")
     assert t("plan.for_you") in b.text() and t("plan.for_all") in b.text()
+    scroll_through_charts(driver)  # plotly.js loads when a chart comes near the screen
     WebDriverWait(driver, 20).until(
         lambda d: len(d.find_elements(By.CSS_SELECTOR, ".plot .main-svg")) >= 3
     )
@@ -457,6 +432,14 @@ def test_headers_and_no_csp_violation_in_chromium(server: str, driver: webdriver
     )
     assert framed <= 0, framed  # refused (frame-ancestors 'none'): an empty or blocked frame
     console_errors(driver)  # (the refusal itself is logged)
+
+
+def scroll_through_charts(d: webdriver.Chrome) -> None:
+    """Bring every chart of the page into view in turn, as a reader scrolling down does."""
+    for el in d.find_elements(By.CSS_SELECTOR, "[data-figure]"):
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
+        time.sleep(0.2)
+    d.execute_script("window.scrollTo(0, 0);")
 
 
 def fetched(d: webdriver.Chrome) -> list[str]:
@@ -602,6 +585,7 @@ def test_the_dashboard_in_chromium_at_phone_size(
     b = Visit(driver, base, shots)
     b.sign_in("farmerL")
     b.go(f"/rounds/{rid}/dashboard?through=2027-05")
+    scroll_through_charts(driver)
     WebDriverWait(driver, 20).until(
         lambda d: len(d.find_elements(By.CSS_SELECTOR, ".plot .main-svg")) >= 4
     )
@@ -616,6 +600,7 @@ def test_the_dashboard_in_chromium_at_phone_size(
     assert console_errors(driver) == []
     # the farm's own page: its series only, at the same size
     b.go(f"/rounds/{rid}/dashboard?council=Farm+L&through=2027-05")
+    scroll_through_charts(driver)
     WebDriverWait(driver, 20).until(
         lambda d: len(d.find_elements(By.CSS_SELECTOR, ".plot .main-svg")) >= 1
     )

@@ -68,6 +68,7 @@ def create_app(
     app.state.render_error = None
     errors.install(app)
     app.add_middleware(BallotPath, db=db, settings=app.state.settings, prefix=API_PREFIX)
+    app.add_middleware(guard.CompressAssets)
     app.add_middleware(guard.BodyLimit)  # (the last added is the outermost)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(app.state.settings.allowed_hosts))
     app.add_middleware(guard.SecurityHeaders)

@@ -11,6 +11,10 @@ on every answer, and an access log that holds no secret.
   plotly.js and Swagger UI set inline *styles*, which ``style-src`` allows), no framing
   (``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``), ``nosniff``, no referrer, and
   HSTS over https.
+- :class:`CompressAssets`: gzip for the files every page loads (``/static``, ``/vendor``: the
+  stylesheet, the scripts, plotly.js), never for pages or API answers — those hold secrets (a
+  form's token, a receipt) beside text a stranger can choose, which compressed together leak the
+  secret through the answer's length (BREACH).
 - :class:`AccessLogFilter` on uvicorn's access log: query strings are dropped and secret path
   segments (an invitation token, a receipt) are replaced by ``…``, so the log — which holds the
   client's address and port beside each request — never ties a receipt, and so a ballot, to a
@@ -187,6 +191,27 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+ASSET_PREFIXES = ("/static/", "/vendor/")
+"""Paths of files that hold no secret and may be compressed."""
+
+
+class CompressAssets:
+    """gzip the answers under :data:`ASSET_PREFIXES` for clients that accept it (Starlette's
+    ``GZipMiddleware``); everything else passes untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        from starlette.middleware.gzip import GZipMiddleware
+
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=500, compresslevel=6)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(ASSET_PREFIXES):
+            await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 SECRET_PATHS = (

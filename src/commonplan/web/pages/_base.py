@@ -3,6 +3,7 @@ redirects, forms' models, and what every page reads (a round's heading, the memb
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -11,7 +12,6 @@ from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import jinja2
-import plotly  # type: ignore[import-untyped]
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from pydantic import ValidationError
@@ -29,10 +29,11 @@ from commonplan.web.text import Translator, negotiate, translator
 
 router = APIRouter(include_in_schema=False)
 
-PLOTLY_JS = f"/vendor/plotly-{plotly.__version__}.min.js"
-"""Where the pages load plotly.js from: the file the installed ``plotly`` package ships."""
-_PLOTLY_FILE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 STATIC = resources.files("commonplan.web") / "static"
+_PLOTLY_FILE = Path(str(STATIC / "vendor" / "plotly-partial.min.js"))
+PLOTLY_JS = f"/vendor/plotly-{hashlib.sha256(_PLOTLY_FILE.read_bytes()).hexdigest()[:12]}.min.js"
+"""Where the pages load plotly.js from: the partial bundle the package ships (scatter, bar and
+sankey only; built by web-assets/plotly), named by its content so browsers keep it a year."""
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("commonplan.web", "templates"),
     autoescape=True,
@@ -47,8 +48,8 @@ T = TypeVar("T")
 
 @router.get(PLOTLY_JS)
 def plotly_js() -> FileResponse:
-    """plotly.js from the installed ``plotly`` package (never a CDN); its version is in the path,
-    so browsers may keep it for a year."""
+    """The plotly.js partial bundle from the package (never a CDN); its content's hash is in the
+    path, so browsers may keep it for a year."""
     return FileResponse(
         _PLOTLY_FILE,
         media_type="text/javascript",
