@@ -30,6 +30,7 @@ from commonplan.cli._common import (
     option,
     pairs,
     print_notes,
+    progress,
     read_or_demo,
     status,
 )
@@ -329,10 +330,12 @@ def synth(
     """
     from commonplan.economy.synthetic import synthetic_economy, write_economy
 
-    with status(f"Generating {n} products…"):
-        economy = synthetic_economy(n, inputs_per_product=inputs, techniques=techniques, seed=seed)
-    with status(f"Writing {out}…"):
-        write_economy(economy, out)
+    with progress(f"Generating {n} products") as tell:
+        economy = synthetic_economy(
+            n, inputs_per_product=inputs, techniques=techniques, seed=seed, on_progress=tell
+        )
+    with progress(f"Writing {out}") as tell:
+        write_economy(economy, out, on_progress=tell)
     Console().print(
         f"wrote {escape(economy.name)} ({economy.n} products, {economy.m} "
         f"processes, {economy.inputs.nnz} input coefficients) to {escape(str(out))}",
