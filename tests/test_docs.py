@@ -172,5 +172,9 @@ def test_console_examples_run(page: Path, tmp_path: Path, monkeypatch: pytest.Mo
             if "…" in line:
                 break
             head.append(line.rstrip())
-        got = [line.rstrip() for line in result.stdout.splitlines()[: len(head)]]
-        assert got == head, f"{command}: the first lines differ"
+        lines = [line.rstrip() for line in result.stdout.splitlines()]
+        assert lines[: len(head)] == head, f"{command}: the first lines differ"
+        # the lines shown further down, where none is left out (…), are in the output too
+        for line in command.shown[len(head) :]:
+            if "…" not in line and line.strip():
+                assert line.rstrip() in lines, f"{command}: {line!r} is not in the output"
