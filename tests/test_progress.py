@@ -7,9 +7,9 @@ import io
 from pathlib import Path
 
 import numpy as np
-from cli_support import run, run_process
 from rich.console import Console
 
+from cli_support import run, run_process
 from commonplan import federation
 from commonplan.cli._common import progress
 from commonplan.economy.io import read_economy
