@@ -14,6 +14,7 @@ from commonplan import federation
 from commonplan.cli._common import progress
 from commonplan.economy.io import read_economy
 from commonplan.economy.synthetic import synthetic_economy, write_economy
+from commonplan.plan.balance import balance
 from commonplan.progress import Steps
 from commonplan.store import Database
 
@@ -60,6 +61,16 @@ def test_synthetic_economy_and_writing_report_progress(tmp_path: Path) -> None:
     _rising_to_one(written)
     assert {s for _, s in written} == {"writing the coefficients", "writing the vectors"}
     assert np.array_equal(read_economy(tmp_path / "e").labour, economy.labour)
+
+
+def test_balance_reports_its_ordering_then_its_solve() -> None:
+    economy = synthetic_economy(5_000, seed=2)  # above DIRECT_MAX: Gauss–Seidel, ordered first
+    calls: Calls = []
+    result = balance(economy, on_progress=lambda f, s: calls.append((f, s)))
+    assert result.method == "gauss-seidel"
+    assert calls == [(0.0, "ordering the supply chains"), (0.8, "solving"), (1.0, "solving")]
+    plain = balance(synthetic_economy(5_000, seed=2))
+    assert np.array_equal(result.gross_output, plain.gross_output)
 
 
 def test_adding_members_reports_progress_row_by_row(tmp_path: Path) -> None:

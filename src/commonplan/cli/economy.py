@@ -87,8 +87,8 @@ def demo() -> None:
     from commonplan.plan.balance import balance
 
     economy = read_or_demo("demo")
-    with status(f"Solving for {economy.n} products…"):
-        result = balance(economy)
+    with progress(f"Solving for {economy.n} products") as tell:
+        result = balance(economy, on_progress=tell)
     keys = [k for k in (LABOUR, "co2") if k in result.embodied]
     _print_plan(result, keys)
 
@@ -135,8 +135,8 @@ def balance_cmd(
         raise FormatError(f"--out {out}: unknown suffix {out.suffix!r}; use .csv or .parquet")
     economy = read_or_demo(path, negatives)
     y = read_amounts(demand, economy) if demand is not None and is_file(demand) else demand
-    with status(f"Solving for {economy.n} products…"):
-        result = balance(economy, y, method=method)
+    with progress(f"Solving for {economy.n} products", quiet=as_json) as tell:
+        result = balance(economy, y, method=method, on_progress=tell)
     if out is not None:
         _write_frame(result, out)
     if as_json:
