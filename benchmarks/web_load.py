@@ -53,7 +53,7 @@ API = "/api/v1"
 
 
 EXAMPLE = ROOT / "examples" / "federation.yaml"
-"""The federation: the README's example (councils North dairy, North neighbourhood …)."""
+"""The federation: the user guide's example (councils North dairy, North neighbourhood …)."""
 HOME = "North neighbourhood"
 
 

@@ -229,8 +229,8 @@ def test_unknown_resource(sweden_dir: Path) -> None:
     clean_error(run("values", sweden_dir, "--resource", "land"), "'land'", "co2")
 
 
-def test_readme_documents_every_command_and_option() -> None:
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+def test_the_guide_documents_every_command_and_option() -> None:
+    readme = (Path(__file__).parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
     group = typer.main.get_command(app)
     assert isinstance(group, TyperGroup)
     assert set(group.commands) >= {

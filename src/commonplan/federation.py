@@ -50,6 +50,7 @@ from commonplan.errors import (
     PlanInputError,
     PlanningError,
 )
+from commonplan.progress import OnProgress, Steps
 from commonplan.store import Database, get
 from commonplan.store.models import Council, Delegate, Federation, Floor, Member
 
@@ -271,18 +272,26 @@ MEMBER_COLUMNS = ("handle", "name", "workers_council", "consumers_council", "rol
 
 
 def add_members(
-    db: Database, rows: Iterable[Mapping[str, Any]] | str | Path, *, actor: str = "system"
+    db: Database,
+    rows: Iterable[Mapping[str, Any]] | str | Path,
+    *,
+    actor: str = "system",
+    on_progress: OnProgress | None = None,
 ) -> int:
     """Add members in bulk — a CSV path or rows with :data:`MEMBER_COLUMNS` — all or none.
 
     ``workers_council`` and ``consumers_council`` are council names (either may be empty for a
     member not at work or not in a neighbourhood council); ``role`` defaults to ``member``.
     Refused whole, naming the row, on an unknown council, a council of the wrong kind, a repeated
-    handle or an unknown role.  Returns how many were added.
+    handle or an unknown role.  Returns how many were added.  ``on_progress(fraction, step)``
+    is told how far it has got (see :mod:`commonplan.progress`).
     """
+    steps = Steps(on_progress, [("checking the rows", 1.0), ("storing the members", 2.0)])
+    steps.begin("checking the rows")
     if isinstance(rows, str | Path):
         with open(rows, newline="") as fh:
             rows = list(csv.DictReader(fh))
+    rows = list(rows)
     with db.transaction() as s:
         councils = {c.name: c for c in s.execute(select(Council)).scalars()}
         handles = set(s.execute(select(Member.handle)).scalars())
@@ -315,6 +324,9 @@ def add_members(
             handles.add(handle)
             new.append(handle)
             added += 1
+            if added % 1000 == 0:
+                steps.advance(added / len(rows))
+        steps.begin("storing the members")
         s.flush()
         audit.append(
             s,
@@ -323,7 +335,8 @@ def add_members(
             subject="members",
             payload={"count": added, "members": audit.rows_of(s, Member, Member.handle.in_(new))},
         )
-        return added
+    steps.finish()
+    return added
 
 
 def _council_id(

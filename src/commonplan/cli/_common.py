@@ -21,6 +21,7 @@ from commonplan.errors import CommonplanError, PlanInputError
 
 if TYPE_CHECKING:
     from commonplan.economy.model import Economy
+    from commonplan.progress import OnProgress
     from commonplan.reports import FiledBatch
     from commonplan.store import Database
     from commonplan.work import RecordedBatch
@@ -188,6 +189,33 @@ def status(message: str) -> Iterator[None]:
     """A spinner on stderr (stdout stays clean for --json); silent when stderr is not a terminal."""
     with Console(stderr=True).status(message):
         yield
+
+
+@contextmanager
+def progress(
+    label: str, *, quiet: bool = False, console: Console | None = None
+) -> Iterator[OnProgress]:
+    """A progress bar on stderr for a library call that takes ``on_progress``: yields the
+    callback to pass it.  Drawn only where stderr is a terminal and not ``quiet`` (``--json``),
+    so piped output and what scripts read stay as they are; gone once the call returns."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+    out = console if console is not None else Console(stderr=True)
+    with Progress(
+        TextColumn(escape(label)),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.description}"),
+        console=out,
+        transient=True,
+        disable=quiet or not out.is_terminal,
+    ) as bar:
+        task = bar.add_task("", total=1.0)
+
+        def tell(done: float, step: str) -> None:
+            bar.update(task, completed=done, description=escape(step))
+
+        yield tell
 
 
 def new_table(title: str, columns: Sequence[str], *, left: Collection[str]) -> Table:

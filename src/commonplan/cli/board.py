@@ -31,6 +31,7 @@ from commonplan.cli._common import (
     echo_json,
     group,
     option,
+    progress,
     say,
     status,
 )
@@ -100,7 +101,8 @@ def board_recount(directory: DirArg, head: HeadOpt = None, as_json: JsonOpt = Fa
     """
     from commonplan.rounds import board
 
-    report = board.recount(directory, head=head)
+    with progress(f"Recounting {directory}", quiet=as_json) as tell:
+        report = board.recount(directory, head=head, on_progress=tell)
     if as_json:
         echo_json(report.to_dict())
     else:

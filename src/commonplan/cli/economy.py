@@ -30,6 +30,7 @@ from commonplan.cli._common import (
     option,
     pairs,
     print_notes,
+    progress,
     read_or_demo,
     status,
 )
@@ -86,8 +87,8 @@ def demo() -> None:
     from commonplan.plan.balance import balance
 
     economy = read_or_demo("demo")
-    with status(f"Solving for {economy.n} products…"):
-        result = balance(economy)
+    with progress(f"Solving for {economy.n} products") as tell:
+        result = balance(economy, on_progress=tell)
     keys = [k for k in (LABOUR, "co2") if k in result.embodied]
     _print_plan(result, keys)
 
@@ -134,8 +135,8 @@ def balance_cmd(
         raise FormatError(f"--out {out}: unknown suffix {out.suffix!r}; use .csv or .parquet")
     economy = read_or_demo(path, negatives)
     y = read_amounts(demand, economy) if demand is not None and is_file(demand) else demand
-    with status(f"Solving for {economy.n} products…"):
-        result = balance(economy, y, method=method)
+    with progress(f"Solving for {economy.n} products", quiet=as_json) as tell:
+        result = balance(economy, y, method=method, on_progress=tell)
     if out is not None:
         _write_frame(result, out)
     if as_json:
@@ -329,10 +330,12 @@ def synth(
     """
     from commonplan.economy.synthetic import synthetic_economy, write_economy
 
-    with status(f"Generating {n} products…"):
-        economy = synthetic_economy(n, inputs_per_product=inputs, techniques=techniques, seed=seed)
-    with status(f"Writing {out}…"):
-        write_economy(economy, out)
+    with progress(f"Generating {n} products") as tell:
+        economy = synthetic_economy(
+            n, inputs_per_product=inputs, techniques=techniques, seed=seed, on_progress=tell
+        )
+    with progress(f"Writing {out}") as tell:
+        write_economy(economy, out, on_progress=tell)
     Console().print(
         f"wrote {escape(economy.name)} ({economy.n} products, {economy.m} "
         f"processes, {economy.inputs.nnz} input coefficients) to {escape(str(out))}",

@@ -46,6 +46,7 @@ from commonplan.cli._common import (
     pairs,
     pct,
     print_summary,
+    progress,
     registrar,
     reply,
     say,
@@ -113,8 +114,8 @@ def members_add(
     """
     from commonplan import federation
 
-    with database(db) as d:
-        added = federation.add_members(d, rows, actor=actor)
+    with database(db) as d, progress(f"Adding the members of {rows}", quiet=as_json) as tell:
+        added = federation.add_members(d, rows, actor=actor, on_progress=tell)
     reply(as_json, {"added": added}, f"added {added} member{'s' if added != 1 else ''}")
 
 

@@ -31,6 +31,7 @@ import scipy.sparse as sp
 
 from commonplan.economy.model import Economy
 from commonplan.errors import DataError
+from commonplan.progress import OnProgress, Steps
 
 __all__ = ["synthetic_economy", "write_economy"]
 
@@ -48,6 +49,7 @@ def synthetic_economy(
     intermediate_share: tuple[float, float] = (0.3, 0.7),
     shuffle: bool = True,
     resources: tuple[str, ...] = ("co2",),
+    on_progress: OnProgress | None = None,
 ) -> Economy:
     """A random productive economy of ``n`` products and ``n × techniques`` processes.
 
@@ -57,7 +59,8 @@ def synthetic_economy(
     heavy-tailed (lognormal): a few processes use most of it, so techniques trade one off against
     another.
     Deterministic for a given ``seed``.  ``shuffle=False`` lists products in supply-chain order,
-    most upstream first.
+    most upstream first.  ``on_progress(fraction, step)`` is told how far it has got (see
+    :mod:`commonplan.progress`).
     """
     if n < 1 or inputs_per_product < 0 or techniques < 1:
         raise DataError("need n ≥ 1, inputs_per_product ≥ 0 and techniques ≥ 1")
@@ -66,6 +69,8 @@ def synthetic_economy(
     lo, hi = intermediate_share
     if not 0.0 <= lo <= hi < 1.0:
         raise DataError("intermediate_share must be (low, high) with 0 ≤ low ≤ high < 1")
+    steps = Steps(on_progress, [("drawing the inputs", 1.0), ("checking the economy", 1.0)])
+    steps.begin("drawing the inputs")
     rng = np.random.default_rng(seed)
     m = n * techniques
     k = min(inputs_per_product, max(n - 1, 0)) if n > 1 else 0
@@ -105,7 +110,8 @@ def synthetic_economy(
         if techniques == 1
         else [f"P{makes[p]:0{width}d}.{group[p] // n}" for p in range(m)]
     )
-    return Economy.from_processes(
+    steps.begin("checking the economy")
+    economy = Economy.from_processes(
         B,
         makes,
         labour,
@@ -127,17 +133,24 @@ def synthetic_economy(
             "resources": list(resources),
         },
     )
+    steps.finish()
+    return economy
 
 
-def write_economy(economy: Economy, directory: str | Path) -> Path:
+def write_economy(
+    economy: Economy, directory: str | Path, *, on_progress: OnProgress | None = None
+) -> Path:
     """Write an economy in the sparse table layout that :func:`commonplan.read_economy` reads.
 
     One technique per product: ``A.npz`` (``scipy.sparse.save_npz``), ``vectors.csv`` (one row per
     product: final demands, gross output, labour and resource coefficients) and ``meta.json``.
     Several techniques: ``inputs.npz`` (products × processes), ``processes.csv`` (one row per
     process: the product it makes, labour, resources), ``vectors.csv`` (final demands) and
-    ``meta.json``.
+    ``meta.json``.  ``on_progress(fraction, step)`` is told how far it has got (see
+    :mod:`commonplan.progress`).
     """
+    steps = Steps(on_progress, [("writing the coefficients", 2.0), ("writing the vectors", 1.0)])
+    steps.begin("writing the coefficients")
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     e = economy
@@ -166,7 +179,9 @@ def write_economy(economy: Economy, directory: str | Path) -> Path:
         )
         for key, v in primary.items():
             proc[f"{key}_coef"] = v
+        steps.begin("writing the vectors")
         proc.to_csv(out / "processes.csv")
+    steps.begin("writing the vectors")
     vec.to_csv(out / "vectors.csv")
     meta = {
         "name": e.name,
@@ -176,4 +191,5 @@ def write_economy(economy: Economy, directory: str | Path) -> Path:
         "adjustments": list(e.adjustments),
     }
     (out / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
+    steps.finish()
     return out

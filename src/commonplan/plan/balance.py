@@ -20,6 +20,7 @@ from numpy.typing import ArrayLike
 from commonplan.economy.model import LABOUR, Economy
 from commonplan.numerics import leontief
 from commonplan.numerics.types import Array
+from commonplan.progress import OnProgress, Steps
 
 __all__ = ["BalanceResult", "balance", "embodied"]
 
@@ -97,16 +98,24 @@ def balance(
     *,
     method: str = "auto",
     rtol: float = 1e-10,
+    on_progress: OnProgress | None = None,
 ) -> BalanceResult:
     """Gross output, embodied labour and resources, and totals for a final demand.
 
     ``final_demand`` is the name of one of ``economy.final_demand`` (default: the first), a vector
     over products, or a mapping {product code: amount}.  ``method`` is passed to
     :func:`commonplan.numerics.leontief`: ``"auto"``, ``"direct"`` or ``"gauss-seidel"``.
+    ``on_progress(fraction, step)`` is told how far it has got (see :mod:`commonplan.progress`):
+    on a large economy the first solve puts the products in supply-chain order, most of its time.
     """
     name, y = economy.demand(final_demand)
     keys, L = _direct_matrix(economy)
-    sol = leontief(economy.A, y=y, l=L, method=method, rtol=rtol, **_ops(economy, method))
+    steps = Steps(on_progress, [("ordering the supply chains", 4.0), ("solving", 1.0)])
+    steps.begin("ordering the supply chains")
+    ops = _ops(economy, method)
+    steps.begin("solving")
+    sol = leontief(economy.A, y=y, l=L, method=method, rtol=rtol, **ops)
+    steps.finish()
     assert sol.x is not None
     x = sol.x
     lam = {} if sol.lam is None else dict(zip(keys, sol.lam, strict=True))

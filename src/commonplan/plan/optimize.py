@@ -136,8 +136,8 @@ def optimize(
         for economies of up to :data:`HIGHS_FALLBACK_MAX` processes, and where HiGHS's plan is
         not certified or falls short product by product, the structured solver — recorded in
         ``method`` and ``notes``.  On the generated plan problems and synthetic economies of
-        10³–10⁶ products it was never more than about 1.2× slower than HiGHS alone (README,
-        *Benchmarks*).  Or ``"structured"``, ``"highs"`` (HiGHS picks its algorithm),
+        10³–10⁶ products it was never more than about 1.2× slower than HiGHS alone
+        (docs/benchmarks.md).  Or ``"structured"``, ``"highs"`` (HiGHS picks its algorithm),
         ``"highs-simplex"``, ``"highs-ipm"`` or ``"highs-pdlp"``.
     rtol
         Relative optimality tolerance; the result records it and the gap reached.
@@ -209,7 +209,7 @@ def _diagnosis(
 def auto_method(P: PlanProblem) -> str:
     """The solver ``method="auto"`` gives a plan problem: ``"structured"`` or ``"highs"``.
 
-    A cost model, measured (README, *Benchmarks*): the structured solver's time is a few pricing
+    A cost model, measured (docs/benchmarks.md): the structured solver's time is a few pricing
     rounds — each a value solve and a Leontief solve, linear in the nonzeros — times the rounds
     of column generation, which grow with the price directions (inputs capped or minimised, and
     capacities); HiGHS's simplex grows faster than linearly with the processes.  So:

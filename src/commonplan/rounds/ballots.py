@@ -6,9 +6,9 @@ Who voted (``participation``) is kept apart from how (``ballot``: a random id, t
 the choice); one member, one ballot per question, only in questions of their own federation.
 
 While a box is open its rows are in casting order (a live observer of the database sees who votes
-how as it happens: see "Secrecy of the ballot" in the README); :func:`seal_box`, run by the close
-in the closing transaction, writes both tables' rows of the box again in an order that owes
-nothing to the casting, so that after close nothing SQL shows links a ballot to a voter.
+how as it happens: see "Secrecy of the ballot" in docs/integrity.md); :func:`seal_box`, run by
+the close in the closing transaction, writes both tables' rows of the box again in an order that
+owes nothing to the casting, so that after close nothing SQL shows links a ballot to a voter.
 
 A member who has voted gets one answer whatever receipt and choice they send: "voted already".
 Were a retry (the same receipt and choice) answered with its receipt, anyone who has voted could
@@ -274,7 +274,7 @@ def seal_box(s: Session, question: int) -> None:
     new place, a new rowid (or ctid), new participation ids and the closing transaction's
     ``xmin``: nothing a query can read links a ballot to a voter any more.  On SQLite the
     deleted rows are overwritten with zeros (``secure_delete``); what stays outside SQL is in
-    the README ("Secrecy of the ballot").
+    docs/integrity.md ("Secrecy of the ballot").
     """
     if s.get_bind().dialect.name == "sqlite":
         s.execute(text("PRAGMA secure_delete = ON"))  # this connection: deleted rows zeroed

@@ -54,6 +54,7 @@ from sqlalchemy.orm import Session
 
 from commonplan import audit
 from commonplan.errors import CommonplanError, IntegrityError, NotFoundError, PhaseError
+from commonplan.progress import OnProgress, Steps
 from commonplan.rounds.plans import PlanSummary, plan_summary
 from commonplan.store import Database, get
 from commonplan.store.models import AuditEntry, Ballot, Question, Round
@@ -277,7 +278,9 @@ class RecountReport:
         return out
 
 
-def recount(directory: str | Path, *, head: str | None = None) -> RecountReport:
+def recount(
+    directory: str | Path, *, head: str | None = None, on_progress: OnProgress | None = None
+) -> RecountReport:
     """Recount every question of an exported board from its files alone; list the mismatches.
 
     For each ``question-<id>.json``: every ballot must be a valid ballot of the question and
@@ -286,7 +289,8 @@ def recount(directory: str | Path, *, head: str | None = None) -> RecountReport:
     projects, costs, budget and votes must also agree with the JSON — must equal the recorded
     result (numbers to a relative 1e-9).  The board's log entries must chain, and pin each box
     and result (see the module's docstring); ``head``: the head published when the vote closed,
-    at which that chain must end.
+    at which that chain must end.  ``on_progress(fraction, step)`` is told how far it has got,
+    box by box (see :mod:`commonplan.progress`).
     """
     root = Path(directory)
     if not root.is_dir():
@@ -294,12 +298,19 @@ def recount(directory: str | Path, *, head: str | None = None) -> RecountReport:
     files = sorted(root.glob("question-*.json"), key=_question_number)
     if not files:
         raise NotFoundError(f"{str(root)!r} holds no question-<id>.json: not an exported board")
-    questions = [_recount_one(path) for path in files]
+    steps = Steps(on_progress, [("recounting the boxes", len(files)), ("checking the log", 1.0)])
+    steps.begin("recounting the boxes")
+    questions = []
+    for k, path in enumerate(files, start=1):
+        questions.append(_recount_one(path))
+        steps.advance(k / len(files))
+    steps.begin("checking the log")
     heads = {q_head for q_head in (_head_of(path) for path in files) if q_head}
     problems = [p for q in questions for p in q.problems]
     if len(heads) > 1:
         problems.append(f"the files name {len(heads)} different audit heads: not one export")
     problems += _against_log(root, files, head)
+    steps.finish()
     return RecountReport(
         directory=str(root),
         audit_head=next(iter(heads)) if len(heads) == 1 else None,

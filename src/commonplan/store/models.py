@@ -9,7 +9,7 @@ Secrecy of the ballot is a property of this schema, so it is stated here:
   PostgreSQL's ``ctid`` and ``xmin``, the participation ids); the close writes the box's rows
   of both tables again in an order owed to nothing of the casting
   (:func:`commonplan.rounds.ballots.seal_box`).  What remains outside SQL (files, logs) is in
-  the README, "Secrecy of the ballot".
+  docs/integrity.md, "Secrecy of the ballot".
 
 Every state change also appends a row to ``audit_entry``, a hash chain (see
 :mod:`commonplan.audit`); ``audit_head`` holds the chain's tip and is locked by each append, which
