@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from cli_support import FEDERATION
@@ -30,6 +32,7 @@ from commonplan.rounds import (
     open_round,
 )
 from commonplan.rounds import open_vote as open_vote_
+from commonplan.rounds.ballots import receipt_forms
 from commonplan.rounds.board import export_board, find_ballot, recount
 from commonplan.store import Database
 from commonplan.store.models import AuditHead, Ballot, Question
@@ -186,6 +189,10 @@ def test_export_after_close_recounts_to_the_recorded_tallies_and_finds_ballots(
             assert found.choice == (
                 {"approve": sorted(want["approve"])} if kind == "budget" else want
             )
+        # typed as people type a code read off paper: lower case, spaces, no dashes, 0 for O
+        typed = receipt.lower().replace("-", " ").replace("o", "0").replace("i", "1")
+        for where in (tmp_path / "board", closed.db):
+            assert find_ballot(where, f"  {typed} ") == find_ballot(where, receipt)
     with pytest.raises(NotFoundError, match="no ballot with receipt 'NOPE'"):
         find_ballot(tmp_path / "board", "NOPE")
     with pytest.raises(NotFoundError, match="NOPE"):
@@ -283,3 +290,14 @@ def test_export_before_close_is_refused(voted: Voted, tmp_path: Path) -> None:
         find_ballot(voted.db, voted.receipts["ratify"][5])
     close_vote(voted.db, voted.round, actor=handle(0))
     assert export_board(voted.db, voted.round, tmp_path / "late")
+
+
+@given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", min_size=16, max_size=16))
+def test_receipt_forms_find_a_generated_code_however_typed(bare: str) -> None:
+    code = "-".join(bare[i : i + 4] for i in range(0, 16, 4))
+    assert receipt_forms(code) == (code,)
+    for typed in (code.lower(), bare, " ".join(code.split("-")), code.replace("O", "0")):
+        forms = receipt_forms(typed)
+        assert forms[-1] == code and forms[0] == typed.strip()
+    # a receipt a member chose (not 16 base-32 characters) is matched only as typed
+    assert receipt_forms(" my-own-receipt ") == ("my-own-receipt",)

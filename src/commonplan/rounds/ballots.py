@@ -445,6 +445,26 @@ def new_receipt() -> str:
     return "-".join(code[i : i + 4] for i in range(0, 16, 4))
 
 
+_MISREAD = str.maketrans({"0": "O", "1": "I", "8": "B"})
+
+
+def receipt_forms(text: str) -> tuple[str, ...]:
+    """The receipt as typed (trimmed), and — where it reads as a generated code once spaces and
+    dashes are dropped, letters upper-cased and the digits never used (0, 1, 8) read as the
+    letters they look like (O, I, B) — that code in its printed form: ``k7qf 2mxa …`` finds
+    ``K7QF-2MXA-…``.  A receipt a member chose is matched as typed only."""
+    typed = text.strip()
+    bare = "".join(typed.split()).replace("-", "").upper().translate(_MISREAD)
+    if len(bare) == 16 and all(c in _BASE32 for c in bare):
+        code = "-".join(bare[i : i + 4] for i in range(0, 16, 4))
+        if code != typed:
+            return (typed, code)
+    return (typed,)
+
+
+_BASE32 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+
+
 def sweep(db: Database) -> None:
     """After a close, on SQLite: copy the write-ahead log into the database file and empty it,
     so that the log's older copies of the ballot pages, in casting order, are gone with it (a

@@ -55,6 +55,7 @@ from sqlalchemy.orm import Session
 from commonplan import audit
 from commonplan.errors import CommonplanError, IntegrityError, NotFoundError, PhaseError
 from commonplan.progress import OnProgress, Steps
+from commonplan.rounds.ballots import receipt_forms
 from commonplan.rounds.plans import PlanSummary, plan_summary
 from commonplan.store import Database, get
 from commonplan.store.models import AuditEntry, Ballot, Question, Round
@@ -573,20 +574,24 @@ def find_ballot(
     visible: Callable[[Session, int], bool] | None = None,
 ) -> tuple[FoundBallot, ...]:
     """The ballots filed under ``receipt`` — in an exported board directory, or in the database's
-    closed questions (one per question the voter used this receipt for).
+    closed questions (one per question the voter used this receipt for).  A generated code is
+    found however it is typed: lower case, with spaces, without dashes (:func:`receipt_forms`).
 
     :class:`NotFoundError` when there is none; :class:`PhaseError` when the receipt belongs to a
     question that is still open (ballots are shown after close).  ``visible(session,
     federation)``: in the database, only the questions of the federations it accepts are
     searched (the others' ballots, open or closed, are as if not there).
     """
-    if isinstance(where, Database):
-        found = _find_in_db(where, receipt, visible)
-    else:
-        root = Path(where)
-        if not root.is_dir():
-            raise NotFoundError(f"no board directory {str(root)!r}")
-        found = _find_in_board(root, receipt)
+    found: list[FoundBallot] = []
+    if not isinstance(where, Database) and not Path(where).is_dir():
+        raise NotFoundError(f"no board directory {str(where)!r}")
+    for form in receipt_forms(receipt):  # as typed, then as the printed code it stands for
+        if isinstance(where, Database):
+            found = _find_in_db(where, form, visible)
+        else:
+            found = _find_in_board(Path(where), form)
+        if found:
+            break
     if not found:
         raise NotFoundError(f"no ballot with receipt {receipt!r}")
     return tuple(sorted(found, key=lambda f: f.question))
