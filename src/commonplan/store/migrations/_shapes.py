@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from alembic import op
@@ -72,8 +72,10 @@ def create_table(
         if found is None:
             raise ValueError(f"table {name}: column {spec!r} is not 'name type[?] [-> table]'")
         column, kind, empty, target = found.groups()
-        extra = {} if counted or column not in key else {"autoincrement": False}
-        items.append(sa.Column(column, _type(kind), nullable=empty is not None, **extra))
+        numbered: bool | Literal["auto"] = "auto" if counted or column not in key else False
+        items.append(
+            sa.Column(column, _type(kind), nullable=empty is not None, autoincrement=numbered)
+        )
         if target:
             refs.append((column, target))
     for column, target in sorted(refs) if refs_by_name else refs:
