@@ -8,6 +8,8 @@ Symbols (see :mod:`commonplan.numerics`): n products, m processes; ``inputs`` is
 ``makes[k]`` the product process k makes (one unit per unit of activity), ``labour`` l (m) and each
 resource r (m) per unit of activity.  An input-output table is the case m = n, ``makes = range(n)``,
 B = A.
+
+One concept — the :class:`Economy` and its validation — so one module, however long.
 """
 
 from __future__ import annotations
