@@ -232,6 +232,10 @@ def record_hours(
         return RecordedBatch(batch.id, tuple(ids), sha, logged.seq)
 
 
+_REVERSAL_KEEPS = ("round_id", "period", "kind", "member_id", "council_id", "credit", "age")
+"""The columns a reversal copies from the entry it reverses (its hours are the entry's negated)."""
+
+
 def reverse_hours(db: Database, entry: int, *, reason: str, actor: str) -> int:
     """Cancel ``entry`` by a reversing entry (its postings negated), giving the reason; returns
     the new entry's id.  Allowed to whoever may record the entry; refused for a reversal (record
@@ -257,18 +261,9 @@ def reverse_hours(db: Database, entry: int, *, reason: str, actor: str) -> int:
         _may_record(user, facilitator, member, workplace, f"hours entry {entry}")
         sha = audit.digest([{"reverses": entry, "reason": reason}])
         batch = HoursBatch.filed(s, old.round_id, user.id, 1, sha)
+        kept = {column: getattr(old, column) for column in _REVERSAL_KEEPS}
         new = HoursEntry(
-            round_id=old.round_id,
-            batch_id=batch.id,
-            period=old.period,
-            kind=old.kind,
-            member_id=old.member_id,
-            council_id=old.council_id,
-            credit=old.credit,
-            hours=-old.hours,
-            age=old.age,
-            reverses_id=old.id,
-            reason=reason,
+            **kept, batch_id=batch.id, hours=-old.hours, reverses_id=old.id, reason=reason
         )
         s.add(new)
         s.flush()
