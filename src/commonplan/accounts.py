@@ -434,21 +434,28 @@ def _manageable(s: Session, handle: str, by: Principal | None) -> Member:
     return m
 
 
+def _new_token(
+    s: Session,
+    model: type[Invitation] | type[WebSession],
+    member: int,
+    now: datetime,
+    lifetime: timedelta,
+    **columns: Any,
+) -> tuple[str, datetime]:
+    """A new secret for ``member``, stored as a row of ``model`` that holds only its hash (with
+    ``columns``), made ``now`` and expiring after ``lifetime``: the token and when it expires."""
+    token = secrets.token_urlsafe(32)
+    expires = now + lifetime
+    row = {"token_sha256": _sha(token), "member_id": member, "created_at": now, **columns}
+    s.add(model(expires_at=expires, **row))
+    return token, expires
+
+
 def _issue(
     s: Session, m: Member, kind: str, actor: str, settings: Settings
 ) -> tuple[str, datetime]:
-    token = secrets.token_urlsafe(32)
-    now = _now()
-    expires = now + settings.invitation_lifetime
-    s.add(
-        Invitation(
-            token_sha256=_sha(token),
-            member_id=m.id,
-            created_by=actor,
-            created_at=now,
-            expires_at=expires,
-            kind=kind,
-        )
+    token, expires = _new_token(
+        s, Invitation, m.id, _now(), settings.invitation_lifetime, created_by=actor, kind=kind
     )
     action = "invitation created" if kind == "invitation" else "password reset issued"
     audit.append(
@@ -678,17 +685,8 @@ def sign_in(
                 forget = or_(forget, F.device == known)
             s.execute(delete(F).where(or_(F.id == pending_id, forget)))
             reset_by = _resets_since_last_sign_in(s, member.id)
-            token = secrets.token_urlsafe(32)
-            expires = now + settings.session_lifetime
-            s.add(
-                WebSession(
-                    token_sha256=_sha(token),
-                    member_id=member.id,
-                    created_at=now,
-                    seen_at=now,
-                    expires_at=expires,
-                    client=client,
-                )
+            token, expires = _new_token(
+                s, WebSession, member.id, now, settings.session_lifetime, seen_at=now, client=client
             )
             who = principal(s, member)
             device = device_token(handle, member.password_hash, known)

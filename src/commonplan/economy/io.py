@@ -52,7 +52,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from commonplan.economy._mrio import from_pymrio, pymrio_module
-from commonplan.economy.model import Economy, listing
+from commonplan.economy.model import Economy, listing, repeats
 from commonplan.errors import (
     DataError,
     FormatError,
@@ -544,8 +544,7 @@ def _codes(frame: pd.DataFrame, path: Path) -> list[str]:
     blank = [str(i + 2) for i, c in enumerate(codes) if not c]
     if blank:
         raise FormatError(f"{path}: line(s) {listing(blank)} have no code in the first column")
-    seen: set[str] = set()
-    dup = [c for c in codes if c in seen or seen.add(c)]  # type: ignore[func-returns-value]
+    dup = repeats(codes)
     if dup:
         raise ShapeError(
             f"{path}: code(s) {listing(sorted(set(dup)))} appear more than once in "

@@ -8,12 +8,14 @@ Symbols (see :mod:`commonplan.numerics`): n products, m processes; ``inputs`` is
 ``makes[k]`` the product process k makes (one unit per unit of activity), ``labour`` l (m) and each
 resource r (m) per unit of activity.  An input-output table is the case m = n, ``makes = range(n)``,
 B = A.
+
+One concept — the :class:`Economy` and its validation — so one module, however long.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -50,6 +52,18 @@ def listing(items: Sequence[str]) -> str:
     """The first few ``items`` for a message, then "and N more"."""
     shown = ", ".join(items[:_SHOW])
     return shown + (f" and {len(items) - _SHOW} more" if len(items) > _SHOW else "")
+
+
+def repeats(items: Iterable[str]) -> list[str]:
+    """The ``items`` that come again, in the order they come again (one given n times: n − 1
+    times); empty where every item is different."""
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        if item in seen:
+            out.append(item)
+        seen.add(item)
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -547,9 +561,8 @@ def _labels(labels: Sequence[str] | None, n: int, what: str, plural: str) -> tup
     out = tuple(str(s) for s in labels)
     if len(out) != n:
         raise ShapeError(f"{len(out)} {what} labels for {n} {plural}")
-    if len(set(out)) != n:
-        seen: set[str] = set()
-        dup = sorted({s for s in out if s in seen or seen.add(s)})  # type: ignore[func-returns-value]
+    dup = sorted(set(repeats(out)))
+    if dup:
         raise ShapeError(f"duplicate {what} label(s): {listing(dup)}")
     return out
 

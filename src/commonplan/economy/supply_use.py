@@ -38,7 +38,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from commonplan.economy.model import LABOUR, Economy, listing
+from commonplan.economy.model import LABOUR, Economy, listing, repeats
 from commonplan.errors import DataError, FormatError, NegativeCoefficientError, ShapeError
 from commonplan.numerics.types import Array
 
@@ -74,8 +74,7 @@ class SupplyUse:
     def __post_init__(self) -> None:
         n, k = len(self.products), len(self.industries)
         for what, labels in (("product", self.products), ("industry", self.industries)):
-            seen: set[str] = set()
-            twice = [c for c in labels if c in seen or seen.add(c)]  # type: ignore[func-returns-value]
+            twice = repeats(labels)
             if twice:
                 raise DataError(f"{self.name}: {what} code(s) given twice: {listing(twice)}")
         for what, M in (("supply", self.supply), ("use", self.use)):

@@ -35,6 +35,9 @@ The log says so each month.
 
 The result is a :class:`Simulation` (``to_dict()`` for JSON) and :func:`write_page` draws it as
 one offline page of Plotly figures.
+
+One concept — the simulated year, from its federation to its figures and page — so one module,
+however long.
 """
 
 from __future__ import annotations

@@ -71,6 +71,17 @@ def _dot(indptr, indices, data, v, k, s):  # type: ignore[no-untyped-def]
     return s
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _prefetch_column(indptr, indices, acc, col):  # type: ignore[no-untyped-def]
+    """Prefetch the entries of ``acc`` that row ``col`` of the CSR arrays will add to (a column
+    of N some columns ahead of the sweep: its cache misses overlap the work until then)."""
+    q = np.uint64(indptr[col])
+    end = np.uint64(indptr[col + 1])
+    while q < end:
+        prefetch(acc, indices[q])  # type: ignore[call-arg]
+        q += np.uint64(1)
+
+
 @njit(nogil=True, cache=True)
 def scatter_sweeps(indptr, indices, data, dinv, pick, acc, x, maxiter, tol2, direction):  # type: ignore[no-untyped-def]
     """Gauss–Seidel for the quantities  (D − N) x = b, by columns of N (scatter form), in place.
@@ -115,12 +126,7 @@ def scatter_sweeps(indptr, indices, data, dinv, pick, acc, x, maxiter, tol2, dir
             k = pick[j] if picked else j
             if t + COLUMNS_AHEAD < n:
                 ahead = j + COLUMNS_AHEAD if forward else j - COLUMNS_AHEAD
-                col = pick[ahead] if picked else ahead
-                q = np.uint64(indptr[col])
-                qend = np.uint64(indptr[col + 1])
-                while q < qend:
-                    prefetch(acc, indices[q])  # type: ignore[call-arg]
-                    q += np.uint64(1)
+                _prefetch_column(indptr, indices, acc, pick[ahead] if picked else ahead)
             v = acc[j] * dinv[k]
             d = v - x[j]
             x[j] = v
@@ -181,12 +187,7 @@ def scatter_residual(indptr, indices, data, dinv, pick, b, x, acc):  # type: ign
         k = pick[j] if picked else j
         if j + COLUMNS_AHEAD < n:
             ahead = j + COLUMNS_AHEAD
-            col = pick[ahead] if picked else ahead
-            q = np.uint64(indptr[col])
-            qend = np.uint64(indptr[col + 1])
-            while q < qend:
-                prefetch(acc, indices[q])  # type: ignore[call-arg]
-                q += np.uint64(1)
+            _prefetch_column(indptr, indices, acc, pick[ahead] if picked else ahead)
         xj = x[j]
         p = np.uint64(indptr[k])
         end = np.uint64(indptr[k + 1])

@@ -63,6 +63,9 @@ short history (more false alarms).  A change of slope is usually signalled first
 
 Reference: P. J. Harrison and C. F. Stevens, "Bayesian forecasting", J. R. Statist. Soc. B 38
 (1976) 205–247.
+
+One concept — the multi-state model: its state, update, forecast and the signals read from it — so
+one module, however long.
 """
 
 from __future__ import annotations

@@ -54,6 +54,9 @@ systems (KKT ≤ 3000) that still miss the tolerance, whose factor needed an off
 or whose trace(W V⁻¹) is not an integer to 1e-4, are redone densely with the SVD
 pseudo-inverse; large ones retry with ε = 1e-7 and 1e-5 (diagonals then less exact) before a
 :class:`SolverError`.  No dense inverse is ever formed for a large system.
+
+One concept — reconciliation and the gross-error tests that work on its adjustments and their
+covariance — so one module, however long.
 """
 
 from __future__ import annotations

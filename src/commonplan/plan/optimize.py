@@ -10,6 +10,8 @@ hold, a diagnosis with the smallest conflicting set and the cheapest relaxations
 The pieces: :mod:`~commonplan.plan.inputs` (target groups), :mod:`~commonplan.plan._checks` (the
 input checks shared with :mod:`~commonplan.plan.years`), :mod:`~commonplan.plan.result` (what is
 returned) and :mod:`~commonplan.plan.diagnose` (the diagnosis).
+
+One concept — the optimal plan, from names to arrays and back — so one module, however long.
 """
 
 from __future__ import annotations

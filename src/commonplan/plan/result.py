@@ -32,6 +32,10 @@ class Relaxation:
     value: float
     message: str
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, without the message (the plan's message holds it)."""
+        return {"kind": self.kind, "name": self.name, "change": self.change, "value": self.value}
+
 
 @dataclass(frozen=True)
 class Diagnosis:
@@ -61,10 +65,7 @@ class Diagnosis:
                 "targets": list(self.targets),
                 "minimal": self.minimal,
             },
-            "relaxations": [
-                {"kind": r.kind, "name": r.name, "change": r.change, "value": r.value}
-                for r in self.relaxations
-            ],
+            "relaxations": [r.to_dict() for r in self.relaxations],
         }
 
 

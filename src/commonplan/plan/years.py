@@ -148,10 +148,7 @@ class YearsDiagnosis:
                 "strategy": self.strategy,
                 "minimal": self.minimal,
             },
-            "relaxations": [
-                {"kind": r.kind, "name": r.name, "change": r.change, "value": r.value}
-                for r in self.relaxations
-            ],
+            "relaxations": [r.to_dict() for r in self.relaxations],
         }
 
 

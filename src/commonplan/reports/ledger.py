@@ -423,6 +423,12 @@ def file_reports(
         return FiledBatch(batch.id, ids, sha, entry.seq)
 
 
+_REVISION_KEEPS = tuple(
+    "round_id council_id period dekad kind product counterpart_id unit source".split()
+)
+"""The columns a revision copies from the report it revises (its amount and sigma are new)."""
+
+
 def revise_report(
     db: Database,
     report: int,
@@ -468,19 +474,12 @@ def revise_report(
             raise PlanInputError(f"revision of report {report}: sigma must be positive")
         sha = audit.digest([asdict(row) | {"revises": report, "reason": reason}])
         batch = ReportBatch.filed(s, old.round_id, member.id, 1, sha)
+        kept = {column: getattr(old, column) for column in _REVISION_KEEPS}
         new = Report(
-            round_id=old.round_id,
+            **kept,
             batch_id=batch.id,
-            council_id=old.council_id,
-            period=old.period,
-            dekad=old.dekad,
-            kind=old.kind,
-            product=old.product,
-            counterpart_id=old.counterpart_id,
             amount=row.amount,
-            unit=old.unit,
             sigma=row.sigma,
-            source=old.source,
             revises_id=old.id,
             reason=reason,
         )

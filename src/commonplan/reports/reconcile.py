@@ -30,6 +30,9 @@ it reports output of); its hours are checked against the labour coefficient of i
 process's product; a workplace that reports output but no own use or no stock change is taken to
 have none (a report of 0 with the workplace's spread), so that its output can be checked;
 deliveries to or from a consumers' council, or outside the federation, leave the network.
+
+One concept — one period's reports reconciled, from the reports to the suspects and their alerts —
+so one module, however long.
 """
 
 from __future__ import annotations

@@ -34,6 +34,8 @@ rewrite the log entries, and then the chain no longer ends at H.  ``commonplan a
 
 :func:`find_ballot` shows a voter the ballot filed under their receipt, from a board or from the
 database once the question has closed.
+
+One concept — the ballot board: written, recounted and searched — so one module, however long.
 """
 
 from __future__ import annotations

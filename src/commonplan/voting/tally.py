@@ -18,6 +18,8 @@ bound exactly.
 Invalid input raises :class:`commonplan.errors.VotingError` naming the count, objection, ballot
 or candidate at fault; a tie that no explicit rule decides raises
 :class:`commonplan.errors.TieError` naming the tied candidates.
+
+One concept — the counting rules and their recountable results — so one module, however long.
 """
 
 from __future__ import annotations

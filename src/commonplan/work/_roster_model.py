@@ -36,7 +36,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from commonplan.work._roster_input import Instance, TimedShift
 from commonplan.work._roster_types import Assignment, Member, RosterStatus, Shortfall
@@ -142,15 +142,11 @@ def solve_workplace(
                 ):
                     elig[(i, role)].append(k)
     pre = _precheck(inst, shifts, elig, members)
-    conflicts = _conflicts(inst, shifts)
+    problem = _Problem(inst, shifts, members, elig, _conflicts(inst, shifts))
 
     def solve(relaxed: bool, limit: float, gap: float) -> Solved:
         return _solve(
-            inst,
-            shifts,
-            members,
-            elig,
-            conflicts,
+            problem,
             relaxed=relaxed,
             time_limit=limit,
             workers=workers,
@@ -180,12 +176,19 @@ def _d_min(total: int, n: int, g: int) -> int:
     return r * abs(n * g * (q + 1) - total) + (n - r) * abs(n * g * q - total)
 
 
+class _Problem(NamedTuple):
+    """What one workplace's roster is solved from: the shifts in time order, the members, who may
+    take each place (``elig``: (shift, role) → members) and the pairs of shifts that overlap."""
+
+    inst: Instance
+    shifts: list[TimedShift]
+    members: list[Member]
+    elig: dict[tuple[int, str], list[int]]
+    conflicts: list[tuple[int, int]]
+
+
 def _solve(
-    inst: Instance,
-    shifts: list[TimedShift],
-    members: list[Member],
-    elig: dict[tuple[int, str], list[int]],
-    conflicts: list[tuple[int, int]],
+    problem: _Problem,
     *,
     relaxed: bool,
     time_limit: float,
@@ -196,6 +199,7 @@ def _solve(
 ) -> Solved:
     from ortools.sat.python import cp_model  # type: ignore[import-untyped]
 
+    inst, shifts, members, elig, conflicts = problem
     rules = inst.rules
     model = cp_model.CpModel()
     n = len(members)
@@ -278,7 +282,7 @@ def _solve(
                     return _precheck_mandatory_fail(m, role, len(row), k_times)
                 model.add(sum(row) >= k_times)
     u = [sum(mins * v for mins, v in undesirable.get(k, [])) for k in range(n)]
-    hint = _greedy(inst, shifts, members, elig, conflicts)
+    hint = _greedy(problem)
     for cell, var in x.items():
         model.add_hint(var, cell in hint)
     solver = cp_model.CpSolver()
@@ -422,19 +426,14 @@ def _solve(
     return Solved(status, chosen, (), best, bound, total, met, total_w, 0.0, msg, spread)
 
 
-def _greedy(
-    inst: Instance,
-    shifts: list[TimedShift],
-    members: list[Member],
-    elig: dict[tuple[int, str], list[int]],
-    conflicts: list[tuple[int, int]],
-) -> set[tuple[int, str, int]]:
+def _greedy(problem: _Problem) -> set[tuple[int, str, int]]:
     """A quick roster to start the solver from (a hint; it may leave places empty).
 
     Shifts in time order; each place goes to the member who may take it and, for an undesirable
     place, has the fewest undesirable minutes so far (else the fewest minutes); a member who still
     owes a mandatory role goes first for it.
     """
+    inst, shifts, members, elig, conflicts = problem
     rules = inst.rules
     partners: dict[int, set[int]] = defaultdict(set)
     for i, j in conflicts:

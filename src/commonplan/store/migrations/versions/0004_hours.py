@@ -1,18 +1,12 @@
-"""the hours ledger: batches, accounts, entries, postings and verdicts
-
-Revision ID: 0004
-Revises: 0003
-"""
-
-from collections.abc import Sequence
+"""the hours ledger: batches, accounts, entries, postings and verdicts"""
 
 import sqlalchemy as sa
 from alembic import op
 
+from commonplan.store.migrations._shapes import BATCH, create_table, drop_tables
+
 revision: str = "0004"
 down_revision: str | None = "0003"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 HOURS_TABLES = ("hours_batch", "hours_account", "hours_entry", "hours_posting", "hours_verdict")
@@ -136,60 +130,26 @@ SQLITE = (
 )
 
 
-def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint([column], [f"{target}.id"], name=f"fk_{table}_{column}_{target}")
-
-
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "hours_batch",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("round_id", sa.Integer(), nullable=False),
-        sa.Column("filed_by", sa.Integer(), nullable=False),
-        sa.Column("filed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("rows", sa.Integer(), nullable=False),
-        sa.Column("rows_sha256", sa.String(length=64), nullable=False),
-        _fk("hours_batch", "round_id", "round"),
-        _fk("hours_batch", "filed_by", "member"),
-        sa.PrimaryKeyConstraint("id", name="pk_hours_batch"),
+        BATCH,
+        index=["round_id"],
     )
-    op.create_index("ix_hours_batch_round_id", "hours_batch", ["round_id"])
-    op.create_table(
+    create_table(
         "hours_account",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("key", sa.String(length=100), nullable=False),
-        sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("federation_id", sa.Integer(), nullable=False),
-        sa.Column("member_id", sa.Integer(), nullable=True),
-        sa.Column("council_id", sa.Integer(), nullable=True),
-        sa.Column("credit", sa.String(length=20), nullable=True),
-        _fk("hours_account", "federation_id", "federation"),
-        _fk("hours_account", "member_id", "member"),
-        _fk("hours_account", "council_id", "council"),
-        sa.PrimaryKeyConstraint("id", name="pk_hours_account"),
-        sa.UniqueConstraint("key", name="uq_hours_account_key"),
+        "key str(100), kind str(20), federation_id int -> federation, member_id int? -> member, "
+        "council_id int? -> council, credit str(20)?",
+        unique=[["key"]],
+        index=["federation_id", "member_id", "council_id"],
     )
-    op.create_index("ix_hours_account_federation_id", "hours_account", ["federation_id"])
-    op.create_index("ix_hours_account_member_id", "hours_account", ["member_id"])
-    op.create_index("ix_hours_account_council_id", "hours_account", ["council_id"])
-    op.create_table(
+    create_table(  # its references are checked by the triggers below, not by foreign keys
         "hours_entry",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("round_id", sa.Integer(), nullable=False),
-        sa.Column("batch_id", sa.Integer(), nullable=False),
-        sa.Column("period", sa.String(length=20), nullable=False),
-        sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("member_id", sa.Integer(), nullable=False),
-        sa.Column("council_id", sa.Integer(), nullable=True),
-        sa.Column("credit", sa.String(length=20), nullable=True),
-        sa.Column("hours", sa.Float(), nullable=False),
-        sa.Column("age", sa.Integer(), nullable=True),
-        sa.Column("note", sa.String(length=500), nullable=True),
-        sa.Column("reverses_id", sa.Integer(), nullable=True),
-        sa.Column("reason", sa.String(length=500), nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_hours_entry"),
+        "round_id int, batch_id int, period str(20), kind str(20), member_id int, "
+        "council_id int?, credit str(20)?, hours float, age int?, note str(500)?, "
+        "reverses_id int?, reason str(500)?",
+        index=[("round_id", "member_id")],
     )
-    op.create_index("ix_hours_entry_round_id_member_id", "hours_entry", ["round_id", "member_id"])
     op.create_index(
         "uq_hours_entry_reverses_id",
         "hours_entry",
@@ -198,25 +158,14 @@ def upgrade() -> None:
         postgresql_where=sa.text("reverses_id IS NOT NULL"),
         sqlite_where=sa.text("reverses_id IS NOT NULL"),
     )
-    op.create_table(
-        "hours_posting",
-        sa.Column("entry_id", sa.Integer(), nullable=False),
-        sa.Column("account_id", sa.Integer(), nullable=False),
-        sa.Column("hours", sa.Float(), nullable=False),
-        sa.PrimaryKeyConstraint("entry_id", "account_id", name="pk_hours_posting"),
+    create_table(
+        "hours_posting", "entry_id int, account_id int, hours float", key=["entry_id", "account_id"]
     )
-    op.create_table(
+    create_table(
         "hours_verdict",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("entry_id", sa.Integer(), nullable=False),
-        sa.Column("member_id", sa.Integer(), nullable=False),
-        sa.Column("verdict", sa.String(length=20), nullable=False),
-        sa.Column("reason", sa.String(length=500), nullable=True),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        _fk("hours_verdict", "entry_id", "hours_entry"),
-        _fk("hours_verdict", "member_id", "member"),
-        sa.PrimaryKeyConstraint("id", name="pk_hours_verdict"),
-        sa.UniqueConstraint("entry_id", name="uq_hours_verdict_entry_id"),
+        "entry_id int -> hours_entry, member_id int -> member, verdict str(20), "
+        "reason str(500)?, at time",
+        unique=[["entry_id"]],
     )
     if op.get_bind().dialect.name == "postgresql":
         for statement in POSTGRESQL:
@@ -232,8 +181,4 @@ def downgrade() -> None:
             "DROP FUNCTION IF EXISTS hours_entry_refs, hours_posting_refs, "
             "hours_append_only CASCADE"
         )
-    op.drop_table("hours_verdict")
-    op.drop_table("hours_posting")
-    op.drop_table("hours_entry")
-    op.drop_table("hours_account")
-    op.drop_table("hours_batch")
+    drop_tables(*reversed(HOURS_TABLES))
