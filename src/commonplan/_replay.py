@@ -49,7 +49,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "member": ("handle", "name", "workers_council_id", "consumers_council_id", "role"),
     "delegate": ("council_id", "member_id", "term_start", "term_end", "recalled_at"),
     "staff": (),
-    "round": ("federation_id", "number", "phase", "settings", "deadlines", "outcome"),
+    "round": ("federation_id", "number", "period", "phase", "settings", "deadlines", "outcome"),
     "proposal": (
         "round_id",
         "council_id",
@@ -61,6 +61,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "withdrawn",
         "withdrawn_by",
         "withdrawn_reason",
+        "hidden",
         "labour_cost",
         "filed_by",
     ),
@@ -68,6 +69,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "draft": ("round_id", "stage", "inputs_sha256", "result_sha256", "inputs", "result"),
 }
 """The fields of each table the log pins (a staff row is its key: member and federation)."""
+
+LATER: dict[tuple[str, str], Any] = {("round", "period"): 1, ("proposal", "hidden"): False}
+"""Fields added after the log's entries began: an entry written before them holds none, and the
+row it created had the column's default."""
 
 MODELS: dict[str, type[Base]] = {
     "federation": Federation,
@@ -101,7 +106,8 @@ class _State:
     def create(self, table: str, key: Any, seq: int, values: Mapping[str, Any]) -> None:
         """A new row: every field of :data:`FIELDS` from ``values`` (a missing one is a format
         error)."""
-        self.rows[table][key] = {f: (plain(values[f]), seq) for f in FIELDS[table]}
+        got = {f: values[f] if f in values else LATER[table, f] for f in FIELDS[table]}
+        self.rows[table][key] = {f: (plain(v), seq) for f, v in got.items()}
 
     def change(self, table: str, key: Any, seq: int, **values: Any) -> None:
         row = self.rows[table].get(key)
@@ -164,6 +170,8 @@ def _staff_added(state: _State, e: AuditEntry) -> None:
 def _round_opened(state: _State, e: AuditEntry) -> None:
     names = "federation_id=federation number settings deadlines"
     values = _named(e.payload, names, phase="proposals", outcome=None)
+    if "period" in e.payload:
+        values["period"] = e.payload["period"]
     state.create("round", _id(e.subject), e.seq, values)
     _rows("proposal")(state, e, "carried")
 
@@ -262,6 +270,7 @@ HANDLERS: dict[str, Callable[[_State, AuditEntry], None]] = {
     **dict.fromkeys(CLOSED_ROUND, _round_closed),
     "proposal filed": _proposal_filed,
     "proposal withdrawn": _proposal_withdrawn,
+    "proposal hidden": _proposal_withdrawn,
     "proposals costed": _proposals_costed,
     "ballot box opened": _box_opened,
     "ballot box closed": _box_closed,

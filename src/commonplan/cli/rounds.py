@@ -220,10 +220,19 @@ def round_open(
             "unless an offset is given); repeat for several.",
         ),
     ] = None,
+    next_period: Annotated[
+        bool,
+        typer.Option(
+            "--next-period",
+            help="Open the first round of the next planning period (once this period's plan is "
+            "ratified).",
+        ),
+    ] = False,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Open the next planning round of a federation (a facilitator's step).
+    """Open the next planning round of a federation (a facilitator's step); after ratification,
+    the first round of the next planning period with --next-period.
 
     Example:
 
@@ -239,12 +248,14 @@ def round_open(
                 f"--deadline takes PHASE=WHEN, e.g. vote=2026-12-01T18:00; got {item!r}"
             )
         deadlines[phase.strip()] = when.strip()
+    opening = rounds.open_period if next_period else rounds.open_round
     with database(db) as d:
-        rid = rounds.open_round(d, federation_id, actor=actor, deadlines=deadlines)
+        rid = opening(d, federation_id, actor=actor, deadlines=deadlines)
+    period = " of the next planning period" if next_period else ""
     reply(
         as_json,
         {"round": rid},
-        f"opened round [bold]{rid}[/] of federation {federation_id}; proposals are open",
+        f"opened round [bold]{rid}[/]{period} of federation {federation_id}; proposals are open",
     )
 
 
@@ -321,6 +332,13 @@ def proposal_withdraw(
         str | None,
         option("--reason", "TEXT", "Why (required of a facilitator: shown with the proposal)."),
     ] = None,
+    hide: Annotated[
+        bool,
+        typer.Option(
+            "--hide",
+            help="A facilitator hides an abusive proposal: members see only who hid it and why.",
+        ),
+    ] = False,
     db: DbOpt = None,
 ) -> None:
     """Withdraw a proposal of your council, or, as a facilitator of the round's federation, any
@@ -331,12 +349,18 @@ def proposal_withdraw(
         commonplan proposal withdraw 4 --as bo
 
     A facilitator: commonplan proposal withdraw 7 --as ada --reason "1e-100: a typing error"
+
+    Hiding abuse: commonplan proposal withdraw 9 --as ada --hide --reason "insults a member"
     """
     from commonplan import rounds
 
     with database(db) as d:
-        rounds.withdraw_proposal(d, proposal, actor=actor, reason=reason)
-    say(f"withdrew proposal {proposal}" + (f": {escape(reason)}" if reason else ""))
+        if hide:
+            rounds.hide_proposal(d, proposal, actor=actor, reason=reason or "")
+        else:
+            rounds.withdraw_proposal(d, proposal, actor=actor, reason=reason)
+    done = "hid" if hide else "withdrew"
+    say(f"{done} proposal {proposal}" + (f": {escape(reason)}" if reason else ""))
 
 
 def _amounts(items: Sequence[str]) -> dict[str, float]:

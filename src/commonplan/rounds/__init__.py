@@ -33,7 +33,7 @@ if TYPE_CHECKING:
         new_receipt,
         open_boxes,
     )
-    from commonplan.rounds.phases import DATED, PHASES, open_round
+    from commonplan.rounds.phases import DATED, PHASES, open_period, open_round
     from commonplan.rounds.plans import (
         CollectiveCost,
         Consequences,
@@ -45,7 +45,12 @@ if TYPE_CHECKING:
         plan_summary,
         recompute,
     )
-    from commonplan.rounds.proposals import KINDS, file_proposal, withdraw_proposal
+    from commonplan.rounds.proposals import (
+        KINDS,
+        file_proposal,
+        hide_proposal,
+        withdraw_proposal,
+    )
     from commonplan.rounds.vote import QuestionOutcome, RoundOutcome, close_vote, open_vote
 
 __getattr__, __dir__ = lazy(
@@ -53,10 +58,10 @@ __getattr__, __dir__ = lazy(
     {
         "commonplan.rounds.ballots": "BallotPaper cast_ballot cast_ballots cast_round_ballots "
         "new_receipt open_boxes",
-        "commonplan.rounds.phases": "DATED PHASES open_round",
+        "commonplan.rounds.phases": "DATED PHASES open_period open_round",
         "commonplan.rounds.plans": "CollectiveCost Consequences PlanSummary compute_alternative "
         "compute_draft member_view plan_inputs plan_summary recompute",
-        "commonplan.rounds.proposals": "KINDS file_proposal withdraw_proposal",
+        "commonplan.rounds.proposals": "KINDS file_proposal hide_proposal withdraw_proposal",
         "commonplan.rounds.vote": "QuestionOutcome RoundOutcome close_vote open_vote",
     },
 )
@@ -81,9 +86,11 @@ __all__ = [
     "compute_alternative",
     "compute_draft",
     "file_proposal",
+    "hide_proposal",
     "member_view",
     "new_receipt",
     "open_boxes",
+    "open_period",
     "open_round",
     "open_vote",
     "plan_inputs",

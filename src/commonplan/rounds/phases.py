@@ -20,7 +20,7 @@ from commonplan.federation import ROUND_DEFAULTS, member_federations, member_nam
 from commonplan.store import Database, get
 from commonplan.store.models import Federation, Member, Proposal, Round
 
-__all__ = ["DATED", "PHASES", "open_round"]
+__all__ = ["DATED", "PHASES", "open_period", "open_round"]
 
 PHASES = ("proposals", "feedback", "vote", "ratified", "failed")
 
@@ -96,6 +96,30 @@ def open_round(
         return start_round(s, fed, actor, _deadlines(deadlines or {}), carried=[])
 
 
+def open_period(
+    db: Database, federation: int, *, actor: str, deadlines: Mapping[str, str] | None = None
+) -> int:
+    """Open the first round of the next planning period of ``federation`` (a facilitator's step,
+    once the current period's plan is ratified); returns its id.  Where the federation reports
+    from a fixed start, the new plan's reports start where the ratified one's end."""
+    with db.transaction() as s:
+        fed = get(s, Federation, federation, "federation")
+        facilitator(s, actor, get(s, Federation, path_up(s, fed.id)[-1], "federation"))
+        return start_round(s, fed, actor, _deadlines(deadlines or {}), carried=[], next_period=True)
+
+
+def _next_reporting(settings: dict[str, Any], ratified: Round) -> dict[str, Any]:
+    """``settings`` with a fixed reporting start moved to the period after ``ratified``'s last."""
+    from commonplan.reports.ledger import periods_of
+
+    reporting = dict(settings.get("reporting") or {})
+    if not reporting.get("start"):
+        return settings  # by default the reports start the month after the plan is ratified
+    last = periods_of(ratified)[-1]
+    after = Round(settings={"reporting": {**reporting, "start": last, "periods": 2}})
+    return {**settings, "reporting": {**reporting, "start": periods_of(after)[1]}}
+
+
 DATED = ("proposals", "feedback", "vote")
 """Phases that may end at a date: filing and amending proposals, and casting ballots, stop then."""
 
@@ -123,21 +147,46 @@ def in_time(r: Round, phase: str) -> None:
 
 
 def start_round(
-    s: Session, fed: Federation, actor: str, deadlines: dict[str, Any], carried: Sequence[Proposal]
+    s: Session,
+    fed: Federation,
+    actor: str,
+    deadlines: dict[str, Any],
+    carried: Sequence[Proposal],
+    *,
+    next_period: bool = False,
 ) -> int:
-    """Open round n + 1 of ``fed`` with the ``carried`` proposals copied into it; returns its id."""
+    """Open round n + 1 of ``fed`` with the ``carried`` proposals copied into it — in the current
+    planning period, or as the first round of the next one (``next_period``); returns its id."""
     rounds = s.execute(select(Round).where(Round.federation_id == fed.id)).scalars().all()
     running = [r for r in rounds if r.phase not in ("ratified", "failed")]
     if running:
         raise PhaseError(f"round {running[0].number} of {fed.name!r} is still running")
-    if any(r.phase == "ratified" for r in rounds):
-        raise PhaseError(f"{fed.name!r} has ratified its plan already")
+    period = max((r.period for r in rounds), default=1)
+    ratified = [r for r in rounds if r.period == period and r.phase == "ratified"]
     settings = _settings_of(s, fed)
-    if len(rounds) >= settings["max_rounds"]:
-        raise PhaseError(f"{fed.name!r} has held its {settings['max_rounds']} rounds")
+    if next_period:
+        if not ratified:
+            raise PhaseError(
+                f"{fed.name!r} has not ratified a plan for planning period {period} yet: its "
+                "rounds go on until one is ratified, and the next period opens after that"
+            )
+        period += 1
+        settings = _next_reporting(settings, ratified[-1])
+    elif ratified:
+        raise PhaseError(
+            f"{fed.name!r} has ratified its plan for planning period {period} already; open the "
+            "next planning period instead (open_period; `commonplan round open FED "
+            "--next-period`)"
+        )
+    held = sum(r.period == period for r in rounds)
+    if held >= settings["max_rounds"]:
+        raise PhaseError(
+            f"{fed.name!r} has held its {settings['max_rounds']} rounds of planning period {period}"
+        )
     r = Round(
         federation_id=fed.id,
         number=len(rounds) + 1,
+        period=period,
         phase="proposals",
         settings=dict(settings),
         deadlines=deadlines,
@@ -173,6 +222,7 @@ def _log_opened(s: Session, r: Round, actor: str) -> None:
         payload={
             "federation": r.federation_id,
             "number": r.number,
+            "period": r.period,
             "carried": audit.rows_of(s, Proposal, Proposal.round_id == r.id),
             "settings": r.settings,
             "deadlines": r.deadlines,

@@ -21,9 +21,9 @@ from commonplan.federation import council_named, economy_of, member_named, subtr
 from commonplan.rounds.phases import facilitator, in_time, now, root_of, round_at
 from commonplan.rounds.plans import check_floors, labour_cost, live_proposals
 from commonplan.store import Database, get
-from commonplan.store.models import Council, Proposal
+from commonplan.store.models import Council, Proposal, Round
 
-__all__ = ["KINDS", "file_proposal", "withdraw_proposal"]
+__all__ = ["KINDS", "file_proposal", "hide_proposal", "withdraw_proposal"]
 
 KINDS = {
     "target": "consumers",
@@ -170,6 +170,53 @@ def withdraw_proposal(
                 "withdrawn_reason": why or None,
             },
         )
+
+
+def hide_proposal(db: Database, proposal: int, *, actor: str, reason: str) -> None:
+    """Hide an abusive proposal: a facilitator of the round's federation, saying why.  It is
+    withdrawn too where it was not (while proposals may still be withdrawn: the proposals and
+    feedback phases); members then see only that a facilitator hid it and why — never its title
+    or amounts (:func:`shown`).  Recorded with the proposal and in the audit log."""
+    why = reason.strip()
+    if not why or len(why) > 500:
+        raise PlanInputError(
+            f"hiding proposal {proposal} needs a reason of 1–500 characters (members read it in "
+            f"the proposal's place); got {len(why)}"
+        )
+    with db.transaction() as s:
+        p = get(s, Proposal, proposal, "proposal")
+        if p.hidden:
+            raise PlanInputError(f"proposal {p.id} is hidden already")
+        r = get(s, Round, p.round_id, "round")
+        m = facilitator(s, actor, root_of(s, r))
+        if not p.withdrawn:
+            r = round_at(s, p.round_id, "proposals", "feedback")
+            p.withdrawn, p.withdrawn_by = True, m.id
+        p.hidden, p.withdrawn_reason = True, why
+        s.flush()
+        if p.kind in ("hours", "capacity"):
+            check_floors(s, r, economy_of(root_of(s, r).settings), f"hiding proposal {p.id}")
+        audit.append(
+            s,
+            actor=actor,
+            action="proposal hidden",
+            subject=f"proposal {p.id}",
+            payload={
+                "round": r.id,
+                "proposal": p.id,
+                "council": get(s, Council, p.council_id, "council").name,
+                "by": m.handle,
+                "hidden": True,
+                "withdrawn": True,
+                "withdrawn_by": p.withdrawn_by,  # the columns, as verify replays them
+                "withdrawn_reason": why,
+            },
+        )
+
+
+def shown(p: Proposal) -> tuple[str, dict[str, Any]]:
+    """A proposal's title and amounts as members may see them: a hidden one shows neither."""
+    return ("", {}) if p.hidden else (p.title, dict(p.amounts or {}))
 
 
 def _amounts(economy: Economy, kind: str, amounts: Mapping[str, float] | None) -> dict[str, Any]:

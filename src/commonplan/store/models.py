@@ -32,6 +32,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -150,7 +151,11 @@ class Floor(Base):
 
 
 class Round(Base):
-    """A planning round: proposals → draft → feedback → vote → ratified | failed."""
+    """A planning round: proposals → draft → feedback → vote → ratified | failed.
+
+    ``number`` counts the federation's rounds; ``period`` the planning periods: the rounds of a
+    period go on until one ratifies its plan, and the next period's first round is opened after
+    that (:func:`commonplan.rounds.open_period`)."""
 
     __tablename__ = "round"
     __table_args__ = (UniqueConstraint("federation_id", "number"),)
@@ -158,6 +163,7 @@ class Round(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     federation_id: Mapped[int] = mapped_column(ForeignKey("federation.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
+    period: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     phase: Mapped[str] = mapped_column(String(20))
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     deadlines: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -175,7 +181,8 @@ class Proposal(Base):
     activity}).  An amendment is a new proposal whose ``amends_id`` names the one it replaces.
     A withdrawn proposal names who withdrew it (``withdrawn_by``; none for one replaced by an
     amendment) and why (``withdrawn_reason``: a facilitator withdrawing a council's proposal
-    must say).
+    must say).  A ``hidden`` one (abusive: a facilitator hid it, saying why) is withdrawn too,
+    and members see only who hid it and why, never its title or amounts.
     """
 
     __tablename__ = "proposal"
@@ -191,6 +198,7 @@ class Proposal(Base):
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
     withdrawn_by: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     withdrawn_reason: Mapped[str | None] = mapped_column(String(500))
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     labour_cost: Mapped[float | None] = mapped_column(Float)
     filed_by: Mapped[int] = mapped_column(ForeignKey("member.id"))
     filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
