@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 
 import numpy as np
@@ -147,7 +148,7 @@ def revise_report(db: Database, who: Principal, report: int, body: ReportRevise)
         db, report, amount=body.amount, reason=body.reason, sigma=body.sigma, actor=who.handle
     )
     found = reports.reports_of(db, round_id, viewer=who.handle, current_only=False)
-    return next(ReportPublic.model_validate(r.to_dict()) for r in found if r.id == new)
+    return next(ReportPublic(**r.to_dict()) for r in found if r.id == new)
 
 
 def round_reports(
@@ -170,7 +171,7 @@ def round_reports(
         council=council,
         current_only=not history,
     )
-    return [ReportPublic.model_validate(r.to_dict()) for r in found]
+    return [ReportPublic(**r.to_dict()) for r in found]
 
 
 # ---------------------------------------------------------------------- reconciliation
@@ -313,7 +314,7 @@ ALERT_STEPS = ("acknowledge", "explain", "correct", "resolve")
 def _alert_public(db: Database, who: Principal, view: alerts.AlertView) -> AlertPublic:
     """An alert with the steps ``who`` may take on it now (auditors: none)."""
     steps = () if who.is_auditor else alerts.open_steps(db, view.id, viewer=who.handle)
-    return AlertPublic.model_validate(view.to_dict() | {"steps": list(steps)})
+    return AlertPublic(**view.to_dict(), steps=list(steps))
 
 
 def my_alerts(
@@ -383,7 +384,7 @@ def _entry(db: Database, who: Principal, entry: int) -> HoursEntryPublic:
         round_id = hours_entry_in_scope(who, s, entry).round_id
     for e in work.entries_of(db, round_id, viewer=who.handle):
         if e.id == entry:
-            return HoursEntryPublic.model_validate(e, from_attributes=True)
+            return HoursEntryPublic(**asdict(e))
     raise NotFoundError(f"no hours entry {entry} among those {who.handle!r} sees")
 
 
@@ -420,7 +421,7 @@ def hours_entries(
     """The entries ``who`` may see (their own, their workplace's; facilitators all)."""
     in_scope(db, who, round_in_scope, round_id)
     found = work.entries_of(db, round_id, member=member, period=period, viewer=_viewer(who))
-    return [HoursEntryPublic.model_validate(e, from_attributes=True) for e in found]
+    return [HoursEntryPublic(**asdict(e)) for e in found]
 
 
 def _viewer(who: Principal) -> str | None:
@@ -440,18 +441,7 @@ def balances(
     """Balances per account and period (``of``: member, workplace or credit)."""
     in_scope(db, who, round_in_scope, round_id)
     found = work.balances(db, round_id, of=of, period=period, account=account, viewer=_viewer(who))
-    return [
-        BalancePublic(
-            account=b.account,
-            kind=b.kind,
-            period=b.period,
-            confirmed=b.confirmed,
-            pending=b.pending,
-            disputed=b.disputed,
-            total=b.total,
-        )
-        for b in found
-    ]
+    return [BalancePublic(**asdict(b)) for b in found]
 
 
 # ---------------------------------------------------------------------- quotas
@@ -482,7 +472,7 @@ def my_quota(db: Database, who: Principal, plan: int, period: str) -> QuotaPubli
     """``who``'s quota, credits and free time in ``period`` under ``plan``."""
     in_scope(db, who, plan_in_scope, plan)
     q = work.quotas(db, plan, period).of(who.handle)
-    return QuotaPublic(plan=plan, free=q.free, **vars(q))
+    return QuotaPublic(plan=plan, **asdict(q))
 
 
 def compare_plans(
