@@ -45,6 +45,7 @@ __all__ = [
     "cast",
     "cast_round",
     "create_federation",
+    "csv_text",
     "file_proposal",
     "import_members",
     "invitation_url",
@@ -197,17 +198,24 @@ def import_members(
     return added
 
 
-def members_from_csv(filename: str | None, data: bytes) -> list[dict[str, Any]]:
-    """The member rows of an uploaded CSV file (``data``: at most :data:`MAX_CSV_BYTES`, plus
-    one byte to tell a larger file), each checked as :class:`MemberCreate`."""
+def csv_text(filename: str | None, data: bytes, what: str = "a CSV file") -> str:
+    """The text of an uploaded CSV file (``data``: at most :data:`MAX_CSV_BYTES`, plus one byte
+    to tell a larger file; ``what``: the file as the message names it)."""
     if len(data) > MAX_CSV_BYTES:
-        raise PlanInputError(f"{filename}: a member file is at most 5 MiB")
+        raise PlanInputError(f"{filename}: {what} is at most 5 MiB")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise PlanInputError(f"{filename}: not UTF-8 text") from None
     if "\x00" in text:
         raise PlanInputError(f"{filename}: holds a NUL character; not a CSV text file")
+    return text
+
+
+def members_from_csv(filename: str | None, data: bytes) -> list[dict[str, Any]]:
+    """The member rows of an uploaded CSV file (``data``: at most :data:`MAX_CSV_BYTES`, plus
+    one byte to tell a larger file), each checked as :class:`MemberCreate`."""
+    text = csv_text(filename, data, "a member file")
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         columns = set(reader.fieldnames or ())

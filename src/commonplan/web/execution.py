@@ -26,7 +26,7 @@ from commonplan.reports.reconcile import Reconciliation, raise_suspect_alerts, r
 from commonplan.reports.screening import Screening, raise_screen_alerts, screen_period
 from commonplan.store import Database
 from commonplan.store.models import Draft, Federation, Round
-from commonplan.web.acts import MAX_CSV_BYTES
+from commonplan.web.acts import csv_text
 from commonplan.web.public import in_scope
 from commonplan.web.schemas import (
     AlertIds,
@@ -92,20 +92,6 @@ __all__ = [
 ]
 
 
-def csv_text(filename: str | None, data: bytes) -> str:
-    """The text of an uploaded CSV file (``data``: at most :data:`MAX_CSV_BYTES`, plus one byte
-    to tell a larger file)."""
-    if len(data) > MAX_CSV_BYTES:
-        raise PlanInputError(f"{filename}: a CSV file is at most 5 MiB")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise PlanInputError(f"{filename}: not UTF-8 text") from None
-    if "\x00" in text:
-        raise PlanInputError(f"{filename}: holds a NUL character; not a CSV text file")
-    return text
-
-
 def periods(db: Database, who: Principal, round_id: int) -> tuple[str, ...]:
     """The reporting periods of a round's plan."""
     with db.transaction() as s:
@@ -125,12 +111,7 @@ def file_reports(
         r if isinstance(r, reports.ReportRow) else reports.ReportRow(**r.model_dump()) for r in rows
     ]
     filed = reports.file_reports(db, round_id, given, actor=who.handle)
-    return ReportBatchPublic(
-        batch=filed.batch,
-        reports=list(filed.reports),
-        rows_sha256=filed.rows_sha256,
-        audit_seq=filed.audit_seq,
-    )
+    return ReportBatchPublic(**asdict(filed))
 
 
 def reports_from_csv(filename: str | None, data: bytes) -> list[reports.ReportRow]:
@@ -367,12 +348,7 @@ def record_hours(
     in_scope(db, who, round_in_scope, round_id)
     given = [r if isinstance(r, work.HoursRow) else work.HoursRow(**r.model_dump()) for r in rows]
     done = work.record_hours(db, round_id, given, actor=who.handle)
-    return HoursBatchPublic(
-        batch=done.batch,
-        entries=list(done.entries),
-        rows_sha256=done.rows_sha256,
-        audit_seq=done.audit_seq,
-    )
+    return HoursBatchPublic(**asdict(done))
 
 
 def hours_from_csv(filename: str | None, data: bytes) -> list[work.HoursRow]:
@@ -483,7 +459,7 @@ def compare_plans(
     if not plans:
         return []
     found = work.compare_plans(db, who.handle, plans, period=period)
-    return [PlanHoursPublic.model_validate(p, from_attributes=True) for p in found]
+    return [PlanHoursPublic(**asdict(p)) for p in found]
 
 
 def ratified_plan(db: Database, who: Principal, round_id: int) -> int | None:

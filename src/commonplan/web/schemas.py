@@ -15,7 +15,7 @@ from commonplan.monitor.watch import SeriesSignal
 from commonplan.reports.ledger import StoredReport
 from commonplan.rounds.plans import CollectiveCost, PlanSummary
 from commonplan.work.hours import Balance, StoredEntry
-from commonplan.work.quotas import MemberQuota
+from commonplan.work.quotas import MemberQuota, PlanHours
 
 __all__ = [
     "AlertIds",
@@ -753,16 +753,9 @@ class QuotaPublic(MemberQuota):
     free = computed_field(MemberQuota.free)
 
 
-class PlanHoursPublic(BaseModel):
+@dataclass(frozen=True)
+class PlanHoursPublic(PlanHours):
     """What one plan means for the member, per week."""
-
-    plan: int
-    stage: str
-    title: str | None
-    status: str
-    hours_per_week: float
-    credits_per_week: float
-    free_per_week: float
 
 
 # ---------------------------------------------------------------------- monitoring

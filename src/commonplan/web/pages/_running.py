@@ -4,22 +4,29 @@ them, the economy's product names, the round's periods, and the rows of a multi-
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
+from fastapi import File, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from commonplan.accounts import Principal
-from commonplan.errors import PlanInputError
+from commonplan.errors import CommonplanError, PlanInputError
 from commonplan.federation import economy_of
 from commonplan.store import Database
 from commonplan.store.models import Council, Federation, Member
 from commonplan.web import execution, public
-from commonplan.web.pages._base import Choice, RoundInfo
+from commonplan.web.acts import MAX_CSV_BYTES
+from commonplan.web.pages._base import Choice, CouncilRow, RoundInfo, failed
 from commonplan.web.text import Translator
 
+T = TypeVar("T")
+Upload = Annotated[UploadFile | None, File()]
+"""A form's file field."""
 FORM_ROWS = 6
 """Rows a multi-row form offers (empty ones are left out)."""
 
@@ -83,23 +90,14 @@ def pick_period(choices: list[Choice], asked: str | None, current: str) -> str:
     return asked if asked in {c.value for c in choices} else current
 
 
-@dataclass(frozen=True)
-class CouncilChoice:
-    id: int
-    name: str
-    kind: str
-
-
-def all_councils(db: Database, info: RoundInfo) -> list[CouncilChoice]:
+def all_councils(db: Database, info: RoundInfo) -> list[CouncilRow]:
     """Every council of the round's federation, by id."""
     with db.transaction() as s:
         below = public.councils_below(s, info.round.federation)
-    return [CouncilChoice(c.id, c.name, c.kind) for c in below]
+    return [CouncilRow(c.id, c.name, c.kind) for c in below]
 
 
-def councils(
-    db: Database, who: Principal, info: RoundInfo, *, mine_only: bool
-) -> list[CouncilChoice]:
+def councils(db: Database, who: Principal, info: RoundInfo, *, mine_only: bool) -> list[CouncilRow]:
     """The councils of the round's federation ``who`` acts for: all of them for a facilitator
     (unless ``mine_only``), else the member's own."""
     everyone = all_councils(db, info)
@@ -145,6 +143,47 @@ def form_rows(form: Mapping[str, object], fields: tuple[str, ...]) -> list[dict[
         if row[fields[0]]:
             out.append({**row, "row": str(k)})
     return out
+
+
+def parsed_rows(
+    tr: Translator,
+    rows: list[dict[str, str]],
+    label: str,
+    make: Callable[[dict[str, str], float], T],
+) -> list[T]:
+    """The filled rows of a multi-row form (:func:`form_rows`) as the domain's rows: ``make``
+    from each row and its first field read as a number (``label``: that field's name); none
+    filled is refused."""
+    if not rows:
+        raise PlanInputError(tr("form.none"))
+    return [make(r, parse_number(tr, int(r["row"]), label, next(iter(r.values())))) for r in rows]
+
+
+async def uploaded(tr: Translator, upload: UploadFile | None, none: str) -> tuple[str, bytes]:
+    """An uploaded CSV file's name and bytes (at most :data:`MAX_CSV_BYTES`, plus one to tell a
+    larger file); ``none``: the message's key when no file was chosen."""
+    if upload is None or not upload.filename:
+        raise PlanInputError(tr(none))
+    return upload.filename, await upload.read(MAX_CSV_BYTES + 1)
+
+
+async def attempt(
+    request: Request,
+    act: Callable[[], Awaitable[str]],
+    template: str,
+    context: Callable[[], dict[str, Any]] | None,
+    done: str,
+) -> Response:
+    """A form's step: ``act`` (which answers where to go next, seen with the notice ``done``),
+    or on a refusal ``template`` again with ``context()`` and the error (the error itself where
+    ``context`` is ``None``: no page to show it on)."""
+    try:
+        then = await act()
+    except CommonplanError as exc:
+        if context is None:
+            raise
+        return failed(request, exc, template, **await run_in_threadpool(context))
+    return go(then, done)
 
 
 def go(path: str, done: str) -> RedirectResponse:

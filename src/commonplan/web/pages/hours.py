@@ -4,32 +4,34 @@ workplace's page (record hours for its members, reverse an entry, the members' b
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import File, Request, Response, UploadFile
+from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from commonplan.accounts import Principal
-from commonplan.errors import CommonplanError, NotFoundError, PlanInputError
+from commonplan.errors import NotFoundError, PlanInputError
 from commonplan.store import Database
 from commonplan.web import execution
-from commonplan.web.acts import MAX_CSV_BYTES
 from commonplan.web.deps import DB, CurrentMember
-from commonplan.web.pages._base import Choice, failed, page, round_info, router, tr_of
+from commonplan.web.pages._base import Choice, page, round_info, router, tr_of
 from commonplan.web.pages._running import (
     FORM_ROWS,
+    Upload,
+    attempt,
     councils,
     form_rows,
-    go,
     hours,
     members_of,
-    parse_number,
+    parsed_rows,
     per_week,
     periods,
     pick_period,
+    uploaded,
 )
 from commonplan.web.schemas import BalancePublic, HoursEntryPublic, PlanHoursPublic
 from commonplan.web.text import Translator
@@ -155,14 +157,13 @@ async def _member_step(
     tr = tr_of(request)
     form = await request.form()
     round_id = int(str(form.get("round") or "0") or 0)
-    try:
+
+    async def step() -> str:
         await run_in_threadpool(act, form)
-    except CommonplanError as exc:
-        if not round_id:
-            raise
-        context = await run_in_threadpool(member_context, db, who, round_id, tr)
-        return failed(request, exc, "hours.html", **context)
-    return go(f"/rounds/{round_id}/hours", done)
+        return f"/rounds/{round_id}/hours"
+
+    again = functools.partial(member_context, db, who, round_id, tr)
+    return await attempt(request, step, "hours.html", again if round_id else None, done)
 
 
 @router.post("/hours/confirm")
@@ -274,25 +275,8 @@ def workplace_hours(
     return page(request, "workplace_hours.html", **context)
 
 
-def _hours_rows(
-    tr: Translator, place: str, period: str, rows: list[dict[str, str]]
-) -> list[HoursRow]:
-    if not rows:
-        raise PlanInputError(tr("form.none"))
-    out = []
-    for r in rows:
-        h = parse_number(tr, int(r["row"]), tr("workplace.hours"), r["hours"])
-        worked = r["what"] in ("", WORKED)
-        out.append(
-            HoursRow(
-                member=r["member"],
-                period=period,
-                hours=h,
-                workplace=place if worked else None,
-                credit=None if worked else r["what"],
-            )
-        )
-    return out
+def _workplace_page(round_id: int, place: str) -> str:
+    return f"/rounds/{round_id}/workplace/hours?{urlencode({'council': place})}"
 
 
 @router.post("/rounds/{round_id}/workplace/hours")
@@ -301,42 +285,40 @@ async def record(round_id: int, who: CurrentMember, request: Request, db: DB) ->
     form = await request.form()
     place, period = str(form.get("council") or ""), str(form.get("period") or "")
     rows = form_rows(form, ROW_FIELDS)
-    try:
-        given = _hours_rows(tr, place, period, rows)
+
+    def row(r: dict[str, str], h: float) -> HoursRow:
+        if r["what"] in ("", WORKED):
+            return HoursRow(r["member"], period, h, workplace=place)
+        return HoursRow(r["member"], period, h, credit=r["what"])
+
+    async def step() -> str:
+        given = parsed_rows(tr, rows, tr("workplace.hours"), row)
         await run_in_threadpool(execution.record_hours, db, who, round_id, given)
-    except CommonplanError as exc:
-        context = await run_in_threadpool(
-            lambda: workplace_context(
-                db, who, round_id, tr, council=place, period=period, rows=rows
-            )
-        )
-        return failed(request, exc, "workplace_hours.html", **context)
-    return go(f"/rounds/{round_id}/workplace/hours?{urlencode({'council': place})}", "recorded")
+        return _workplace_page(round_id, place)
+
+    again = functools.partial(
+        workplace_context, db, who, round_id, tr, council=place, period=period, rows=rows
+    )
+
+    return await attempt(request, step, "workplace_hours.html", again, "recorded")
 
 
 @router.post("/rounds/{round_id}/workplace/hours/csv")
 async def record_csv(
-    round_id: int,
-    who: CurrentMember,
-    request: Request,
-    db: DB,
-    upload: Annotated[UploadFile | None, File()] = None,
+    round_id: int, who: CurrentMember, request: Request, db: DB, upload: Upload = None
 ) -> Response:
     tr = tr_of(request)
-    form = await request.form()
-    place = str(form.get("council") or "")
-    try:
-        if upload is None or not upload.filename:
-            raise PlanInputError(tr("form.csv_none"))
-        data = await upload.read(MAX_CSV_BYTES + 1)
-        rows = await run_in_threadpool(execution.hours_from_csv, upload.filename, data)
+    place = str((await request.form()).get("council") or "")
+
+    async def step() -> str:
+        name, data = await uploaded(tr, upload, "form.csv_none")
+        rows = await run_in_threadpool(execution.hours_from_csv, name, data)
         await run_in_threadpool(execution.record_hours, db, who, round_id, rows)
-    except CommonplanError as exc:
-        context = await run_in_threadpool(
-            lambda: workplace_context(db, who, round_id, tr, council=place)
-        )
-        return failed(request, exc, "workplace_hours.html", **context)
-    return go(f"/rounds/{round_id}/workplace/hours?{urlencode({'council': place})}", "recorded")
+        return _workplace_page(round_id, place)
+
+    again = functools.partial(workplace_context, db, who, round_id, tr, council=place)
+
+    return await attempt(request, step, "workplace_hours.html", again, "recorded")
 
 
 @router.post("/hours/{entry_id}/reverse")
@@ -345,16 +327,16 @@ async def reverse(entry_id: int, who: CurrentMember, request: Request, db: DB) -
     form = await request.form()
     round_id = int(str(form.get("round") or "0") or 0)
     place = str(form.get("council") or "")
-    try:
+
+    async def step() -> str:
         if form.get("confirm") != "yes":
             raise PlanInputError(tr("form.confirm_needed"))
         reason = str(form.get("reason") or "")
         await run_in_threadpool(execution.reverse_hours, db, who, entry_id, reason)
-    except CommonplanError as exc:
-        if not round_id:
-            raise
-        context = await run_in_threadpool(
-            lambda: workplace_context(db, who, round_id, tr, council=place)
-        )
-        return failed(request, exc, "workplace_hours.html", **context)
-    return go(f"/rounds/{round_id}/workplace/hours?{urlencode({'council': place})}", "reversed")
+        return _workplace_page(round_id, place)
+
+    again = functools.partial(workplace_context, db, who, round_id, tr, council=place)
+
+    return await attempt(
+        request, step, "workplace_hours.html", again if round_id else None, "reversed"
+    )

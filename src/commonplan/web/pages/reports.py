@@ -8,24 +8,23 @@ and fills its block ``reconciliation`` ("Do the reports add up?") with what
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import File, Request, Response, UploadFile
+from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from commonplan.accounts import Principal
-from commonplan.errors import CommonplanError, PlanInputError
+from commonplan.errors import PlanInputError
 from commonplan.reports import KINDS, ReportRow
 from commonplan.store import Database
 from commonplan.web import execution
-from commonplan.web.acts import MAX_CSV_BYTES
 from commonplan.web.deps import DB, CurrentMember
 from commonplan.web.pages._base import (
     Choice,
     RoundInfo,
-    failed,
     form_model,
     page,
     round_info,
@@ -34,16 +33,19 @@ from commonplan.web.pages._base import (
 )
 from commonplan.web.pages._running import (
     FORM_ROWS,
+    Upload,
     all_councils,
+    attempt,
     councils,
     economy,
     form_rows,
-    go,
     number,
     parse_number,
+    parsed_rows,
     periods,
     pick_period,
     qty,
+    uploaded,
 )
 from commonplan.web.schemas import ReportPublic, ReportRevise
 from commonplan.web.text import Translator
@@ -217,16 +219,16 @@ async def revise(report_id: int, who: CurrentMember, request: Request, db: DB) -
     form = await request.form()
     period = str(form.get("period") or "")
     round_id = int(str(form.get("round") or "0") or 0)
-    try:
+
+    async def step() -> str:
         amount = parse_number(tr, 1, tr("reports.revise_amount"), str(form.get("amount") or ""))
         body = form_model(ReportRevise, amount=amount, reason=str(form.get("reason") or ""))
         new = await run_in_threadpool(execution.revise_report, db, who, report_id, body)
-    except CommonplanError as exc:
-        if not round_id:
-            raise
-        context = await run_in_threadpool(ledger_context, db, who, round_id, period, tr)
-        return failed(request, exc, "reports.html", **context)
-    return go(f"/rounds/{new.round}/reports?period={new.period}", "revised")
+        return f"/rounds/{new.round}/reports?period={new.period}"
+
+    again = functools.partial(ledger_context, db, who, round_id, period, tr)
+
+    return await attempt(request, step, "reports.html", again if round_id else None, "revised")
 
 
 # ---------------------------------------------------------------------- the report form
@@ -279,60 +281,42 @@ def report_form(
     return page(request, "report_form.html", **context)
 
 
-def _rows_of(
-    tr: Translator, council: str, period: str, rows: list[dict[str, str]]
-) -> list[ReportRow]:
-    if not rows:
-        raise PlanInputError(tr("form.none"))
-    out = []
-    for r in rows:
-        amount = parse_number(tr, int(r["row"]), tr("report_form.amount"), r["amount"])
-        out.append(
-            ReportRow(
-                council=council,
-                period=period,
-                kind=r["kind"],
-                amount=amount,
-                product=r["product"] or None,
-                counterpart=r["counterpart"] or None,
-            )
-        )
-    return out
-
-
 @router.post("/rounds/{round_id}/reports/file")
 async def file_reports(round_id: int, who: CurrentMember, request: Request, db: DB) -> Response:
     tr = tr_of(request)
     form = await request.form()
     council, period = str(form.get("council") or ""), str(form.get("period") or "")
     rows = form_rows(form, ROW_FIELDS)
-    try:
-        given = _rows_of(tr, council, period, rows)
-        await run_in_threadpool(execution.file_reports, db, who, round_id, given)
-    except CommonplanError as exc:
-        context = await run_in_threadpool(
-            lambda: form_context(db, who, round_id, tr, period=period, council=council, rows=rows)
+
+    def row(r: dict[str, str], amount: float) -> ReportRow:
+        product, counterpart = r["product"] or None, r["counterpart"] or None
+        return ReportRow(
+            council, period, r["kind"], amount, product=product, counterpart=counterpart
         )
-        return failed(request, exc, "report_form.html", **context)
-    return go(f"/rounds/{round_id}/reports?period={period}", "reported")
+
+    async def step() -> str:
+        given = parsed_rows(tr, rows, tr("report_form.amount"), row)
+        await run_in_threadpool(execution.file_reports, db, who, round_id, given)
+        return f"/rounds/{round_id}/reports?period={period}"
+
+    again = functools.partial(
+        form_context, db, who, round_id, tr, period=period, council=council, rows=rows
+    )
+
+    return await attempt(request, step, "report_form.html", again, "reported")
 
 
 @router.post("/rounds/{round_id}/reports/csv")
 async def file_reports_csv(
-    round_id: int,
-    who: CurrentMember,
-    request: Request,
-    db: DB,
-    upload: Annotated[UploadFile | None, File()] = None,
+    round_id: int, who: CurrentMember, request: Request, db: DB, upload: Upload = None
 ) -> Response:
     tr = tr_of(request)
-    try:
-        if upload is None or not upload.filename:
-            raise PlanInputError(tr("form.csv_none"))
-        data = await upload.read(MAX_CSV_BYTES + 1)
-        rows = await run_in_threadpool(execution.reports_from_csv, upload.filename, data)
+
+    async def step() -> str:
+        name, data = await uploaded(tr, upload, "form.csv_none")
+        rows = await run_in_threadpool(execution.reports_from_csv, name, data)
         await run_in_threadpool(execution.file_reports, db, who, round_id, rows)
-    except CommonplanError as exc:
-        context = await run_in_threadpool(form_context, db, who, round_id, tr)
-        return failed(request, exc, "report_form.html", **context)
-    return go(f"/rounds/{round_id}/reports", "reported")
+        return f"/rounds/{round_id}/reports"
+
+    again = functools.partial(form_context, db, who, round_id, tr)
+    return await attempt(request, step, "report_form.html", again, "reported")
