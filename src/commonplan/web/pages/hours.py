@@ -52,6 +52,15 @@ class EntryLine:
     open: bool
 
 
+@dataclass(frozen=True)
+class ShownEntry:
+    """An entry as a list of entries shows it: its line, and its text there (a workplace's page
+    names the member)."""
+
+    line: EntryLine
+    text: str
+
+
 def entry_text(tr: Translator, e: HoursEntryPublic) -> str:
     h = hours(tr, e.hours)
     if e.reverses is not None:
@@ -129,6 +138,7 @@ def member_context(db: Database, who: Principal, round_id: int, tr: Translator) 
     ]
     mine = execution.hours_entries(db, who, round_id, member=who.handle)
     lines = [entry_line(tr, e) for e in mine]
+    shown = [ShownEntry(x, x.text) for x in lines]
     balance = execution.balances(db, who, round_id, account=who.handle)
     works = any(c.kind == "workers" for c in councils(db, who, info, mine_only=True))
     return {
@@ -138,7 +148,7 @@ def member_context(db: Database, who: Principal, round_id: int, tr: Translator) 
         "plan": plan,
         "quota": quota,
         "compared": compared,
-        "entries": lines,
+        "entries": shown,
         "waiting": [x.entry.id for x in lines if x.open],
         "balance": [balance_line(tr, b) for b in balance],
         "works": works or who.is_facilitator,
@@ -188,12 +198,6 @@ async def dispute(entry_id: int, who: CurrentMember, request: Request, db: DB) -
 # ---------------------------------------------------------------------- a workplace's hours
 
 
-@dataclass(frozen=True)
-class WorkplaceEntry:
-    line: EntryLine
-    text: str
-
-
 def workplace_context(
     db: Database,
     who: Principal,
@@ -235,7 +239,7 @@ def workplace_context(
         if e.workplace == place.name or (e.workplace is None and e.member in handles)
     ]
     shown = [
-        WorkplaceEntry(
+        ShownEntry(
             entry_line(tr, e), tr("workplace.entry", member=e.member, line=entry_text(tr, e))
         )
         for e in entries
