@@ -4,12 +4,12 @@ them, the economy's product names, the round's periods, and the rows of a multi-
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
-from fastapi import File, Request, Response, UploadFile
+from fastapi import Depends, File, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -88,6 +88,30 @@ def periods(
 
 def pick_period(choices: list[Choice], asked: str | None, current: str) -> str:
     return asked if asked in {c.value for c in choices} else current
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a page of the running plan is asked to show: a council and a period (the query's,
+    or a refused form's), and the rows a refused multi-row form is shown again with."""
+
+    council: str | None = None
+    period: str | None = None
+    rows: Sequence[dict[str, str]] = ()
+
+    def form(self, blank: Mapping[str, str]) -> list[dict[str, str]]:
+        """The :data:`FORM_ROWS` rows of the form: each as given, else ``blank``."""
+        given = {int(r["row"]): r for r in self.rows}
+        return [given.get(k, {**blank, "row": str(k)}) for k in range(1, FORM_ROWS + 1)]
+
+
+def picked(council: str | None = None, period: str | None = None) -> Asked:
+    """The query's ``council`` and ``period``."""
+    return Asked(council, period)
+
+
+Picked = Annotated[Asked, Depends(picked)]
+"""A page's query: a council and a period."""
 
 
 def all_councils(db: Database, info: RoundInfo) -> list[CouncilRow]:

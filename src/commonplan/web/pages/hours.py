@@ -20,7 +20,8 @@ from commonplan.web import execution
 from commonplan.web.deps import DB, CurrentMember
 from commonplan.web.pages._base import Choice, page, round_info, router, tr_of
 from commonplan.web.pages._running import (
-    FORM_ROWS,
+    Asked,
+    Picked,
     Upload,
     attempt,
     councils,
@@ -199,18 +200,11 @@ async def dispute(entry_id: int, who: CurrentMember, request: Request, db: DB) -
 
 
 def workplace_context(
-    db: Database,
-    who: Principal,
-    round_id: int,
-    tr: Translator,
-    *,
-    council: str | None = None,
-    period: str | None = None,
-    rows: list[dict[str, str]] | None = None,
+    db: Database, who: Principal, round_id: int, tr: Translator, asked: Asked
 ) -> dict[str, Any]:
     info = round_info(db, who, round_id, tr)
     places = [c for c in councils(db, who, info, mine_only=False) if c.kind == "workers"]
-    place = next((c for c in places if c.name == council), places[0] if places else None)
+    place = next((c for c in places if c.name == asked.council), places[0] if places else None)
     choices, now = periods(db, who, round_id, tr)
     context: dict[str, Any] = {
         "title": tr("workplace.title", workplace=place.name if place else ""),
@@ -219,7 +213,7 @@ def workplace_context(
         "places": [Choice(c.name, c.name) for c in places],
         "place": place.name if place else None,
         "periods": choices,
-        "period": pick_period(choices, period, now),
+        "period": pick_period(choices, asked.period, now),
     }
     if place is None:
         return context
@@ -252,12 +246,10 @@ def workplace_context(
     received = sum(
         b.total for b in execution.balances(db, who, round_id, of="workplace", account=place.name)
     )
-    given = {int(r["row"]): r for r in rows or []}
-    blank = {"hours": "", "member": "", "what": WORKED}
     context.update(
         members=[Choice(h, f"{n} ({h})" if n != h else h) for h, n in people],
         kinds=kinds,
-        rows=[given.get(k, blank | {"row": str(k)}) for k in range(1, FORM_ROWS + 1)],
+        rows=asked.form({"hours": "", "member": "", "what": WORKED}),
         entries=shown,
         balances=balances,
         received=tr("workplace.balance_total", workplace=place.name, hours=hours(tr, -received)),
@@ -267,15 +259,10 @@ def workplace_context(
 
 @router.get("/rounds/{round_id}/workplace/hours")
 def workplace_hours(
-    round_id: int,
-    who: CurrentMember,
-    request: Request,
-    db: DB,
-    council: str | None = None,
-    period: str | None = None,
+    round_id: int, who: CurrentMember, request: Request, db: DB, asked: Picked
 ) -> HTMLResponse:
     tr = tr_of(request)
-    context = workplace_context(db, who, round_id, tr, council=council, period=period)
+    context = workplace_context(db, who, round_id, tr, asked)
     return page(request, "workplace_hours.html", **context)
 
 
@@ -300,10 +287,7 @@ async def record(round_id: int, who: CurrentMember, request: Request, db: DB) ->
         await run_in_threadpool(execution.record_hours, db, who, round_id, given)
         return _workplace_page(round_id, place)
 
-    again = functools.partial(
-        workplace_context, db, who, round_id, tr, council=place, period=period, rows=rows
-    )
-
+    again = functools.partial(workplace_context, db, who, round_id, tr, Asked(place, period, rows))
     return await attempt(request, step, "workplace_hours.html", again, "recorded")
 
 
@@ -320,8 +304,7 @@ async def record_csv(
         await run_in_threadpool(execution.record_hours, db, who, round_id, rows)
         return _workplace_page(round_id, place)
 
-    again = functools.partial(workplace_context, db, who, round_id, tr, council=place)
-
+    again = functools.partial(workplace_context, db, who, round_id, tr, Asked(place))
     return await attempt(request, step, "workplace_hours.html", again, "recorded")
 
 
@@ -339,7 +322,7 @@ async def reverse(entry_id: int, who: CurrentMember, request: Request, db: DB) -
         await run_in_threadpool(execution.reverse_hours, db, who, entry_id, reason)
         return _workplace_page(round_id, place)
 
-    again = functools.partial(workplace_context, db, who, round_id, tr, council=place)
+    again = functools.partial(workplace_context, db, who, round_id, tr, Asked(place))
 
     return await attempt(
         request, step, "workplace_hours.html", again if round_id else None, "reversed"

@@ -32,7 +32,8 @@ from commonplan.web.pages._base import (
     tr_of,
 )
 from commonplan.web.pages._running import (
-    FORM_ROWS,
+    Asked,
+    Picked,
     Upload,
     all_councils,
     attempt,
@@ -235,49 +236,35 @@ async def revise(report_id: int, who: CurrentMember, request: Request, db: DB) -
 
 
 def form_context(
-    db: Database,
-    who: Principal,
-    round_id: int,
-    tr: Translator,
-    *,
-    period: str | None = None,
-    council: str | None = None,
-    rows: list[dict[str, str]] | None = None,
+    db: Database, who: Principal, round_id: int, tr: Translator, asked: Asked
 ) -> dict[str, Any]:
     info = round_info(db, who, round_id, tr)
     choices, now = periods(db, who, round_id, tr)
     names = economy(db, info.round.federation)
     mine = councils(db, who, info, mine_only=False) if not who.is_auditor else []
     counterparts = all_councils(db, info)
-    given = {int(r["row"]): r for r in rows or []}
-    blank = dict.fromkeys(ROW_FIELDS, "") | {"kind": "output"}
     return {
         "title": tr("report_form.title", number=info.round.number),
         "info": info,
         "ratified": info.round.phase == "ratified",
         "periods": choices,
-        "period": pick_period(choices, period, now),
+        "period": pick_period(choices, asked.period, now),
         "councils": [Choice(c.name, c.name) for c in mine],
-        "council": council or (mine[0].name if mine else ""),
+        "council": asked.council or (mine[0].name if mine else ""),
         "kinds": [Choice(k, tr(f"report.kind.{k}")) for k in KINDS],
         "products": names.choices(),
         "counterparts": [Choice(c.name, c.name) for c in counterparts],
         "unit": names.unit,
-        "rows": [given.get(k, blank | {"row": str(k)}) for k in range(1, FORM_ROWS + 1)],
+        "rows": asked.form(dict.fromkeys(ROW_FIELDS, "") | {"kind": "output"}),
     }
 
 
 @router.get("/rounds/{round_id}/reports/file")
 def report_form(
-    round_id: int,
-    who: CurrentMember,
-    request: Request,
-    db: DB,
-    period: str | None = None,
-    council: str | None = None,
+    round_id: int, who: CurrentMember, request: Request, db: DB, asked: Picked
 ) -> HTMLResponse:
     tr = tr_of(request)
-    context = form_context(db, who, round_id, tr, period=period, council=council)
+    context = form_context(db, who, round_id, tr, asked)
     return page(request, "report_form.html", **context)
 
 
@@ -299,10 +286,7 @@ async def file_reports(round_id: int, who: CurrentMember, request: Request, db: 
         await run_in_threadpool(execution.file_reports, db, who, round_id, given)
         return f"/rounds/{round_id}/reports?period={period}"
 
-    again = functools.partial(
-        form_context, db, who, round_id, tr, period=period, council=council, rows=rows
-    )
-
+    again = functools.partial(form_context, db, who, round_id, tr, Asked(council, period, rows))
     return await attempt(request, step, "report_form.html", again, "reported")
 
 
@@ -318,5 +302,5 @@ async def file_reports_csv(
         await run_in_threadpool(execution.file_reports, db, who, round_id, rows)
         return f"/rounds/{round_id}/reports"
 
-    again = functools.partial(form_context, db, who, round_id, tr)
+    again = functools.partial(form_context, db, who, round_id, tr, Asked())
     return await attempt(request, step, "report_form.html", again, "reported")
