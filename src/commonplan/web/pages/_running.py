@@ -3,14 +3,15 @@ them, the economy's product names, the round's periods, and the rows of a multi-
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import quote
 
 from fastapi import Depends, File, Request, Response, UploadFile
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -21,7 +22,7 @@ from commonplan.store import Database
 from commonplan.store.models import Council, Federation, Member
 from commonplan.web import execution, public
 from commonplan.web.acts import MAX_CSV_BYTES
-from commonplan.web.pages._base import Choice, CouncilRow, RoundInfo, failed
+from commonplan.web.pages._base import Choice, CouncilRow, RoundInfo, failed, page, tr_of
 from commonplan.web.text import Translator
 
 T = TypeVar("T")
@@ -171,7 +172,7 @@ def form_rows(form: Mapping[str, object], fields: tuple[str, ...]) -> list[dict[
 
 def parsed_rows(
     tr: Translator,
-    rows: list[dict[str, str]],
+    rows: Sequence[dict[str, str]],
     label: str,
     make: Callable[[dict[str, str], float], T],
 ) -> list[T]:
@@ -183,12 +184,19 @@ def parsed_rows(
     return [make(r, parse_number(tr, int(r["row"]), label, next(iter(r.values())))) for r in rows]
 
 
-async def uploaded(tr: Translator, upload: UploadFile | None, none: str) -> tuple[str, bytes]:
-    """An uploaded CSV file's name and bytes (at most :data:`MAX_CSV_BYTES`, plus one to tell a
-    larger file); ``none``: the message's key when no file was chosen."""
+async def uploaded(
+    tr: Translator,
+    upload: UploadFile | None,
+    parse: Callable[[str, bytes], T],
+    none: str = "form.csv_none",
+) -> T:
+    """The rows of an uploaded CSV file: ``parse`` (off the event loop) of its name and bytes (at
+    most :data:`MAX_CSV_BYTES`, plus one to tell a larger file); ``none``: the message's key when
+    no file was chosen."""
     if upload is None or not upload.filename:
         raise PlanInputError(tr(none))
-    return upload.filename, await upload.read(MAX_CSV_BYTES + 1)
+    data = await upload.read(MAX_CSV_BYTES + 1)
+    return await run_in_threadpool(parse, upload.filename, data)
 
 
 async def attempt(
@@ -208,6 +216,47 @@ async def attempt(
             raise
         return failed(request, exc, template, **await run_in_threadpool(context))
     return go(then, done)
+
+
+@dataclass(frozen=True)
+class BatchForm(Generic[T]):
+    """A page's form that files a batch of rows, all or none (typed into :data:`FORM_ROWS`
+    rows, or uploaded as CSV): ``file`` them and go ``then`` (the path after, by round and what
+    was asked), or on a refusal show the page (``template`` with ``context``) again with the
+    error and what was asked."""
+
+    template: str
+    context: Callable[[Database, Principal, int, Translator, Asked], dict[str, Any]]
+    file: Callable[[Database, Principal, int, Sequence[T]], object]
+    then: Callable[[int, Asked], str]
+    done: str
+
+    def show(
+        self, request: Request, db: Database, who: Principal, round_id: int, asked: Asked
+    ) -> HTMLResponse:
+        """The page with the form."""
+        return page(
+            request, self.template, **self.context(db, who, round_id, tr_of(request), asked)
+        )
+
+    async def submit(
+        self,
+        request: Request,
+        db: Database,
+        who: Principal,
+        round_id: int,
+        asked: Asked,
+        rows: Callable[[], Awaitable[Sequence[T]]],
+    ) -> Response:
+        """File the batch ``rows()`` gives."""
+        tr = tr_of(request)
+
+        async def step() -> str:
+            await run_in_threadpool(self.file, db, who, round_id, await rows())
+            return self.then(round_id, asked)
+
+        again = functools.partial(self.context, db, who, round_id, tr, asked)
+        return await attempt(request, step, self.template, again, self.done)
 
 
 def go(path: str, done: str) -> RedirectResponse:

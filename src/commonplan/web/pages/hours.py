@@ -21,6 +21,7 @@ from commonplan.web.deps import DB, CurrentMember
 from commonplan.web.pages._base import Choice, page, round_info, router, tr_of
 from commonplan.web.pages._running import (
     Asked,
+    BatchForm,
     Picked,
     Upload,
     attempt,
@@ -257,17 +258,21 @@ def workplace_context(
     return context
 
 
+def _workplace_page(round_id: int, asked: Asked) -> str:
+    return f"/rounds/{round_id}/workplace/hours?{urlencode({'council': asked.council or ''})}"
+
+
+RECORD = BatchForm(
+    "workplace_hours.html", workplace_context, execution.record_hours, _workplace_page, "recorded"
+)
+"""The workplace's hours, recorded."""
+
+
 @router.get("/rounds/{round_id}/workplace/hours")
 def workplace_hours(
     round_id: int, who: CurrentMember, request: Request, db: DB, asked: Picked
 ) -> HTMLResponse:
-    tr = tr_of(request)
-    context = workplace_context(db, who, round_id, tr, asked)
-    return page(request, "workplace_hours.html", **context)
-
-
-def _workplace_page(round_id: int, place: str) -> str:
-    return f"/rounds/{round_id}/workplace/hours?{urlencode({'council': place})}"
+    return RECORD.show(request, db, who, round_id, asked)
 
 
 @router.post("/rounds/{round_id}/workplace/hours")
@@ -275,37 +280,26 @@ async def record(round_id: int, who: CurrentMember, request: Request, db: DB) ->
     tr = tr_of(request)
     form = await request.form()
     place, period = str(form.get("council") or ""), str(form.get("period") or "")
-    rows = form_rows(form, ROW_FIELDS)
+    asked = Asked(place, period, form_rows(form, ROW_FIELDS))
 
     def row(r: dict[str, str], h: float) -> HoursRow:
         if r["what"] in ("", WORKED):
             return HoursRow(r["member"], period, h, workplace=place)
         return HoursRow(r["member"], period, h, credit=r["what"])
 
-    async def step() -> str:
-        given = parsed_rows(tr, rows, tr("workplace.hours"), row)
-        await run_in_threadpool(execution.record_hours, db, who, round_id, given)
-        return _workplace_page(round_id, place)
+    async def rows() -> list[HoursRow]:
+        return parsed_rows(tr, asked.rows, tr("workplace.hours"), row)
 
-    again = functools.partial(workplace_context, db, who, round_id, tr, Asked(place, period, rows))
-    return await attempt(request, step, "workplace_hours.html", again, "recorded")
+    return await RECORD.submit(request, db, who, round_id, asked, rows)
 
 
 @router.post("/rounds/{round_id}/workplace/hours/csv")
 async def record_csv(
     round_id: int, who: CurrentMember, request: Request, db: DB, upload: Upload = None
 ) -> Response:
-    tr = tr_of(request)
-    place = str((await request.form()).get("council") or "")
-
-    async def step() -> str:
-        name, data = await uploaded(tr, upload, "form.csv_none")
-        rows = await run_in_threadpool(execution.hours_from_csv, name, data)
-        await run_in_threadpool(execution.record_hours, db, who, round_id, rows)
-        return _workplace_page(round_id, place)
-
-    again = functools.partial(workplace_context, db, who, round_id, tr, Asked(place))
-    return await attempt(request, step, "workplace_hours.html", again, "recorded")
+    asked = Asked(str((await request.form()).get("council") or ""))
+    rows = functools.partial(uploaded, tr_of(request), upload, execution.hours_from_csv)
+    return await RECORD.submit(request, db, who, round_id, asked, rows)
 
 
 @router.post("/hours/{entry_id}/reverse")
@@ -320,7 +314,7 @@ async def reverse(entry_id: int, who: CurrentMember, request: Request, db: DB) -
             raise PlanInputError(tr("form.confirm_needed"))
         reason = str(form.get("reason") or "")
         await run_in_threadpool(execution.reverse_hours, db, who, entry_id, reason)
-        return _workplace_page(round_id, place)
+        return _workplace_page(round_id, Asked(place))
 
     again = functools.partial(workplace_context, db, who, round_id, tr, Asked(place))
 

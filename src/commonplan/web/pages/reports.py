@@ -33,6 +33,7 @@ from commonplan.web.pages._base import (
 )
 from commonplan.web.pages._running import (
     Asked,
+    BatchForm,
     Picked,
     Upload,
     all_councils,
@@ -259,13 +260,20 @@ def form_context(
     }
 
 
+def _ledger_page(round_id: int, asked: Asked) -> str:
+    query = "" if asked.period is None else f"?period={asked.period}"
+    return f"/rounds/{round_id}/reports{query}"
+
+
+FILE = BatchForm("report_form.html", form_context, execution.file_reports, _ledger_page, "reported")
+"""A workplace's reports, filed."""
+
+
 @router.get("/rounds/{round_id}/reports/file")
 def report_form(
     round_id: int, who: CurrentMember, request: Request, db: DB, asked: Picked
 ) -> HTMLResponse:
-    tr = tr_of(request)
-    context = form_context(db, who, round_id, tr, asked)
-    return page(request, "report_form.html", **context)
+    return FILE.show(request, db, who, round_id, asked)
 
 
 @router.post("/rounds/{round_id}/reports/file")
@@ -273,7 +281,7 @@ async def file_reports(round_id: int, who: CurrentMember, request: Request, db: 
     tr = tr_of(request)
     form = await request.form()
     council, period = str(form.get("council") or ""), str(form.get("period") or "")
-    rows = form_rows(form, ROW_FIELDS)
+    asked = Asked(council, period, form_rows(form, ROW_FIELDS))
 
     def row(r: dict[str, str], amount: float) -> ReportRow:
         product, counterpart = r["product"] or None, r["counterpart"] or None
@@ -281,26 +289,15 @@ async def file_reports(round_id: int, who: CurrentMember, request: Request, db: 
             council, period, r["kind"], amount, product=product, counterpart=counterpart
         )
 
-    async def step() -> str:
-        given = parsed_rows(tr, rows, tr("report_form.amount"), row)
-        await run_in_threadpool(execution.file_reports, db, who, round_id, given)
-        return f"/rounds/{round_id}/reports?period={period}"
+    async def rows() -> list[ReportRow]:
+        return parsed_rows(tr, asked.rows, tr("report_form.amount"), row)
 
-    again = functools.partial(form_context, db, who, round_id, tr, Asked(council, period, rows))
-    return await attempt(request, step, "report_form.html", again, "reported")
+    return await FILE.submit(request, db, who, round_id, asked, rows)
 
 
 @router.post("/rounds/{round_id}/reports/csv")
 async def file_reports_csv(
     round_id: int, who: CurrentMember, request: Request, db: DB, upload: Upload = None
 ) -> Response:
-    tr = tr_of(request)
-
-    async def step() -> str:
-        name, data = await uploaded(tr, upload, "form.csv_none")
-        rows = await run_in_threadpool(execution.reports_from_csv, name, data)
-        await run_in_threadpool(execution.file_reports, db, who, round_id, rows)
-        return f"/rounds/{round_id}/reports"
-
-    again = functools.partial(form_context, db, who, round_id, tr, Asked())
-    return await attempt(request, step, "report_form.html", again, "reported")
+    rows = functools.partial(uploaded, tr_of(request), upload, execution.reports_from_csv)
+    return await FILE.submit(request, db, who, round_id, Asked(), rows)
