@@ -214,6 +214,15 @@ def round_info(db: Database, who: Principal, round_id: int, tr: Translator) -> R
     return info_of(db, r, tr)
 
 
+def round_context(
+    db: Database, who: Principal, round_id: int, tr: Translator, title: str
+) -> tuple[RoundInfo, dict[str, Any]]:
+    """A round's page's heading: the round (:func:`round_info`), and the context that starts
+    with it and the page's ``title`` (the message ``title`` with the round's number)."""
+    info = round_info(db, who, round_id, tr)
+    return info, {"title": tr(title, number=info.round.number), "info": info}
+
+
 def info_of(db: Database, r: RoundPublic, tr: Translator) -> RoundInfo:
     with db.transaction() as s:
         fed = s.get(Federation, r.federation)
