@@ -43,6 +43,8 @@ _ENV = jinja2.Environment(
 CLOSED = ("ratified", "failed")
 """Phases of a round that has ended."""
 T = TypeVar("T")
+Refusal = CommonplanError | None
+"""The library's refusal a page shows with a form sent again, or none."""
 
 
 @router.get(PLOTLY_JS)

@@ -19,6 +19,7 @@ from commonplan.store import Database
 from commonplan.web import acts, public
 from commonplan.web.deps import DB, AppSettings, Facilitator
 from commonplan.web.pages._base import (
+    Refusal,
     RoundInfo,
     failed,
     federations_of,
@@ -68,12 +69,7 @@ def _served(db: Database, who: Principal, tr: Translator) -> list[Served]:
 
 
 def _facilitate(
-    request: Request,
-    db: Database,
-    who: Principal,
-    *,
-    exc: CommonplanError | None = None,
-    **extra: Any,
+    request: Request, db: Database, who: Principal, *, exc: Refusal = None, **extra: Any
 ) -> HTMLResponse:
     tr = tr_of(request)
     context: dict[str, Any] = {
