@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from fastapi import UploadFile
 from pydantic import ValidationError
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from commonplan import accounts, rounds
 from commonplan import federation as fed_service
@@ -52,9 +54,11 @@ __all__ = [
     "invite",
     "members_from_csv",
     "open_round",
+    "read_upload",
     "withdraw_proposal",
 ]
 
+T = TypeVar("T")
 MAX_CSV_BYTES = 5 * 1024 * 1024
 
 
@@ -210,6 +214,13 @@ def csv_text(filename: str | None, data: bytes, what: str = "a CSV file") -> str
     if "\x00" in text:
         raise PlanInputError(f"{filename}: holds a NUL character; not a CSV text file")
     return text
+
+
+async def read_upload(file: UploadFile, parse: Callable[[str | None, bytes], T]) -> T:
+    """``parse`` (off the event loop) of an uploaded file's name and bytes (at most
+    :data:`MAX_CSV_BYTES`, plus one byte to tell a larger file)."""
+    data = await file.read(MAX_CSV_BYTES + 1)
+    return await run_in_threadpool(parse, file.filename, data)
 
 
 def members_from_csv(filename: str | None, data: bytes) -> list[dict[str, Any]]:

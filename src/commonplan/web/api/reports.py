@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from commonplan.web import execution
-from commonplan.web.acts import MAX_CSV_BYTES
+from commonplan.web.acts import read_upload
 from commonplan.web.api._routes import CREATED, READ, STEP, Routes
 from commonplan.web.deps import DB, CurrentMember, Facilitator, Id
 from commonplan.web.schemas import (
@@ -25,6 +25,13 @@ from commonplan.web.schemas import (
 router = APIRouter(tags=["reports"])
 routes = Routes(router)
 FILE = (401, 403, 404, 409, 422)
+ReportsFile = Annotated[
+    UploadFile,
+    File(
+        description="UTF-8 CSV: council, period, kind, amount (required), product, "
+        "counterpart, unit, sigma, source, dekad"
+    ),
+]
 
 
 @routes.get("/rounds/{round_id}/periods", READ)
@@ -47,20 +54,10 @@ async def file_reports(
 
 @routes.post("/rounds/{round_id}/reports/csv", FILE, status_code=CREATED)
 async def file_reports_csv(
-    round_id: Id,
-    file: Annotated[
-        UploadFile,
-        File(
-            description="UTF-8 CSV: council, period, kind, amount (required), product, "
-            "counterpart, unit, sigma, source, dekad"
-        ),
-    ],
-    who: CurrentMember,
-    db: DB,
+    round_id: Id, file: ReportsFile, who: CurrentMember, db: DB
 ) -> ReportBatchPublic:
     """File a batch of reports from a CSV upload, all or none"""
-    data = await file.read(MAX_CSV_BYTES + 1)
-    rows = await run_in_threadpool(execution.reports_from_csv, file.filename, data)
+    rows = await read_upload(file, execution.reports_from_csv)
     return await run_in_threadpool(execution.file_reports, db, who, round_id, rows)
 
 

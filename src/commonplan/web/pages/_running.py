@@ -21,7 +21,7 @@ from commonplan.federation import economy_of
 from commonplan.store import Database
 from commonplan.store.models import Council, Federation, Member
 from commonplan.web import execution, public
-from commonplan.web.acts import MAX_CSV_BYTES
+from commonplan.web.acts import read_upload
 from commonplan.web.pages._base import Choice, CouncilRow, RoundInfo, failed, page, tr_of
 from commonplan.web.text import Translator
 
@@ -187,16 +187,14 @@ def parsed_rows(
 async def uploaded(
     tr: Translator,
     upload: UploadFile | None,
-    parse: Callable[[str, bytes], T],
+    parse: Callable[[str | None, bytes], T],
     none: str = "form.csv_none",
 ) -> T:
-    """The rows of an uploaded CSV file: ``parse`` (off the event loop) of its name and bytes (at
-    most :data:`MAX_CSV_BYTES`, plus one to tell a larger file); ``none``: the message's key when
-    no file was chosen."""
+    """The rows of an uploaded CSV file (:func:`~commonplan.web.acts.read_upload`); ``none``: the
+    message's key when no file was chosen."""
     if upload is None or not upload.filename:
         raise PlanInputError(tr(none))
-    data = await upload.read(MAX_CSV_BYTES + 1)
-    return await run_in_threadpool(parse, upload.filename, data)
+    return await read_upload(upload, parse)
 
 
 async def attempt(
