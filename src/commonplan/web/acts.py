@@ -126,12 +126,12 @@ def cast(db: Database, who: Principal, question: int, body: BallotCreate) -> str
         raise
 
 
+Choices = Mapping[int, Mapping[str, Any]]
+"""Ballots by box: {question id: choice}."""
+
+
 def cast_round(
-    db: Database,
-    who: Principal,
-    round_id: int,
-    choices: Mapping[int, Mapping[str, Any]],
-    receipt: str | None = None,
+    db: Database, who: Principal, round_id: int, choices: Choices, receipt: str | None = None
 ) -> str:
     """Cast ``who``'s ballots in boxes of round ``round_id`` ({question: choice}) under one
     receipt; the receipt.  All or none: :func:`commonplan.rounds.cast_round_ballots` checks every

@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -163,6 +164,11 @@ def _num(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
+def _finite(fields: Any) -> dict[str, Any]:
+    """A dataclass's fields, each number that is not finite as ``None`` (:func:`_num`)."""
+    return {k: _num(v) if isinstance(v, float) else v for k, v in asdict(fields).items()}
+
+
 def _checked(
     db: Database, who: Principal, round_id: int, period: str
 ) -> tuple[Reconciliation, Screening]:
@@ -205,20 +211,12 @@ def reconciliation(
 
     rows = reports.reports_of(db, round_id, period=period)
     by_id = {x.id: x for x in rows}
-    untestable = []
-    for k in rec.untestable:
-        c = rec.checks_by_index(k)
-        untestable.append(
-            UntestablePublic(
-                report=c.report,
-                council=c.council,
-                kind=c.kind,
-                product=c.product,
-                product_name=label(c.product),
-                amount=c.reported,
-                source=c.source,
-            )
+    untestable = [
+        UntestablePublic.model_validate(
+            asdict(c) | {"product_name": label(c.product), "amount": c.reported}
         )
+        for c in map(rec.checks_by_index, rec.untestable)
+    ]
     if rec.redundancy == 0:
         verdict = tr("reconcile.verdict_none")
     else:
@@ -234,33 +232,21 @@ def reconciliation(
         p_value=_num(rec.p_value),
         alpha=rec.alpha,
         workplaces=[
-            ReconciledPublic(
-                council=w.council,
-                product=w.product,
-                product_name=label(w.product) or w.product,
-                unit=unit,
-                reported=_num(w.reported),
-                reconciled=_num(w.reconciled),
-                std_error=_num(w.std_error),
-                hours_reported=_num(w.hours_reported),
-                hours_reconciled=_num(w.hours_reconciled),
+            ReconciledPublic.model_validate(
+                _finite(w) | {"product_name": label(w.product) or w.product, "unit": unit}
             )
             for w in rec.workplaces
         ],
         suspects=[
-            SuspectPublic(
-                rank=x.rank,
-                council=x.council,
-                reports=[
-                    c.report
-                    for c in (rec.checks_by_index(i) for i in x.reports)
-                    if c.report is not None and c.report in by_id
-                ],
-                together=x.together,
-                z=_num(x.z),
-                size=_num(x.size),
-                size_se=_num(x.size_se),
-                why=x.why,
+            SuspectPublic.model_validate(
+                _finite(x)
+                | {
+                    "reports": [
+                        c.report
+                        for c in map(rec.checks_by_index, x.reports)
+                        if c.report is not None and c.report in by_id
+                    ]
+                }
             )
             for x in rec.suspects
         ],
