@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import File, UploadFile
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -23,8 +23,7 @@ from commonplan.web.schemas import (
 )
 from commonplan.web.scope import council_names, federation_in_scope
 
-router = APIRouter(tags=["federations"])
-routes = Routes(router)
+routes = Routes("federations", "Federations, their councils, members and delegates.")
 IMPORT = (401, 403, 404, 422)
 
 MembersFile = Annotated[

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import File, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from commonplan.web import execution
@@ -25,8 +25,7 @@ from commonplan.web.schemas import (
     VerdictsPublic,
 )
 
-router = APIRouter(tags=["hours"])
-routes = Routes(router)
+routes = Routes("hours", "Hours worked and credited; quotas and free time.")
 PeriodQuery = Annotated[str | None, Query(max_length=20)]
 HoursFile = Annotated[
     UploadFile,

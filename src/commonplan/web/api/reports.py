@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import File, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from commonplan.web import execution
@@ -22,8 +22,7 @@ from commonplan.web.schemas import (
     ReportRevise,
 )
 
-router = APIRouter(tags=["reports"])
-routes = Routes(router)
+routes = Routes("reports", "After the vote: what workplaces report they made.")
 FILE = (401, 403, 404, 409, 422)
 ReportsFile = Annotated[
     UploadFile,
