@@ -1,5 +1,7 @@
 """Shared by the pages of a plan as it runs (reports, alerts, hours): numbers as people read
-them, the economy's product names, the round's periods, and the rows of a multi-row form."""
+them, the economy's product names, the round's periods, what a page is asked to show
+(:class:`Asked`), a form's step (:func:`attempt`), and the multi-row forms that file a batch
+(:class:`BatchForm`: rows typed in, or a CSV upload)."""
 
 from __future__ import annotations
 
