@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from fastapi import UploadFile
 from pydantic import ValidationError
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from commonplan import accounts, rounds
 from commonplan import federation as fed_service
@@ -45,15 +47,18 @@ __all__ = [
     "cast",
     "cast_round",
     "create_federation",
+    "csv_text",
     "file_proposal",
     "import_members",
     "invitation_url",
     "invite",
     "members_from_csv",
     "open_round",
+    "read_upload",
     "withdraw_proposal",
 ]
 
+T = TypeVar("T")
 MAX_CSV_BYTES = 5 * 1024 * 1024
 
 
@@ -121,12 +126,12 @@ def cast(db: Database, who: Principal, question: int, body: BallotCreate) -> str
         raise
 
 
+Choices = Mapping[int, Mapping[str, Any]]
+"""Ballots by box: {question id: choice}."""
+
+
 def cast_round(
-    db: Database,
-    who: Principal,
-    round_id: int,
-    choices: Mapping[int, Mapping[str, Any]],
-    receipt: str | None = None,
+    db: Database, who: Principal, round_id: int, choices: Choices, receipt: str | None = None
 ) -> str:
     """Cast ``who``'s ballots in boxes of round ``round_id`` ({question: choice}) under one
     receipt; the receipt.  All or none: :func:`commonplan.rounds.cast_round_ballots` checks every
@@ -197,17 +202,31 @@ def import_members(
     return added
 
 
-def members_from_csv(filename: str | None, data: bytes) -> list[dict[str, Any]]:
-    """The member rows of an uploaded CSV file (``data``: at most :data:`MAX_CSV_BYTES`, plus
-    one byte to tell a larger file), each checked as :class:`MemberCreate`."""
+def csv_text(filename: str | None, data: bytes, what: str = "a CSV file") -> str:
+    """The text of an uploaded CSV file (``data``: at most :data:`MAX_CSV_BYTES`, plus one byte
+    to tell a larger file; ``what``: the file as the message names it)."""
     if len(data) > MAX_CSV_BYTES:
-        raise PlanInputError(f"{filename}: a member file is at most 5 MiB")
+        raise PlanInputError(f"{filename}: {what} is at most 5 MiB")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise PlanInputError(f"{filename}: not UTF-8 text") from None
     if "\x00" in text:
         raise PlanInputError(f"{filename}: holds a NUL character; not a CSV text file")
+    return text
+
+
+async def read_upload(file: UploadFile, parse: Callable[[str | None, bytes], T]) -> T:
+    """``parse`` (off the event loop) of an uploaded file's name and bytes (at most
+    :data:`MAX_CSV_BYTES`, plus one byte to tell a larger file)."""
+    data = await file.read(MAX_CSV_BYTES + 1)
+    return await run_in_threadpool(parse, file.filename, data)
+
+
+def members_from_csv(filename: str | None, data: bytes) -> list[dict[str, Any]]:
+    """The member rows of an uploaded CSV file (``data``: at most :data:`MAX_CSV_BYTES`, plus
+    one byte to tell a larger file), each checked as :class:`MemberCreate`."""
+    text = csv_text(filename, data, "a member file")
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         columns = set(reader.fieldnames or ())

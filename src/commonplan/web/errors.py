@@ -45,46 +45,29 @@ from sqlalchemy.exc import DataError as DBDataError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from commonplan.errors import (
-    AuthenticationError,
-    AuthorisationError,
-    BallotRefusedError,
-    CommonplanError,
-    CSRFError,
-    DataError,
-    FloorError,
-    IntegrityError,
-    NotFoundError,
-    PhaseError,
-    PlanInputError,
-    PlanningError,
-    RateLimitedError,
-    SolverError,
-    UnknownNameError,
-    VotingError,
-)
+from commonplan import errors as cp
 
 __all__ = ["STATUS", "ErrorBody", "install", "problem", "responses"]
 
 log = logging.getLogger("commonplan.web")
 
 STATUS: tuple[tuple[type[Exception], int, str], ...] = (
-    (RateLimitedError, 429, "rate_limited"),
-    (AuthenticationError, 401, "unauthenticated"),
-    (CSRFError, 403, "csrf"),
-    (NotFoundError, 404, "not_found"),
-    (AuthorisationError, 403, "forbidden"),
-    (PhaseError, 409, "phase"),
-    (BallotRefusedError, 409, "ballot_refused"),
-    (FloorError, 422, "floor"),
-    (PlanningError, 409, "planning"),
-    (PlanInputError, 422, "plan_input"),
-    (VotingError, 422, "voting"),
-    (DataError, 422, "data"),
-    (UnknownNameError, 422, "data"),
-    (IntegrityError, 500, "integrity"),
-    (SolverError, 500, "solver"),
-    (CommonplanError, 500, "error"),
+    (cp.RateLimitedError, 429, "rate_limited"),
+    (cp.AuthenticationError, 401, "unauthenticated"),
+    (cp.CSRFError, 403, "csrf"),
+    (cp.NotFoundError, 404, "not_found"),
+    (cp.AuthorisationError, 403, "forbidden"),
+    (cp.PhaseError, 409, "phase"),
+    (cp.BallotRefusedError, 409, "ballot_refused"),
+    (cp.FloorError, 422, "floor"),
+    (cp.PlanningError, 409, "planning"),
+    (cp.PlanInputError, 422, "plan_input"),
+    (cp.VotingError, 422, "voting"),
+    (cp.DataError, 422, "data"),
+    (cp.UnknownNameError, 422, "data"),
+    (cp.IntegrityError, 500, "integrity"),
+    (cp.SolverError, 500, "solver"),
+    (cp.CommonplanError, 500, "error"),
 )
 """Exception class → (status, kind); the first row the exception is an instance of wins."""
 
@@ -117,7 +100,7 @@ def problem(exc: BaseException) -> tuple[int, str, str]:
     for cls, status, kind in STATUS:
         if isinstance(exc, cls):
             detail = str(exc)
-            if isinstance(exc, IntegrityError):
+            if isinstance(exc, cp.IntegrityError):
                 detail = f"the records do not verify (tampering?): {detail}"
             return status, kind, detail
     return 500, "internal", "an unexpected error; it has been logged for the operators"
@@ -146,9 +129,9 @@ async def _planning(request: Request, exc: Exception) -> Response:
     if status >= 500:
         log.error("%s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
     headers = None
-    if isinstance(exc, RateLimitedError):
+    if isinstance(exc, cp.RateLimitedError):
         headers = {"Retry-After": str(exc.retry_after)}
-    elif isinstance(exc, AuthenticationError):
+    elif isinstance(exc, cp.AuthenticationError):
         headers = {"WWW-Authenticate": "Bearer"}
     return _answer(request, status, kind, detail, headers)
 
@@ -233,7 +216,7 @@ def _documented(app: FastAPI) -> None:
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``, and document its 422 answers as they are."""
     _documented(app)
-    app.add_exception_handler(CommonplanError, _planning)
+    app.add_exception_handler(cp.CommonplanError, _planning)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(OperationalError, _database)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -25,7 +27,7 @@ from commonplan.reports.reconcile import Reconciliation, raise_suspect_alerts, r
 from commonplan.reports.screening import Screening, raise_screen_alerts, screen_period
 from commonplan.store import Database
 from commonplan.store.models import Draft, Federation, Round
-from commonplan.web.acts import MAX_CSV_BYTES
+from commonplan.web.acts import csv_text
 from commonplan.web.public import in_scope
 from commonplan.web.schemas import (
     AlertIds,
@@ -91,20 +93,6 @@ __all__ = [
 ]
 
 
-def csv_text(filename: str | None, data: bytes) -> str:
-    """The text of an uploaded CSV file (``data``: at most :data:`MAX_CSV_BYTES`, plus one byte
-    to tell a larger file)."""
-    if len(data) > MAX_CSV_BYTES:
-        raise PlanInputError(f"{filename}: a CSV file is at most 5 MiB")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise PlanInputError(f"{filename}: not UTF-8 text") from None
-    if "\x00" in text:
-        raise PlanInputError(f"{filename}: holds a NUL character; not a CSV text file")
-    return text
-
-
 def periods(db: Database, who: Principal, round_id: int) -> tuple[str, ...]:
     """The reporting periods of a round's plan."""
     with db.transaction() as s:
@@ -124,12 +112,7 @@ def file_reports(
         r if isinstance(r, reports.ReportRow) else reports.ReportRow(**r.model_dump()) for r in rows
     ]
     filed = reports.file_reports(db, round_id, given, actor=who.handle)
-    return ReportBatchPublic(
-        batch=filed.batch,
-        reports=list(filed.reports),
-        rows_sha256=filed.rows_sha256,
-        audit_seq=filed.audit_seq,
-    )
+    return ReportBatchPublic(**asdict(filed))
 
 
 def reports_from_csv(filename: str | None, data: bytes) -> list[reports.ReportRow]:
@@ -147,7 +130,7 @@ def revise_report(db: Database, who: Principal, report: int, body: ReportRevise)
         db, report, amount=body.amount, reason=body.reason, sigma=body.sigma, actor=who.handle
     )
     found = reports.reports_of(db, round_id, viewer=who.handle, current_only=False)
-    return next(ReportPublic.model_validate(r.to_dict()) for r in found if r.id == new)
+    return next(ReportPublic(**r.to_dict()) for r in found if r.id == new)
 
 
 def round_reports(
@@ -170,7 +153,7 @@ def round_reports(
         council=council,
         current_only=not history,
     )
-    return [ReportPublic.model_validate(r.to_dict()) for r in found]
+    return [ReportPublic(**r.to_dict()) for r in found]
 
 
 # ---------------------------------------------------------------------- reconciliation
@@ -179,6 +162,11 @@ def round_reports(
 def _num(x: float | None) -> float | None:
     """JSON has no nan or infinity: a number that is not finite is null."""
     return None if x is None or not math.isfinite(x) else float(x)
+
+
+def _finite(fields: Any) -> dict[str, Any]:
+    """A dataclass's fields, each number that is not finite as ``None`` (:func:`_num`)."""
+    return {k: _num(v) if isinstance(v, float) else v for k, v in asdict(fields).items()}
 
 
 def _checked(
@@ -223,20 +211,12 @@ def reconciliation(
 
     rows = reports.reports_of(db, round_id, period=period)
     by_id = {x.id: x for x in rows}
-    untestable = []
-    for k in rec.untestable:
-        c = rec.checks_by_index(k)
-        untestable.append(
-            UntestablePublic(
-                report=c.report,
-                council=c.council,
-                kind=c.kind,
-                product=c.product,
-                product_name=label(c.product),
-                amount=c.reported,
-                source=c.source,
-            )
+    untestable = [
+        UntestablePublic.model_validate(
+            asdict(c) | {"product_name": label(c.product), "amount": c.reported}
         )
+        for c in map(rec.checks_by_index, rec.untestable)
+    ]
     if rec.redundancy == 0:
         verdict = tr("reconcile.verdict_none")
     else:
@@ -252,33 +232,21 @@ def reconciliation(
         p_value=_num(rec.p_value),
         alpha=rec.alpha,
         workplaces=[
-            ReconciledPublic(
-                council=w.council,
-                product=w.product,
-                product_name=label(w.product) or w.product,
-                unit=unit,
-                reported=_num(w.reported),
-                reconciled=_num(w.reconciled),
-                std_error=_num(w.std_error),
-                hours_reported=_num(w.hours_reported),
-                hours_reconciled=_num(w.hours_reconciled),
+            ReconciledPublic.model_validate(
+                _finite(w) | {"product_name": label(w.product) or w.product, "unit": unit}
             )
             for w in rec.workplaces
         ],
         suspects=[
-            SuspectPublic(
-                rank=x.rank,
-                council=x.council,
-                reports=[
-                    c.report
-                    for c in (rec.checks_by_index(i) for i in x.reports)
-                    if c.report is not None and c.report in by_id
-                ],
-                together=x.together,
-                z=_num(x.z),
-                size=_num(x.size),
-                size_se=_num(x.size_se),
-                why=x.why,
+            SuspectPublic.model_validate(
+                _finite(x)
+                | {
+                    "reports": [
+                        c.report
+                        for c in map(rec.checks_by_index, x.reports)
+                        if c.report is not None and c.report in by_id
+                    ]
+                }
             )
             for x in rec.suspects
         ],
@@ -313,7 +281,7 @@ ALERT_STEPS = ("acknowledge", "explain", "correct", "resolve")
 def _alert_public(db: Database, who: Principal, view: alerts.AlertView) -> AlertPublic:
     """An alert with the steps ``who`` may take on it now (auditors: none)."""
     steps = () if who.is_auditor else alerts.open_steps(db, view.id, viewer=who.handle)
-    return AlertPublic.model_validate(view.to_dict() | {"steps": list(steps)})
+    return AlertPublic(**view.to_dict(), steps=list(steps))
 
 
 def my_alerts(
@@ -366,12 +334,7 @@ def record_hours(
     in_scope(db, who, round_in_scope, round_id)
     given = [r if isinstance(r, work.HoursRow) else work.HoursRow(**r.model_dump()) for r in rows]
     done = work.record_hours(db, round_id, given, actor=who.handle)
-    return HoursBatchPublic(
-        batch=done.batch,
-        entries=list(done.entries),
-        rows_sha256=done.rows_sha256,
-        audit_seq=done.audit_seq,
-    )
+    return HoursBatchPublic(**asdict(done))
 
 
 def hours_from_csv(filename: str | None, data: bytes) -> list[work.HoursRow]:
@@ -383,7 +346,7 @@ def _entry(db: Database, who: Principal, entry: int) -> HoursEntryPublic:
         round_id = hours_entry_in_scope(who, s, entry).round_id
     for e in work.entries_of(db, round_id, viewer=who.handle):
         if e.id == entry:
-            return HoursEntryPublic.model_validate(e, from_attributes=True)
+            return HoursEntryPublic(**asdict(e))
     raise NotFoundError(f"no hours entry {entry} among those {who.handle!r} sees")
 
 
@@ -420,7 +383,7 @@ def hours_entries(
     """The entries ``who`` may see (their own, their workplace's; facilitators all)."""
     in_scope(db, who, round_in_scope, round_id)
     found = work.entries_of(db, round_id, member=member, period=period, viewer=_viewer(who))
-    return [HoursEntryPublic.model_validate(e, from_attributes=True) for e in found]
+    return [HoursEntryPublic(**asdict(e)) for e in found]
 
 
 def _viewer(who: Principal) -> str | None:
@@ -440,18 +403,7 @@ def balances(
     """Balances per account and period (``of``: member, workplace or credit)."""
     in_scope(db, who, round_in_scope, round_id)
     found = work.balances(db, round_id, of=of, period=period, account=account, viewer=_viewer(who))
-    return [
-        BalancePublic(
-            account=b.account,
-            kind=b.kind,
-            period=b.period,
-            confirmed=b.confirmed,
-            pending=b.pending,
-            disputed=b.disputed,
-            total=b.total,
-        )
-        for b in found
-    ]
+    return [BalancePublic(**asdict(b)) for b in found]
 
 
 # ---------------------------------------------------------------------- quotas
@@ -482,7 +434,7 @@ def my_quota(db: Database, who: Principal, plan: int, period: str) -> QuotaPubli
     """``who``'s quota, credits and free time in ``period`` under ``plan``."""
     in_scope(db, who, plan_in_scope, plan)
     q = work.quotas(db, plan, period).of(who.handle)
-    return QuotaPublic(plan=plan, free=q.free, **vars(q))
+    return QuotaPublic(plan=plan, **asdict(q))
 
 
 def compare_plans(
@@ -493,7 +445,7 @@ def compare_plans(
     if not plans:
         return []
     found = work.compare_plans(db, who.handle, plans, period=period)
-    return [PlanHoursPublic.model_validate(p, from_attributes=True) for p in found]
+    return [PlanHoursPublic(**asdict(p)) for p in found]
 
 
 def ratified_plan(db: Database, who: Principal, round_id: int) -> int | None:

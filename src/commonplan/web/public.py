@@ -211,7 +211,7 @@ def federation_tree(s: Session, root: int, *, counts: bool = True) -> Federation
 
 def plan_public(db: Database, plan: int) -> PlanPublic:
     """A recorded plan's summary (:func:`commonplan.rounds.board.plan_summary`)."""
-    return PlanPublic.model_validate(board.plan_summary(db, plan), from_attributes=True)
+    return PlanPublic(**board.plan_summary(db, plan).to_dict())
 
 
 # ---------------------------------------------------------------------- the member's reads

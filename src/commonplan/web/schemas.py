@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic.dataclasses import dataclass
+
+from commonplan.monitor.alerts import AlertView
+from commonplan.monitor.status import WorkplaceIndices
+from commonplan.monitor.watch import SeriesSignal
+from commonplan.reports.ledger import StoredReport
+from commonplan.rounds.plans import CollectiveCost, PlanSummary
+from commonplan.work.hours import Balance, StoredEntry
+from commonplan.work.quotas import MemberQuota, PlanHours
 
 __all__ = [
     "AlertIds",
@@ -383,31 +392,18 @@ class AlternativeCreate(_In):
     caps: dict[str, float | str] = Field(description="{resource: cap}, e.g. {co2: '60%'}")
 
 
-class CollectivePublic(BaseModel):
-    id: int
-    council: str
-    title: str
-    hours: float | None
-    chosen: bool | None
+@dataclass(frozen=True)
+class CollectivePublic(CollectiveCost):
+    pass
 
 
-class PlanPublic(BaseModel):
+@dataclass(frozen=True)
+class PlanPublic(PlanSummary):
     """A recorded plan as a person reads it (see ``commonplan.board.plan_summary``)."""
 
-    plan: int
-    round: int
-    round_number: int
-    stage: str
-    status: str
-    message: str | None
-    fulfilment: float | str | None
-    binding: list[str]
-    hours_offered: float
-    hours_used: float | None
-    collective_budget: float
-    collective: list[CollectivePublic]
-    inputs_sha256: str
-    result_sha256: str
+    fulfilment: float | str | None  # type: ignore[assignment]
+    binding: list[str]  # type: ignore[assignment]
+    collective: list[CollectivePublic]  # type: ignore[assignment]
 
 
 class ConsequencesPublic(BaseModel):
@@ -574,25 +570,9 @@ class ReportBatchPublic(BaseModel):
     audit_seq: int
 
 
-class ReportPublic(BaseModel):
+@dataclass(frozen=True)
+class ReportPublic(StoredReport):
     """A report in the ledger; ``current`` is false once a revision replaced it."""
-
-    id: int
-    round: int
-    batch: int
-    council: str
-    period: str
-    kind: str
-    product: str | None
-    counterpart: str | None
-    amount: float
-    unit: str
-    sigma: float | None
-    source: str
-    dekad: int | None
-    revises: int | None
-    reason: str | None
-    current: bool
 
 
 class ReconciledPublic(BaseModel):
@@ -695,26 +675,15 @@ class TransitionPublic(BaseModel):
     note: str | None
 
 
-class AlertPublic(BaseModel):
+@dataclass(frozen=True)
+class AlertPublic(AlertView):
     """An alert: where it sits now (``sits_with``: the council, or the federation node it has
     reached), its deadline and its history."""
 
-    id: int
-    round: int
-    source: str
-    kind: str
-    period: str | None
-    council: str | None
-    subject: str | None
-    message: str
     evidence: dict[str, Any]
-    state: str
-    level: int
-    sits_with: str
     deadline: Instant
-    overdue: bool
     raised_at: Instant
-    history: list[TransitionPublic]
+    history: list[TransitionPublic]  # type: ignore[assignment]
     steps: list[str] = Field(
         default_factory=list,
         description="The steps the signed-in member may take now (acknowledge, explain, "
@@ -764,75 +733,37 @@ class VerdictsPublic(BaseModel):
     verdicts: list[int]
 
 
-class HoursEntryPublic(BaseModel):
+@dataclass(frozen=True)
+class HoursEntryPublic(StoredEntry):
     """An entry with its verdict (``pending`` until the member gives one) and its reversal."""
 
-    id: int
-    batch: int
-    period: str
-    kind: str
-    member: str
-    workplace: str | None
-    credit: str | None
-    hours: float
-    reverses: int | None
-    reason: str | None
-    reversed_by: int | None
-    status: str
-    dispute: str | None
 
-
-class BalancePublic(BaseModel):
+@dataclass(frozen=True)
+class BalancePublic(Balance):
     """An account's hours in one period by verdict (a workplace's are negative: work received)."""
 
-    account: str
-    kind: str
-    period: str
-    confirmed: float
-    pending: float
-    disputed: float
-    total: float
+    total = computed_field(Balance.total)
 
 
-class QuotaPublic(BaseModel):
+@dataclass(frozen=True)
+class QuotaPublic(MemberQuota):
     """A member's hours in one period under a plan: to work, credited, offered, and free."""
 
     plan: int
-    member: str
-    workplace: str
-    period: str
-    weeks: float
-    offered: float
-    credits: float
-    quota: float
-    awake: float
-    free: float
+    free = computed_field(MemberQuota.free)
 
 
-class PlanHoursPublic(BaseModel):
+@dataclass(frozen=True)
+class PlanHoursPublic(PlanHours):
     """What one plan means for the member, per week."""
-
-    plan: int
-    stage: str
-    title: str | None
-    status: str
-    hours_per_week: float
-    credits_per_week: float
-    free_per_week: float
 
 
 # ---------------------------------------------------------------------- monitoring
 
 
-class SignalPublic(BaseModel):
+@dataclass(frozen=True)
+class SignalPublic(SeriesSignal):
     """A change in one series: what kind, as of which period, how sure, how big, and why."""
-
-    series: str
-    period: str
-    kind: str
-    probability: float
-    size: float
-    reason: str
 
 
 class SeriesPublic(BaseModel):
@@ -854,17 +785,9 @@ class SeriesPublic(BaseModel):
     signal: SignalPublic | None
 
 
-class IndicesPublic(BaseModel):
+@dataclass(frozen=True)
+class IndicesPublic(WorkplaceIndices):
     """Beer's indices of a workplace and product in the last period (null: undefined)."""
-
-    council: str
-    product: str
-    actuality: float | None
-    capability: float
-    potentiality: float
-    productivity: float | None
-    latency: float | None
-    performance: float | None
 
 
 class FloorRiskPublic(BaseModel):

@@ -24,37 +24,28 @@ from commonplan.web.api import (
 
 __all__ = ["router", "tags"]
 
+_ROUTES = (
+    accounts.routes,
+    federations.routes,
+    delegates.routes,
+    rounds.routes,
+    proposals.routes,
+    rounds.plans_routes,
+    plans.routes,
+    rounds.votes_routes,
+    votes.routes,
+    board.routes,
+    audit.routes,
+    reports.routes,
+    alerts.routes,
+    monitor.routes,
+    hours.routes,
+)
 tags: list[dict[str, Any]] = [
-    {"name": "accounts", "description": "Sign in and out, invitations, who am I."},
-    {"name": "federations", "description": "Federations, their councils, members and delegates."},
-    {"name": "rounds", "description": "Planning rounds: open, phases, deadlines, history."},
-    {"name": "proposals", "description": "Councils' proposals: file, amend, withdraw."},
-    {"name": "plans", "description": "Draft and final plans, and what they mean for a member."},
-    {"name": "votes", "description": "Ballot boxes (questions), ballots and results."},
-    {"name": "board", "description": "The published ballot board and finding one's ballot."},
-    {"name": "audit", "description": "The hash-chained audit log (auditors, facilitators)."},
-    {"name": "reports", "description": "After the vote: what workplaces report they made."},
-    {"name": "alerts", "description": "Alerts to the councils, answered or escalated."},
-    {"name": "monitor", "description": "The running plan watched, and its rest replanned."},
-    {"name": "hours", "description": "Hours worked and credited; quotas and free time."},
+    {"name": r.tag, "description": r.description} for r in _ROUTES if r.description
 ]
+"""The OpenAPI document's tags, in order, each with its description."""
 
 router = APIRouter()
-for sub in (
-    accounts.router,
-    federations.router,
-    delegates.router,
-    rounds.router,
-    proposals.router,
-    rounds.plans_router,
-    plans.router,
-    rounds.votes_router,
-    votes.router,
-    board.router,
-    audit.router,
-    reports.router,
-    alerts.router,
-    monitor.router,
-    hours.router,
-):
-    router.include_router(sub)
+for routes in _ROUTES:
+    router.include_router(routes.router)

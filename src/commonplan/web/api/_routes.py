@@ -28,14 +28,17 @@ STEP = (401, 403, 404, 409, 422)
 
 
 class Routes:
-    """``router``'s routes declared in a line each: ``@routes.get(path, (401, 404))`` on a
-    function whose docstring opens with its summary is ``router.get(path, summary=…,
-    responses=responses(401, 404))``: the docstring's first paragraph is the summary (and leaves
-    the docstring), the rest the description; the answer's schema is the function's return
-    type."""
+    """The routes of an OpenAPI tag (in its ``router``), declared in a line each:
+    ``@routes.get(path, (401, 404))`` on a function whose docstring opens with its summary is
+    ``router.get(path, summary=…, responses=responses(401, 404))``: the docstring's first
+    paragraph is the summary (and leaves the docstring), the rest the description; the answer's
+    schema is the function's return type."""
 
-    def __init__(self, router: APIRouter) -> None:
-        self.router = router
+    def __init__(self, tag: str, description: str | None = None) -> None:
+        self.router = APIRouter(tags=[tag])
+        self.tag = tag
+        self.description = description
+        """The tag's description in the OpenAPI document (given where the tag is first used)."""
 
     def get(self, path: str, codes: Sequence[int], **extra: Any) -> Callable[[F], F]:
         return self._route("GET", path, codes, extra)

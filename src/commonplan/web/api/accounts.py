@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response, status
+from fastapi import Path, Request, Response, status
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -25,8 +25,7 @@ from commonplan.web.schemas import (
 )
 from commonplan.web.scope import council_names
 
-router = APIRouter(tags=["accounts"])
-routes = Routes(router)
+routes = Routes("accounts", "Sign in and out, invitations, who am I.")
 
 
 def _public(db: DB, who: auth.Principal) -> MemberPublic:

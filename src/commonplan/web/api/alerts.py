@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from commonplan.web import execution
 from commonplan.web.api._routes import READ, STEP, Routes
 from commonplan.web.deps import DB, MAX_ID, CurrentMember, Id
 from commonplan.web.schemas import AlertNote, AlertPublic
 
-router = APIRouter(tags=["alerts"])
-routes = Routes(router)
+routes = Routes("alerts", "Alerts to the councils, answered or escalated.")
 
 
 @routes.get("/me/alerts", READ)

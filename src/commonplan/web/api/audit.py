@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -18,8 +18,7 @@ from commonplan.web.api._routes import Routes
 from commonplan.web.deps import DB, MAX_ID, Overseer
 from commonplan.web.schemas import AuditEntryPublic, AuditPage, VerificationPublic
 
-router = APIRouter(tags=["audit"])
-routes = Routes(router)
+routes = Routes("audit", "The hash-chained audit log (auditors, facilitators).")
 OVERSEE = (401, 403)
 
 SUBJECT = re.compile(r"(federation|council|round|proposal|question|plan|member) (\d+)")

@@ -6,7 +6,6 @@ import json
 import tempfile
 from pathlib import Path as FilePath
 
-from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from commonplan.rounds import board
@@ -16,8 +15,7 @@ from commonplan.web.deps import DB, CurrentMember, Id
 from commonplan.web.schemas import BallotFound, BoardPublic, ReceiptLookup
 from commonplan.web.scope import round_in_scope
 
-router = APIRouter(tags=["board"])
-routes = Routes(router)
+routes = Routes("board", "The published ballot board and finding one's ballot.")
 
 
 @routes.get("/rounds/{round_id}/board", (*READ, 409))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter
-
 from commonplan import federation as fed_service
 from commonplan.store import get
 from commonplan.store.models import Delegate
@@ -15,8 +13,7 @@ from commonplan.web.public import in_scope
 from commonplan.web.schemas import DelegateCreate, DelegatePublic
 from commonplan.web.scope import council_in_scope, member_in_scope
 
-router = APIRouter(tags=["federations"])
-routes = Routes(router)
+routes = Routes("federations")
 
 
 def _public(db: DB, council: int, term: int | None = None) -> list[DelegatePublic]:

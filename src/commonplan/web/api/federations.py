@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import File, UploadFile
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -23,11 +23,13 @@ from commonplan.web.schemas import (
 )
 from commonplan.web.scope import council_names, federation_in_scope
 
-router = APIRouter(tags=["federations"])
-routes = Routes(router)
+routes = Routes("federations", "Federations, their councils, members and delegates.")
 IMPORT = (401, 403, 404, 422)
 
-MAX_CSV_BYTES = acts.MAX_CSV_BYTES
+MembersFile = Annotated[
+    UploadFile,
+    File(description="UTF-8 CSV: handle, name, workers_council, consumers_council, role"),
+]
 
 
 def tree(db: DB, root: int) -> FederationPublic:
@@ -99,16 +101,9 @@ def import_members(
 
 @routes.post("/federations/{federation_id}/members/csv", IMPORT, status_code=CREATED)
 async def import_members_csv(
-    federation_id: Id,
-    file: Annotated[
-        UploadFile,
-        File(description="UTF-8 CSV: handle, name, workers_council, consumers_council, role"),
-    ],
-    who: Facilitator,
-    db: DB,
+    federation_id: Id, file: MembersFile, who: Facilitator, db: DB
 ) -> MembersAdded:
     """Import members from a CSV upload (facilitators)"""
-    data = await file.read(MAX_CSV_BYTES + 1)
-    rows = await run_in_threadpool(acts.members_from_csv, file.filename, data)  # off the loop
+    rows = await acts.read_upload(file, acts.members_from_csv)
     added = await run_in_threadpool(acts.import_members, db, who, federation_id, rows)
     return MembersAdded(added=added)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import File, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from commonplan.web import execution
-from commonplan.web.acts import MAX_CSV_BYTES
+from commonplan.web.acts import read_upload
 from commonplan.web.api._routes import CREATED, READ, STEP, Routes
 from commonplan.web.deps import DB, CurrentMember, Id
 from commonplan.web.schemas import (
@@ -25,9 +25,12 @@ from commonplan.web.schemas import (
     VerdictsPublic,
 )
 
-router = APIRouter(tags=["hours"])
-routes = Routes(router)
+routes = Routes("hours", "Hours worked and credited; quotas and free time.")
 PeriodQuery = Annotated[str | None, Query(max_length=20)]
+HoursFile = Annotated[
+    UploadFile,
+    File(description="UTF-8 CSV: member, period, hours (required), workplace, credit, age, note"),
+]
 
 
 @routes.post("/rounds/{round_id}/hours", STEP, status_code=CREATED)
@@ -44,19 +47,10 @@ async def record_hours(
 
 @routes.post("/rounds/{round_id}/hours/csv", STEP, status_code=CREATED)
 async def record_hours_csv(
-    round_id: Id,
-    file: Annotated[
-        UploadFile,
-        File(
-            description="UTF-8 CSV: member, period, hours (required), workplace, credit, age, note"
-        ),
-    ],
-    who: CurrentMember,
-    db: DB,
+    round_id: Id, file: HoursFile, who: CurrentMember, db: DB
 ) -> HoursBatchPublic:
     """Record hours from a CSV upload, all or none"""
-    data = await file.read(MAX_CSV_BYTES + 1)
-    rows = await run_in_threadpool(execution.hours_from_csv, file.filename, data)
+    rows = await read_upload(file, execution.hours_from_csv)
     return await run_in_threadpool(execution.record_hours, db, who, round_id, rows)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from starlette.concurrency import run_in_threadpool
 
 from commonplan.web import execution
@@ -13,8 +13,7 @@ from commonplan.web.api._routes import STEP, Routes
 from commonplan.web.deps import DB, CurrentMember, Id
 from commonplan.web.schemas import ReplanCreate, ReplanPublic, RoundStatusPublic
 
-router = APIRouter(tags=["monitor"])
-routes = Routes(router)
+routes = Routes("monitor", "The running plan watched, and its rest replanned.")
 
 
 @routes.get("/rounds/{round_id}/status", STEP)

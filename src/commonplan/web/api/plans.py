@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from commonplan import rounds
@@ -14,8 +13,7 @@ from commonplan.web.deps import DB, CurrentMember, Id, Overseer
 from commonplan.web.schemas import PlanPublic, RecomputePublic
 from commonplan.web.scope import plan_in_scope
 
-router = APIRouter(tags=["plans"])
-routes = Routes(router)
+routes = Routes("plans", "Draft and final plans, and what they mean for a member.")
 
 
 @routes.get("/plans/{plan_id}", READ)

@@ -3,15 +3,12 @@ facilitator with a reason)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from commonplan.web import acts, public
 from commonplan.web.api._routes import CREATED, READ, STEP, Routes
 from commonplan.web.deps import DB, CurrentMember, Id
 from commonplan.web.schemas import ProposalAmend, ProposalCreate, ProposalPublic, ProposalWithdraw
 
-router = APIRouter(tags=["proposals"])
-routes = Routes(router)
+routes = Routes("proposals", "Councils' proposals: file, amend, withdraw.")
 
 
 @routes.get("/rounds/{round_id}/proposals", READ)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import File, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from commonplan.web import execution
-from commonplan.web.acts import MAX_CSV_BYTES
+from commonplan.web.acts import read_upload
 from commonplan.web.api._routes import CREATED, READ, STEP, Routes
 from commonplan.web.deps import DB, CurrentMember, Facilitator, Id
 from commonplan.web.schemas import (
@@ -22,9 +22,15 @@ from commonplan.web.schemas import (
     ReportRevise,
 )
 
-router = APIRouter(tags=["reports"])
-routes = Routes(router)
+routes = Routes("reports", "After the vote: what workplaces report they made.")
 FILE = (401, 403, 404, 409, 422)
+ReportsFile = Annotated[
+    UploadFile,
+    File(
+        description="UTF-8 CSV: council, period, kind, amount (required), product, "
+        "counterpart, unit, sigma, source, dekad"
+    ),
+]
 
 
 @routes.get("/rounds/{round_id}/periods", READ)
@@ -47,20 +53,10 @@ async def file_reports(
 
 @routes.post("/rounds/{round_id}/reports/csv", FILE, status_code=CREATED)
 async def file_reports_csv(
-    round_id: Id,
-    file: Annotated[
-        UploadFile,
-        File(
-            description="UTF-8 CSV: council, period, kind, amount (required), product, "
-            "counterpart, unit, sigma, source, dekad"
-        ),
-    ],
-    who: CurrentMember,
-    db: DB,
+    round_id: Id, file: ReportsFile, who: CurrentMember, db: DB
 ) -> ReportBatchPublic:
     """File a batch of reports from a CSV upload, all or none"""
-    data = await file.read(MAX_CSV_BYTES + 1)
-    rows = await run_in_threadpool(execution.reports_from_csv, file.filename, data)
+    rows = await read_upload(file, execution.reports_from_csv)
     return await run_in_threadpool(execution.file_reports, db, who, round_id, rows)
 
 

@@ -4,7 +4,6 @@ the signed-in member."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -23,10 +22,8 @@ from commonplan.web.schemas import (
     VoteOpened,
 )
 
-router = APIRouter(tags=["rounds"])
-plans_router = APIRouter(tags=["plans"])
-votes_router = APIRouter(tags=["votes"])
-routes, plans_routes, votes_routes = Routes(router), Routes(plans_router), Routes(votes_router)
+routes = Routes("rounds", "Planning rounds: open, phases, deadlines, history.")
+plans_routes, votes_routes = Routes("plans"), Routes("votes")
 
 
 @routes.post("/federations/{federation_id}/rounds", STEP, status_code=CREATED)

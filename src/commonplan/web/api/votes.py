@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from commonplan.accounts import Principal
@@ -14,8 +13,7 @@ from commonplan.web.deps import DB, CurrentMember, Id
 from commonplan.web.schemas import BallotCreate, QuestionPublic, QuestionResult, Receipt
 from commonplan.web.scope import question_in_scope
 
-router = APIRouter(tags=["votes"])
-routes = Routes(router)
+routes = Routes("votes", "Ballot boxes (questions), ballots and results.")
 
 
 @routes.get("/questions/{question_id}", READ)

@@ -44,6 +44,8 @@ _ENV = jinja2.Environment(
 CLOSED = ("ratified", "failed")
 """Phases of a round that has ended."""
 T = TypeVar("T")
+Refusal = CommonplanError | None
+"""The library's refusal a page shows with a form sent again, or none."""
 
 
 @router.get(PLOTLY_JS)
@@ -213,6 +215,15 @@ def wait(tr: Translator, seconds: int) -> str:
 def round_info(db: Database, who: Principal, round_id: int, tr: Translator) -> RoundInfo:
     r = public.read_round(db, who, round_id)
     return info_of(db, r, tr)
+
+
+def round_context(
+    db: Database, who: Principal, round_id: int, tr: Translator, title: str
+) -> tuple[RoundInfo, dict[str, Any]]:
+    """A round's page's heading: the round (:func:`round_info`), and the context that starts
+    with it and the page's ``title`` (the message ``title`` with the round's number)."""
+    info = round_info(db, who, round_id, tr)
+    return info, {"title": tr(title, number=info.round.number), "info": info}
 
 
 def info_of(db: Database, r: RoundPublic, tr: Translator) -> RoundInfo:

@@ -16,6 +16,7 @@ from commonplan.errors import CommonplanError, PlanInputError
 from commonplan.web import deps
 from commonplan.web.deps import DB, AppSettings, CurrentMember
 from commonplan.web.pages._base import (
+    Refusal,
     failed,
     local_path,
     page,
@@ -35,12 +36,7 @@ FormToken = Annotated[str, Form(max_length=200)]
 
 
 def _sign_in_page(
-    request: Request,
-    settings: Settings,
-    *,
-    target: str,
-    handle: str = "",
-    exc: CommonplanError | None = None,
+    request: Request, settings: Settings, target: str, handle: str = "", exc: Refusal = None
 ) -> Response:
     holder = Response()
     token = deps.form_token(request, holder, settings)

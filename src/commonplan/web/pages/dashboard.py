@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 
 from commonplan.accounts import Principal
@@ -23,7 +23,7 @@ from commonplan.web import execution
 from commonplan.web.charts import Chart, watch_chart
 from commonplan.web.deps import DB, CurrentMember
 from commonplan.web.pages._base import Fact, councils_of, page, round_info, router, time_left, tr_of
-from commonplan.web.pages._running import economy, number, periods, qty
+from commonplan.web.pages._running import Asked, economy, number, periods, qty
 from commonplan.web.schemas import AlertPublic, SeriesPublic
 from commonplan.web.text import Translator
 
@@ -254,18 +254,22 @@ def dashboard_context(
     }
 
 
-@router.get("/rounds/{round_id}/dashboard")
-def dashboard(
-    round_id: int,
-    who: CurrentMember,
-    request: Request,
-    db: DB,
-    through: str | None = None,
-    period: str | None = None,
-    council: str | None = None,
-) -> HTMLResponse:
+def _shown(
+    through: str | None = None, period: str | None = None, council: str | None = None
+) -> Asked:
     """``through`` (or ``period``, the picker's field): the last period shown; ``council``: one
     workplace's own page (its series, indices and alerts)."""
+    return Asked(council, through or period)
+
+
+Shown = Annotated[Asked, Depends(_shown)]
+
+
+@router.get("/rounds/{round_id}/dashboard")
+def dashboard(
+    round_id: int, who: CurrentMember, request: Request, db: DB, asked: Shown
+) -> HTMLResponse:
+    """The dashboard (:func:`_shown`: what the query asks to see)."""
     tr = tr_of(request)
-    context = dashboard_context(db, who, round_id, tr, through or period, council)
+    context = dashboard_context(db, who, round_id, tr, asked.period, asked.council)
     return page(request, "dashboard.html", **context)

@@ -19,6 +19,7 @@ from commonplan.store import Database
 from commonplan.web import acts, public
 from commonplan.web.deps import DB, AppSettings, Facilitator
 from commonplan.web.pages._base import (
+    Refusal,
     RoundInfo,
     failed,
     federations_of,
@@ -30,6 +31,7 @@ from commonplan.web.pages._base import (
     router,
     tr_of,
 )
+from commonplan.web.pages._running import Upload, uploaded
 from commonplan.web.schemas import (
     FederationCreate,
     RoundCreate,
@@ -67,12 +69,7 @@ def _served(db: Database, who: Principal, tr: Translator) -> list[Served]:
 
 
 def _facilitate(
-    request: Request,
-    db: Database,
-    who: Principal,
-    *,
-    exc: CommonplanError | None = None,
-    **extra: Any,
+    request: Request, db: Database, who: Principal, *, exc: Refusal = None, **extra: Any
 ) -> HTMLResponse:
     tr = tr_of(request)
     context: dict[str, Any] = {
@@ -145,18 +142,11 @@ async def create_federation(
 
 @router.post("/facilitate/federations/{federation_id}/members")
 async def import_members(
-    federation_id: int,
-    who: Facilitator,
-    request: Request,
-    db: DB,
-    upload: Annotated[UploadFile | None, File()] = None,
+    federation_id: int, who: Facilitator, request: Request, db: DB, upload: Upload = None
 ) -> Response:
     tr = tr_of(request)
     try:
-        if upload is None or not upload.filename:
-            raise PlanInputError(tr("facilitate.members.none"))
-        data = await upload.read(acts.MAX_CSV_BYTES + 1)
-        rows = await run_in_threadpool(acts.members_from_csv, upload.filename, data)
+        rows = await uploaded(tr, upload, acts.members_from_csv, "facilitate.members.none")
         added = await run_in_threadpool(acts.import_members, db, who, federation_id, rows)
     except CommonplanError as exc:
         return await run_in_threadpool(_facilitate, request, db, who, exc=exc)

@@ -4,32 +4,36 @@ workplace's page (record hours for its members, reverse an entry, the members' b
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import File, Request, Response, UploadFile
+from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from commonplan.accounts import Principal
-from commonplan.errors import CommonplanError, NotFoundError, PlanInputError
+from commonplan.errors import NotFoundError, PlanInputError
 from commonplan.store import Database
 from commonplan.web import execution
-from commonplan.web.acts import MAX_CSV_BYTES
 from commonplan.web.deps import DB, CurrentMember
-from commonplan.web.pages._base import Choice, failed, page, round_info, router, tr_of
+from commonplan.web.pages._base import Choice, page, round_info, router, tr_of
 from commonplan.web.pages._running import (
-    FORM_ROWS,
+    Asked,
+    BatchForm,
+    Picked,
+    Upload,
+    attempt,
     councils,
     form_rows,
-    go,
     hours,
     members_of,
-    parse_number,
+    parsed_rows,
     per_week,
     periods,
     pick_period,
+    uploaded,
 )
 from commonplan.web.schemas import BalancePublic, HoursEntryPublic, PlanHoursPublic
 from commonplan.web.text import Translator
@@ -48,6 +52,15 @@ class EntryLine:
     text: str
     status: str
     open: bool
+
+
+@dataclass(frozen=True)
+class ShownEntry:
+    """An entry as a list of entries shows it: its line, and its text there (a workplace's page
+    names the member)."""
+
+    line: EntryLine
+    text: str
 
 
 def entry_text(tr: Translator, e: HoursEntryPublic) -> str:
@@ -127,6 +140,7 @@ def member_context(db: Database, who: Principal, round_id: int, tr: Translator) 
     ]
     mine = execution.hours_entries(db, who, round_id, member=who.handle)
     lines = [entry_line(tr, e) for e in mine]
+    shown = [ShownEntry(x, x.text) for x in lines]
     balance = execution.balances(db, who, round_id, account=who.handle)
     works = any(c.kind == "workers" for c in councils(db, who, info, mine_only=True))
     return {
@@ -136,7 +150,7 @@ def member_context(db: Database, who: Principal, round_id: int, tr: Translator) 
         "plan": plan,
         "quota": quota,
         "compared": compared,
-        "entries": lines,
+        "entries": shown,
         "waiting": [x.entry.id for x in lines if x.open],
         "balance": [balance_line(tr, b) for b in balance],
         "works": works or who.is_facilitator,
@@ -155,14 +169,13 @@ async def _member_step(
     tr = tr_of(request)
     form = await request.form()
     round_id = int(str(form.get("round") or "0") or 0)
-    try:
+
+    async def step() -> str:
         await run_in_threadpool(act, form)
-    except CommonplanError as exc:
-        if not round_id:
-            raise
-        context = await run_in_threadpool(member_context, db, who, round_id, tr)
-        return failed(request, exc, "hours.html", **context)
-    return go(f"/rounds/{round_id}/hours", done)
+        return f"/rounds/{round_id}/hours"
+
+    again = functools.partial(member_context, db, who, round_id, tr)
+    return await attempt(request, step, "hours.html", again if round_id else None, done)
 
 
 @router.post("/hours/confirm")
@@ -187,25 +200,12 @@ async def dispute(entry_id: int, who: CurrentMember, request: Request, db: DB) -
 # ---------------------------------------------------------------------- a workplace's hours
 
 
-@dataclass(frozen=True)
-class WorkplaceEntry:
-    line: EntryLine
-    text: str
-
-
 def workplace_context(
-    db: Database,
-    who: Principal,
-    round_id: int,
-    tr: Translator,
-    *,
-    council: str | None = None,
-    period: str | None = None,
-    rows: list[dict[str, str]] | None = None,
+    db: Database, who: Principal, round_id: int, tr: Translator, asked: Asked
 ) -> dict[str, Any]:
     info = round_info(db, who, round_id, tr)
     places = [c for c in councils(db, who, info, mine_only=False) if c.kind == "workers"]
-    place = next((c for c in places if c.name == council), places[0] if places else None)
+    place = next((c for c in places if c.name == asked.council), places[0] if places else None)
     choices, now = periods(db, who, round_id, tr)
     context: dict[str, Any] = {
         "title": tr("workplace.title", workplace=place.name if place else ""),
@@ -214,7 +214,7 @@ def workplace_context(
         "places": [Choice(c.name, c.name) for c in places],
         "place": place.name if place else None,
         "periods": choices,
-        "period": pick_period(choices, period, now),
+        "period": pick_period(choices, asked.period, now),
     }
     if place is None:
         return context
@@ -234,7 +234,7 @@ def workplace_context(
         if e.workplace == place.name or (e.workplace is None and e.member in handles)
     ]
     shown = [
-        WorkplaceEntry(
+        ShownEntry(
             entry_line(tr, e), tr("workplace.entry", member=e.member, line=entry_text(tr, e))
         )
         for e in entries
@@ -247,12 +247,10 @@ def workplace_context(
     received = sum(
         b.total for b in execution.balances(db, who, round_id, of="workplace", account=place.name)
     )
-    given = {int(r["row"]): r for r in rows or []}
-    blank = {"hours": "", "member": "", "what": WORKED}
     context.update(
         members=[Choice(h, f"{n} ({h})" if n != h else h) for h, n in people],
         kinds=kinds,
-        rows=[given.get(k, blank | {"row": str(k)}) for k in range(1, FORM_ROWS + 1)],
+        rows=asked.form({"hours": "", "member": "", "what": WORKED}),
         entries=shown,
         balances=balances,
         received=tr("workplace.balance_total", workplace=place.name, hours=hours(tr, -received)),
@@ -260,39 +258,21 @@ def workplace_context(
     return context
 
 
+def _workplace_page(round_id: int, asked: Asked) -> str:
+    return f"/rounds/{round_id}/workplace/hours?{urlencode({'council': asked.council or ''})}"
+
+
+RECORD = BatchForm(
+    "workplace_hours.html", workplace_context, execution.record_hours, _workplace_page, "recorded"
+)
+"""The workplace's hours, recorded."""
+
+
 @router.get("/rounds/{round_id}/workplace/hours")
 def workplace_hours(
-    round_id: int,
-    who: CurrentMember,
-    request: Request,
-    db: DB,
-    council: str | None = None,
-    period: str | None = None,
+    round_id: int, who: CurrentMember, request: Request, db: DB, asked: Picked
 ) -> HTMLResponse:
-    tr = tr_of(request)
-    context = workplace_context(db, who, round_id, tr, council=council, period=period)
-    return page(request, "workplace_hours.html", **context)
-
-
-def _hours_rows(
-    tr: Translator, place: str, period: str, rows: list[dict[str, str]]
-) -> list[HoursRow]:
-    if not rows:
-        raise PlanInputError(tr("form.none"))
-    out = []
-    for r in rows:
-        h = parse_number(tr, int(r["row"]), tr("workplace.hours"), r["hours"])
-        worked = r["what"] in ("", WORKED)
-        out.append(
-            HoursRow(
-                member=r["member"],
-                period=period,
-                hours=h,
-                workplace=place if worked else None,
-                credit=None if worked else r["what"],
-            )
-        )
-    return out
+    return RECORD.show(request, db, who, round_id, asked)
 
 
 @router.post("/rounds/{round_id}/workplace/hours")
@@ -300,43 +280,26 @@ async def record(round_id: int, who: CurrentMember, request: Request, db: DB) ->
     tr = tr_of(request)
     form = await request.form()
     place, period = str(form.get("council") or ""), str(form.get("period") or "")
-    rows = form_rows(form, ROW_FIELDS)
-    try:
-        given = _hours_rows(tr, place, period, rows)
-        await run_in_threadpool(execution.record_hours, db, who, round_id, given)
-    except CommonplanError as exc:
-        context = await run_in_threadpool(
-            lambda: workplace_context(
-                db, who, round_id, tr, council=place, period=period, rows=rows
-            )
-        )
-        return failed(request, exc, "workplace_hours.html", **context)
-    return go(f"/rounds/{round_id}/workplace/hours?{urlencode({'council': place})}", "recorded")
+    asked = Asked(place, period, form_rows(form, ROW_FIELDS))
+
+    def row(r: dict[str, str], h: float) -> HoursRow:
+        if r["what"] in ("", WORKED):
+            return HoursRow(r["member"], period, h, workplace=place)
+        return HoursRow(r["member"], period, h, credit=r["what"])
+
+    async def rows() -> list[HoursRow]:
+        return parsed_rows(tr, asked.rows, tr("workplace.hours"), row)
+
+    return await RECORD.submit(request, db, who, round_id, asked, rows)
 
 
 @router.post("/rounds/{round_id}/workplace/hours/csv")
 async def record_csv(
-    round_id: int,
-    who: CurrentMember,
-    request: Request,
-    db: DB,
-    upload: Annotated[UploadFile | None, File()] = None,
+    round_id: int, who: CurrentMember, request: Request, db: DB, upload: Upload = None
 ) -> Response:
-    tr = tr_of(request)
-    form = await request.form()
-    place = str(form.get("council") or "")
-    try:
-        if upload is None or not upload.filename:
-            raise PlanInputError(tr("form.csv_none"))
-        data = await upload.read(MAX_CSV_BYTES + 1)
-        rows = await run_in_threadpool(execution.hours_from_csv, upload.filename, data)
-        await run_in_threadpool(execution.record_hours, db, who, round_id, rows)
-    except CommonplanError as exc:
-        context = await run_in_threadpool(
-            lambda: workplace_context(db, who, round_id, tr, council=place)
-        )
-        return failed(request, exc, "workplace_hours.html", **context)
-    return go(f"/rounds/{round_id}/workplace/hours?{urlencode({'council': place})}", "recorded")
+    asked = Asked(str((await request.form()).get("council") or ""))
+    rows = functools.partial(uploaded, tr_of(request), upload, execution.hours_from_csv)
+    return await RECORD.submit(request, db, who, round_id, asked, rows)
 
 
 @router.post("/hours/{entry_id}/reverse")
@@ -345,16 +308,16 @@ async def reverse(entry_id: int, who: CurrentMember, request: Request, db: DB) -
     form = await request.form()
     round_id = int(str(form.get("round") or "0") or 0)
     place = str(form.get("council") or "")
-    try:
+
+    async def step() -> str:
         if form.get("confirm") != "yes":
             raise PlanInputError(tr("form.confirm_needed"))
         reason = str(form.get("reason") or "")
         await run_in_threadpool(execution.reverse_hours, db, who, entry_id, reason)
-    except CommonplanError as exc:
-        if not round_id:
-            raise
-        context = await run_in_threadpool(
-            lambda: workplace_context(db, who, round_id, tr, council=place)
-        )
-        return failed(request, exc, "workplace_hours.html", **context)
-    return go(f"/rounds/{round_id}/workplace/hours?{urlencode({'council': place})}", "reversed")
+        return _workplace_page(round_id, Asked(place))
+
+    again = functools.partial(workplace_context, db, who, round_id, tr, Asked(place))
+
+    return await attempt(
+        request, step, "workplace_hours.html", again if round_id else None, "reversed"
+    )

@@ -8,24 +8,23 @@ and fills its block ``reconciliation`` ("Do the reports add up?") with what
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import File, Request, Response, UploadFile
+from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from commonplan.accounts import Principal
-from commonplan.errors import CommonplanError, PlanInputError
+from commonplan.errors import PlanInputError
 from commonplan.reports import KINDS, ReportRow
 from commonplan.store import Database
 from commonplan.web import execution
-from commonplan.web.acts import MAX_CSV_BYTES
 from commonplan.web.deps import DB, CurrentMember
 from commonplan.web.pages._base import (
     Choice,
     RoundInfo,
-    failed,
     form_model,
     page,
     round_info,
@@ -33,17 +32,22 @@ from commonplan.web.pages._base import (
     tr_of,
 )
 from commonplan.web.pages._running import (
-    FORM_ROWS,
+    Asked,
+    BatchForm,
+    Picked,
+    Upload,
     all_councils,
+    attempt,
     councils,
     economy,
     form_rows,
-    go,
     number,
     parse_number,
+    parsed_rows,
     periods,
     pick_period,
     qty,
+    uploaded,
 )
 from commonplan.web.schemas import ReportPublic, ReportRevise
 from commonplan.web.text import Translator
@@ -217,87 +221,59 @@ async def revise(report_id: int, who: CurrentMember, request: Request, db: DB) -
     form = await request.form()
     period = str(form.get("period") or "")
     round_id = int(str(form.get("round") or "0") or 0)
-    try:
+
+    async def step() -> str:
         amount = parse_number(tr, 1, tr("reports.revise_amount"), str(form.get("amount") or ""))
         body = form_model(ReportRevise, amount=amount, reason=str(form.get("reason") or ""))
         new = await run_in_threadpool(execution.revise_report, db, who, report_id, body)
-    except CommonplanError as exc:
-        if not round_id:
-            raise
-        context = await run_in_threadpool(ledger_context, db, who, round_id, period, tr)
-        return failed(request, exc, "reports.html", **context)
-    return go(f"/rounds/{new.round}/reports?period={new.period}", "revised")
+        return f"/rounds/{new.round}/reports?period={new.period}"
+
+    again = functools.partial(ledger_context, db, who, round_id, period, tr)
+
+    return await attempt(request, step, "reports.html", again if round_id else None, "revised")
 
 
 # ---------------------------------------------------------------------- the report form
 
 
 def form_context(
-    db: Database,
-    who: Principal,
-    round_id: int,
-    tr: Translator,
-    *,
-    period: str | None = None,
-    council: str | None = None,
-    rows: list[dict[str, str]] | None = None,
+    db: Database, who: Principal, round_id: int, tr: Translator, asked: Asked
 ) -> dict[str, Any]:
     info = round_info(db, who, round_id, tr)
     choices, now = periods(db, who, round_id, tr)
     names = economy(db, info.round.federation)
     mine = councils(db, who, info, mine_only=False) if not who.is_auditor else []
     counterparts = all_councils(db, info)
-    given = {int(r["row"]): r for r in rows or []}
-    blank = dict.fromkeys(ROW_FIELDS, "") | {"kind": "output"}
     return {
         "title": tr("report_form.title", number=info.round.number),
         "info": info,
         "ratified": info.round.phase == "ratified",
         "periods": choices,
-        "period": pick_period(choices, period, now),
+        "period": pick_period(choices, asked.period, now),
         "councils": [Choice(c.name, c.name) for c in mine],
-        "council": council or (mine[0].name if mine else ""),
+        "council": asked.council or (mine[0].name if mine else ""),
         "kinds": [Choice(k, tr(f"report.kind.{k}")) for k in KINDS],
         "products": names.choices(),
         "counterparts": [Choice(c.name, c.name) for c in counterparts],
         "unit": names.unit,
-        "rows": [given.get(k, blank | {"row": str(k)}) for k in range(1, FORM_ROWS + 1)],
+        "rows": asked.form(dict.fromkeys(ROW_FIELDS, "") | {"kind": "output"}),
     }
+
+
+def _ledger_page(round_id: int, asked: Asked) -> str:
+    query = "" if asked.period is None else f"?period={asked.period}"
+    return f"/rounds/{round_id}/reports{query}"
+
+
+FILE = BatchForm("report_form.html", form_context, execution.file_reports, _ledger_page, "reported")
+"""A workplace's reports, filed."""
 
 
 @router.get("/rounds/{round_id}/reports/file")
 def report_form(
-    round_id: int,
-    who: CurrentMember,
-    request: Request,
-    db: DB,
-    period: str | None = None,
-    council: str | None = None,
+    round_id: int, who: CurrentMember, request: Request, db: DB, asked: Picked
 ) -> HTMLResponse:
-    tr = tr_of(request)
-    context = form_context(db, who, round_id, tr, period=period, council=council)
-    return page(request, "report_form.html", **context)
-
-
-def _rows_of(
-    tr: Translator, council: str, period: str, rows: list[dict[str, str]]
-) -> list[ReportRow]:
-    if not rows:
-        raise PlanInputError(tr("form.none"))
-    out = []
-    for r in rows:
-        amount = parse_number(tr, int(r["row"]), tr("report_form.amount"), r["amount"])
-        out.append(
-            ReportRow(
-                council=council,
-                period=period,
-                kind=r["kind"],
-                amount=amount,
-                product=r["product"] or None,
-                counterpart=r["counterpart"] or None,
-            )
-        )
-    return out
+    return FILE.show(request, db, who, round_id, asked)
 
 
 @router.post("/rounds/{round_id}/reports/file")
@@ -305,34 +281,23 @@ async def file_reports(round_id: int, who: CurrentMember, request: Request, db: 
     tr = tr_of(request)
     form = await request.form()
     council, period = str(form.get("council") or ""), str(form.get("period") or "")
-    rows = form_rows(form, ROW_FIELDS)
-    try:
-        given = _rows_of(tr, council, period, rows)
-        await run_in_threadpool(execution.file_reports, db, who, round_id, given)
-    except CommonplanError as exc:
-        context = await run_in_threadpool(
-            lambda: form_context(db, who, round_id, tr, period=period, council=council, rows=rows)
+    asked = Asked(council, period, form_rows(form, ROW_FIELDS))
+
+    def row(r: dict[str, str], amount: float) -> ReportRow:
+        product, counterpart = r["product"] or None, r["counterpart"] or None
+        return ReportRow(
+            council, period, r["kind"], amount, product=product, counterpart=counterpart
         )
-        return failed(request, exc, "report_form.html", **context)
-    return go(f"/rounds/{round_id}/reports?period={period}", "reported")
+
+    async def rows() -> list[ReportRow]:
+        return parsed_rows(tr, asked.rows, tr("report_form.amount"), row)
+
+    return await FILE.submit(request, db, who, round_id, asked, rows)
 
 
 @router.post("/rounds/{round_id}/reports/csv")
 async def file_reports_csv(
-    round_id: int,
-    who: CurrentMember,
-    request: Request,
-    db: DB,
-    upload: Annotated[UploadFile | None, File()] = None,
+    round_id: int, who: CurrentMember, request: Request, db: DB, upload: Upload = None
 ) -> Response:
-    tr = tr_of(request)
-    try:
-        if upload is None or not upload.filename:
-            raise PlanInputError(tr("form.csv_none"))
-        data = await upload.read(MAX_CSV_BYTES + 1)
-        rows = await run_in_threadpool(execution.reports_from_csv, upload.filename, data)
-        await run_in_threadpool(execution.file_reports, db, who, round_id, rows)
-    except CommonplanError as exc:
-        context = await run_in_threadpool(form_context, db, who, round_id, tr)
-        return failed(request, exc, "report_form.html", **context)
-    return go(f"/rounds/{round_id}/reports", "reported")
+    rows = functools.partial(uploaded, tr_of(request), upload, execution.reports_from_csv)
+    return await FILE.submit(request, db, who, round_id, Asked(), rows)

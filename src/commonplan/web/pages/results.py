@@ -21,7 +21,7 @@ from commonplan.web.pages._base import (
     federations_of,
     info_of,
     page,
-    round_info,
+    round_context,
     router,
     tr_of,
 )
@@ -116,8 +116,7 @@ def _why_funded(tr: Translator, budget: dict[str, Any], titles: dict[str, str]) 
 @router.get("/rounds/{round_id}/result")
 def result(round_id: int, who: CurrentMember, request: Request, db: DB) -> HTMLResponse:
     tr = tr_of(request)
-    info = round_info(db, who, round_id, tr)
-    context: dict[str, Any] = {"title": tr("result.title", number=info.round.number), "info": info}
+    info, context = round_context(db, who, round_id, tr, "result.title")
     if not info.closed:
         return page(request, "result.html", outcome=None, whole=None, **context)
     questions = public.round_questions(db, who, round_id)
@@ -199,13 +198,11 @@ def find_form(who: CurrentMember, request: Request) -> HTMLResponse:
     return page(request, "find.html", **context)
 
 
+Receipt = Annotated[str, Form(max_length=200)]
+
+
 @router.post("/board/find")
-def find(
-    who: CurrentMember,
-    request: Request,
-    db: DB,
-    receipt: Annotated[str, Form(max_length=200)] = "",
-) -> HTMLResponse:
+def find(who: CurrentMember, request: Request, db: DB, receipt: Receipt = "") -> HTMLResponse:
     tr = tr_of(request)
     receipt = receipt.strip()[:64]
     context: dict[str, Any] = {"title": tr("find.title"), "receipt": receipt, "found": []}

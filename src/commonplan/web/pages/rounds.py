@@ -28,6 +28,7 @@ from commonplan.web.pages._base import (
     form_model,
     page,
     redirect,
+    round_context,
     round_info,
     router,
     tr_of,
@@ -130,6 +131,8 @@ def proposals(round_id: int, who: CurrentMember, request: Request, db: DB) -> HT
 Title = Annotated[str, Form(max_length=300)]
 Amounts = Annotated[str, Form(max_length=100_000)]
 Hours = Annotated[str, Form(max_length=50)]
+What = Annotated[str, Form(max_length=100)]
+Reason = Annotated[str, Form(max_length=2000)]
 
 
 @dataclass(frozen=True)
@@ -162,12 +165,7 @@ Sent = Annotated[ProposalForm, Depends(_proposal_form)]
 
 @router.post("/rounds/{round_id}/proposals")
 def file_proposal(
-    round_id: int,
-    who: CurrentMember,
-    request: Request,
-    db: DB,
-    sent: Sent,
-    what: Annotated[str, Form(max_length=100)] = "",
+    round_id: int, who: CurrentMember, request: Request, db: DB, sent: Sent, what: What = ""
 ) -> Response:
     tr = tr_of(request)
     try:
@@ -226,11 +224,7 @@ def amend(proposal_id: int, who: CurrentMember, request: Request, db: DB, sent: 
 
 @router.post("/proposals/{proposal_id}/withdraw")
 def withdraw(
-    proposal_id: int,
-    who: CurrentMember,
-    request: Request,
-    db: DB,
-    reason: Annotated[str, Form(max_length=2000)] = "",
+    proposal_id: int, who: CurrentMember, request: Request, db: DB, reason: Reason = ""
 ) -> Response:
     """A member of the proposing council withdraws it; a facilitator gives the ``reason``."""
     tr = tr_of(request)
@@ -332,8 +326,7 @@ def proposal_met(tr: Translator, p: Mapping[str, Any]) -> str:
 @router.get("/rounds/{round_id}/plan")
 def plan(round_id: int, who: CurrentMember, request: Request, db: DB) -> HTMLResponse:
     tr = tr_of(request)
-    info = round_info(db, who, round_id, tr)
-    context: dict[str, Any] = {"title": tr("plan.title", number=info.round.number), "info": info}
+    info, context = round_context(db, who, round_id, tr, "plan.title")
     if not info.round.plans:
         return page(request, "plan.html", view=None, whole=None, **context)
     public.in_scope(db, who, round_in_scope, round_id)
