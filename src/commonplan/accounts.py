@@ -89,6 +89,7 @@ from commonplan.store.models import (
 __all__ = [
     "AuthenticationError",
     "CSRFError",
+    "Invited",
     "NewSession",
     "Principal",
     "RateLimitedError",
@@ -102,6 +103,7 @@ __all__ = [
     "device_token",
     "hosts_of",
     "invite",
+    "invite_many",
     "principal",
     "reset_password",
     "roots",
@@ -491,6 +493,52 @@ def invite(
                 "of every federation of theirs resets it (the reset is logged and shown to them)"
             )
         return _issue(s, m, "invitation", actor, settings)[0]
+
+
+@dataclass(frozen=True)
+class Invited:
+    """One member's invitation of :func:`invite_many`: the token (shown once) and its expiry."""
+
+    handle: str
+    token: str
+    expires_at: datetime
+
+
+def invite_many(
+    db: Database,
+    handles: Sequence[str],
+    *,
+    actor: str = "system",
+    settings: Settings | None = None,
+    by: Principal | None = None,
+) -> tuple[Invited, ...]:
+    """Invitations for many members at once (a facilitator's list of handles, e.g. from a CSV),
+    in the order given: all or none — an unknown handle, one given twice, one who has a password
+    already or belongs to a federation ``by`` does not serve is refused naming its line (1 is
+    the first handle), and no invitation is made.  Each is logged as :func:`invite` logs one."""
+    settings = settings or Settings()
+    seen: dict[str, int] = {}
+    out = []
+    with db.transaction() as s:
+        for line, raw in enumerate(handles, start=1):
+            handle = raw.strip()
+            if handle in seen:
+                raise PlanInputError(f"line {line}: {handle!r} is on line {seen[handle]} already")
+            seen[handle] = line
+            try:
+                m = _manageable(s, handle, by)
+            except (NotFoundError, AuthorisationError) as exc:
+                raise type(exc)(f"line {line}: {exc}") from None
+            if m.password_hash is not None:
+                raise PlanningError(
+                    f"line {line}: {handle!r} has a password already (a facilitator resets a "
+                    "forgotten one: reset_password)"
+                )
+            token, expires = _issue(s, m, "invitation", actor, settings)
+            out.append(Invited(handle, token, expires))
+    if not out:
+        raise PlanInputError("no handles to invite: give one member's handle a line")
+    return tuple(out)
 
 
 def reset_password(

@@ -119,6 +119,46 @@ def members_add(
     reply(as_json, {"added": added}, f"added {added} member{'s' if added != 1 else ''}")
 
 
+@members_app.command("list")
+def members_list(
+    federation_id: Annotated[int, argument("FEDERATION", "The federation's id.")],
+    round_id: Annotated[
+        int | None,
+        option("--round", "ROUND", "Also say who has voted in this round (never how)."),
+    ] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The members of a federation and below it: councils, role, whether they can sign in yet
+    (active, invited, invitation expired, not invited) and, with --round, whether they voted.
+
+    Example:
+
+        commonplan members list 1 --round 2
+    """
+    from commonplan.members import member_statuses
+
+    with database(db) as d:
+        rows = member_statuses(d, federation_id, round_id=round_id)
+    if as_json:
+        echo_json(
+            [
+                dataclasses.asdict(r)
+                | {"invited_until": r.invited_until.isoformat() if r.invited_until else None}
+                for r in rows
+            ]
+        )
+        return
+    columns = ("handle", "councils", "role", "account") + (("voted",) if round_id else ())
+    table = new_table(f"{len(rows)} members", columns, left=columns)
+    for r in rows:
+        councils = " · ".join(c for c in (r.workers_council, r.consumers_council) if c)
+        account = r.account + (f" until {r.invited_until:%Y-%m-%d}" if r.invited_until else "")
+        voted = (("yes" if r.voted else "no"),) if round_id else ()
+        table.add_row(escape(r.handle), escape(councils), r.role, account, *voted)
+    Console().print(table)
+
+
 CouncilArg = Annotated[str, argument("COUNCIL", "The council's name.")]
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -29,7 +30,7 @@ from commonplan.cli._common import (
     group,
     say,
 )
-from commonplan.errors import MissingExtraError
+from commonplan.errors import MissingExtraError, PlanInputError
 
 __all__ = ["register"]
 
@@ -187,6 +188,56 @@ def account_invite(
         commonplan account invite ada
     """
     _issue(handle, actor, db, as_json, reset=False)
+
+
+@account_app.command("invite-many")
+def account_invite_many(
+    rows: Annotated[
+        Path,
+        argument(
+            "FILE", "A CSV with a handle column (a members file will do), or a handle a line."
+        ),
+    ],
+    actor: SystemAsOpt = "system",
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Invitations for every member in FILE at once, all or none: a line per member with the
+    link to give them (shown once, valid for a week).
+
+    Example:
+
+        commonplan account invite-many members.csv > links.txt
+    """
+    _web()
+    from commonplan import accounts as auth
+
+    handles = _handles(rows)
+    settings = auth.Settings.from_env()
+    with database(db) as d:
+        made = auth.invite_many(d, handles, actor=actor, settings=settings)
+    base = settings.base_url or LOCAL_SERVICE
+    if as_json:
+        echo_json([{"handle": i.handle, "url": f"{base}/invitation#{i.token}"} for i in made])
+        return
+    for i in made:
+        typer.echo(f"{i.handle}\t{base}/invitation#{i.token}")
+
+
+def _handles(path: Path) -> list[str]:
+    """The handles in a CSV with a ``handle`` column, or one a line."""
+    import csv
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise PlanInputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise PlanInputError(f"{path}: not UTF-8 text") from None
+    header = next(csv.reader(lines[:1]), [])
+    if "handle" in [h.strip() for h in header]:
+        return [row["handle"] for row in csv.DictReader(lines) if (row.get("handle") or "").strip()]
+    return [line for line in lines if line.strip()]
 
 
 @account_app.command("reset")
