@@ -175,9 +175,11 @@ class Visit:
         return str(found[0].text) if found else None
 
     def fits(self) -> None:
-        """No page scrolls sideways at phone width."""
+        """No page scrolls sideways at phone width, and axe-core finds nothing on it."""
         wide = self.d.execute_script("return document.documentElement.scrollWidth")
         assert wide <= WIDTH, f"{self.d.current_url} is {wide} px wide at {WIDTH} px"
+        found = axe_violations(self.d)
+        assert found == [], (self.d.current_url, found)
 
     def shot(self, name: str) -> None:
         for directory in self.shots:
@@ -432,6 +434,29 @@ def test_headers_and_no_csp_violation_in_chromium(server: str, driver: webdriver
     )
     assert framed <= 0, framed  # refused (frame-ancestors 'none'): an empty or blocked frame
     console_errors(driver)  # (the refusal itself is logged)
+
+
+AXE = Path(__file__).parent / "lighthouse" / "node_modules" / "axe-core" / "axe.min.js"
+"""axe-core, pinned in tests/lighthouse/package.json (``npm ci --prefix tests/lighthouse``)."""
+_AXE_RUN = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ["violations"]}).then(
+  (r) => done(r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ` +
+    v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", "))),
+  (e) => done([`axe failed: ${e}`]));
+"""
+
+
+def axe_violations(d: webdriver.Chrome) -> list[str]:
+    """What axe-core finds wrong on the page as it is now (every rule of WCAG 2 A/AA and best
+    practice that axe runs by default)."""
+    if not AXE.exists():
+        assert not IN_CI, f"{AXE} is missing: npm ci --prefix tests/lighthouse"
+        return []
+    if not d.execute_script("return typeof window.axe !== 'undefined'"):
+        d.execute_script(AXE.read_text(encoding="utf-8"))
+    found: list[str] = d.execute_async_script(_AXE_RUN)
+    return found
 
 
 def scroll_through_charts(d: webdriver.Chrome) -> None:
