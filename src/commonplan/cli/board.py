@@ -32,6 +32,7 @@ from commonplan.cli._common import (
     group,
     option,
     progress,
+    registrar,
     say,
     status,
 )
@@ -48,10 +49,7 @@ DirArg = Annotated[
 ]
 
 
-def register(app: typer.Typer) -> None:
-    """Add ``board``, ``audit`` and ``plan`` to ``app``."""
-    for sub in (board_app, audit_app, plan_app):
-        app.add_typer(sub)
+register = registrar(board_app, audit_app, plan_app)
 
 
 @board_app.command("export")
