@@ -20,7 +20,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from commonplan.cli._common import (
     DbOpt,
@@ -30,6 +29,7 @@ from commonplan.cli._common import (
     database,
     echo_json,
     group,
+    new_table,
     option,
     progress,
     registrar,
@@ -105,9 +105,11 @@ def board_recount(directory: DirArg, head: HeadOpt = None, as_json: JsonOpt = Fa
         echo_json(report.to_dict())
     else:
         console = Console()
-        table = Table(title=f"recount of {escape(str(directory))}", title_justify="left")
-        for col in ("question", "kind", "ballots", "box hash", "result"):
-            table.add_column(col, justify="right" if col in ("question", "ballots") else "left")
+        table = new_table(
+            f"recount of {escape(str(directory))}",
+            ("question", "kind", "ballots", "box hash", "result"),
+            left=("kind", "box hash", "result"),
+        )
         for q in report.questions:
             table.add_row(
                 str(q.question),
