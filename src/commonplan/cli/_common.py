@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
 
 import typer
 from rich.console import Console
@@ -29,9 +29,11 @@ if TYPE_CHECKING:
 __all__ = [
     "NO_PLAN",
     "AsOpt",
+    "BatchWords",
     "DbOpt",
     "JsonOpt",
     "Negatives",
+    "OnlyPeriodOpt",
     "RoundArg",
     "SystemAsOpt",
     "argument",
@@ -39,6 +41,7 @@ __all__ = [
     "echo_json",
     "group",
     "is_file",
+    "json_or_none",
     "new_table",
     "num",
     "number",
@@ -52,8 +55,8 @@ __all__ = [
     "registrar",
     "reply",
     "say",
-    "say_batch",
     "status",
+    "store_batch",
 ]
 
 NO_PLAN = 2
@@ -90,6 +93,9 @@ SystemAsOpt = Annotated[
     typer.Option("--as", metavar="HANDLE", help="Who acts, as recorded in the audit log."),
 ]
 RoundArg = Annotated[int, argument("ROUND", "The round's id.")]
+OnlyPeriodOpt = Annotated[
+    str | None, option("--period", "PERIOD", "Only this period, e.g. 2027-01.")
+]
 
 
 def group(name: str, help: str) -> typer.Typer:
@@ -248,6 +254,18 @@ def reply(as_json: bool, value: Any, message: str) -> None:
         say(message)
 
 
+def json_or_none(as_json: bool, value: Any, rows: Collection[Any], none: str) -> bool:
+    """What a listing prints before its table: ``value`` as JSON with ``--json``, else ``none``
+    (Rich markup) where there are no ``rows``; True when that is all it prints."""
+    if as_json:
+        echo_json(value)
+    elif not rows:
+        say(none)
+    else:
+        return False
+    return True
+
+
 def print_notes(console: Console, notes: Sequence[str]) -> None:
     for note in notes:
         console.print(f"note: {escape(note)}", style="dim", highlight=False)
@@ -308,24 +326,37 @@ def print_summary(s: Mapping[str, Any]) -> None:
     console.print(table)
 
 
-def say_batch(
-    what: str,
-    batch: FiledBatch | RecordedBatch,
-    ids: Sequence[int],
-    *,
+class BatchWords(NamedTuple):
+    """How a command speaks of a batch it stored: the batch's field of row ids (their key in
+    ``--json`` too), its verb, the row's noun (one, several), and what to do next."""
+
+    ids: Literal["reports", "entries"]
+    verb: str
+    noun: tuple[str, str]
+    then: str = ""
+
+
+def store_batch(
+    db: str | None,
+    rows: Sequence[Any],
+    store: Callable[..., FiledBatch | RecordedBatch],
+    round_id: int,
+    actor: str,
     as_json: bool,
-    verb: str,
-    noun: tuple[str, str],
-    then: str = "",
+    words: BatchWords,
 ) -> None:
-    """What a stored batch (reports, hours) prints: its id and its rows' ids (``--json``: with
-    the hash of its rows and its audit entry)."""
+    """Store a round's batch of rows read from a CSV file, all or nothing (``store``: the
+    library's call, ``store(d, round_id, rows, actor=actor)``), and print its id and its rows'
+    ids (``--json``: with the hash of its rows and its audit entry)."""
+    with database(db) as d:
+        batch = store(d, round_id, rows, actor=actor)
+    ids: Sequence[int] = getattr(batch, words.ids)
     if as_json:
         echo_json(
             {
                 "batch": batch.batch,
                 "rows": len(ids),
-                what: list(ids),
+                words.ids: list(ids),
                 "rows_sha256": batch.rows_sha256,
                 "audit_seq": batch.audit_seq,
             }
@@ -333,7 +364,8 @@ def say_batch(
         return
     n = len(ids)
     span = f"{ids[0]}" if n == 1 else f"{ids[0]}–{ids[-1]}"
+    noun = words.noun[0] if n == 1 else words.noun[1]
     say(
-        f"{verb} batch [bold]{batch.batch}[/]: {n} {noun[0] if n == 1 else noun[1]} "
-        f"(id{'s' if n != 1 else ''} {span}){then}"
+        f"{words.verb} batch [bold]{batch.batch}[/]: {n} {noun} "
+        f"(id{'s' if n != 1 else ''} {span}){words.then}"
     )

@@ -29,6 +29,7 @@ from commonplan.cli._common import (
     database,
     echo_json,
     group,
+    json_or_none,
     new_table,
     option,
     registrar,
@@ -78,11 +79,8 @@ def alerts_list(
 
     with database(db) as d:
         views = alerts_for(d, actor, round_id=round_id, include_resolved=show_all)
-    if as_json:
-        echo_json([a.to_dict() for a in views])
-        return
-    if not views:
-        say(f"no {'' if show_all else 'open '}alerts for {escape(actor)}")
+    none = f"no {'' if show_all else 'open '}alerts for {escape(actor)}"
+    if json_or_none(as_json, [a.to_dict() for a in views], views, none):
         return
     table = new_table(
         f"alerts for {escape(actor)}",

@@ -20,7 +20,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from commonplan.cli._common import (
     DbOpt,
@@ -30,8 +29,10 @@ from commonplan.cli._common import (
     database,
     echo_json,
     group,
+    new_table,
     option,
     progress,
+    registrar,
     say,
     status,
 )
@@ -48,10 +49,7 @@ DirArg = Annotated[
 ]
 
 
-def register(app: typer.Typer) -> None:
-    """Add ``board``, ``audit`` and ``plan`` to ``app``."""
-    for sub in (board_app, audit_app, plan_app):
-        app.add_typer(sub)
+register = registrar(board_app, audit_app, plan_app)
 
 
 @board_app.command("export")
@@ -107,9 +105,11 @@ def board_recount(directory: DirArg, head: HeadOpt = None, as_json: JsonOpt = Fa
         echo_json(report.to_dict())
     else:
         console = Console()
-        table = Table(title=f"recount of {escape(str(directory))}", title_justify="left")
-        for col in ("question", "kind", "ballots", "box hash", "result"):
-            table.add_column(col, justify="right" if col in ("question", "ballots") else "left")
+        table = new_table(
+            f"recount of {escape(str(directory))}",
+            ("question", "kind", "ballots", "box hash", "result"),
+            left=("kind", "box hash", "result"),
+        )
         for q in report.questions:
             table.add_row(
                 str(q.question),

@@ -369,9 +369,7 @@ def _print_optimum(e: Economy, r: OptimizeResult, capacities: Mapping[str, float
         console.print(escape(r.message), highlight=False)
     if r.success:
         _print_objective(console, e, r)
-        fulfil = Table(title="fulfilment", title_justify="left")
-        fulfil.add_column("target group")
-        fulfil.add_column("fulfilment", justify="right")
+        fulfil = new_table("fulfilment", ("target group", "fulfilment"), left=("target group",))
         for group, level in r.fulfilment.items():
             fulfil.add_row(escape(group), f"{100 * level:.1f} %")
         console.print(fulfil)
@@ -503,9 +501,9 @@ def _print_diagnosis(console: Console, e: Economy, r: OptimizeResult) -> None:
     console.print(f"conflicting set ({minimal}): {escape(' · '.join(parts))}", highlight=False)
     if not d.relaxations:
         return
-    table = Table(title="cheapest relaxations, each alone", title_justify="left")
-    table.add_column("relaxation")
-    table.add_column("new value", justify="right")
+    table = new_table(
+        "cheapest relaxations, each alone", ("relaxation", "new value"), left=("relaxation",)
+    )
     for x in d.relaxations:
         if x.kind in ("caps", "floors"):
             value = f"× {x.value:.4g}"

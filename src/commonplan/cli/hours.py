@@ -15,6 +15,7 @@ your credits and your free time, and, with ``--compare``, the same under other d
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -23,20 +24,22 @@ from rich.markup import escape
 
 from commonplan.cli._common import (
     AsOpt,
+    BatchWords,
     DbOpt,
     JsonOpt,
+    OnlyPeriodOpt,
     RoundArg,
     argument,
     database,
     echo_json,
     group,
+    json_or_none,
     new_table,
     num,
     option,
     registrar,
     reply,
-    say,
-    say_batch,
+    store_batch,
 )
 from commonplan.errors import PlanInputError
 
@@ -49,6 +52,12 @@ register = registrar(hours_app)
 
 EntryArg = Annotated[int, argument("ENTRY", "The hours entry's id.")]
 ReasonOpt = Annotated[str, option("--reason", "TEXT", "Why, in a few words.")]
+RECORDED = BatchWords(
+    "entries",
+    "recorded",
+    ("entry", "entries"),
+    then="; each member confirms their own (commonplan hours confirm ENTRY --as HANDLE)",
+)
 
 
 @hours_app.command("record")
@@ -74,18 +83,7 @@ def hours_record(
     """
     from commonplan.work import read_hours_rows, record_hours
 
-    read = read_hours_rows(rows)
-    with database(db) as d:
-        batch = record_hours(d, round_id, read, actor=actor)
-    say_batch(
-        "entries",
-        batch,
-        batch.entries,
-        as_json=as_json,
-        verb="recorded",
-        noun=("entry", "entries"),
-        then="; each member confirms their own (commonplan hours confirm ENTRY --as HANDLE)",
-    )
+    store_batch(db, read_hours_rows(rows), record_hours, round_id, actor, as_json, RECORDED)
 
 
 @hours_app.command("confirm")
@@ -168,9 +166,7 @@ def hours_balance(
         str | None,
         option("--workplace", "NAME", "The workplace's account (minus the hours worked there)."),
     ] = None,
-    period: Annotated[
-        str | None, option("--period", "PERIOD", "Only this period, e.g. 2027-01.")
-    ] = None,
+    period: OnlyPeriodOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -186,25 +182,10 @@ def hours_balance(
     of = "workplace" if workplace is not None else "member"
     with database(db) as d:
         rows = balances(d, round_id, of=of, period=period, account=workplace, viewer=actor)
-    if as_json:
-        echo_json(
-            [
-                {
-                    "account": b.account,
-                    "kind": b.kind,
-                    "period": b.period,
-                    "confirmed": b.confirmed,
-                    "pending": b.pending,
-                    "disputed": b.disputed,
-                    "total": b.total,
-                }
-                for b in rows
-            ]
-        )
-        return
-    if not rows:
-        what = escape(workplace) if workplace else "your accounts"
-        say(f"no hours on file for {what}{f' in {escape(period)}' if period else ''}")
+    value = [dataclasses.asdict(b) | {"total": b.total} for b in rows]
+    what = escape(workplace) if workplace else "your accounts"
+    none = f"no hours on file for {what}{f' in {escape(period)}' if period else ''}"
+    if json_or_none(as_json, value, rows, none):
         return
     table = new_table(
         f"hours, round {round_id}" + (f", {escape(workplace)}" if workplace else ""),
@@ -261,18 +242,7 @@ def hours_quota(
                 "offered": mine.offered,
                 "awake": mine.awake,
                 "free": mine.free,
-                "per_week": [
-                    {
-                        "plan": w.plan,
-                        "stage": w.stage,
-                        "title": w.title,
-                        "status": w.status,
-                        "hours_per_week": w.hours_per_week,
-                        "credits_per_week": w.credits_per_week,
-                        "free_per_week": w.free_per_week,
-                    }
-                    for w in weekly
-                ],
+                "per_week": [dataclasses.asdict(w) for w in weekly],
             }
         )
         return

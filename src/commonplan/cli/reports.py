@@ -26,21 +26,23 @@ from rich.table import Table
 
 from commonplan.cli._common import (
     AsOpt,
+    BatchWords,
     DbOpt,
     JsonOpt,
+    OnlyPeriodOpt,
     RoundArg,
     argument,
     database,
     echo_json,
     group,
+    json_or_none,
     new_table,
     num,
     option,
     registrar,
     reply,
-    say,
-    say_batch,
     status,
+    store_batch,
 )
 
 if TYPE_CHECKING:
@@ -65,6 +67,7 @@ AlphaOpt = Annotated[
         help="Significance level of the tests (the global test's false-alarm rate).",
     ),
 ]
+FILED = BatchWords("reports", "filed", ("report", "reports"))
 
 
 @report_app.command("file")
@@ -94,17 +97,7 @@ def report_file(
     """
     from commonplan.reports import file_reports, read_report_rows
 
-    read = read_report_rows(rows)
-    with database(db) as d:
-        batch = file_reports(d, round_id, read, actor=actor)
-    say_batch(
-        "reports",
-        batch,
-        batch.reports,
-        as_json=as_json,
-        verb="filed",
-        noun=("report", "reports"),
-    )
+    store_batch(db, read_report_rows(rows), file_reports, round_id, actor, as_json, FILED)
 
 
 @report_app.command("revise")
@@ -141,9 +134,7 @@ def report_revise(
 def report_list(
     round_id: RoundArg,
     actor: AsOpt,
-    period: Annotated[
-        str | None, option("--period", "PERIOD", "Only this period, e.g. 2027-01.")
-    ] = None,
+    period: OnlyPeriodOpt = None,
     council: Annotated[str | None, option("--council", "NAME", "Only this council's.")] = None,
     show_all: Annotated[
         bool, typer.Option("--all", help="Revised reports too (dimmed), not only current ones.")
@@ -164,11 +155,8 @@ def report_list(
         rows = reports_of(
             d, round_id, viewer=actor, period=period, council=council, current_only=not show_all
         )
-    if as_json:
-        echo_json([r.to_dict() for r in rows])
-        return
-    if not rows:
-        say(f"no reports{f' for {escape(period)}' if period else ''} in round {round_id}")
+    none = f"no reports{f' for {escape(period)}' if period else ''} in round {round_id}"
+    if json_or_none(as_json, [r.to_dict() for r in rows], rows, none):
         return
     console = Console()
     for p in sorted({r.period for r in rows}):

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from commonplan.cli._common import NO_PLAN, JsonOpt, argument, echo_json, new_table
 from commonplan.errors import PlanInputError
@@ -276,9 +275,8 @@ def _print_roster(r: Roster, shifts: list[Any]) -> None:
     console.print(f"roster: [bold {colour}]{escape(r.message)}[/]", highlight=False)
     if r.assignments:
         title = "who works each shift" if r.success else "the roster shortest of people"
-        table = Table(title=title, title_justify="left")
-        for col in ("shift", "time", "role", "members"):
-            table.add_column(col)
+        columns = ("shift", "time", "role", "members")
+        table = new_table(title, columns, left=columns)
         for s in shifts:
             for role in s.needs:
                 names = [a.member for a in r.assignments if a.shift == s.id and a.role == role]

@@ -20,10 +20,10 @@ recomputation in :mod:`commonplan.cli.board`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -53,6 +53,9 @@ from commonplan.cli._common import (
     status,
 )
 from commonplan.errors import PlanInputError
+
+if TYPE_CHECKING:
+    from commonplan.store import Database
 
 __all__ = ["register"]
 
@@ -419,16 +422,13 @@ def round_draft(
         commonplan round draft 1 --as ada
     """
     from commonplan import rounds
-    from commonplan.rounds import board
 
-    with database(db) as d:
-        with status("Computing the draft plan…"):
-            plan = rounds.compute_draft(d, round_id, actor=actor)
-        summary = board.plan_summary(d, plan).to_dict()
-    if as_json:
-        echo_json(summary)
-    else:
-        print_summary(summary)
+    _computed(
+        db,
+        "Computing the draft plan…",
+        lambda d: rounds.compute_draft(d, round_id, actor=actor),
+        as_json,
+    )
 
 
 @round_app.command("alternative")
@@ -456,14 +456,28 @@ def round_alternative(
         commonplan round alternative 1 --as ada --title "greener" --cap co2=60%
     """
     from commonplan import rounds
-    from commonplan.rounds import board
 
     caps: dict[str, float | str] = {}
     for name, value in pairs(cap, "--cap", "co2=60%").items():
         caps[name] = value if value.endswith("%") else number(value, f"--cap {name}")
+    _computed(
+        db,
+        "Computing the alternative draft…",
+        lambda d: rounds.compute_alternative(d, round_id, title=title, caps=caps, actor=actor),
+        as_json,
+    )
+
+
+def _computed(
+    db: str | None, doing: str, compute: Callable[[Database], int], as_json: bool
+) -> None:
+    """Compute a plan (``compute``: the library's call, with a spinner saying ``doing``) and
+    print its summary."""
+    from commonplan.rounds import board
+
     with database(db) as d:
-        with status("Computing the alternative draft…"):
-            plan = rounds.compute_alternative(d, round_id, title=title, caps=caps, actor=actor)
+        with status(doing):
+            plan = compute(d)
         summary = board.plan_summary(d, plan).to_dict()
     if as_json:
         echo_json(summary)

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from commonplan.cli._common import (
     NO_PLAN,
     JsonOpt,
     argument,
+    new_table,
     number,
     option,
     pairs,
@@ -274,6 +274,18 @@ def _floats(value: str, what: str) -> list[float]:
     return [number(p.strip(), what) for p in value.split(",") if p.strip()]
 
 
+_COLUMNS = (
+    "year",
+    "fulfil-\nment",
+    "consump-\ntion per\nhead",
+    "invest-\nment\nshare",
+    "new\ncapa-\ncity",
+    "labour\nhours",
+    "CO2",
+)
+"""The columns of a strategy's table (all numbers), before output by sector group."""
+
+
 def _print(name: str, comparison: Comparison, *, wide: bool = False) -> None:
     """One table per strategy, a row a year: what fits 80 columns, or (``wide``) every column
     with output by sector group too."""
@@ -286,19 +298,7 @@ def _print(name: str, comparison: Comparison, *, wide: bool = False) -> None:
         highlight=False,
     )
     for strategy, r in comparison.results.items():
-        table = Table(title=escape(strategy), title_justify="left")
-        headers = [
-            ("year", "right"),
-            ("fulfil-\nment", "right"),
-            ("consump-\ntion per\nhead", "right"),
-            ("invest-\nment\nshare", "right"),
-            ("new\ncapa-\ncity", "right"),
-            ("labour\nhours", "right"),
-            ("CO2", "right"),
-            *((f"output\n{g}", "right") for g in groups),
-        ]
-        for header, justify in headers:
-            table.add_column(header, justify=justify)  # type: ignore[arg-type]
+        table = new_table(escape(strategy), (*_COLUMNS, *(f"output\n{g}" for g in groups)), left=())
         if not r.success:
             table.add_row("", f"[red]{escape(r.status)}[/]")
             console.print(table)
@@ -344,11 +344,11 @@ def _print_diagnosis(console: Console, strategy: str, d: YearsDiagnosis) -> None
         )
     if not d.relaxations:
         return
-    table = Table(
-        title=f"{strategy}: cheapest ways out, each alone (the whole plan)", title_justify="left"
+    table = new_table(
+        f"{strategy}: cheapest ways out, each alone (the whole plan)",
+        ("relaxation", "factor"),
+        left=("relaxation",),
     )
-    table.add_column("relaxation")
-    table.add_column("factor", justify="right")
     for x in d.relaxations:
         table.add_row(escape(x.message), f"× {x.value:.4g}")
     console.print(table)
