@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from sqlalchemy.orm import Session
 
 from commonplan import audit
 from commonplan.economy.model import Economy
@@ -21,7 +22,7 @@ from commonplan.federation import council_named, economy_of, member_named, subtr
 from commonplan.rounds.phases import facilitator, in_time, now, root_of, round_at
 from commonplan.rounds.plans import check_floors, labour_cost, live_proposals
 from commonplan.store import Database, get
-from commonplan.store.models import Council, Proposal, Round
+from commonplan.store.models import Council, Member, Proposal, Round
 
 __all__ = ["KINDS", "file_proposal", "hide_proposal", "withdraw_proposal"]
 
@@ -151,25 +152,8 @@ def withdraw_proposal(
                     "(reason=): members read it with the proposal"
                 )
         p.withdrawn, p.withdrawn_by, p.withdrawn_reason = True, m.id, why or None
-        s.flush()
-        if p.kind in ("hours", "capacity"):
-            check_floors(s, r, economy_of(root_of(s, r).settings), f"withdrawing proposal {p.id}")
-        audit.append(
-            s,
-            actor=actor,
-            action="proposal withdrawn",
-            subject=f"proposal {p.id}",
-            payload={
-                "round": r.id,
-                "proposal": p.id,
-                "council": get(s, Council, p.council_id, "council").name,
-                "by": m.handle,
-                "as": "council" if own else "facilitator",
-                "reason": why or None,
-                "withdrawn_by": m.id,  # the columns, as verify replays them
-                "withdrawn_reason": why or None,
-            },
-        )
+        as_ = "council" if own else "facilitator"
+        _taken_out(s, p, r, m, "withdrawn", {"as": as_, "reason": why or None})
 
 
 def hide_proposal(db: Database, proposal: int, *, actor: str, reason: str) -> None:
@@ -193,25 +177,33 @@ def hide_proposal(db: Database, proposal: int, *, actor: str, reason: str) -> No
             r = round_at(s, p.round_id, "proposals", "feedback")
             p.withdrawn, p.withdrawn_by = True, m.id
         p.hidden, p.withdrawn_reason = True, why
-        s.flush()
-        if p.kind in ("hours", "capacity"):
-            check_floors(s, r, economy_of(root_of(s, r).settings), f"hiding proposal {p.id}")
-        audit.append(
-            s,
-            actor=actor,
-            action="proposal hidden",
-            subject=f"proposal {p.id}",
-            payload={
-                "round": r.id,
-                "proposal": p.id,
-                "council": get(s, Council, p.council_id, "council").name,
-                "by": m.handle,
-                "hidden": True,
-                "withdrawn": True,
-                "withdrawn_by": p.withdrawn_by,  # the columns, as verify replays them
-                "withdrawn_reason": why,
-            },
-        )
+        _taken_out(s, p, r, m, "hidden", {"hidden": True, "withdrawn": True})
+
+
+def _taken_out(
+    s: Session, p: Proposal, r: Round, m: Member, how: str, extra: dict[str, Any]
+) -> None:
+    """After a proposal is withdrawn or hidden (``how``): the floors still met without it, and
+    the audit entry with the columns as verify replays them."""
+    s.flush()
+    if p.kind in ("hours", "capacity"):
+        doing = "withdrawing" if how == "withdrawn" else "hiding"
+        check_floors(s, r, economy_of(root_of(s, r).settings), f"{doing} proposal {p.id}")
+    audit.append(
+        s,
+        actor=m.handle,
+        action=f"proposal {how}",
+        subject=f"proposal {p.id}",
+        payload={
+            "round": r.id,
+            "proposal": p.id,
+            "council": get(s, Council, p.council_id, "council").name,
+            "by": m.handle,
+            **extra,
+            "withdrawn_by": p.withdrawn_by,  # the columns, as verify replays them
+            "withdrawn_reason": p.withdrawn_reason,
+        },
+    )
 
 
 def shown(p: Proposal) -> tuple[str, dict[str, Any]]:
