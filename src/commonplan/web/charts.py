@@ -445,5 +445,5 @@ def watch_chart(
 
 def _amount(t: Translator, unit: str, value: float) -> str:
     v = float(value)
-    plain = f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}" if abs(v) >= 1 else f"{v:.3g}"
+    plain = t.number(v, ",.0f" if abs(v) >= 100 else ",.2f" if abs(v) >= 1 else ".3g")
     return t("num.qty", value=plain, unit=unit).strip()

@@ -3,7 +3,6 @@ them, the economy's product names, the round's periods, and the rows of a multi-
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -24,26 +23,23 @@ FORM_ROWS = 6
 """Rows a multi-row form offers (empty ones are left out)."""
 
 
-def number(value: float) -> str:
-    """A number as people read it: thousands separated, no needless decimals (1,234.5)."""
-    if not math.isfinite(value):
-        return str(value)
-    if abs(value - round(value)) < 5e-4:
-        return f"{round(value):,}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) >= 1 else f"{value:.3g}"
+def number(value: float, tr: Translator) -> str:
+    """A number as people read it in the page's language: thousands separated, no needless
+    decimals, small ones to three significant digits (1,234.5; 1 234,5; 0.000123)."""
+    return tr.number(float(value))
 
 
 def hours(tr: Translator, value: float) -> str:
     """``31 h``, ``7.5 h``."""
-    return tr("num.h", value=number(round(value, 1)))
+    return tr("num.h", value=number(round(value, 1), tr))
 
 
 def per_week(tr: Translator, value: float) -> str:
-    return tr("num.h_week", value=number(round(value, 1)))
+    return tr("num.h_week", value=number(round(value, 1), tr))
 
 
 def qty(tr: Translator, value: float, unit: str) -> str:
-    return tr("num.qty", value=number(value), unit=unit)
+    return tr("num.qty", value=number(value, tr), unit=unit)
 
 
 @dataclass(frozen=True)
