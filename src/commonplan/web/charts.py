@@ -145,7 +145,12 @@ def caps_bars(
     shares = [float(use.get(k, 0.0)) / float(caps[k]) for k in keys]
     labels = [names.get(k, k) for k in keys]
     text = [
-        t("chart.caps.bar", used=float(use.get(k, 0.0)), cap=float(caps[k]), unit=units.get(k, ""))
+        t(
+            "chart.caps.bar",
+            used=float(use.get(k, 0.0)),
+            cap=float(caps[k]),
+            unit=t.maybe(f"unit.{units.get(k, '')}", units.get(k, "")),
+        )
         for k in keys
     ]
     fig = go.Figure(

@@ -5,8 +5,9 @@ English is the source: the dict :data:`commonplan.web.text.EN`, message id → a
 :meth:`str.format` template (or a :class:`Plural` of two).  Each other language is a gettext file,
 ``locales/<lang>/LC_MESSAGES/messages.po``, whose entries have the message id as ``msgctxt``,
 the English text as ``msgid`` (``msgid_plural`` for a plural) and the translation as ``msgstr``
-(``msgstr[i]``, one per plural form of the language).  ``scripts/i18n extract`` writes ``locales/messages.pot`` from :data:`EN` and updates every ``.po`` from it: a new message
-comes in untranslated and an English text that changed makes its translation fuzzy.  At run time
+(``msgstr[i]``, one per plural form of the language).  ``scripts/i18n extract`` writes
+``locales/messages.pot`` from :data:`EN` and updates every ``.po`` from it: a new message comes in
+untranslated and an English text that changed makes its translation fuzzy.  At run time
 a translation is used only when it is neither fuzzy nor empty and was made from the English text
 of today; otherwise the English shows.
 
@@ -26,7 +27,6 @@ import gettext
 import math
 import re
 import string
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -34,13 +34,18 @@ from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from babel import Locale
 from babel.dates import format_date, format_time
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
-from babel.numbers import format_decimal
+from babel.numbers import (
+    NumberFormatError,
+    format_decimal,
+    get_minus_sign_symbol,
+    get_plus_sign_symbol,
+    parse_decimal,
+)
 
 __all__ = [
     "COOKIE",
@@ -50,7 +55,6 @@ __all__ = [
     "Translation",
     "extract",
     "fields_of",
-    "local_path",
     "localised",
     "plural_index",
     "translations",
@@ -83,8 +87,8 @@ Translation = str | tuple[str, ...]
 # ---------------------------------------------------------------------- the catalogues
 
 
-def _path(lang: str) -> Path:
-    return LOCALES / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+def _path(lang: str, directory: Path = LOCALES) -> Path:
+    return directory / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 def _msgid(message: Message) -> str | tuple[str, str]:
@@ -92,18 +96,21 @@ def _msgid(message: Message) -> str | tuple[str, str]:
 
 
 @functools.cache
-def _catalogue(lang: str) -> Catalog:
-    with _path(lang).open("rb") as f:
+def _catalogue(path: Path, lang: str) -> Catalog:
+    with path.open("rb") as f:
         return read_po(f, locale=lang)
 
 
-def translations(lang: str, english: Mapping[str, Message]) -> dict[str, Translation]:
+def translations(
+    lang: str, english: Mapping[str, Message], directory: Path = LOCALES
+) -> dict[str, Translation]:
     """The usable translations of ``lang`` (read once): message id → its translation, for the
     entries that are neither fuzzy nor empty and whose English is today's in ``english``."""
-    if lang == "en" or not _path(lang).exists():
+    path = _path(lang, directory)
+    if lang == "en" or not path.exists():
         return {}
     found: dict[str, Translation] = {}
-    catalogue = _catalogue(lang)
+    catalogue = _catalogue(path, lang)
     for entry in catalogue:
         key = entry.context
         if key is None or key not in english or entry.fuzzy:
@@ -123,7 +130,8 @@ def translations(lang: str, english: Mapping[str, Message]) -> dict[str, Transla
 def _plural_rule(lang: str) -> Callable[[int], int]:
     """The index of the plural form for a count, from the ``Plural-Forms`` of the catalogue
     (English: 0 for one, 1 for the rest)."""
-    expr = _catalogue(lang).plural_expr if _path(lang).exists() else "(n != 1)"
+    path = _path(lang)
+    expr = _catalogue(path, lang).plural_expr if path.exists() else "(n != 1)"
     return gettext.c2py(expr)
 
 
@@ -138,13 +146,13 @@ def fields_of(template: str) -> set[str]:
 
 # ---------------------------------------------------------------------- numbers and dates
 
-_SPEC = re.compile(r"(?P<group>,)?(?:\.(?P<digits>\d+))?(?P<kind>[fg%d]?)")
+_SPEC = re.compile(r"(?P<sign>\+)?(?P<group>,)?(?:\.(?P<digits>\d+))?(?P<kind>[fg%d]?)")
 
 
 class _Number:
     """A number that formats itself in a locale: the format spec is read as :meth:`format`
-    reads it (``,`` groups, ``.Nf`` decimals, ``.Ng`` significant digits, ``.N%`` a percentage)
-    and written with Babel's symbols and the locale's percent pattern."""
+    reads it (``+`` a sign always, ``,`` groups, ``.Nf`` decimals, ``.Ng`` significant digits,
+    ``.N%`` a percentage) and written with Babel's symbols and the locale's percent pattern."""
 
     def __init__(self, value: float, locale: Locale) -> None:
         self.value = value
@@ -155,6 +163,9 @@ class _Number:
         match = _SPEC.fullmatch(spec)
         if match is None or not math.isfinite(v):
             return format(v, spec)
+        if match["sign"]:
+            sign = get_plus_sign_symbol if v >= 0 else get_minus_sign_symbol
+            return sign(self.locale) + format(_Number(abs(v), self.locale), spec[1:])
         group = "#,##" if match["group"] else ""
         digits = int(match["digits"]) if match["digits"] is not None else None
         kind = match["kind"]
@@ -203,6 +214,18 @@ def datetime_in(moment: datetime | date, locale: Locale) -> str:
     )
 
 
+def parse_number_in(text: str, locale: Locale) -> float:
+    """A number a member typed, as ``locale`` writes it (``7,5`` and ``1 200`` in Swedish), or
+    plainly (``7.5``, ``1200``); :class:`ValueError` if it is neither."""
+    bare = re.sub(r"\s", "", text)
+    for candidate in (text.strip(), bare):
+        try:
+            return float(parse_decimal(candidate, locale=locale, strict=True))
+        except NumberFormatError:
+            continue
+    return float(bare)
+
+
 def localised(value: Any, locale: Locale) -> Any:
     """A field as ``locale`` writes it: numbers (not booleans) and dates wrapped; the rest as
     it is."""
@@ -213,20 +236,6 @@ def localised(value: Any, locale: Locale) -> Any:
     if isinstance(value, datetime | date):
         return datetime_in(value, locale)
     return value
-
-
-# ---------------------------------------------------------------------- choosing
-
-
-def local_path(target: str | None) -> str:
-    """``target`` if it is a path on this site (``/plan/3?x=1``), else ``/``: the language
-    switch never sends a browser elsewhere."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in target):
-        return "/"
-    return target
 
 
 # ---------------------------------------------------------------------- extraction
@@ -289,11 +298,12 @@ def extract(
     created = None
     if pot.exists():
         with pot.open("rb") as f:
-            created = read_po(f).creation_date
+            found = read_po(f).creation_date
+            created = found if isinstance(found, datetime) else None
     template = template_of(english, created=created)
     changed = [pot] if _store(pot, _written(template)) else []
     for lang in languages or tuple(k for k in LANGUAGES if k != "en"):
-        path = directory / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+        path = _path(lang, directory)
         if path.exists():
             with path.open("rb") as f:
                 catalogue = read_po(f, locale=lang)
@@ -339,4 +349,3 @@ def main(argv: list[str] | None = None) -> int:
         for key in lacking:
             print(f"  {key}")
     return 1 if missing else 0
-

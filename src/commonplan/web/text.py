@@ -87,6 +87,7 @@ EN: dict[str, str | Plural] = {
     "num.percent": "{value:.1%}",
     "num.hours": "{value:,.0f} hours",
     "num.amount": "{value:,.3g} {unit}",
+    "unit.hours": "hours",
     "time.passed": "the deadline has passed",
     "time.days_hours": "{days} d {hours} h left",
     "time.hours_minutes": "{hours} h {minutes} min left",
@@ -509,6 +510,11 @@ class Translator:
     def number(self, value: float, spec: str = "") -> str:
         """``value`` as this language writes it (``spec`` as for :func:`format`)."""
         return format(i18n.localised(value, self.locale), spec)
+
+    def parse_number(self, text: str) -> float:
+        """A number typed in a form, as this language writes it or plainly (``ValueError``
+        if it is not one)."""
+        return i18n.parse_number_in(text, self.locale)
 
     def date(self, moment: Any) -> str:
         """A date, or a time in UTC (said so), as this language writes it."""

@@ -22,10 +22,10 @@ from commonplan.errors import CommonplanError, NotFoundError, PlanInputError
 from commonplan.store import Database
 from commonplan.store.models import Council, Federation
 from commonplan.web import deps, errors, public
+from commonplan.web.i18n import COOKIE, LANGUAGES
 from commonplan.web.schemas import (
     RoundPublic,
 )
-from commonplan.web.i18n import COOKIE, LANGUAGES, local_path
 from commonplan.web.text import Translator, choose, translator
 
 router = APIRouter(include_in_schema=False)
@@ -127,8 +127,10 @@ def page(
         csrf=deps.csrf_token_of(request),
         csrf_field=deps.CSRF_FIELD,
         path=request.url.path,
-        languages=[(code, name, f"/language/{code}?{urlencode({'back': _here(request)})}")
-                   for code, name in LANGUAGES.items()],
+        languages=[
+            (code, name, f"/language/{code}?{urlencode({'back': _here(request)})}")
+            for code, name in LANGUAGES.items()
+        ],
         plotly_js=PLOTLY_JS,
         error=error,
         notice=notice,

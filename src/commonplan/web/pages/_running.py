@@ -39,7 +39,8 @@ def per_week(tr: Translator, value: float) -> str:
 
 
 def qty(tr: Translator, value: float, unit: str) -> str:
-    return tr("num.qty", value=number(value, tr), unit=unit)
+    """``1,200 million SEK``; the units the library names (hours) in the page's language."""
+    return tr("num.qty", value=number(value, tr), unit=tr.maybe(f"unit.{unit}", unit))
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def council_named(db: Database, name: str) -> Council | None:
 
 def parse_number(tr: Translator, row: int, field: str, text: str) -> float:
     try:
-        value = float(text.replace(",", "").replace(" ", ""))
+        value = tr.parse_number(text)
     except ValueError:
         raise PlanInputError(tr("form.bad_number", row=row, field=field, value=text[:40])) from None
     return value

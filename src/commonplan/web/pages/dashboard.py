@@ -191,7 +191,7 @@ def dashboard_context(
             ),
         ]
         if last is not None and s.planned:
-            facts.append(Fact(tr("dashboard.gap"), f"{100 * _gap(s):+.1f} %"))
+            facts.append(Fact(tr("dashboard.gap"), tr.number(_gap(s), "+.1%")))
         facts.append(
             Fact(
                 tr("dashboard.state"),
