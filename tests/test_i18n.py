@@ -235,6 +235,18 @@ def test_a_number_that_is_none_is_refused() -> None:
         translator("sv").parse_number("lots")
 
 
+def test_a_proposal_typed_in_swedish_reaches_the_api_as_numbers() -> None:
+    from commonplan.web.pages.rounds import ProposalForm
+
+    form = ProposalForm("Bröd", "C10T12 = 2,5\nA01: 1200,75\nI = mycket", "1 500")
+    assert form.fields(translator("sv")) == {
+        "title": "Bröd",
+        "amounts": {"C10T12": "2.5", "A01": "1200.75", "I": "mycket"},  # the API names "mycket"
+        "hours": "1500.0",
+    }
+    assert form.fields(translator("en"))["amounts"]["C10T12"] == "2,5"  # English: not a number
+
+
 # ---------------------------------------------------------------------- the pages
 
 
@@ -336,7 +348,8 @@ def test_the_switch_sets_the_language_and_wins_over_the_browser(
     switched = c.get(html.unescape(link[1]))
     assert switched.status_code == 303 and switched.headers["location"] == hours
     cookie = switched.headers["set-cookie"]
-    assert "commonplan_lang=es" in cookie and "SameSite=lax" in cookie and "HttpOnly" not in cookie
+    assert "commonplan_lang=es" in cookie and "SameSite=lax" in cookie
+    assert "Max-Age=31536000" in cookie  # kept a year
     check_in(get(c, hours), "es", hours)  # the cookie wins over Accept-Language: sv
     assert translator("es")("hours.title", number=made["round"]) in words(get(c, hours))
     away = c.get("/language/sv", params={"back": "//elsewhere.example/x"})

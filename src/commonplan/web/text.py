@@ -516,6 +516,14 @@ class Translator:
         if it is not one)."""
         return i18n.parse_number_in(text, self.locale)
 
+    def plain(self, text: str) -> str:
+        """A number typed in this language as the API reads it (Swedish ``7,5`` → ``7.5``); any
+        other text as it is, for the API to name."""
+        try:
+            return repr(self.parse_number(text))
+        except ValueError:
+            return text
+
     def date(self, moment: Any) -> str:
         """A date, or a time in UTC (said so), as this language writes it."""
         return i18n.datetime_in(moment, self.locale)

@@ -80,8 +80,8 @@ LANGUAGE_DAYS = 365
 
 @router.get("/language/{lang}")
 def switch_language(request: Request, lang: str, back: str = "/") -> RedirectResponse:
-    """The language switch on every page: keep ``lang`` in a cookie (not a secret: SameSite=Lax,
-    a year) and go back to ``back``, a path on this site."""
+    """The language switch on every page: keep ``lang`` in a cookie (not a secret; SameSite=Lax,
+    kept a year) and go back to ``back``, a path on this site (a GET that changes nothing else)."""
     if lang not in LANGUAGES:
         raise NotFoundError(f"no language {lang!r}; the pages are in {', '.join(LANGUAGES)}")
     response = RedirectResponse(local_path(back), status_code=303)
@@ -90,6 +90,7 @@ def switch_language(request: Request, lang: str, back: str = "/") -> RedirectRes
         lang,
         max_age=LANGUAGE_DAYS * 86400,
         path="/",
+        httponly=True,  # no script reads it
         samesite="lax",
         secure=deps.secure_request(request, request.app.state.settings),
     )
