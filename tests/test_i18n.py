@@ -330,8 +330,11 @@ def test_pages_by_accept_language_show_no_id_and_no_english(
             home = words(get(c, "/"))
             assert tr("nav.home") in home and tr("home.ask.ledger") in home
         if handle == "neighbourB":
-            plan = words(get(c, f"/rounds/{made['voting']}/plan"))
+            page = get(c, f"/rounds/{made['voting']}/plan")
+            plan = words(page)
             assert tr("chart.fulfilment.title") in plan and tr("plan.for_you") in plan
+            separators = {"sv": ",\\u00a0", "es": ",."}[lang]  # plotly's, in the figures' JSON
+            assert page.count(f'"separators":"{separators}"') == 3
 
 
 def test_the_switch_sets_the_language_and_wins_over_the_browser(

@@ -21,6 +21,7 @@ import re
 from typing import Any
 
 from babel import Locale
+from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from commonplan.web import i18n
 from commonplan.web.i18n import LANGUAGES, Plural, Translation
@@ -506,6 +507,11 @@ class Translator:
         """The message ``key`` if the catalogue has it, else ``default`` (e.g. a status the
         catalogue does not know yet, shown as the library names it)."""
         return self(key, **fields) if key in self.messages else default
+
+    @property
+    def separators(self) -> str:
+        """The decimal and the thousands separator (Plotly's ``separators``: ``", "``)."""
+        return get_decimal_symbol(self.locale) + get_group_symbol(self.locale)
 
     def number(self, value: float, spec: str = "") -> str:
         """``value`` as this language writes it (``spec`` as for :func:`format`)."""
