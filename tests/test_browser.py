@@ -31,7 +31,7 @@ from commonplan import accounts as auth
 from commonplan.federation import add_members
 from commonplan.monitor.alerts import raise_alert
 from commonplan.web import Settings, create_app
-from commonplan.web.text import t
+from commonplan.web.text import t, translator
 from commonplan.work import HoursRow, record_hours
 from fixtures import after_the_vote, leap_reports, monitored_plan
 from server_support import serve as _serve
@@ -543,6 +543,40 @@ def test_hours_and_alerts_in_chromium_at_phone_size(
     assert t("done.reported") in b.text(), b.alert()
     assert "Crop and animal production, hunting (A01)" in b.text()
     b.shot("07-ledger")
+    assert console_errors(driver) == []
+
+
+def test_the_pages_in_swedish_at_phone_size(
+    ratified: tuple[str, dict[str, Any]], driver: webdriver.Chrome, tmp_path: Path
+) -> None:
+    """The language switch at 390 × 844: from the footer's "Svenska" the hours page comes back
+    in Swedish (``<html lang="sv">``, Swedish numbers and plural), and so do the next pages —
+    the alerts and the ledger — with nothing scrolling sideways and nothing in the console."""
+    base, made = ratified
+    shots = [tmp_path / "screenshots"]
+    if os.environ.get("COMMONPLAN_SCREENSHOTS"):
+        shots.append(Path(os.environ["COMMONPLAN_SCREENSHOTS"]) / "svenska")
+    b = Visit(driver, base, shots)
+    rid = made["round"]
+    sv = translator("sv")
+    b.sign_in("farmerL")
+    b.go(f"/rounds/{rid}/hours")
+    assert b.find("html").get_attribute("lang") == "en"
+    b.submit(b.find('footer a[lang="sv"]'))
+    assert b.find("html").get_attribute("lang") == "sv"
+    assert driver.current_url == f"{base}/rounds/{rid}/hours"
+    text = b.text()
+    assert sv("hours.title", number=rid) in text and sv("hours.plan.final") in text
+    assert sv("hours.entry_work", period="2027-01", hours="120 h", workplace="Farm L") in text
+    assert b.find('footer a[aria-current="true"]').text == "Svenska"
+    b.shot("01-mina-timmar")
+    b.go("/alerts")
+    assert b.find("html").get_attribute("lang") == "sv"
+    assert sv("alerts.intro") in b.text()
+    b.shot("02-larm")
+    b.go(f"/rounds/{rid}/reports?period=2027-01")
+    assert sv("reports.intro") in b.text()
+    b.shot("03-rapporter")
     assert console_errors(driver) == []
 
 

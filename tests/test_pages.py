@@ -273,7 +273,8 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
     home = words(get(m0, "/"))
     assert t("home.round", number=1, phase=t("phase.proposals")) in home
     assert re.search(r"2 d 2\d h left", home), home
-    assert t("home.deadline", at=deadline.replace("T", " ") + " UTC") in home
+    at = datetime.fromisoformat(deadline).replace(tzinfo=UTC)
+    assert t("home.deadline", at=text.translator().date(at)) in home  # "Dec 8, 2026 06:48 UTC"
     assert t("home.ask.file") in home
 
     # members file proposals: only the kinds their councils may file
@@ -644,7 +645,9 @@ def test_every_key_the_pages_use_is_in_the_catalogue() -> None:
     assert not missing, missing
     for key, message in EN.items():  # every message is a valid format string
         assert re.fullmatch(r"[a-z0-9_]+(\.[a-z0-9_]+)+", key), key
-        list(__import__("string").Formatter().parse(message))
+        forms = (message.one, message.other) if isinstance(message, text.Plural) else (message,)
+        for form in forms:
+            list(__import__("string").Formatter().parse(form))
 
 
 def test_pages_show_catalogue_values(site: FastAPI) -> None:
@@ -658,9 +661,10 @@ def test_pages_show_catalogue_values(site: FastAPI) -> None:
 
 
 def test_translator_negotiates_and_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert text.negotiate("sv-SE, en;q=0.8") == "en"
-    assert text.negotiate(None) == text.DEFAULT
-    monkeypatch.setitem(text.CATALOGUES, "sv", {"nav.home": "Hem"})
+    assert text.negotiate("sv-SE, en;q=0.8") == "sv"
+    assert text.negotiate("fr;q=0.9, es-MX, en;q=0.1") == "es"
+    assert text.negotiate("fr, de;q=0.5") == text.negotiate(None) == text.DEFAULT
+    monkeypatch.setitem(text.CATALOGUES, "sv", {"nav.home": "Hem"})  # a catalogue lacking keys
     text.translator.cache_clear()
     try:
         assert text.negotiate("fr;q=0.9, sv-SE") == "sv"

@@ -74,8 +74,10 @@ def _figure(fig: go.Figure) -> dict[str, Any]:
     return plain
 
 
-def _layout(title: str, **extra: Any) -> dict[str, Any]:
-    return {**_LAYOUT, "title": {"text": title, "x": 0, "xanchor": "left"}, **extra}
+def _layout(t: Translator, title: str, **extra: Any) -> dict[str, Any]:
+    """The layout of every chart, its numbers written with the page language's separators."""
+    title_ = {"text": title, "x": 0, "xanchor": "left"}
+    return {**_LAYOUT, "title": title_, "separators": t.separators, **extra}
 
 
 def fulfilment_bars(
@@ -111,6 +113,7 @@ def fulfilment_bars(
     title = t("chart.fulfilment.title")
     fig.update_layout(
         **_layout(
+            t,
             title,
             height=max(200, 60 + 28 * len(items)),
             shapes=shapes,
@@ -145,7 +148,12 @@ def caps_bars(
     shares = [float(use.get(k, 0.0)) / float(caps[k]) for k in keys]
     labels = [names.get(k, k) for k in keys]
     text = [
-        t("chart.caps.bar", used=float(use.get(k, 0.0)), cap=float(caps[k]), unit=units.get(k, ""))
+        t(
+            "chart.caps.bar",
+            used=float(use.get(k, 0.0)),
+            cap=float(caps[k]),
+            unit=t.maybe(f"unit.{units.get(k, '')}", units.get(k, "")),
+        )
         for k in keys
     ]
     fig = go.Figure(
@@ -161,6 +169,7 @@ def caps_bars(
     title = t("chart.caps.title")
     fig.update_layout(
         **_layout(
+            t,
             title,
             height=max(200, 80 + 40 * len(keys)),
             shapes=[
@@ -267,7 +276,7 @@ def flows_sankey(
         )
     )
     title = t("chart.flows.title", count=len(largest))
-    fig.update_layout(**_layout(title, height=560, font={**_LAYOUT["font"], "size": 11}))
+    fig.update_layout(**_layout(t, title, height=560, font={**_LAYOUT["font"], "size": 11}))
     rows = tuple(
         (
             t("chart.flows.row", source=economy.label(i), target=economy.label(int(makes[j]))),
@@ -309,6 +318,7 @@ def years_chart(
     )
     fig.update_layout(
         **_layout(
+            t,
             title,
             showlegend=len(series) > 1,
             legend={"orientation": "h", "y": -0.2},
@@ -406,6 +416,7 @@ def watch_chart(
     fig = go.Figure(traces)
     fig.update_layout(
         **_layout(
+            t,
             short(title, 40),
             height=280,
             showlegend=True,
@@ -445,5 +456,5 @@ def watch_chart(
 
 def _amount(t: Translator, unit: str, value: float) -> str:
     v = float(value)
-    plain = f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}" if abs(v) >= 1 else f"{v:.3g}"
+    plain = t.number(v, ",.0f" if abs(v) >= 100 else ",.2f" if abs(v) >= 1 else ".3g")
     return t("num.qty", value=plain, unit=unit).strip()

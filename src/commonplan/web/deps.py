@@ -190,7 +190,7 @@ def csrf_token_of(request: Request) -> str | None:
     return getattr(request.state, "csrf_token", None)
 
 
-def _secure(request: Request, settings: Settings) -> bool:
+def secure_request(request: Request, settings: Settings) -> bool:
     if settings.cookie_secure is not None:
         return settings.cookie_secure
     return request.url.scheme == "https"
@@ -204,7 +204,7 @@ def set_session_cookie(
     if session is None:
         response.delete_cookie(settings.cookie_name, path="/", httponly=True, samesite="lax")
         return
-    secure = _secure(request, settings)
+    secure = secure_request(request, settings)
     response.set_cookie(  # no max-age: the server's sliding expiry decides
         settings.cookie_name, session.token, path="/", httponly=True, samesite="lax", secure=secure
     )
@@ -230,7 +230,7 @@ def form_token(request: Request, response: Response, settings: Settings) -> str:
         path="/",
         httponly=True,
         samesite="lax",
-        secure=_secure(request, settings),
+        secure=secure_request(request, settings),
     )
     return token
 

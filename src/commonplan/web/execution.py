@@ -221,7 +221,7 @@ def reconciliation(
         verdict = tr("reconcile.verdict_none")
     else:
         key = "reconcile.verdict_yes" if rec.passed else "reconcile.verdict_no"
-        verdict = tr(key, chi2=f"{rec.chi2:.1f}", dof=rec.redundancy, p=f"{rec.p_value:.2g}")
+        verdict = tr(key, chi2=rec.chi2, dof=rec.redundancy, p=rec.p_value)
     return ReconciliationPublic(
         round=round_id,
         period=period,

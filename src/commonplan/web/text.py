@@ -1,14 +1,17 @@
-"""Every word the pages show, in one catalogue per language, keyed by message id.
+"""Every word the pages show, keyed by message id: English here, the other languages in gettext
+catalogues (:mod:`commonplan.web.i18n`).
 
 The templates and :mod:`commonplan.web.pages` never hold text of their own: they call
 ``t("vote.submit")`` or ``t("plan.your_hours", hours=1520.0, offered=1600.0)``.  A message is a
-:meth:`str.format` template, so a translation may reorder the fields and format numbers its own
-way; ``{{`` and ``}}`` stand for literal braces.
+:meth:`str.format` template, so a translation may reorder the fields; ``{{`` and ``}}`` stand for
+literal braces.  A message with a count is a :class:`~commonplan.web.i18n.Plural` (one, other),
+its form chosen by the language's plural rule.  The :class:`Translator` writes numbers and dates
+as its language does (the format specs keep their meaning).
 
-To translate: copy :data:`EN` to a new dict (say ``SV``), translate the values (keep the keys and
-the ``{fields}``), and add it to :data:`CATALOGUES` as ``"sv": SV``.  Browsers that prefer
-Swedish (``Accept-Language``) then get it; a key the translation lacks falls back to English.
-The messages of the library's errors (what is at fault, in ``error.detail``) stay in English.
+To translate: edit :data:`EN`, run ``scripts/i18n extract`` (it updates
+``web/locales/<lang>/LC_MESSAGES/messages.po``), and translate the new or fuzzy entries there.
+A message a language lacks (or whose English changed since) shows in English.  The messages of
+the library's errors (what is at fault, in ``error.detail``) stay in English.
 """
 
 from __future__ import annotations
@@ -17,19 +20,36 @@ import functools
 import re
 from typing import Any
 
+from babel import Locale
+from babel.numbers import get_decimal_symbol, get_group_symbol
+
+from commonplan.web import i18n
+from commonplan.web.i18n import LANGUAGES, Plural, Translation
 from commonplan.web.text_after import EN_AFTER
 
-__all__ = ["CATALOGUES", "DEFAULT", "EN", "Translator", "negotiate", "t", "translator"]
+__all__ = [
+    "CATALOGUES",
+    "DEFAULT",
+    "EN",
+    "LANGUAGES",
+    "Plural",
+    "Translator",
+    "choose",
+    "negotiate",
+    "t",
+    "translator",
+]
 
 DEFAULT = "en"
 
-EN: dict[str, str] = {
+EN: dict[str, str | Plural] = {
     # the site
     "site.name": "commonplan",
     "site.footer": "Democratic planning: councils propose, everyone sees what the plan means, "
     "members vote.",
     "nav.skip": "Skip to the content",
     "nav.label": "Main",
+    "nav.language": "Language",
     "nav.home": "Home",
     "nav.history": "Rounds so far",
     "nav.find": "Find my ballot",
@@ -68,11 +88,12 @@ EN: dict[str, str] = {
     "num.percent": "{value:.1%}",
     "num.hours": "{value:,.0f} hours",
     "num.amount": "{value:,.3g} {unit}",
+    "unit.hours": "hours",
     "time.passed": "the deadline has passed",
     "time.days_hours": "{days} d {hours} h left",
     "time.hours_minutes": "{hours} h {minutes} min left",
     "time.minutes": "{minutes} min",
-    "time.seconds": "{seconds} seconds",
+    "time.seconds": Plural("{seconds} second", "{seconds} seconds", "seconds"),
     # notices after a step (?done=KEY)
     "done.signed_out": "You have signed out.",
     "done.password_set": "Your password is set. Sign in with it now.",
@@ -250,22 +271,37 @@ EN: dict[str, str] = {
     "chart.numbers": "The numbers: {title}",
     "chart.fulfilment.title": "How far the targets are met",
     "chart.fulfilment.x": "share of the target met",
-    "chart.fulfilment.summary": "{count} targets; together they are met to {overall:.1%} "
-    "(the dashed line).",
-    "chart.fulfilment.summary_none": "{count} targets.",
+    "chart.fulfilment.summary": Plural(
+        "{count} target; it is met to {overall:.1%} (the dashed line).",
+        "{count} targets; together they are met to {overall:.1%} (the dashed line).",
+    ),
+    "chart.fulfilment.summary_none": Plural("{count} target.", "{count} targets."),
     "chart.caps.title": "What the plan uses of its caps",
     "chart.caps.x": "share of the cap used",
     "chart.caps.bar": "{used:,.4g} of {cap:,.4g} {unit}",
     "chart.caps.row": "{share:.1%} ({detail})",
-    "chart.caps.summary": "{count} capped resources, none used up.",
-    "chart.caps.summary_binding": "{count} capped resources; used up: {binding}.",
-    "chart.flows.title": "The {count} largest flows between sectors",
+    "chart.caps.summary": Plural(
+        "{count} capped resource, not used up.", "{count} capped resources, none used up."
+    ),
+    "chart.caps.summary_binding": Plural(
+        "{count} capped resource; used up: {binding}.",
+        "{count} capped resources; used up: {binding}.",
+    ),
+    "chart.flows.title": Plural(
+        "The largest flow between sectors", "The {count} largest flows between sectors"
+    ),
     "chart.flows.row": "{source} → {target}",
-    "chart.flows.summary": "The {count} largest flows of the plan from the sectors that make "
-    "inputs (left) to the sectors that use them (right), in {unit} a year.",
+    "chart.flows.summary": Plural(
+        "The largest flow of the plan from the sectors that make inputs (left) to the sectors "
+        "that use them (right), in {unit} a year.",
+        "The {count} largest flows of the plan from the sectors that make inputs (left) to the "
+        "sectors that use them (right), in {unit} a year.",
+    ),
     "chart.years.x": "year",
     "chart.years.row": "{series}, {year}",
-    "chart.years.summary": "{count} series from {first} to {last}.",
+    "chart.years.summary": Plural(
+        "{count} series from {first} to {last}.", "{count} series from {first} to {last}."
+    ),
     # the vote
     "vote.title": "Vote in round {number}",
     "vote.intro": "Fill in each ballot, then cast them together.",
@@ -331,17 +367,34 @@ EN: dict[str, str] = {
     "result.sustained": "The objections",
     "result.chosen": "Collective proposals chosen",
     "result.chosen_none": "No collective proposal was chosen.",
-    "result.budget": "They cost {cost:,.0f} of the {budget:,.0f} hours set aside; "
-    "{voters} members voted.",
+    "result.budget": Plural(
+        "They cost {cost:,.0f} of the {budget:,.0f} hours set aside; {voters} member voted.",
+        "They cost {cost:,.0f} of the {budget:,.0f} hours set aside; {voters} members voted.",
+        "voters",
+    ),
     "result.winner": "The ranked vote chose: {winner}.",
     "result.why": "Why each collective proposal was or was not funded",
-    "result.why.shares": "{title}: funded by equal shares (round {round}): each of its {n} "
-    "supporters paid {paid:,.1f} of the {cost:,.0f} hours it costs.",
-    "result.why.fill": "{title}: funded with what was left, {cost:,.0f} hours ({n} supporters; "
-    "among those that still fitted, the most supported).",
-    "result.why.short": "{title}: not funded. Its {n} supporters had {left:,.0f} hours left of "
-    "their shares, against the {cost:,.0f} hours it costs; {budget_left:,.0f} hours were left "
-    "unspent.",
+    "result.why.shares": Plural(
+        "{title}: funded by equal shares (round {round}): its {n} supporter paid {paid:,.1f} of "
+        "the {cost:,.0f} hours it costs.",
+        "{title}: funded by equal shares (round {round}): each of its {n} supporters paid "
+        "{paid:,.1f} of the {cost:,.0f} hours it costs.",
+        "n",
+    ),
+    "result.why.fill": Plural(
+        "{title}: funded with what was left, {cost:,.0f} hours ({n} supporter; among those "
+        "that still fitted, the most supported).",
+        "{title}: funded with what was left, {cost:,.0f} hours ({n} supporters; among those "
+        "that still fitted, the most supported).",
+        "n",
+    ),
+    "result.why.short": Plural(
+        "{title}: not funded. Its {n} supporter had {left:,.0f} hours left of their share, "
+        "against the {cost:,.0f} hours it costs; {budget_left:,.0f} hours were left unspent.",
+        "{title}: not funded. Its {n} supporters had {left:,.0f} hours left of their shares, "
+        "against the {cost:,.0f} hours it costs; {budget_left:,.0f} hours were left unspent.",
+        "n",
+    ),
     "result.why.nobody": "{title}: not funded: nobody approved it ({cost:,.0f} hours).",
     "result.next_round": "The next round is open.",
     "result.find": "Check your ballot by its receipt code",
@@ -412,18 +465,23 @@ EN: dict[str, str] = {
 
 EN.update(EN_AFTER)  # the reports ledger, alerts, hours and quotas (web/text_after.py)
 
-CATALOGUES: dict[str, dict[str, str]] = {"en": EN}
-"""Language tag → its messages; :data:`EN` is complete, the others may leave keys out."""
+CATALOGUES: dict[str, dict[str, Translation]] = {
+    lang: {} if lang == DEFAULT else i18n.translations(lang, EN) for lang in LANGUAGES
+}
+"""Language tag → its translated messages (read from its catalogue once); a message left out
+shows in English."""
 
 
 class Translator:
-    """The messages of one language (falling back to English key by key)."""
+    """The messages of one language (falling back to English key by key), with numbers and
+    dates written as the language writes them."""
 
     def __init__(self, lang: str) -> None:
         if lang not in CATALOGUES:
             raise KeyError(f"no catalogue for language {lang!r}; have {', '.join(CATALOGUES)}")
         self.lang = lang
-        self.messages = {**EN, **CATALOGUES[lang]}
+        self.locale = Locale.parse(lang)
+        self.messages: dict[str, str | Plural | Translation] = {**EN, **CATALOGUES[lang]}
 
     def __call__(self, key: str, /, **fields: Any) -> str:
         try:
@@ -432,7 +490,15 @@ class Translator:
             raise KeyError(
                 f"no message {key!r} in the {self.lang!r} catalogue (commonplan/web/text.py)"
             ) from None
-        return message.format(**fields)
+        if isinstance(message, Plural | tuple):
+            english = EN[key]
+            if not isinstance(english, Plural):
+                raise TypeError(f"the message {key!r} has plural forms but English has none")
+            lang = self.lang if isinstance(message, tuple) else DEFAULT
+            forms = message if isinstance(message, tuple) else (message.one, message.other)
+            index = i18n.plural_index(lang, int(fields[english.field]))
+            message = forms[min(index, len(forms) - 1)]
+        return message.format(**{k: i18n.localised(v, self.locale) for k, v in fields.items()})
 
     def has(self, key: str) -> bool:
         return key in self.messages
@@ -441,6 +507,32 @@ class Translator:
         """The message ``key`` if the catalogue has it, else ``default`` (e.g. a status the
         catalogue does not know yet, shown as the library names it)."""
         return self(key, **fields) if key in self.messages else default
+
+    @property
+    def separators(self) -> str:
+        """The decimal and the thousands separator (Plotly's ``separators``: ``", "``)."""
+        return get_decimal_symbol(self.locale) + get_group_symbol(self.locale)
+
+    def number(self, value: float, spec: str = "") -> str:
+        """``value`` as this language writes it (``spec`` as for :func:`format`)."""
+        return format(i18n.localised(value, self.locale), spec)
+
+    def parse_number(self, text: str) -> float:
+        """A number typed in a form, as this language writes it or plainly (``ValueError``
+        if it is not one)."""
+        return i18n.parse_number_in(text, self.locale)
+
+    def plain(self, text: str) -> str:
+        """A number typed in this language as the API reads it (Swedish ``7,5`` → ``7.5``); any
+        other text as it is, for the API to name."""
+        try:
+            return repr(self.parse_number(text))
+        except ValueError:
+            return text
+
+    def date(self, moment: Any) -> str:
+        """A date, or a time in UTC (said so), as this language writes it."""
+        return i18n.datetime_in(moment, self.locale)
 
 
 @functools.cache
@@ -473,3 +565,9 @@ def negotiate(accept_language: str | None) -> str:
             if candidate in CATALOGUES:
                 return candidate
     return DEFAULT
+
+
+def choose(cookie: str | None, accept_language: str | None) -> str:
+    """The language of a page: the one the member chose with the switch (its cookie), else the
+    best fit for the browser's ``Accept-Language``."""
+    return cookie if cookie in CATALOGUES and cookie is not None else negotiate(accept_language)

@@ -4,9 +4,11 @@ these (a translation translates both)."""
 
 from __future__ import annotations
 
+from commonplan.web.i18n import Plural
+
 __all__ = ["EN_AFTER"]
 
-EN_AFTER: dict[str, str] = {
+EN_AFTER: dict[str, str | Plural] = {
     # the federation's dashboard
     "dashboard.title": "Dashboard of round {number}",
     "dashboard.intro": "Each workplace's reconciled output against the plan through {through}, "
@@ -22,7 +24,9 @@ EN_AFTER: dict[str, str] = {
     "dashboard.mine": "your workplace",
     "dashboard.workplace_title": "{council} in round {number}",
     "dashboard.sectors": "By sector",
-    "dashboard.sector": "{product}, all {count} workplaces",
+    "dashboard.sector": Plural(
+        "{product}, its {count} workplace", "{product}, all {count} workplaces"
+    ),
     "dashboard.workplace_link": "{council}'s own page",
     "dashboard.whole": "The whole federation's dashboard",
     "dashboard.alerts": "Alerts by level",
@@ -36,7 +40,10 @@ EN_AFTER: dict[str, str] = {
     "dashboard.floors_risk": "At risk in {period}: {message}",
     "dashboard.floors_vote": "This replan goes back to the councils for a vote.",
     "dashboard.none": "No workplace runs a process of this plan.",
-    "dashboard.more": "Charts of the first {count} series; the list holds every one.",
+    "dashboard.more": Plural(
+        "Charts of the first {count} series; the list holds every one.",
+        "Charts of the first {count} series; the list holds every one.",
+    ),
     "state.steady": "steady",
     "state.level_step": "a level step",
     "state.slope_change": "a change of trend",
@@ -47,7 +54,10 @@ EN_AFTER: dict[str, str] = {
     "chart.watch.forecast": "forecast",
     "chart.watch.row": "plan {planned}; reconciled {actual} ± {band}",
     "chart.watch.row_forecast": "forecast {mean} ({lower} to {upper})",
-    "chart.watch.summary": "{series}: the plan against {count} reconciled periods of {periods}.",
+    "chart.watch.summary": Plural(
+        "{series}: the plan against {count} reconciled period of {periods}.",
+        "{series}: the plan against {count} reconciled periods of {periods}.",
+    ),
     # navigation and home
     "nav.alerts": "Alerts",
     "nav.reports": "Reports",
@@ -61,7 +71,10 @@ EN_AFTER: dict[str, str] = {
     "home.ask.hours": "Check your hours, confirm or dispute them, and see your quota and free "
     "time.",
     "home.ask.workplace_hours": "Record your workplace's hours.",
-    "home.ask.alerts": "There are {count} open alerts for your councils and federation.",
+    "home.ask.alerts": Plural(
+        "There is {count} open alert for your councils and federation.",
+        "There are {count} open alerts for your councils and federation.",
+    ),
     "run.nav": "The plan as it runs",
     "num.qty": "{value} {unit}",
     "num.h": "{value} h",
@@ -115,10 +128,18 @@ EN_AFTER: dict[str, str] = {
     "reconcile.intro": "The reports are checked against the balances they must satisfy: what "
     "a workplace made is what it delivered, used and stocked; what one council sent is what "
     "the other received; hours and inputs fit the plan's techniques.",
-    "reconcile.verdict_yes": "Yes: the reports fit the balances (χ² {chi2} on {dof} degrees "
-    "of freedom).",
-    "reconcile.verdict_no": "No: the reports do not fit the balances (χ² {chi2} on {dof} "
-    "degrees of freedom); the suspects are below.",
+    "reconcile.verdict_yes": Plural(
+        "Yes: the reports fit the balances (χ² {chi2:.1f} on {dof} degree of freedom).",
+        "Yes: the reports fit the balances (χ² {chi2:.1f} on {dof} degrees of freedom).",
+        "dof",
+    ),
+    "reconcile.verdict_no": Plural(
+        "No: the reports do not fit the balances (χ² {chi2:.1f} on {dof} degree of freedom); "
+        "the suspects are below.",
+        "No: the reports do not fit the balances (χ² {chi2:.1f} on {dof} degrees of freedom); "
+        "the suspects are below.",
+        "dof",
+    ),
     "reconcile.verdict_none": "Nothing can be checked yet: no report is confirmed or "
     "contradicted by another.",
     "reconcile.unavailable": "The reports cannot be reconciled: {reason}",
@@ -236,7 +257,9 @@ EN_AFTER: dict[str, str] = {
     "hours.reversed": "reversed by entry {entry}",
     "hours.dispute_reason": "Your reason: {reason}",
     "hours.confirm": "Confirm",
-    "hours.confirm_all": "Confirm all {count} waiting entries",
+    "hours.confirm_all": Plural(
+        "Confirm the {count} waiting entry", "Confirm all {count} waiting entries"
+    ),
     "hours.dispute": "Dispute",
     "hours.dispute_why": "Why these hours are wrong",
     "hours.dispute_submit": "Dispute the entry",

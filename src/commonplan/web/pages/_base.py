@@ -18,14 +18,15 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from commonplan.accounts import Principal, RateLimitedError
-from commonplan.errors import CommonplanError, PlanInputError
+from commonplan.errors import CommonplanError, NotFoundError, PlanInputError
 from commonplan.store import Database
 from commonplan.store.models import Council, Federation
 from commonplan.web import deps, errors, public
+from commonplan.web.i18n import COOKIE, LANGUAGES
 from commonplan.web.schemas import (
     RoundPublic,
 )
-from commonplan.web.text import Translator, negotiate, translator
+from commonplan.web.text import Translator, choose, translator
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,7 +73,36 @@ class Problem:
 
 
 def tr_of(request: Request) -> Translator:
-    return translator(negotiate(request.headers.get("accept-language")))
+    """The page's language: the member's choice (the switch's cookie), else the browser's."""
+    return translator(choose(request.cookies.get(COOKIE), request.headers.get("accept-language")))
+
+
+LANGUAGE_DAYS = 365
+
+
+@router.get("/language/{lang}")
+def switch_language(request: Request, lang: str, back: str = "/") -> RedirectResponse:
+    """The language switch on every page: keep ``lang`` in a cookie (not a secret; SameSite=Lax,
+    kept a year) and go back to ``back``, a path on this site (a GET that changes nothing else)."""
+    if lang not in LANGUAGES:
+        raise NotFoundError(f"no language {lang!r}; the pages are in {', '.join(LANGUAGES)}")
+    response = RedirectResponse(local_path(back), status_code=303)
+    response.set_cookie(
+        COOKIE,
+        lang,
+        max_age=LANGUAGE_DAYS * 86400,
+        path="/",
+        httponly=True,  # no script reads it
+        samesite="lax",
+        secure=deps.secure_request(request, request.app.state.settings),
+    )
+    return response
+
+
+def _here(request: Request) -> str:
+    """This page's path and query (less a one-off ``done`` notice), for the language switch."""
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "done"])
+    return request.url.path + (f"?{query}" if query else "")
 
 
 def _problem(tr: Translator, kind: str, detail: str) -> Problem:
@@ -100,6 +130,10 @@ def page(
         csrf=deps.csrf_token_of(request),
         csrf_field=deps.CSRF_FIELD,
         path=request.url.path,
+        languages=[
+            (code, name, f"/language/{code}?{urlencode({'back': _here(request)})}")
+            for code, name in LANGUAGES.items()
+        ],
         plotly_js=PLOTLY_JS,
         error=error,
         notice=notice,
@@ -234,7 +268,7 @@ def info_of(db: Database, r: RoundPublic, tr: Translator) -> RoundInfo:
     return RoundInfo(
         round=r,
         federation=name,
-        deadline=current.at.strftime("%Y-%m-%d %H:%M UTC") if current is not None else None,
+        deadline=tr.date(current.at) if current is not None else None,
         time_left=time_left(tr, current.seconds_left) if current is not None else None,
     )
 

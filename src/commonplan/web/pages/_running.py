@@ -6,7 +6,6 @@ them, the economy's product names, the round's periods, what a page is asked to 
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
@@ -34,26 +33,24 @@ FORM_ROWS = 6
 """Rows a multi-row form offers (empty ones are left out)."""
 
 
-def number(value: float) -> str:
-    """A number as people read it: thousands separated, no needless decimals (1,234.5)."""
-    if not math.isfinite(value):
-        return str(value)
-    if abs(value - round(value)) < 5e-4:
-        return f"{round(value):,}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) >= 1 else f"{value:.3g}"
+def number(value: float, tr: Translator) -> str:
+    """A number as people read it in the page's language: thousands separated, no needless
+    decimals, small ones to three significant digits (1,234.5; 1 234,5; 0.000123)."""
+    return tr.number(float(value))
 
 
 def hours(tr: Translator, value: float) -> str:
     """``31 h``, ``7.5 h``."""
-    return tr("num.h", value=number(round(value, 1)))
+    return tr("num.h", value=number(round(value, 1), tr))
 
 
 def per_week(tr: Translator, value: float) -> str:
-    return tr("num.h_week", value=number(round(value, 1)))
+    return tr("num.h_week", value=number(round(value, 1), tr))
 
 
 def qty(tr: Translator, value: float, unit: str) -> str:
-    return tr("num.qty", value=number(value), unit=unit)
+    """``1,200 million SEK``; the units the library names (hours) in the page's language."""
+    return tr("num.qty", value=number(value, tr), unit=tr.maybe(f"unit.{unit}", unit))
 
 
 @dataclass(frozen=True)
@@ -154,7 +151,7 @@ def council_named(db: Database, name: str) -> Council | None:
 
 def parse_number(tr: Translator, row: int, field: str, text: str) -> float:
     try:
-        value = float(text.replace(",", "").replace(" ", ""))
+        value = tr.parse_number(text)
     except ValueError:
         raise PlanInputError(tr("form.bad_number", row=row, field=field, value=text[:40])) from None
     return value

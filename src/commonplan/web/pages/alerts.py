@@ -35,16 +35,12 @@ class AlertCard:
     ledger: str | None
 
 
-def _at(t: Any) -> str:
-    return str(t.strftime("%Y-%m-%d %H:%M UTC"))
-
-
 def card(tr: Translator, a: AlertPublic) -> AlertCard:
     left = (a.deadline - datetime.now(UTC)).total_seconds()
     deadline = (
-        tr("alert.overdue", at=_at(a.deadline))
+        tr("alert.overdue", at=tr.date(a.deadline))
         if a.overdue
-        else tr("alert.deadline_value", at=_at(a.deadline), left=time_left(tr, left))
+        else tr("alert.deadline_value", at=tr.date(a.deadline), left=time_left(tr, left))
     )
     facts = [
         Fact(tr("alert.state"), tr(f"alert.state.{a.state}")),
@@ -60,7 +56,7 @@ def card(tr: Translator, a: AlertPublic) -> AlertCard:
     for h in a.history:
         action = tr.maybe(f"alert.action.{h.action}", h.action)
         key = "alert.event_note" if h.note else "alert.event"
-        history.append(tr(key, at=_at(h.at), actor=h.actor, action=action, note=h.note or ""))
+        history.append(tr(key, at=tr.date(h.at), actor=h.actor, action=action, note=h.note or ""))
     ledger = f"/rounds/{a.round}/reports?period={a.period}" if a.period else None
     return AlertCard(a, facts, history, list(a.steps), ledger)
 

@@ -23,7 +23,7 @@ from commonplan.web import execution
 from commonplan.web.charts import Chart, watch_chart
 from commonplan.web.deps import DB, CurrentMember
 from commonplan.web.pages._base import Fact, councils_of, page, round_info, router, time_left, tr_of
-from commonplan.web.pages._running import Asked, economy, number, periods, qty
+from commonplan.web.pages._running import Asked, economy, periods, qty
 from commonplan.web.schemas import AlertPublic, SeriesPublic
 from commonplan.web.text import Translator
 
@@ -191,17 +191,17 @@ def dashboard_context(
             ),
         ]
         if last is not None and s.planned:
-            facts.append(Fact(tr("dashboard.gap"), f"{100 * _gap(s):+.1f} %"))
+            facts.append(Fact(tr("dashboard.gap"), tr.number(_gap(s), "+.1%")))
         facts.append(
             Fact(
                 tr("dashboard.state"),
                 f"{tr.maybe('state.' + state[0].replace(' ', '_'), state[0])} "
-                f"({100 * state[1]:.0f} %)",
+                f"({tr.number(state[1], '.0%')})",
             )
         )
         b = beer.get((s.council, s.subject))
         if b is not None and b.productivity is not None and math.isfinite(b.productivity):
-            facts.append(Fact(tr("dashboard.productivity"), f"{number(100 * b.productivity)} %"))
+            facts.append(Fact(tr("dashboard.productivity"), tr.number(b.productivity, ".1%")))
         signal = s.signal.reason if s.signal else None
         ranked.append(Ranked(key, name, facts, signal, s.council in mine, s.council))
     totals: list[Ranked] = []

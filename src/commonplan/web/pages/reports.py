@@ -170,9 +170,11 @@ def reconciliation_context(
     by_council: dict[str, list[Row]] = {}
     hours: dict[str, str] = {}
     for w in rec.workplaces:
-        reported = number(w.reported) if w.reported is not None else tr("reconcile.not_reported")
-        value = "–" if w.reconciled is None else number(w.reconciled)
-        se = "–" if w.std_error is None else number(w.std_error)
+        reported = (
+            number(w.reported, tr) if w.reported is not None else tr("reconcile.not_reported")
+        )
+        value = "–" if w.reconciled is None else number(w.reconciled, tr)
+        se = "–" if w.std_error is None else number(w.std_error, tr)
         by_council.setdefault(w.council, []).append(
             Row(w.product_name, reported, tr("reconcile.pm", value=value, se=se), w.unit)
         )
@@ -191,7 +193,7 @@ def reconciliation_context(
             "reconcile.untestable_line",
             council=u.council,
             what=tr(f"report.kind.{u.kind}") + (f" ({u.product_name})" if u.product_name else ""),
-            amount=number(u.amount),
+            amount=number(u.amount, tr),
         )
         for u in rec.untestable
     ]

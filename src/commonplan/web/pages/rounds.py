@@ -71,7 +71,7 @@ def parse_amounts(tr: Translator, raw: str) -> dict[str, str] | None:
         code, amount = match[1], match[2]
         if code in out:
             raise PlanInputError(tr("proposal.repeated", line=k, code=code))
-        out[code] = amount
+        out[code] = tr.plain(amount)
     return out or None
 
 
@@ -145,7 +145,7 @@ class ProposalForm:
 
     def fields(self, tr: Translator) -> dict[str, Any]:
         """The fields as the API's body takes them."""
-        hours = self.hours.strip() or None
+        hours = tr.plain(self.hours.strip()) or None
         return {"title": self.title, "amounts": parse_amounts(tr, self.amounts), "hours": hours}
 
     def refused(

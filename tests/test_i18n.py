@@ -1,0 +1,363 @@
+"""The pages in Swedish and Spanish (commonplan.web.i18n): every message translated with its
+fields, the catalogues as extraction leaves them, plural forms by each language's rule, numbers
+and dates as Babel writes them, and whole pages — chosen by Accept-Language or by the switch —
+that show no message id and no English sentence."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel import Locale
+from babel.dates import format_date
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent, parse_decimal
+from fastapi import FastAPI
+
+from commonplan.web import i18n
+from commonplan.web.i18n import LANGUAGES, Plural, fields_of
+from commonplan.web.text import EN, translator
+from fixtures import after_the_vote, in_the_vote, leap_reports, small_members
+
+__all__ = ["cheap_hashing"]  # autouse, from api_support
+from api_support import cheap_hashing, make_app, password
+from page_support import browser, get, sign_in, words
+
+OTHERS = tuple(lang for lang in LANGUAGES if lang != "en")
+COUNTS = (0, 1, 2, 5, 21, 1_000_000)
+
+
+def forms_of(message: str | Plural) -> tuple[str, ...]:
+    return (message.one, message.other) if isinstance(message, Plural) else (message,)
+
+
+# ---------------------------------------------------------------------- the catalogues
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_every_message_is_translated_with_its_fields(lang: str) -> None:
+    with i18n._path(lang).open("rb") as f:
+        catalogue = read_po(f, locale=lang)
+    entries = {m.context: m for m in catalogue if m.context}
+    assert set(entries) == set(EN)
+    assert not [key for key, m in entries.items() if m.fuzzy]
+    done = i18n.translations(lang, EN)
+    assert sorted(set(EN) - set(done)) == []
+    for key, english in EN.items():
+        found = done[key]
+        if isinstance(english, Plural):
+            assert isinstance(found, tuple) and len(found) == catalogue.num_plurals, key
+            # every form names only the English fields; the last (the general) names them all
+            for form in found:
+                assert fields_of(form) <= fields_of(english.other), (key, form)
+            assert fields_of(found[-1]) == fields_of(english.other), (key, found[-1])
+        else:
+            assert isinstance(found, str) and fields_of(found) == fields_of(english), key
+            assert "<" not in found or "<" in english, (key, found)  # no markup of its own
+
+
+def test_extraction_changes_nothing_in_the_committed_catalogues(tmp_path: Path) -> None:
+    copy = tmp_path / "locales"
+    shutil.copytree(i18n.LOCALES, copy)
+    assert i18n.extract(EN, copy) == []
+    for path in copy.rglob("*.po*"):
+        assert path.read_bytes() == (i18n.LOCALES / path.relative_to(copy)).read_bytes(), path
+
+
+def test_a_changed_english_text_falls_back_until_translated_again(tmp_path: Path) -> None:
+    copy = tmp_path / "locales"
+    shutil.copytree(i18n.LOCALES, copy)
+    english: dict[str, Any] = {**EN, "nav.home": "Your home page", "nav.brand_new": "New here"}
+    del english["nav.vote"]
+    changed = i18n.extract(english, copy)
+    assert sorted(p.name for p in changed) == ["messages.po", "messages.po", "messages.pot"]
+    for lang in OTHERS:
+        with (copy / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
+            entries = {m.context: m for m in read_po(f, locale=lang) if m.context}
+        assert entries["nav.home"].fuzzy and entries["nav.home"].id == "Your home page"
+        new = entries["nav.brand_new"]  # untranslated, or a near match marked fuzzy
+        assert (new.string == "" or new.fuzzy) and "nav.vote" not in entries
+        done = i18n.translations(lang, english, copy)
+        assert "nav.home" not in done and "nav.brand_new" not in done
+        assert done["nav.history"] == i18n.translations(lang, EN)["nav.history"]
+    assert i18n.extract(english, copy) == []  # and again: nothing more to do
+
+
+# ---------------------------------------------------------------------- plurals
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_plural_forms_follow_babels_rule(lang: str) -> None:
+    rule = Locale.parse(lang).plural_form
+    tags = [t for t in ("zero", "one", "two", "few", "many") if t in rule.tags] + ["other"]
+    for n in COUNTS:
+        assert i18n.plural_index(lang, n) == tags.index(rule(n)), (lang, n)
+    assert i18n.plural_index(lang, 1) == 0
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "en",
+            ["0 seconds", "1 second", "2 seconds", "5 seconds", "21 seconds", "1000000 seconds"],
+        ),
+        (
+            "sv",
+            [
+                "0 sekunder",
+                "1 sekund",
+                "2 sekunder",
+                "5 sekunder",
+                "21 sekunder",
+                "1000000 sekunder",
+            ],
+        ),
+        (
+            "es",
+            [
+                "0 segundos",
+                "1 segundo",
+                "2 segundos",
+                "5 segundos",
+                "21 segundos",
+                "1000000 de segundos",
+            ],
+        ),
+    ],
+)
+def test_a_count_takes_its_plural_form(lang: str, expected: list[str]) -> None:
+    tr = translator(lang)
+    assert [tr("time.seconds", seconds=n) for n in COUNTS] == expected
+
+
+def test_one_never_takes_the_plural_in_english() -> None:
+    for key, message in EN.items():
+        if isinstance(message, Plural) and message.one != message.other:
+            fields = {f: 0.5 for f in fields_of(message.other)} | {message.field: 1}
+            one = translator("en")(key, **fields)
+            assert not re.search(r"\b1 \w+s\b", one.replace("1 series", "")), one
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_the_form_for_one_is_the_translators_first(lang: str) -> None:
+    done = i18n.translations(lang, EN)
+    tr = translator(lang)
+    for key, message in EN.items():
+        if isinstance(message, Plural):
+            forms = done[key]
+            assert isinstance(forms, tuple)
+            for n, form in ((1, forms[0]), (5, forms[-1])):
+                fields: dict[str, Any] = {f: 0.5 for f in fields_of(message.other)}
+                fields[message.field] = n
+                local = {f: i18n.localised(v, tr.locale) for f, v in fields.items()}
+                assert tr(key, **fields) == form.format(**local), (key, n)
+
+
+# ---------------------------------------------------------------------- numbers and dates
+
+
+@pytest.mark.parametrize(
+    ("lang", "hours", "percent", "amount", "small"),
+    [
+        ("en", "1,234,568 hours", "12.3%", "1,230,000 t", "0.000123 t"),
+        ("sv", "1\xa0234\xa0568 timmar", "12,3\xa0%", "1\xa0230\xa0000 t", "0,000123 t"),
+        ("es", "1.234.568 horas", "12,3\xa0%", "1.230.000 t", "0,000123 t"),
+    ],
+)
+def test_numbers_as_each_language_writes_them(
+    lang: str, hours: str, percent: str, amount: str, small: str
+) -> None:
+    tr = translator(lang)
+    assert tr("num.hours", value=1234567.5) == hours
+    assert hours.startswith(format_decimal(1234568, format="#,##0", locale=lang))
+    assert tr("num.percent", value=0.1234) == percent
+    pattern = Locale.parse(lang).percent_formats[None].pattern.replace("0", "0.0", 1)
+    assert percent == format_percent(0.1234, format=pattern, locale=lang)
+    assert tr("num.amount", value=1234567.5, unit="t") == amount
+    assert tr("num.amount", value=0.000123456, unit="t") == small
+    assert tr.number(1234.5) == format_decimal(1234.5, locale=lang)  # no spec: as people read
+    assert tr.number(2030) == "2030"  # a year, a round, an id: as written
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_significant_digits_are_written_out_never_in_scientific_notation(lang: str) -> None:
+    tr = translator(lang)
+    for exponent in range(-9, 16):
+        for mantissa in (1.0, 1.23456, 9.9951, -4.5678):
+            value = mantissa * 10.0**exponent
+            shown = tr.number(value, ",.3g")
+            assert not re.search(r"[eE]", shown), shown
+            back = float(parse_decimal(shown, locale=lang))
+            assert back == pytest.approx(float(f"{value:.3g}"), rel=1e-9), (value, shown)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "Dec 8, 2026 06:48 UTC"),
+        ("sv", "8 dec. 2026 06:48 UTC"),
+        ("es", "8 dic 2026 06:48 UTC"),
+    ],
+)
+def test_dates_in_the_language_and_in_utc(lang: str, expected: str) -> None:
+    at = datetime(2026, 12, 8, 6, 48, tzinfo=UTC)
+    tr = translator(lang)
+    assert tr.date(at) == expected == f"{format_date(at, 'medium', locale=lang)} 06:48 UTC"
+    assert tr.date(at.astimezone(timezone(timedelta(hours=2)))) == expected  # said in UTC
+    assert tr("alert.overdue", at=at) == translator(lang)("alert.overdue", at=expected)
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed", "value"),
+    [
+        ("en", "1,200", 1200),
+        ("en", "7.5", 7.5),
+        ("sv", "7,5", 7.5),
+        ("sv", "1 200", 1200),
+        ("sv", "1\xa0200,5", 1200.5),
+        ("es", "1.200,5", 1200.5),
+        ("es", "7,5", 7.5),
+    ],
+)
+def test_numbers_typed_as_the_language_writes_them(lang: str, typed: str, value: float) -> None:
+    assert translator(lang).parse_number(typed) == value
+
+
+def test_a_number_that_is_none_is_refused() -> None:
+    with pytest.raises(ValueError):
+        translator("sv").parse_number("lots")
+
+
+def test_a_proposal_typed_in_swedish_reaches_the_api_as_numbers() -> None:
+    from commonplan.web.pages.rounds import ProposalForm
+
+    form = ProposalForm("Bröd", "C10T12 = 2,5\nA01: 1200,75\nI = mycket", "1 500")
+    assert form.fields(translator("sv")) == {
+        "title": "Bröd",
+        "amounts": {"C10T12": "2.5", "A01": "1200.75", "I": "mycket"},  # the API names "mycket"
+        "hours": "1500.0",
+    }
+    assert form.fields(translator("en"))["amounts"]["C10T12"] == "2,5"  # English: not a number
+
+
+# ---------------------------------------------------------------------- the pages
+
+
+@pytest.fixture
+def site(database_url: str) -> Iterator[tuple[FastAPI, dict[str, int]]]:
+    """Federation A after its vote (reports, alerts, hours, the dashboard) and federation B in
+    its vote (proposals, the draft with its charts, the ballot)."""
+    from commonplan import accounts
+
+    app = make_app(database_url)
+    db = app.state.db
+    made = after_the_vote(db, "A", password)
+    leap_reports(db, made["round"], "A")
+    _, made["voting"], _ = in_the_vote(db, "B")
+    for m in small_members("B"):
+        accounts.set_password(db, m["handle"], password(m["handle"]))
+    yield app, made
+    db.dispose()
+
+
+def pages_of(made: dict[str, int]) -> dict[str, list[str]]:
+    """Who visits which pages."""
+    rid, vid = made["round"], made["voting"]
+    running = ["/", "/alerts", f"/rounds/{rid}/reports?period=2027-01", f"/rounds/{rid}/hours"]
+    running += [f"/rounds/{rid}/reports/file", f"/rounds/{rid}/workplace/hours"]
+    running += [f"/rounds/{rid}/dashboard", "/board/find", "/account/password"]
+    voting = ["/", "/history", f"/rounds/{vid}/proposals", f"/rounds/{vid}/plan"]
+    voting += [f"/rounds/{vid}/vote", f"/rounds/{vid}/result"]
+    return {"farmerA": running, "neighbourB": voting, "facilitatorB": ["/", "/facilitate"]}
+
+
+def english_only(lang: str) -> dict[str, str]:
+    """The English runs of words (4 or more, between fields and punctuation) that ``lang``
+    translates: none may show on a page in ``lang``."""
+    done = i18n.translations(lang, EN)
+    runs = {}
+    for key, english in EN.items():
+        found = done.get(key, "")  # (none: the page would show the English)
+        translated = " ".join(found if isinstance(found, tuple) else (found,))
+        for form in forms_of(english):
+            for literal in re.split(r"\{[^{}]*\}|[.,:;()?!“”—]", form):
+                literal = literal.strip()
+                if len(literal.split()) >= 4 and literal not in translated:
+                    runs[literal] = key
+    return runs
+
+
+def seen(page: str) -> str:
+    """What a reader sees or hears: the words, and the labels read out (aria-label, title,
+    placeholder, alt)."""
+    labels = re.findall(r'\s(?:aria-label|title|placeholder|alt)="([^"]*)"', page)
+    return words(page) + " " + " ".join(html.unescape(v) for v in labels)
+
+
+def check_in(page: str, lang: str, url: str) -> None:
+    assert f'<html lang="{lang}">' in page, url
+    shown = seen(page)
+    ids = [m for m in re.findall(r"\b[a-z_]+(?:\.[a-z0-9_]+)+\b", shown) if m in EN]
+    assert not ids, (url, ids)
+    leaks = [(run, key) for run, key in english_only(lang).items() if run in shown]
+    leaks += [(n, "unit.hours") for n in re.findall(r"\d hours\b(?! per unit)", shown)]  # a unit
+    assert not leaks, (url, lang, leaks[:5])
+    assert f'lang="{lang}" hreflang="{lang}" aria-current="true"' in page, url
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_pages_by_accept_language_show_no_id_and_no_english(
+    site: tuple[FastAPI, dict[str, int]], lang: str
+) -> None:
+    app, made = site
+    sign = browser(app)
+    sign.headers["Accept-Language"] = f"{lang}-XX, en;q=0.5"
+    check_in(get(sign, "/sign-in"), lang, "/sign-in")
+    tr = translator(lang)
+    for handle, urls in pages_of(made).items():
+        c = sign_in(app, handle)
+        c.headers["Accept-Language"] = f"{lang}, en;q=0.5"
+        for url in urls:
+            check_in(get(c, url), lang, url)
+        if handle == "farmerA":
+            home = words(get(c, "/"))
+            assert tr("nav.home") in home and tr("home.ask.ledger") in home
+        if handle == "neighbourB":
+            page = get(c, f"/rounds/{made['voting']}/plan")
+            plan = words(page)
+            assert tr("chart.fulfilment.title") in plan and tr("plan.for_you") in plan
+            separators = {"sv": ",\\u00a0", "es": ",."}[lang]  # plotly's, in the figures' JSON
+            assert page.count(f'"separators":"{separators}"') == 3
+
+
+def test_the_switch_sets_the_language_and_wins_over_the_browser(
+    site: tuple[FastAPI, dict[str, int]],
+) -> None:
+    app, made = site
+    c = sign_in(app, "farmerA")
+    c.headers["Accept-Language"] = "sv"
+    hours = f"/rounds/{made['round']}/hours"
+    page = get(c, hours)
+    check_in(page, "sv", hours)
+    link = re.search(r'<a href="([^"]+)" lang="es"', page)
+    assert link is not None
+    switched = c.get(html.unescape(link[1]))
+    assert switched.status_code == 303 and switched.headers["location"] == hours
+    cookie = switched.headers["set-cookie"]
+    assert "commonplan_lang=es" in cookie and "SameSite=lax" in cookie
+    assert "Max-Age=31536000" in cookie  # kept a year
+    check_in(get(c, hours), "es", hours)  # the cookie wins over Accept-Language: sv
+    assert translator("es")("hours.title", number=made["round"]) in words(get(c, hours))
+    away = c.get("/language/sv", params={"back": "//elsewhere.example/x"})
+    assert away.status_code == 303 and away.headers["location"] == "/"
+    check_in(get(c, "/"), "sv", "/")
+    assert c.get("/language/xx").status_code == 404
+    c.cookies.set("commonplan_lang", "xx")  # a cookie naming no language: the browser's
+    check_in(get(c, "/"), "sv", "/")
