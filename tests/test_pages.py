@@ -28,10 +28,14 @@ from commonplan import audit, rounds
 from commonplan.economy.io import demo_economy
 from commonplan.federation import add_members, create_federation
 from commonplan.rounds import board
-from commonplan.store.models import AuditEntry, Proposal
+from commonplan.rounds.plans import labour_cost
+from commonplan.store.models import AuditEntry, Draft, Proposal
 from commonplan.web import Settings, charts, create_app, pages, text
-from commonplan.web.pages import _base
+from commonplan.web.numbers import number
+from commonplan.web.pages import _base, results
+from commonplan.web.pages._running import per_week
 from commonplan.web.text import EN, t
+from commonplan.work.quotas import compare_plans
 
 __all__ = ["cheap_hashing"]  # autouse, from api_support
 from api_support import cheap_hashing, commune, password
@@ -39,6 +43,10 @@ from page_support import alert, browser, get, post, sign_in, token, words
 
 FEDERATION = "Riverside"
 TEMPLATES = Path(pages.__file__).parent.parent / "templates"
+
+
+SCIENTIFIC = re.compile(r"\d\.\d+e[+-]\d+")
+"""A number in scientific notation, which no page shows."""
 
 
 def make_site(url: str, **settings: Any) -> FastAPI:
@@ -276,29 +284,52 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
     assert t("home.deadline", at=deadline.replace("T", " ") + " UTC") in home
     assert t("home.ask.file") in home
 
-    # members file proposals: only the kinds their councils may file
+    # members file proposals: only the kinds their councils may file, each its own form
     page = get(m0, f"/rounds/{rid}/proposals")
-    kinds = dict(re.findall(r'<option value="(\d+:\w+)"[^>]*>([^<]+)</option>', page))
+    kinds = {
+        f"{council}:{kind}": html.unescape(label)
+        for council, kind, label in re.findall(r'\?what=(\d+)%3A(\w+)[^"]*">([^<]+)</a>', page)
+    }
     assert sorted(v.split(":")[1] for v in kinds) == ["capacity", "collective", "hours", "target"]
     east = next(v.split(":")[0] for v, label in kinds.items() if "Riverside east" in label)
     bakery = next(v.split(":")[0] for v, label in kinds.items() if "Riverside bakery" in label)
+    economy = demo_economy()
+    food, hotels = (economy.label(economy.product_index(c)) for c in ("C10T12", "I"))
+    target_form = get(m0, f"/rounds/{rid}/proposals?what={east}:target")
+    assert f'<option value="{html.escape(food)}">' in target_form  # the picker, by name
+    unit = economy.units["output"]
+    assert t("proposal.row_amount.target", row=1, unit=unit) in words(target_form)
+    assert 'name="hours"' not in target_form  # a target's form asks no hours
+    hours_form = get(m0, f"/rounds/{rid}/proposals?what={bakery}:hours")
+    assert 'name="hours"' in hours_form and 'name="product_1"' not in hours_form
     post(
         m0,
         f"/rounds/{rid}/proposals",
-        {"what": f"{east}:target", "title": "Bread for all", "amounts": "C10T12 = 2\nL68B: 3"},
+        {
+            "what": f"{east}:target",
+            "title": "Bread for all",
+            "product_1": food,
+            "amount_1": "2",
+            "product_2": "real estate services, excluding imputed rents",  # the name alone
+            "amount_2": "3",
+        },
     )
-    post(
-        m0,
-        f"/rounds/{rid}/proposals",
-        {"what": f"{east}:collective", "title": "A canteen", "amounts": "I 1"},
-    )
+    canteen = {"what": f"{east}:collective", "title": "A canteen", "product_1": hotels}
+    checked = post(
+        m0, f"/rounds/{rid}/proposals", {**canteen, "amount_1": "1", "step": "check"}, status=200
+    ).text
+    costed = labour_cost(economy, {"I": 1.0})  # λ·amounts: the hours it embodies
+    said = t("proposal.cost_check", hours=number(round(costed)))
+    assert said in words(checked) and f'value="{html.escape(hotels)}"' in checked
+    assert t("proposals.all", count=1) in words(checked)  # checked, not filed
+    post(m0, f"/rounds/{rid}/proposals", {**canteen, "amount_1": "1"})
     post(
         m0,
         f"/rounds/{rid}/proposals",
         {"what": f"{bakery}:hours", "title": "Our hours", "hours": "1500"},
     )
     m1_east = f"{east}:collective"
-    assert f'value="{m1_east}"' in get(m1, f"/rounds/{rid}/proposals")
+    assert "?what=" + m1_east.replace(":", "%3A") in get(m1, f"/rounds/{rid}/proposals")
     post(
         m1,
         f"/rounds/{rid}/proposals",
@@ -327,11 +358,21 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
         status=422,
     )
     assert "the economy has no product 'XYZ'" in alert(unknown.text)
+    nameless = post(
+        m1,
+        f"/rounds/{rid}/proposals",
+        {"what": m1_east, "title": "Oops", "product_1": "Unobtainium", "amount_1": "1"},
+        status=422,
+    )
+    assert t("proposal.unknown", row=1, text="Unobtainium") in alert(nameless.text)
 
     everyone = words(get(m2, f"/rounds/{rid}/proposals"))
     for title in ("Bread for all", "A canteen", "Our hours", "Night clinic"):
         assert title in everyone
     assert t("proposals.all", count=4) in everyone
+    assert t("proposal.amount", name=food, amount="2", unit=unit) in everyone  # names, units
+    assert t("proposal.hours_value", hours="1,500") in everyone
+    assert "C10T12: 2" not in everyone
 
     # amend and withdraw (m0 and m1 are in the east council, m2 in the west)
     listed = get(m0, f"/rounds/{rid}/proposals")
@@ -340,7 +381,14 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
         for pid, title in re.findall(r'<h3 id="proposal-(\d+)">([^<]+)</h3>', listed)
     )
     form = get(m0, f"/proposals/{ids['A canteen']}/amend")
-    assert 'value="A canteen"' in form and "I = 1" in form
+    assert 'value="A canteen"' in form and f'value="{html.escape(hotels)}"' in form
+    # the amend link only where the member may amend: m2 (west, bakery) not the east's bread
+    others = get(m2, f"/rounds/{rid}/proposals")
+    assert f"/proposals/{ids['Bread for all']}/amend" not in others
+    assert f"/proposals/{ids['Our hours']}/amend" in others  # the bakery's: hers
+    not_hers = get(m2, f"/proposals/{ids['Bread for all']}/amend", status=403)
+    assert "only its members amend it" in alert(not_hers)
+    assert rounds.amendable(db, int(rid), member="m2") == {ids["Our hours"]}
     post(
         m0,
         f"/proposals/{ids['A canteen']}/amend",
@@ -356,13 +404,34 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
     # the draft: what it means for m0 and for everyone
     assert t("plan.no_draft") in words(get(m0, f"/rounds/{rid}/plan"))
     post(ada, f"/facilitate/rounds/{rid}/draft", {})
+    with db.transaction() as s:  # the cost checked before filing is the one the draft records
+        canteen_now = s.execute(select(Proposal).filter_by(title="A bigger canteen")).scalar_one()
+        assert canteen_now.labour_cost == pytest.approx(2 * costed)  # as checked, for 2
+        (draft_id,) = s.execute(select(Draft.id).where(Draft.round_id == int(rid))).scalars()
     plan_page = get(m0, f"/rounds/{rid}/plan")
     seen = words(plan_page)
     view = rounds.member_view(db, int(rid), member="m0")
     assert view.hours_per_year is not None and view.hours_proposed == 1500
-    assert t("plan.your_hours", hours=view.hours_per_year, offered=1500.0) in seen
-    (plan_id,) = re.findall(r"plan (\d+)\)", seen)
-    summary = board.plan_summary(db, int(plan_id))
+    (draft,) = compare_plans(db, "m0", [draft_id])
+    tr = text.Translator("en")
+    week = t(
+        "plan.your_week",
+        plan=t("plan.name.draft"),
+        work=per_week(tr, draft.hours_per_week),
+        free=per_week(tr, draft.free_per_week),
+    )
+    assert week in seen  # her hours and free time
+    assert t("plan.your_year", hours=number(draft.hours_per_week * 52), offered="1,500") in seen
+    for code in view.prices:  # the dearest, by name with units
+        assert economy.label(economy.product_index(code)) in seen
+    assert f"per {unit}" in seen and t("plan.scarce") in seen
+    assert view.fulfilment is not None
+    got = number(2 * view.fulfilment)
+    assert t("plan.gets", name=food, planned=got, asked="2", unit=unit) in seen
+    assert not re.search(r"plan \d", seen)  # plans by what they are, not by id
+    listed_now = words(get(m0, f"/rounds/{rid}/proposals"))
+    assert not SCIENTIFIC.search(seen) and not SCIENTIFIC.search(listed_now)
+    summary = board.plan_summary(db, draft_id)
     assert t("num.percent", value=summary.fulfilment) in seen
     assert t("plan.fulfilment") in seen and "Bread for all" in seen
     assert t("plan.binding.cap", name=t("resource.labour")) in seen
@@ -422,9 +491,11 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
 
     # the result, the history, and m0's ballot found by its receipt
     result = words(get(m0, f"/rounds/{rid}/result"))
+    assert not SCIENTIFIC.search(result) and t("plan.name.final") in result
     outcome = rounds_outcome(db, int(rid))
     assert (t("result.ratified") if outcome["ratified"] else t("result.failed")) in result
-    assert outcome["results"]["ratify"]["reason"] in result
+    assert results.count_said(outcome["results"]["ratify"]["reason"]) in result
+    assert "Why: ratified" not in result
     why = outcome["results"]["budget"]["why"]  # each collective proposal, funded or why not
     with db.transaction() as s:
         titles = {str(p.id): p.title for p in s.query(Proposal).filter_by(kind="collective")}

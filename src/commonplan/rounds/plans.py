@@ -362,18 +362,19 @@ class Consequences:
     status: str
 
 
-def member_view(db: Database, round_id: int, *, member: str, top: int = 5) -> Consequences:
-    """The latest plan of the round as it touches ``member``: the hours they would work (their
-    council's offer × the share of offered hours the plan uses), how far each of their councils'
-    proposals is met, what binds, and the dearest products in labour hours."""
+def member_view(
+    db: Database, round_id: int, *, member: str, top: int = 5, plan: int | None = None
+) -> Consequences:
+    """The latest plan of the round (or its ``plan``) as it touches ``member``: the hours they
+    would work (their council's offer × the share of offered hours the plan uses), how far each
+    of their councils' proposals is met, what binds, and the dearest products in labour hours."""
     with db.transaction() as s:
         r = round_at(s, round_id)
         m = member_named(s, member)
-        d = (
-            s.execute(select(Draft).where(Draft.round_id == r.id).order_by(Draft.id.desc()))
-            .scalars()
-            .first()
-        )
+        query = select(Draft).where(Draft.round_id == r.id)
+        if plan is not None:
+            query = query.where(Draft.id == plan)
+        d = s.execute(query.order_by(Draft.id.desc())).scalars().first()
         if d is None:
             raise PhaseError(f"round {r.number} has no draft plan yet")
         res = d.result

@@ -22,6 +22,7 @@ import numpy as np
 import plotly.graph_objects as go  # type: ignore[import-untyped]
 
 from commonplan.economy.model import Economy
+from commonplan.web.numbers import number
 from commonplan.web.text import Translator
 
 __all__ = [
@@ -55,13 +56,16 @@ _LAYOUT: dict[str, Any] = {
 @dataclass(frozen=True)
 class Chart:
     """A figure for the page: ``key`` names it (element ids), ``figure`` is Plotly's JSON,
-    ``summary`` describes it in a sentence, ``rows`` are its numbers as (label, value) text."""
+    ``summary`` describes it in a sentence, ``rows`` are its numbers as (label, value) text;
+    ``wide``: the figure needs a wide screen (a Sankey diagram), so on a phone its rows, ranked,
+    are shown instead."""
 
     key: str
     title: str
     figure: dict[str, Any]
     summary: str
     rows: tuple[tuple[str, str], ...]
+    wide: bool = False
 
     def script_json(self) -> str:
         """The figure as JSON that is safe inside ``<script type="application/json">``."""
@@ -145,7 +149,12 @@ def caps_bars(
     shares = [float(use.get(k, 0.0)) / float(caps[k]) for k in keys]
     labels = [names.get(k, k) for k in keys]
     text = [
-        t("chart.caps.bar", used=float(use.get(k, 0.0)), cap=float(caps[k]), unit=units.get(k, ""))
+        t(
+            "chart.caps.bar",
+            used=number(float(use.get(k, 0.0))),
+            cap=number(float(caps[k])),
+            unit=units.get(k, ""),
+        )
         for k in keys
     ]
     fig = go.Figure(
@@ -260,7 +269,7 @@ def flows_sankey(
                 "target": [users[j] for j in link_target],
                 "value": values,
                 "color": "rgba(11, 92, 173, 0.25)",
-                "hovertemplate": "%{source.label} → %{target.label}: %{value:.3g} "
+                "hovertemplate": "%{source.label} → %{target.label}: %{value:,.3~r} "
                 + unit
                 + "<extra></extra>",
             },
@@ -271,12 +280,12 @@ def flows_sankey(
     rows = tuple(
         (
             t("chart.flows.row", source=economy.label(i), target=economy.label(int(makes[j]))),
-            t("num.amount", value=amount, unit=unit),
+            _amount(t, unit, amount),
         )
         for amount, i, j in largest
     )
     summary = t("chart.flows.summary", count=len(largest), unit=unit)
-    return Chart("flows", title, _figure(fig), summary, rows)
+    return Chart("flows", title, _figure(fig), summary, rows, wide=True)
 
 
 def years_chart(
@@ -317,7 +326,7 @@ def years_chart(
         )
     )
     rows = tuple(
-        (t("chart.years.row", series=name, year=year), t("num.amount", value=float(v), unit=unit))
+        (t("chart.years.row", series=name, year=year), _amount(t, unit, float(v)))
         for name, values in series.items()
         for year, v in zip(x, values, strict=True)
     )
@@ -444,6 +453,4 @@ def watch_chart(
 
 
 def _amount(t: Translator, unit: str, value: float) -> str:
-    v = float(value)
-    plain = f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}" if abs(v) >= 1 else f"{v:.3g}"
-    return t("num.qty", value=plain, unit=unit).strip()
+    return t("num.qty", value=number(float(value)), unit=unit).strip()

@@ -6,7 +6,6 @@ them, the economy's product names, the round's periods, what a page is asked to 
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
@@ -24,6 +23,7 @@ from commonplan.store import Database
 from commonplan.store.models import Council, Federation, Member
 from commonplan.web import execution, public
 from commonplan.web.acts import read_upload
+from commonplan.web.numbers import number as number  # shared by the pages
 from commonplan.web.pages._base import Choice, CouncilRow, RoundInfo, failed, page, tr_of
 from commonplan.web.text import Translator
 
@@ -32,15 +32,6 @@ Upload = Annotated[UploadFile | None, File()]
 """A form's file field."""
 FORM_ROWS = 6
 """Rows a multi-row form offers (empty ones are left out)."""
-
-
-def number(value: float) -> str:
-    """A number as people read it: thousands separated, no needless decimals (1,234.5)."""
-    if not math.isfinite(value):
-        return str(value)
-    if abs(value - round(value)) < 5e-4:
-        return f"{round(value):,}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) >= 1 else f"{value:.3g}"
 
 
 def hours(tr: Translator, value: float) -> str:

@@ -82,7 +82,7 @@ def outcome_facts(
     return {
         "ratified": bool(outcome.get("ratified")),
         "why": _why_funded(tr, budget, titles),
-        "reason": vote.get("reason"),
+        "reason": count_said(vote.get("reason")),
         "objections": list((consent or {}).get("sustained") or []),
         "facts": facts,
         "chosen": chosen,
@@ -91,6 +91,15 @@ def outcome_facts(
         "next_round": outcome.get("next_round"),
         "plan": outcome.get("plan"),
     }
+
+
+def count_said(reason: str | None) -> str | None:
+    """The count's reason without its verdict ("ratified: 3 of 4 …" → "3 of 4 …"): the page's
+    heading says it already."""
+    if reason is None:
+        return None
+    verdict, sep, rest = reason.partition(": ")
+    return rest if sep and verdict in ("ratified", "consent given") else reason
 
 
 def _why_funded(tr: Translator, budget: dict[str, Any], titles: dict[str, str]) -> list[str]:
@@ -121,7 +130,9 @@ def result(round_id: int, who: CurrentMember, request: Request, db: DB) -> HTMLR
         return page(request, "result.html", outcome=None, whole=None, **context)
     questions = public.round_questions(db, who, round_id)
     outcome = outcome_facts(tr, info.round, questions)
-    whole = plan_whole(db, who, outcome["plan"], tr) if outcome["plan"] is not None else None
+    whole = None
+    if outcome["plan"] is not None:
+        whole = {**plan_whole(db, who, outcome["plan"], tr), "name": tr("plan.name.final")}
     with db.transaction() as s:
         head = audit.round_head(s, round_id)
     return page(request, "result.html", outcome=outcome, whole=whole, head=head, **context)
