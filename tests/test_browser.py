@@ -73,6 +73,8 @@ councils:
   - {name: Lakeside east, kind: consumers}
 """
 MEMBERS = "handle,name,workers_council,consumers_council\nmia,Mia,Lakeside bakery,Lakeside east\n"
+FISH = "All_the_fish_of_the_lake_for_the_whole_neighbourhood_every_single_year"
+"""A proposal's title with no space to break it at."""
 PASSWORDS = {
     "ada": "ada's long password",
     "mia": "mia's long password",
@@ -286,7 +288,7 @@ def test_a_round_in_chromium_at_phone_size(
     for kind, title, amounts in (
         (t("kind.target"), "Bread and rent", {"C10T12": "2", "L68B": "3"}),
         (t("kind.collective"), "A lakeside sauna", {"R93": "0.1"}),
-        (t("kind.target"), "All the fish", {"A03": "900"}),
+        (t("kind.target"), FISH, {"A03": "900"}),  # a long title wraps on a phone
     ):
         chosen = t("proposal.what", council="Lakeside east", kind=kind)
         b.submit(driver.find_element(By.LINK_TEXT, chosen))  # a form for what she proposes
@@ -303,11 +305,17 @@ def test_a_round_in_chromium_at_phone_size(
         assert t("done.filed") in b.text(), b.alert()
     assert "Bread and rent" in b.text() and "A lakeside sauna" in b.text()
     proposals = driver.current_url.split("?")[0].replace(server, "")
+    amend = driver.find_element(By.XPATH, f"//h3[text()='{FISH}']/ancestor::article//a")
+    b.go(str(amend.get_attribute("href")).replace(server, ""))  # its long title in the heading
+    assert b.find("h1").text == t("amend.title", title=FISH)
+    assert b.find("#product_1").get_attribute("value") == economy.label(
+        economy.product_index("A03")
+    )
 
     # the facilitator withdraws a council's proposal, saying why; then computes the draft
     b.sign_in("ada")
     b.go(proposals)
-    fish = driver.find_element(By.XPATH, "//h3[text()='All the fish']/ancestor::article")
+    fish = driver.find_element(By.XPATH, f"//h3[text()='{FISH}']/ancestor::article")
     fish.find_element(By.CSS_SELECTOR, "details.withdraw summary").click()
     why = "The lake cannot give 900 million SEK of fish; file a smaller target"
     fish.find_element(By.CSS_SELECTOR, "textarea[name=reason]").send_keys(why)
@@ -320,7 +328,7 @@ def test_a_round_in_chromium_at_phone_size(
     b.go(proposals)  # she reads who withdrew it and why
     said = t(
         "proposal.withdrawn_why",
-        title="All the fish",
+        title=FISH,
         council="Lakeside east",
         handle="ada",
         reason=why,
