@@ -27,6 +27,7 @@ from commonplan import accounts as auth
 from commonplan import audit, rounds
 from commonplan.economy.io import demo_economy
 from commonplan.federation import add_members, create_federation
+from commonplan.plan.balance import embodied
 from commonplan.rounds import board
 from commonplan.rounds.plans import labour_cost
 from commonplan.store.models import AuditEntry, Draft, Proposal
@@ -34,6 +35,7 @@ from commonplan.web import Settings, charts, create_app, pages, text
 from commonplan.web.numbers import number
 from commonplan.web.pages import _base, results
 from commonplan.web.pages._running import per_week
+from commonplan.web.pages.rounds import total_hours
 from commonplan.web.text import EN, t
 from commonplan.work.quotas import compare_plans
 
@@ -421,9 +423,14 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
         free=per_week(tr, draft.free_per_week),
     )
     assert week in seen  # her hours and free time
-    assert t("plan.your_year", hours=number(draft.hours_per_week * 52), offered="1,500") in seen
-    for code in view.prices:  # the dearest, by name with units
-        assert economy.label(economy.product_index(code)) in seen
+    year = number(round(draft.hours_per_week * 52))
+    assert t("plan.your_year", hours=year, offered="1,500") in seen
+    lam = embodied(economy)  # only labour binds: each price is the hours a unit embodies
+    assert view.prices_in_hours and len(view.prices) == 5
+    for code, price in view.prices.items():  # the dearest, by name, in hours per unit
+        name = economy.label(economy.product_index(code))
+        assert price == pytest.approx(lam[economy.product_index(code)], rel=1e-6)
+        assert t("plan.dear", name=name, price=number(price), unit=unit) in seen
     assert f"per {unit}" in seen and t("plan.scarce") in seen
     assert view.fulfilment is not None
     got = number(2 * view.fulfilment)
@@ -491,7 +498,7 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
 
     # the result, the history, and m0's ballot found by its receipt
     result = words(get(m0, f"/rounds/{rid}/result"))
-    assert not SCIENTIFIC.search(result) and t("plan.name.final") in result
+    assert not SCIENTIFIC.search(result)
     outcome = rounds_outcome(db, int(rid))
     assert (t("result.ratified") if outcome["ratified"] else t("result.failed")) in result
     assert results.count_said(outcome["results"]["ratify"]["reason"]) in result
@@ -505,6 +512,14 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
         assert f"{titles[p]}: {said}" in result, (p, w)
     assert t("result.final_plan") in result
     final = board.plan_summary(db, outcome["plan"])
+    (under_final,) = compare_plans(db, "m0", [outcome["plan"]])
+    week = t(
+        "plan.your_week",
+        plan=t("plan.name.final"),
+        work=per_week(tr, under_final.hours_per_week),
+        free=per_week(tr, under_final.free_per_week),
+    )
+    assert week in result  # what the final plan means for her
     assert t("num.percent", value=final.fulfilment) in result
     with db.transaction() as s:  # the log head at close, for members to keep
         head = audit.round_head(s, int(rid))
@@ -517,6 +532,60 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
     assert t("find.approve", titles="A bigger canteen") in found
     nothing = post(m0, "/board/find", {"receipt": "NOPE-NOPE"}, status=404).text
     assert "no ballot with receipt 'NOPE-NOPE'" in alert(nothing)
+
+
+def test_the_draft_and_its_alternatives_as_a_member_reads_them(site: FastAPI) -> None:
+    """The plan page names the plans by what they are and gives a member's hours and free time
+    under each; capacities read "at most" with their unit; a member with no workplace is told
+    the plan asks no hours of them; no number in scientific notation."""
+    db, fed = site.state.db, site.state.federation
+    rid = rounds.open_round(db, fed, actor="ada")
+    east = {"council": "Riverside east", "actor": "m0"}
+    rounds.file_proposal(db, rid, kind="target", title="Bread", amounts={"C10T12": 2}, **east)
+    rounds.file_proposal(db, rid, kind="collective", title="Sauna", amounts={"R93": 0.5}, **east)
+    clinic = {"council": "Riverside clinic", "actor": "m1"}
+    rounds.file_proposal(db, rid, kind="hours", title="Clinic hours", hours=1200, **clinic)
+    rounds.file_proposal(db, rid, kind="capacity", title="Beds", amounts={"Q86": 40}, **clinic)
+    economy = demo_economy()
+    unit, health = economy.units["output"], economy.label(economy.product_index("Q86"))
+    listed = words(get(sign_in(site, "m2"), f"/rounds/{rid}/proposals"))
+    assert t("proposal.capacity_amount", name=health, amount="40", unit=unit) in listed
+    assert t("proposal.hours_value", hours="1,200") in listed
+    draft = rounds.compute_draft(db, rid, actor="ada")
+    more_free = rounds.compute_alternative(
+        db, rid, title="more free time", caps={"co2": "50%"}, actor="ada"
+    )
+    m1 = sign_in(site, "m1")
+    page = words(get(m1, f"/rounds/{rid}/plan"))
+    tr = text.Translator("en")
+    assert t("plan.for_you", plan=t("plan.name.draft")) in page  # the draft, not the alternative
+    named = t("plan.name.alternative", number=1, title="more free time")
+    under = dict(zip((draft, more_free), compare_plans(db, "m1", [draft, more_free]), strict=True))
+    for plan, name in ((draft, t("plan.name.draft")), (more_free, named)):
+        hours = under[plan]
+        work, free = per_week(tr, hours.hours_per_week), per_week(tr, hours.free_per_week)
+        assert t("plan.compare.row", plan=name, work=work, free=free) in page
+        assert 0 < hours.hours_per_week < hours.hours_per_week + hours.free_per_week == 112
+    year = number(round(under[draft].hours_per_week * 52))
+    assert t("plan.your_year", hours=year, offered="1,200") in page  # of what her council offered
+    assert not SCIENTIFIC.search(page) and not re.search(r"plan \d", page)
+    summary = board.plan_summary(db, draft)
+    assert total_hours(tr, summary.hours_offered) in page  # as the draft's, not the alternative's
+    ada = words(get(sign_in(site, "ada"), f"/rounds/{rid}/plan"))
+    assert t("plan.no_work_council") in ada and t("plan.compare") not in ada
+
+
+def test_totals_of_hours_in_millions() -> None:
+    tr = text.Translator("en")
+    assert total_hours(tr, 6200.4) == t("num.hours_total", value="6,200")
+    assert total_hours(tr, 12_345_678_901.0) == t("num.million_hours", value="12,345.7")
+    assert [number(v) for v in (0.000012, 4450.0, 0.5996, 1234.5, 0.0)] == [
+        "0.000012",
+        "4,450",
+        "0.6",
+        "1,234.5",
+        "0",
+    ]
 
 
 def rounds_outcome(db: Any, round_id: int) -> dict[str, Any]:

@@ -360,6 +360,10 @@ class Consequences:
     binding: tuple[str, ...]
     prices: dict[str, float]
     status: str
+    prices_in_hours: bool = False
+    """``prices`` are hours of work per unit (the labour cap's price as numeraire, or the hours
+    themselves where the plan meets every target with the fewest hours), else Kantorovich's
+    valuations, meaningful only against one another."""
 
 
 def member_view(
@@ -404,8 +408,13 @@ def member_view(
                     "labour_cost": p.labour_cost,
                 }
             )
-        prices = (res.get("shadow_prices") or {}).get("products") or {}
-        dear = dict(sorted(prices.items(), key=lambda kv: -float(kv[1]))[:top])
+        shadow = res.get("shadow_prices") or {}
+        prices = {k: float(v) for k, v in (shadow.get("products") or {}).items()}
+        per_hour = float((shadow.get("caps") or {}).get(LABOUR) or 0.0)
+        in_hours = res.get("objective") == "min_labour" or per_hour > 0
+        if res.get("objective") != "min_labour" and per_hour > 0:
+            prices = {k: v / per_hour for k, v in prices.items()}  # in hours of work
+        dear = dict(sorted(prices.items(), key=lambda kv: -kv[1])[:top])
         return Consequences(
             member=m.handle,
             hours_per_year=proposed * share if proposed is not None and share is not None else None,
@@ -413,8 +422,9 @@ def member_view(
             fulfilment=float(t) if t is not None else None,
             proposals=tuple(mine),
             binding=tuple(res.get("binding") or ()),
-            prices={k: float(v) for k, v in dear.items()},
+            prices=dear,
             status=res["status"],
+            prices_in_hours=in_hours,
         )
 
 

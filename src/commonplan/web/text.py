@@ -249,8 +249,8 @@ EN: dict[str, str] = {
     "plan.your_week": "Under {plan} you would work {work} and have {free} of free time.",
     "plan.your_year": "That is {hours} hours of work a year; your workers' council offered "
     "{offered}.",
-    "plan.your_rest": "The plan needs {hours} hours a year fewer from you: they are yours, as "
-    "free time.",
+    "plan.your_rest": "It asks {hours} hours a year fewer of you than your council offered; "
+    "the collective proposals the vote chooses may take some of them.",
     "plan.compare": "Your hours under each plan you may vote on",
     "plan.compare.row": "{plan}: {work} of work, {free} free",
     "plan.scarce": "What is scarce",
@@ -266,13 +266,12 @@ EN: dict[str, str] = {
     "plan.met": "{kind}: met {met}",
     "plan.met_unknown": "when the budget vote chooses",
     "plan.dearest": "The dearest products",
-    "plan.dearest_hint": "What one more unit of each would cost the plan, at its shadow prices: "
-    "the scarcer what goes into it, the dearer.",
-    "plan.dear": "{name}: {price} per {unit}",
+    "plan.dearest_hint": "What one more unit of each would cost the plan in hours of work, "
+    "counting what is scarce in its inputs at what it is worth in hours.",
+    "plan.dear": "{name}: {price} hours of work per {unit}",
+    "plan.dear_shadow": "{name}: {price} per {unit} (a shadow price: compare them with one "
+    "another)",
     "plan.for_all": "What it means for everyone",
-    "plan.stage.draft": "The draft plan",
-    "plan.stage.alternative": "An alternative draft",
-    "plan.stage.final": "The final plan",
     "plan.status": "Outcome",
     "plan.fulfilment": "Private targets met",
     "plan.hours_offered": "Hours offered",

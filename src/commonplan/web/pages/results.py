@@ -26,7 +26,7 @@ from commonplan.web.pages._base import (
     tr_of,
 )
 from commonplan.web.pages.ballots import candidates
-from commonplan.web.pages.rounds import plan_whole
+from commonplan.web.pages.rounds import PlanName, member_hours, plan_whole
 from commonplan.web.schemas import (
     PlanPublic,
     QuestionPublic,
@@ -127,15 +127,19 @@ def result(round_id: int, who: CurrentMember, request: Request, db: DB) -> HTMLR
     tr = tr_of(request)
     info, context = round_context(db, who, round_id, tr, "result.title")
     if not info.closed:
-        return page(request, "result.html", outcome=None, whole=None, **context)
+        return page(request, "result.html", outcome=None, whole=None, yours=None, **context)
     questions = public.round_questions(db, who, round_id)
     outcome = outcome_facts(tr, info.round, questions)
-    whole = None
+    whole, yours = None, None
     if outcome["plan"] is not None:
-        whole = {**plan_whole(db, who, outcome["plan"], tr), "name": tr("plan.name.final")}
+        final = PlanName(int(outcome["plan"]), "final", tr("plan.name.final"))
+        whole = plan_whole(db, who, final.id, tr)
+        yours = next(iter(member_hours(db, who, [final], tr)), None)
     with db.transaction() as s:
         head = audit.round_head(s, round_id)
-    return page(request, "result.html", outcome=outcome, whole=whole, head=head, **context)
+    return page(
+        request, "result.html", outcome=outcome, whole=whole, yours=yours, head=head, **context
+    )
 
 
 @dataclass(frozen=True)

@@ -489,7 +489,6 @@ def plan_whole(db: Database, who: Principal, plan_id: int, tr: Translator) -> di
             figures.append(chart.flows_sankey(tr, economy, result["activity"]))
     return {
         "summary": summary,
-        "stage": tr.maybe(f"plan.stage.{summary.stage}", summary.stage),
         "facts": facts,
         "binding": binding,
         "scarce": scarce(tr, economy, result, inputs),
@@ -511,12 +510,13 @@ def proposal_met(tr: Translator, p: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class PlanHoursSaid:
-    """A plan's hours for the member, per week and per year: to work, and free."""
+    """A plan's hours for the member, per week (as said) and per year (whole hours): to work,
+    and free."""
 
     plan: str
     work_week: str
     free_week: str
-    work_year: float
+    work_year: int
 
 
 def member_hours(
@@ -534,7 +534,7 @@ def member_hours(
             called[h.plan],
             per_week(tr, h.hours_per_week),
             per_week(tr, h.free_per_week),
-            h.hours_per_week * WEEKS_PER_YEAR,
+            round(h.hours_per_week * WEEKS_PER_YEAR),
         )
         for h in compared
     ]
@@ -581,7 +581,7 @@ def plan(round_id: int, who: CurrentMember, request: Request, db: DB) -> HTMLRes
     mine = next((h for h in hours if h.plan == shown.name), None)
     dear = [
         tr(
-            "plan.dear",
+            "plan.dear" if view.prices_in_hours else "plan.dear_shadow",
             name=products.name("target", code),
             price=number(price),
             unit=products.unit,
@@ -598,10 +598,10 @@ def plan(round_id: int, who: CurrentMember, request: Request, db: DB) -> HTMLRes
         offered=view.hours_proposed,
         unused=None
         if mine is None or view.hours_proposed is None
-        else max(0.0, view.hours_proposed - mine.work_year),
+        else round(max(0.0, view.hours_proposed - mine.work_year)),
         number=number,
         gets=what_you_get(db, who, view, products, tr),
         dear=dear,
-        whole={**plan_whole(db, who, shown.id, tr), "name": shown.name},
+        whole=plan_whole(db, who, shown.id, tr),
         **context,
     )
