@@ -17,6 +17,7 @@ directory, there too.  Without ``/usr/bin/chromium`` the test is skipped, except
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -28,6 +29,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from commonplan import accounts as auth
+from commonplan.economy.io import demo_economy
 from commonplan.federation import add_members
 from commonplan.monitor.alerts import raise_alert
 from commonplan.web import Settings, create_app
@@ -71,6 +73,8 @@ councils:
   - {name: Lakeside east, kind: consumers}
 """
 MEMBERS = "handle,name,workers_council,consumers_council\nmia,Mia,Lakeside bakery,Lakeside east\n"
+FISH = "All_the_fish_of_the_lake_for_the_whole_neighbourhood_every_single_year"
+"""A proposal's title with no space to break it at."""
 PASSWORDS = {
     "ada": "ada's long password",
     "mia": "mia's long password",
@@ -151,6 +155,7 @@ class Visit:
 
     def __init__(self, d: webdriver.Chrome, base: str, shots: list[Path]) -> None:
         self.d, self.base, self.shots = d, base, shots
+        self.width = WIDTH
         self.taken: list[str] = []
 
     def go(self, path: str) -> None:
@@ -175,11 +180,29 @@ class Visit:
         return str(found[0].text) if found else None
 
     def fits(self) -> None:
-        """No page scrolls sideways at phone width, and axe-core finds nothing on it."""
+        """No page scrolls sideways at the screen's width (a phone's unless :meth:`screen`), and
+        axe-core finds nothing on it."""
         wide = self.d.execute_script("return document.documentElement.scrollWidth")
-        assert wide <= WIDTH, f"{self.d.current_url} is {wide} px wide at {WIDTH} px"
+        assert wide <= self.width, f"{self.d.current_url} is {wide} px wide at {self.width} px"
         found = axe_violations(self.d)
         assert found == [], (self.d.current_url, found)
+
+    @contextlib.contextmanager
+    def screen(self, width: int, height: int) -> Iterator[None]:
+        """The browser at another screen size (a desktop's), then the phone's again."""
+        self.d.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
+        self.width = width
+        try:
+            yield
+        finally:
+            self.width = WIDTH
+            self.d.execute_cdp_cmd(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": True},
+            )
 
     def shot(self, name: str) -> None:
         for directory in self.shots:
@@ -264,32 +287,38 @@ def test_a_round_in_chromium_at_phone_size(
     assert t("home.title", name="Mia") in b.text() and t("home.ask.file") in b.text()
     b.shot("03-home")
     b.task("/proposals")
+    economy = demo_economy()
     for kind, title, amounts in (
-        (t("kind.target"), "Bread and rent", "C10T12 = 2\nL68B = 3"),
-        (t("kind.collective"), "A lakeside sauna", "R93 = 0.1"),
+        (t("kind.target"), "Bread and rent", {"C10T12": "2", "L68B": "3"}),
+        (t("kind.collective"), "A lakeside sauna", {"R93": "0.1"}),
+        (t("kind.target"), FISH, {"A03": "900"}),  # a long title wraps on a phone
     ):
-        Select(b.find("#what")).select_by_visible_text(
-            t("proposal.what", council="Lakeside east", kind=kind)
-        )
+        chosen = t("proposal.what", council="Lakeside east", kind=kind)
+        b.submit(driver.find_element(By.LINK_TEXT, chosen))  # a form for what she proposes
         b.find("#title").send_keys(title)
-        b.find("#amounts").send_keys(amounts)
-        b.submit(b.find("main form button[type=submit]"))
+        for k, (code, amount) in enumerate(amounts.items(), start=1):
+            b.find(f"#product_{k}").send_keys(economy.label(economy.product_index(code)))
+            b.find(f"#amount_{k}").send_keys(amount)
+        if kind == t("kind.collective"):  # the cost before filing
+            b.submit(b.find("button[name=step][value=check]"))
+            assert b.alert() is None, b.alert()
+            assert b.find("#cost").text.startswith("This would take"), b.find("#cost").text
+            b.shot("04-cost")
+        b.submit(b.find("button[name=step][value=file]"))
         assert t("done.filed") in b.text(), b.alert()
     assert "Bread and rent" in b.text() and "A lakeside sauna" in b.text()
-    b.shot("04-proposals")
-    Select(b.find("#what")).select_by_visible_text(
-        t("proposal.what", council="Lakeside east", kind=t("kind.target"))
-    )
-    b.find("#title").send_keys("All the fish")
-    b.find("#amounts").send_keys("A03 = 900")
-    b.submit(b.find("main form button[type=submit]"))
-    assert t("done.filed") in b.text(), b.alert()
     proposals = driver.current_url.split("?")[0].replace(server, "")
+    amend = driver.find_element(By.XPATH, f"//h3[text()='{FISH}']/ancestor::article//a")
+    b.go(str(amend.get_attribute("href")).replace(server, ""))  # its long title in the heading
+    assert b.find("h1").text == t("amend.title", title=FISH)
+    assert b.find("#product_1").get_attribute("value") == economy.label(
+        economy.product_index("A03")
+    )
 
     # the facilitator withdraws a council's proposal, saying why; then computes the draft
     b.sign_in("ada")
     b.go(proposals)
-    fish = driver.find_element(By.XPATH, "//h3[text()='All the fish']/ancestor::article")
+    fish = driver.find_element(By.XPATH, f"//h3[text()='{FISH}']/ancestor::article")
     fish.find_element(By.CSS_SELECTOR, "details.withdraw summary").click()
     why = "The lake cannot give 900 million SEK of fish; file a smaller target"
     fish.find_element(By.CSS_SELECTOR, "textarea[name=reason]").send_keys(why)
@@ -302,7 +331,7 @@ def test_a_round_in_chromium_at_phone_size(
     b.go(proposals)  # she reads who withdrew it and why
     said = t(
         "proposal.withdrawn_why",
-        title="All the fish",
+        title=FISH,
         council="Lakeside east",
         handle="ada",
         reason=why,
@@ -310,18 +339,34 @@ def test_a_round_in_chromium_at_phone_size(
     assert said in b.text() and t("proposals.withdrawn") in b.text()
     b.shot("06-withdrawn")
     b.task("/plan")
-    assert t("plan.for_you") in b.text() and t("plan.for_all") in b.text()
+    assert t("plan.for_you", plan=t("plan.name.draft")) in b.text()
+    assert t("plan.for_all") in b.text() and b.find("#your-hours").is_displayed()
+    assert not re.search(r"\d\.\d+e[+-]\d+", b.text())
     scroll_through_charts(driver)  # plotly.js loads when a chart comes near the screen
     WebDriverWait(driver, 20).until(
-        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".plot .main-svg")) >= 3
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".plot .main-svg")) >= 2
     )
+    # on a phone the largest flows are a ranked list, not a Sankey diagram too wide to read
+    assert b.find("#ranked-flows").is_displayed() and not b.find("#chart-flows").is_displayed()
     b.fits()
     assert not console_errors(driver)  # plotly draws within the Content-Security-Policy
     assert not elsewhere(driver, server)  # plotly.js from the package, no outside host
     b.shot("07-draft")
-    for n, key in ((8, "fulfilment"), (9, "caps"), (10, "flows")):
-        driver.execute_script(f"document.getElementById('chart-{key}').scrollIntoView()")
-        b.shot(f"{n:02d}-chart-{key}")
+    for n, key in ((8, "chart-fulfilment"), (9, "chart-caps"), (10, "ranked-flows")):
+        driver.execute_script(f"document.getElementById('{key}').scrollIntoView()")
+        b.shot(f"{n:02d}-{key}")
+    b.go(proposals)  # her proposals fit the phone too
+    assert "Bread and rent" in b.text()
+    with b.screen(1280, 800):  # on a desktop: the Sankey diagram, the ranked list hidden
+        for path in (proposals, proposals.replace("/proposals", "/plan")):
+            b.go(path)
+        scroll_through_charts(driver)
+        WebDriverWait(driver, 20).until(
+            lambda d: len(d.find_elements(By.CSS_SELECTOR, ".plot .main-svg")) >= 3
+        )
+        assert not b.find("#ranked-flows").is_displayed()
+        b.fits()
+    assert not console_errors(driver)
 
     # the vote: the keyboard reaches the submit button; the running total updates
     b.sign_in("ada")

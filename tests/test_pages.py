@@ -27,18 +27,28 @@ from commonplan import accounts as auth
 from commonplan import audit, rounds
 from commonplan.economy.io import demo_economy
 from commonplan.federation import add_members, create_federation
+from commonplan.plan.balance import embodied
 from commonplan.rounds import board
-from commonplan.store.models import AuditEntry, Proposal
+from commonplan.rounds.plans import labour_cost
+from commonplan.store.models import AuditEntry, Draft, Proposal
 from commonplan.web import Settings, charts, create_app, pages, text
-from commonplan.web.pages import _base
+from commonplan.web.pages import _base, results
+from commonplan.web.pages._running import per_week
+from commonplan.web.pages.rounds import total_hours
 from commonplan.web.text import EN, t
+from commonplan.work.quotas import compare_plans
 
 __all__ = ["cheap_hashing"]  # autouse, from api_support
 from api_support import cheap_hashing, commune, password
 from page_support import alert, browser, get, post, sign_in, token, words
 
 FEDERATION = "Riverside"
+number = text.Translator("en").number  # numbers as the English pages write them
 TEMPLATES = Path(pages.__file__).parent.parent / "templates"
+
+
+SCIENTIFIC = re.compile(r"\d\.\d+e[+-]\d+")
+"""A number in scientific notation, which no page shows."""
 
 
 def make_site(url: str, **settings: Any) -> FastAPI:
@@ -277,29 +287,52 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
     assert t("home.deadline", at=text.translator().date(at)) in home  # "Dec 8, 2026 06:48 UTC"
     assert t("home.ask.file") in home
 
-    # members file proposals: only the kinds their councils may file
+    # members file proposals: only the kinds their councils may file, each its own form
     page = get(m0, f"/rounds/{rid}/proposals")
-    kinds = dict(re.findall(r'<option value="(\d+:\w+)"[^>]*>([^<]+)</option>', page))
+    kinds = {
+        f"{council}:{kind}": html.unescape(label)
+        for council, kind, label in re.findall(r'\?what=(\d+)%3A(\w+)[^"]*">([^<]+)</a>', page)
+    }
     assert sorted(v.split(":")[1] for v in kinds) == ["capacity", "collective", "hours", "target"]
     east = next(v.split(":")[0] for v, label in kinds.items() if "Riverside east" in label)
     bakery = next(v.split(":")[0] for v, label in kinds.items() if "Riverside bakery" in label)
+    economy = demo_economy()
+    food, hotels = (economy.label(economy.product_index(c)) for c in ("C10T12", "I"))
+    target_form = get(m0, f"/rounds/{rid}/proposals?what={east}:target")
+    assert f'<option value="{html.escape(food)}">' in target_form  # the picker, by name
+    unit = economy.units["output"]
+    assert t("proposal.row_amount.target", row=1, unit=unit) in words(target_form)
+    assert 'name="hours"' not in target_form  # a target's form asks no hours
+    hours_form = get(m0, f"/rounds/{rid}/proposals?what={bakery}:hours")
+    assert 'name="hours"' in hours_form and 'name="product_1"' not in hours_form
     post(
         m0,
         f"/rounds/{rid}/proposals",
-        {"what": f"{east}:target", "title": "Bread for all", "amounts": "C10T12 = 2\nL68B: 3"},
+        {
+            "what": f"{east}:target",
+            "title": "Bread for all",
+            "product_1": food,
+            "amount_1": "2",
+            "product_2": "real estate services, excluding imputed rents",  # the name alone
+            "amount_2": "3",
+        },
     )
-    post(
-        m0,
-        f"/rounds/{rid}/proposals",
-        {"what": f"{east}:collective", "title": "A canteen", "amounts": "I 1"},
-    )
+    canteen = {"what": f"{east}:collective", "title": "A canteen", "product_1": hotels}
+    checked = post(
+        m0, f"/rounds/{rid}/proposals", {**canteen, "amount_1": "1", "step": "check"}, status=200
+    ).text
+    costed = labour_cost(economy, {"I": 1.0})  # λ·amounts: the hours it embodies
+    said = t("proposal.cost_check", hours=number(round(costed)))
+    assert said in words(checked) and f'value="{html.escape(hotels)}"' in checked
+    assert t("proposals.all", count=1) in words(checked)  # checked, not filed
+    post(m0, f"/rounds/{rid}/proposals", {**canteen, "amount_1": "1"})
     post(
         m0,
         f"/rounds/{rid}/proposals",
         {"what": f"{bakery}:hours", "title": "Our hours", "hours": "1500"},
     )
     m1_east = f"{east}:collective"
-    assert f'value="{m1_east}"' in get(m1, f"/rounds/{rid}/proposals")
+    assert "?what=" + m1_east.replace(":", "%3A") in get(m1, f"/rounds/{rid}/proposals")
     post(
         m1,
         f"/rounds/{rid}/proposals",
@@ -328,11 +361,21 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
         status=422,
     )
     assert "the economy has no product 'XYZ'" in alert(unknown.text)
+    nameless = post(
+        m1,
+        f"/rounds/{rid}/proposals",
+        {"what": m1_east, "title": "Oops", "product_1": "Unobtainium", "amount_1": "1"},
+        status=422,
+    )
+    assert t("proposal.unknown", row=1, text="Unobtainium") in alert(nameless.text)
 
     everyone = words(get(m2, f"/rounds/{rid}/proposals"))
     for title in ("Bread for all", "A canteen", "Our hours", "Night clinic"):
         assert title in everyone
     assert t("proposals.all", count=4) in everyone
+    assert t("proposal.amount", name=food, amount="2", unit=unit) in everyone  # names, units
+    assert t("proposal.hours_value", hours="1,500") in everyone
+    assert "C10T12: 2" not in everyone
 
     # amend and withdraw (m0 and m1 are in the east council, m2 in the west)
     listed = get(m0, f"/rounds/{rid}/proposals")
@@ -341,7 +384,14 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
         for pid, title in re.findall(r'<h3 id="proposal-(\d+)">([^<]+)</h3>', listed)
     )
     form = get(m0, f"/proposals/{ids['A canteen']}/amend")
-    assert 'value="A canteen"' in form and "I = 1" in form
+    assert 'value="A canteen"' in form and f'value="{html.escape(hotels)}"' in form
+    # the amend link only where the member may amend: m2 (west, bakery) not the east's bread
+    others = get(m2, f"/rounds/{rid}/proposals")
+    assert f"/proposals/{ids['Bread for all']}/amend" not in others
+    assert f"/proposals/{ids['Our hours']}/amend" in others  # the bakery's: hers
+    not_hers = get(m2, f"/proposals/{ids['Bread for all']}/amend", status=403)
+    assert "only its members amend it" in alert(not_hers)
+    assert rounds.amendable(db, int(rid), member="m2") == {ids["Our hours"]}
     post(
         m0,
         f"/proposals/{ids['A canteen']}/amend",
@@ -357,13 +407,39 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
     # the draft: what it means for m0 and for everyone
     assert t("plan.no_draft") in words(get(m0, f"/rounds/{rid}/plan"))
     post(ada, f"/facilitate/rounds/{rid}/draft", {})
+    with db.transaction() as s:  # the cost checked before filing is the one the draft records
+        canteen_now = s.execute(select(Proposal).filter_by(title="A bigger canteen")).scalar_one()
+        assert canteen_now.labour_cost == pytest.approx(2 * costed)  # as checked, for 2
+        (draft_id,) = s.execute(select(Draft.id).where(Draft.round_id == int(rid))).scalars()
     plan_page = get(m0, f"/rounds/{rid}/plan")
     seen = words(plan_page)
     view = rounds.member_view(db, int(rid), member="m0")
     assert view.hours_per_year is not None and view.hours_proposed == 1500
-    assert t("plan.your_hours", hours=view.hours_per_year, offered=1500.0) in seen
-    (plan_id,) = re.findall(r"plan (\d+)\)", seen)
-    summary = board.plan_summary(db, int(plan_id))
+    (draft,) = compare_plans(db, "m0", [draft_id])
+    tr = text.Translator("en")
+    week = t(
+        "plan.your_week",
+        plan=t("plan.name.draft"),
+        work=per_week(tr, draft.hours_per_week),
+        free=per_week(tr, draft.free_per_week),
+    )
+    assert week in seen  # her hours and free time
+    year = number(round(draft.hours_per_week * 52))
+    assert t("plan.your_year", hours=year, offered="1,500") in seen
+    lam = embodied(economy)  # only labour binds: each price is the hours a unit embodies
+    assert view.prices_in_hours and len(view.prices) == 5
+    for code, price in view.prices.items():  # the dearest, by name, in hours per unit
+        name = economy.label(economy.product_index(code))
+        assert price == pytest.approx(lam[economy.product_index(code)], rel=1e-6)
+        assert t("plan.dear", name=name, price=number(price), unit=unit) in seen
+    assert f"per {unit}" in seen and t("plan.scarce") in seen
+    assert view.fulfilment is not None
+    got = number(2 * view.fulfilment)
+    assert t("plan.gets", name=food, planned=got, asked="2", unit=unit) in seen
+    assert not re.search(r"plan \d", seen)  # plans by what they are, not by id
+    listed_now = words(get(m0, f"/rounds/{rid}/proposals"))
+    assert not SCIENTIFIC.search(seen) and not SCIENTIFIC.search(listed_now)
+    summary = board.plan_summary(db, draft_id)
     assert t("num.percent", value=summary.fulfilment) in seen
     assert t("plan.fulfilment") in seen and "Bread for all" in seen
     assert t("plan.binding.cap", name=t("resource.labour")) in seen
@@ -423,9 +499,11 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
 
     # the result, the history, and m0's ballot found by its receipt
     result = words(get(m0, f"/rounds/{rid}/result"))
+    assert not SCIENTIFIC.search(result)
     outcome = rounds_outcome(db, int(rid))
     assert (t("result.ratified") if outcome["ratified"] else t("result.failed")) in result
-    assert outcome["results"]["ratify"]["reason"] in result
+    assert results.count_said(outcome["results"]["ratify"]["reason"]) in result
+    assert "Why: ratified" not in result
     why = outcome["results"]["budget"]["why"]  # each collective proposal, funded or why not
     with db.transaction() as s:
         titles = {str(p.id): p.title for p in s.query(Proposal).filter_by(kind="collective")}
@@ -435,6 +513,14 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
         assert f"{titles[p]}: {said}" in result, (p, w)
     assert t("result.final_plan") in result
     final = board.plan_summary(db, outcome["plan"])
+    (under_final,) = compare_plans(db, "m0", [outcome["plan"]])
+    week = t(
+        "plan.your_week",
+        plan=t("plan.name.final"),
+        work=per_week(tr, under_final.hours_per_week),
+        free=per_week(tr, under_final.free_per_week),
+    )
+    assert week in result  # what the final plan means for her
     assert t("num.percent", value=final.fulfilment) in result
     with db.transaction() as s:  # the log head at close, for members to keep
         head = audit.round_head(s, int(rid))
@@ -447,6 +533,60 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
     assert t("find.approve", titles="A bigger canteen") in found
     nothing = post(m0, "/board/find", {"receipt": "NOPE-NOPE"}, status=404).text
     assert "no ballot with receipt 'NOPE-NOPE'" in alert(nothing)
+
+
+def test_the_draft_and_its_alternatives_as_a_member_reads_them(site: FastAPI) -> None:
+    """The plan page names the plans by what they are and gives a member's hours and free time
+    under each; capacities read "at most" with their unit; a member with no workplace is told
+    the plan asks no hours of them; no number in scientific notation."""
+    db, fed = site.state.db, site.state.federation
+    rid = rounds.open_round(db, fed, actor="ada")
+    east = {"council": "Riverside east", "actor": "m0"}
+    rounds.file_proposal(db, rid, kind="target", title="Bread", amounts={"C10T12": 2}, **east)
+    rounds.file_proposal(db, rid, kind="collective", title="Sauna", amounts={"R93": 0.5}, **east)
+    clinic = {"council": "Riverside clinic", "actor": "m1"}
+    rounds.file_proposal(db, rid, kind="hours", title="Clinic hours", hours=1200, **clinic)
+    rounds.file_proposal(db, rid, kind="capacity", title="Beds", amounts={"Q86": 40}, **clinic)
+    economy = demo_economy()
+    unit, health = economy.units["output"], economy.label(economy.product_index("Q86"))
+    listed = words(get(sign_in(site, "m2"), f"/rounds/{rid}/proposals"))
+    assert t("proposal.capacity_amount", name=health, amount="40", unit=unit) in listed
+    assert t("proposal.hours_value", hours="1,200") in listed
+    draft = rounds.compute_draft(db, rid, actor="ada")
+    more_free = rounds.compute_alternative(
+        db, rid, title="more free time", caps={"co2": "50%"}, actor="ada"
+    )
+    m1 = sign_in(site, "m1")
+    page = words(get(m1, f"/rounds/{rid}/plan"))
+    tr = text.Translator("en")
+    assert t("plan.for_you", plan=t("plan.name.draft")) in page  # the draft, not the alternative
+    named = t("plan.name.alternative", number=1, title="more free time")
+    under = dict(zip((draft, more_free), compare_plans(db, "m1", [draft, more_free]), strict=True))
+    for plan, name in ((draft, t("plan.name.draft")), (more_free, named)):
+        hours = under[plan]
+        work, free = per_week(tr, hours.hours_per_week), per_week(tr, hours.free_per_week)
+        assert t("plan.compare.row", plan=name, work=work, free=free) in page
+        assert 0 < hours.hours_per_week < hours.hours_per_week + hours.free_per_week == 112
+    year = number(round(under[draft].hours_per_week * 52))
+    assert t("plan.your_year", hours=year, offered="1,200") in page  # of what her council offered
+    assert not SCIENTIFIC.search(page) and not re.search(r"plan \d", page)
+    summary = board.plan_summary(db, draft)
+    assert total_hours(tr, summary.hours_offered) in page  # as the draft's, not the alternative's
+    ada = words(get(sign_in(site, "ada"), f"/rounds/{rid}/plan"))
+    assert t("plan.no_work_council") in ada and t("plan.compare") not in ada
+
+
+def test_totals_of_hours_in_millions() -> None:
+    tr = text.Translator("en")
+    assert total_hours(tr, 6200.4) == t("num.hours_total", value="6,200")
+    assert total_hours(tr, 12_345_678_901.0) == t("num.million_hours", value="12,345.7")
+    assert [number(v) for v in (0.000012, 4450.0, 0.5996, 1234.5, 0.0)] == [
+        "0.000012",
+        "4,450",
+        "0.6",
+        "1,234.5",
+        "0",
+    ]
 
 
 def rounds_outcome(db: Any, round_id: int) -> dict[str, Any]:

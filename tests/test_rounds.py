@@ -13,6 +13,7 @@ import threading
 import time
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import func, inspect, select, text, update
 
@@ -30,12 +31,15 @@ from commonplan.errors import (
 from commonplan.federation import add_members, create_federation
 from commonplan.rounds import (
     BallotPaper,
+    amendable,
     cast_ballot,
     cast_ballots,
     cast_round_ballots,
+    check_amend,
     close_vote,
     compute_alternative,
     compute_draft,
+    cost_proposal,
     file_proposal,
     member_view,
     open_round,
@@ -672,6 +676,52 @@ def test_hours_beyond_the_targets_are_free_time(database_url: str) -> None:
     assert plan.result["objective"] == "min_labour"
     offered = plan.inputs["hours_offered"]
     assert view.hours_per_year == pytest.approx(1450 * plan.result["use"]["labour"] / offered)
+
+
+def test_a_proposal_costed_before_filing_costs_what_the_draft_records(database_url: str) -> None:
+    """cost_proposal checks a proposal as filing does and costs it in hours (λ·amounts) without
+    filing it; the draft then records the same cost.  Only the filing council's members may
+    amend, and only while the round takes proposals or feedback."""
+    db, root = federation(database_url, members=60, caps={})
+    r = open_round(db, root, actor="m000")
+    ids = first_proposals(db, r)
+    with db.transaction() as s:
+        filed = s.execute(select(func.count()).select_from(Proposal)).scalar_one()
+    asked = {"I": 800.0, "Q86": 5.0}
+    costed = cost_proposal(db, r, kind="collective", amounts=asked)
+    lam = np.linalg.solve(
+        np.eye(SWEDEN.n) - SWEDEN.A.toarray().T, SWEDEN.direct("labour")[SWEDEN.techniques]
+    )
+    expected = sum(lam[SWEDEN.product_index(k)] * v for k, v in asked.items())
+    assert costed.labour_cost == pytest.approx(expected, rel=1e-9) and costed.labour_cost > 0
+    assert cost_proposal(db, r, kind="hours", hours=1450).hours == 1450
+    assert cost_proposal(db, r, kind="capacity", amounts={"A01": 1.0}).labour_cost is None
+    with pytest.raises(PlanInputError, match="no product 'XYZ'"):
+        cost_proposal(db, r, kind="target", amounts={"XYZ": 1.0})
+    with db.transaction() as s:  # nothing filed by costing
+        assert s.execute(select(func.count()).select_from(Proposal)).scalar_one() == filed
+    canteen = file_proposal(
+        db,
+        r,
+        actor=_member_of("Neighbourhood 3a"),
+        council="Neighbourhood 3a",
+        kind="collective",
+        title="a bigger canteen",
+        amounts=asked,
+    )
+    compute_draft(db, r, actor="m000")
+    with db.transaction() as s:
+        recorded = s.get(Proposal, canteen)
+        assert recorded is not None and recorded.labour_cost == pytest.approx(costed.labour_cost)
+    member = _member_of("Neighbourhood 1a")  # m000: Works 1a and Neighbourhood 1a
+    mine = amendable(db, r, member=member)
+    assert ids["clinic"] in mine and ids["Works 1a"] in mine and ids["nursery"] not in mine
+    with pytest.raises(AuthorisationError, match="only its members amend it"):
+        check_amend(db, ids["nursery"], member=member)
+    open_vote(db, r, actor="m000")
+    assert amendable(db, r, member=member) == frozenset()
+    with pytest.raises(PhaseError, match="can no longer be amended"):
+        check_amend(db, ids["clinic"], member=member)
 
 
 def test_ratification_by_consent(database_url: str) -> None:

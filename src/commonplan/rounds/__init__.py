@@ -47,6 +47,10 @@ if TYPE_CHECKING:
     )
     from commonplan.rounds.proposals import (
         KINDS,
+        ProposalCost,
+        amendable,
+        check_amend,
+        cost_proposal,
         file_proposal,
         hide_proposal,
         withdraw_proposal,
@@ -61,7 +65,8 @@ __getattr__, __dir__ = lazy(
         "commonplan.rounds.phases": "DATED PHASES open_period open_round",
         "commonplan.rounds.plans": "CollectiveCost Consequences PlanSummary compute_alternative "
         "compute_draft member_view plan_inputs plan_summary recompute",
-        "commonplan.rounds.proposals": "KINDS file_proposal hide_proposal withdraw_proposal",
+        "commonplan.rounds.proposals": "KINDS ProposalCost amendable check_amend cost_proposal "
+        "file_proposal hide_proposal withdraw_proposal",
         "commonplan.rounds.vote": "QuestionOutcome RoundOutcome close_vote open_vote",
     },
 )
@@ -76,15 +81,19 @@ __all__ = [
     "CollectiveCost",
     "Consequences",
     "PlanSummary",
+    "ProposalCost",
     "QuestionOutcome",
     "RoundOutcome",
+    "amendable",
     "board",
     "cast_ballot",
     "cast_ballots",
     "cast_round_ballots",
+    "check_amend",
     "close_vote",
     "compute_alternative",
     "compute_draft",
+    "cost_proposal",
     "file_proposal",
     "hide_proposal",
     "member_view",

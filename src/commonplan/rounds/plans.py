@@ -360,20 +360,25 @@ class Consequences:
     binding: tuple[str, ...]
     prices: dict[str, float]
     status: str
+    prices_in_hours: bool = False
+    """``prices`` are hours of work per unit (the labour cap's price as numeraire, or the hours
+    themselves where the plan meets every target with the fewest hours), else Kantorovich's
+    valuations, meaningful only against one another."""
 
 
-def member_view(db: Database, round_id: int, *, member: str, top: int = 5) -> Consequences:
-    """The latest plan of the round as it touches ``member``: the hours they would work (their
-    council's offer × the share of offered hours the plan uses), how far each of their councils'
-    proposals is met, what binds, and the dearest products in labour hours."""
+def member_view(
+    db: Database, round_id: int, *, member: str, top: int = 5, plan: int | None = None
+) -> Consequences:
+    """The latest plan of the round (or its ``plan``) as it touches ``member``: the hours they
+    would work (their council's offer × the share of offered hours the plan uses), how far each
+    of their councils' proposals is met, what binds, and the dearest products in labour hours."""
     with db.transaction() as s:
         r = round_at(s, round_id)
         m = member_named(s, member)
-        d = (
-            s.execute(select(Draft).where(Draft.round_id == r.id).order_by(Draft.id.desc()))
-            .scalars()
-            .first()
-        )
+        query = select(Draft).where(Draft.round_id == r.id)
+        if plan is not None:
+            query = query.where(Draft.id == plan)
+        d = s.execute(query.order_by(Draft.id.desc())).scalars().first()
         if d is None:
             raise PhaseError(f"round {r.number} has no draft plan yet")
         res = d.result
@@ -403,8 +408,13 @@ def member_view(db: Database, round_id: int, *, member: str, top: int = 5) -> Co
                     "labour_cost": p.labour_cost,
                 }
             )
-        prices = (res.get("shadow_prices") or {}).get("products") or {}
-        dear = dict(sorted(prices.items(), key=lambda kv: -float(kv[1]))[:top])
+        shadow = res.get("shadow_prices") or {}
+        prices = {k: float(v) for k, v in (shadow.get("products") or {}).items()}
+        per_hour = float((shadow.get("caps") or {}).get(LABOUR) or 0.0)
+        in_hours = res.get("objective") == "min_labour" or per_hour > 0
+        if res.get("objective") != "min_labour" and per_hour > 0:
+            prices = {k: v / per_hour for k, v in prices.items()}  # in hours of work
+        dear = dict(sorted(prices.items(), key=lambda kv: -kv[1])[:top])
         return Consequences(
             member=m.handle,
             hours_per_year=proposed * share if proposed is not None and share is not None else None,
@@ -412,8 +422,9 @@ def member_view(db: Database, round_id: int, *, member: str, top: int = 5) -> Co
             fulfilment=float(t) if t is not None else None,
             proposals=tuple(mine),
             binding=tuple(res.get("binding") or ()),
-            prices={k: float(v) for k, v in dear.items()},
+            prices=dear,
             status=res["status"],
+            prices_in_hours=in_hours,
         )
 
 

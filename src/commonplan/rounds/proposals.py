@@ -10,6 +10,7 @@ which the hard floors could no longer be produced is refused with the diagnosis.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,16 @@ from commonplan.rounds.plans import check_floors, labour_cost, live_proposals
 from commonplan.store import Database, get
 from commonplan.store.models import Council, Member, Proposal, Round
 
-__all__ = ["KINDS", "file_proposal", "hide_proposal", "withdraw_proposal"]
+__all__ = [
+    "KINDS",
+    "ProposalCost",
+    "amendable",
+    "check_amend",
+    "cost_proposal",
+    "file_proposal",
+    "hide_proposal",
+    "withdraw_proposal",
+]
 
 KINDS = {
     "target": "consumers",
@@ -77,6 +87,7 @@ def file_proposal(
                 raise PlanInputError(
                     f"proposal {amends} is not a live proposal of {council!r} in this round"
                 )
+            _may_amend(r, old, m)
             if old.kind != kind:
                 raise PlanInputError(
                     f"an amendment keeps the kind of proposal {amends} ({old.kind})"
@@ -120,6 +131,81 @@ def file_proposal(
             payload={"council": c.name, **audit.rows_of(s, Proposal, Proposal.id == p.id)[0]},
         )
         return p.id
+
+
+def _may_amend(r: Round, p: Proposal, m: Member) -> None:
+    """The rule of amending: a member of the council that filed the live proposal ``p``, while
+    round ``r`` takes proposals or feedback on the draft; refused in plain words otherwise."""
+    if p.withdrawn:
+        raise PlanInputError(f"proposal {p.id} is withdrawn (or replaced): amend its replacement")
+    if r.phase not in ("proposals", "feedback"):
+        raise PhaseError(
+            f"proposal {p.id} can no longer be amended: round {r.number} is past its proposals "
+            "and feedback phases"
+        )
+    if p.council_id not in (m.workers_council_id, m.consumers_council_id):
+        raise AuthorisationError(
+            f"{m.handle!r} is not a member of the council that filed proposal {p.id}: only its "
+            "members amend it"
+        )
+
+
+def check_amend(db: Database, proposal: int, *, member: str) -> None:
+    """Refuse (:class:`AuthorisationError`, :class:`PhaseError`, :class:`PlanInputError`) unless
+    ``member`` may amend ``proposal`` now: the rule :func:`file_proposal` applies to an
+    amendment, asked before one is written."""
+    with db.transaction() as s:
+        p = get(s, Proposal, proposal, "proposal")
+        _may_amend(get(s, Round, p.round_id, "round"), p, member_named(s, member))
+
+
+def amendable(db: Database, round_id: int, *, member: str) -> frozenset[int]:
+    """The live proposals of the round ``member`` may amend (and withdraw) now: their own
+    councils', while the round takes proposals or feedback."""
+    with db.transaction() as s:
+        r, m = round_at(s, round_id), member_named(s, member)
+        out = set()
+        for p in live_proposals(s, r):
+            try:
+                _may_amend(r, p, m)
+            except (AuthorisationError, PhaseError, PlanInputError):
+                continue
+            out.add(p.id)
+        return frozenset(out)
+
+
+@dataclass(frozen=True)
+class ProposalCost:
+    """A proposal costed before it is filed: its amounts as they would be recorded (checked),
+    its hours per member (an hours proposal), and the labour hours its products embody
+    (``labour_cost``: λ·amounts, what the draft records for it; ``None`` for hours and
+    capacities, which are not bundles of products)."""
+
+    kind: str
+    amounts: dict[str, float]
+    hours: float | None
+    labour_cost: float | None
+
+
+def cost_proposal(
+    db: Database,
+    round_id: int,
+    *,
+    kind: str,
+    amounts: Mapping[str, float] | None = None,
+    hours: float | None = None,
+) -> ProposalCost:
+    """Cost a proposal without filing it: the same checks of its amounts or hours as
+    :func:`file_proposal`, and the labour hours its products embody, directly and in all their
+    inputs (the cost the draft records for a collective proposal, and what the plan must find
+    hours for)."""
+    if kind not in KINDS:
+        raise PlanInputError(f"proposal kind must be one of {', '.join(KINDS)}; got {kind!r}")
+    with db.transaction() as s:
+        economy = economy_of(root_of(s, round_at(s, round_id)).settings)
+    checked = _amounts(economy, kind, amounts)
+    cost = labour_cost(economy, checked) if kind in ("target", "collective") else None
+    return ProposalCost(kind, checked, _hours(kind, hours), cost)
 
 
 def withdraw_proposal(

@@ -55,13 +55,16 @@ _LAYOUT: dict[str, Any] = {
 @dataclass(frozen=True)
 class Chart:
     """A figure for the page: ``key`` names it (element ids), ``figure`` is Plotly's JSON,
-    ``summary`` describes it in a sentence, ``rows`` are its numbers as (label, value) text."""
+    ``summary`` describes it in a sentence, ``rows`` are its numbers as (label, value) text;
+    ``wide``: the figure needs a wide screen (a Sankey diagram), so on a phone its rows, ranked,
+    are shown instead."""
 
     key: str
     title: str
     figure: dict[str, Any]
     summary: str
     rows: tuple[tuple[str, str], ...]
+    wide: bool = False
 
     def script_json(self) -> str:
         """The figure as JSON that is safe inside ``<script type="application/json">``."""
@@ -150,8 +153,8 @@ def caps_bars(
     text = [
         t(
             "chart.caps.bar",
-            used=float(use.get(k, 0.0)),
-            cap=float(caps[k]),
+            used=t.number(float(use.get(k, 0.0))),
+            cap=t.number(float(caps[k])),
             unit=t.maybe(f"unit.{units.get(k, '')}", units.get(k, "")),
         )
         for k in keys
@@ -269,7 +272,7 @@ def flows_sankey(
                 "target": [users[j] for j in link_target],
                 "value": values,
                 "color": "rgba(11, 92, 173, 0.25)",
-                "hovertemplate": "%{source.label} → %{target.label}: %{value:.3g} "
+                "hovertemplate": "%{source.label} → %{target.label}: %{value:,.3~r} "
                 + unit
                 + "<extra></extra>",
             },
@@ -280,12 +283,12 @@ def flows_sankey(
     rows = tuple(
         (
             t("chart.flows.row", source=economy.label(i), target=economy.label(int(makes[j]))),
-            t("num.amount", value=amount, unit=unit),
+            _amount(t, unit, amount),
         )
         for amount, i, j in largest
     )
     summary = t("chart.flows.summary", count=len(largest), unit=unit)
-    return Chart("flows", title, _figure(fig), summary, rows)
+    return Chart("flows", title, _figure(fig), summary, rows, wide=True)
 
 
 def years_chart(
@@ -327,7 +330,7 @@ def years_chart(
         )
     )
     rows = tuple(
-        (t("chart.years.row", series=name, year=year), t("num.amount", value=float(v), unit=unit))
+        (t("chart.years.row", series=name, year=year), _amount(t, unit, float(v)))
         for name, values in series.items()
         for year, v in zip(x, values, strict=True)
     )

@@ -87,8 +87,9 @@ EN: dict[str, str | Plural] = {
     # numbers and time
     "num.percent": "{value:.1%}",
     "num.hours": "{value:,.0f} hours",
-    "num.amount": "{value:,.3g} {unit}",
     "unit.hours": "hours",
+    "num.hours_total": "{value} hours",
+    "num.million_hours": "{value} million hours",
     "time.passed": "the deadline has passed",
     "time.days_hours": "{days} d {hours} h left",
     "time.hours_minutes": "{hours} h {minutes} min left",
@@ -163,6 +164,7 @@ EN: dict[str, str | Plural] = {
     "home.council": "{name} ({kind})",
     "home.no_councils": "You are in no council.",
     "home.round": "Round {number} is in its {phase} phase.",
+    "home.round_closed": "Round {number} is over: {phase}.",
     "home.time_left": "{left}",
     "home.deadline": "(the phase ends {at})",
     "home.no_round": "No planning round has been opened yet.",
@@ -193,25 +195,56 @@ EN: dict[str, str | Plural] = {
     "proposals.none": "No proposals yet.",
     "proposals.withdrawn": "Withdrawn, with the reason given",
     "proposal.withdrawn_why": "{title} ({council}): withdrawn by {handle}: “{reason}”",
-    "proposal.kind": "What you propose, for which council",
-    "proposal.choose": "Choose…",
-    "proposal.kinds_hint": "Consumers' councils propose targets and collective proposals; "
-    "workers' councils propose hours and capacities.",
+    "proposal.kind": "What do you propose, and for which of your councils?",
+    "proposal.kind_hint.target": "What your consumers' council asks for its members in a year: "
+    "products by name, with amounts.",
+    "proposal.kind_hint.collective": "Something you share, such as a canteen, a nursery or a "
+    "clinic: its products and amounts. Its cost in hours of work goes to the budget vote.",
+    "proposal.kind_hint.hours": "The hours each member of your workers' council offers to work "
+    "in a year.",
+    "proposal.kind_hint.capacity": "The most your workplace can do of each of its processes in a "
+    "year.",
+    "proposal.other_kind": "Propose something else",
+    "proposal.rows.target": "Products and amounts",
+    "proposal.rows.collective": "Products and amounts",
+    "proposal.rows.capacity": "Processes and the most of each",
+    "proposal.rows_hint.target": "Type part of a product's name and pick it; amounts are in "
+    "{unit} a year. Leave the rows you do not need empty.",
+    "proposal.rows_hint.collective": "Type part of a product's name and pick it; amounts are in "
+    "{unit} a year. Leave the rows you do not need empty.",
+    "proposal.rows_hint.capacity": "Type part of a process's name and pick it; the most it can "
+    "make is in {unit} a year. Leave the rows you do not need empty.",
+    "proposal.row_name.target": "Product {row}",
+    "proposal.row_name.collective": "Product {row}",
+    "proposal.row_name.capacity": "Process {row}",
+    "proposal.row_amount.target": "Amount {row} ({unit} a year)",
+    "proposal.row_amount.collective": "Amount {row} ({unit} a year)",
+    "proposal.row_amount.capacity": "Most activity {row} ({unit} a year)",
+    "proposal.paste": "Or paste codes and amounts",
+    "proposal.check": "Check the cost",
+    "proposal.cost_check": "This would take {hours} hours of work a year, directly and in "
+    "everything needed to make it. File it as it stands, or change it and check again.",
+    "proposal.hours_check": "Each member of your workers' council would offer {hours} hours a "
+    "year. File it as it stands, or change it.",
+    "proposal.capacity_check": "The {count} amounts are in order; a capacity costs no hours of "
+    "its own. File it as it stands, or change it.",
+    "proposal.unknown": "Row {row}: there is no product or process named “{text}”; type part "
+    "of its name and pick one from the list.",
+    "proposal.repeated_row": "Row {row}: {name} is named twice; name each once.",
     "proposal.what": "{council}: {kind}",
     "proposal.title": "Title",
-    "proposal.amounts": "Amounts (targets, collective proposals, capacities)",
+    "proposal.amounts": "Codes and amounts",
     "proposal.amounts_hint": "One per line: a product code (a process code for capacities), "
     "then the amount per year, e.g. C10T12 = 2.",
-    "proposal.codes": "The product codes",
-    "proposal.processes": "Process codes:",
     "proposal.hours": "Hours per member per year (hours proposals)",
     "proposal.hours_hint": "The hours each member of the workers' council offers to work in "
     "a year, e.g. 1500.",
-    "proposal.by": "A {kind} of {council}, filed by {handle}",
-    "proposal.hours_value": "{hours:,.0f} hours per member per year",
-    "proposal.amount": "{code}: {amount:g}",
+    "proposal.by": "{council}, filed by {handle} · {kind}",
+    "proposal.hours_value": "{hours} hours a year for each member",
+    "proposal.amount": "{name}: {amount} {unit} a year",
+    "proposal.capacity_amount": "{name}: at most {amount} {unit} a year",
+    "proposal.amends_earlier": "Replaces an earlier version of this proposal",
     "proposal.cost": "Costs {hours:,.0f} labour hours",
-    "proposal.amends": "Replaces proposal {id}",
     "proposal.amend": "Amend",
     "proposal.withdraw": "Withdraw",
     "proposal.withdraw_as_facilitator": "Withdraw as facilitator",
@@ -229,9 +262,24 @@ EN: dict[str, str | Plural] = {
     # the plan
     "plan.title": "The plan of round {number}",
     "plan.no_draft": "There is no draft plan yet: it is computed when the proposals phase ends.",
-    "plan.for_you": "What it means for you",
-    "plan.your_hours": "You would work {hours:,.0f} hours a year; your workers' council offered "
-    "{offered:,.0f}.",
+    "plan.for_you": "What {plan} means for you",
+    "plan.name.draft": "the draft",
+    "plan.name.alternative": "alternative {number}: {title}",
+    "plan.name.final": "the final plan",
+    "plan.name.replan": "the replanned year",
+    "plan.your_week": "Under {plan} you would work {work} and have {free} of free time.",
+    "plan.your_year": "That is {hours} hours of work a year; your workers' council offered "
+    "{offered}.",
+    "plan.your_rest": "It asks {hours} hours a year fewer of you than your council offered; "
+    "the collective proposals the vote chooses may take some of them.",
+    "plan.compare": "Your hours under each plan you may vote on",
+    "plan.compare.row": "{plan}: {work} of work, {free} free",
+    "plan.scarce": "What is scarce",
+    "plan.scarce.share": "{name}: the plan uses all of it. 1 % more ({step} {unit}) would meet "
+    "the targets {points} percentage points further.",
+    "plan.scarce.hours": "{name}: the plan uses all of it. 1 % more ({step} {unit}) would save "
+    "{hours} hours of work.",
+    "plan.gets": "{name}: {planned} of the {asked} {unit} a year asked",
     "plan.no_work_council": "You are in no workers' council, so the plan asks no hours of you.",
     "plan.your_fulfilment": "Private consumption targets are met to {value:.1%}.",
     "plan.your_proposals": "Your councils' proposals",
@@ -239,13 +287,12 @@ EN: dict[str, str | Plural] = {
     "plan.met": "{kind}: met {met}",
     "plan.met_unknown": "when the budget vote chooses",
     "plan.dearest": "The dearest products",
-    "plan.dearest_hint": "What one more unit would cost the plan, at its shadow prices.",
-    "plan.dear": "{code}: {price:.3g}",
+    "plan.dearest_hint": "What one more unit of each would cost the plan in hours of work, "
+    "counting what is scarce in its inputs at what it is worth in hours.",
+    "plan.dear": "{name}: {price} hours of work per {unit}",
+    "plan.dear_shadow": "{name}: {price} per {unit} (a shadow price: compare them with one "
+    "another)",
     "plan.for_all": "What it means for everyone",
-    "plan.stage": "{stage} (plan {id})",
-    "plan.stage.draft": "The draft plan",
-    "plan.stage.alternative": "An alternative draft",
-    "plan.stage.final": "The final plan",
     "plan.status": "Outcome",
     "plan.fulfilment": "Private targets met",
     "plan.hours_offered": "Hours offered",
@@ -258,7 +305,7 @@ EN: dict[str, str | Plural] = {
     "plan.binding.capacity": "The capacity of {name} is used up",
     "plan.binding.floor": "{name} is held at its floor",
     "plan.binding.ceiling": "The targets of {name} are met in full",
-    "plan.price": "shadow price {price:.3g}",
+    "plan.price": "shadow price {price}",
     "plan.objective.max_fulfilment": "A shadow price says how much further the targets could "
     "be met with one more unit of what binds.",
     "plan.objective.min_labour": "The targets are met in full; a shadow price says how many "
@@ -278,7 +325,7 @@ EN: dict[str, str | Plural] = {
     "chart.fulfilment.summary_none": Plural("{count} target.", "{count} targets."),
     "chart.caps.title": "What the plan uses of its caps",
     "chart.caps.x": "share of the cap used",
-    "chart.caps.bar": "{used:,.4g} of {cap:,.4g} {unit}",
+    "chart.caps.bar": "{used} of {cap} {unit}",
     "chart.caps.row": "{share:.1%} ({detail})",
     "chart.caps.summary": Plural(
         "{count} capped resource, not used up.", "{count} capped resources, none used up."
@@ -358,7 +405,7 @@ EN: dict[str, str | Plural] = {
     "result.not_yet": "The result is shown when the vote has closed.",
     "result.ratified": "The plan is ratified",
     "result.failed": "The plan was not ratified",
-    "result.reason": "Why: {reason}",
+    "result.reason": "The count: {reason}",
     "result.yes": "Yes",
     "result.no": "No",
     "result.abstain": "Abstain",

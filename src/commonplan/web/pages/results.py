@@ -26,7 +26,7 @@ from commonplan.web.pages._base import (
     tr_of,
 )
 from commonplan.web.pages.ballots import candidates
-from commonplan.web.pages.rounds import plan_whole
+from commonplan.web.pages.rounds import PlanName, member_hours, plan_whole
 from commonplan.web.schemas import (
     PlanPublic,
     QuestionPublic,
@@ -82,7 +82,7 @@ def outcome_facts(
     return {
         "ratified": bool(outcome.get("ratified")),
         "why": _why_funded(tr, budget, titles),
-        "reason": vote.get("reason"),
+        "reason": count_said(vote.get("reason")),
         "objections": list((consent or {}).get("sustained") or []),
         "facts": facts,
         "chosen": chosen,
@@ -91,6 +91,15 @@ def outcome_facts(
         "next_round": outcome.get("next_round"),
         "plan": outcome.get("plan"),
     }
+
+
+def count_said(reason: str | None) -> str | None:
+    """The count's reason without its verdict ("ratified: 3 of 4 …" → "3 of 4 …"): the page's
+    heading says it already."""
+    if reason is None:
+        return None
+    verdict, sep, rest = reason.partition(": ")
+    return rest if sep and verdict in ("ratified", "consent given") else reason
 
 
 def _why_funded(tr: Translator, budget: dict[str, Any], titles: dict[str, str]) -> list[str]:
@@ -118,13 +127,19 @@ def result(round_id: int, who: CurrentMember, request: Request, db: DB) -> HTMLR
     tr = tr_of(request)
     info, context = round_context(db, who, round_id, tr, "result.title")
     if not info.closed:
-        return page(request, "result.html", outcome=None, whole=None, **context)
+        return page(request, "result.html", outcome=None, whole=None, yours=None, **context)
     questions = public.round_questions(db, who, round_id)
     outcome = outcome_facts(tr, info.round, questions)
-    whole = plan_whole(db, who, outcome["plan"], tr) if outcome["plan"] is not None else None
+    whole, yours = None, None
+    if outcome["plan"] is not None:
+        final = PlanName(int(outcome["plan"]), "final", tr("plan.name.final"))
+        whole = plan_whole(db, who, final.id, tr)
+        yours = next(iter(member_hours(db, who, [final], tr)), None)
     with db.transaction() as s:
         head = audit.round_head(s, round_id)
-    return page(request, "result.html", outcome=outcome, whole=whole, head=head, **context)
+    return page(
+        request, "result.html", outcome=outcome, whole=whole, yours=yours, head=head, **context
+    )
 
 
 @dataclass(frozen=True)
