@@ -8,6 +8,8 @@
 - :mod:`~commonplan.rounds.vote` — opening the ballot boxes, closing them with the count;
 - :mod:`~commonplan.rounds.ballots` — casting ballots (one, many, or one member's into several
   boxes at once) and their receipts;
+- :mod:`~commonplan.rounds.timeline` — a round's phases with their dates, and the vote's
+  turnout so far;
 - :mod:`~commonplan.rounds.board` — the public board: export, recount, finding one's ballot.
 
 Every step is one transaction and is appended to the audit log; hard floors are outside every
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
         hide_proposal,
         withdraw_proposal,
     )
+    from commonplan.rounds.timeline import PhaseStep, Turnout, timeline, turnout
     from commonplan.rounds.vote import QuestionOutcome, RoundOutcome, close_vote, open_vote
 
 __getattr__, __dir__ = lazy(
@@ -62,6 +65,7 @@ __getattr__, __dir__ = lazy(
         "commonplan.rounds.plans": "CollectiveCost Consequences PlanSummary compute_alternative "
         "compute_draft member_view plan_inputs plan_summary recompute",
         "commonplan.rounds.proposals": "KINDS file_proposal hide_proposal withdraw_proposal",
+        "commonplan.rounds.timeline": "PhaseStep Turnout timeline turnout",
         "commonplan.rounds.vote": "QuestionOutcome RoundOutcome close_vote open_vote",
     },
 )
@@ -75,9 +79,11 @@ __all__ = [
     "BallotPaper",
     "CollectiveCost",
     "Consequences",
+    "PhaseStep",
     "PlanSummary",
     "QuestionOutcome",
     "RoundOutcome",
+    "Turnout",
     "board",
     "cast_ballot",
     "cast_ballots",
@@ -96,5 +102,7 @@ __all__ = [
     "plan_inputs",
     "plan_summary",
     "recompute",
+    "timeline",
+    "turnout",
     "withdraw_proposal",
 ]
