@@ -35,35 +35,9 @@ from commonplan.web.text import EN, t
 
 __all__ = ["cheap_hashing"]  # autouse, from api_support
 from api_support import cheap_hashing, commune, password
-from page_support import alert, browser, get, post, sign_in, token, words
+from page_support import FEDERATION, alert, browser, get, make_site, post, sign_in, token, words
 
-FEDERATION = "Riverside"
 TEMPLATES = Path(pages.__file__).parent.parent / "templates"
-
-
-def make_site(url: str, **settings: Any) -> FastAPI:
-    """The site with a federation ``Riverside``, facilitator ``ada`` and members m0…m3."""
-    app = create_app(url, settings=Settings(**settings))
-    db = app.state.db
-    fed = create_federation(db, commune(FEDERATION))
-    add_members(db, [{"handle": "ada", "name": "Ada", "role": "facilitator"}])
-    add_members(
-        db,
-        [
-            {
-                "handle": f"m{i}",
-                "name": f"Member {i}",
-                "workers_council": f"{FEDERATION} {('bakery', 'clinic')[i % 2]}",
-                "consumers_council": f"{FEDERATION} {('east', 'west')[i // 2]}",
-            }
-            for i in range(4)
-        ],
-    )
-    auth.add_staff(db, "ada", fed)
-    for handle in ("ada", "m0", "m1", "m2", "m3"):
-        auth.set_password(db, handle, password(handle))
-    app.state.federation = fed
-    return app
 
 
 @pytest.fixture

@@ -330,8 +330,6 @@ STEPS: dict[str, tuple[Callable[..., object], str]] = {
 """A round's steps: the domain's call (``(db, round_id, *, actor)``) and the notice after it."""
 
 
-
-
 def confirming(
     request: Request,
     what: str,
