@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field, model_validator
 from pydantic.dataclasses import dataclass
 
+from commonplan.members import MemberStatus
 from commonplan.monitor.alerts import AlertView
 from commonplan.monitor.status import WorkplaceIndices
 from commonplan.monitor.watch import SeriesSignal
@@ -298,19 +299,11 @@ class FederationPublic(BaseModel):
     children: list[FederationPublic] = Field(default_factory=list)
 
 
-class MemberStatusPublic(BaseModel):
+@dataclass(frozen=True)
+class MemberStatusPublic(MemberStatus):
     """A member as a facilitator keeps track of them: ``account`` is ``active`` (a password
     set), ``invited``, ``invitation expired`` or ``not invited``; ``voted``: whether they cast
     a ballot in the round asked about (null where none was) — who voted, never how."""
-
-    handle: str
-    name: str
-    role: str
-    workers_council: str | None
-    consumers_council: str | None
-    account: str
-    invited_until: Instant | None
-    voted: bool | None
 
 
 class InvitationsCreate(_In):

@@ -99,7 +99,7 @@ def member_statuses(
     ``invited``, ``invitation expired``, ``not invited``) and, with ``round``, whether they
     voted in it — who voted, never how."""
     found = acts.member_statuses(db, who, federation_id, round)
-    return [MemberStatusPublic.model_validate(asdict(m)) for m in found]
+    return [MemberStatusPublic(**asdict(m)) for m in found]
 
 
 @routes.post("/federations/{federation_id}/members", IMPORT, status_code=CREATED)
