@@ -16,6 +16,7 @@ with warnings.catch_warnings():  # starlette's TestClient would prefer httpx2
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
+import commonplan.rounds.timelines  # noqa: F401  (loaded first: the name must stay the function)
 from api_support import (
     API,
     FACILITATOR,
@@ -61,6 +62,8 @@ def test_timeline_turnout_and_the_next_period(app: FastAPI, client: TestClient) 
     assert proposals["ended"] == feedback["began"] and feedback["ended"] == vote["began"]
     assert proposals["began"] <= feedback["began"] <= vote["began"]
     assert (seen["voted"], seen["eligible"]) == (0, 4)
+    steps = rounds.timeline(db, rid)  # the domain's (after its module is loaded: no shadowing)
+    assert [(p.phase, p.state) for p in steps] == [(s["phase"], s["state"]) for s in seen["steps"]]
     budget, ratify = ran["boxes"]["budget"], ran["boxes"]["ratify"]
     for k in range(3):  # three of four vote yes: the plan is ratified
         rounds.cast_round_ballots(

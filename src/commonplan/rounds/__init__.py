@@ -8,7 +8,7 @@
 - :mod:`~commonplan.rounds.vote` — opening the ballot boxes, closing them with the count;
 - :mod:`~commonplan.rounds.ballots` — casting ballots (one, many, or one member's into several
   boxes at once) and their receipts;
-- :mod:`~commonplan.rounds.timeline` — a round's phases with their dates, and the vote's
+- :mod:`~commonplan.rounds.timelines` — a round's phases with their dates, and the vote's
   turnout so far;
 - :mod:`~commonplan.rounds.board` — the public board: export, recount, finding one's ballot.
 
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
         hide_proposal,
         withdraw_proposal,
     )
-    from commonplan.rounds.timeline import PhaseStep, Turnout, timeline, turnout
+    from commonplan.rounds.timelines import PhaseStep, Turnout, timeline, turnout
     from commonplan.rounds.vote import QuestionOutcome, RoundOutcome, close_vote, open_vote
 
 __getattr__, __dir__ = lazy(
@@ -65,7 +65,7 @@ __getattr__, __dir__ = lazy(
         "commonplan.rounds.plans": "CollectiveCost Consequences PlanSummary compute_alternative "
         "compute_draft member_view plan_inputs plan_summary recompute",
         "commonplan.rounds.proposals": "KINDS file_proposal hide_proposal withdraw_proposal",
-        "commonplan.rounds.timeline": "PhaseStep Turnout timeline turnout",
+        "commonplan.rounds.timelines": "PhaseStep Turnout timeline turnout",
         "commonplan.rounds.vote": "QuestionOutcome RoundOutcome close_vote open_vote",
     },
 )
