@@ -15,7 +15,6 @@ EN_FACIL: dict[str, str] = {
     "timeline.began": "began {at}",
     "timeline.ends": "ends {at}",
     "timeline.ended": "ended {at}",
-    "timeline.no_date": "no deadline",
     "timeline.turnout": "{voted} of {eligible} members have voted ({percent:.0f} %).",
     # copying
     "copy.button": "Copy",
@@ -90,7 +89,6 @@ EN_FACIL: dict[str, str] = {
     "a new round; deadlines are optional.",
     "facilitate.members_list": "Members and invitations",
     "facilitate.invite_many": "Invite many members",
-    "facilitate.setup_form": "Set up a federation with a form",
     "facilitate.setup_yaml": "Or import a description file",
     "done.period_opened": "The next planning period is open: councils may file proposals.",
     "done.hidden": "The proposal is hidden; members see who hid it and why.",
@@ -120,7 +118,6 @@ EN_FACIL: dict[str, str] = {
     "invite_many.file": "Or a CSV file with a handle column",
     "invite_many.submit": "Make the invitation links",
     "invite_many.none": "Give at least one handle, or choose a CSV file.",
-    "invite_many.no_column": "{file}: the file has no handle column.",
     "invite_many.made": "Invitation links for {count} members",
     "invite_many.once": "Give each member their link now: the links are shown only once and "
     "work for a week.",
