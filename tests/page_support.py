@@ -15,7 +15,37 @@ with warnings.catch_warnings():  # starlette's TestClient would prefer httpx2
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
-from api_support import password
+from api_support import commune, password
+from commonplan import accounts as auth
+from commonplan.federation import add_members, create_federation
+from commonplan.web import Settings, create_app
+
+FEDERATION = "Riverside"
+
+
+def make_site(url: str, **settings: Any) -> FastAPI:
+    """The site with a federation ``Riverside``, facilitator ``ada`` and members m0…m3."""
+    app = create_app(url, settings=Settings(**settings))
+    db = app.state.db
+    fed = create_federation(db, commune(FEDERATION))
+    add_members(db, [{"handle": "ada", "name": "Ada", "role": "facilitator"}])
+    add_members(
+        db,
+        [
+            {
+                "handle": f"m{i}",
+                "name": f"Member {i}",
+                "workers_council": f"{FEDERATION} {('bakery', 'clinic')[i % 2]}",
+                "consumers_council": f"{FEDERATION} {('east', 'west')[i // 2]}",
+            }
+            for i in range(4)
+        ],
+    )
+    auth.add_staff(db, "ada", fed)
+    for handle in ("ada", "m0", "m1", "m2", "m3"):
+        auth.set_password(db, handle, password(handle))
+    app.state.federation = fed
+    return app
 
 
 def browser(app: FastAPI) -> TestClient:

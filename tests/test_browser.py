@@ -180,10 +180,12 @@ class Visit:
         return str(found[0].text) if found else None
 
     def fits(self) -> None:
-        """No page scrolls sideways at the screen's width (a phone's unless :meth:`screen`), and
-        axe-core finds nothing on it."""
-        wide = self.d.execute_script("return document.documentElement.scrollWidth")
-        assert wide <= self.width, f"{self.d.current_url} is {wide} px wide at {self.width} px"
+        """No page scrolls sideways (at phone width, or the window's), and axe-core finds nothing
+        on it."""
+        wide, window = self.d.execute_script(
+            "return [document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        assert wide <= window, f"{self.d.current_url} is {wide} px wide at {window} px"
         found = axe_violations(self.d)
         assert found == [], (self.d.current_url, found)
 
@@ -229,9 +231,12 @@ class Visit:
         self.go(next(h for h in hrefs if h.endswith(ending)).replace(self.base, ""))
 
     def step(self, css: str) -> None:
-        """A facilitator's step from /facilitate; it must succeed."""
+        """A facilitator's step from /facilitate, confirmed where it asks first; it must
+        succeed."""
         self.go("/facilitate")
         self.submit(self.find(css))
+        if self.d.find_elements(By.CSS_SELECTOR, "#confirm"):
+            self.submit(self.find("#confirm"))
         assert self.alert() is None, self.alert()
 
 
@@ -254,6 +259,7 @@ def test_a_round_in_chromium_at_phone_size(
     b.shot("01-sign-in")
     b.sign_in("ada")
     b.go("/facilitate")
+    b.find("#setup-form + details summary").click()  # the description file, beside the form
     b.find("#description-file").send_keys(str(files / "lakeside.yaml"))
     b.submit(b.find("#setup"))
     assert t("done.federation_created") in b.text(), b.alert()
@@ -437,6 +443,72 @@ def test_a_round_in_chromium_at_phone_size(
         assert len(list(directory.glob("*.png"))) == len(b.taken) == 15
     elapsed = time.monotonic() - started
     assert elapsed < 60, f"the browser round took {elapsed:.0f} s"
+
+
+TEAM = "handle,name,workers_council,consumers_council\n" + "".join(
+    f"hill{k},Hill {k},Hill dairy,Hill homes\n" for k in range(3)
+)
+
+
+def test_the_facilitator_pages_in_chromium(
+    server: str, driver: webdriver.Chrome, tmp_path: Path
+) -> None:
+    """The facilitators' pages at 390 × 844 and at 1280 × 800 — the set-up form, invitations for
+    many with their copy buttons, the member list, the timeline of a round and the confirmation
+    before opening the vote — nothing scrolls sideways, nothing in the console."""
+    shots = [tmp_path / "screenshots"]
+    if os.environ.get("COMMONPLAN_SCREENSHOTS"):
+        shots.append(Path(os.environ["COMMONPLAN_SCREENSHOTS"]) / "facilitators")
+    b = Visit(driver, server, shots)
+    (tmp_path / "team.csv").write_text(TEAM)
+    b.sign_in("ada")
+    b.go("/facilitate")
+    b.find("#setup-name").send_keys("Hill")
+    b.find("#setup-councils").send_keys("Hill dairy, workers, C10T12\nHill homes, consumers")
+    b.find("#setup-floors").send_keys("C10T12, 0.01")
+    b.submit(b.find("#setup-by-form"))
+    assert t("done.federation_created") in b.text(), b.alert()
+    fed = re.search(r"served-(\d+)", driver.page_source)
+    assert fed is not None
+    driver.find_element(
+        By.XPATH, f"//input[@id='members-{fed[1]}']/ancestor::details/summary"
+    ).click()
+    b.find(f"#members-{fed[1]}").send_keys(str(tmp_path / "team.csv"))
+    b.submit(b.find(f"#import-{fed[1]}"))
+    assert t("done.members_added") in b.text(), b.alert()
+    b.submit(b.find(f"#open-round-{fed[1]}"))
+    b.step("[id^=step-draft-]")
+    for width, height in ((WIDTH, HEIGHT), (1280, 800)):
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 800},
+        )
+        b.go("/facilitate/invitations")
+        b.find("#handles").send_keys(f"hill{width % 3}")
+        b.submit(b.find("#invite-all"))
+        assert t("invite_many.made", count=1) in b.text(), b.alert()
+        copy = b.find("button[data-copy=link-1]")
+        assert copy.is_displayed()  # the script shows it
+        copy.click()
+        b.shot(f"{width}-01-invitations")
+        b.go(f"/facilitate/federations/{fed[1]}/members")
+        assert t("members.count", count=3) in b.text()
+        b.shot(f"{width}-02-members")
+        b.go("/facilitate")
+        assert b.find(".timeline li.current").text.startswith(t("phase.feedback"))
+        b.shot(f"{width}-03-facilitate")
+        b.submit(b.find("[id^=step-vote-]"))
+        assert t("confirm.vote", number=1, federation="Hill") in b.text()
+        b.shot(f"{width}-04-confirm")
+        b.submit(b.find("#back"))
+        assert driver.current_url == server + "/facilitate"
+        (rid, *_) = re.findall(r"/rounds/(\d+)/", driver.page_source)
+        b.go(f"/rounds/{rid}/plan")
+        assert b.find("ol.timeline") and "vote" not in [
+            a.text.lower() for a in driver.find_elements(By.CSS_SELECTOR, ".round-nav a")
+        ]
+        b.shot(f"{width}-05-timeline")
+        assert console_errors(driver) == []
 
 
 def test_headers_and_no_csp_violation_in_chromium(server: str, driver: webdriver.Chrome) -> None:

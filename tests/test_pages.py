@@ -40,40 +40,14 @@ from commonplan.work.quotas import compare_plans
 
 __all__ = ["cheap_hashing"]  # autouse, from api_support
 from api_support import cheap_hashing, commune, password
-from page_support import alert, browser, get, post, sign_in, token, words
+from page_support import FEDERATION, alert, browser, get, make_site, post, sign_in, token, words
 
-FEDERATION = "Riverside"
 number = text.Translator("en").number  # numbers as the English pages write them
 TEMPLATES = Path(pages.__file__).parent.parent / "templates"
 
 
 SCIENTIFIC = re.compile(r"\d\.\d+e[+-]\d+")
 """A number in scientific notation, which no page shows."""
-
-
-def make_site(url: str, **settings: Any) -> FastAPI:
-    """The site with a federation ``Riverside``, facilitator ``ada`` and members m0…m3."""
-    app = create_app(url, settings=Settings(**settings))
-    db = app.state.db
-    fed = create_federation(db, commune(FEDERATION))
-    add_members(db, [{"handle": "ada", "name": "Ada", "role": "facilitator"}])
-    add_members(
-        db,
-        [
-            {
-                "handle": f"m{i}",
-                "name": f"Member {i}",
-                "workers_council": f"{FEDERATION} {('bakery', 'clinic')[i % 2]}",
-                "consumers_council": f"{FEDERATION} {('east', 'west')[i // 2]}",
-            }
-            for i in range(4)
-        ],
-    )
-    auth.add_staff(db, "ada", fed)
-    for handle in ("ada", "m0", "m1", "m2", "m3"):
-        auth.set_password(db, handle, password(handle))
-    app.state.federation = fed
-    return app
 
 
 @pytest.fixture
@@ -450,7 +424,10 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
     assert f'data-plotly="{pages.PLOTLY_JS}"' in plan_page
 
     # the vote: m0 casts, m1 cannot without the CSRF token
-    post(ada, f"/facilitate/rounds/{rid}/vote", {})
+    asked = words(post(ada, f"/facilitate/rounds/{rid}/vote", {}, status=200).text)
+    assert t("confirm.vote", number=1, federation=FEDERATION) in asked  # asked, not done
+    assert t("vote.not_open") in words(get(m0, f"/rounds/{rid}/vote"))
+    post(ada, f"/facilitate/rounds/{rid}/vote", {"confirm": "yes"})
     assert t("home.ask.vote") in words(get(m0, "/"))
     ballot = get(m0, f"/rounds/{rid}/vote")
     hidden = fields(ballot)
@@ -488,7 +465,7 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
     assert f'name="q{budget}"' in get(m1, f"/rounds/{rid}/vote")  # all boxes or none: not cast
 
     # the facilitator closes; a ballot after close is refused, on the page
-    post(ada, f"/facilitate/rounds/{rid}/close", {})
+    post(ada, f"/facilitate/rounds/{rid}/close", {"confirm": "yes"})
     late = m1.post(f"/rounds/{rid}/vote", data={**fields(m1_ballot), f"q{ratify}": "no"})
     assert late.status_code == 409
     assert (
@@ -631,7 +608,7 @@ def test_consent_and_ranked_ballots(database_url: str) -> None:
         rounds.compute_draft(db, rid, actor="ada")
         rounds.compute_alternative(db, rid, title="Less CO2", caps={"co2": "60%"}, actor="ada")
         ada, h0 = sign_in(app, "ada"), sign_in(app, "h0")
-        post(ada, f"/facilitate/rounds/{rid}/vote", {})
+        post(ada, f"/facilitate/rounds/{rid}/vote", {"confirm": "yes"})
 
         ballot = get(h0, f"/rounds/{rid}/vote")
         seen = words(ballot)
@@ -669,7 +646,7 @@ def test_consent_and_ranked_ballots(database_url: str) -> None:
         )
         assert cast.status_code == 201, words(cast.text)
         receipt = hidden["receipt"][0]
-        post(ada, f"/facilitate/rounds/{rid}/close", {})
+        post(ada, f"/facilitate/rounds/{rid}/close", {"confirm": "yes"})
 
         result = words(get(h0, f"/rounds/{rid}/result"))
         assert t("result.failed") in result and "too little bread" in result
@@ -746,7 +723,7 @@ def test_facilitator_sets_up_a_federation_from_yaml_and_csv(site: FastAPI) -> No
     assert "no council named 'Nowhere'" in alert(refused.text)
     none = post(ada, f"/facilitate/federations/{nordic[1]}/members", {}, status=422)
     assert t("facilitate.members.none") in alert(none.text)
-    closing = post(ada, "/facilitate/rounds/999/close", {}, status=404)
+    closing = post(ada, "/facilitate/rounds/999/close", {"confirm": "yes"}, status=404)
     assert "round" in alert(closing.text)
     step = post(ada, f"/facilitate/rounds/{nordic[1]}/explode", {}, status=404)
     assert t("facilitate.no_step", step="explode") in alert(step.text)

@@ -8,6 +8,8 @@
 - :mod:`~commonplan.rounds.vote` — opening the ballot boxes, closing them with the count;
 - :mod:`~commonplan.rounds.ballots` — casting ballots (one, many, or one member's into several
   boxes at once) and their receipts;
+- :mod:`~commonplan.rounds.timelines` — a round's phases with their dates, and the vote's
+  turnout so far;
 - :mod:`~commonplan.rounds.board` — the public board: export, recount, finding one's ballot.
 
 Every step is one transaction and is appended to the audit log; hard floors are outside every
@@ -55,6 +57,7 @@ if TYPE_CHECKING:
         hide_proposal,
         withdraw_proposal,
     )
+    from commonplan.rounds.timelines import PhaseStep, Turnout, timeline, turnout
     from commonplan.rounds.vote import QuestionOutcome, RoundOutcome, close_vote, open_vote
 
 __getattr__, __dir__ = lazy(
@@ -67,6 +70,7 @@ __getattr__, __dir__ = lazy(
         "compute_draft member_view plan_inputs plan_summary recompute",
         "commonplan.rounds.proposals": "KINDS ProposalCost amendable check_amend cost_proposal "
         "file_proposal hide_proposal withdraw_proposal",
+        "commonplan.rounds.timelines": "PhaseStep Turnout timeline turnout",
         "commonplan.rounds.vote": "QuestionOutcome RoundOutcome close_vote open_vote",
     },
 )
@@ -80,10 +84,12 @@ __all__ = [
     "BallotPaper",
     "CollectiveCost",
     "Consequences",
+    "PhaseStep",
     "PlanSummary",
     "ProposalCost",
     "QuestionOutcome",
     "RoundOutcome",
+    "Turnout",
     "amendable",
     "board",
     "cast_ballot",
@@ -105,5 +111,7 @@ __all__ = [
     "plan_inputs",
     "plan_summary",
     "recompute",
+    "timeline",
+    "turnout",
     "withdraw_proposal",
 ]

@@ -16,10 +16,11 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from commonplan import accounts, rounds
+from commonplan import accounts, members, rounds
 from commonplan import federation as fed_service
 from commonplan.accounts import Principal, Settings
 from commonplan.errors import CommonplanError, PlanInputError
+from commonplan.members import MemberStatus
 from commonplan.store import Database, get
 from commonplan.store.models import Council
 from commonplan.web.public import in_scope
@@ -28,6 +29,7 @@ from commonplan.web.schemas import (
     FederationCreate,
     InvitationPublic,
     MemberCreate,
+    PeriodCreate,
     ProposalAmend,
     ProposalCreate,
     RoundCreate,
@@ -49,10 +51,14 @@ __all__ = [
     "create_federation",
     "csv_text",
     "file_proposal",
+    "hide_proposal",
     "import_members",
     "invitation_url",
     "invite",
+    "invite_many",
+    "member_statuses",
     "members_from_csv",
+    "open_period",
     "open_round",
     "read_upload",
     "withdraw_proposal",
@@ -103,6 +109,28 @@ def withdraw_proposal(
     not_auditor(who, "withdraw proposals")
     in_scope(db, who, proposal_in_scope, proposal)
     rounds.withdraw_proposal(db, proposal, actor=who.handle, reason=reason)
+
+
+def hide_proposal(db: Database, who: Principal, proposal: int, reason: str) -> None:
+    """Hide an abusive proposal (a facilitator of its round's federation), saying why."""
+    in_scope(db, who, proposal_in_scope, proposal)
+    rounds.hide_proposal(db, proposal, actor=who.handle, reason=reason)
+
+
+def open_period(db: Database, who: Principal, federation: int, body: PeriodCreate) -> int:
+    """Open the first round of ``federation``'s next planning period (after ratification)."""
+    in_scope(db, who, root_in_scope, federation)
+    at: dict[str, str] = {phase: when.isoformat() for phase, when in body.deadlines.items()}
+    return rounds.open_period(db, federation, actor=who.handle, deadlines=at)
+
+
+def member_statuses(
+    db: Database, who: Principal, federation: int, round_id: int | None = None
+) -> tuple[MemberStatus, ...]:
+    """The members of ``federation`` (one of ``who``'s) with their account's state and, for
+    ``round_id``, whether they voted in it."""
+    in_scope(db, who, federation_in_scope, federation)
+    return members.member_statuses(db, federation, round_id=round_id)
 
 
 # ---------------------------------------------------------------------- ballots
@@ -270,6 +298,23 @@ def invite(
         expires_at=datetime.now(UTC) + settings.invitation_lifetime,
         kind="reset" if reset else "invitation",
     )
+
+
+def invite_many(
+    db: Database, who: Principal, handles: Sequence[str], settings: Settings
+) -> list[InvitationPublic]:
+    """Invitations for many members of ``who``'s federations at once, all or none (a refusal
+    names the line), each with its link as :func:`invite` builds it."""
+    made = accounts.invite_many(db, handles, actor=who.handle, settings=settings, by=who)
+    return [
+        InvitationPublic(
+            handle=i.handle,
+            token=i.token,
+            url=invitation_url(settings, i.token) if settings.base_url else None,
+            expires_at=i.expires_at,
+        )
+        for i in made
+    ]
 
 
 def invitation_url(settings: Settings, token: str) -> str:

@@ -6,6 +6,7 @@ pages render them."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -16,6 +17,7 @@ from commonplan import federation as fed_service
 from commonplan import rounds
 from commonplan.accounts import Principal
 from commonplan.rounds import board
+from commonplan.rounds.proposals import shown
 from commonplan.store import Database, models
 from commonplan.store.models import Council, Draft, Federation, Member, Proposal, Question, Round
 from commonplan.web.schemas import (
@@ -24,10 +26,12 @@ from commonplan.web.schemas import (
     Deadline,
     FederationPublic,
     MemberPublic,
+    PhaseStepPublic,
     PlanPublic,
     ProposalPublic,
     QuestionPublic,
     RoundPublic,
+    TimelinePublic,
 )
 from commonplan.web.scope import (
     federation_in_scope,
@@ -54,6 +58,7 @@ __all__ = [
     "read_proposal",
     "read_question",
     "read_round",
+    "read_timeline",
     "round_proposals",
     "round_public",
     "round_questions",
@@ -131,16 +136,20 @@ def _handle(s: Session, member: int | None) -> str | None:
 
 
 def proposal_public(s: Session, p: Proposal) -> ProposalPublic:
+    """A proposal as members may see it: a hidden one without its title, amounts or hours
+    (:func:`commonplan.rounds.proposals.shown`), only who hid it and why."""
     council = s.get(Council, p.council_id)
     member = s.get(Member, p.filed_by)
+    title, amounts = shown(p)
     return ProposalPublic(
         id=p.id,
         round=p.round_id,
         council=council.name if council is not None else "",
         kind=p.kind,
-        title=p.title,
-        amounts={k: float(v) for k, v in p.amounts.items()},
-        hours=p.hours,
+        title=title,
+        amounts={k: float(v) for k, v in amounts.items()},
+        hours=None if p.hidden else p.hours,
+        hidden=p.hidden,
         amends=p.amends_id,
         withdrawn=p.withdrawn,
         withdrawn_by=_handle(s, p.withdrawn_by),
@@ -220,6 +229,17 @@ def plan_public(db: Database, plan: int) -> PlanPublic:
 def read_round(db: Database, who: Principal, round_id: int) -> RoundPublic:
     with db.transaction() as s:
         return round_public(s, round_in_scope(who, s, round_id))
+
+
+def read_timeline(db: Database, who: Principal, round_id: int) -> TimelinePublic:
+    """A round's phases with their dates (:func:`commonplan.rounds.timeline`), and from the
+    vote on the turnout so far (counts only)."""
+    r = read_round(db, who, round_id)
+    steps = [PhaseStepPublic.model_validate(asdict(p)) for p in rounds.timeline(db, round_id)]
+    if r.phase == "vote" or (r.questions and r.phase in ("ratified", "failed")):
+        n = rounds.turnout(db, round_id)
+        return TimelinePublic(round=r.id, steps=steps, voted=n.voted, eligible=n.eligible)
+    return TimelinePublic(round=r.id, steps=steps, voted=None, eligible=None)
 
 
 def rounds_of(db: Database, who: Principal, federation: int) -> list[RoundPublic]:

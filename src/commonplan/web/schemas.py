@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, computed_field, model_validator
 from pydantic.dataclasses import dataclass
 
+from commonplan.members import MemberStatus
 from commonplan.monitor.alerts import AlertView
 from commonplan.monitor.status import WorkplaceIndices
 from commonplan.monitor.watch import SeriesSignal
@@ -298,6 +299,22 @@ class FederationPublic(BaseModel):
     children: list[FederationPublic] = Field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class MemberStatusPublic(MemberStatus):
+    """A member as a facilitator keeps track of them: ``account`` is ``active`` (a password
+    set), ``invited``, ``invitation expired`` or ``not invited``; ``voted``: whether they cast
+    a ballot in the round asked about (null where none was) — who voted, never how."""
+
+
+class InvitationsCreate(_In):
+    """Invitations for many members at once, all or none (a refusal names the line: 1 is the
+    first handle)."""
+
+    handles: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        min_length=1, max_length=10_000
+    )
+
+
 class MemberCreate(_In):
     handle: str = Handle
     name: str | None = Field(default=None, max_length=200)
@@ -367,7 +384,44 @@ class ProposalWithdraw(_In):
     reason: str | None = Field(default=None, max_length=500)
 
 
+class ProposalHide(_In):
+    """Why a facilitator hides an abusive proposal: members read it in the proposal's place."""
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class PeriodCreate(_In):
+    """The first round of the next planning period, with optional deadlines per phase."""
+
+    deadlines: dict[Literal["proposals", "feedback", "vote"], datetime] = Field(
+        default_factory=dict, description="When each phase ends; naive times are UTC"
+    )
+
+
+class PhaseStepPublic(BaseModel):
+    """One step of a round's timeline: ``state`` is ``done``, ``current`` or ``later``."""
+
+    phase: str
+    state: Literal["done", "current", "later"]
+    began: Instant | None
+    deadline: Instant | None
+    ended: Instant | None
+
+
+class TimelinePublic(BaseModel):
+    """A round's phases in order with their dates, and (from the vote on) how many members
+    have voted of how many may — counts only."""
+
+    round: int
+    steps: list[PhaseStepPublic]
+    voted: int | None
+    eligible: int | None
+
+
 class ProposalPublic(BaseModel):
+    """A proposal as members may see it: a ``hidden`` one (a facilitator hid it as abusive)
+    shows no title, amounts or hours, only who hid it (``withdrawn_by``) and why."""
+
     id: int
     round: int
     council: str
@@ -377,6 +431,7 @@ class ProposalPublic(BaseModel):
     hours: float | None
     amends: int | None
     withdrawn: bool
+    hidden: bool = False
     withdrawn_by: str | None = None
     withdrawn_reason: str | None = None
     labour_cost: float | None

@@ -26,6 +26,7 @@ from babel.numbers import get_decimal_symbol, get_group_symbol
 from commonplan.web import i18n
 from commonplan.web.i18n import LANGUAGES, Plural, Translation
 from commonplan.web.text_after import EN_AFTER
+from commonplan.web.text_facil import EN_FACIL
 
 __all__ = [
     "CATALOGUES",
@@ -477,8 +478,8 @@ EN: dict[str, str | Plural] = {
     "facilitate.close_vote": "Close the vote and count",
     "facilitate.no_step": "There is no step {step}; the steps are draft, vote and close.",
     "facilitate.open_round": "Open a planning round",
-    "facilitate.deadlines_hint": "Deadlines are optional, in UTC; filing, amending and voting "
-    "stop at the end of their phase.",
+    "facilitate.deadlines_hint": "Deadlines are optional; filing, amending and voting stop at "
+    "the end of their phase.",
     "facilitate.deadline": "End of the {phase} phase",
     "facilitate.open_round_submit": "Open the round",
     "facilitate.members": "Import members",
@@ -497,8 +498,8 @@ EN: dict[str, str | Plural] = {
     "facilitate.invited_once": "Give this link to the member now: it is shown only once and "
     "works for a week.",
     "facilitate.setup": "Set up a federation",
-    "facilitate.setup_hint": "Describe it in YAML as for `commonplan federation create` (see "
-    "examples/federation.yaml): paste it, or choose the file.",
+    "facilitate.setup_hint": "Give its name, its economy and its councils; members are "
+    "imported after.",
     "facilitate.setup_paste": "The description (YAML)",
     "facilitate.setup_file": "Or the YAML file",
     "facilitate.setup_submit": "Set it up",
@@ -511,6 +512,7 @@ EN: dict[str, str | Plural] = {
 }
 
 EN.update(EN_AFTER)  # the reports ledger, alerts, hours and quotas (web/text_after.py)
+EN.update(EN_FACIL)  # the timeline, the facilitators' tools, plain errors (web/text_facil.py)
 
 CATALOGUES: dict[str, dict[str, Translation]] = {
     lang: {} if lang == DEFAULT else i18n.translations(lang, EN) for lang in LANGUAGES

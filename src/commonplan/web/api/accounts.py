@@ -17,6 +17,7 @@ from commonplan.web.deps import DB, AppSettings, CurrentMember, Facilitator
 from commonplan.web.schemas import (
     InvitationAccept,
     InvitationPublic,
+    InvitationsCreate,
     MemberPublic,
     MePublic,
     PasswordChange,
@@ -147,3 +148,15 @@ def reset_password(
     one works until then.  The reset is written to the audit log and shown to the member at
     their next sign-in (``reset_by``)."""
     return acts.invite(db, who, handle, settings, reset=True)
+
+
+@routes.post("/invitations", (401, 403, 404, 409, 422), status_code=CREATED)
+def invite_many(
+    body: InvitationsCreate, who: Facilitator, db: DB, settings: AppSettings
+) -> list[InvitationPublic]:
+    """Invite many members at once (facilitators)
+
+    One invitation per handle, in the order given, all or none: an unknown handle, one given
+    twice, one who has a password already or one of a federation the facilitator does not
+    serve is refused naming its line (1 is the first handle).  Each token is shown once."""
+    return acts.invite_many(db, who, body.handles, settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import File, UploadFile
@@ -20,6 +21,7 @@ from commonplan.web.schemas import (
     MemberCreate,
     MemberPublic,
     MembersAdded,
+    MemberStatusPublic,
 )
 from commonplan.web.scope import council_names, federation_in_scope
 
@@ -85,6 +87,19 @@ def members(federation_id: Id, who: Overseer, db: DB) -> list[MemberPublic]:
             {c for m in found for c in (m.workers_council_id, m.consumers_council_id) if c},
         )
         return [public.member_public(m, names) for m in found]
+
+
+@routes.get("/federations/{federation_id}/member-statuses", READ)
+def member_statuses(
+    federation_id: Id, who: Overseer, db: DB, round: int | None = None
+) -> list[MemberStatusPublic]:
+    """The members with their account's state and who voted (facilitators, auditors)
+
+    Each member of the federation's councils with their account's state (``active``,
+    ``invited``, ``invitation expired``, ``not invited``) and, with ``round``, whether they
+    voted in it — who voted, never how."""
+    found = acts.member_statuses(db, who, federation_id, round)
+    return [MemberStatusPublic(**asdict(m)) for m in found]
 
 
 @routes.post("/federations/{federation_id}/members", IMPORT, status_code=CREATED)

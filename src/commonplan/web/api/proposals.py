@@ -1,12 +1,18 @@
 """Proposals of councils: list, file, amend, withdraw (a member of the proposing council, or a
-facilitator with a reason)."""
+facilitator with a reason); a facilitator hides an abusive one."""
 
 from __future__ import annotations
 
 from commonplan.web import acts, public
 from commonplan.web.api._routes import CREATED, READ, STEP, Routes
-from commonplan.web.deps import DB, CurrentMember, Id
-from commonplan.web.schemas import ProposalAmend, ProposalCreate, ProposalPublic, ProposalWithdraw
+from commonplan.web.deps import DB, CurrentMember, Facilitator, Id
+from commonplan.web.schemas import (
+    ProposalAmend,
+    ProposalCreate,
+    ProposalHide,
+    ProposalPublic,
+    ProposalWithdraw,
+)
 
 routes = Routes("proposals", "Councils' proposals: file, amend, withdraw.")
 
@@ -50,4 +56,14 @@ def withdraw(
     """Withdraw a proposal (a member of the council that filed it; or a facilitator of the
     round's federation, who gives the ``reason``)"""
     acts.withdraw_proposal(db, who, proposal_id, body.reason if body is not None else None)
+    return public.read_proposal(db, who, proposal_id)
+
+
+@routes.post("/proposals/{proposal_id}/hide", STEP)
+def hide(proposal_id: Id, body: ProposalHide, who: Facilitator, db: DB) -> ProposalPublic:
+    """Hide an abusive proposal (facilitators), saying why
+
+    It is withdrawn too where it was not (in the proposals and feedback phases); members then
+    see only who hid it and why, never its title, amounts or hours."""
+    acts.hide_proposal(db, who, proposal_id, body.reason)
     return public.read_proposal(db, who, proposal_id)

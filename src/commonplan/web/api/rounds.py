@@ -15,10 +15,12 @@ from commonplan.web.deps import DB, CurrentMember, Facilitator, Id
 from commonplan.web.schemas import (
     AlternativeCreate,
     ConsequencesPublic,
+    PeriodCreate,
     PlanPublic,
     QuestionPublic,
     RoundCreate,
     RoundPublic,
+    TimelinePublic,
     VoteOpened,
 )
 
@@ -35,6 +37,16 @@ def open_round(federation_id: Id, body: RoundCreate, who: Facilitator, db: DB) -
     return public.read_round(db, who, rid)
 
 
+@routes.post("/federations/{federation_id}/periods", STEP, status_code=CREATED)
+def open_period(federation_id: Id, body: PeriodCreate, who: Facilitator, db: DB) -> RoundPublic:
+    """Open the next planning period (facilitators)
+
+    Once a federation's plan is ratified, open the first round of its next planning period,
+    with optional deadlines per phase (refused, 409, before the ratification)."""
+    rid = acts.open_period(db, who, federation_id, body)
+    return public.read_round(db, who, rid)
+
+
 @routes.get("/federations/{federation_id}/rounds", READ)
 def history(federation_id: Id, who: CurrentMember, db: DB) -> list[RoundPublic]:
     """A federation's rounds, first to last"""
@@ -45,6 +57,15 @@ def history(federation_id: Id, who: CurrentMember, db: DB) -> list[RoundPublic]:
 def read_round(round_id: Id, who: CurrentMember, db: DB) -> RoundPublic:
     """A round: phase, deadlines, time left, ballot boxes, plans, outcome"""
     return public.read_round(db, who, round_id)
+
+
+@routes.get("/rounds/{round_id}/timeline", READ)
+def timeline(round_id: Id, who: CurrentMember, db: DB) -> TimelinePublic:
+    """A round's phases in order with their dates, and the vote's turnout so far
+
+    Each phase with when it began, its deadline and when it ended, the current one marked;
+    from the vote on, how many members have voted of how many may (counts only)."""
+    return public.read_timeline(db, who, round_id)
 
 
 # ---------------------------------------------------------------------- plans of a round

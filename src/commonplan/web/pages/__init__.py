@@ -15,7 +15,8 @@ plotly.js where it runs and listed as text under each chart.  Every word on the 
 Modules, by page family: ``_base`` (the router, rendering, CSRF-carrying forms, shared reads),
 ``account`` (sign in and out, invitations), ``home``, ``rounds`` (proposals, the draft plan),
 ``ballots`` (the vote, the receipt), ``results`` (result, history, finding one's ballot) and
-``federation`` (the facilitators' set-up pages); after the vote, ``reports`` (the ledger
+``federation`` (the facilitators' set-up pages and steps), ``people`` (the member list,
+invitations for many); after the vote, ``reports`` (the ledger
 per period, the report form), ``alerts``, ``hours`` (a member's, a workplace's) and
 ``dashboard`` (the running plan watched), with ``_running`` (numbers, product names, periods,
 multi-row forms).
@@ -34,6 +35,7 @@ from commonplan.web.pages import (
     federation,
     home,
     hours,
+    people,
     reports,
     results,
     rounds,
@@ -49,6 +51,7 @@ MODULES = (
     ballots,
     results,
     federation,
+    people,
     reports,
     alerts,
     hours,

@@ -4,7 +4,7 @@ redirects, forms' models, and what every page reads (a round's heading, the memb
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from commonplan import rounds
 from commonplan.accounts import Principal, RateLimitedError
 from commonplan.errors import CommonplanError, NotFoundError, PlanInputError
 from commonplan.store import Database
@@ -65,11 +66,19 @@ def plotly_js() -> FileResponse:
 
 @dataclass(frozen=True)
 class Problem:
-    """An error as the page shows it: a headline for its kind and the library's message."""
+    """An error as the page shows it: a headline for its kind and a message in plain words;
+    ``technical``: what the engine or the service said, shown to facilitators only (under a
+    disclosure), where the message is a plain sentence in its place."""
 
     kind: str
     title: str
     detail: str
+    technical: str | None = None
+
+
+PLAIN = ("solver", "internal", "integrity", "error", "database", "invalid_request")
+"""Kinds of error whose own words are technical (the engine's, the service's): members read a
+sentence saying what happened and what to do (``error.plain.KIND``) instead."""
 
 
 def tr_of(request: Request) -> Translator:
@@ -105,8 +114,67 @@ def _here(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
-def _problem(tr: Translator, kind: str, detail: str) -> Problem:
-    return Problem(kind, tr.maybe(f"error.{kind}", tr("error.error")), detail)
+def _problem(request: Request, kind: str, detail: str) -> Problem:
+    tr = tr_of(request)
+    title = tr.maybe(f"error.{kind}", tr("error.error"))
+    if kind not in PLAIN:
+        return Problem(kind, title, detail)
+    who = getattr(request.state, "principal", None)
+    technical = detail if who is not None and who.is_facilitator else None
+    return Problem(kind, title, tr(f"error.plain.{kind}"), technical)
+
+
+class FormInvalid(PlanInputError):
+    """A form's fields that its model refused (pydantic's errors, kept to be worded by the
+    page in the member's language, naming each field by its label: :func:`form_problems`)."""
+
+    def __init__(self, problems: Sequence[Mapping[str, Any]]) -> None:
+        super().__init__(errors.describe(problems, "form"))
+        self.problems = list(problems)
+
+
+_LIMITS = {
+    "missing": "form.field_required",
+    "string_too_short": "form.field_too_short",
+    "string_too_long": "form.field_too_long",
+    "too_long": "form.field_too_long",
+    "float_parsing": "form.field_number",
+    "float_type": "form.field_number",
+    "int_parsing": "form.field_number",
+    "int_type": "form.field_number",
+    "finite_number": "form.field_number",
+    "greater_than": "form.field_min",
+    "greater_than_equal": "form.field_min",
+    "less_than": "form.field_max",
+    "less_than_equal": "form.field_max",
+    "datetime_parsing": "form.field_date",
+    "datetime_from_date_parsing": "form.field_date",
+    "datetime_type": "form.field_date",
+    "literal_error": "form.field_choice",
+    "enum": "form.field_choice",
+    "extra_forbidden": "form.field_unknown",
+}
+"""pydantic's error types → the message that words them."""
+
+
+def form_problems(tr: Translator, problems: Sequence[Mapping[str, Any]]) -> str:
+    """A form's refused fields in plain words, each named by its label (``field.NAME``; the
+    innermost part of its place that has one, e.g. ``deadlines.vote`` → the vote's), never
+    pydantic's own words: five at most."""
+    lines = []
+    for e in problems[:5]:
+        place = [str(p) for p in e.get("loc", ()) if p != "body"]
+        label = next(
+            (tr(f"field.{p}") for p in reversed(place) if tr.has(f"field.{p}")),
+            place[-1] if place else tr("field.form"),
+        )
+        ctx = e.get("ctx") or {}
+        limit = next(
+            (ctx[k] for k in ("max_length", "min_length", "ge", "gt", "le", "lt") if k in ctx), ""
+        )
+        key = _LIMITS.get(str(e.get("type", "")), "form.field_invalid")
+        lines.append(tr(key, field=label, limit=limit))
+    return " ".join(lines)
 
 
 def page(
@@ -145,8 +213,11 @@ def page(
 
 
 def failed(request: Request, exc: CommonplanError, template: str, **context: Any) -> HTMLResponse:
-    """``template`` again with the error shown in it, under the status the API answers with."""
+    """``template`` again with the error shown in it, under the status the API answers with (a
+    form's refused fields worded by their labels: :func:`form_problems`)."""
     status, kind, detail = errors.problem(exc)
+    if isinstance(exc, FormInvalid):
+        detail = form_problems(tr_of(request), exc.problems)
     headers = {}
     if isinstance(exc, RateLimitedError):
         headers["Retry-After"] = str(exc.retry_after)
@@ -154,7 +225,7 @@ def failed(request: Request, exc: CommonplanError, template: str, **context: Any
         request,
         template,
         status=status,
-        error=_problem(tr_of(request), kind, detail),
+        error=_problem(request, kind, detail),
         headers=headers,
         **context,
     )
@@ -169,7 +240,7 @@ def render_error(request: Request, status: int, kind: str, detail: str) -> Respo
         if request.app.state.settings.cookie_name in request.cookies:
             deps.set_session_cookie(response, request, request.app.state.settings, None)
         return response
-    return page(request, "error.html", status=status, error=_problem(tr_of(request), kind, detail))
+    return page(request, "error.html", status=status, error=_problem(request, kind, detail))
 
 
 def redirect(path: str, done: str | None = None) -> RedirectResponse:
@@ -187,16 +258,12 @@ def local_path(target: str) -> str:
     return target if ok else "/"
 
 
-def _invalid(exc: ValidationError) -> PlanInputError:
-    """A pydantic error as the API words it: ``field: message``."""
-    return PlanInputError(errors.describe(exc.errors(), "form"))
-
-
 def form_model(cls: Callable[..., T], **fields: Any) -> T:
+    """``cls(**fields)``; refused fields raise :class:`FormInvalid` (worded by their labels)."""
     try:
         return cls(**fields)
     except ValidationError as exc:
-        raise _invalid(exc) from None
+        raise FormInvalid(exc.errors()) from None
 
 
 def with_cookies(response: Response, source: Response) -> Response:
@@ -208,14 +275,28 @@ def with_cookies(response: Response, source: Response) -> Response:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One phase of a round's timeline as the page shows it: its name, ``done``, ``current``
+    or ``later``, and its dates in words."""
+
+    phase: str
+    state: str
+    dates: str
+
+
+@dataclass(frozen=True)
 class RoundInfo:
     """A round as its pages head it: the round, its federation's name, the deadline of the
-    phase it is in and the time left to it."""
+    phase it is in and the time left to it, its phases in order with their dates, the vote's
+    turnout so far (in words; ``None`` outside the vote) and the tabs that apply to it."""
 
     round: RoundPublic
     federation: str
     deadline: str | None
     time_left: str | None
+    timeline: tuple[Step, ...] = ()
+    turnout: str | None = None
+    tabs: tuple[str, ...] = ("proposals",)
 
     @property
     def id(self) -> int:
@@ -260,16 +341,55 @@ def round_context(
     return info, {"title": tr(title, number=info.round.number), "info": info}
 
 
+def steps(tr: Translator, held: Sequence[rounds.PhaseStep]) -> tuple[Step, ...]:
+    """A round's timeline (:func:`commonplan.rounds.timeline`) in words."""
+    out = []
+    for p in held:
+        dates = []
+        if p.began is not None:
+            dates.append(tr("timeline.began", at=tr.date(p.began)))
+        if p.ended is not None:
+            dates.append(tr("timeline.ended", at=tr.date(p.ended)))
+        elif p.deadline is not None:
+            dates.append(tr("timeline.ends", at=tr.date(p.deadline)))
+        name = tr("timeline.closed") if p.phase == "closed" else tr(f"phase.{p.phase}")
+        out.append(Step(name, p.state, " · ".join(dates)))
+    return tuple(out)
+
+
+def tabs_of(r: RoundPublic) -> tuple[str, ...]:
+    """The round's tabs that apply: its proposals always, the draft plan once one is
+    computed, the vote once it opens, the result once the round has closed."""
+    closed = r.phase in CLOSED
+    return tuple(
+        tab
+        for tab, shown in (
+            ("proposals", True),
+            ("plan", bool(r.plans)),
+            ("vote", r.phase == "vote" or (closed and bool(r.questions))),
+            ("result", closed),
+        )
+        if shown
+    )
+
+
 def info_of(db: Database, r: RoundPublic, tr: Translator) -> RoundInfo:
     with db.transaction() as s:
         fed = s.get(Federation, r.federation)
         name = fed.name if fed is not None else str(r.federation)
     current = next((d for d in r.deadlines if d.phase == r.phase), None)
+    turnout = None
+    if r.phase == "vote":
+        n = rounds.turnout(db, r.id)
+        turnout = tr("timeline.turnout", voted=n.voted, eligible=n.eligible, percent=n.percent)
     return RoundInfo(
         round=r,
         federation=name,
         deadline=tr.date(current.at) if current is not None else None,
         time_left=time_left(tr, current.seconds_left) if current is not None else None,
+        timeline=steps(tr, rounds.timeline(db, r.id)),
+        turnout=turnout,
+        tabs=tabs_of(r),
     )
 
 

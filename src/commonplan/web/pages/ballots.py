@@ -168,4 +168,5 @@ async def cast(round_id: int, who: CurrentMember, request: Request, db: DB) -> R
         info=info,
         receipt=done[0][1],
         cast=[b.title for b, _ in done],
+        copy_js=True,
     )

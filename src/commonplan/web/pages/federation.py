@@ -1,10 +1,12 @@
-"""The facilitators' pages: create a federation, import members, invite, open a round and take
-its steps."""
+"""The facilitators' pages: create a federation (by a form, or from a description file),
+import members, invite, open a round and take its steps, open the next planning period — each
+step that cannot be undone (open or close the vote, open the next period, hide a proposal) only
+after a page that says what will happen, with Confirm and Back (:func:`confirming`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, File, Form, Request, Response, UploadFile
@@ -28,15 +30,17 @@ from commonplan.web.pages._base import (
     page,
     redirect,
     render_error,
+    round_info,
     router,
     tr_of,
 )
 from commonplan.web.pages._running import Upload, uploaded
 from commonplan.web.schemas import (
     FederationCreate,
+    PeriodCreate,
     RoundCreate,
 )
-from commonplan.web.scope import round_in_scope
+from commonplan.web.scope import root_in_scope, round_in_scope
 from commonplan.web.text import Translator
 
 # ---------------------------------------------------------------------- facilitators
@@ -44,13 +48,16 @@ from commonplan.web.text import Translator
 
 @dataclass(frozen=True)
 class Served:
-    """A federation a facilitator serves, with its latest round and the steps open to them."""
+    """A federation a facilitator serves, with its latest round and the steps open to them:
+    open a round (none yet, or the last failed), open the next planning period (the last
+    ratified)."""
 
     id: int
     name: str
     current: RoundInfo | None
     steps: list[tuple[str, str]]
     can_open: bool
+    can_next_period: bool
 
 
 def _served(db: Database, who: Principal, tr: Translator) -> list[Served]:
@@ -64,7 +71,7 @@ def _served(db: Database, who: Principal, tr: Translator) -> list[Served]:
             "vote": [("close", tr("facilitate.close_vote"))],
         }.get(phase or "", [])
         can_open = phase is None or phase == "failed"
-        out.append(Served(fid, name, current, steps, can_open))
+        out.append(Served(fid, name, current, steps, can_open, phase == "ratified"))
     return out
 
 
@@ -77,6 +84,9 @@ def _facilitate(
         "served": _served(db, who, tr),
         "invited": None,
         "form": {"yaml": ""},
+        "setup": {"name": "", "level": "federation", "economy": "", "councils": "", "floors": ""},
+        "economies": request.app.state.settings.economies,
+        "copy_js": True,
         **extra,
     }
     if exc is None:
@@ -140,6 +150,90 @@ async def create_federation(
     return redirect("/facilitate", "federation_created")
 
 
+@dataclass(frozen=True)
+class SetupForm:
+    """The set-up form: a federation's name, level and economy, its councils as ``name, kind
+    [, process codes]`` lines and its hard floors as ``product, amount per person`` lines."""
+
+    name: str
+    level: str
+    economy: str
+    councils: str
+    floors: str
+
+    def description(self, tr: Translator) -> dict[str, Any]:
+        """The description :func:`commonplan.federation.create_federation` takes (as the YAML
+        file gives it)."""
+        councils = []
+        for k, line in _lines(self.councils):
+            parts = [p.strip() for p in line.split(",")]
+            if len(parts) < 2 or not parts[0]:
+                raise PlanInputError(tr("setup.bad_council", line=k, text=line[:80]))
+            kind = {"worker": "workers", "consumer": "consumers"}.get(
+                parts[1].lower(), parts[1].lower()
+            )
+            if kind not in ("workers", "consumers"):
+                raise PlanInputError(tr("setup.bad_kind", line=k, kind=parts[1][:40]))
+            processes = " ".join(parts[2:]).split()
+            councils.append({"name": parts[0], "kind": kind, "processes": processes})
+        if not councils:
+            raise PlanInputError(tr("setup.no_councils"))
+        floors = []
+        for k, line in _lines(self.floors):
+            parts = [p.strip() for p in line.split(",")]
+            if len(parts) != 2 or not parts[0]:
+                raise PlanInputError(tr("setup.bad_floor", line=k, text=line[:80]))
+            floors.append({"product": parts[0], "per_person": parts[1].replace(" ", "")})
+        return {
+            "name": self.name.strip(),
+            "level": self.level.strip() or "federation",
+            "economy": self.economy,
+            "councils": councils,
+            "floors": floors,
+        }
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    """The non-empty lines of ``text``, numbered from 1."""
+    return [(k, line.strip()) for k, line in enumerate(text.splitlines(), start=1) if line.strip()]
+
+
+Short = Annotated[str, Form(max_length=200)]
+Lines = Annotated[str, Form(max_length=200_000)]
+
+
+def _setup_form(
+    name: Short = "",
+    level: Short = "",
+    economy: Short = "",
+    councils: Lines = "",
+    floors: Lines = "",
+) -> SetupForm:
+    return SetupForm(name, level, economy, councils, floors)
+
+
+@router.post("/facilitate/federations/form")
+async def create_federation_by_form(
+    who: Facilitator,
+    request: Request,
+    db: DB,
+    settings: AppSettings,
+    sent: Annotated[SetupForm, Depends(_setup_form)],
+) -> Response:
+    """A federation set up from the form's fields: the same description the YAML file gives."""
+    tr = tr_of(request)
+
+    def create() -> None:
+        body = form_model(FederationCreate, **sent.description(tr))
+        acts.create_federation(db, who, body, settings)
+
+    try:
+        await run_in_threadpool(create)
+    except CommonplanError as exc:
+        return await run_in_threadpool(_facilitate, request, db, who, exc=exc, setup=asdict(sent))
+    return redirect("/facilitate", "federation_created")
+
+
 @router.post("/facilitate/federations/{federation_id}/members")
 async def import_members(
     federation_id: int, who: Facilitator, request: Request, db: DB, upload: Upload = None
@@ -172,6 +266,10 @@ def invite(
     return _facilitate(request, db, who, invited={"handle": invited.handle, "link": link})
 
 
+Confirm = Annotated[str, Form(max_length=10)]
+"""``yes`` from a confirmation page (:func:`confirming`); anything else asks first."""
+
+
 Deadline = Annotated[str, Form(max_length=40)]
 
 
@@ -199,6 +297,31 @@ def open_round(
     return redirect("/facilitate", "round_opened")
 
 
+@router.post("/facilitate/federations/{federation_id}/periods")
+def open_period(
+    federation_id: int,
+    who: Facilitator,
+    request: Request,
+    db: DB,
+    deadlines: Annotated[dict[str, str], Depends(_deadlines)],
+    confirm: Confirm = "",
+) -> Response:
+    """Open the next planning period (after ratification), once confirmed."""
+    tr = tr_of(request)
+    try:
+        body = form_model(PeriodCreate, deadlines=deadlines)
+        if confirm != "yes":
+            with db.transaction() as s:
+                name = root_in_scope(who, s, federation_id).name
+            said = tr("confirm.period", federation=name)
+            action = f"/facilitate/federations/{federation_id}/periods"
+            return confirming(request, said, action, deadlines)
+        acts.open_period(db, who, federation_id, body)
+    except CommonplanError as exc:
+        return _facilitate(request, db, who, exc=exc)
+    return redirect("/facilitate", "period_opened")
+
+
 STEPS: dict[str, tuple[Callable[..., object], str]] = {
     "draft": (rounds.compute_draft, "draft_computed"),
     "vote": (rounds.open_vote, "vote_opened"),
@@ -207,14 +330,45 @@ STEPS: dict[str, tuple[Callable[..., object], str]] = {
 """A round's steps: the domain's call (``(db, round_id, *, actor)``) and the notice after it."""
 
 
+def confirming(
+    request: Request,
+    what: str,
+    action: str,
+    hidden: dict[str, str] | None = None,
+    back: str = "/facilitate",
+) -> HTMLResponse:
+    """The page before a step that cannot be undone: ``what`` will happen, and a form that
+    sends the same fields (``hidden``) again with ``confirm=yes`` to ``action``, or Back."""
+    tr = tr_of(request)
+    return page(
+        request,
+        "confirm.html",
+        title=tr("confirm.title"),
+        what=what,
+        action=action,
+        hidden=hidden or {},
+        back=back,
+    )
+
+
+CONFIRMED = {"vote": "confirm.vote", "close": "confirm.close"}
+"""The steps asked about first, with the message saying what they do."""
+
+
 @router.post("/facilitate/rounds/{round_id}/{step}")
-async def step(round_id: int, step: str, who: Facilitator, request: Request, db: DB) -> Response:
-    """Compute the draft, open the vote, close it (each as the API does it)."""
+async def step(
+    round_id: int, step: str, who: Facilitator, request: Request, db: DB, confirm: Confirm = ""
+) -> Response:
+    """Compute the draft, open the vote, close it (each as the API does it); opening and
+    closing the vote only once confirmed."""
+    tr = tr_of(request)
     if step not in STEPS:
-        return render_error(
-            request, 404, "not_found", tr_of(request)("facilitate.no_step", step=step[:40])
-        )
+        return render_error(request, 404, "not_found", tr("facilitate.no_step", step=step[:40]))
     action, done = STEPS[step]
+    if step in CONFIRMED and confirm != "yes":
+        info = await run_in_threadpool(round_info, db, who, round_id, tr)
+        said = tr(CONFIRMED[step], number=info.round.number, federation=info.federation)
+        return confirming(request, said, f"/facilitate/rounds/{round_id}/{step}")
 
     def run() -> None:
         public.in_scope(db, who, round_in_scope, round_id)

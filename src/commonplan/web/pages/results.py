@@ -10,7 +10,7 @@ from fastapi import Form, Request
 from fastapi.responses import HTMLResponse
 
 from commonplan import audit
-from commonplan.errors import CommonplanError
+from commonplan.errors import CommonplanError, PhaseError
 from commonplan.web import public
 from commonplan.web.deps import DB, CurrentMember
 from commonplan.web.pages._base import (
@@ -225,6 +225,8 @@ def find(who: CurrentMember, request: Request, db: DB, receipt: Receipt = "") ->
         return page(request, "find.html", **context)
     try:
         found = public.find_ballots(db, who, receipt)
+    except PhaseError:  # its box is still open: expected, said as information
+        return page(request, "find.html", **context, not_yet=tr("find.not_yet"))
     except CommonplanError as exc:
         return failed(request, exc, "find.html", **context)
     rows = []

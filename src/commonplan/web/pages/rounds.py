@@ -18,7 +18,7 @@ from commonplan.store import Database
 from commonplan.store.models import Federation
 from commonplan.web import acts, public
 from commonplan.web import charts as chart
-from commonplan.web.deps import DB, CurrentMember
+from commonplan.web.deps import DB, CurrentMember, Facilitator
 from commonplan.web.pages._base import (
     Choice,
     CouncilRow,
@@ -34,6 +34,7 @@ from commonplan.web.pages._base import (
     tr_of,
 )
 from commonplan.web.pages._running import Asked, form_rows, per_week
+from commonplan.web.pages.federation import confirming
 from commonplan.web.schemas import (
     ProposalAmend,
     ProposalCreate,
@@ -171,6 +172,7 @@ def _proposals_context(
         "kind": chosen.value.partition(":")[2] if chosen else "",
         "cards": [ProposalCard(p, asks(tr, names, p), p.id in may) for p in listed],
         "withdrawn": [p for p in everything if p.withdrawn_reason],
+        "can_hide": who.is_facilitator and info.round.phase in ("proposals", "feedback"),
         "can_file": info.round.phase == "proposals" and not who.is_auditor,
         "can_change": info.round.phase in ("proposals", "feedback") and not who.is_auditor,
         "codes": names,
@@ -350,6 +352,35 @@ def withdraw(
         return failed(request, exc, "proposals.html", **_proposals_context(db, who, round_id, tr))
     round_id = public.read_proposal(db, who, proposal_id).round
     return redirect(f"/rounds/{round_id}/proposals", "withdrawn")
+
+
+@router.post("/proposals/{proposal_id}/hide")
+def hide(
+    proposal_id: int,
+    who: Facilitator,
+    request: Request,
+    db: DB,
+    reason: Reason = "",
+    confirm: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """A facilitator hides an abusive proposal, saying why — once confirmed (members then see
+    only who hid it and why)."""
+    tr = tr_of(request)
+    p = public.read_proposal(db, who, proposal_id)
+    try:
+        if not reason.strip():
+            raise PlanInputError(tr("form.field_required", field=tr("field.reason")))
+        if confirm != "yes":
+            said = tr("confirm.hide", title=p.title, council=p.council, reason=reason.strip())
+            back = f"/rounds/{p.round}/proposals"
+            return confirming(
+                request, said, f"/proposals/{proposal_id}/hide", {"reason": reason}, back
+            )
+        acts.hide_proposal(db, who, proposal_id, reason)
+    except CommonplanError as exc:
+        context = _proposals_context(db, who, p.round, tr)
+        return failed(request, exc, "proposals.html", **context)
+    return redirect(f"/rounds/{p.round}/proposals", "hidden")
 
 
 # ---------------------------------------------------------------------- plans
