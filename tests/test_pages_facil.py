@@ -23,7 +23,7 @@ from commonplan.errors import SolverError
 from commonplan.federation import add_members
 from commonplan.store.models import Federation, Invitation, Participation, Proposal, Question, Round
 from commonplan.web.pages import rounds as round_pages
-from commonplan.web.text import t
+from commonplan.web.text import Translator, t
 from page_support import FEDERATION, alert, browser, get, make_site, post, sign_in, words
 
 __all__ = ["cheap_hashing"]  # autouse, from api_support
@@ -91,7 +91,8 @@ def test_the_timeline_tabs_and_turnout(site: FastAPI) -> None:
     steps = timeline(page)
     assert [c for c, _ in steps] == ["current", "later", "later", "later"]
     assert steps[0][1].startswith(t("phase.proposals")) and t("timeline.current") in steps[0][1]
-    assert t("timeline.ends", at=f"{end} UTC") in steps[0][1]
+    ends = Translator("en").date(datetime.strptime(end, "%Y-%m-%d %H:%M").replace(tzinfo=UTC))
+    assert t("timeline.ends", at=ends) in steps[0][1]  # as the English pages write dates
     assert steps[3][1] == t("timeline.closed") and 'aria-current="step"' in page
     assert 'id="turnout"' not in page
     early = get(m2, f"/rounds/{rid}/result")  # not yet: information, not an error
@@ -340,7 +341,7 @@ def test_errors_in_plain_words(site: FastAPI, monkeypatch: pytest.MonkeyPatch) -
         status=422,
     )
     assert "Input should be" not in typed.text
-    east = re.search(r'<option value="(\d+):hours"', get(m0, f"/rounds/{rid}/proposals"))
+    east = re.search(r"proposals\?what=(\d+)%3Ahours", get(m0, f"/rounds/{rid}/proposals"))
     assert east is not None
     typed = post(
         m0,
