@@ -296,7 +296,7 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
         m0, f"/rounds/{rid}/proposals", {**canteen, "amount_1": "1", "step": "check"}, status=200
     ).text
     costed = labour_cost(economy, {"I": 1.0})  # λ·amounts: the hours it embodies
-    said = t("proposal.cost_check", hours=number(round(costed)))
+    said = t("proposal.cost_check", hours=number(float(round(costed))))
     assert said in words(checked) and f'value="{html.escape(hotels)}"' in checked
     assert t("proposals.all", count=1) in words(checked)  # checked, not filed
     post(m0, f"/rounds/{rid}/proposals", {**canteen, "amount_1": "1"})
@@ -398,7 +398,7 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
         free=per_week(tr, draft.free_per_week),
     )
     assert week in seen  # her hours and free time
-    year = number(round(draft.hours_per_week * 52))
+    year = number(float(round(draft.hours_per_week * 52)))
     assert t("plan.your_year", hours=year, offered="1,500") in seen
     lam = embodied(economy)  # only labour binds: each price is the hours a unit embodies
     assert view.prices_in_hours and len(view.prices) == 5
@@ -544,7 +544,7 @@ def test_the_draft_and_its_alternatives_as_a_member_reads_them(site: FastAPI) ->
         work, free = per_week(tr, hours.hours_per_week), per_week(tr, hours.free_per_week)
         assert t("plan.compare.row", plan=name, work=work, free=free) in page
         assert 0 < hours.hours_per_week < hours.hours_per_week + hours.free_per_week == 112
-    year = number(round(under[draft].hours_per_week * 52))
+    year = number(float(round(under[draft].hours_per_week * 52)))
     assert t("plan.your_year", hours=year, offered="1,200") in page  # of what her council offered
     assert not SCIENTIFIC.search(page) and not re.search(r"plan \d", page)
     summary = board.plan_summary(db, draft)

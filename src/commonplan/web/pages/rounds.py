@@ -147,7 +147,7 @@ def asks(tr: Translator, names: Codes, p: ProposalPublic) -> list[str]:
 def cost_said(tr: Translator, cost: rounds.ProposalCost) -> str:
     """What a proposal would cost, in a sentence, before it is filed."""
     if cost.labour_cost is not None:
-        return tr("proposal.cost_check", hours=tr.number(round(cost.labour_cost)))
+        return tr("proposal.cost_check", hours=tr.number(float(round(cost.labour_cost))))
     if cost.hours is not None:
         return tr("proposal.hours_check", hours=tr.number(cost.hours))
     return tr("proposal.capacity_check", count=len(cost.amounts))
@@ -393,8 +393,8 @@ def _resource(tr: Translator, name: str) -> str:
 def total_hours(tr: Translator, value: float) -> str:
     """Hours of the whole economy: ``6,200 hours``, or ``12.3 million hours`` from a million."""
     if abs(value) >= MILLION:
-        return tr("num.million_hours", value=tr.number(round(value / MILLION, 1)))
-    return tr("num.hours_total", value=tr.number(round(value)))
+        return tr("num.million_hours", value=tr.number(float(round(value / MILLION, 1))))
+    return tr("num.hours_total", value=tr.number(float(round(value))))
 
 
 @dataclass(frozen=True)
