@@ -180,10 +180,11 @@ def test_numbers_as_each_language_writes_them(
     assert tr("num.percent", value=0.1234) == percent
     pattern = Locale.parse(lang).percent_formats[None].pattern.replace("0", "0.0", 1)
     assert percent == format_percent(0.1234, format=pattern, locale=lang)
-    assert tr("num.amount", value=1234567.5, unit="t") == amount
-    assert tr("num.amount", value=0.000123456, unit="t") == small
+    assert tr("num.qty", value=tr.number(1234567.5, ",.3g"), unit="t") == amount
+    assert tr("num.qty", value=tr.number(0.000123456, ",.3g"), unit="t") == small
     assert tr.number(1234.5) == format_decimal(1234.5, locale=lang)  # no spec: as people read
-    assert tr.number(2030) == "2030"  # a year, a round, an id: as written
+    assert tr.number(2030) == format_decimal(2030, locale=lang)  # asked for: grouped
+    assert tr("history.round", number=2030).endswith(" 2030")  # a field: as written
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -236,15 +237,17 @@ def test_a_number_that_is_none_is_refused() -> None:
 
 
 def test_a_proposal_typed_in_swedish_reaches_the_api_as_numbers() -> None:
-    from commonplan.web.pages.rounds import ProposalForm
+    from commonplan.web.pages.rounds import Codes, ProposalForm
 
-    form = ProposalForm("Bröd", "C10T12 = 2,5\nA01: 1200,75\nI = mycket", "1 500")
-    assert form.fields(translator("sv")) == {
+    form = ProposalForm("Bröd", "C10T12 = 2,5\nA01: 1200,75\nI = mycket", "1 500", (), "file")
+    names = Codes([], [], "t")  # no rows picked by name: the pasted lines only
+    assert form.fields(translator("sv"), names, "target") == {
         "title": "Bröd",
         "amounts": {"C10T12": "2.5", "A01": "1200.75", "I": "mycket"},  # the API names "mycket"
         "hours": "1500.0",
     }
-    assert form.fields(translator("en"))["amounts"]["C10T12"] == "2,5"  # English: not a number
+    english = form.fields(translator("en"), names, "target")
+    assert english["amounts"]["C10T12"] == "2,5"  # English: not a number
 
 
 # ---------------------------------------------------------------------- the pages
