@@ -180,10 +180,11 @@ def test_numbers_as_each_language_writes_them(
     assert tr("num.percent", value=0.1234) == percent
     pattern = Locale.parse(lang).percent_formats[None].pattern.replace("0", "0.0", 1)
     assert percent == format_percent(0.1234, format=pattern, locale=lang)
-    assert f"{tr.number(1234567.5, ',.3g')} t" == amount
-    assert f"{tr.number(0.000123456, ',.3g')} t" == small
+    assert tr("num.qty", value=tr.number(1234567.5, ",.3g"), unit="t") == amount
+    assert tr("num.qty", value=tr.number(0.000123456, ",.3g"), unit="t") == small
     assert tr.number(1234.5) == format_decimal(1234.5, locale=lang)  # no spec: as people read
-    assert tr.number(2030) == "2030"  # a year, a round, an id: as written
+    assert tr.number(2030) == format_decimal(2030, locale=lang)  # asked for: grouped
+    assert tr("history.round", number=2030).endswith(" 2030")  # a field: as written
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -239,15 +240,14 @@ def test_a_proposal_typed_in_swedish_reaches_the_api_as_numbers() -> None:
     from commonplan.web.pages.rounds import Codes, ProposalForm
 
     form = ProposalForm("Bröd", "C10T12 = 2,5\nA01: 1200,75\nI = mycket", "1 500", (), "file")
-    names = Codes(products=[], processes=[], unit="million SEK")
+    names = Codes([], [], "t")  # no rows picked by name: the pasted lines only
     assert form.fields(translator("sv"), names, "target") == {
         "title": "Bröd",
         "amounts": {"C10T12": "2.5", "A01": "1200.75", "I": "mycket"},  # the API names "mycket"
         "hours": "1500.0",
     }
-    assert (
-        form.fields(translator("en"), names, "target")["amounts"]["C10T12"] == "2,5"
-    )  # English: not a number
+    english = form.fields(translator("en"), names, "target")
+    assert english["amounts"]["C10T12"] == "2,5"  # English: not a number
 
 
 # ---------------------------------------------------------------------- the pages
@@ -335,7 +335,8 @@ def test_pages_by_accept_language_show_no_id_and_no_english(
         if handle == "neighbourB":
             page = get(c, f"/rounds/{made['voting']}/plan")
             plan = words(page)
-            assert tr("chart.fulfilment.title") in plan and tr("plan.for_you") in plan
+            assert tr("chart.fulfilment.title") in plan
+            assert tr("plan.for_you", plan=tr("plan.name.draft")) in plan
             separators = {"sv": ",\\u00a0", "es": ",."}[lang]  # plotly's, in the figures' JSON
             assert page.count(f'"separators":"{separators}"') == 3
 

@@ -184,7 +184,7 @@ class _Number:
         # no spec: as people read it, grouped, no needless decimals, small ones to 3 digits
         if isinstance(v, int):
             return str(v)  # ids, years, rounds, counts: as written
-        if abs(v - round(v)) < 5e-4 and (abs(v) >= 1 or v == 0):
+        if v == 0 or (abs(v) >= 1 and abs(v - round(v)) < 5e-4):
             return self._decimal(round(v), "#,##0")
         if abs(v) >= 1:
             return self._decimal(v, "#,##0.##")

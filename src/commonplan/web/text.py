@@ -564,7 +564,8 @@ class Translator:
 
     def number(self, value: float, spec: str = "") -> str:
         """``value`` as this language writes it (``spec`` as for :func:`format`)."""
-        return format(i18n.localised(value, self.locale), spec)
+        plain = float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        return format(i18n.localised(plain, self.locale), spec)  # asked for: grouped
 
     def parse_number(self, text: str) -> float:
         """A number typed in a form, as this language writes it or plainly (``ValueError``

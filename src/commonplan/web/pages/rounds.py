@@ -442,7 +442,8 @@ def scarce(
             continue
         step = float(caps[name]) / 100
         gain = abs(float(prices[name])) * step
-        unit = economy.units.get(name, "")
+        raw = str(economy.units.get(name, ""))
+        unit = tr.maybe(f"unit.{raw}", raw)
         what = _resource(tr, name)
         if result.get("objective") == "min_labour":
             out.append(
