@@ -569,13 +569,21 @@ def test_auto_cost_model_picks_by_price_directions_and_size(
     ("seed", "why"), [(222, "short of 1 floor"), (325, "certified gap 1.3e-07"), (467, "short")]
 )
 def test_auto_solves_again_where_the_highs_plan_does_not_settle_the_question(
-    seed: int, why: str
+    seed: int, why: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Generated cases where HiGHS's "optimal" plan fell short of a floor measured in small
     units (by ~1e-9, more than a relative 1e-7 of it) or 1.3e-7 below the optimum: auto
-    solves them again with the structured solver, says why, and agrees with the referee."""
+    solves them again with the structured solver, says why, and agrees with the referee.
+    (Seed 325's gap was HiGHS's reduced costs left at 10 rtol; at rtol, HiGHS's tolerance now,
+    its plan is certified, so the looser tolerance is put back to reach that path.)"""
+    from commonplan.numerics import _highs, lp
     from commonplan.plan.stress import plan_case, referee, violations
 
+    if seed == 325:
+        here = _highs.tolerances(1e-9)
+        assert here["dual_feasibility_tolerance"] == 1e-9
+        loose = {**here, "dual_feasibility_tolerance": 1e-8}
+        monkeypatch.setattr(lp, "tolerances", lambda rtol: loose)
     c = plan_case(seed, n_max=80)
     module, kw = _optimize_module(), c.kwargs
     spec = module._Spec.build(c.economy, kw.get("targets"), kw.get("floors"), kw.get("caps"),
