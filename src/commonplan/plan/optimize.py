@@ -88,8 +88,8 @@ STRUCTURED_MAXITER_ALONE = 1000
 with many capacities — each is a coupling row of the master, and the master needs about one
 technique set per binding capacity: with 50 capacities on 10⁴ products the gap was 1e-4 after
 200 master solves, 1.1e-5 after 300, 3.2e-7 after 400, and certified (1e-9) after 474; on 10⁵
-products (2 · 10⁵ processes, no fallback), where 200 solves stopped at a gap of 7.1e-5, it was
-certified after 413 (with smoothing 0.8; 0.5, the default, took 474 against 382 on 10⁴)."""
+products (2 · 10⁵ processes, no fallback), where 200 solves stopped at a gap of 7e-5, it was
+certified after 612 (benchmarks/optimize.py)."""
 
 HIGHS_FALLBACK_MAX = 50_000
 """``method="auto"`` falls back to HiGHS's interior point (``"highs-ipm"``) when the structured
