@@ -68,16 +68,17 @@ On 10⁵ products (2 · 10⁵ processes) it was certified after 612 solves with 
 after 200, 1e-5 after 300, 2.1e-6 after 400, 4.3e-9 after 600; 302 s with the machine at a load
 of 7, where 200 solves took 17.6 s on a quiet one) and after 413 with α 0.8 (189 s, load 6).  So
 ``optimize`` now gives the structured solver up to 1,000 master solves where nothing takes over
-(``STRUCTURED_MAXITER_ALONE``: ``method="structured"``, and ``"auto"`` beyond 5 · 10⁴ processes)
-and keeps 200 where HiGHS's interior point can (``auto`` up to 5 · 10⁴: at 5 · 10³ products the
-structured solver needed 369–458 solves, 13–15 s under load, against 8.8 s for the interior point
-on a quiet machine).  Tried and left out: α 0.8 (382 solves instead of 474 here and 413 instead
-of 612 on 10⁵ products, but 38 instead of 34 with four caps on 10⁵ products, the same 30 on
-10⁴ — a smoothing that grows with the capacities is a candidate); adding the sets priced at
-both the smoothed and the master's duals every round (272 solves instead of 382, but each
-round prices twice: 17.6 s against 25.7 s here, slower with four caps); adding, with every set,
-its 50 neighbours that switch one capacitated product's technique (certified after 119 solves,
-but 54 s).
+(``STRUCTURED_MAXITER_ALONE``: ``method="structured"``, and ``"auto"`` beyond 5 · 10⁴ processes) and
+keeps 200 where HiGHS's interior point can (``auto`` up to 5 · 10⁴: at 5 · 10³ products the
+structured solver needed 369–458 solves, 13–15 s under load, against 8.8 s for the interior point on
+a quiet machine). ``method="structured"`` on 10³ products: 200 solves stopped at a gap of 1e-3 in
+5.3–11.6 s, now certified after 403 in 8.5–13.4 s (two runs each, alternating; ``auto`` gives that
+question to HiGHS: 1.0 s). Tried and left out: α 0.8 (382 solves instead of 474 here and 413 instead
+of 612 on 10⁵ products, but 38 instead of 34 with four caps on 10⁵ products, the same 30 on 10⁴ — a
+smoothing that grows with the capacities is a candidate); adding the sets priced at both the
+smoothed and the master's duals every round (272 solves instead of 382, but each round prices twice:
+17.6 s against 25.7 s here, slower with four caps); adding, with every set, its 50 neighbours that
+switch one capacitated product's technique (certified after 119 solves, but 54 s).
 """
 
 from __future__ import annotations
