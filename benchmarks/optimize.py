@@ -44,6 +44,41 @@ the slowest of them); HiGHS runs once.  Run::
     python benchmarks/optimize.py --quick  # n = 10^3 and 10^4 only
     python benchmarks/optimize.py --highs-sizes 10000,100000,1000000 --time-limit 1800
     python benchmarks/optimize.py --sizes 1000000 --highs-sizes "" --scenarios labour --repeat 5
+
+Why "50 capacities" stopped uncertified (2 · 10⁵ processes: gap 7.1e-5 after 200 master solves,
+and at 5 · 10³–10⁴ products gaps of 1–1.4e-4, so that ``auto`` asked HiGHS's interior point).
+Traced on 10⁴ products (``method="structured"``, the same question; the best gap after k master
+solves, on the shared machine under load, smoothing α of the dual prices):
+
+=====================  ======  ======  =======  =======  =======  =====================
+α (Wentges)            k=50    k=100   k=200    k=300    k=400    certified (≤ 1e-9) at
+=====================  ======  ======  =======  =======  =======  =====================
+0.5 (the default)      5.2e-3  8.9e-4  1.0e-4   1.1e-5   3.2e-7   474 solves, 27.9 s
+0.8                    5.6e-3  9.3e-4  1.5e-5   2.7e-7   —        382 solves, 25.7 s
+0.9                                    3.7e-5   (stopped at 200)
+0.95                                   6.4e-5   (stopped at 200)
+=====================  ======  ======  =======  =======  =======  =====================
+
+No stall, no degenerate master and no tolerance at fault: the lower bound (the master) and the
+upper bound (the Lagrangian) both move every solve, by a steadily shrinking step — the tail of
+Kelley's cutting planes in 51 price dimensions (labour and 50 capacities): the optimum mixes two
+techniques of each product with a binding capacity, so the master needs some 50 technique sets
+at once, and each pricing adds one.  The gap falls about tenfold every 100 solves from 200 on.
+On 10⁵ products (2 · 10⁵ processes) it was certified after 612 solves with α 0.5 (gap 6.9e-5
+after 200, 1e-5 after 300, 2.1e-6 after 400, 4.3e-9 after 600; 302 s with the machine at a load
+of 7, where 200 solves took 17.6 s on a quiet one) and after 413 with α 0.8 (189 s, load 6).  So
+``optimize`` now gives the structured solver up to 1,000 master solves where nothing takes over
+(``STRUCTURED_MAXITER_ALONE``: ``method="structured"``, and ``"auto"`` beyond 5 · 10⁴ processes) and
+keeps 200 where HiGHS's interior point can (``auto`` up to 5 · 10⁴: at 5 · 10³ products the
+structured solver needed 369–458 solves, 13–15 s under load, against 8.8 s for the interior point on
+a quiet machine). ``method="structured"`` on 10³ products: 200 solves stopped at a gap of 1e-3 in
+5.3–11.6 s, now certified after 403 in 8.5–13.4 s (two runs each, alternating; ``auto`` gives that
+question to HiGHS: 1.0 s). Tried and left out: α 0.8 (382 solves instead of 474 here and 413 instead
+of 612 on 10⁵ products, but 38 instead of 34 with four caps on 10⁵ products, the same 30 on 10⁴ — a
+smoothing that grows with the capacities is a candidate); adding the sets priced at both the
+smoothed and the master's duals every round (272 solves instead of 382, but each round prices twice:
+17.6 s against 25.7 s here, slower with four caps); adding, with every set, its 50 neighbours that
+switch one capacitated product's technique (certified after 119 solves, but 54 s).
 """
 
 from __future__ import annotations

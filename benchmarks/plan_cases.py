@@ -29,6 +29,51 @@ child, so one batch's memory or a crash does not reach the next.  Run::
     python benchmarks/plan_cases.py                                # seeds 0–299, n ≤ 3,000
     python benchmarks/plan_cases.py --seeds 0:1000 --n-max 3000 --repeat 3
     python benchmarks/plan_cases.py --seeds 40:41 --n-max 3000      # one case
+
+Why ``auto`` was up to 1.9–3× slower than ``"highs"`` (README, the run before this change,
+which put it down to one-price-direction questions given to the structured solver): traced, its
+worst cases (seeds 212, 289: 156 and 1,012 products, exact copies of techniques) were questions
+with three caps (labour, CO2, land) that ``auto`` gave to HiGHS, as its cost model says; but
+HiGHS's "optimal" plan came with prices that certified a gap of only 3.9e-9 and 1e-8
+(its dual feasibility tolerance was 10 rtol: the copies make the LP degenerate, and reduced costs
+of −1e-8 were let stand), above rtol = 1e-9, so ``auto`` solved the question again with the
+structured solver — HiGHS's time and the structured solver's.  HiGHS's dual tolerance is now
+rtol (:func:`commonplan.numerics._highs.tolerances`): one more simplex iteration on those cases
+(1,500 → 1,501 and 245 → 246), gaps of 3e-16, and ``auto`` answers with HiGHS's plan.
+
+Measured after (``--seeds 0:600 --n-max 3000 --methods auto --repeat 3``, fastest of 3, the
+machine shared with other test runs, load 3–4; 1,049 s; no failure; ratio: ``auto``'s seconds
+over ``"highs"``'s, case by case):
+
+===========  =====  ============  =========  =====================================
+products     cases  ratio median  ratio p90  worst
+===========  =====  ============  =========  =====================================
+0–100        272    0.99          1.07       2.48 (seed 548, 12 products)
+100–1,000    225    0.99          1.09       2.18 (seed 500, 150 products)
+1,000–3,000  103    1.00          1.13       1.33 (seed 566, 2,481 products)
+all          600    0.99          1.09       2.48
+===========  =====  ============  =========  =====================================
+
+Every case above 1.2× (40 of 600) was answered by HiGHS itself, as ``"highs"`` was — the same
+call, no second solver; where ``auto`` answered with the structured solver (31 cases) its worst
+was 1.00× (median 0.02–0.26 by band).  An earlier run, fastest of 1 under a heavier load:
+
+===========  =====  ============  =========  ===========================================
+products     cases  ratio median  ratio p90  worst
+===========  =====  ============  =========  ===========================================
+0–100        272    0.97          1.15       6.91 (seed 20: 0.031 s against 0.0044 s)
+100–1,000    225    0.96          1.12       3.02 (seed 166)
+1,000–3,000  103    0.98          1.13       2.62 (seed 508)
+all          600    0.97          1.14       6.91
+===========  =====  ============  =========  ===========================================
+
+Every case above 1.2× (52 of 600) was one ``auto`` answered with HiGHS itself — the same call
+as ``"highs"``, no second solver, no note: timing noise on a loaded machine (most take 4–60 ms).
+Run again, fastest of 5 each, those 52 gave a median of 1.01×; the six still above 1.2× (491,
+94, 582, 284, 82, 584) timed once more, fastest of 3, at 1.01, 0.98, 0.75, 0.89, 0.97 and 1.65
+(584: 2,043 products, 3.6 s against 6.0 s — HiGHS alone in both, no note).  Where ``auto``
+answered with the structured solver (31 cases) its worst ratio was 1.07 (median 0.03–0.26 by
+band); before, those cases were its worst, 1.9–3×.
 """
 
 from __future__ import annotations

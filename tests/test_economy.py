@@ -29,6 +29,13 @@ def test_non_finite_cell_is_named() -> None:
         cp.Economy.from_arrays(A2, [1.0, np.inf], products=["a", "b"])
 
 
+def test_bad_cell_named_past_empty_columns() -> None:
+    A = np.zeros((3, 3))
+    A[0, 2], A[1, 2] = 0.1, -0.2  # columns a and b are empty: cell p = 1 is in column c
+    with pytest.raises(cp.NegativeCoefficientError, match=r"1 negative .*: A\[b, c\] = -0.2;"):
+        cp.Economy.from_arrays(A, [1.0, 1.0, 1.0], products=["a", "b", "c"])
+
+
 def test_negative_cell_refused_or_clipped_on_request() -> None:
     A = A2.copy()
     A[0, 1] = -0.01

@@ -149,6 +149,40 @@ def test_supply_chain_order_recovers_a_hidden_acyclic_order() -> None:
     assert (pos[src] < pos[dst]).all()  # every edge points forward
 
 
+def test_supply_chain_order_peels_the_acyclic_ends_of_a_cyclic_graph() -> None:
+    # 0 → 1 → {2 ⇄ 3} → 4 → 5, self-loops on 2 and 4, shuffled labels: the order must put
+    # the chain's ends in place (sources first, sinks last) and the cycle in between
+    edges = [(0, 1), (1, 2), (2, 3), (3, 2), (3, 4), (4, 5), (2, 2), (4, 4)]
+    perm = np.array([3, 5, 0, 4, 1, 2])
+    src, dst = perm[[a for a, _ in edges]], perm[[b for _, b in edges]]
+    G = sp.csr_array((np.ones(len(edges)), (src, dst)), shape=(6, 6))
+    GT = G.T.tocsr()
+    order = supply_chain_order(G.indptr, G.indices, GT.indptr, GT.indices)
+    assert order[:2].tolist() == perm[[0, 1]].tolist()
+    assert order[4:].tolist() == perm[[4, 5]].tolist()
+    assert sorted(order[2:4].tolist()) == sorted(perm[[2, 3]].tolist())
+
+
+def test_prepare_lays_out_the_permuted_columns_without_their_diagonal() -> None:
+    rng = np.random.default_rng(5)
+    n = 60
+    A = sp.random_array((n, n), density=0.1, rng=rng, format="csc") * 0.1
+    A = sp.csc_array(A + sp.diags_array(rng.random(n) * 0.3))
+    p = prepare(A)
+    P = sp.csr_array((np.ones(n), (np.arange(n), p.order)), shape=(n, n))
+    PAP = (P @ A @ P.T).toarray()
+    c = p.cols
+    cols = sp.csr_array((c.data, c.indices, c.indptr), shape=(n, n)).toarray()
+    assert_allclose(cols, (PAP - np.diag(np.diag(PAP))).T)  # row j: the inputs of product j
+    assert_allclose(1.0 / c.dinv, 1.0 - np.diag(PAP))
+    for j in range(n):  # inputs upstream of j first, as the value sweeps need
+        upstream = c.indices[c.indptr[j] : c.indptr[j + 1]] < j
+        assert not np.any(upstream[1:] & ~upstream[:-1])
+    rows = p.rows  # built on first use: the transpose
+    r = sp.csr_array((rows.data, rows.indices, rows.indptr), shape=(n, n)).toarray()
+    assert_allclose(r, cols.T)
+
+
 def test_spectral_radius_and_unproductive_blocks() -> None:
     rng = np.random.default_rng(2)
     A = rng.random((30, 30)) * 0.05

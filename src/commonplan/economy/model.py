@@ -147,7 +147,7 @@ class Economy:
                 f"A must be square (products × products), got {M.shape[0]} × {M.shape[1]}"
             )
         codes = _labels(products, n, "product", "products")
-        return cls.from_processes(
+        return cls._validated(
             M,
             np.arange(n),
             labour,
@@ -157,10 +157,12 @@ class Economy:
             final_demand=final_demand,
             names=names,
             gross_output=gross_output,
+            activity=None,
             units=units,
             name=name,
             meta=meta,
             negatives=negatives,
+            notes=(),
         )
 
     @classmethod
@@ -191,9 +193,7 @@ class Economy:
         observed activity (what a cap of "80 %" is a share of); ``notes`` are the source's quirks,
         kept with the economy.
         """
-        if negatives not in _NEGATIVES:
-            raise DataError(f"negatives must be one of {_NEGATIVES}, got {negatives!r}")
-        B = _as_sparse(inputs).tocsc()
+        B = _as_sparse(inputs)
         n, m = B.shape
         prod = _labels(products, n, "product", "products")
         proc = (
@@ -201,7 +201,50 @@ class Economy:
             if processes is not None
             else (prod if m == n else tuple(f"p{k}" for k in range(m)))
         )
-        mk = _makes(makes, m, prod)
+        return cls._validated(
+            B,
+            _makes(makes, m, prod),
+            labour,
+            products=prod,
+            processes=proc,
+            resources=resources,
+            final_demand=final_demand,
+            names=names,
+            gross_output=gross_output,
+            activity=activity,
+            units=units,
+            name=name,
+            meta=meta,
+            negatives=negatives,
+            notes=notes,
+        )
+
+    @classmethod
+    def _validated(
+        cls,
+        B: sp.csc_array,
+        mk: NDArray[np.intp],
+        labour: ArrayLike | None,
+        *,
+        products: tuple[str, ...],
+        processes: tuple[str, ...],
+        resources: Mapping[str, ArrayLike] | None,
+        final_demand: Mapping[str, ArrayLike] | ArrayLike | None,
+        names: Sequence[str] | None,
+        gross_output: ArrayLike | None,
+        activity: ArrayLike | None,
+        units: Mapping[str, str] | None,
+        name: str,
+        meta: Mapping[str, Any] | None,
+        negatives: str,
+        notes: Sequence[str],
+    ) -> Economy:
+        """The checks and the economy, from a CSC B of our own (a copy: modified in place) and
+        labels and ``makes`` already checked."""
+        if negatives not in _NEGATIVES:
+            raise DataError(f"negatives must be one of {_NEGATIVES}, got {negatives!r}")
+        prod, proc = products, processes
+        n, m = B.shape
         notes = list(notes)
         adjustments: list[str] = []
 
@@ -290,7 +333,9 @@ class Economy:
     @cached_property
     def single_technique(self) -> bool:
         """True when every product has exactly one process (an input-output table)."""
-        return self.m == self.n and bool(np.array_equal(np.sort(self.makes), np.arange(self.n)))
+        # every product has a process (checked when built): m = n means one each
+        counts = np.bincount(self.makes, minlength=self.n)
+        return self.m == self.n and bool(counts.max(initial=0) <= 1)
 
     @cached_property
     def observed_activity(self) -> Array | None:
@@ -557,8 +602,8 @@ def _as_sparse(M: ArrayLike | sp.sparray | sp.spmatrix) -> sp.csc_array:
 
 def _labels(labels: Sequence[str] | None, n: int, what: str, plural: str) -> tuple[str, ...]:
     if labels is None:
-        return tuple(str(i) for i in range(n))
-    out = tuple(str(s) for s in labels)
+        return tuple(map(str, range(n)))  # distinct by construction
+    out = tuple(map(str, labels))
     if len(out) != n:
         raise ShapeError(f"{len(out)} {what} labels for {n} {plural}")
     dup = sorted(set(repeats(out)))
@@ -583,7 +628,9 @@ def _makes(makes: ArrayLike, m: int, prod: tuple[str, ...]) -> NDArray[np.intp]:
         mk = raw.astype(np.intp)
         if len(mk) and (mk.min() < 0 or mk.max() >= len(prod)):
             raise ShapeError(f"makes must be product indices in 0..{len(prod) - 1}")
-    missing = np.setdiff1d(np.arange(len(prod)), mk)
+    made = np.zeros(len(prod), dtype=bool)
+    made[mk] = True
+    missing = np.flatnonzero(~made)
     if len(missing):
         raise ShapeError(f"no process makes product(s) {listing([prod[i] for i in missing])}")
     return mk
@@ -599,10 +646,10 @@ def _vector(v: ArrayLike, size: int, what: str, labels: Sequence[str]) -> Array:
 
 def _cells(B: sp.csc_array, rows: Sequence[str], cols: Sequence[str]):  # type: ignore[no-untyped-def]
     """Name the cell behind position p of B.data: 'A[row, col]'."""
-    col_of = np.repeat(np.arange(B.shape[1]), np.diff(B.indptr))
 
     def name(p: int) -> str:
-        return f"A[{rows[B.indices[p]]}, {cols[col_of[p]]}]"
+        col = int(np.searchsorted(B.indptr, p, side="right")) - 1
+        return f"A[{rows[B.indices[p]]}, {cols[col]}]"
 
     return name
 

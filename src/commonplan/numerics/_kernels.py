@@ -324,40 +324,56 @@ def gather_residual(indptr, indices, data, dinv, pick, b, x):  # type: ignore[no
 
 
 @njit(nogil=True, cache=True)
-def supply_chain_order(out_ptr, out_idx, in_ptr, in_idx):  # type: ignore[no-untyped-def]
-    """Eades–Lin–Smyth greedy order of a directed graph, most upstream first.
+def transpose_pattern(indptr, indices):  # type: ignore[no-untyped-def]
+    """The pattern of the transpose of a square CSR (or CSC) pattern, without its diagonal:
+    (indptr, indices), indices in 32 bits.  Two passes (count, fill) over the indices."""
+    n = indptr.shape[0] - 1
+    ptr = np.zeros(n + 1, np.int64)
+    for j in range(n):
+        for p in range(indptr[j], indptr[j + 1]):
+            i = indices[p]
+            if i != j:
+                ptr[i + 1] += 1
+    for i in range(n):
+        ptr[i + 1] += ptr[i]
+    idx = np.empty(ptr[n], np.uint32)
+    fill = ptr[:-1].copy()
+    for j in range(n):
+        for p in range(indptr[j], indptr[j + 1]):
+            i = indices[p]
+            if i != j:
+                idx[fill[i]] = j
+                fill[i] += 1
+    return ptr, idx
 
-    Edges i → j (out_*: CSR of successors, in_*: CSR of predecessors, no self-loops).  Repeatedly
-    takes sinks (to the back), sources (to the front), and otherwise the node with the largest
-    out-degree − in-degree (to the front); bucket queues make it O(n + edges).  Few edges end up
-    pointing backwards: a near-triangular order for a near-acyclic supply graph.
+
+@njit(nogil=True, cache=True)
+def supply_chain_order(out_ptr, out_idx, in_ptr, in_idx):  # type: ignore[no-untyped-def]
+    """A supply-chain order of a directed graph, most upstream first.
+
+    Edges i → j (out_*: CSR of successors, in_*: CSR of predecessors; self-loops are ignored).
+    Repeatedly takes a sink (to the back) or a source (to the front) of what is left — Kahn's
+    peeling, which lays every acyclic part out exactly — and, when there is neither, the next
+    node by out-degree − in-degree in the whole graph, largest first (Eades–Lin–Smyth's rule,
+    without its updates).  A node's degree in what is left is its only state (−1 once placed),
+    so each edge costs one random access; Eades–Lin–Smyth's bucket queues cost about six.  At 10⁶
+    products and 10⁷ nonzeros: 3–4× faster, for the same 9 Gauss–Seidel sweeps (±1 on other
+    synthetic economies).
     """
     n = out_ptr.shape[0] - 1
     outdeg = np.empty(n, np.int32)  # 32 bits: half the cache footprint of the random updates
     indeg = np.empty(n, np.int32)
+    key = np.empty(n, np.int64)
     for i in range(n):
-        outdeg[i] = out_ptr[i + 1] - out_ptr[i]
-        indeg[i] = in_ptr[i + 1] - in_ptr[i]
-    nb = 2 * n + 1
-    head = np.full(nb, -1, np.int32)
-    nxt = np.full(n, -1, np.int32)
-    prv = np.full(n, -1, np.int32)
-    bucket = np.empty(n, np.int32)
-    removed = np.zeros(n, np.bool_)
+        outdeg[i] = _degree(out_ptr, out_idx, i)
+        indeg[i] = _degree(in_ptr, in_idx, i)
+        key[i] = (np.int64(indeg[i]) - outdeg[i]) * n + i  # ascending: largest out − in first
+    fallback = np.argsort(key)
     sinks = np.empty(n + 1, np.int32)
     sources = np.empty(n + 1, np.int32)
     ns = 0
     nsrc = 0
-    maxb = 0
     for i in range(n):
-        b = outdeg[i] - indeg[i] + n
-        bucket[i] = b
-        nxt[i] = head[b]
-        if head[b] >= 0:
-            prv[head[b]] = i
-        head[b] = i
-        if b > maxb:
-            maxb = b
         if outdeg[i] == 0:
             sinks[ns] = i
             ns += 1
@@ -365,106 +381,68 @@ def supply_chain_order(out_ptr, out_idx, in_ptr, in_idx):  # type: ignore[no-unt
             sources[nsrc] = i
             nsrc += 1
     order = np.empty(n, np.int64)
-    lists = (head, nxt, prv, bucket)
     front = 0
     back = n - 1
-    left = n
-    while left > 0:
-        u, ns = _pop_free(sinks, ns, removed, outdeg)
+    cursor = 0
+    for _ in range(n):
+        u, ns = _pop_free(sinks, ns, outdeg)
         to_back = u >= 0
         if u < 0:
-            u, nsrc = _pop_free(sources, nsrc, removed, indeg)
+            u, nsrc = _pop_free(sources, nsrc, indeg)
         if u < 0:
-            while head[maxb] < 0:
-                maxb -= 1
-            u = head[maxb]
-        _unlink(u, head, nxt, prv, bucket)
-        removed[u] = True
-        left -= 1
+            while outdeg[fallback[cursor]] < 0:
+                cursor += 1
+            u = fallback[cursor]
+        indeg[u] = -1
+        outdeg[u] = -1
         if to_back:
             order[back] = u
             back -= 1
         else:
             order[front] = u
             front += 1
-        # successors lose an in-edge (δ + 1), predecessors an out-edge (δ − 1)
-        nsrc, top = _drop_edges(u, out_ptr, out_idx, 1, indeg, sources, nsrc, removed, lists)
-        maxb = max(maxb, top)
-        ns, _ = _drop_edges(u, in_ptr, in_idx, -1, outdeg, sinks, ns, removed, lists)
+        # successors lose an in-edge, predecessors an out-edge
+        nsrc = _drop_edges(out_ptr, out_idx, u, indeg, sources, nsrc)
+        ns = _drop_edges(in_ptr, in_idx, u, outdeg, sinks, ns)
     return order
 
 
 @njit(nogil=True, cache=True)
-def _pop_free(stack, top, removed, deg):  # type: ignore[no-untyped-def]
-    """Pop ``stack`` (``top`` entries) down to a node not yet removed whose ``deg`` is 0:
+def _degree(ptr, idx, i):  # type: ignore[no-untyped-def]
+    """Entries of row i other than i itself."""
+    count = 0
+    for p in range(ptr[i], ptr[i + 1]):
+        if idx[p] != i:
+            count += 1
+    return count
+
+
+@njit(nogil=True, cache=True)
+def _pop_free(stack, top, deg):  # type: ignore[no-untyped-def]
+    """Pop ``stack`` (``top`` entries) down to a node whose ``deg`` is 0 (not placed: −1):
     (that node, the new top); the node is −1 where the stack runs out first."""
     while top > 0:
         top -= 1
         c = stack[top]
-        if not removed[c] and deg[c] == 0:
+        if deg[c] == 0:
             return c, top
     return -1, top
 
 
 @njit(nogil=True, cache=True)
-def _drop_edges(u, ptr, idx, step, deg, free, nfree, removed, lists):  # type: ignore[no-untyped-def]
-    """Node u is gone: each neighbour of u in (ptr, idx) not yet removed loses an edge (``deg``
-    − 1) and moves ``step`` buckets, and is pushed on ``free`` once ``deg`` reaches 0.  Returns
-    the new count of ``free`` and the highest bucket a neighbour moved to (−1 for none)."""
-    head, nxt, prv, bucket = lists
-    top = -1
+def _drop_edges(ptr, idx, u, deg, free, nfree):  # type: ignore[no-untyped-def]
+    """Node u is placed: each neighbour of u in (ptr, idx) not yet placed (``deg`` > 0: the
+    edge from u still counts) loses an edge, and is pushed on ``free`` once ``deg`` reaches 0.
+    Returns the new count of ``free``."""
     for p in range(ptr[u], ptr[u + 1]):
         v = idx[p]
-        if removed[v]:
-            continue
-        deg[v] -= 1
-        _move(v, bucket[v] + step, head, nxt, prv, bucket)
-        top = max(top, bucket[v])
-        if deg[v] == 0:
-            free[nfree] = v
-            nfree += 1
-    return nfree, top
-
-
-@njit(nogil=True, cache=True)
-def _unlink(v, head, nxt, prv, bucket):  # type: ignore[no-untyped-def]
-    """Take node v out of its bucket's doubly linked list."""
-    if prv[v] >= 0:
-        nxt[prv[v]] = nxt[v]
-    else:
-        head[bucket[v]] = nxt[v]
-    if nxt[v] >= 0:
-        prv[nxt[v]] = prv[v]
-
-
-@njit(nogil=True, cache=True)
-def _move(v, b, head, nxt, prv, bucket):  # type: ignore[no-untyped-def]
-    """Move node v to bucket b."""
-    _unlink(v, head, nxt, prv, bucket)
-    bucket[v] = b
-    prv[v] = -1
-    nxt[v] = head[b]
-    if head[b] >= 0:
-        prv[head[b]] = v
-    head[b] = v
-
-
-@njit(nogil=True, cache=True)
-def permute_rows(indptr, indices, data, order, pos):  # type: ignore[no-untyped-def]
-    """CSR of P M Pᵀ: row k is row ``order[k]`` of M, column j becomes ``pos[j]``; each row's
-    entries partitioned, those before the diagonal first (what :func:`gather_sweeps` needs)."""
-    n = order.shape[0]
-    new_ptr = _rows_ptr(indptr, order)
-    new_idx = np.empty(new_ptr[n], np.uint32)
-    new_data = np.empty(new_ptr[n], np.float64)
-    for k in range(n):
-        i = order[k]
-        lo = new_ptr[k]
-        hi = new_ptr[k + 1]
-        for p in range(indptr[i], indptr[i + 1]):
-            r = pos[indices[p]]
-            lo, hi = _place(new_idx, new_data, lo, hi, r, data[p], r < k)
-    return new_ptr, new_idx, new_data
+        d = deg[v]
+        if d > 0:
+            deg[v] = d - 1
+            if d == 1:
+                free[nfree] = v
+                nfree += 1
+    return nfree
 
 
 @njit(nogil=True, cache=True)

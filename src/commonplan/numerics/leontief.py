@@ -22,8 +22,9 @@ Two methods, chosen by size:
     M-matrix and D − N a regular splitting, so the sweeps converge from any start and in any order,
     at least as fast as the Neumann series (Stein–Rosenberg theorem).  Memory is the matrix and a
     few vectors: no fill-in.  :func:`prepare` first puts the products in supply-chain order
-    (upstream first, Eades–Lin–Smyth), which makes I − A nearly triangular: the value system λ is
-    then swept forward (from raw materials to final goods) and the quantity system x backward, so
+    (upstream first: Kahn's peeling of sources and sinks, Eades–Lin–Smyth's degree rule where
+    there are none), which makes I − A nearly triangular: the value system λ is then swept
+    forward (from raw materials to final goods) and the quantity system x backward, so
     each sweep carries a change along a whole supply chain.  Both sweep over the columns of A
     (the inputs of each product, their cache-friendliest layout): λ gathers,
     λⱼ ← (lⱼ + Σᵢ λᵢ aᵢⱼ) / (1 − aⱼⱼ), and x scatters, keeping b + N x so that
@@ -39,6 +40,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -57,6 +59,7 @@ __all__ = [
     "leontief",
     "one_blas_thread",
     "prepare",
+    "process_layout",
     "relative_residual",
     "solve_prepared",
     "split_operator",
@@ -139,60 +142,97 @@ def split_operator(A: sp.sparray | sp.spmatrix) -> SplitOperator:
 
 @dataclass(frozen=True, eq=False)
 class Prepared:
-    """I − A prepared for Gauss–Seidel: A permuted to supply-chain order, as rows and as columns.
+    """I − A prepared for Gauss–Seidel: the columns of A, permuted to supply-chain order.
 
     ``order[k]`` is the original index of the k-th product in that order (identity when not
     reordered).  Build it with :func:`prepare`; :class:`commonplan.Economy` caches it.
     """
 
-    rows: SplitOperator  # of P A Pᵀ (the sweeps use cols for both systems; kept for callers)
     cols: SplitOperator  # of (P A Pᵀ)ᵀ: row j lists the inputs of product j, x and λ sweep it
     order: NDArray[np.intp]
     reordered: bool
 
+    @cached_property
+    def rows(self) -> SplitOperator:
+        """The rows of P A Pᵀ (the sweeps need only :attr:`cols`; built on first use)."""
+        c = self.cols
+        t = sp.csr_array((c.data, c.indices, c.indptr), shape=(c.n, c.n)).T.tocsr()
+        return SplitOperator(t.indptr.astype(np.int64), t.indices.astype(np.uint32), t.data, c.dinv)
+
 
 def prepare(A: sp.sparray | sp.spmatrix, *, reorder: bool = True) -> Prepared:
-    """Split I − A for Gauss–Seidel, in supply-chain order unless ``reorder=False``."""
-    A = sp.csc_array(A, dtype=np.float64)
+    """Split I − A for Gauss–Seidel, in supply-chain order unless ``reorder=False``.
+
+    Straight from A's columns (CSC, as :class:`commonplan.Economy` keeps it): the order
+    (:func:`supply_chain_order`) and one pass that lays the columns out permuted, without their
+    diagonal and partitioned (:func:`process_layout`) — no conversion of A.
+    """
+    A = _canonical(A)
     n = A.shape[0]
-    # a CSC matrix's arrays are the CSR arrays of its transpose: no copy for the value system
-    AT = sp.csr_array((A.data, A.indices, A.indptr), shape=(n, n))
-    rows, cols = split_operator(A.tocsr()), split_operator(AT)
-    if not reorder or n < 2:
-        return Prepared(rows, cols, np.arange(n, dtype=np.intp), False)
-    order = _order(rows, cols)
+    if n >= np.iinfo(np.uint32).max:
+        raise SolverError(f"an economy of {n} products is beyond the solver's 32-bit indexing")
+    reordered = reorder and n >= 2
+    order = _order(A) if reordered else np.arange(n, dtype=np.int64)
     pos = np.empty(n, dtype=np.int64)
     pos[order] = np.arange(n)
-    return Prepared(
-        _permuted(rows, order, pos), _permuted(cols, order, pos), order.astype(np.intp), True
-    )
+    _, _, _, cols = process_layout(A, np.arange(n, dtype=np.int64), pos)
+    return Prepared(cols, order.astype(np.intp), reordered)
+
+
+def process_layout(
+    B: sp.csc_array, makes: NDArray[np.int64], pos: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], SplitOperator]:
+    """The columns of B (n × m, CSC) grouped by the position ``pos`` of the product each process
+    ``makes``, rows renumbered to positions, own coefficients apart (1 / (1 − own) in ``dinv``),
+    inputs upstream of a process's own product first.
+
+    Returns (perm, proc_ptr, inv, layout): grouped process q is process ``perm[q]`` (``inv`` the
+    inverse), the processes of the product in position i are ``proc_ptr[i]:proc_ptr[i + 1]``
+    (see :func:`~commonplan.numerics._kernels.group_processes`).  For a square A with
+    ``makes = range(n)``, the layout is :attr:`Prepared.cols`.  Filled on two threads.
+    """
+    from commonplan.numerics import _kernels
+
+    m = len(makes)
+    perm, proc_ptr, inv, where, indptr = _kernels.group_processes(B.indptr, B.indices, makes, pos)
+    indices = np.empty(indptr[-1], dtype=np.uint32)
+    data = np.empty(indptr[-1])
+    dinv = np.empty(m)
+
+    def fill(k: tuple[int, int]) -> None:
+        _kernels.fill_processes(
+            B.indptr, B.indices, B.data, makes, inv, where, indptr, indices, data, dinv, *k
+        )
+
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the kernel releases the GIL
+        list(pool.map(fill, [(0, m // 2), (m // 2, m)]))
+    return perm, proc_ptr, inv, SplitOperator(indptr, indices, data, dinv)
 
 
 def supply_chain_order(A: sp.sparray | sp.spmatrix) -> NDArray[np.intp]:
-    """Products in supply-chain order, most upstream first (Eades–Lin–Smyth on the graph of A).
+    """Products in supply-chain order, most upstream first (see
+    :func:`~commonplan.numerics._kernels.supply_chain_order`).
 
     ``order[k]`` is the product in position k.  Only the pattern of A matters.
     """
+    return _order(_canonical(A)).astype(np.intp)
+
+
+def _canonical(A: sp.sparray | sp.spmatrix) -> sp.csc_array:
+    """A as CSC, float64, duplicates summed (no copy where it already is)."""
     A = sp.csc_array(A, dtype=np.float64)
-    n = A.shape[0]
-    AT = sp.csr_array((A.data, A.indices, A.indptr), shape=(n, n))
-    return _order(split_operator(A.tocsr()), split_operator(AT)).astype(np.intp)
+    A.sum_duplicates()
+    return A
 
 
-def _order(rows: SplitOperator, cols: SplitOperator) -> NDArray[np.int64]:
+def _order(A: sp.csc_array) -> NDArray[np.int64]:
+    """The order of :func:`supply_chain_order` from A's columns (the inputs of each product)
+    and their transpose (the users of each), built as a pattern only."""
     from commonplan.numerics import _kernels
 
-    order: NDArray[np.int64] = _kernels.supply_chain_order(
-        rows.indptr, rows.indices, cols.indptr, cols.indices
-    )
+    users_ptr, users = _kernels.transpose_pattern(A.indptr, A.indices)
+    order: NDArray[np.int64] = _kernels.supply_chain_order(users_ptr, users, A.indptr, A.indices)
     return order
-
-
-def _permuted(op: SplitOperator, order: NDArray[np.int64], pos: NDArray[np.int64]) -> SplitOperator:
-    from commonplan.numerics import _kernels
-
-    indptr, indices, data = _kernels.permute_rows(op.indptr, op.indices, op.data, order, pos)
-    return SplitOperator(indptr, indices, data, op.dinv[order])
 
 
 @dataclass(frozen=True)

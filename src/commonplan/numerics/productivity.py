@@ -47,15 +47,25 @@ def spectral_radius(A: sp.sparray | sp.spmatrix | np.ndarray, *, tol: float = 1e
 
 def unproductive_blocks(A: sp.sparray | sp.spmatrix, *, tol: float = 1e-12) -> list[Block]:
     """The strongly connected blocks of A ≥ 0 whose Perron root is ≥ 1 − tol (empty: productive)."""
+    if not sp.issparse(A):
+        A = sp.csr_array(A)
+    if A.shape[0] == 0 or A.nnz == 0:
+        return []
+    if _sums_below(A, 1.0 - tol):  # the common case, without converting A
+        return []
     M = sp.csr_array(A)
-    if M.shape[0] == 0 or M.nnz == 0:
-        return []
-    colsum = np.asarray(M.sum(axis=0)).ravel()
-    rowsum = np.asarray(M.sum(axis=1)).ravel()
-    if colsum.max() < 1.0 - tol or rowsum.max() < 1.0 - tol:
-        return []
     ncomp, labels = connected_components(M, directed=True, connection="strong")
     return [b for b in _blocks(M, ncomp, labels, 1.0 - tol, 1e-9) if b.spectral_radius >= 1.0 - tol]
+
+
+def _sums_below(A: sp.sparray | sp.spmatrix, bound: float) -> bool:
+    """Every column sum, or every row sum, of A ≥ 0 is below ``bound`` (so ρ(A) is).
+
+    Two sparse products with a vector of ones: a single pass over the arrays each, whatever
+    the format, and no converted copy of A.
+    """
+    ones = np.ones(A.shape[0])
+    return bool((A @ ones).max() < bound or (A.T @ ones).max() < bound)
 
 
 def _blocks(M: sp.csr_array, ncomp: int, labels: np.ndarray, threshold: float, tol: float):  # type: ignore[no-untyped-def]

@@ -29,6 +29,7 @@ from commonplan.numerics.leontief import (
     SplitOperator,
     leontief,
     one_blas_thread,
+    process_layout,
     sweep_quantities,
     sweep_values,
 )
@@ -335,30 +336,14 @@ class Pricer:
     # ---------------------------------------------------------------- value iteration
 
     def _sweep_setup(self, order: NDArray[np.intp]) -> None:
-        from commonplan.numerics import _kernels
-
         B, makes = self.B, np.asarray(self.makes, dtype=np.int64)
-        n, m = B.shape
+        n = B.shape[0]
         self.order = np.asarray(order, dtype=np.intp)
         pos = np.empty(n, dtype=np.int64)
         pos[self.order] = np.arange(n)
-        perm, self.proc_ptr, inv, where, indptr = _kernels.group_processes(
-            B.indptr, B.indices, makes, pos
-        )
-        indices = np.empty(indptr[-1], dtype=np.uint32)
-        data = np.empty(indptr[-1])
-        dinv = np.empty(m)
-
-        def fill(k: tuple[int, int]) -> None:
-            _kernels.fill_processes(
-                B.indptr, B.indices, B.data, makes, inv, where, indptr, indices, data, dinv, *k
-            )
-
-        with ThreadPoolExecutor(max_workers=2) as pool:  # the kernel releases the GIL
-            list(pool.map(fill, [(0, m // 2), (m // 2, m)]))
+        perm, self.proc_ptr, inv, self.op = process_layout(B, makes, pos)
         self.perm = perm.astype(np.intp, copy=False)
         self._inverse = inv
-        self.op = SplitOperator(indptr, indices, data, dinv)
         self.reordered = not np.array_equal(self.order, np.arange(n))
         self._warm: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None
         self._chosen: tuple[NDArray[np.int64], SplitOperator] | None = None

@@ -338,7 +338,7 @@ def _scaled(prep: Prepared, beta: float) -> Prepared:
         d = 1.0 - beta * (1.0 - 1.0 / o.dinv)
         return SplitOperator(o.indptr, o.indices, o.data * beta, 1.0 / d)
 
-    return Prepared(op(prep.rows), op(prep.cols), prep.order, prep.reordered)
+    return Prepared(op(prep.cols), prep.order, prep.reordered)
 
 
 class _Columns:
