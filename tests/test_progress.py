@@ -115,3 +115,39 @@ def test_piped_output_has_no_progress_noise(tmp_path: Path) -> None:
     result = run("synth", "3000", "--out", tmp_path / "f", "--seed", "1")
     assert result.exit_code == 0 and result.stderr == ""
     assert result.stdout == done.stdout.replace(str(tmp_path / "e"), str(tmp_path / "f"))
+
+
+def test_optimize_reports_the_gap_closing_and_the_same_plan() -> None:
+    """A generated plan problem with several techniques a product (seed 50: column generation
+    over technique sets): the bar rises through the solve — a point for each narrowing of the
+    gap between the bounds — to 1, and watching changes nothing of the answer."""
+    from commonplan.plan.optimize import optimize
+    from commonplan.plan.stress import plan_case
+
+    case = plan_case(50, n_max=400)
+    kwargs = {**case.kwargs, "method": "structured", "diagnose": False}
+    calls: Calls = []
+    watched = optimize(case.economy, **kwargs, on_progress=lambda f, s: calls.append((f, s)))
+    _rising_to_one(calls)
+    during = [f for f, s in calls if s == "solving"]
+    assert len(set(during)) >= 5 and max(during) < calls[-1][0]
+    assert calls[0][1] == "solving" and calls[-1][1] == "checking the answer"
+    plain = optimize(case.economy, **kwargs)
+    assert watched.status == plain.status == "optimal"
+    assert watched.objective_value == plain.objective_value
+    assert np.array_equal(watched.activity, plain.activity)
+
+
+def test_comparing_strategies_reports_each_in_turn() -> None:
+    from commonplan.plan.years import compare
+
+    economy = synthetic_economy(40, seed=3)
+    calls: Calls = []
+    names = ("balanced", "consumption-first")
+    watched = compare(economy, names, years=3, on_progress=lambda f, s: calls.append((f, s)))
+    _rising_to_one(calls)
+    assert [s for _, s in calls] == ["deriving the capital", *names, names[-1]]
+    assert [f for f, _ in calls] == [0.0, 1 / 9, 5 / 9, 1.0]
+    plain = compare(economy, names, years=3)
+    for name in names:
+        assert watched.results[name].objective_value == plain.results[name].objective_value

@@ -297,7 +297,7 @@ def optimize_cmd(
     caps = pairs(cap or [], "--cap", "co2=70%") or None
     given = pairs(capacity or [], "--capacity", "P1=500")
     limits = {k: number(v, f"--capacity {k}") for k, v in given.items()}
-    with status(f"Optimising the plan for {economy.n} products…"):
+    with progress(f"Optimising the plan for {economy.n} products", quiet=as_json) as tell:
         result = optimize(
             economy,
             targets=wanted,
@@ -306,6 +306,7 @@ def optimize_cmd(
             capacities=limits,
             objective=objective,
             method=method,
+            on_progress=tell,
         )
     if as_json:
         typer.echo(json.dumps(result.to_dict()))

@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from commonplan.cli import _common
 from commonplan.cli._common import (
     NO_PLAN,
     JsonOpt,
@@ -215,8 +216,9 @@ def years_cmd(
         "method": method,
         "capital": derive_capital(economy, depreciation=depreciation),
     }
-    with status(f"Planning {years} years for {economy.n} products, {len(names)} strategies…"):
-        result = compare(economy, names, **options)
+    label = f"Planning {years} years for {economy.n} products"
+    with _common.progress(label, quiet=as_json) as tell:  # (`progress` is an option here)
+        result = compare(economy, names, on_progress=tell, **options)
     written: list[Path] = []
     plot_notes: list[str] = []
     if plots is not None:

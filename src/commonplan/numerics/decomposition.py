@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -91,6 +91,7 @@ def solve_structured(
     rtol: float = 1e-9,
     maxiter: int = 200,
     time_limit: float | None = None,
+    on_gap: Callable[[float], None] | None = None,
 ) -> PlanSolution:
     """Solve the plan problem by column generation over technique sets (module docstring).
 
@@ -99,6 +100,8 @@ def solve_structured(
     still above ``rtol`` after ``maxiter`` master solves or ``time_limit`` seconds (checked
     between master solves), with the master's plan and that gap — or, where the floors could not
     yet be shown to fit, no plan and gap NaN.
+    ``on_gap(gap)``: told the relative gap between the bounds after every pricing (progress for
+    whoever shows it; infinite until both bounds are finite).
     """
     started = time.perf_counter()
     deadline = None if time_limit is None else started + time_limit
@@ -130,7 +133,7 @@ def solve_structured(
         phase1 = _Master(aux, J, columns, lift=np.concatenate([[1.0], P.lo]))
         phase1.add(first)
         run = _column_generation(
-            phase1, _Oracle(aux, pricer, J, oracle.memo), rtol, maxiter, 1.0, deadline
+            phase1, _Oracle(aux, pricer, J, oracle.memo), rtol, maxiter, 1.0, deadline, on_gap
         )
         total += run.iterations
         what = "floors" + (" and minimum targets" if P.lo.any() else "")
@@ -160,7 +163,7 @@ def solve_structured(
         for i in range(1, phase1.size):
             master.add(phase1.choice(i))
         del phase1
-    run = _column_generation(master, oracle, rtol, maxiter, None, deadline)
+    run = _column_generation(master, oracle, rtol, maxiter, None, deadline, on_gap)
     total += run.iterations
     if run.status == UNBOUNDED:
         return done(
@@ -489,6 +492,7 @@ def _column_generation(
     maxiter: int,
     stop_at: float | None,
     deadline: float | None = None,
+    on_gap: Callable[[float], None] | None = None,
 ) -> _Run:
     """Alternate master solves and pricing until the bounds meet (or pass ``stop_at``, to
     within ``rtol``: a plan exactly at its caps is feasible), for at most ``maxiter`` master
@@ -520,6 +524,8 @@ def _column_generation(
             priced = oracle.price(p_pi, p_mu)
             if priced.bound < upper:
                 upper, best = priced.bound, priced
+            if on_gap is not None:
+                on_gap(_gap(lower, upper, _unit(master.P)))
             if _gap(lower, upper, _unit(master.P)) <= rtol or (
                 stop_at is not None and upper < stop_at * (1 - rtol)
             ):

@@ -17,7 +17,7 @@ One concept — the optimal plan, from names to arrays and back — so one modul
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, partial
 from typing import Any
@@ -55,6 +55,7 @@ from commonplan.plan._checks import (
 from commonplan.plan.diagnose import diagnose as diagnosis_of
 from commonplan.plan.inputs import TargetGroup, target_groups
 from commonplan.plan.result import Diagnosis, OptimizeResult, Relaxation
+from commonplan.progress import OnProgress, Steps
 
 __all__ = [
     "HIGHS_FALLBACK_MAX",
@@ -117,6 +118,7 @@ def optimize(
     rtol: float = 1e-9,
     time_limit: float | None = None,
     diagnose: bool = True,
+    on_progress: OnProgress | None = None,
 ) -> OptimizeResult:
     """The optimal plan for ``economy``.
 
@@ -159,13 +161,20 @@ def optimize(
         fallback share it.  The structured solver checks it between master solves.
     diagnose
         When infeasible, find the conflicting set and the cheapest relaxations (more solves).
+    on_progress
+        ``on_progress(fraction, step)`` (:mod:`commonplan.progress`): the question checked,
+        the solve (the structured solver's gap closing on ``rtol``, on a log scale), the
+        answer checked, and the diagnosis where there is one.
     """
     if method not in METHODS:
         raise PlanInputError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    steps = Steps(on_progress, _STEPS)
     spec = _Spec.build(economy, targets, floors, caps, capacities, objective)
-    solve = _solver(economy, method, rtol, time_limit, spec.problem)
+    steps.begin("solving")
+    solve = _solver(economy, method, rtol, time_limit, spec.problem, _closing(steps, rtol))
     started = time.perf_counter()
     solution = _answer(solve, spec.problem, method)
+    steps.begin("checking the answer")
     notes = list(spec.notes)
     left = None if time_limit is None else time_limit - (time.perf_counter() - started)
     if solution.status == LIMIT and method == "auto" and solution.method == "structured":
@@ -174,8 +183,35 @@ def optimize(
         solution = _settle(economy, spec.problem, solution, rtol, left, notes)
     diagnosis = None
     if solution.status == INFEASIBLE and diagnose:
+        steps.begin("finding what conflicts")
         diagnosis = _diagnosis(spec, solution, solve, economy, time_limit, rtol)
+    steps.finish()
     return spec.result(solution, diagnosis, notes)
+
+
+_STEPS = (
+    ("checking the question", 1.0),
+    ("solving", 16.0),
+    ("checking the answer", 2.0),
+    ("finding what conflicts", 1.0),
+)
+"""The steps :func:`optimize` reports, with their shares of the bar."""
+
+
+def _closing(steps: Steps, rtol: float) -> Callable[[float], None]:
+    """The solve's progress from the gap between its bounds: 0 at the first finite gap, 1 at
+    ``rtol``, on a log scale (the gap of column generation falls by steady factors)."""
+    first: list[float] = []
+
+    def gap(g: float) -> None:
+        if not np.isfinite(g) or g <= 0:
+            return
+        if not first:
+            first.append(max(g, rtol * 10))
+        span = np.log(first[0] / rtol)
+        steps.advance(float(np.clip(np.log(first[0] / max(g, rtol)) / span, 0.0, 1.0)))
+
+    return gap
 
 
 def _answer(solve: Any, P: PlanProblem, method: str) -> PlanSolution:
@@ -244,7 +280,12 @@ def auto_method(P: PlanProblem) -> str:
 
 
 def _solver(
-    economy: Economy, method: str, rtol: float, time_limit: float | None, P: PlanProblem | None
+    economy: Economy,
+    method: str,
+    rtol: float,
+    time_limit: float | None,
+    P: PlanProblem | None,
+    on_gap: Callable[[float], None] | None = None,
 ) -> Any:
     auto = method == "auto"
     if auto:
@@ -258,7 +299,7 @@ def _solver(
             fallback = auto and P.m <= HIGHS_FALLBACK_MAX
             maxiter = STRUCTURED_MAXITER if fallback else STRUCTURED_MAXITER_ALONE
             return solve_structured(
-                P, pricer=pricer, rtol=rtol, maxiter=maxiter, time_limit=time_limit
+                P, pricer=pricer, rtol=rtol, maxiter=maxiter, time_limit=time_limit, on_gap=on_gap
             )
 
         return structured

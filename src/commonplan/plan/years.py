@@ -73,6 +73,7 @@ from commonplan.plan._checks import (
 )
 from commonplan.plan.capital import Capital, base_output, derive_capital, sector_groups
 from commonplan.plan.result import Relaxation, json_number
+from commonplan.progress import OnProgress, Steps
 
 __all__ = [
     "DEFAULT_SHARE",
@@ -699,10 +700,12 @@ def compare(
         "consumption-first",
         "optimal",
     ),
+    on_progress: OnProgress | None = None,
     **options: Any,
 ) -> Comparison:
     """:func:`plan_years` under each strategy, everything else equal (``options`` are passed on;
-    the capital coefficients are derived once)."""
+    the capital coefficients are derived once); ``on_progress`` (:mod:`commonplan.progress`) is
+    told each strategy as it is planned."""
     if not strategies:
         raise PlanInputError("compare needs at least one strategy")
     unknown = [s for s in strategies if s not in STRATEGIES]
@@ -711,11 +714,17 @@ def compare(
             f"unknown strateg{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; "
             f"use {', '.join(STRATEGIES)}"
         )
+    names = tuple(dict.fromkeys(strategies))
+    steps = Steps(on_progress, [("deriving the capital", 1.0)] + [(n, 4.0) for n in names])
+    steps.begin("deriving the capital")
     if options.get("capital") is None:
         options["capital"] = derive_capital(economy)
-    return Comparison(
-        {s: plan_years(economy, strategy=s, **options) for s in dict.fromkeys(strategies)}
-    )
+    planned = {}
+    for name in names:
+        steps.begin(name)
+        planned[name] = plan_years(economy, strategy=name, **options)
+    steps.finish()
+    return Comparison(planned)
 
 
 # ---------------------------------------------------------------------- arrays → result
