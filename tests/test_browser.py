@@ -212,6 +212,19 @@ class Visit:
             assert self.d.save_screenshot(str(directory / f"{name}.png"))
         self.taken.append(name)
 
+    def import_members(self, members: Path) -> str:
+        """Import ``members`` (a CSV) into the federation the page just set up; its id."""
+        found = re.search(r"served-(\d+)", self.d.page_source)
+        assert found is not None
+        fed = found[1]
+        self.d.find_element(
+            By.XPATH, f"//input[@id='members-{fed}']/ancestor::details/summary"
+        ).click()
+        self.find(f"#members-{fed}").send_keys(str(members))
+        self.submit(self.find(f"#import-{fed}"))
+        assert t("done.members_added") in self.text(), self.alert()
+        return fed
+
     def sign_in(self, handle: str) -> None:
         self.d.delete_all_cookies()
         self.go("/sign-in")
@@ -263,19 +276,12 @@ def test_a_round_in_chromium_at_phone_size(
     b.find("#description-file").send_keys(str(files / "lakeside.yaml"))
     b.submit(b.find("#setup"))
     assert t("done.federation_created") in b.text(), b.alert()
-    fed = re.search(r"served-(\d+)", driver.page_source)
-    assert fed is not None
-    driver.find_element(
-        By.XPATH, f"//input[@id='members-{fed[1]}']/ancestor::details/summary"
-    ).click()
-    b.find(f"#members-{fed[1]}").send_keys(str(files / "members.csv"))
-    b.submit(b.find(f"#import-{fed[1]}"))
-    assert t("done.members_added") in b.text(), b.alert()
+    fed = b.import_members(files / "members.csv")
     b.find("#invite-handle").send_keys("mia")
     b.submit(b.find("#invite"))
     link = b.find("#invitation-link").text
     assert link.startswith("/invitation#")  # the token in the fragment, never sent to a server
-    b.submit(b.find(f"#open-round-{fed[1]}"))
+    b.submit(b.find(f"#open-round-{fed}"))
     assert t("done.round_opened") in b.text(), b.alert()
     b.shot("02-facilitate")
 
@@ -468,15 +474,8 @@ def test_the_facilitator_pages_in_chromium(
     b.find("#setup-floors").send_keys("C10T12, 0.01")
     b.submit(b.find("#setup-by-form"))
     assert t("done.federation_created") in b.text(), b.alert()
-    fed = re.search(r"served-(\d+)", driver.page_source)
-    assert fed is not None
-    driver.find_element(
-        By.XPATH, f"//input[@id='members-{fed[1]}']/ancestor::details/summary"
-    ).click()
-    b.find(f"#members-{fed[1]}").send_keys(str(tmp_path / "team.csv"))
-    b.submit(b.find(f"#import-{fed[1]}"))
-    assert t("done.members_added") in b.text(), b.alert()
-    b.submit(b.find(f"#open-round-{fed[1]}"))
+    fed = b.import_members(tmp_path / "team.csv")
+    b.submit(b.find(f"#open-round-{fed}"))
     b.step("[id^=step-draft-]")
     for width, height in ((WIDTH, HEIGHT), (1280, 800)):
         driver.execute_cdp_cmd(
@@ -491,7 +490,7 @@ def test_the_facilitator_pages_in_chromium(
         assert copy.is_displayed()  # the script shows it
         copy.click()
         b.shot(f"{width}-01-invitations")
-        b.go(f"/facilitate/federations/{fed[1]}/members")
+        b.go(f"/facilitate/federations/{fed}/members")
         assert t("members.count", count=3) in b.text()
         b.shot(f"{width}-02-members")
         b.go("/facilitate")

@@ -21,6 +21,7 @@ from commonplan import accounts as auth
 from commonplan import rounds
 from commonplan.errors import SolverError
 from commonplan.federation import add_members
+from commonplan.store import Database
 from commonplan.store.models import Federation, Invitation, Participation, Proposal, Question, Round
 from commonplan.web.pages import rounds as round_pages
 from commonplan.web.text import Translator, t
@@ -101,15 +102,7 @@ def test_the_timeline_tabs_and_turnout(site: FastAPI) -> None:
     not_open = get(m2, f"/rounds/{rid}/vote")
     assert t("vote.not_open") in words(not_open) and 'role="alert"' not in not_open
 
-    rounds.file_proposal(
-        db,
-        rid,
-        actor="m0",
-        title="A canteen",
-        amounts={"I": 1},
-        council=f"{FEDERATION} east",
-        kind="collective",
-    )
+    _canteen(db, rid)
     post(ada, f"/facilitate/rounds/{rid}/draft", {})
     assert tabs(get(m2, f"/rounds/{rid}/plan")) == ["proposals", "plan"]
     post(ada, f"/facilitate/rounds/{rid}/vote", {"confirm": "yes"})
@@ -353,15 +346,7 @@ def test_errors_in_plain_words(site: FastAPI, monkeypatch: pytest.MonkeyPatch) -
         alert(typed.text)
         == f"{t('error.plan_input')} {t('form.field_number', field=t('field.hours'))}"
     )
-    rounds.file_proposal(
-        db,
-        rid,
-        actor="m0",
-        title="A canteen",
-        amounts={"I": 1},
-        council=f"{FEDERATION} east",
-        kind="collective",
-    )
+    _canteen(db, rid)
     rounds.compute_draft(db, rid, actor="ada")
 
     def broken(*args: object, **kwargs: object) -> None:
@@ -378,3 +363,16 @@ def test_errors_in_plain_words(site: FastAPI, monkeypatch: pytest.MonkeyPatch) -
         and "HiGHS failed on the master problem" in facilitator.text
     )
     assert browser(site).get("/static/site.css").status_code == 200
+
+
+def _canteen(db: Database, rid: int) -> None:
+    """m0's street proposes a canteen (a collective proposal: the draft can then be computed)."""
+    rounds.file_proposal(
+        db,
+        rid,
+        actor="m0",
+        title="A canteen",
+        amounts={"I": 1},
+        council=f"{FEDERATION} east",
+        kind="collective",
+    )
