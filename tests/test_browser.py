@@ -257,9 +257,7 @@ def test_a_round_in_chromium_at_phone_size(
     server: str, driver: webdriver.Chrome, tmp_path: Path
 ) -> None:
     started = time.monotonic()
-    shots = [tmp_path / "screenshots"]
-    if os.environ.get("COMMONPLAN_SCREENSHOTS"):
-        shots.append(Path(os.environ["COMMONPLAN_SCREENSHOTS"]))
+    shots = screenshot_dirs(tmp_path)
     b = Visit(driver, server, shots)
     files = tmp_path / "upload"
     files.mkdir()
@@ -462,9 +460,7 @@ def test_the_facilitator_pages_in_chromium(
     """The facilitators' pages at 390 × 844 and at 1280 × 800 — the set-up form, invitations for
     many with their copy buttons, the member list, the timeline of a round and the confirmation
     before opening the vote — nothing scrolls sideways, nothing in the console."""
-    shots = [tmp_path / "screenshots"]
-    if os.environ.get("COMMONPLAN_SCREENSHOTS"):
-        shots.append(Path(os.environ["COMMONPLAN_SCREENSHOTS"]) / "facilitators")
+    shots = screenshot_dirs(tmp_path, "facilitators")
     b = Visit(driver, server, shots)
     (tmp_path / "team.csv").write_text(TEAM)
     b.sign_in("ada")
@@ -575,6 +571,15 @@ def axe_violations(d: webdriver.Chrome) -> list[str]:
     return found
 
 
+def screenshot_dirs(tmp_path: Path, sub: str = "") -> list[Path]:
+    """Where a test's screenshots go: ``tmp_path/screenshots``, and ``$COMMONPLAN_SCREENSHOTS``
+    (its ``sub`` folder) where that names a directory."""
+    shots = [tmp_path / "screenshots"]
+    if os.environ.get("COMMONPLAN_SCREENSHOTS"):
+        shots.append(Path(os.environ["COMMONPLAN_SCREENSHOTS"]) / sub)
+    return shots
+
+
 def scroll_through_charts(d: webdriver.Chrome) -> None:
     """Bring every chart of the page into view in turn, as a reader scrolling down does."""
     for el in d.find_elements(By.CSS_SELECTOR, "[data-figure]"):
@@ -608,9 +613,7 @@ def test_hours_and_alerts_in_chromium_at_phone_size(
     in the console; she confirms one entry, disputes another, acknowledges and explains an
     alert."""
     base, made = ratified
-    shots = [tmp_path / "screenshots"]
-    if os.environ.get("COMMONPLAN_SCREENSHOTS"):
-        shots.append(Path(os.environ["COMMONPLAN_SCREENSHOTS"]) / "after-the-vote")
+    shots = screenshot_dirs(tmp_path, "after-the-vote")
     b = Visit(driver, base, shots)
     rid = made["round"]
     b.sign_in("farmerL")
@@ -669,9 +672,7 @@ def test_the_pages_in_swedish_at_phone_size(
     in Swedish (``<html lang="sv">``, Swedish numbers and plural), and so do the next pages —
     the alerts and the ledger — with nothing scrolling sideways and nothing in the console."""
     base, made = ratified
-    shots = [tmp_path / "screenshots"]
-    if os.environ.get("COMMONPLAN_SCREENSHOTS"):
-        shots.append(Path(os.environ["COMMONPLAN_SCREENSHOTS"]) / "svenska")
+    shots = screenshot_dirs(tmp_path, "svenska")
     b = Visit(driver, base, shots)
     rid = made["round"]
     sv = translator("sv")
@@ -703,9 +704,7 @@ def test_reconciliation_in_chromium_at_phone_size(
     own flag first, each workplace's figures, every screen opened; nothing scrolls sideways,
     nothing in the console."""
     base, made = ratified
-    shots = [tmp_path / "screenshots"]
-    if os.environ.get("COMMONPLAN_SCREENSHOTS"):
-        shots.append(Path(os.environ["COMMONPLAN_SCREENSHOTS"]) / "after-the-vote")
+    shots = screenshot_dirs(tmp_path, "after-the-vote")
     b = Visit(driver, base, shots)
     rid = made["round"]
     leap_reports(made["db"], rid, "L")
@@ -754,9 +753,7 @@ def test_the_dashboard_in_chromium_at_phone_size(
     """The dashboard at 390 × 844: the ranked list and a chart per series drawn by plotly.js
     (no inline script for the CSP to block), nothing scrolls sideways, nothing in the console."""
     base, rid = running
-    shots = [tmp_path / "screenshots"]
-    if os.environ.get("COMMONPLAN_SCREENSHOTS"):
-        shots.append(Path(os.environ["COMMONPLAN_SCREENSHOTS"]) / "after-the-vote")
+    shots = screenshot_dirs(tmp_path, "after-the-vote")
     b = Visit(driver, base, shots)
     b.sign_in("farmerL")
     b.go(f"/rounds/{rid}/dashboard?through=2027-05")

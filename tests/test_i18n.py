@@ -19,6 +19,8 @@ from babel.dates import format_date
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent, parse_decimal
 from fastapi import FastAPI
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from commonplan.web import i18n
 from commonplan.web.i18n import LANGUAGES, Plural, fields_of
@@ -229,6 +231,39 @@ def test_dates_in_the_language_and_in_utc(lang: str, expected: str) -> None:
 )
 def test_numbers_typed_as_the_language_writes_them(lang: str, typed: str, value: float) -> None:
     assert translator(lang).parse_number(typed) == value
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.sampled_from(sorted(LANGUAGES)),
+    st.one_of(
+        st.integers(-(10**12), 10**12).map(float),
+        st.floats(-1e12, 1e12, allow_nan=False, allow_infinity=False),
+    ),
+    st.sampled_from([",.2f", ",.0f", ".6f", ",.3f", ""]),
+)
+def test_a_number_written_by_a_page_reads_back_as_typed(lang: str, value: float, spec: str) -> None:
+    """What a page writes (grouped or not, any decimals) a member may type back: the parser
+    reads it as the number written, in every language; text that is no number is refused with
+    ValueError only."""
+    tr = translator(lang)
+    shown = tr.number(value, spec)
+    decimals = {",.2f": 2, ",.0f": 0, ".6f": 6, ",.3f": 3}.get(spec)
+    if decimals is None:  # as people read it: 2 decimals at most, 3 significant digits below 1
+        slack = max(0.005, abs(value) * 5e-3)
+    else:
+        slack = 0.5 * 10.0**-decimals
+    assert abs(tr.parse_number(shown) - value) <= slack * (1 + 1e-9) + abs(value) * 1e-15
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.sampled_from(sorted(LANGUAGES)), st.text(max_size=30))
+def test_any_text_typed_as_a_number_is_read_or_refused(lang: str, typed: str) -> None:
+    try:
+        got = translator(lang).parse_number(typed)
+    except ValueError:
+        return
+    assert isinstance(got, float)
 
 
 def test_a_number_that_is_none_is_refused() -> None:

@@ -14,16 +14,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from api_support import cheap_hashing, password
 from commonplan import accounts as auth
 from commonplan import rounds
-from commonplan.errors import SolverError
+from commonplan.errors import PlanInputError, SolverError
 from commonplan.federation import add_members
 from commonplan.store import Database
 from commonplan.store.models import Federation, Invitation, Participation, Proposal, Question, Round
 from commonplan.web.pages import rounds as round_pages
+from commonplan.web.pages.federation import SetupForm
 from commonplan.web.text import Translator, t
 from page_support import FEDERATION, alert, browser, get, make_site, post, sign_in, words
 
@@ -376,3 +379,61 @@ def _canteen(db: Database, rid: int) -> None:
         council=f"{FEDERATION} east",
         kind="collective",
     )
+
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+NAME = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters=","),
+    min_size=1,
+    max_size=20,
+).filter(str.strip)
+KIND = st.sampled_from(["workers", "consumers", "Worker", "CONSUMER", "bosses", ""])
+COUNCIL = st.builds(
+    lambda n, k, c: f"{n}, {k}, {c}", NAME, KIND, st.sampled_from(["", "C10T12", "A01 Q86"])
+)
+LINE = st.one_of(TEXT, COUNCIL)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(LINE, max_size=6), st.lists(LINE, max_size=4))
+def test_the_set_up_form_reads_any_text_or_names_the_line(
+    councils: list[str], floors: list[str]
+) -> None:
+    """Whatever is typed in the set-up form's boxes: a description with one council per line
+    that has a name and a kind (workers or consumers), in order, or a PlanInputError naming
+    what is wrong — never anything else."""
+    form = SetupForm("Hill", "commune", "demo", "\n".join(councils), "\n".join(floors))
+    try:
+        made = form.description(Translator("en"))
+    except PlanInputError as exc:
+        assert str(exc)
+        return
+    typed = [c.strip() for c in "\n".join(councils).splitlines() if c.strip()]
+    assert [c["name"] for c in made["councils"]] == [c.split(",")[0].strip() for c in typed]
+    assert {c["kind"] for c in made["councils"]} <= {"workers", "consumers"}
+    assert len(made["floors"]) == len([f for f in "\n".join(floors).splitlines() if f.strip()])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.tuples(NAME, st.sampled_from(["workers", "Consumers", "worker", "consumer"])),
+        min_size=1,
+        max_size=6,
+    ),
+    st.lists(st.tuples(NAME, st.floats(0, 1e6, allow_nan=False)), max_size=3),
+)
+def test_the_set_up_form_keeps_every_council_and_floor_typed(
+    councils: list[tuple[str, str]], floors: list[tuple[str, float]]
+) -> None:
+    text = "\n".join(f"{n}, {k}, A01" for n, k in councils)
+    typed_floors = "\n".join(f"{p}, {v!r}" for p, v in floors)
+    made = SetupForm("Hill", "", "demo", text, typed_floors).description(Translator("en"))
+    assert made["level"] == "federation"
+    assert [(c["name"], c["kind"], c["processes"]) for c in made["councils"]] == [
+        (n.strip(), "workers" if k.lower().startswith("w") else "consumers", ["A01"])
+        for n, k in councils
+    ]
+    assert [(f["product"], float(f["per_person"])) for f in made["floors"]] == [
+        (p.strip(), v) for p, v in floors
+    ]
