@@ -9,6 +9,7 @@ The shared helpers (``make_app``, ``first_facilitator``, ``sign_in``, ``commune`
 from __future__ import annotations
 
 import warnings
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from api_support import (
     sign_in,
 )
 from commonplan import accounts as auth
+from commonplan import rounds
 from commonplan.cli import web as cli_web
 from commonplan.federation import add_members
 from commonplan.store import Database
@@ -130,6 +132,11 @@ def test_a_round_through_the_api(app: FastAPI, client: TestClient) -> None:
     mine = ok(client.get(f"{API}/rounds/{rid}/me/consequences", headers=n0))
     assert mine["member"] == "n0" and mine["hours_proposed"] == 1550
     assert {p["title"] for p in mine["proposals"]} == {"bread", "canteen", "ours, amended"}
+    shares = mine["per_person"]  # the library's answer, as the API carries it
+    expected = asdict(rounds.what_we_get(db, rid, member="n0"))
+    del expected["member"], expected["plan"]
+    assert shares == {**expected, "rows": list(expected["rows"])}
+    assert shares["unit"] == "SEK" and shares["rows"]
     assert ok(client.get(f"{API}/rounds/{rid}", headers=n1))["phase"] == "feedback"
 
     boxes = ok(client.post(f"{API}/rounds/{rid}/vote", headers=fac), 201)["questions"]

@@ -106,6 +106,15 @@ def test_a_round_from_the_terminal(db_url: str, files: tuple[Path, Path], tmp_pa
     assert view["member"] == handle(3) and view["status"] == "optimal"
     assert view["hours_proposed"] == 1600  # Clinic works proposed no hours: the default
     assert "hours of work per year" in ok("round", "view", r, "--as", handle(1), *db).stdout
+    shares = view["per_person"]  # what each person of their neighbourhood gets, against today
+    assert shares["unit"] == "SEK" and shares["population"] == 9_995_153
+    fd = dict(zip(SWEDEN.products, SWEDEN.final_demand["domestic_final_demand"], strict=True))
+    for row in shares["rows"]:
+        assert row["today"] == pytest.approx(fd[row["product"]] / 9_995_153 * 1e6)
+        assert row["floor"] <= row["planned"] <= row["asked"] * (1 + 1e-12)
+    table = run("round", "view", r, "--as", handle(3), *db, columns=80).stdout
+    assert f"what each person of {shares['council']}" in table
+    assert max(map(len, table.splitlines())) <= 80
 
     greener = ("--title", "greener", "--cap", "co2=90%")
     alternative = data("round", "alternative", r, "--as", FACILITATOR, *greener, *db)

@@ -410,6 +410,19 @@ def test_a_round_through_the_pages(site: FastAPI) -> None:
     assert view.fulfilment is not None
     got = number(2 * view.fulfilment)
     assert t("plan.gets", name=food, planned=got, asked="2", unit=unit) in seen
+    shares = rounds.what_we_get(db, int(rid), member="m0")  # per person, against today
+    assert shares.council is not None and shares.unit == "SEK"
+    assert t("plan.person.title", council=shares.council) in seen
+    bread = next(row for row in shares.rows if row.product == "C10T12")
+    assert bread.today is not None and bread.planned < bread.asked
+    sek = {
+        v: t("num.qty", value=number(round(v)), unit="SEK") for v in (bread.today, bread.planned)
+    }
+    change = text.Translator("en").number(bread.planned / bread.today - 1, "+.0%")
+    draft_name = t("plan.name.draft")
+    said = t("plan.person.against", today=sek[bread.today], plan=draft_name,
+             amount=sek[bread.planned], change=change)  # fmt: skip
+    assert f"{economy.names[economy.product_index('C10T12')]} {said}" in seen
     assert not re.search(r"plan \d", seen)  # plans by what they are, not by id
     listed_now = words(get(m0, f"/rounds/{rid}/proposals"))
     assert not SCIENTIFIC.search(seen) and not SCIENTIFIC.search(listed_now)

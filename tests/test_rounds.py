@@ -22,6 +22,7 @@ from commonplan import audit
 from commonplan.errors import (
     AuthorisationError,
     BallotRefusedError,
+    DataError,
     FloorError,
     NotFoundError,
     PhaseError,
@@ -44,7 +45,9 @@ from commonplan.rounds import (
     member_view,
     open_round,
     open_vote,
+    per_person_unit,
     recompute,
+    what_we_get,
 )
 from commonplan.store import Database
 from commonplan.store.models import (
@@ -52,6 +55,7 @@ from commonplan.store.models import (
     Council,
     Draft,
     Federation,
+    Member,
     Participation,
     Proposal,
     Question,
@@ -776,3 +780,92 @@ def test_the_rounds_package_names_its_modules_public_names() -> None:
     for module in modules:
         for name in module.__all__:
             assert getattr(rounds, name) is getattr(module, name), name
+
+
+def _expected_per_person(db: Database, r: int, handle: str) -> dict[str, tuple[float, float]]:
+    """(floor, own target) per person in million SEK, recomputed from the federation's set-up
+    and the rows the round recorded — independently of :mod:`commonplan.rounds.shares`."""
+    with db.transaction() as s:
+        m = s.execute(select(Member).where(Member.handle == handle)).scalar_one()
+        council = m.consumers_council_id
+        mates = s.execute(
+            select(func.count()).select_from(Member).where(Member.consumers_council_id == council)
+        ).scalar_one()
+        fed = s.execute(select(Federation).where(Federation.parent_id.is_(None))).scalar_one()
+        people = mates * fed.settings["people_per_member"]
+        own: dict[str, float] = {}
+        for p in s.execute(select(Proposal).where(Proposal.round_id == r)).scalars():
+            if p.council_id == council and p.kind == "target" and not p.withdrawn:
+                for k, v in p.amounts.items():
+                    own[k] = own.get(k, 0.0) + v / people
+    codes = set(own) | set(FLOORS)
+    return {k: (FLOORS[k][1] if k in FLOORS else 0.0, own.get(k, 0.0)) for k in codes}
+
+
+@pytest.mark.parametrize("caps", [{}, {"co2": "70%"}], ids=["targets met", "co2 capped"])
+def test_what_each_person_gets_against_today(database_url: str, caps: dict[str, str]) -> None:
+    """Per person of m005's neighbourhood: planned = floor + t × own target, today = Sweden's
+    2016 final demand / its population (SCB: 9,995,153), in SEK (the table's million SEK × 10⁶);
+    floors are never cut; the rows are the products asked for or floored, largest first."""
+    db, root = federation(database_url, members=60, caps=caps)
+    r = open_round(db, root, actor="m000")
+    first_proposals(db, r)
+    compute_draft(db, r, actor="m000")
+    got = what_we_get(db, r, member="m005")
+    t = member_view(db, r, member="m005").fulfilment
+    assert t is not None and got.fulfilment == t
+    assert (t == pytest.approx(1.0)) == (caps == {}) and t > 0.3
+    assert got.council == "Neighbourhood 3a" and got.unit == "SEK"
+    assert got.people == pytest.approx(10 * PEOPLE / 60)
+    assert got.population == 9_995_153
+    expected = _expected_per_person(db, r, "m005")
+    fd = dict(zip(SWEDEN.products, SWEDEN.final_demand["domestic_final_demand"], strict=True))
+    assert {row.product for row in got.rows} == set(expected)
+    for row in got.rows:
+        floor, own = expected[row.product]
+        assert row.floor == pytest.approx(floor * 1e6)
+        assert row.asked == pytest.approx((floor + own) * 1e6)
+        assert row.planned == pytest.approx((floor + t * own) * 1e6)
+        assert row.planned >= row.floor * (1 - 1e-12)
+        assert row.today == pytest.approx(fd[row.product] / 9_995_153 * 1e6)
+        assert row.need == (FLOORS[row.product][0] if row.product in FLOORS else None)
+    planned = [row.planned for row in got.rows]
+    assert planned == sorted(planned, reverse=True)
+    # each neighbourhood asked a sixth of 2016's demand for a sixth of 10.3 million people: with
+    # every target met, a person's share is today's × 9,995,153 / 10,300,000 plus the floor
+    food = next(row for row in got.rows if row.product == "C10T12")
+    if caps == {}:
+        assert food.planned == pytest.approx(food.today * 9_995_153 / PEOPLE + 0.02e6)
+
+
+def test_what_a_member_with_no_consumers_council_gets(database_url: str) -> None:
+    """The hard floors alone, in full, whatever the plan meets of the targets."""
+    db, root = federation(database_url, members=60, caps={"co2": "70%"})
+    add_members(db, [{"handle": "loner", "name": "Lone", "workers_council": "Works 1a"}])
+    r = open_round(db, root, actor="m000")
+    first_proposals(db, r)
+    compute_draft(db, r, actor="m000")
+    got = what_we_get(db, r, member="loner")
+    assert got.council is None and got.people == 0
+    assert {row.product: row.planned for row in got.rows} == pytest.approx(
+        {k: a * 1e6 for k, (_, a) in FLOORS.items()}
+    )
+    assert all(row.asked == row.planned == row.floor for row in got.rows)
+
+
+@pytest.mark.parametrize("population", [0, -5, float("nan"), float("inf"), "10 million", True])
+def test_a_tables_population_must_be_a_number_of_people(population: Any) -> None:
+    A = np.array([[0.1, 0.2], [0.3, 0.1]])
+    with pytest.raises(DataError, match="population must be a positive number of people"):
+        cp.Economy.from_arrays(A, [1.0, 1.0], meta={"population": population})
+    ok = cp.Economy.from_arrays(A, [1.0, 1.0], meta={"population": 2_000})
+    assert ok.meta["population"] == 2_000
+
+
+def test_per_person_unit_drops_the_scale_word() -> None:
+    assert per_person_unit("million SEK") == (1e6, "SEK")
+    assert per_person_unit("Billion USD") == (1e9, "USD")
+    assert per_person_unit("thousand AUD") == (1e3, "AUD")
+    assert per_person_unit("million") == (1.0, "million")
+    assert per_person_unit("hours") == (1.0, "hours")
+    assert per_person_unit("") == (1.0, "")

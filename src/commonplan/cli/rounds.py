@@ -55,6 +55,7 @@ from commonplan.cli._common import (
 from commonplan.errors import PlanInputError
 
 if TYPE_CHECKING:
+    from commonplan.rounds.shares import WhatWeGet
     from commonplan.store import Database
 
 __all__ = ["register"]
@@ -500,8 +501,9 @@ def round_view(
 
     with database(db) as d:
         view = rounds.member_view(d, round_id, member=actor)
+        got = rounds.what_we_get(d, round_id, member=actor)
     if as_json:
-        echo_json(dataclasses.asdict(view))
+        echo_json({**dataclasses.asdict(view), "per_person": dataclasses.asdict(got)})
         return
     console = Console()
     console.print(
@@ -535,3 +537,33 @@ def round_view(
     if view.prices:
         dear = ", ".join(f"{escape(k)} {v:.3g}" for k, v in view.prices.items())
         console.print(f"dearest products (shadow price): {dear}", highlight=False)
+    print_per_person(console, got)
+
+
+def print_per_person(console: Console, got: WhatWeGet) -> None:
+    """What each person of the member's consumers' council gets a year, product by product,
+    against today (:func:`commonplan.rounds.what_we_get`)."""
+    who = f"each person of {got.council}" if got.council else "each person (the hard floors)"
+    table = new_table(
+        f"what {who} gets a year, {got.unit}",
+        ("product", "today", "planned", "change", "floor"),
+        left=("product",),
+    )
+    for row in got.rows:
+        change = "—" if not row.today else f"{row.planned / row.today - 1:+.0%}"
+        table.add_row(
+            escape(f"{row.name} ({row.product})"),
+            "—" if row.today is None else num(row.today),
+            num(row.planned),
+            change,
+            num(row.floor) if row.floor else "",
+        )
+    console.print(table)
+    if got.population is None:
+        console.print("today: the economy's table gives no population", highlight=False)
+    else:
+        console.print(
+            f"today: the table's final demand per inhabitant ({num(got.population)} people; "
+            "households, public services, investment and exports together)",
+            highlight=False,
+        )

@@ -15,6 +15,7 @@ One concept — the :class:`Economy` and its validation — so one module, howev
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -290,6 +291,7 @@ class Economy:
             raise ShapeError(f"{len(nm)} names for {n} products")
 
         notes.extend(_structure_notes(B, mk, prod))
+        _check_population((meta or {}).get("population"))
         economy = cls(
             products=prod,
             names=nm,
@@ -652,6 +654,18 @@ def _cells(B: sp.csc_array, rows: Sequence[str], cols: Sequence[str]):  # type: 
         return f"A[{rows[B.indices[p]]}, {cols[col]}]"
 
     return name
+
+
+def _check_population(population: Any) -> None:
+    """``meta["population"]``, where given: the people the table's final demand served (what
+    "today" per person divides by) — a positive, finite number."""
+    if population is None:
+        return
+    ok = isinstance(population, int | float) and not isinstance(population, bool)
+    if not ok or not math.isfinite(population) or population <= 0:
+        raise DataError(
+            f"the table's population must be a positive number of people, not {population!r}"
+        )
 
 
 def _check_finite(values: Array, what: str, where) -> None:  # type: ignore[no-untyped-def]

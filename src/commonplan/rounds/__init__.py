@@ -5,6 +5,8 @@
 - :mod:`~commonplan.rounds.proposals` — filing, amending and withdrawing proposals;
 - :mod:`~commonplan.rounds.plans` — the plan's inputs, the draft and its alternatives,
   recomputing a plan, what it means for a member, its summary;
+- :mod:`~commonplan.rounds.shares` — what a plan gives each person of a consumers' council,
+  product by product, against today;
 - :mod:`~commonplan.rounds.vote` — opening the ballot boxes, closing them with the count;
 - :mod:`~commonplan.rounds.ballots` — casting ballots (one, many, or one member's into several
   boxes at once) and their receipts;
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
         hide_proposal,
         withdraw_proposal,
     )
+    from commonplan.rounds.shares import PerPerson, WhatWeGet, per_person_unit, what_we_get
     from commonplan.rounds.timelines import PhaseStep, Turnout, timeline, turnout
     from commonplan.rounds.vote import QuestionOutcome, RoundOutcome, close_vote, open_vote
 
@@ -70,6 +73,7 @@ __getattr__, __dir__ = lazy(
         "compute_draft member_view plan_inputs plan_summary recompute",
         "commonplan.rounds.proposals": "KINDS ProposalCost amendable check_amend cost_proposal "
         "file_proposal hide_proposal withdraw_proposal",
+        "commonplan.rounds.shares": "PerPerson WhatWeGet per_person_unit what_we_get",
         "commonplan.rounds.timelines": "PhaseStep Turnout timeline turnout",
         "commonplan.rounds.vote": "QuestionOutcome RoundOutcome close_vote open_vote",
     },
@@ -84,12 +88,14 @@ __all__ = [
     "BallotPaper",
     "CollectiveCost",
     "Consequences",
+    "PerPerson",
     "PhaseStep",
     "PlanSummary",
     "ProposalCost",
     "QuestionOutcome",
     "RoundOutcome",
     "Turnout",
+    "WhatWeGet",
     "amendable",
     "board",
     "cast_ballot",
@@ -108,10 +114,12 @@ __all__ = [
     "open_period",
     "open_round",
     "open_vote",
+    "per_person_unit",
     "plan_inputs",
     "plan_summary",
     "recompute",
     "timeline",
     "turnout",
+    "what_we_get",
     "withdraw_proposal",
 ]

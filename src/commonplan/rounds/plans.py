@@ -366,6 +366,17 @@ class Consequences:
     valuations, meaningful only against one another."""
 
 
+def latest_draft(s: Session, r: Round, plan: int | None = None) -> Draft:
+    """Round ``r``'s latest plan, or its plan ``plan``; refused where there is none yet."""
+    query = select(Draft).where(Draft.round_id == r.id)
+    if plan is not None:
+        query = query.where(Draft.id == plan)
+    d = s.execute(query.order_by(Draft.id.desc())).scalars().first()
+    if d is None:
+        raise PhaseError(f"round {r.number} has no draft plan yet")
+    return d
+
+
 def member_view(
     db: Database, round_id: int, *, member: str, top: int = 5, plan: int | None = None
 ) -> Consequences:
@@ -375,12 +386,7 @@ def member_view(
     with db.transaction() as s:
         r = round_at(s, round_id)
         m = member_named(s, member)
-        query = select(Draft).where(Draft.round_id == r.id)
-        if plan is not None:
-            query = query.where(Draft.id == plan)
-        d = s.execute(query.order_by(Draft.id.desc())).scalars().first()
-        if d is None:
-            raise PhaseError(f"round {r.number} has no draft plan yet")
+        d = latest_draft(s, r, plan)
         res = d.result
         offered = d.inputs["hours_offered"]
         used = (res.get("use") or {}).get(LABOUR)

@@ -461,6 +461,33 @@ class PlanPublic(PlanSummary):
     collective: list[CollectivePublic]  # type: ignore[assignment]
 
 
+class PerPersonPublic(BaseModel):
+    """One product per person of the member's consumers' council, a year (see
+    ``commonplan.rounds.what_we_get``)."""
+
+    product: str
+    name: str
+    need: str | None
+    asked: float
+    planned: float
+    floor: float
+    today: float | None = Field(
+        description="the economy's final demand per inhabitant in its table's year"
+    )
+
+
+class WhatWeGetPublic(BaseModel):
+    """What the plan gives each person of the member's consumers' council, against today."""
+
+    council: str | None
+    people: float
+    unit: str
+    fulfilment: float | None
+    population: float | None
+    year_demand: str
+    rows: list[PerPersonPublic]
+
+
 class ConsequencesPublic(BaseModel):
     """What the round's latest plan means for the signed-in member."""
 
@@ -472,6 +499,7 @@ class ConsequencesPublic(BaseModel):
     binding: list[str]
     prices: dict[str, float]
     status: str
+    per_person: WhatWeGetPublic
 
 
 class RecomputePublic(BaseModel):

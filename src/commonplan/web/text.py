@@ -287,6 +287,27 @@ EN: dict[str, str | Plural] = {
     "plan.no_proposals": "Your councils have no proposals in this round.",
     "plan.met": "{kind}: met {met}",
     "plan.met_unknown": "when the budget vote chooses",
+    "plan.person.title": "What each person of {council} gets a year",
+    "plan.person.title_floors": "What each person gets a year",
+    "plan.person.hint": "Per person of your consumers' council ({people} people), in {unit} a "
+    "year, for each product it asks for or that has a hard floor.",
+    "plan.person.no_council": "You are in no consumers' council: the plan gives you the hard "
+    "floors.",
+    "plan.person.today": "“Today” is the economy's final demand in the year of its table per "
+    "inhabitant ({population} people): households, public services, investment and exports "
+    "together, so more than any one person had.",
+    "plan.person.no_today": "The economy's table gives no population, so what each person had "
+    "in its year cannot be shown beside the plan.",
+    "plan.person.against": "today {today}; under {plan} {amount} ({change})",
+    "plan.person.under": "under {plan} {amount}",
+    "plan.person.floor": "of which {amount} is the hard floor for {need}, never cut",
+    "plan.person.asked": "{amount} was asked",
+    "plan.person.more": "All {count} products",
+    "plan.person.nothing": "Your council asks for nothing and there are no hard floors.",
+    "need.food": "food",
+    "need.housing": "housing",
+    "need.health": "health",
+    "need.care": "care",
     "plan.dearest": "The dearest products",
     "plan.dearest_hint": "What one more unit of each would cost the plan in hours of work, "
     "counting what is scarce in its inputs at what it is worth in hours.",

@@ -4,6 +4,8 @@ the signed-in member."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -22,6 +24,7 @@ from commonplan.web.schemas import (
     RoundPublic,
     TimelinePublic,
     VoteOpened,
+    WhatWeGetPublic,
 )
 
 routes = Routes("rounds", "Planning rounds: open, phases, deadlines, history.")
@@ -105,8 +108,10 @@ def consequences(who: CurrentMember, round_id: ScopedRound, db: DB) -> Consequen
     """What the round's latest plan means for the signed-in member
 
     The hours the member would work, how far each of their councils' proposals is met, what
-    binds, and the dearest products in labour hours."""
+    binds, the dearest products in labour hours, and what each person of their consumers'
+    council gets a year, product by product, against today."""
     view = rounds.member_view(db, round_id, member=who.handle)
+    got = rounds.what_we_get(db, round_id, member=who.handle)
     return ConsequencesPublic(
         member=view.member,
         hours_per_year=view.hours_per_year,
@@ -116,6 +121,9 @@ def consequences(who: CurrentMember, round_id: ScopedRound, db: DB) -> Consequen
         binding=list(view.binding),
         prices=view.prices,
         status=view.status,
+        per_person=WhatWeGetPublic(
+            **{k: v for k, v in asdict(got).items() if k not in ("member", "plan")}
+        ),
     )
 
 

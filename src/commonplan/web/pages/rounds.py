@@ -607,6 +607,41 @@ def what_you_get(
     return out
 
 
+SHOWN_FIRST = 8
+"""Products a member sees at once in "what each person gets"; the rest behind "all products"."""
+
+
+def per_person(tr: Translator, got: rounds.WhatWeGet, plan: str) -> list[Fact]:
+    """Each product the member's consumers' council gets, per person a year, in words: today,
+    under ``plan`` (with the change), the hard floor within it, what was asked where the plan
+    gives less."""
+
+    def amount(value: float) -> str:  # whole units from 100 on, else three digits
+        shown = round(value) if abs(value) >= 100 else float(f"{value:.3g}")
+        return tr("num.qty", value=tr.number(shown), unit=got.unit)
+
+    out = []
+    for row in got.rows:
+        parts = [
+            tr("plan.person.under", plan=plan, amount=amount(row.planned))
+            if row.today is None
+            else tr(
+                "plan.person.against",
+                today=amount(row.today),
+                plan=plan,
+                amount=amount(row.planned),
+                change=tr.number(row.planned / row.today - 1, "+.0%") if row.today else "—",
+            )
+        ]
+        if row.floor > 0:
+            need = tr.maybe(f"need.{row.need}", row.need or "")
+            parts.append(tr("plan.person.floor", amount=amount(row.floor), need=need))
+        if row.planned < row.asked * (1 - 1e-9):
+            parts.append(tr("plan.person.asked", amount=amount(row.asked)))
+        out.append(Fact(row.name, "; ".join(parts)))
+    return out
+
+
 @router.get("/rounds/{round_id}/plan")
 def plan(round_id: int, who: CurrentMember, request: Request, db: DB) -> HTMLResponse:
     tr = tr_of(request)
@@ -620,6 +655,7 @@ def plan(round_id: int, who: CurrentMember, request: Request, db: DB) -> HTMLRes
     products = codes(db, info.round.federation)
     hours = member_hours(db, who, names, tr) if view.hours_proposed is not None else []
     mine = next((h for h in hours if h.plan == shown.name), None)
+    got = rounds.what_we_get(db, round_id, member=who.handle, plan=shown.id)
     dear = [
         tr(
             "plan.dear" if view.prices_in_hours else "plan.dear_shadow",
@@ -642,6 +678,9 @@ def plan(round_id: int, who: CurrentMember, request: Request, db: DB) -> HTMLRes
         else round(max(0.0, view.hours_proposed - mine.work_year)),
         number=tr.number,
         gets=what_you_get(db, who, view, products, tr),
+        got=got,
+        per_person=per_person(tr, got, shown.name),
+        shown_first=SHOWN_FIRST,
         dear=dear,
         whole=plan_whole(db, who, shown.id, tr),
         **context,
