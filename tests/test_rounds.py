@@ -773,9 +773,9 @@ def test_deadlines_end_filing_and_voting(database_url: str) -> None:
 
 def test_the_rounds_package_names_its_modules_public_names() -> None:
     from commonplan import rounds
-    from commonplan.rounds import ballots, phases, plans, proposals, timelines, vote
+    from commonplan.rounds import ballots, phases, plans, proposals, shares, timelines, vote
 
-    modules = (ballots, phases, plans, proposals, timelines, vote)
+    modules = (ballots, phases, plans, proposals, shares, timelines, vote)
     assert sorted(rounds.__all__) == sorted(["board", *(n for m in modules for n in m.__all__)])
     for module in modules:
         for name in module.__all__:
