@@ -362,6 +362,11 @@ def test_a_round_in_chromium_at_phone_size(
     assert not console_errors(driver)  # plotly draws within the Content-Security-Policy
     assert not elsewhere(driver, server)  # plotly.js from the package, no outside host
     b.shot("07-draft")
+    per_person = b.find("#per-person")  # what each person of her neighbourhood gets, by name
+    driver.execute_script("arguments[0].scrollIntoView()", per_person)
+    assert per_person.is_displayed() and "SEK" in per_person.text
+    assert not re.search(r"\d\.\d+e[+-]\d+", per_person.text)
+    b.shot("07-per-person")
     for n, key in ((8, "chart-fulfilment"), (9, "chart-caps"), (10, "ranked-flows")):
         driver.execute_script(f"document.getElementById('{key}').scrollIntoView()")
         b.shot(f"{n:02d}-{key}")
@@ -444,7 +449,7 @@ def test_a_round_in_chromium_at_phone_size(
     assert not console_errors(driver)
 
     for directory in shots:
-        assert len(list(directory.glob("*.png"))) == len(b.taken) == 15
+        assert len(list(directory.glob("*.png"))) == len(b.taken) == 16
     elapsed = time.monotonic() - started
     assert elapsed < 60, f"the browser round took {elapsed:.0f} s"
 
