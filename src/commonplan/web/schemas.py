@@ -15,6 +15,7 @@ from commonplan.monitor.status import WorkplaceIndices
 from commonplan.monitor.watch import SeriesSignal
 from commonplan.reports.ledger import StoredReport
 from commonplan.rounds.plans import CollectiveCost, PlanSummary
+from commonplan.rounds.shares import PerPerson, WhatWeGet
 from commonplan.work.hours import Balance, StoredEntry
 from commonplan.work.quotas import MemberQuota, PlanHours
 
@@ -461,31 +462,18 @@ class PlanPublic(PlanSummary):
     collective: list[CollectivePublic]  # type: ignore[assignment]
 
 
-class PerPersonPublic(BaseModel):
+@dataclass(frozen=True)
+class PerPersonPublic(PerPerson):
     """One product per person of the member's consumers' council, a year (see
-    ``commonplan.rounds.what_we_get``)."""
-
-    product: str
-    name: str
-    need: str | None
-    asked: float
-    planned: float
-    floor: float
-    today: float | None = Field(
-        description="the economy's final demand per inhabitant in its table's year"
-    )
+    ``commonplan.rounds.what_we_get``); ``today``: the economy's final demand per inhabitant in
+    its table's year."""
 
 
-class WhatWeGetPublic(BaseModel):
+@dataclass(frozen=True)
+class WhatWeGetPublic(WhatWeGet):
     """What the plan gives each person of the member's consumers' council, against today."""
 
-    council: str | None
-    people: float
-    unit: str
-    fulfilment: float | None
-    population: float | None
-    year_demand: str
-    rows: list[PerPersonPublic]
+    rows: list[PerPersonPublic]  # type: ignore[assignment]
 
 
 class ConsequencesPublic(BaseModel):

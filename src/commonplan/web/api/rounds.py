@@ -121,9 +121,7 @@ def consequences(who: CurrentMember, round_id: ScopedRound, db: DB) -> Consequen
         binding=list(view.binding),
         prices=view.prices,
         status=view.status,
-        per_person=WhatWeGetPublic(
-            **{k: v for k, v in asdict(got).items() if k not in ("member", "plan")}
-        ),
+        per_person=WhatWeGetPublic(**asdict(got)),
     )
 
 
