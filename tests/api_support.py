@@ -23,6 +23,7 @@ with warnings.catch_warnings():  # starlette's TestClient would prefer httpx2
 from argon2 import PasswordHasher
 
 from commonplan import accounts as auth
+from commonplan.accounts import _hashing
 from commonplan.federation import add_members
 from commonplan.store import Database
 from commonplan.web import Settings, create_app
@@ -73,7 +74,9 @@ def make_app(url: str, **settings: Any) -> FastAPI:
 @pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2 at its cheapest: the tests sign in often, and the cost is argon2's to test."""
-    monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+    monkeypatch.setattr(
+        _hashing, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from commonplan import accounts as auth
+from commonplan.accounts import _hashing
 from commonplan.economy.io import demo_economy
 from commonplan.federation import add_members
 from commonplan.monitor.alerts import raise_alert
@@ -86,7 +87,9 @@ PASSWORDS = {
 def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """uvicorn in a thread on a free port, on a fresh SQLite database with facilitator ``ada``
     (made as the ``commonplan serve`` bootstrap says); yields the base URL."""
-    monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+    monkeypatch.setattr(
+        _hashing, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )
     app = create_app(f"sqlite:///{tmp_path / 'site.db'}", settings=Settings())
     add_members(app.state.db, [{"handle": "ada", "name": "Ada", "role": "facilitator"}])
     auth.set_password(app.state.db, "ada", PASSWORDS["ada"])
@@ -100,7 +103,9 @@ def ratified(
     """The site on a fresh SQLite database with federation L of tests/fixtures.py, its round
     ratified with two plans, hours recorded for ``farmerL`` and an alert for Farm L; yields
     the base URL and :func:`after_the_vote`'s ids with the database (``"db"``)."""
-    monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+    monkeypatch.setattr(
+        _hashing, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )
     app = create_app(f"sqlite:///{tmp_path / 'site.db'}", settings=Settings())
     db = app.state.db
     made = after_the_vote(db, "L", lambda handle: PASSWORDS.get(handle, handle * 3))
@@ -743,7 +748,9 @@ def _gone(element: WebElement) -> bool:
 def running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, int]]:
     """Federation L with a solved final plan and five months reported, the mill a third short
     from April (tests/fixtures.py's ``monitored_plan``); yields the base URL and the round."""
-    monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+    monkeypatch.setattr(
+        _hashing, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )
     app = create_app(f"sqlite:///{tmp_path / 'site.db'}", settings=Settings())
     db = app.state.db
     made = after_the_vote(db, "L", lambda handle: PASSWORDS.get(handle, handle * 3))

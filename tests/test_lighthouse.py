@@ -23,6 +23,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from commonplan import accounts as auth
+from commonplan.accounts import _hashing
 from commonplan.rounds import cast_round_ballots, close_vote
 from commonplan.store.models import Question
 from commonplan.web import Settings, create_app
@@ -49,7 +50,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
     """Two communes on one site: L in its vote (a draft plan and a ballot), M's vote closed (a
     result); a member of each signed in.  Yields the base URL and what to visit."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+        mp.setattr(_hashing, "HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
         path = tmp_path_factory.mktemp("lighthouse") / "site.db"
         app = create_app(f"sqlite:///{path}", settings=Settings())
         db = app.state.db

@@ -48,3 +48,27 @@ def test_import_commonplan_loads_no_heavy_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+ACCOUNTS = {
+    "AuthenticationError", "CSRFError", "Invited", "NewSession", "Principal", "RateLimitedError",
+    "Settings", "SignedIn", "accept_invitation", "add_staff", "authenticate", "change_password",
+    "csrf_token", "device_token", "hosts_of", "invite", "invite_many", "principal",
+    "reset_password", "roots", "same_token", "sessions_of", "set_password", "sign_in", "sign_out",
+    "signed_in",
+}  # fmt: skip
+
+
+def test_the_accounts_names_stay_importable_from_the_package() -> None:
+    """``commonplan.accounts`` is one module a concept; its names are pinned here, each resolves
+    to the module of its concept, and the errors are :mod:`commonplan.errors`' own."""
+    from commonplan import accounts
+
+    assert set(accounts.__all__) == ACCOUNTS
+    assert len(accounts.__all__) == len(ACCOUNTS)
+    homes = {getattr(accounts, name).__module__ for name in ACCOUNTS}
+    concepts = "invitations passwords principals sessions settings staff throttle tokens"
+    assert homes == {"commonplan.errors"} | {f"commonplan.accounts.{c}" for c in concepts.split()}
+    for name in ("AuthenticationError", "CSRFError", "RateLimitedError"):
+        assert getattr(accounts, name) is getattr(errors, name)
+    assert accounts.LOOPBACK == ("127.0.0.1", "localhost", "::1")  # the CLI's, not in __all__
