@@ -406,6 +406,17 @@ def _collapse(p: Array, m: Array, c: Array) -> tuple[Array, Array]:
     return mm, cc
 
 
+def _gains(par: MonitorParams) -> Array:
+    """(3, 4): in each state j (columns, :data:`STATES`), the multiples of the level's drift
+    W_μ, the slope's W_β and the measurement variance V (rows): a step widens W_μ, a slope
+    change W_β, an outlier V."""
+    gains = np.ones((3, 4))
+    gains[0, STEP] = par.step_factor
+    gains[1, SLOPE] = par.slope_factor
+    gains[2, OUTLIER] = par.outlier_factor
+    return gains
+
+
 def _paths_numpy(
     yv: Array,
     v: Array,
@@ -414,16 +425,13 @@ def _paths_numpy(
     pw: Array,
     m: Array,
     c: Array,
-    prior: Array,
-    factors: Array,
+    log_pi: Array,
+    gains: Array,
 ) -> tuple[Array, Array, Array, Array, tuple[Array, Array, Array, Array, Array, Array]]:
     """The 16 paths and their collapse as whole-array operations (see :func:`_paths_numba`)."""
     n = yv.shape[0]
-    k_eps = np.array([1.0, 1.0, 1.0, factors[2]])
-    k_mu = np.array([1.0, factors[0], 1.0, 1.0])
-    k_beta = np.array([1.0, 1.0, factors[1], 1.0])
+    k_mu, k_beta, k_eps = gains
     with np.errstate(divide="ignore"):
-        log_pi = np.log(prior)
         log_w = np.log(pw)
     # predict each previous component through G (axis 1: previous state i)
     a0 = m[:, :, 0] + m[:, :, 1]
@@ -489,10 +497,13 @@ def _paths_numba(
     pw: Array,
     m: Array,
     c: Array,
-    prior: Array,
-    factors: Array,
+    log_pi: Array,
+    gains: Array,
 ) -> tuple[Array, Array, Array, Array, tuple[Array, Array, Array, Array, Array, Array]]:
     """One period for every series: predict, filter along the 16 paths, weigh, collapse.
+
+    ``log_pi`` (4,): log π_j; ``gains`` (3, 4): per state j, the multiples of W_μ, W_β and V
+    (:func:`_gains`).
 
     Returns P(M_t | D_t), P(M_{t−1} | D_t), the collapsed means and covariances, and per series
     the one-step forecast and its variance, the prior slope, and the level and slope at t of
@@ -509,12 +520,9 @@ def _paths_numba(
     lvl_back = np.empty(n)
     slp_back = np.empty(n)
     slope_back = np.empty(n)
-    k_eps = np.array([1.0, 1.0, 1.0, factors[2]])
-    k_mu = np.array([1.0, factors[0], 1.0, 1.0])
-    k_beta = np.array([1.0, 1.0, factors[1], 1.0])
-    log_pi = np.empty(4)
-    for j in range(4):
-        log_pi[j] = np.log(prior[j]) if prior[j] > 0 else -np.inf
+    k_mu = gains[0]
+    k_beta = gains[1]
+    k_eps = gains[2]
     a0 = np.empty(4)
     a1 = np.empty(4)
     r00 = np.empty(4)
@@ -656,7 +664,8 @@ def update(
     if engine not in ("numba", "numpy"):
         raise DataError(f"engine must be 'numba' or 'numpy', got {engine!r}")
     kernel = _paths_numba if engine == "numba" else _paths_numpy
-    factors = np.array([par.step_factor, par.slope_factor, par.outlier_factor])
+    with np.errstate(divide="ignore"):
+        log_pi = np.log(np.array(par.prior))
     prob, prob_prev, mean, cov, out = kernel(
         yv,
         v,
@@ -665,8 +674,8 @@ def update(
         state.prob,
         state.mean,
         state.cov,
-        np.array(par.prior),
-        factors,
+        log_pi,
+        _gains(par),
     )
     f, fvar, slope_prior, lvl_back, slp_back, slope_back = out
     fstd = np.sqrt(fvar)
