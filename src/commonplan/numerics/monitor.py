@@ -73,7 +73,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -417,18 +417,29 @@ def _gains(par: MonitorParams) -> Array:
     return gains
 
 
-def _paths_numpy(
-    yv: Array,
-    v: Array,
-    wl: Array,
-    ws: Array,
-    pw: Array,
-    m: Array,
-    c: Array,
-    log_pi: Array,
-    gains: Array,
-) -> tuple[Array, Array, Array, Array, tuple[Array, Array, Array, Array, Array, Array]]:
+class _Period(NamedTuple):
+    """A period's inputs to the path kernels, for every series (n of them)."""
+
+    yv: Array  # (n,) the observations (NaN: missing)
+    v: Array  # (n,) V, the measurement variance
+    wl: Array  # (n,) W_μ, the level's steady drift
+    ws: Array  # (n,) W_β, the slope's
+    pw: Array  # (n, 4) P(M_{t−1} | D_{t−1})
+    m: Array  # (n, 4, 2) the previous collapsed means
+    c: Array  # (n, 4, 3) and covariances
+    log_pi: Array  # (4,) log π_j
+    gains: Array  # (3, 4) :func:`_gains`
+
+
+_Paths = tuple[Array, Array, Array, Array, tuple[Array, Array, Array, Array, Array, Array]]
+"""P(M_t | D_t), P(M_{t−1} | D_t), the collapsed means and covariances, and per series the
+one-step forecast and its variance, the prior slope, and the level and slope at t of the paths
+with a step at t − 1 and the slope at t of those with a slope change at t − 1."""
+
+
+def _paths_numpy(x: _Period) -> _Paths:
     """The 16 paths and their collapse as whole-array operations (see :func:`_paths_numba`)."""
+    yv, v, wl, ws, pw, m, c, log_pi, gains = x
     n = yv.shape[0]
     k_mu, k_beta, k_eps = gains
     with np.errstate(divide="ignore"):
@@ -489,26 +500,9 @@ def _paths_numpy(
 
 
 @njit(nogil=True, cache=True)  # type: ignore[misc]
-def _paths_numba(
-    yv: Array,
-    v: Array,
-    wl: Array,
-    ws: Array,
-    pw: Array,
-    m: Array,
-    c: Array,
-    log_pi: Array,
-    gains: Array,
-) -> tuple[Array, Array, Array, Array, tuple[Array, Array, Array, Array, Array, Array]]:
-    """One period for every series: predict, filter along the 16 paths, weigh, collapse.
-
-    ``log_pi`` (4,): log π_j; ``gains`` (3, 4): per state j, the multiples of W_μ, W_β and V
-    (:func:`_gains`).
-
-    Returns P(M_t | D_t), P(M_{t−1} | D_t), the collapsed means and covariances, and per series
-    the one-step forecast and its variance, the prior slope, and the level and slope at t of
-    the paths with a step at t − 1 and the slope at t of those with a slope change at t − 1.
-    """
+def _paths_numba(x: _Period) -> _Paths:
+    """One period for every series: predict, filter along the 16 paths, weigh, collapse."""
+    yv, v, wl, ws, pw, m, c, log_pi, gains = x
     n = yv.shape[0]
     prob = np.empty((n, 4))
     prob_prev = np.empty((n, 4))
@@ -666,7 +660,7 @@ def update(
     kernel = _paths_numba if engine == "numba" else _paths_numpy
     with np.errstate(divide="ignore"):
         log_pi = np.log(np.array(par.prior))
-    prob, prob_prev, mean, cov, out = kernel(
+    period = _Period(
         yv,
         v,
         state.level_var,
@@ -677,6 +671,7 @@ def update(
         log_pi,
         _gains(par),
     )
+    prob, prob_prev, mean, cov, out = kernel(period)
     f, fvar, slope_prior, lvl_back, slp_back, slope_back = out
     fstd = np.sqrt(fvar)
     step_size = np.where(observed, mean[:, STEP, 0] - f, 0.0)
