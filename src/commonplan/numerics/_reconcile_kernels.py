@@ -58,18 +58,12 @@ def selected_inverse(indptr, indices, lx, d):  # type: ignore[no-untyped-def]
                     continue
                 if k == i:
                     s += zdiag[i] * lkj
-                elif k > i:
-                    q = _find(indptr, indices, i, k)
-                    if q >= 0:
-                        s += zx[q] * lkj
-                    else:
-                        misses += 1
+                    continue
+                q = _find(indptr, indices, min(i, k), max(i, k))  # Z is symmetric: its lower half
+                if q >= 0:
+                    s += zx[q] * lkj
                 else:
-                    q = _find(indptr, indices, k, i)
-                    if q >= 0:
-                        s += zx[q] * lkj
-                    else:
-                        misses += 1
+                    misses += 1
             zx[a] = -s
         t = 1.0 / d[j]
         for a in range(p0, p1):

@@ -366,14 +366,17 @@ def _neumaier(values, idx, lo, hi):  # type: ignore[no-untyped-def]
     s = 0.0
     comp = 0.0
     for p in range(lo, hi):
-        x = values[idx[p]]
-        t = s + x
-        if abs(s) >= abs(x):
-            comp += (s - t) + x
-        else:
-            comp += (x - t) + s
-        s = t
+        s, comp = _neumaier_add(s, comp, values[idx[p]])
     return s + comp
+
+
+@njit(cache=True, nogil=True)
+def _neumaier_add(s, comp, x):  # type: ignore[no-untyped-def]
+    """One step of Neumaier's sum: (s + x, the compensation with the rounding of s + x added)."""
+    t = s + x
+    if abs(s) >= abs(x):
+        return t, comp + ((s - t) + x)
+    return t, comp + ((x - t) + s)
 
 
 @njit(cache=True, nogil=True)
@@ -444,12 +447,7 @@ def _evaluate(j, sptr, sidx, b, cost, util, D, U):  # type: ignore[no-untyped-de
             x = b[sidx[p]]
             if x < pi:
                 cnt += 1
-                t = s + x
-                if abs(s) >= abs(x):
-                    comp += (s - t) + x
-                else:
-                    comp += (x - t) + s
-                s = t
+                s, comp = _neumaier_add(s, comp, x)
         if cnt == k:
             settled = True
             break
@@ -470,13 +468,7 @@ def _evaluate(j, sptr, sidx, b, cost, util, D, U):  # type: ignore[no-untyped-de
             pi = (c - (s + comp)) / (m - k)
             if pi <= vals[k]:
                 break
-            x = vals[k]
-            t = s + x
-            if abs(s) >= abs(x):
-                comp += (s - t) + x
-            else:
-                comp += (x - t) + s
-            s = t
+            s, comp = _neumaier_add(s, comp, vals[k])
             k += 1
         if k >= m:
             return _UNSURE, bmax / u, unsure_err / u, bmax, unsure_err, 0, 0

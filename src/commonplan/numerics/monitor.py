@@ -73,7 +73,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -406,24 +406,43 @@ def _collapse(p: Array, m: Array, c: Array) -> tuple[Array, Array]:
     return mm, cc
 
 
-def _paths_numpy(
-    yv: Array,
-    v: Array,
-    wl: Array,
-    ws: Array,
-    pw: Array,
-    m: Array,
-    c: Array,
-    prior: Array,
-    factors: Array,
-) -> tuple[Array, Array, Array, Array, tuple[Array, Array, Array, Array, Array, Array]]:
+def _gains(par: MonitorParams) -> Array:
+    """(3, 4): in each state j (columns, :data:`STATES`), the multiples of the level's drift
+    W_μ, the slope's W_β and the measurement variance V (rows): a step widens W_μ, a slope
+    change W_β, an outlier V."""
+    gains = np.ones((3, 4))
+    gains[0, STEP] = par.step_factor
+    gains[1, SLOPE] = par.slope_factor
+    gains[2, OUTLIER] = par.outlier_factor
+    return gains
+
+
+class _Period(NamedTuple):
+    """A period's inputs to the path kernels, for every series (n of them)."""
+
+    yv: Array  # (n,) the observations (NaN: missing)
+    v: Array  # (n,) V, the measurement variance
+    wl: Array  # (n,) W_μ, the level's steady drift
+    ws: Array  # (n,) W_β, the slope's
+    pw: Array  # (n, 4) P(M_{t−1} | D_{t−1})
+    m: Array  # (n, 4, 2) the previous collapsed means
+    c: Array  # (n, 4, 3) and covariances
+    log_pi: Array  # (4,) log π_j
+    gains: Array  # (3, 4) :func:`_gains`
+
+
+_Paths = tuple[Array, Array, Array, Array, tuple[Array, Array, Array, Array, Array, Array]]
+"""P(M_t | D_t), P(M_{t−1} | D_t), the collapsed means and covariances, and per series the
+one-step forecast and its variance, the prior slope, and the level and slope at t of the paths
+with a step at t − 1 and the slope at t of those with a slope change at t − 1."""
+
+
+def _paths_numpy(x: _Period) -> _Paths:
     """The 16 paths and their collapse as whole-array operations (see :func:`_paths_numba`)."""
+    yv, v, wl, ws, pw, m, c, log_pi, gains = x
     n = yv.shape[0]
-    k_eps = np.array([1.0, 1.0, 1.0, factors[2]])
-    k_mu = np.array([1.0, factors[0], 1.0, 1.0])
-    k_beta = np.array([1.0, 1.0, factors[1], 1.0])
+    k_mu, k_beta, k_eps = gains
     with np.errstate(divide="ignore"):
-        log_pi = np.log(prior)
         log_w = np.log(pw)
     # predict each previous component through G (axis 1: previous state i)
     a0 = m[:, :, 0] + m[:, :, 1]
@@ -481,23 +500,9 @@ def _paths_numpy(
 
 
 @njit(nogil=True, cache=True)  # type: ignore[misc]
-def _paths_numba(
-    yv: Array,
-    v: Array,
-    wl: Array,
-    ws: Array,
-    pw: Array,
-    m: Array,
-    c: Array,
-    prior: Array,
-    factors: Array,
-) -> tuple[Array, Array, Array, Array, tuple[Array, Array, Array, Array, Array, Array]]:
-    """One period for every series: predict, filter along the 16 paths, weigh, collapse.
-
-    Returns P(M_t | D_t), P(M_{t−1} | D_t), the collapsed means and covariances, and per series
-    the one-step forecast and its variance, the prior slope, and the level and slope at t of
-    the paths with a step at t − 1 and the slope at t of those with a slope change at t − 1.
-    """
+def _paths_numba(x: _Period) -> _Paths:
+    """One period for every series: predict, filter along the 16 paths, weigh, collapse."""
+    yv, v, wl, ws, pw, m, c, log_pi, gains = x
     n = yv.shape[0]
     prob = np.empty((n, 4))
     prob_prev = np.empty((n, 4))
@@ -509,12 +514,9 @@ def _paths_numba(
     lvl_back = np.empty(n)
     slp_back = np.empty(n)
     slope_back = np.empty(n)
-    k_eps = np.array([1.0, 1.0, 1.0, factors[2]])
-    k_mu = np.array([1.0, factors[0], 1.0, 1.0])
-    k_beta = np.array([1.0, 1.0, factors[1], 1.0])
-    log_pi = np.empty(4)
-    for j in range(4):
-        log_pi[j] = np.log(prior[j]) if prior[j] > 0 else -np.inf
+    k_mu = gains[0]
+    k_beta = gains[1]
+    k_eps = gains[2]
     a0 = np.empty(4)
     a1 = np.empty(4)
     r00 = np.empty(4)
@@ -656,8 +658,9 @@ def update(
     if engine not in ("numba", "numpy"):
         raise DataError(f"engine must be 'numba' or 'numpy', got {engine!r}")
     kernel = _paths_numba if engine == "numba" else _paths_numpy
-    factors = np.array([par.step_factor, par.slope_factor, par.outlier_factor])
-    prob, prob_prev, mean, cov, out = kernel(
+    with np.errstate(divide="ignore"):
+        log_pi = np.log(np.array(par.prior))
+    period = _Period(
         yv,
         v,
         state.level_var,
@@ -665,9 +668,10 @@ def update(
         state.prob,
         state.mean,
         state.cov,
-        np.array(par.prior),
-        factors,
+        log_pi,
+        _gains(par),
     )
+    prob, prob_prev, mean, cov, out = kernel(period)
     f, fvar, slope_prior, lvl_back, slp_back, slope_back = out
     fstd = np.sqrt(fvar)
     step_size = np.where(observed, mean[:, STEP, 0] - f, 0.0)

@@ -346,7 +346,7 @@ def reconcile_linear(
     S = (S + Sabs * 1e-300).tocsr()
     Ktrue = sp.block_array([[S, Bt], [Bt.T, None]], format="csc")
     lu: Any = None
-    ok, dense, eps = False, False, EPS
+    ok, eps = False, EPS
     big = Ktrue.shape[0] > DENSE_FALLBACK
     for eps in (EPS, 1e-7, 1e-5) if big else (EPS,):
         # larger ε: stabler pivots, slower refinement, diagonals less exact (O(ε/μ))
@@ -356,31 +356,25 @@ def reconcile_linear(
             sol, ok = _refine(lu, Ktrue, rhs, At, Bt, yt, bt)
             if ok:
                 break
-    if not ok and Kreg.shape[0] <= DENSE_FALLBACK:
-        # symmetric pivots were not stable enough here (badly scaled): partial pivoting, dense
-        lu, dense = _DenseFactor(Ktrue.toarray(), Bt.toarray()), True
-        sol, ok = _refine(lu, Ktrue, rhs, At, Bt, yt, bt)
-    lam, w = sol[:c], sol[c:]
-    xt = yt - At.T @ lam
-    ut = -w
-
-    if dense:
-        zdiag, wdiag = lu.selected(At)
-    else:
+    small = Kreg.shape[0] <= DENSE_FALLBACK
+    # symmetric pivots not stable enough (badly scaled): partial pivoting, dense
+    dense = not ok and small
+    if not dense:
         # selected inversion of the sparse factor: diag of K⁻¹, quadratic forms of A's columns
         from commonplan.numerics import _reconcile_kernels as kern
 
         zdiag, wdiag = _selected(lu, Kreg, At, kern)
         tr = float(np.clip(wdiag, 0.0, 1.0).sum())
-        if abs(tr - round(tr)) > 1e-4 and Kreg.shape[0] <= DENSE_FALLBACK:
-            # ε is not small against some eigenvalue (nearly dependent balances, nearly
-            # unobservable quantities): the projector's diagonal is off; use the exact inverse
-            lu, dense = _DenseFactor(Ktrue.toarray(), Bt.toarray()), True
-            sol, ok = _refine(lu, Ktrue, rhs, At, Bt, yt, bt)
-            lam, w = sol[:c], sol[c:]
-            xt = yt - At.T @ lam
-            ut = -w
-            zdiag, wdiag = lu.selected(At)
+        # ε is not small against some eigenvalue (nearly dependent balances, nearly
+        # unobservable quantities): the projector's diagonal is off; use the exact inverse
+        dense = abs(tr - round(tr)) > 1e-4 and small
+    if dense:
+        lu = _DenseFactor(Ktrue.toarray(), Bt.toarray())
+        sol, ok = _refine(lu, Ktrue, rhs, At, Bt, yt, bt)
+        zdiag, wdiag = lu.selected(At)
+    lam, w = sol[:c], sol[c:]
+    xt = yt - At.T @ lam
+    ut = -w
     wt = np.clip(wdiag, 0.0, 1.0)  # Wᵢᵢ / σᵢ² (a projector's diagonal)
     qdiag = zdiag[:c]
     tdiag = -zdiag[c:]  # Var of scaled unmeasured

@@ -28,7 +28,7 @@ import math
 import operator
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -114,6 +114,26 @@ def _fraction_dict(name: str, value: Fraction) -> dict[str, Any]:
     return {name: float(value), f"{name}_exact": str(value)}
 
 
+def _listed(value: Any) -> Any:
+    """Tuples (nested too) as lists."""
+    return [_listed(v) for v in value] if isinstance(value, tuple) else value
+
+
+def _result_dict(result: Any, first: tuple[str, ...] = ("rule",)) -> dict[str, Any]:
+    """A result's fields, JSON-ready: ``first`` (the rule) leading, the others in their order,
+    tuples as lists, each fraction as a number and exactly (:func:`_fraction_dict`)."""
+    out = {name: getattr(result, name) for name in first}
+    for f in fields(result):
+        if f.name in first:
+            continue
+        value = getattr(result, f.name)
+        if isinstance(value, Fraction):
+            out |= _fraction_dict(f.name, value)
+        else:
+            out[f.name] = _listed(value)
+    return out
+
+
 def _quorum_clause(verb: str, turned_out: int, eligible: int, quorum: Fraction) -> str:
     share = Fraction(turned_out, eligible)
     return (
@@ -151,21 +171,7 @@ class RatificationResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the counts, the exact bounds (as numbers and as ``"p/q"``), the outcome."""
-        return {
-            "rule": self.rule,
-            "ratified": self.ratified,
-            "yes": self.yes,
-            "no": self.no,
-            "abstain": self.abstain,
-            "eligible": self.eligible,
-            "turnout": self.turnout,
-            "yes_share": self.yes_share,
-            **_fraction_dict("quorum", self.quorum),
-            **_fraction_dict("threshold", self.threshold),
-            "strict": self.strict,
-            "failed": list(self.failed),
-            "reason": self.reason,
-        }
+        return _result_dict(self)
 
 
 def approval_ratification(
@@ -312,21 +318,7 @@ class ConsentResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: counts, the exact quorum, the sustained objections' reasons, the outcome."""
-        return {
-            "rule": self.rule,
-            "passed": self.passed,
-            "participants": self.participants,
-            "eligible": self.eligible,
-            "turnout": self.turnout,
-            **_fraction_dict("quorum", self.quorum),
-            "sustained_limit": self.sustained_limit,
-            "sustained": list(self.sustained),
-            "sustained_count": self.sustained_count,
-            "withdrawn": self.withdrawn,
-            "unreasoned": self.unreasoned,
-            "failed": list(self.failed),
-            "reason": self.reason,
-        }
+        return _result_dict(self)
 
 
 def consent(
@@ -452,21 +444,7 @@ class SchulzeResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: candidates, both matrices as nested lists, ranking, winner and the rule."""
-        return {
-            "rule": self.rule,
-            "link_strength": self.link_strength,
-            "candidates": list(self.candidates),
-            "voters": self.voters,
-            "ballots": self.ballots,
-            "d": [list(row) for row in self.d],
-            "p": [list(row) for row in self.p],
-            "ranking": [list(tier) for tier in self.ranking],
-            "order": None if self.order is None else list(self.order),
-            "winners": list(self.winners),
-            "winner": self.winner,
-            "tie_break": self.tie_break if self.tie_break == "error" else list(self.tie_break),
-            "tie_broken": self.tie_broken,
-        }
+        return _result_dict(self, ("rule", "link_strength"))
 
 
 def _candidate_index(candidates: Sequence[str]) -> dict[str, int]:

@@ -77,6 +77,20 @@ def _figure(fig: go.Figure) -> dict[str, Any]:
     return plain
 
 
+def _vline(x: float, **line: Any) -> dict[str, Any]:
+    """A vertical line at ``x`` across the plot, drawn with ``line`` (color, width, dash)."""
+    return {"type": "line", "x0": x, "x1": x, "yref": "paper", "y0": 0, "y1": 1, "line": line}
+
+
+def _share_axes(shares: Sequence[float], title: str) -> dict[str, Any]:
+    """A bar chart's axes for shares across: percentages from 0 to 100 % or the largest share,
+    the bars top-down in their order."""
+    return {
+        "xaxis": {"tickformat": ".0%", "range": [0, max([1.0, *shares]) * 1.02], "title": title},
+        "yaxis": {"autorange": "reversed", "automargin": True},
+    }
+
+
 def _layout(t: Translator, title: str, **extra: Any) -> dict[str, Any]:
     """The layout of every chart, its numbers written with the page language's separators."""
     title_ = {"text": title, "x": 0, "xanchor": "left"}
@@ -100,19 +114,7 @@ def fulfilment_bars(
             hovertemplate="%{customdata}: %{x:.1%}<extra></extra>",
         )
     )
-    shapes = []
-    if overall is not None:
-        shapes.append(
-            {
-                "type": "line",
-                "x0": overall,
-                "x1": overall,
-                "yref": "paper",
-                "y0": 0,
-                "y1": 1,
-                "line": {"color": PALETTE[1], "width": 2, "dash": "dash"},
-            }
-        )
+    shapes = [] if overall is None else [_vline(overall, color=PALETTE[1], width=2, dash="dash")]
     title = t("chart.fulfilment.title")
     fig.update_layout(
         **_layout(
@@ -120,12 +122,7 @@ def fulfilment_bars(
             title,
             height=max(200, 60 + 28 * len(items)),
             shapes=shapes,
-            xaxis={
-                "tickformat": ".0%",
-                "range": [0, max([1.0, *shares]) * 1.02],
-                "title": t("chart.fulfilment.x"),
-            },
-            yaxis={"autorange": "reversed", "automargin": True},
+            **_share_axes(shares, t("chart.fulfilment.x")),
         )
     )
     rows = tuple((label, t("num.percent", value=share)) for label, share in items)
@@ -175,23 +172,8 @@ def caps_bars(
             t,
             title,
             height=max(200, 80 + 40 * len(keys)),
-            shapes=[
-                {
-                    "type": "line",
-                    "x0": 1,
-                    "x1": 1,
-                    "yref": "paper",
-                    "y0": 0,
-                    "y1": 1,
-                    "line": {"color": "#1b1b1b", "width": 2},
-                }
-            ],
-            xaxis={
-                "tickformat": ".0%",
-                "range": [0, max([1.0, *shares]) * 1.02],
-                "title": t("chart.caps.x"),
-            },
-            yaxis={"autorange": "reversed", "automargin": True},
+            shapes=[_vline(1, color="#1b1b1b", width=2)],
+            **_share_axes(shares, t("chart.caps.x")),
         )
     )
     rows = tuple(

@@ -58,6 +58,18 @@ class Solved:
     message: str
     spread_bound: float = 0.0  # minutes: no roster has a smaller max − min of undesirable time
 
+    @classmethod
+    def unsolved(
+        cls,
+        status: RosterStatus,
+        message: str,
+        total: int = 0,
+        assignments: tuple[Assignment, ...] = (),
+        shortfalls: tuple[Shortfall, ...] = (),
+    ) -> Solved:
+        """No roster that keeps every rule (``infeasible``, ``unknown``): no D, bound or wishes."""
+        return cls(status, assignments, shortfalls, 0, 0, total, 0, 0, 0.0, message)
+
 
 def _conflicts(inst: Instance, shifts: list[TimedShift]) -> list[tuple[int, int]]:
     """Pairs (i, j) of shifts (indices, sorted by start) that nobody may work both."""
@@ -294,17 +306,8 @@ def _solve(
         solver.parameters.max_time_in_seconds = max(time_limit, 0.1)
         code = solver.solve(model)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return Solved(
-                "unknown",
-                (),
-                (),
-                0,
-                0,
-                total,
-                0,
-                0,
-                0.0,
-                "no relaxed roster found within the time limit",
+            return Solved.unsolved(
+                "unknown", "no relaxed roster found within the time limit", total
             )
         found: list[Shortfall] = []
         for i, role, s in cover_slack:
@@ -339,18 +342,8 @@ def _solve(
                         skills=inst.roles[role].skills,
                     )
                 )
-        return Solved(
-            "infeasible",
-            _read(solver, x, shifts, members),
-            tuple(found),
-            0,
-            0,
-            total,
-            0,
-            0,
-            0.0,
-            _shortfall_message(found),
-        )
+        chosen = _read(solver, x, shifts, members)
+        return Solved.unsolved("infeasible", _shortfall_message(found), total, chosen, tuple(found))
     dev = []
     for k in range(n):
         d = model.new_int_var(0, max(n * total, 0), f"dev{k}")
@@ -376,19 +369,10 @@ def _solve(
     t0 = time.perf_counter()
     code = solver.solve(model)
     if code == cp_model.INFEASIBLE:
-        return Solved("infeasible", (), (), 0, 0, total, 0, 0, 0.0, "infeasible")
+        return Solved.unsolved("infeasible", "infeasible", total)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Solved(
-            "unknown",
-            (),
-            (),
-            0,
-            0,
-            total,
-            0,
-            0,
-            0.0,
-            f"no roster found within {phase1:g} s; give it more time",
+        return Solved.unsolved(
+            "unknown", f"no roster found within {phase1:g} s; give it more time", total
         )
     best = round(solver.objective_value)
     bound = max(math.ceil(solver.best_objective_bound - 1e-6), d_min)
@@ -492,16 +476,8 @@ def _greedy(problem: _Problem) -> set[tuple[int, str, int]]:
 
 def _precheck_mandatory_fail(m: Member, role: str, have: int, k: int) -> Solved:
     # the exact model would be infeasible; the relaxed one says so with the rest of what is missing
-    return Solved(
+    return Solved.unsolved(
         "infeasible",
-        (),
-        (),
-        0,
-        0,
-        0,
-        0,
-        0,
-        0.0,
         f"member {m.name!r} can take mandatory role {role!r} at most {have} of {k} times",
     )
 

@@ -255,6 +255,29 @@ class BatchForm(Generic[T]):
         again = functools.partial(self.context, db, who, round_id, tr, asked)
         return await attempt(request, step, self.template, again, self.done)
 
+    async def submit_typed(
+        self,
+        request: Request,
+        db: Database,
+        who: Principal,
+        round_id: int,
+        fields: tuple[str, ...],
+        label: str,
+        make: Callable[[str, str, dict[str, str], float], T],
+    ) -> Response:
+        """File the rows typed into the form: its ``council`` and ``period``, and each row's
+        ``fields`` (:func:`form_rows`), the first read as a number (``label``: the message key
+        of its name), as ``make(council, period, row, number)`` gives them."""
+        tr = tr_of(request)
+        form = await request.form()
+        council, period = str(form.get("council") or ""), str(form.get("period") or "")
+        asked = Asked(council, period, form_rows(form, fields))
+
+        async def rows() -> list[T]:
+            return parsed_rows(tr, asked.rows, tr(label), functools.partial(make, council, period))
+
+        return await self.submit(request, db, who, round_id, asked, rows)
+
 
 def go(path: str, done: str) -> RedirectResponse:
     """See ``path`` (which may hold a query and a fragment) with the notice ``done``."""

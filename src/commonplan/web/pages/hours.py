@@ -26,10 +26,8 @@ from commonplan.web.pages._running import (
     Upload,
     attempt,
     councils,
-    form_rows,
     hours,
     members_of,
-    parsed_rows,
     per_week,
     periods,
     pick_period,
@@ -277,20 +275,16 @@ def workplace_hours(
 
 @router.post("/rounds/{round_id}/workplace/hours")
 async def record(round_id: int, who: CurrentMember, request: Request, db: DB) -> Response:
-    tr = tr_of(request)
-    form = await request.form()
-    place, period = str(form.get("council") or ""), str(form.get("period") or "")
-    asked = Asked(place, period, form_rows(form, ROW_FIELDS))
+    return await RECORD.submit_typed(
+        request, db, who, round_id, ROW_FIELDS, "workplace.hours", _hours_row
+    )
 
-    def row(r: dict[str, str], h: float) -> HoursRow:
-        if r["what"] in ("", WORKED):
-            return HoursRow(r["member"], period, h, workplace=place)
-        return HoursRow(r["member"], period, h, credit=r["what"])
 
-    async def rows() -> list[HoursRow]:
-        return parsed_rows(tr, asked.rows, tr("workplace.hours"), row)
-
-    return await RECORD.submit(request, db, who, round_id, asked, rows)
+def _hours_row(place: str, period: str, r: dict[str, str], h: float) -> HoursRow:
+    """A row of the workplace's form: hours worked there, or a credit."""
+    if r["what"] in ("", WORKED):
+        return HoursRow(r["member"], period, h, workplace=place)
+    return HoursRow(r["member"], period, h, credit=r["what"])
 
 
 @router.post("/rounds/{round_id}/workplace/hours/csv")

@@ -40,10 +40,8 @@ from commonplan.web.pages._running import (
     attempt,
     councils,
     economy,
-    form_rows,
     number,
     parse_number,
-    parsed_rows,
     periods,
     pick_period,
     qty,
@@ -280,21 +278,15 @@ def report_form(
 
 @router.post("/rounds/{round_id}/reports/file")
 async def file_reports(round_id: int, who: CurrentMember, request: Request, db: DB) -> Response:
-    tr = tr_of(request)
-    form = await request.form()
-    council, period = str(form.get("council") or ""), str(form.get("period") or "")
-    asked = Asked(council, period, form_rows(form, ROW_FIELDS))
+    return await FILE.submit_typed(
+        request, db, who, round_id, ROW_FIELDS, "report_form.amount", _report_row
+    )
 
-    def row(r: dict[str, str], amount: float) -> ReportRow:
-        product, counterpart = r["product"] or None, r["counterpart"] or None
-        return ReportRow(
-            council, period, r["kind"], amount, product=product, counterpart=counterpart
-        )
 
-    async def rows() -> list[ReportRow]:
-        return parsed_rows(tr, asked.rows, tr("report_form.amount"), row)
-
-    return await FILE.submit(request, db, who, round_id, asked, rows)
+def _report_row(council: str, period: str, r: dict[str, str], amount: float) -> ReportRow:
+    """A row of the report form."""
+    product, counterpart = r["product"] or None, r["counterpart"] or None
+    return ReportRow(council, period, r["kind"], amount, product=product, counterpart=counterpart)
 
 
 @router.post("/rounds/{round_id}/reports/csv")
