@@ -17,32 +17,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from commonplan import errors
 from commonplan._lazy import lazy
-from commonplan.errors import (
-    AuthenticationError,
-    AuthorisationError,
-    BallotRefusedError,
-    CommonplanError,
-    CSRFError,
-    DataError,
-    FloorError,
-    FormatError,
-    IntegrityError,
-    MissingExtraError,
-    NegativeCoefficientError,
-    NonFiniteError,
-    NotFoundError,
-    NotProductiveError,
-    PhaseError,
-    PlanInputError,
-    PlanningError,
-    RateLimitedError,
-    ShapeError,
-    SolverError,
-    TieError,
-    UnknownNameError,
-    VotingError,
-)
+from commonplan.errors import *  # noqa: F403 (the exception tree: errors.__all__)
 
 if TYPE_CHECKING:
     from commonplan.economy.io import demo_economy, from_pymrio, read_economy
@@ -94,41 +71,18 @@ __getattr__, __dir__ = lazy(
 
 __all__ = [
     "LABOUR",
-    "AuthenticationError",
-    "AuthorisationError",
     "BalanceResult",
-    "BallotRefusedError",
-    "CSRFError",
     "Capital",
-    "CommonplanError",
     "Comparison",
-    "DataError",
     "Database",
     "Diagnosis",
     "Economy",
-    "FloorError",
-    "FormatError",
-    "IntegrityError",
-    "MissingExtraError",
-    "NegativeCoefficientError",
-    "NonFiniteError",
-    "NotFoundError",
-    "NotProductiveError",
     "OptimizeResult",
-    "PhaseError",
-    "PlanInputError",
-    "PlanningError",
-    "RateLimitedError",
     "Reconciliation",
     "Relaxation",
-    "ShapeError",
-    "SolverError",
     "SupplyUse",
     "SupplyUseFrames",
     "TargetGroup",
-    "TieError",
-    "UnknownNameError",
-    "VotingError",
     "YearsResult",
     "__version__",
     "approval_ratification",
@@ -153,3 +107,4 @@ __all__ = [
     "synthetic_economy",
     "write_economy",
 ]
+__all__ += errors.__all__

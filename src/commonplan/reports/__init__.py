@@ -9,30 +9,8 @@
   by council (fulfilment bunching, storming, heaping, hours per unit, Benford, hard measures).
 """
 
-from commonplan.reports.ledger import (
-    KINDS,
-    SOURCES,
-    FiledBatch,
-    ReportRow,
-    StoredReport,
-    file_reports,
-    parse_report_rows,
-    periods_of,
-    read_report_rows,
-    reports_of,
-    revise_report,
-)
+from commonplan.reports import ledger
+from commonplan.reports.ledger import *  # noqa: F403 (the ledger's public names)
 
-__all__ = [
-    "KINDS",
-    "SOURCES",
-    "FiledBatch",
-    "ReportRow",
-    "StoredReport",
-    "file_reports",
-    "parse_report_rows",
-    "periods_of",
-    "read_report_rows",
-    "reports_of",
-    "revise_report",
-]
+__all__: list[str] = []
+__all__ += ledger.__all__

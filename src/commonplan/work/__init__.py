@@ -12,22 +12,9 @@ the solver; :func:`suspicious_availability` flags availability marks that fall o
 shifts more than chance would.
 """
 
+from commonplan.work import _roster_types
 from commonplan.work._roster_check import check_roster, gini, suspicious_availability
-from commonplan.work._roster_types import (
-    Assignment,
-    AvailabilityFlag,
-    Member,
-    MemberHours,
-    Request,
-    Role,
-    Roster,
-    RosterStatus,
-    Rules,
-    Shift,
-    Shortfall,
-    Violation,
-    WorkplaceResult,
-)
+from commonplan.work._roster_types import *  # noqa: F403 (the roster's types)
 from commonplan.work.hours import (
     HOURS_DEFAULTS,
     Balance,
@@ -60,30 +47,17 @@ from commonplan.work.roster import roster
 
 __all__ = [
     "HOURS_DEFAULTS",
-    "Assignment",
-    "AvailabilityFlag",
     "Balance",
     "CreditRule",
     "HoursRow",
     "HoursSettings",
     "LabourRequirement",
-    "Member",
-    "MemberHours",
     "MemberQuota",
     "PlanHours",
     "Quotas",
     "RecordedBatch",
-    "Request",
-    "Role",
-    "Roster",
-    "RosterStatus",
-    "Rules",
-    "Shift",
-    "Shortfall",
     "StoredEntry",
-    "Violation",
     "WorkplaceRequirement",
-    "WorkplaceResult",
     "balances",
     "check_roster",
     "compare_plans",
@@ -101,3 +75,4 @@ __all__ = [
     "roster",
     "suspicious_availability",
 ]
+__all__ += _roster_types.__all__
