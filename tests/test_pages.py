@@ -34,7 +34,7 @@ from commonplan.store.models import AuditEntry, Draft, Proposal
 from commonplan.web import Settings, charts, create_app, pages, text
 from commonplan.web.pages import _base, results
 from commonplan.web.pages._running import per_week
-from commonplan.web.pages.rounds import total_hours
+from commonplan.web.pages.plans import total_hours
 from commonplan.web.text import EN, t
 from commonplan.work.quotas import compare_plans
 

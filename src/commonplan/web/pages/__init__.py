@@ -13,13 +13,13 @@ plotly.js where it runs and listed as text under each chart.  Every word on the 
 :mod:`commonplan.web.text`.
 
 Modules, by page family: ``_base`` (the router, rendering, CSRF-carrying forms, shared reads),
-``account`` (sign in and out, invitations), ``home``, ``rounds`` (proposals, the draft plan),
-``ballots`` (the vote, the receipt), ``results`` (result, history, finding one's ballot) and
-``federation`` (the facilitators' set-up pages and steps), ``people`` (the member list,
-invitations for many); after the vote, ``reports`` (the ledger
-per period, the report form), ``alerts``, ``hours`` (a member's, a workplace's) and
-``dashboard`` (the running plan watched), with ``_running`` (numbers, product names, periods,
-multi-row forms).
+``account`` (sign in and out, invitations), ``home``, ``rounds`` (proposals), ``plans`` (the
+plan page: what it means for me and for everyone), ``ballots`` (the vote, the receipt),
+``results`` (result, history, finding one's ballot) and ``federation`` (the facilitators' set-up
+pages and steps), ``people`` (the member list, invitations for many); after the vote,
+``reports`` (the ledger per period, the report form), ``alerts``, ``hours`` (a member's, a
+workplace's) and ``dashboard`` (the running plan watched), with ``_running`` (numbers, product
+names, periods, multi-row forms).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from commonplan.web.pages import (
     home,
     hours,
     people,
+    plans,
     reports,
     results,
     rounds,
@@ -48,6 +49,7 @@ MODULES = (
     account,
     home,
     rounds,
+    plans,
     ballots,
     results,
     federation,

@@ -26,7 +26,7 @@ from commonplan.web.pages._base import (
     tr_of,
 )
 from commonplan.web.pages.ballots import candidates
-from commonplan.web.pages.rounds import PlanName, member_hours, plan_whole
+from commonplan.web.pages.plans import PlanName, member_hours, plan_whole
 from commonplan.web.schemas import (
     PlanPublic,
     QuestionPublic,
