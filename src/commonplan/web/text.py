@@ -1,5 +1,7 @@
 """Every word the pages show, keyed by message id: English here, the other languages in gettext
-catalogues (:mod:`commonplan.web.i18n`).
+catalogues (:mod:`commonplan.web.i18n`).  One concept — the catalogue and the translator that reads
+it — so one module, however long (the facilitators' and after-the-vote messages are kept in
+:mod:`~commonplan.web.text_facil` and :mod:`~commonplan.web.text_after` only for length).
 
 The templates and :mod:`commonplan.web.pages` never hold text of their own: they call
 ``t("vote.submit")`` or ``t("plan.your_hours", hours=1520.0, offered=1600.0)``.  A message is a
