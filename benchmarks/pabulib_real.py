@@ -1,8 +1,9 @@
 """Benchmark: completed equal shares on real PaBuLib elections, commonplan against pabutools.
 
 Elections: tests/data/pabulib (see its README.md) — Wrocław 2020 (76 projects, 89,419
-one-project ballots, budget 16,000,000) rebuilt from its vote counts, and Łódź 2020 Koziny
-(9 projects, 1,270 ballots of up to 5 approvals, budget 478,000).  The rule: equal shares with
+one-project ballots, budget 16,000,000) rebuilt from its vote counts, Łódź 2020 Koziny
+(9 projects, 1,270 ballots of up to 5 approvals, budget 478,000) and Warsaw 2017 Kamionek
+(9 projects, 927 ballots of up to 7 approvals, budget 308,298.85).  The rule: equal shares with
 every voter's share raised by 1 (money) at a time while the outcome fits and is not exhaustive,
 then greedy by votes — commonplan's ``equal_shares_completed(…, increment=1)`` and pabutools'
 ``completion_by_rule_combination([method_of_equal_shares(voter_budget_increment=1),
@@ -14,9 +15,9 @@ loaded from their on-disk cache, or compiled if there is none); "median" and "wo
 --runs further calls.  pabutools runs on its ``ApprovalMultiProfile`` (identical ballots counted
 once, with their multiplicity: the same election for its equal shares, 76 distinct ballots in
 Wrocław, 182 in Koziny).  With --plain-profile it also runs on the one-ballot-per-voter
-``ApprovalProfile`` that ``parse_pabulib`` returns: in full on Koziny; on Wrocław one run of
-equal shares at the final share, times the number of shares tried, is printed as an estimate
-(a full run takes hours).  Run::
+``ApprovalProfile`` that ``parse_pabulib`` returns: in full on Koziny and Kamionek; on Wrocław
+one run of equal shares at the final share, times the number of shares tried, is printed as an
+estimate (a full run takes hours).  Run::
 
     python benchmarks/pabulib_real.py                  # about a minute
     python benchmarks/pabulib_real.py --plain-profile  # about 3 more minutes
@@ -44,6 +45,7 @@ from commonplan.voting.pabulib import read_pb  # noqa: E402
 from pabulib_instances import (  # noqa: E402
     INCREMENT,
     LODZ_2020_KOZINY,
+    WARSZAWA_2017_KAMIONEK,
     pabutools_completed,
     wroclaw_2020_text,
 )
@@ -104,7 +106,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         wroclaw = Path(tmp) / "poland_wroclaw_2020.pb"
         wroclaw.write_text(wroclaw_2020_text(), encoding="utf-8")
-        for name, path in (("Wrocław 2020", wroclaw), ("Łódź 2020 Koziny", LODZ_2020_KOZINY)):
+        for name, path in (("Wrocław 2020", wroclaw), ("Łódź 2020 Koziny", LODZ_2020_KOZINY),
+                           ("Warsaw 2017 Kamionek", WARSZAWA_2017_KAMIONEK)):  # fmt: skip
             started = time.perf_counter()
             e = read_pb(path)
             ours_parse = time.perf_counter() - started

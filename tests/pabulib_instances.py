@@ -20,6 +20,7 @@ from typing import Any
 DATA = Path(__file__).parent / "data" / "pabulib"
 WROCLAW_2020 = DATA / "poland_wroclaw_2020.projects.pb"
 LODZ_2020_KOZINY = DATA / "poland_lodz_2020_koziny.pb"
+WARSZAWA_2017_KAMIONEK = DATA / "poland_warszawa_2017_kamionek.pb"
 INCREMENT = 1  # money per voter per raise, as the cities that use equal shares raise it
 
 

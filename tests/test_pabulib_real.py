@@ -1,8 +1,10 @@
 """Completed equal shares on real PaBuLib elections, with pabutools as the oracle.
 
 The elections (tests/data/pabulib, README.md there) are Wrocław 2020, the city-wide vote
-(76 projects, 89,419 one-project ballots, budget 16,000,000 zł), and Łódź 2020, Koziny
-(9 projects, 1,270 ballots of up to 5 approvals, budget 478,000 zł).  Equal shares as cities
+(76 projects, 89,419 one-project ballots, budget 16,000,000 zł), Łódź 2020, Koziny (9 projects,
+1,270 ballots of up to 5 approvals, budget 478,000 zł), and Warsaw 2017, Kamionek (9 projects,
+927 ballots of up to 7 approvals, budget 308,298.85 zł: a decimal budget, and a META section
+without its ``key;value`` line).  Equal shares as cities
 complete it: every voter's share raised by 1 zł at a time (``voter_budget_increment=1``) while
 the outcome fits and is not exhaustive, then greedy by votes.  pabutools (GPL) is a test-only
 dependency.
@@ -22,6 +24,7 @@ from commonplan.voting.pabulib import PBElection, read_pb
 from pabulib_instances import (
     INCREMENT,
     LODZ_2020_KOZINY,
+    WARSZAWA_2017_KAMIONEK,
     WROCLAW_2020,
     pabutools_completed,
     vote_count_mismatches,
@@ -49,14 +52,23 @@ GOLDEN: dict[str, dict[str, Any]] = {
         "filled": ("P005KO",),
         "total_cost": 449_900.0,
     },
+    "warszawa_2017_kamionek": {
+        "plain": ("2542", "959", "2577", "81"),
+        "steps": 203,
+        "raised": ("2542", "959", "2577", "699", "81", "2028"),
+        "filled": (),  # what is left, 20,098.85, pays for none of the rest
+        "total_cost": 288_200.0,
+    },
 }
+KEYS = list(GOLDEN)
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     wroclaw = tmp_path_factory.mktemp("pabulib") / "poland_wroclaw_2020.pb"
     wroclaw.write_text(wroclaw_2020_text(), encoding="utf-8")
-    return {"wroclaw_2020": wroclaw, "lodz_2020_koziny": LODZ_2020_KOZINY}
+    return {"wroclaw_2020": wroclaw, "lodz_2020_koziny": LODZ_2020_KOZINY,
+            "warszawa_2017_kamionek": WARSZAWA_2017_KAMIONEK}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +78,9 @@ def elections(files: dict[str, Path]) -> dict[str, tuple[PBElection, Any, Any]]:
 
 
 def test_the_stored_files_are_faithful_copies(files: dict[str, Path]) -> None:
-    # Koziny is transcribed whole: its own per-project totals must match its ballots
-    assert vote_count_mismatches(LODZ_2020_KOZINY.read_text(encoding="utf-8")) == []
+    # Koziny and Kamionek are copied whole: their own per-project totals must match the ballots
+    for path in (LODZ_2020_KOZINY, WARSZAWA_2017_KAMIONEK):
+        assert vote_count_mismatches(path.read_text(encoding="utf-8")) == []
     # Wrocław's votes column sums to num_votes, so the rebuilt ballots are the real profile
     head = WROCLAW_2020.read_text(encoding="utf-8")
     assert "VOTES" not in head and head.count("\n") == 19 + 76
@@ -83,14 +96,15 @@ def test_the_stored_files_are_faithful_copies(files: dict[str, Path]) -> None:
     assert "num_votes 1270 but 1269 ballots" in vote_count_mismatches(dropped)
 
 
-@pytest.mark.parametrize("key", ["wroclaw_2020", "lodz_2020_koziny"])
+@pytest.mark.parametrize("key", KEYS)
 def test_both_parsers_read_the_same_election(
     key: str, elections: dict[str, tuple[PBElection, Any, Any]]
 ) -> None:
     e, instance, profile = elections[key]
     costs = {p: Fraction(c) for p, c in zip(e.projects, e.costs.tolist(), strict=True)}
     assert costs == {p.name: Fraction(p.cost) for p in instance}  # exact: integral costs
-    assert Fraction(e.budget) == Fraction(instance.budget_limit)
+    # pabutools reads decimals as exact fractions, we as the nearest float
+    assert e.budget == float(instance.budget_limit)
     assert e.approvals.shape == (profile.num_ballots(), len(instance))
     ours = sorted(tuple(sorted(b)) for _, b in e.votes)
     theirs = sorted(tuple(sorted(p.name for p in b)) for b in profile)
@@ -113,9 +127,15 @@ def test_real_names_are_read_verbatim(elections: dict[str, tuple[PBElection, Any
     k = elections["lodz_2020_koziny"][0]
     assert k.meta["description"] == "Local PB in Łódź, Polesie | Koziny"
     assert k.costs.sum() == 832_900.0 and k.budget == 478_000.0
+    # Kamionek's META has no "key;value" line: its first entry is read all the same (pabutools
+    # takes it for the header), and its budget has grosze
+    w, instance, _ = elections["warszawa_2017_kamionek"]
+    assert w.meta["description"] == "Local PB in Warsaw, Praga-Południe | Kamionek"
+    assert "description" not in instance.meta and instance.meta["unit"] == w.meta["unit"]
+    assert w.budget == 308_298.85 and Fraction(instance.budget_limit) == Fraction(30_829_885, 100)
 
 
-@pytest.mark.parametrize("key", ["wroclaw_2020", "lodz_2020_koziny"])
+@pytest.mark.parametrize("key", KEYS)
 def test_completed_equal_shares_match_pabutools(
     key: str, elections: dict[str, tuple[PBElection, Any, Any]]
 ) -> None:
