@@ -127,7 +127,8 @@ def main() -> None:
             done, cold, times = timed(ours, args.runs)
             with console.status(f"{name}: pabutools"):
                 oracle, t_cold, t_times = timed(
-                    lambda i=instance, p=profile: pabutools_completed(i, p), args.pabutools_runs
+                    lambda i=instance, p=profile: pabutools_completed(i, p, plain=False),
+                    args.pabutools_runs,
                 )
             agrees = "yes" if list(done.ids) == oracle["completed"] else "NO"
             agrees += "" if list(done.mes.ids) == oracle["raised"] else " (equal shares' part NO)"
@@ -143,7 +144,7 @@ def main() -> None:
                 if n <= 10_000:
                     with console.status(f"{name}: pabutools on the plain profile"):
                         started = time.perf_counter()
-                        full = pabutools_completed(instance, profile, multiprofile=False)
+                        full = pabutools_completed(instance, profile, False, plain=False)
                         s = time.perf_counter() - started
                     ok = "yes" if full["completed"] == oracle["completed"] else "NO"
                     table.add_row(name, f"{n:,}", "pabutools, plain profile", f"{s:.1f}", "", "",

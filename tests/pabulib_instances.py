@@ -78,11 +78,14 @@ def wroclaw_2020_text() -> str:
     return head + "\n".join(lines) + "\n"
 
 
-def pabutools_completed(instance: Any, profile: Any, multiprofile: bool = True) -> dict[str, Any]:
+def pabutools_completed(
+    instance: Any, profile: Any, multiprofile: bool = True, plain: bool = True
+) -> dict[str, Any]:
     """pabutools on an election as its ``parse_pabulib`` reads it: equal shares at B / n
     (``plain``), iterated equal shares (``voter_budget_increment=INCREMENT``) alone (``raised``)
     and followed by ``greedy_utilitarian_welfare`` through ``completion_by_rule_combination``
-    (``completed``); ``Cost_Sat``, lexicographic ties.
+    (``completed``); ``Cost_Sat``, lexicographic ties.  ``plain=False`` leaves the first out
+    (``"plain"`` is then ``None``).
 
     ``multiprofile``: count identical ballots once, with their multiplicity (pabutools'
     ``ApprovalMultiProfile``, which its equal shares supports: the same election, and for
@@ -113,11 +116,11 @@ def pabutools_completed(instance: Any, profile: Any, multiprofile: bool = True) 
         [recorded_mes, greedy_utilitarian_welfare],
         [{**ties, "voter_budget_increment": INCREMENT}, ties],
     )
-    plain = method_of_equal_shares(instance, profile, **ties)
+    at_b_over_n = method_of_equal_shares(instance, profile, **ties) if plain else None
     return {
         "budget": str(instance.budget_limit),
         "voters": int(profile.num_ballots()),
-        "plain": [p.name for p in plain],
+        "plain": None if at_b_over_n is None else [p.name for p in at_b_over_n],
         "raised": raised,
         "completed": [p.name for p in both],
     }
