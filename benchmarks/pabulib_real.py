@@ -2,12 +2,13 @@
 
 Elections: tests/data/pabulib (see its README.md) — Wrocław 2020 (76 projects, 89,419
 one-project ballots, budget 16,000,000) rebuilt from its vote counts, Łódź 2020 Koziny
-(9 projects, 1,270 ballots of up to 5 approvals, budget 478,000) and Warsaw 2017 Kamionek
-(9 projects, 927 ballots of up to 7 approvals, budget 308,298.85).  The rule: equal shares with
-every voter's share raised by 1 (money) at a time while the outcome fits and is not exhaustive,
-then greedy by votes — commonplan's ``equal_shares_completed(…, increment=1)`` and pabutools'
-``completion_by_rule_combination([method_of_equal_shares(voter_budget_increment=1),
-greedy_utilitarian_welfare])``, ``Cost_Sat``, lexicographic ties.
+(9 projects, 1,270 ballots of up to 5 approvals, budget 478,000), Warsaw 2017 Kamionek
+(9 projects, 927 ballots of up to 7 approvals, budget 308,298.85) and Warsaw 2019 Targówek
+Fabryczny (17 projects, 344 ballots of up to 16 approvals, budget 400,000).  The rule: equal
+shares with every voter's share raised by 1 (money) at a time while the outcome fits and is not
+exhaustive, then greedy by votes — commonplan's ``equal_shares_completed(…, increment=1)``
+and pabutools' ``completion_by_rule_combination([method_of_equal_shares(
+voter_budget_increment=1), greedy_utilitarian_welfare])``, ``Cost_Sat``, lexicographic ties.
 
 Seconds are wall time around the rule's call alone (the files are parsed before: parse times
 are printed apart).  "cold" is the first call in this process (for commonplan: numba kernels
@@ -15,17 +16,21 @@ loaded from their on-disk cache, or compiled if there is none); "median" and "wo
 --runs further calls.  pabutools runs on its ``ApprovalMultiProfile`` (identical ballots counted
 once, with their multiplicity: the same election for its equal shares, 76 distinct ballots in
 Wrocław, 182 in Koziny).  With --plain-profile it also runs on the one-ballot-per-voter
-``ApprovalProfile`` that ``parse_pabulib`` returns: in full on Koziny and Kamionek; on Wrocław
+``ApprovalProfile`` that ``parse_pabulib`` returns: in full on the small elections; on Wrocław
 one run of equal shares at the final share, times the number of shares tried, is printed as an
-estimate (a full run takes hours).  Run::
+estimate (a full run takes hours).  --write-outcomes writes pabutools' outcomes (at B / n, raised,
+completed; on its multiprofile) to tests/data/pabulib/pabutools_outcomes.json, which
+tests/test_pabulib_real.py compares commonplan with.  Run::
 
     python benchmarks/pabulib_real.py                  # about a minute
     python benchmarks/pabulib_real.py --plain-profile  # about 3 more minutes
+    python benchmarks/pabulib_real.py --write-outcomes
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -44,10 +49,10 @@ from commonplan.numerics.mes import CompletedResult, equal_shares_completed  # n
 from commonplan.voting.pabulib import read_pb  # noqa: E402
 from pabulib_instances import (  # noqa: E402
     INCREMENT,
-    LODZ_2020_KOZINY,
-    WARSZAWA_2017_KAMIONEK,
+    PABUTOOLS_OUTCOMES,
+    TITLES,
+    election_files,
     pabutools_completed,
-    wroclaw_2020_text,
 )
 
 
@@ -89,6 +94,8 @@ def main() -> None:
                     help="timed calls after the first (pabutools)")  # fmt: skip
     ap.add_argument("--plain-profile", action="store_true",
                     help="also time pabutools on one ballot per voter (see above)")  # fmt: skip
+    ap.add_argument("--write-outcomes", action="store_true",
+                    help="write pabutools' outcomes for tests/test_pabulib_real.py")  # fmt: skip
     args = ap.parse_args()
 
     from pabutools.election import parse_pabulib
@@ -103,11 +110,10 @@ def main() -> None:
     for col in ("election", "voters", "method", "cold s", "median s", "worst s", "raises",
                 "funded", "cost / budget", "agrees"):  # fmt: skip
         table.add_column(col, justify="left" if col in ("election", "method") else "right")
+    outcomes: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        wroclaw = Path(tmp) / "poland_wroclaw_2020.pb"
-        wroclaw.write_text(wroclaw_2020_text(), encoding="utf-8")
-        for name, path in (("Wrocław 2020", wroclaw), ("Łódź 2020 Koziny", LODZ_2020_KOZINY),
-                           ("Warsaw 2017 Kamionek", WARSZAWA_2017_KAMIONEK)):  # fmt: skip
+        for key, path in election_files(Path(tmp)).items():
+            name = TITLES[key]
             started = time.perf_counter()
             e = read_pb(path)
             ours_parse = time.perf_counter() - started
@@ -130,6 +136,7 @@ def main() -> None:
                     lambda i=instance, p=profile: pabutools_completed(i, p, plain=False),
                     args.pabutools_runs,
                 )
+            outcomes[key] = pabutools_completed(instance, profile)
             agrees = "yes" if list(done.ids) == oracle["completed"] else "NO"
             agrees += "" if list(done.mes.ids) == oracle["raised"] else " (equal shares' part NO)"
             n, shares = e.approvals.shape[0], f"{done.steps:,}"
@@ -156,6 +163,16 @@ def main() -> None:
                                   f"≈ {s:,.0f}", "", "", shares, "", "", "")  # fmt: skip
             table.add_section()
     console.print(table)
+    if args.write_outcomes:
+        import pabutools
+
+        PABUTOOLS_OUTCOMES.write_text(
+            json.dumps({"pabutools": pabutools.__version__, "increment": INCREMENT,
+                        "multiprofile": True, "elections": outcomes},
+                       ensure_ascii=False, indent=1) + "\n",
+            encoding="utf-8",
+        )  # fmt: skip
+        console.print(f"pabutools' outcomes written to {PABUTOOLS_OUTCOMES.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

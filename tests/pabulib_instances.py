@@ -21,7 +21,30 @@ DATA = Path(__file__).parent / "data" / "pabulib"
 WROCLAW_2020 = DATA / "poland_wroclaw_2020.projects.pb"
 LODZ_2020_KOZINY = DATA / "poland_lodz_2020_koziny.pb"
 WARSZAWA_2017_KAMIONEK = DATA / "poland_warszawa_2017_kamionek.pb"
+WARSZAWA_2019_TARGOWEK = DATA / "poland_warszawa_2019_targowek-fabryczny-elsnerow-i-utrata.pb"
+PABUTOOLS_OUTCOMES = DATA / "pabutools_outcomes.json"
+"""pabutools' outcomes on every election, written by ``benchmarks/pabulib_real.py
+--write-outcomes`` (the test checks this file against pabutools live where that is quick)."""
 INCREMENT = 1  # money per voter per raise, as the cities that use equal shares raise it
+
+TITLES = {
+    "wroclaw_2020": "Wrocław 2020",
+    "lodz_2020_koziny": "Łódź 2020 Koziny",
+    "warszawa_2017_kamionek": "Warsaw 2017 Kamionek",
+    "warszawa_2019_targowek": "Warsaw 2019 Targówek Fabryczny",
+}
+
+
+def election_files(folder: Path) -> dict[str, Path]:
+    """Every election's file, by key (Wrocław's rebuilt into ``folder``)."""
+    wroclaw = folder / "poland_wroclaw_2020.pb"
+    wroclaw.write_text(wroclaw_2020_text(), encoding="utf-8")
+    return {
+        "wroclaw_2020": wroclaw,
+        "lodz_2020_koziny": LODZ_2020_KOZINY,
+        "warszawa_2017_kamionek": WARSZAWA_2017_KAMIONEK,
+        "warszawa_2019_targowek": WARSZAWA_2019_TARGOWEK,
+    }
 
 
 def _sections(text: str) -> dict[str, list[list[str]]]:
