@@ -316,6 +316,10 @@ def write_pb(
 def read_pb(path_or_file: str | os.PathLike[str] | IO[str]) -> PBElection:
     """Read a PaBuLib approval file.
 
+    A META section without its ``key;value`` header line (as in Warsaw's 2017 files on Pabulib)
+    is read with its first line as an entry (pabutools' parser takes that line for the header
+    and drops it).  Decimal costs and budgets are read as the nearest floats.
+
     Raises
     ------
     FormatError
