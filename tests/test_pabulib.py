@@ -156,6 +156,7 @@ MALFORMED = [
     (ELECTION.split("VOTES")[0], 11, "no VOTES section"),
     (edit("description;test", "description;test\nbudget;3"), 7, "'budget' given twice"),
     (edit("description;test", "description"), 3, "a META entry needs key;value"),
+    (edit("key;value\ndescription;test", "description"), 2, "a META entry needs key;value"),
     (ELECTION + "PROJECTS\nproject_id;cost\n", 16, "a second PROJECTS section"),
 ]
 
@@ -181,6 +182,12 @@ def test_valid_base_file_and_pabulib_variants_are_read(tmp_path: Path) -> None:
     e = read_pb(path)
     assert e.costs.tolist() == [4.0, 6.5] and e.votes[1] == ("b", ())
     assert read_pb(str(path)).projects == ("1", "2")
+    # META without its "key;value" line (Warsaw's 2017 files): the first line is an entry
+    e = read_pb(io.StringIO(edit("key;value\n", "")))
+    assert e.meta["description"] == "test" and e.budget == 10.0 and e.projects == ("1", "2")
+    e = read_pb(io.StringIO(edit("key;value\ndescription;test", "budget;10\ndescription;test")
+                            .replace("budget;10\nvote_type", "vote_type")))  # fmt: skip
+    assert e.budget == 10.0 and list(e.meta)[:2] == ["budget", "description"]
 
 
 def test_not_utf8_is_refused(tmp_path: Path) -> None:
@@ -226,24 +233,28 @@ def test_pb_text_refuses_unknown_projects_in_votes() -> None:
 
 
 @st.composite
-def elections(draw: st.DrawFn) -> tuple[np.ndarray, list[int], int]:
+def elections(draw: st.DrawFn) -> tuple[np.ndarray, list[int], int, bool]:
     n = draw(st.integers(1, 7))
     m = draw(st.integers(1, 5))
     cells = draw(st.lists(st.booleans(), min_size=n * m, max_size=n * m))
     costs = draw(st.lists(st.integers(1, 9), min_size=m, max_size=m))
-    return np.array(cells).reshape(n, m), costs, draw(st.integers(0, 30))
+    # META without its "key;value" line, as in Warsaw's 2017 files
+    headless = draw(st.booleans())
+    return np.array(cells).reshape(n, m), costs, draw(st.integers(0, 30)), headless
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(elections())
 def test_pabutools_counts_our_file_as_we_do(
-    election: tuple[np.ndarray, list[int], int],
+    election: tuple[np.ndarray, list[int], int, bool],
 ) -> None:
-    a, costs, budget = election
+    a, costs, budget, headless = election
     ids = [f"p{j + 1}" for j in range(len(costs))]
     buf = io.StringIO()
     write_pb(buf, projects=ids, costs=costs, approvals=a, budget=budget)
     text = buf.getvalue()
+    if headless:
+        text = text.replace("META\nkey;value\n", "META\n", 1)
     instance, profile = parse_pabulib_from_string(text)
     theirs = method_of_equal_shares(
         instance, profile, sat_class=Cost_Sat, tie_breaking=lexico_tie_breaking
@@ -254,3 +265,5 @@ def test_pabutools_counts_our_file_as_we_do(
     )
     assert list(ours.ids) == [p.name for p in theirs]
     assert np.array_equal(e.approvals.toarray(), a) and e.costs.tolist() == costs
+    # the first META entry is read either way (pabutools takes it for the header line)
+    assert e.meta["description"] == "commonplan participatory budget" and e.budget == budget

@@ -627,7 +627,7 @@ def _round_counts(rptr, ridx, round_of, voters, upto):  # type: ignore[no-untype
 class _Run:
     """State of one run of MES: float budgets, and exact shares computed on demand."""
 
-    def __init__(self, e: _Election, utility: str) -> None:
+    def __init__(self, e: _Election, utility: str, per_voter: Fraction | None = None) -> None:
         self.e = e
         self.utility = utility
         n, m = e.n, e.m
@@ -637,7 +637,7 @@ class _Run:
         self.ridx = e.rows.indices.astype(np.int64)
         self.cost = e.costs
         self.util = e.costs.copy() if utility == "cost" else np.ones(m)
-        self.bn_x = Fraction(e.budget) / n
+        self.bn_x = Fraction(e.budget) / n if per_voter is None else per_voter
         bn = float(self.bn_x)
         self.bn = bn
         self.b = np.full(n, bn)
@@ -885,13 +885,21 @@ def equal_shares(
     """
     if utility not in ("cost", "approval"):
         raise VotingError(f"unknown utility {utility!r}: use 'cost' or 'approval'")
-    e = _election(approvals, costs, budget, projects, tie_break)
+    return _equal_shares(_election(approvals, costs, budget, projects, tie_break), utility)
+
+
+def _equal_shares(
+    e: _Election, utility: str, per_voter: Fraction | None = None
+) -> EqualSharesResult:
+    """Equal shares on a checked election; each voter starts with ``per_voter`` (exact; default
+    B / n), and the result's ``budget`` is then n × ``per_voter``."""
+    budget = e.budget if per_voter is None else float(per_voter * e.n)
     if e.n == 0:
         remaining = np.zeros(0)
         return EqualSharesResult(
-            (), (), (), (), 0.0, e.budget, 0.0, remaining, utility, e.rule, e.priority, (), 0
+            (), (), (), (), 0.0, budget, 0.0, remaining, utility, e.rule, e.priority, (), 0
         )
-    run = _Run(e, utility)
+    run = _Run(e, utility, per_voter)
     run.run()
     t = run.rounds
     sel = tuple(int(j) for j in run.sel[:t])
@@ -906,7 +914,7 @@ def equal_shares(
         rho=rho,
         share=shares,
         total_cost=math.fsum(float(e.costs[j]) for j in sel),
-        budget=e.budget,
+        budget=budget,
         per_voter=run.bn,
         remaining=run.b,
         utility=utility,
@@ -945,10 +953,11 @@ def equal_shares_completed(
     ``increment=None`` runs equal shares at the real budget only.  ``max_steps`` bounds the steps
     (a :class:`VotingError` beyond: choose a larger increment).
     """
+    if utility not in ("cost", "approval"):
+        raise VotingError(f"unknown utility {utility!r}: use 'cost' or 'approval'")
     e = _election(approvals, costs, budget, projects, tie_break)
     if increment is not None and not (math.isfinite(increment) and increment > 0):
         raise VotingError(f"increment must be a finite amount > 0 per voter, got {increment!r}")
-    kw: dict[str, Any] = {"utility": utility, "tie_break": tie_break, "projects": e.ids}
     B = Fraction(e.budget)
     cost = [Fraction(c) for c in e.costs.tolist()]
     supported = np.diff(e.cols.indptr) > 0
@@ -960,10 +969,10 @@ def equal_shares_completed(
         left, chosen = B - spent(r), set(r.selected)
         return all(cost[j] > left for j in np.flatnonzero(supported) if int(j) not in chosen)
 
-    kept = equal_shares(e.cols, e.costs, e.budget, **kw)
+    kept = _equal_shares(e, utility)
     steps = 0
     if increment is not None and e.n > 0:
-        share = Fraction(e.budget) / e.n
+        share = B / e.n  # exact, as pabutools raises it: B / n + k × increment
         while not exhaustive(kept):
             if steps >= max_steps:
                 raise VotingError(
@@ -971,7 +980,7 @@ def equal_shares_completed(
                     f"{increment:g} per voter; choose a larger increment"
                 )
             share += Fraction(increment)
-            raised = equal_shares(e.cols, e.costs, float(share * e.n), **kw)
+            raised = _equal_shares(e, utility, share)
             if spent(raised) > B:
                 break
             kept, steps = raised, steps + 1

@@ -316,6 +316,10 @@ def write_pb(
 def read_pb(path_or_file: str | os.PathLike[str] | IO[str]) -> PBElection:
     """Read a PaBuLib approval file.
 
+    A META section without its ``key;value`` header line (as in Warsaw's 2017 files on Pabulib)
+    is read with its first line as an entry (pabutools' parser takes that line for the header
+    and drops it).  Decimal costs and budgets are read as the nearest floats.
+
     Raises
     ------
     FormatError
@@ -348,6 +352,16 @@ def _parse(text: str, name: str) -> PBElection:
     header: list[str] = []
     meta: dict[str, str] = {}
     meta_line: dict[str, int] = {}
+
+    def meta_entry(row: list[str], line: int) -> None:
+        if len(row) < 2:
+            raise fail(line, f"a META entry needs key;value, not {';'.join(row)!r}")
+        key = row[0].strip()
+        if key in meta:
+            raise fail(line, f"META entry {key!r} given twice")
+        meta[key] = row[1].strip()
+        meta_line[key] = line
+
     seen_sections: dict[str, int] = {}
     projects: list[str] = []
     costs: list[float] = []
@@ -394,17 +408,15 @@ def _parse(text: str, name: str) -> PBElection:
                         )  # fmt: skip
                     if "vote" not in header:
                         raise fail(hline, "the VOTES header lacks the column 'vote'")
+                if head == "meta" and [h.lower() for h in header[:2]] != ["key", "value"]:
+                    # no "key;value" line (e.g. Warsaw's 2017 files): it is the first entry
+                    # (pabutools' parser drops it; a budget there would be lost)
+                    meta_entry(header, hline)
                 continue
             if not section:
                 raise fail(line, "data before the META section")
             if section == "meta":
-                if len(row) < 2:
-                    raise fail(line, f"a META entry needs key;value, not {';'.join(row)!r}")
-                key = row[0].strip()
-                if key in meta:
-                    raise fail(line, f"META entry {key!r} given twice")
-                meta[key] = row[1].strip()
-                meta_line[key] = line
+                meta_entry(row, line)
                 continue
             if len(row) > len(header):
                 raise fail(
