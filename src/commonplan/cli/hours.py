@@ -115,9 +115,12 @@ def _ids(ids: list[int]) -> str:
     return ", ".join(str(i) for i in ids)
 
 
-def _with_reason(step: str, key: str, said: Callable[[int, Any, str], str], doc: str) -> None:
-    """Add ``hours STEP ENTRY --reason TEXT``: the library's ``STEP_hours`` on the entry, its
-    answer printed under ``key`` with --json, else as ``said(entry, answer, reason)``."""
+def _with_reason(
+    step: str, keys: tuple[str, str], said: Callable[[int, Any, str], str], doc: str
+) -> None:
+    """Add ``hours STEP ENTRY --reason TEXT``: :mod:`commonplan.work`'s ``STEP_hours`` on the
+    entry; with --json the entry and the answer under ``keys``, else ``said(entry, answer,
+    reason)``."""
 
     def command(
         entry: EntryArg, reason: ReasonOpt, actor: AsOpt, db: DbOpt = None, as_json: JsonOpt = False
@@ -127,9 +130,8 @@ def _with_reason(step: str, key: str, said: Callable[[int, Any, str], str], doc:
         act = getattr(work, f"{step}_hours")
         with database(db) as d:
             answer = act(d, entry, reason=reason, actor=actor)
-        reply(
-            as_json, {f"{step}d": entry, key: answer, "reason": reason}, said(entry, answer, reason)
-        )
+        done, key = keys
+        reply(as_json, {done: entry, key: answer, "reason": reason}, said(entry, answer, reason))
 
     command.__name__ = f"hours_{step}"
     command.__doc__ = doc
@@ -138,7 +140,7 @@ def _with_reason(step: str, key: str, said: Callable[[int, Any, str], str], doc:
 
 _with_reason(
     "dispute",
-    "verdict",
+    ("disputed", "verdict"),
     lambda entry, _, reason: f"disputed entry {entry}: {escape(reason)}",
     """Dispute an entry of your own hours, saying why; the workplace settles it by reversing the
     entry and recording the right hours.
@@ -150,7 +152,7 @@ _with_reason(
 )
 _with_reason(
     "reverse",
-    "entry",
+    ("reversed", "entry"),
     lambda entry, new, _: f"reversed entry {entry} by entry [bold]{new}[/]",
     """Cancel an entry by a reversing entry, giving the reason (nothing is edited or deleted;
     record the right hours again afterwards).
