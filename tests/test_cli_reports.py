@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import Result
+from typer.testing import CliRunner, Result
 
 from cli_support import clean_error, run
 from commonplan import demo_economy
 from commonplan.audit import plain
+from commonplan.cli import app
 from commonplan.cli._common import num
 from commonplan.federation import add_members, create_federation
 from commonplan.monitor.alerts import alerts_for
@@ -141,6 +142,12 @@ def test_reports_filed_listed_reconciled_and_the_alerts_answered(
     assert flat.count("is caught less than 9 times in 10") == len(weak)
     for c in weak:
         assert f"{c.council}, {c.kind}" in flat and f"smaller than {num(c.detectable)}" in flat
+    # the progress bar: on a terminal only, never among what scripts read
+    assert text.stderr == ""
+    args = ["report", "reconcile", str(r), "--period", PERIOD, "--as", "millerA", *db]
+    drawn = CliRunner().invoke(app, args, env={"COLUMNS": "250", "TTY_COMPATIBLE": "1"})
+    assert drawn.exit_code == 0 and f"Reconciling the reports of {PERIOD}" in drawn.stderr
+    assert "100%" in drawn.stderr  # a bar that fills, not a spinner
     suspects = data("report", "suspects", r, "--period", PERIOD, "--as", "millerA", *db)
     assert suspects == same(rec.to_dict()["suspects"])
     assert (

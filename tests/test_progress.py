@@ -48,6 +48,24 @@ def test_steps_weigh_each_step_and_never_go_back() -> None:
     ]
 
 
+def test_a_step_made_of_a_computation_of_its_own_fills_its_share() -> None:
+    calls: Calls = []
+    steps = Steps(lambda f, s: calls.append((f, s)), [("reading", 1.0), ("solving", 3.0)])
+    steps.begin("reading")
+    inner = steps.part("solving")
+    assert inner is not None
+    inner(0.5, "the first half")
+    inner(1.0, "the second half")
+    steps.finish()
+    assert calls == [
+        (0.0, "reading"),
+        (0.625, "the first half"),
+        (1.0, "the second half"),
+        (1.0, "solving"),
+    ]
+    assert Steps(None, [("solving", 1.0)]).part("solving") is None  # nobody listens
+
+
 def test_synthetic_economy_and_writing_report_progress(tmp_path: Path) -> None:
     made: Calls = []
     economy = synthetic_economy(20_000, seed=4, on_progress=lambda f, s: made.append((f, s)))

@@ -18,6 +18,7 @@ from commonplan.monitor.alerts import alerts_for
 from commonplan.numerics.reconcile import sidak_critical
 from commonplan.reports import ReportRow, file_reports
 from commonplan.reports.reconcile import (
+    STEPS,
     CouncilInfo,
     raise_suspect_alerts,
     reconcile,
@@ -148,6 +149,26 @@ def test_weakly_checked_reports_say_how_large_an_error_could_hide() -> None:
     assert lone.checks[0].detectable == float("inf")
 
 
+def test_progress_is_told_each_step_and_each_council_tested_in_each_round() -> None:
+    """Two suspects, so three rounds of tests (0, 1, 2 named before), each half of what is left
+    of testing's share (8 of 14) and split among the councils it tests: the first the bakery and
+    the farm (the street's receipts are a hard measure), the others the bakery alone (the farm,
+    named first, is out).  The bar only rises, ends at 1, and changes nothing of the result."""
+    lies = period(farm_output=65.0, farm_delivery=65.0, bakery_hours=300.0)
+    calls: list[tuple[float, str]] = []
+    watched = reconcile(
+        lies, BAKERY, councils=COUNCILS, on_progress=lambda f, s: calls.append((f, s))
+    )
+    assert len(watched.suspects) == 2
+    fractions = [f for f, _ in calls]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert list(dict.fromkeys(s for _, s in calls)) == [name for name, _ in STEPS]
+    testing = [14 * f for f, s in calls if s == "testing for suspects"]
+    assert testing == pytest.approx([2.0, 2.0, 4.0, 6.0, 8.0])
+    plain = reconcile(lies, BAKERY, councils=COUNCILS)
+    assert watched.chi2 == plain.chi2 and watched.suspects == plain.suspects
+
+
 def test_bad_input_names_what_is_wrong() -> None:
     unknown = r"report 1 \(Mill, hours\): council 'Mill' is not described"
     with pytest.raises(PlanInputError, match=unknown):
@@ -230,8 +251,15 @@ def test_a_period_reconciled_from_the_ledger_raises_alerts_to_the_council_first(
         ],
         actor="neighbourA",
     )
-    rec = reconcile_round(db, r, period="2027-01", viewer="millerA")
+    calls: list[tuple[float, str]] = []
+    rec = reconcile_round(
+        db, r, period="2027-01", viewer="millerA", on_progress=lambda f, s: calls.append((f, s))
+    )
     assert rec.suspected_councils[0] == "Farm A"
+    # reading the reports is the first tenth, reconciling the rest: rising to 1
+    assert calls[0] == (0.0, "reading the reports") and calls[1] == (0.1, STEPS[0][0])
+    assert [f for f, _ in calls] == sorted(f for f, _ in calls) and calls[-1][0] == 1.0
+    assert rec.chi2 == reconcile_round(db, r, period="2027-01").chi2
     farm = next(w for w in rec.workplaces if w.council == "Farm A")
     assert farm.reconciled == pytest.approx(truth["grain"], rel=1e-6)
     assert all(c.report is not None for c in rec.checks)  # each check names its ledger row

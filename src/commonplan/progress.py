@@ -33,10 +33,10 @@ class Steps:
         self._step = steps[0][0]
         self._done = 0.0
 
-    def _tell(self, fraction: float) -> None:
+    def _tell(self, fraction: float, label: str | None = None) -> None:
         self._done = max(self._done, min(fraction, 1.0))
         if self._report is not None:
-            self._report(self._done, self._step)
+            self._report(self._done, self._step if label is None else label)
 
     def begin(self, step: str) -> None:
         """Step ``step`` starts."""
@@ -46,6 +46,20 @@ class Steps:
     def advance(self, within: float) -> None:
         """The current step is ``within`` (0 to 1) done."""
         self._tell(self._start[self._step] + self._share[self._step] * within)
+
+    def part(self, step: str) -> OnProgress | None:
+        """Step ``step`` starts, and is a computation of its own: its ``on_progress``, whose
+        fractions fill the step's share under that computation's labels (``None`` when nobody
+        listens, so that it need not report)."""
+        self._step = step
+        if self._report is None:
+            return None
+        start, share = self._start[step], self._share[step]
+
+        def tell(done: float, label: str) -> None:
+            self._tell(start + share * done, label)
+
+        return tell
 
     def finish(self) -> None:
         """Everything is done."""

@@ -36,6 +36,7 @@ __all__ = [
     "OnlyPeriodOpt",
     "RoundArg",
     "SystemAsOpt",
+    "amounts",
     "argument",
     "database",
     "echo_json",
@@ -128,6 +129,11 @@ def pairs(items: Sequence[str], option: str, example: str) -> dict[str, str]:
             raise PlanInputError(f"{option} {name}: given twice ({out[name]} and {value})")
         out[name] = value
     return out
+
+
+def amounts(items: Sequence[str], option: str, example: str) -> dict[str, float]:
+    """{NAME: AMOUNT} from repeated ``NAME=AMOUNT`` options (:func:`pairs`, each a number)."""
+    return {k: number(v, f"{option} {k}") for k, v in pairs(items, option, example).items()}
 
 
 def number(value: str, what: str) -> float:

@@ -127,51 +127,54 @@ def alerts_acknowledge(
     _step(db, as_json, lambda d: alerts.acknowledge(d, alert, actor=actor))
 
 
-@alerts_app.command("explain")
-def alerts_explain(
-    alert: AlertArg, actor: AsOpt, note: NoteOpt = None, db: DbOpt = None, as_json: JsonOpt = False
-) -> None:
-    """Say why the numbers are what they are (a drought, a breakdown …).
+NOTED = {
+    "explain": """Say why the numbers are what they are (a drought, a breakdown …).
 
     Example:
 
         commonplan alerts explain 3 --note "the drought cut the harvest" --as farmer
-    """
-    from commonplan.monitor import alerts
-
-    _step(db, as_json, lambda d: alerts.explain(d, alert, note=note or "", actor=actor))
-
-
-@alerts_app.command("correct")
-def alerts_correct(
-    alert: AlertArg, actor: AsOpt, note: NoteOpt = None, db: DbOpt = None, as_json: JsonOpt = False
-) -> None:
-    """Say your council corrected what was wrong (name the revised report in the note:
+    """,
+    "correct": """Say your council corrected what was wrong (name the revised report in the note:
     commonplan report revise files it).
 
     Example:
 
         commonplan alerts correct 3 --note "report 12 revised by report 20" --as farmer
-    """
-    from commonplan.monitor import alerts
-
-    _step(db, as_json, lambda d: alerts.correct(d, alert, note=note or "", actor=actor))
-
-
-@alerts_app.command("resolve")
-def alerts_resolve(
-    alert: AlertArg, actor: AsOpt, note: NoteOpt = None, db: DbOpt = None, as_json: JsonOpt = False
-) -> None:
-    """Close the alert: a facilitator of the federation, or the council once it has explained
-    or corrected it while the alert is still with the council.
+    """,
+    "resolve": """Close the alert: a facilitator of the federation, or the council once it has
+    explained or corrected it while the alert is still with the council.
 
     Example:
 
         commonplan alerts resolve 3 --as ada
-    """
-    from commonplan.monitor import alerts
+    """,
+}
+"""The steps that take a note, each the library's function of that name, with its help."""
 
-    _step(db, as_json, lambda d: alerts.resolve(d, alert, note=note, actor=actor))
+
+def _noted(step: str) -> Callable[..., None]:
+    """The command of one of the :data:`NOTED` steps (explaining and correcting need a note)."""
+
+    def command(
+        alert: AlertArg,
+        actor: AsOpt,
+        note: NoteOpt = None,
+        db: DbOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        from commonplan.monitor import alerts
+
+        act = getattr(alerts, step)
+        said = note if step == "resolve" else note or ""
+        _step(db, as_json, lambda d: act(d, alert, note=said, actor=actor))
+
+    command.__name__ = f"alerts_{step}"
+    command.__doc__ = NOTED[step]
+    return command
+
+
+for _name in NOTED:
+    alerts_app.command(_name)(_noted(_name))
 
 
 def instant(text: str, what: str) -> datetime:

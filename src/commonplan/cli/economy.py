@@ -22,11 +22,11 @@ from commonplan.cli._common import (
     NO_PLAN,
     JsonOpt,
     Negatives,
+    amounts,
     argument,
     is_file,
     new_table,
     num,
-    number,
     option,
     pairs,
     print_notes,
@@ -295,8 +295,7 @@ def optimize_cmd(
     if floor is not None and is_file(floor):
         floors = read_amounts(floor, economy, allow_negative=False)
     caps = pairs(cap or [], "--cap", "co2=70%") or None
-    given = pairs(capacity or [], "--capacity", "P1=500")
-    limits = {k: number(v, f"--capacity {k}") for k, v in given.items()}
+    limits = amounts(capacity or [], "--capacity", "P1=500")
     with progress(f"Optimising the plan for {economy.n} products", quiet=as_json) as tell:
         result = optimize(
             economy,

@@ -16,8 +16,9 @@ your credits and your free time, and, with ``--compare``, the same under other d
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -114,48 +115,53 @@ def _ids(ids: list[int]) -> str:
     return ", ".join(str(i) for i in ids)
 
 
-@hours_app.command("dispute")
-def hours_dispute(
-    entry: EntryArg, reason: ReasonOpt, actor: AsOpt, db: DbOpt = None, as_json: JsonOpt = False
+def _with_reason(
+    step: str, keys: tuple[str, str], said: Callable[[int, Any, str], str], doc: str
 ) -> None:
+    """Add ``hours STEP ENTRY --reason TEXT``: :mod:`commonplan.work`'s ``STEP_hours`` on the
+    entry; with --json the entry and the answer under ``keys``, else ``said(entry, answer,
+    reason)``."""
+
+    def command(
+        entry: EntryArg, reason: ReasonOpt, actor: AsOpt, db: DbOpt = None, as_json: JsonOpt = False
+    ) -> None:
+        from commonplan import work
+
+        act = getattr(work, f"{step}_hours")
+        with database(db) as d:
+            answer = act(d, entry, reason=reason, actor=actor)
+        done, key = keys
+        reply(as_json, {done: entry, key: answer, "reason": reason}, said(entry, answer, reason))
+
+    command.__name__ = f"hours_{step}"
+    command.__doc__ = doc
+    hours_app.command(step)(command)
+
+
+_with_reason(
+    "dispute",
+    ("disputed", "verdict"),
+    lambda entry, _, reason: f"disputed entry {entry}: {escape(reason)}",
     """Dispute an entry of your own hours, saying why; the workplace settles it by reversing the
     entry and recording the right hours.
 
     Example:
 
         commonplan hours dispute 7 --reason "I was off sick that week" --as ada
-    """
-    from commonplan.work import dispute_hours
-
-    with database(db) as d:
-        verdict = dispute_hours(d, entry, reason=reason, actor=actor)
-    reply(
-        as_json,
-        {"disputed": entry, "verdict": verdict, "reason": reason},
-        f"disputed entry {entry}: {escape(reason)}",
-    )
-
-
-@hours_app.command("reverse")
-def hours_reverse(
-    entry: EntryArg, reason: ReasonOpt, actor: AsOpt, db: DbOpt = None, as_json: JsonOpt = False
-) -> None:
+    """,
+)
+_with_reason(
+    "reverse",
+    ("reversed", "entry"),
+    lambda entry, new, _: f"reversed entry {entry} by entry [bold]{new}[/]",
     """Cancel an entry by a reversing entry, giving the reason (nothing is edited or deleted;
     record the right hours again afterwards).
 
     Example:
 
         commonplan hours reverse 7 --reason "recorded twice" --as farmer
-    """
-    from commonplan.work import reverse_hours
-
-    with database(db) as d:
-        new = reverse_hours(d, entry, reason=reason, actor=actor)
-    reply(
-        as_json,
-        {"reversed": entry, "entry": new, "reason": reason},
-        f"reversed entry {entry} by entry [bold]{new}[/]",
-    )
+    """,
+)
 
 
 @hours_app.command("balance")

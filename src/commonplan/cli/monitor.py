@@ -24,14 +24,13 @@ from commonplan.cli._common import (
     DbOpt,
     JsonOpt,
     RoundArg,
+    amounts,
     database,
     echo_json,
     group,
     new_table,
     num,
-    number,
     option,
-    pairs,
     pct,
     registrar,
     say,
@@ -214,10 +213,7 @@ def monitor_replan(
     """
     from commonplan.monitor.rolling import measured_state, replan_round
 
-    caps = {
-        k: number(v, f"--capacity {k}")
-        for k, v in pairs(capacity or [], "--capacity", "A01=2000").items()
-    }
+    caps = amounts(capacity or [], "--capacity", "A01=2000")
     with database(db) as d:
         with status(f"Replanning after {through}…"):
             measured = measured_state(d, round_id, through=through, viewer=actor)

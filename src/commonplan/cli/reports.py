@@ -39,9 +39,9 @@ from commonplan.cli._common import (
     new_table,
     num,
     option,
+    progress,
     registrar,
     reply,
-    status,
     store_batch,
 )
 
@@ -210,12 +210,7 @@ def report_reconcile(
 
         commonplan report reconcile 1 --period 2027-01 --alerts --as ada
     """
-    from commonplan.reports.reconcile import raise_suspect_alerts, reconcile_round
-
-    with database(db) as d:
-        with status(f"Reconciling the reports of {period}…"):
-            rec = reconcile_round(d, round_id, period=period, viewer=actor, alpha=alpha)
-        raised = raise_suspect_alerts(d, round_id, rec) if alerts else None
+    rec, raised = _reconciled(db, round_id, period, actor, alpha, as_json, alerts=alerts)
     if as_json:
         echo_json(rec.to_dict() | ({"alerts": raised} if raised is not None else {}))
         return
@@ -251,6 +246,28 @@ def report_reconcile(
             "commonplan alerts list shows them",
             highlight=False,
         )
+
+
+def _reconciled(
+    db: str | None,
+    round_id: int,
+    period: str,
+    actor: str,
+    alpha: float,
+    as_json: bool,
+    *,
+    alerts: bool = False,
+) -> tuple[Reconciliation, list[int] | None]:
+    """The period's reconciliation, with a progress bar on a terminal, and with ``alerts`` the
+    ids of the suspects' alerts it raised (else None)."""
+    from commonplan.reports.reconcile import raise_suspect_alerts, reconcile_round
+
+    with database(db) as d:
+        with progress(f"Reconciling the reports of {period}", quiet=as_json) as tell:
+            rec = reconcile_round(
+                d, round_id, period=period, viewer=actor, alpha=alpha, on_progress=tell
+            )
+        return rec, raise_suspect_alerts(d, round_id, rec) if alerts else None
 
 
 def verdict(rec: Reconciliation) -> str:
@@ -317,11 +334,7 @@ def report_suspects(
 
         commonplan report suspects 1 --period 2027-01 --as ada
     """
-    from commonplan.reports.reconcile import reconcile_round
-
-    with database(db) as d:
-        with status(f"Reconciling the reports of {period}…"):
-            rec = reconcile_round(d, round_id, period=period, viewer=actor, alpha=alpha)
+    rec, _ = _reconciled(db, round_id, period, actor, alpha, as_json)
     if as_json:
         echo_json(rec.to_dict()["suspects"])
         return

@@ -20,7 +20,7 @@ recomputation in :mod:`commonplan.cli.board`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -35,6 +35,7 @@ from commonplan.cli._common import (
     JsonOpt,
     RoundArg,
     SystemAsOpt,
+    amounts,
     argument,
     database,
     echo_json,
@@ -348,7 +349,7 @@ def proposal_file(
     """
     from commonplan import rounds
 
-    amounts = _amounts(amount or []) or None
+    given = amounts(amount or [], "--amount", "I=2000") or None
     with database(db) as d:
         pid = rounds.file_proposal(
             d,
@@ -357,7 +358,7 @@ def proposal_file(
             council=council,
             kind=kind,
             title=title,
-            amounts=amounts,
+            amounts=given,
             hours=hours,
             amends=amends,
         )
@@ -405,10 +406,6 @@ def proposal_withdraw(
             rounds.withdraw_proposal(d, proposal, actor=actor, reason=reason)
     done = "hid" if hide else "withdrew"
     say(f"{done} proposal {proposal}" + (f": {escape(reason)}" if reason else ""))
-
-
-def _amounts(items: Sequence[str]) -> dict[str, float]:
-    return {k: number(v, f"--amount {k}") for k, v in pairs(items, "--amount", "I=2000").items()}
 
 
 @round_app.command("draft")

@@ -9,6 +9,10 @@ commonplan vote close 1 --as ada
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -77,43 +81,6 @@ def vote_open(round_id: RoundArg, actor: AsOpt, db: DbOpt = None, as_json: JsonO
         )
 
 
-ApproveOpt = Annotated[
-    list[str] | None,
-    option(
-        "--approve",
-        "ID,ID",
-        "Budget questions: the collective proposals you approve (--approve '' for none).",
-    ),
-]
-RankOpt = Annotated[
-    str | None,
-    option(
-        "--rank",
-        "ID,ID",
-        "Ranked questions: the drafts from most to least preferred (draft = the draft).",
-    ),
-]
-YesOpt = Annotated[bool, typer.Option("--yes", help="Ratification: yes.")]
-NoOpt = Annotated[bool, typer.Option("--no", help="Ratification: no.")]
-AbstainOpt = Annotated[bool, typer.Option("--abstain", help="Ratification: abstain.")]
-ConsentOpt = Annotated[bool, typer.Option("--consent", help="Consent: no objection.")]
-ObjectOpt = Annotated[
-    str | None,
-    option(
-        "--object",
-        "REASON",
-        "Consent: object, giving your reason (an objection without one does not block).",
-    ),
-]
-ReceiptOpt = Annotated[
-    str | None,
-    option(
-        "--receipt",
-        "CODE",
-        "Your own receipt code (4–64 letters, digits, dashes); else one is drawn.",
-    ),
-]
-
 _ONE_OF = (
     "--approve ID,ID (budget), --yes, --no, --abstain (ratification), --consent or "
     "--object REASON (consent), --rank ID,ID (ranked)"
@@ -121,13 +88,13 @@ _ONE_OF = (
 
 
 def _choices(
-    approve: list[str] | None,
-    rank: str | None,
-    yes: bool,
-    no: bool,
-    abstain: bool,
-    consent: bool,
-    objection: str | None,
+    approve: list[str] | None = None,
+    rank: str | None = None,
+    yes: bool = False,
+    no: bool = False,
+    abstain: bool = False,
+    consent: bool = False,
+    objection: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The ballots the options give, by question kind; at most one choice per kind."""
     votes = [name for name, on in (("yes", yes), ("no", no), ("abstain", abstain)) if on]
@@ -147,18 +114,93 @@ def _choices(
     return out
 
 
+@dataclass(frozen=True)
+class Ballot:
+    """What the ballot options say: the choice for each kind of question, and the receipt code
+    asked for (None: one is drawn)."""
+
+    choices: dict[str, dict[str, Any]]
+    receipt: str | None
+
+
+_BALLOT_OPTIONS = inspect.signature(_choices).parameters
+_BALLOT_TYPES: dict[str, Any] = {  # the options of a ballot, as Typer reads them
+    "approve": Annotated[
+        list[str] | None,
+        option(
+            "--approve",
+            "ID,ID",
+            "Budget questions: the collective proposals you approve (--approve '' for none).",
+        ),
+    ],
+    "rank": Annotated[
+        str | None,
+        option(
+            "--rank",
+            "ID,ID",
+            "Ranked questions: the drafts from most to least preferred (draft = the draft).",
+        ),
+    ],
+    "yes": Annotated[bool, typer.Option("--yes", help="Ratification: yes.")],
+    "no": Annotated[bool, typer.Option("--no", help="Ratification: no.")],
+    "abstain": Annotated[bool, typer.Option("--abstain", help="Ratification: abstain.")],
+    "consent": Annotated[bool, typer.Option("--consent", help="Consent: no objection.")],
+    "objection": Annotated[
+        str | None,
+        option(
+            "--object",
+            "REASON",
+            "Consent: object, giving your reason (an objection without one does not block).",
+        ),
+    ],
+    "receipt": Annotated[
+        str | None,
+        option(
+            "--receipt",
+            "CODE",
+            "Your own receipt code (4–64 letters, digits, dashes); else one is drawn.",
+        ),
+    ],
+}
+
+
+def _ballot_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``command``, whose parameter ``ballot`` is a :class:`Ballot`, as a command that takes the
+    ballot options in its place (--approve, --rank, --yes, --no, --abstain, --consent, --object,
+    --receipt): declared once for ``vote cast`` and ``vote ballot``."""
+    own = inspect.signature(command, eval_str=True)
+    params: list[inspect.Parameter] = []
+    for p in own.parameters.values():
+        if p.name != "ballot":
+            params.append(p)
+            continue
+        params += [
+            inspect.Parameter(
+                name,
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                annotation=kind,
+                default=_BALLOT_OPTIONS[name].default if name in _BALLOT_OPTIONS else None,
+            )
+            for name, kind in _BALLOT_TYPES.items()
+        ]
+
+    @functools.wraps(command)
+    def with_options(*args: Any, **kwargs: Any) -> None:
+        receipt = kwargs.pop("receipt")
+        choices = _choices(*(kwargs.pop(name) for name in _BALLOT_OPTIONS))
+        command(*args, ballot=Ballot(choices, receipt), **kwargs)
+
+    with_options.__signature__ = own.replace(parameters=params)  # type: ignore[attr-defined]
+    with_options.__annotations__ = {p.name: p.annotation for p in params} | {"return": None}
+    return with_options
+
+
 @vote_app.command("cast")
+@_ballot_options
 def vote_cast(
     question: Annotated[int, argument("QUESTION", "The question's id.")],
     actor: AsOpt,
-    approve: ApproveOpt = None,
-    rank: RankOpt = None,
-    yes: YesOpt = False,
-    no: NoOpt = False,
-    abstain: AbstainOpt = False,
-    consent: ConsentOpt = False,
-    objection: ObjectOpt = None,
-    receipt: ReceiptOpt = None,
+    ballot: Ballot,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -170,12 +212,11 @@ def vote_cast(
     """
     from commonplan import rounds
 
-    choices = _choices(approve, rank, yes, no, abstain, consent, objection)
-    if len(choices) != 1:
+    if len(ballot.choices) != 1:
         raise PlanInputError(f"give one of {_ONE_OF}")
-    [choice] = choices.values()
+    [choice] = ballot.choices.values()
     with database(db) as d:
-        code = rounds.cast_ballot(d, question, member=actor, choice=choice, receipt=receipt)
+        code = rounds.cast_ballot(d, question, member=actor, choice=choice, receipt=ballot.receipt)
     if as_json:
         echo_json({"question": question, "receipt": code})
     else:
@@ -184,19 +225,9 @@ def vote_cast(
 
 
 @vote_app.command("ballot")
+@_ballot_options
 def vote_ballot(
-    round_id: RoundArg,
-    actor: AsOpt,
-    approve: ApproveOpt = None,
-    rank: RankOpt = None,
-    yes: YesOpt = False,
-    no: NoOpt = False,
-    abstain: AbstainOpt = False,
-    consent: ConsentOpt = False,
-    objection: ObjectOpt = None,
-    receipt: ReceiptOpt = None,
-    db: DbOpt = None,
-    as_json: JsonOpt = False,
+    round_id: RoundArg, actor: AsOpt, ballot: Ballot, db: DbOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Cast your ballots in several boxes of a round at once, all or none, under one receipt:
     the budget with --approve, the ratification with --yes/--no/--abstain, and so on.
@@ -207,7 +238,7 @@ def vote_ballot(
     """
     from commonplan import rounds
 
-    choices = _choices(approve, rank, yes, no, abstain, consent, objection)
+    choices = ballot.choices
     if not choices:
         raise PlanInputError(f"give your choice for each box: {_ONE_OF}")
     with database(db) as d:
@@ -223,7 +254,7 @@ def vote_ballot(
             round_id,
             member=actor,
             choices={boxes[kind]: choice for kind, choice in choices.items()},
-            receipt=receipt,
+            receipt=ballot.receipt,
         )
     code = next(iter(codes.values()))
     if as_json:

@@ -25,6 +25,7 @@ from commonplan.cli import _common
 from commonplan.cli._common import (
     NO_PLAN,
     JsonOpt,
+    amounts,
     argument,
     new_table,
     number,
@@ -198,16 +199,8 @@ def years_cmd(
             k: _per_year(v, f"--cap {k}") for k, v in pairs(cap or [], "--cap", "co2=100%").items()
         }
         or None,
-        "progress": {
-            k: number(v, f"--progress {k}")
-            for k, v in pairs(progress or [], "--progress", "labour=0.02").items()
-        }
-        or None,
-        "floors": {
-            k: number(v, f"--floor {k}")
-            for k, v in pairs(floor or [], "--floor", "Q86=250000").items()
-        }
-        or None,
+        "progress": amounts(progress or [], "--progress", "labour=0.02") or None,
+        "floors": amounts(floor or [], "--floor", "Q86=250000") or None,
         "population": population,
         "population_growth": population_growth,
         "lag": lag,

@@ -61,6 +61,8 @@ covariance — so one module, however long.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -767,12 +769,14 @@ def group_test(
     *,
     direction: ArrayLike | None = None,
     y: ArrayLike | None = None,
+    on_tested: Callable[[int, int], None] | None = None,
 ) -> GroupTest:
     """Test each group of measurements for one common gross error (see :class:`GroupTest`).
 
     ``group_of[i]``: the group (e.g. the reporter) of measurement i, −1 for none; groups are
     0..max.  ``direction``: the error's shape per measurement (default ``y``, the reports
-    themselves: a proportional bias).  One solve with the kept factor per group.
+    themselves: a proportional bias).  One solve with the kept factor per group;
+    ``on_tested(k, groups)``, where given, is called as group k is tested.
     """
     g = np.asarray(group_of, dtype=np.intp).reshape(-1)
     m = len(rec.x)
@@ -800,6 +804,8 @@ def group_test(
     order = np.argsort(g, kind="stable")
     bounds = np.searchsorted(g[order], np.arange(ng + 1))
     for k in range(ng):
+        if on_tested is not None:
+            on_tested(k, ng)
         idx = order[bounds[k] : bounds[k + 1]]
         idx = idx[rec.testable[idx]]
         if not len(idx):
@@ -852,6 +858,7 @@ def serial_group_elimination(
     singles: bool | ArrayLike = True,
     alpha: float = 0.05,
     max_suspects: int | None = None,
+    on_tested: Callable[[int, int, int], None] | None = None,
 ) -> tuple[tuple[GroupSuspect, ...], Reconciliation]:
     """Serial elimination by groups (reporters) and single reports together.
 
@@ -866,7 +873,8 @@ def serial_group_elimination(
     measurements: only those may be named alone (a hard-to-fake measure — a meter, a count of
     receipts — is then named only with its reporter's other reports, never alone before the
     self-reports it contradicts).  Returns the suspects in order and the last
-    reconciliation (suspects excluded).
+    reconciliation (suspects excluded).  ``on_tested(named, k, groups)``, where given, is called
+    as group k of ``groups`` is tested, ``named`` suspects named before.
     """
     g = np.asarray(group_of, dtype=np.intp).reshape(-1)
     yv = np.asarray(y, dtype=np.float64).reshape(-1)
@@ -885,7 +893,8 @@ def serial_group_elimination(
         raise ShapeError(f"group_of has {len(g)} entries for {len(yv)} measurements")
     gg = g.copy()
     while len(named) < limit:
-        gt = group_test(rec, gg, direction=direction, y=yv)
+        told = None if on_tested is None else functools.partial(on_tested, len(named))
+        gt = group_test(rec, gg, direction=direction, y=yv, on_tested=told)
         zg = np.where(np.isnan(gt.z), 0.0, np.abs(gt.z))
         zs = np.where(rec.testable & alone, np.abs(rec.z), 0.0) if any_single else np.zeros(len(yv))
         # groups first, at α/2 over the groups; then single reports, at α/2 over them

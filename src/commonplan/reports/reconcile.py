@@ -47,6 +47,7 @@ import numpy as np
 
 from commonplan.economy.model import Economy
 from commonplan.errors import PlanInputError
+from commonplan.progress import OnProgress, Steps
 from commonplan.reports.ledger import (
     KINDS,
     SOURCE_SIGMA,
@@ -73,6 +74,17 @@ SD_FLOOR = 1e-4
 """A report's default spread is relative to its amount, but no smaller than its source's share
 of this fraction of the period's largest report: a report of 0 is not taken as exact, and the
 weights stay within a range the solver can handle (spreads within 10⁴ of each other)."""
+
+STEPS = (
+    ("checking the reports", 1.0),
+    ("setting up the balances", 1.0),
+    ("testing for suspects", 8.0),
+    ("the global test", 2.0),
+    ("the estimates", 1.0),
+    ("each report's check", 1.0),
+)
+"""The steps of a reconciliation that ``on_progress`` hears of, with their relative weights
+(roughly the time each takes: testing for suspects, a solve per council and round, most)."""
 
 DEFAULT_TOLERANCE = 0.1
 """How far a workplace's inputs and hours per unit may be from the plan's coefficients (one
@@ -208,33 +220,39 @@ def reconcile(
     alpha: float = 0.05,
     tolerance: float = DEFAULT_TOLERANCE,
     sigma: Mapping[str, float] | None = None,
+    on_progress: OnProgress | None = None,
 ) -> Reconciliation:
     """Reconcile the reports of one period (those of ``period`` where given; reports of one
     dekad count only where a council gave no whole-period report of the same flow) and name
     suspects.  ``councils``: every council the reports name, with its kind and processes;
-    ``sigma``: relative standard deviations by source (defaults: the ledger's)."""
+    ``sigma``: relative standard deviations by source (defaults: the ledger's);
+    ``on_progress`` (:mod:`commonplan.progress`): told each of :data:`STEPS` in turn, and while
+    testing for suspects each council tested (each round of tests, one per suspect named, takes
+    half of what is left of that step: how many suspects there are is not known ahead)."""
     from commonplan.errors import SolverError
 
-    args = (reports, economy, councils, period, alpha, tolerance, sigma)
+    steps = Steps(on_progress, STEPS)
+    args = (reports, economy, councils, period, alpha, tolerance, sigma, steps)
     try:
-        return _reconcile(*args, floor=SD_FLOOR)
+        rec = _reconcile(*args, floor=SD_FLOOR)
     except SolverError:
-        pass
-    # reports that contradict each other by many orders of magnitude: the solver could not meet
-    # every balance to 1e-9 with spreads that far apart; once more with the spreads closer
-    try:
-        rec = _reconcile(*args, floor=100 * SD_FLOOR)
-    except SolverError as exc:
-        raise PlanInputError(
-            f"the reports{f' of {period}' if period else ''} contradict each other too sharply "
-            f"to be reconciled (they span {_span(reports):.0f} orders of magnitude): check the "
-            f"largest and the zero figures ({exc})"
-        ) from None
-    note = (
-        "the reports contradict each other by orders of magnitude: small reports were given a "
-        f"spread of at least {100 * SD_FLOOR:g} of the largest to reconcile them"
-    )
-    return Reconciliation(**{**vars(rec), "notes": (*rec.notes, note)})
+        # reports that contradict each other by many orders of magnitude: the solver could not
+        # meet every balance to 1e-9 with spreads that far apart; once more with them closer
+        try:
+            rec = _reconcile(*args, floor=100 * SD_FLOOR)
+        except SolverError as exc:
+            raise PlanInputError(
+                f"the reports{f' of {period}' if period else ''} contradict each other too "
+                f"sharply to be reconciled (they span {_span(reports):.0f} orders of "
+                f"magnitude): check the largest and the zero figures ({exc})"
+            ) from None
+        note = (
+            "the reports contradict each other by orders of magnitude: small reports were given "
+            f"a spread of at least {100 * SD_FLOOR:g} of the largest to reconcile them"
+        )
+        rec = Reconciliation(**{**vars(rec), "notes": (*rec.notes, note)})
+    steps.finish()
+    return rec
 
 
 def _span(reports: Sequence[ReportRow | StoredReport]) -> float:
@@ -250,12 +268,14 @@ def _reconcile(
     alpha: float,
     tolerance: float,
     sigma: Mapping[str, float] | None,
+    steps: Steps,
     *,
     floor: float,
 ) -> Reconciliation:
     from commonplan.numerics.flownet import Quantity, flow_system, quantity_estimates
     from commonplan.numerics.reconcile import serial_group_elimination
 
+    steps.begin("checking the reports")
     if not (0 < alpha < 1):
         raise PlanInputError(f"alpha must be between 0 and 1; got {alpha}")
     if not (math.isfinite(tolerance) and tolerance > 0):
@@ -404,6 +424,7 @@ def _reconcile(
         dtype=np.intp,
     )
     flow_use = np.array([uses.get((rc, p), -1) if rc else -1 for _, rc, p in flows], dtype=np.intp)
+    steps.begin("setting up the balances")
     system = flow_system(
         len(nodes),
         sender,
@@ -434,6 +455,7 @@ def _reconcile(
     alone = np.array(
         [k >= 0 and rows[k].source not in HARD_SOURCES for k in given] + [False] * extra
     )
+    steps.begin("testing for suspects")
     found, final = serial_group_elimination(
         system.y,
         system.sigma,
@@ -444,12 +466,18 @@ def _reconcile(
         direction=shape,
         singles=alone,
         alpha=alpha,
+        on_tested=lambda named, k, groups: steps.advance(1.0 - 0.5**named * (1 - k / groups / 2)),
     )
+    steps.begin("the global test")
     first = _first(system, alpha)
+    steps.begin("the estimates")
     value, se = quantity_estimates(system, final)
+    steps.begin("each report's check")
     reach = first.detectable(0.9)
     checks = []
     for i, k in enumerate(given):
+        if i % 1000 == 999:
+            steps.advance(i / len(given))
         if k < 0:
             continue
         r = rows[k]
@@ -657,10 +685,12 @@ def reconcile_round(
     period: str,
     viewer: str | None = None,
     alpha: float = 0.05,
+    on_progress: OnProgress | None = None,
 ) -> Reconciliation:
     """:func:`reconcile` the current reports of one period of a round's plan, with the councils,
     economy and spreads of the round's federation (``reporting.sigma``,
-    ``reporting.tolerance``).  With ``viewer``, refused to members of other federations."""
+    ``reporting.tolerance``).  With ``viewer``, refused to members of other federations.
+    ``on_progress``: told of reading the reports, then of :func:`reconcile`'s steps."""
     from sqlalchemy import select
 
     from commonplan.federation import economy_of, subtree
@@ -668,6 +698,8 @@ def reconcile_round(
     from commonplan.store import get
     from commonplan.store.models import Council, Federation, Round
 
+    steps = Steps(on_progress, [("reading the reports", 1.0), ("reconciling", 9.0)])
+    steps.begin("reading the reports")
     rows = reports_of(db, round_id, viewer=viewer, period=period)
     with db.transaction() as s:
         r = get(s, Round, round_id, "round")
@@ -681,14 +713,16 @@ def reconcile_round(
         }
         cfg = dict((r.settings or {}).get("reporting") or {})
         settings = dict(fed.settings)
+    economy = economy_of(settings)
     return reconcile(
         rows,
-        economy_of(settings),
+        economy,
         councils=councils,
         period=period,
         alpha=alpha,
         tolerance=float(cfg.get("tolerance", DEFAULT_TOLERANCE)),
         sigma=dict(cfg.get("sigma") or {}),
+        on_progress=steps.part("reconciling"),
     )
 
 
