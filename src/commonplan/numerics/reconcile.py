@@ -276,6 +276,42 @@ def _validate(
     return yv, sv, Ac, Bc, bv
 
 
+def _anchored_scales(
+    Bu: sp.csr_array, R: Array, pure: Index, measured_rows: NDArray[np.bool_]
+) -> Array:
+    """Scales for the balances among unmeasured quantities alone (``pure`` rows), in the units of
+    the balances with measurements: a row with measurements is scaled by its measurements' σ,
+    which fixes each unmeasured quantity's column scale cⱼ = maxᵢ |Rᵢ Bᵢⱼ| over those rows; a
+    pure row r then gets Rᵣ = geometric mean of cⱼ / |Bᵣⱼ| over its anchored columns, and
+    anchors its other columns in turn (breadth first).  Rows never reached (a block of
+    balances with no measurement at all) keep 1 / ‖Bᵣ‖.  Without this a pure row scaled to unit
+    norm made its unknowns as large as the quantities (10⁹ against σ-units of 10²): the KKT
+    system lost the digits the estimates need (exact reports adjusted by 4 %)."""
+    out = R[pure].copy()
+    P = abs(Bu[pure]).tocsr()
+    P.eliminate_zeros()
+    held = sp.diags_array(np.where(measured_rows, R, 0.0)) @ abs(Bu)
+    colscale = np.asarray(sp.csr_array(held).max(axis=0).todense()).ravel()
+    reached = np.zeros(len(pure), dtype=bool)
+    for _ in range(len(pure)):
+        known = (colscale > 0).astype(np.float64)
+        K = (P @ sp.diags_array(known)).tocsr()
+        K.eliminate_zeros()
+        count = np.diff(K.indptr)
+        new = (count > 0) & ~reached
+        if not new.any():
+            break
+        L = K.copy()
+        L.data = np.log(colscale[L.indices]) - np.log(L.data)
+        mean = np.asarray(L.sum(axis=1)).ravel() / np.maximum(count, 1)
+        out[new] = np.exp(mean[new])
+        reached |= new
+        more = sp.diags_array(np.where(reached, out, 0.0)) @ P
+        reach = np.asarray(sp.csr_array(more).max(axis=0).todense()).ravel()
+        colscale = np.where(colscale > 0, colscale, reach)
+    return out
+
+
 def _row_norms(M: sp.csr_array) -> Array:
     out: Array = np.sqrt(np.asarray((M.multiply(M)).sum(axis=1), dtype=np.float64).ravel())
     return out
@@ -324,11 +360,13 @@ def reconcile_linear(
         j = int(bad[0])
         raise SolverError(f"balance {j} has no quantities but asks for {bv[j]}: inconsistent")
     R = 1.0 / np.where(na > 0, na, np.where(nb > 0, nb, 1.0))
+    pure = np.flatnonzero((na == 0) & (nb > 0))
+    if len(pure):
+        R[pure] = _anchored_scales(Bu, R, pure, na > 0)
     Bs = (sp.diags_array(R) @ Bu).tocsc()
     cn = np.sqrt(np.asarray(Bs.multiply(Bs).sum(axis=0)).ravel())
     dcol = 1.0 / np.where(cn > 0, cn, 1.0)
     Bt = (Bs @ sp.diags_array(dcol)).tocsr()
-    pure = np.flatnonzero((na == 0) & (nb > 0))
     if len(pure):
         f = np.ones(c)
         f[pure] = 1.0 / _row_norms(Bt)[pure]
