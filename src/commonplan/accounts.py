@@ -72,6 +72,7 @@ from commonplan.errors import (  # the three auth errors stay importable from he
     PlanInputError,
     PlanningError,
     RateLimitedError,
+    said,
 )
 from commonplan.federation import member_named
 from commonplan.store import Database
@@ -131,7 +132,9 @@ def _env_float(name: str, default: float) -> float:
     try:
         return float(raw)
     except ValueError:
-        raise PlanInputError(f"${name} must be a number; got {raw!r}") from None
+        raise PlanInputError(
+            said("${name} must be a number; got {raw!r}", name=name, raw=raw)
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -194,8 +197,11 @@ def hosts_of(base_url: str, extra: Iterable[str] = ()) -> tuple[str, ...]:
     parsed = urlsplit(base_url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise PlanInputError(
-            f"the base URL must be http(s)://HOST[:PORT] (https://plan.example.org); got "
-            f"{base_url!r}"
+            said(
+                "the base URL must be http(s)://HOST[:PORT] (https://plan.example.org); got "
+                "{base_url!r}",
+                base_url=base_url,
+            )
         )
     host = parsed.hostname
     hosts = [*LOOPBACK] if host in LOOPBACK else [host]
@@ -350,9 +356,13 @@ def _sha(token: str) -> str:
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise PlanInputError(f"a password has at least {MIN_PASSWORD} characters")
+        raise PlanInputError(
+            said("a password has at least {characters} characters", characters=MIN_PASSWORD)
+        )
     if len(password) > MAX_PASSWORD:
-        raise PlanInputError(f"a password has at most {MAX_PASSWORD} characters")
+        raise PlanInputError(
+            said("a password has at most {characters} characters", characters=MAX_PASSWORD)
+        )
 
 
 def set_password(db: Database, handle: str, password: str, *, actor: str = "system") -> None:
@@ -387,7 +397,7 @@ def change_password(
         known = _known_device(who.handle, stored, device)
         pending = _attempt(s, db, who.handle, client[:100], known, settings)
     if not _verify(stored, current):
-        raise AuthenticationError("the current password is wrong; the password is unchanged")
+        raise AuthenticationError(said("the current password is wrong; the password is unchanged"))
     hashed = HASHER.hash(new)
     with db.transaction() as s:
         m = s.get(Member, who.id)
@@ -421,17 +431,29 @@ def _manageable(s: Session, handle: str, by: Principal | None) -> Member:
     m = s.execute(select(Member).where(Member.handle == handle)).scalar_one_or_none()
     if by is None:
         if m is None:
-            raise NotFoundError(f"no member with handle {handle!r}")
+            raise NotFoundError(said("no member with handle {handle!r}", handle=handle))
         return m
     if not by.is_facilitator:
-        raise AuthorisationError(f"{by.handle!r} is not a facilitator; only facilitators do this")
+        raise AuthorisationError(
+            said("{by!r} is not a facilitator; only facilitators do this", by=by.handle)
+        )
     theirs = principal(s, m).federations if m is not None else frozenset()
     if m is None or not theirs & by.federations:
-        raise NotFoundError(f"no member with handle {handle!r} in {by.handle!r}'s federations")
+        raise NotFoundError(
+            said(
+                "no member with handle {handle!r} in {by!r}'s federations",
+                handle=handle,
+                by=by.handle,
+            )
+        )
     if not theirs <= by.federations:
         raise AuthorisationError(
-            f"{handle!r} belongs to a federation {by.handle!r} does not serve too; only staff of "
-            "every federation of theirs may invite them or reset their password"
+            said(
+                "{handle!r} belongs to a federation {by!r} does not serve too; only staff of "
+                "every federation of theirs may invite them or reset their password",
+                handle=handle,
+                by=by.handle,
+            )
         )
     return m
 
@@ -489,8 +511,12 @@ def invite(
         m = _manageable(s, handle, by)
         if m.password_hash is not None:
             raise PlanningError(
-                f"{handle!r} has a password already: they change it signed in, or a facilitator "
-                "of every federation of theirs resets it (the reset is logged and shown to them)"
+                said(
+                    "{handle!r} has a password already: they change it signed in, or a facilitator "
+                    "of every federation of theirs resets it (the reset is logged and shown to "
+                    "them)",
+                    handle=handle,
+                )
             )
         return _issue(s, m, "invitation", actor, settings)[0]
 
@@ -523,21 +549,32 @@ def invite_many(
         for line, raw in enumerate(handles, start=1):
             handle = raw.strip()
             if handle in seen:
-                raise PlanInputError(f"line {line}: {handle!r} is on line {seen[handle]} already")
+                raise PlanInputError(
+                    said(
+                        "line {line}: {handle!r} is on line {first} already",
+                        line=line,
+                        handle=handle,
+                        first=seen[handle],
+                    )
+                )
             seen[handle] = line
             try:
                 m = _manageable(s, handle, by)
             except (NotFoundError, AuthorisationError) as exc:
-                raise type(exc)(f"line {line}: {exc}") from None
+                raise type(exc)(said("line {line}: {exc}", line=line, exc=exc)) from None
             if m.password_hash is not None:
                 raise PlanningError(
-                    f"line {line}: {handle!r} has a password already (a facilitator resets a "
-                    "forgotten one: reset_password)"
+                    said(
+                        "line {line}: {handle!r} has a password already (a facilitator resets a "
+                        "forgotten one: reset_password)",
+                        line=line,
+                        handle=handle,
+                    )
                 )
             token, expires = _issue(s, m, "invitation", actor, settings)
             out.append(Invited(handle, token, expires))
     if not out:
-        raise PlanInputError("no handles to invite: give one member's handle a line")
+        raise PlanInputError(said("no handles to invite: give one member's handle a line"))
     return tuple(out)
 
 
@@ -569,8 +606,10 @@ def accept_invitation(db: Database, token: str, password: str) -> str:
         ).scalar_one_or_none()
         if inv is None or inv.used_at is not None or _aware(inv.expires_at) <= _now():
             raise AuthenticationError(
-                "this invitation is not valid: unknown, used already or expired; ask a "
-                "facilitator for a new one"
+                said(
+                    "this invitation is not valid: unknown, used already or expired; ask a "
+                    "facilitator for a new one"
+                )
             )
         m = s.get(Member, inv.member_id)
         assert m is not None
@@ -653,8 +692,12 @@ def _limited(s: Session, handle: str, client: str, known: str | None, settings: 
     wait = max(_wait(s, where, limit, settings) for where, limit in buckets)
     if wait:
         raise RateLimitedError(
-            f"too many failed sign-ins for {handle!r} or from this address; try again in "
-            f"{_minutes(wait)} (a device you signed in from before is let through)",
+            said(
+                "too many failed sign-ins for {handle!r} or from this address; try again in "
+                "{wait} (a device you signed in from before is let through)",
+                handle=handle,
+                wait=_minutes(wait),
+            ),
             retry_after=wait,
         )
 
@@ -739,7 +782,7 @@ def sign_in(
             who = principal(s, member)
             device = device_token(handle, member.password_hash, known)
     if failed:
-        raise AuthenticationError("wrong handle or password")
+        raise AuthenticationError(said("wrong handle or password"))
     return NewSession(
         token=token,
         csrf_token=csrf_token(token),
@@ -900,10 +943,16 @@ def add_staff(db: Database, handle: str, federation: int, *, actor: str = "syste
     with db.transaction() as s:
         m = member_named(s, handle)
         if m.role not in ("facilitator", "auditor"):
-            raise PlanInputError(f"{handle!r} is a {m.role}; only facilitators and auditors serve")
+            raise PlanInputError(
+                said(
+                    "{handle!r} is a {role}; only facilitators and auditors serve",
+                    handle=handle,
+                    role=m.role,
+                )
+            )
         fed = s.get(Federation, federation)
         if fed is None:
-            raise NotFoundError(f"no federation with id {federation}")
+            raise NotFoundError(said("no federation with id {federation}", federation=federation))
         (root,) = roots(s, [fed.id])
         exists = s.execute(
             select(Staff.id).where(Staff.member_id == m.id, Staff.federation_id == root)

@@ -117,7 +117,7 @@ def load_yaml(text: str, tr: Translator) -> Any:
     try:
         return parse_yaml(text)
     except FormatError as exc:
-        raise PlanInputError(tr("facilitate.federation.yaml", error=str(exc))) from None
+        raise PlanInputError(tr("facilitate.federation.yaml", error=tr.error(exc))) from None
 
 
 @router.post("/facilitate/federations")
