@@ -34,7 +34,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
-from commonplan.errors import MissingExtraError, NotFoundError, PlanInputError, said
+from commonplan.errors import MissingExtraError, NotFoundError, PlanInputError, Said, said
 
 if TYPE_CHECKING:  # alembic loads when migrations run, not with every command
     from alembic.config import Config
@@ -243,9 +243,15 @@ THINGS = {
 """The kinds of row :func:`get` names, said so that the pages name them in their language."""
 
 
+def no_such(what: str, key: int) -> Said:
+    """The words for a row that is not there: no ``what`` (one of :data:`THINGS`) with id
+    ``key``."""
+    return said("no {what} with id {key}", what=THINGS.get(what, what), key=key)
+
+
 def get(session: Session, model: type[T], key: int, what: str) -> T:
     """The row of ``model`` with primary key ``key``, or :class:`NotFoundError` naming ``what``."""
     row = session.get(model, key)
     if row is None:
-        raise NotFoundError(said("no {what} with id {key}", what=THINGS.get(what, what), key=key))
+        raise NotFoundError(no_such(what, key))
     return row

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from commonplan.errors import BallotRefusedError, VotingError, said
+from commonplan.errors import BallotRefusedError, Said, VotingError, said
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -35,7 +35,9 @@ def check_choice(
     if not isinstance(choice, Mapping):
         raise BallotRefusedError(said("a ballot is a mapping, e.g. {{'vote': 'yes'}}"))
     if kind == "budget":
-        approve = _listed(choice, "approve", "a budget ballot is {'approve': [proposal ids]}")
+        approve = _listed(
+            choice, "approve", said("a budget ballot is {{'approve': [proposal ids]}}")
+        )
         ids = sorted({str(p) for p in approve})
         unknown = sorted(set(ids) - set(options["projects"]))
         if unknown:
@@ -59,7 +61,7 @@ def check_choice(
         return {"objection": objection.strip() or None if objection else None}
     if kind == "ranked":
         ranking = _listed(
-            choice, "ranking", "a ranked ballot is {'ranking': [most preferred first, …]}"
+            choice, "ranking", said("a ranked ballot is {{'ranking': [most preferred first, …]}}")
         )
         ranked = [str(c) for c in ranking]
         unknown = [c for c in ranked if c not in options["candidates"]]
@@ -88,7 +90,7 @@ def check_choice(
     )
 
 
-def _listed(choice: Mapping[str, Any], key: str, form: str) -> Sequence[Any]:
+def _listed(choice: Mapping[str, Any], key: str, form: Said) -> Sequence[Any]:
     """``choice[key]``, a list and the ballot's only entry, else :class:`BallotRefusedError`
     saying the ballot's ``form``."""
     value = choice.get(key)

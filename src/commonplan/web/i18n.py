@@ -19,7 +19,7 @@ said so).
 
 The library's errors say their messages with :func:`commonplan.errors.said` (a template and its
 fields).  ``scripts/i18n extract`` finds those templates in the library's source with Babel's
-Python extractor (the calls ``said("...")``, :data:`SOURCES` less :data:`NOT_SCANNED`) and puts
+Python extractor (the calls ``said("...")`` in :data:`SOURCES`) and puts
 them in the same catalogues: ``msgctxt`` :data:`ERROR`, ``msgid`` the English template.  The
 pages show an error in their language with :meth:`commonplan.web.text.Translator.error`.
 """
@@ -79,8 +79,6 @@ ERROR = "error"
 """The ``msgctxt`` of the messages of the library's errors, whose ``msgid`` is the template."""
 SOURCES = Path(__file__).parents[1]
 """The library whose ``said("...")`` templates the catalogues hold (the package ``commonplan``)."""
-NOT_SCANNED = ("web/**.py",)
-"""Where no templates are looked for: the pages' own words are :data:`commonplan.web.text.EN`."""
 
 
 @dataclass(frozen=True)
@@ -166,7 +164,7 @@ def said_templates(root: Path = SOURCES) -> list[str]:
 
     found = extract_from_dir(
         root,
-        method_map=[*((glob, "ignore") for glob in NOT_SCANNED), ("**.py", "python")],
+        method_map=[("**.py", "python")],
         keywords={"said": None},
         comment_tags=(),
     )

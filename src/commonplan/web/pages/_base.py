@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from commonplan import rounds
 from commonplan.accounts import Principal, RateLimitedError
-from commonplan.errors import CommonplanError, NotFoundError, PlanInputError
+from commonplan.errors import CommonplanError, NotFoundError, PlanInputError, said
 from commonplan.store import Database
 from commonplan.store.models import Council, Federation
 from commonplan.web import deps, errors, public
@@ -94,7 +94,13 @@ def switch_language(request: Request, lang: str, back: str = "/") -> RedirectRes
     """The language switch on every page: keep ``lang`` in a cookie (not a secret; SameSite=Lax,
     kept a year) and go back to ``back``, a path on this site (a GET that changes nothing else)."""
     if lang not in LANGUAGES:
-        raise NotFoundError(f"no language {lang!r}; the pages are in {', '.join(LANGUAGES)}")
+        raise NotFoundError(
+            said(
+                "no language {lang!r}; the pages are in {languages}",
+                lang=lang,
+                languages=", ".join(LANGUAGES),
+            )
+        )
     response = RedirectResponse(local_path(back), status_code=303)
     response.set_cookie(
         COOKIE,
