@@ -5,9 +5,11 @@ that show no message id and no English sentence."""
 
 from __future__ import annotations
 
+import ast
 import html
 import re
 import shutil
+import string
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -22,14 +24,16 @@ from fastapi import FastAPI
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from commonplan import accounts as auth
+from commonplan import errors
 from commonplan.web import i18n
-from commonplan.web.i18n import LANGUAGES, Plural, fields_of
+from commonplan.web.i18n import LANGUAGES, Plural, Translation, fields_of
 from commonplan.web.text import EN, translator
 from fixtures import after_the_vote, in_the_vote, leap_reports, small_members
 
 __all__ = ["cheap_hashing"]  # autouse, from api_support
 from api_support import cheap_hashing, make_app, password
-from page_support import browser, get, sign_in, words
+from page_support import alert, browser, get, post, sign_in, words
 
 OTHERS = tuple(lang for lang in LANGUAGES if lang != "en")
 COUNTS = (0, 1, 2, 5, 21, 1_000_000)
@@ -46,7 +50,7 @@ def forms_of(message: str | Plural) -> tuple[str, ...]:
 def test_every_message_is_translated_with_its_fields(lang: str) -> None:
     with i18n._path(lang).open("rb") as f:
         catalogue = read_po(f, locale=lang)
-    entries = {m.context: m for m in catalogue if m.context}
+    entries = {m.context: m for m in catalogue if m.context and m.context != i18n.ERROR}
     assert set(entries) == set(EN)
     assert not [key for key, m in entries.items() if m.fuzzy]
     done = i18n.translations(lang, EN)
@@ -62,6 +66,96 @@ def test_every_message_is_translated_with_its_fields(lang: str) -> None:
         else:
             assert isinstance(found, str) and fields_of(found) == fields_of(english), key
             assert "<" not in found or "<" in english, (key, found)  # no markup of its own
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_every_error_the_library_says_is_translated_with_its_fields(lang: str) -> None:
+    with i18n._path(lang).open("rb") as f:
+        catalogue = read_po(f, locale=lang)
+    entries = {m.id: m for m in catalogue if m.context == i18n.ERROR}
+    said = i18n.said_templates()
+    assert sorted(entries) == said and len(said) > 150
+    assert not [template for template, m in entries.items() if m.fuzzy]
+    done = i18n.error_translations(lang)
+    assert sorted(done) == said
+    for template, found in done.items():
+        assert fields_of(found) == fields_of(template), (template, found)
+        conversions = {(n, c) for _, n, _, c in string.Formatter().parse(template) if n}
+        assert {(n, c) for _, n, _, c in string.Formatter().parse(found) if n} == conversions
+
+
+PAGE_MODULES = ("rounds", "accounts", "members.py", "federation.py", "voting")
+"""What the pages call: every refusal there is said (a template and its fields)."""
+
+
+def test_every_refusal_of_the_modules_the_pages_call_is_said() -> None:
+    root = i18n.SOURCES
+    files = [root / m for m in PAGE_MODULES if m.endswith(".py")]
+    files += [f for m in PAGE_MODULES if not m.endswith(".py") for f in (root / m).rglob("*.py")]
+    raised, unsaid = 0, []
+    for path in files:
+        tree = ast.parse(path.read_text())
+        passed = {  # a message said by the caller: an argument of type Said
+            a.arg
+            for f in ast.walk(tree)
+            if isinstance(f, ast.FunctionDef)
+            for a in f.args.args
+            if a.annotation is not None and ast.unparse(a.annotation) == "Said"
+        }
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+                continue
+            made = node.exc.func
+            name = made.id if isinstance(made, ast.Name) else getattr(made, "attr", "")
+            if not (name in errors.__all__ or ast.unparse(made) == "type(exc)"):
+                continue  # not of commonplan's tree (YAML's), or made by a helper: fail(line, …)
+            first = node.exc.args[0] if node.exc.args else None
+            raised += 1
+            if isinstance(first, ast.Name) and first.id in passed:
+                continue
+            if not (isinstance(first, ast.Call) and ast.unparse(first.func) == "said"):
+                unsaid.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert unsaid == [] and raised > 150, (raised, unsaid)
+
+
+def test_an_error_in_the_pages_language_names_its_names_and_writes_its_numbers() -> None:
+    from commonplan.errors import NotFoundError, PlanInputError, said
+    from commonplan.store.db import THINGS
+
+    scale = PlanInputError(
+        said(
+            "the amount of {code!r} ({v:.3g} {unit} a year) is out of scale for the economy "
+            "{economy!r}: give 0 or an amount between {low:.3g} and {high:.3g}",
+            code="C10T12",
+            v=1234567.0,
+            unit="t",
+            economy="Hill",
+            low=0.0012,
+            high=98765.4,
+        )
+    )
+    assert str(scale) == (
+        "the amount of 'C10T12' (1.23e+06 t a year) is out of scale for the economy 'Hill': "
+        "give 0 or an amount between 0.0012 and 9.88e+04"
+    )
+    assert translator("sv").error(scale) == (
+        "mängden 'C10T12' (1230000 t per år) är orimlig för ekonomin 'Hill': ange 0 eller en "
+        "mängd mellan 0,0012 och 98800"
+    )
+    assert translator("es").error(scale) == (
+        "la cantidad de 'C10T12' (1230000 t al año) está fuera de escala para la economía "
+        "'Hill': da 0 o una cantidad entre 0,0012 y 98800"
+    )
+    # an error within an error, and a thing named by its kind: each in the language too
+    missing = NotFoundError(said("no {what} with id {key}", what=THINGS["proposal"], key=7))
+    line = NotFoundError(said("line {line}: {exc}", line=2, exc=missing))
+    assert str(line) == "line 2: no proposal with id 7"
+    assert translator("sv").error(line) == "rad 2: förslag med id 7 finns inte"
+    assert translator("es").error(line) == "línea 2: no existe propuesta con id 7"
+    # a template no catalogue has, and an error not said: as the library says them
+    new = NotFoundError(said("no {what} named {name!r}", what=THINGS["council"], name="Hill"))
+    assert translator("sv").error(new) == str(new) == "no council named 'Hill'"
+    assert translator("es").error(ValueError("plain")) == "plain"
 
 
 def test_extraction_changes_nothing_in_the_committed_catalogues(tmp_path: Path) -> None:
@@ -318,11 +412,16 @@ def pages_of(made: dict[str, int]) -> dict[str, list[str]]:
 
 def english_only(lang: str) -> dict[str, str]:
     """The English runs of words (4 or more, between fields and punctuation) that ``lang``
-    translates: none may show on a page in ``lang``."""
+    translates, of the pages' messages and the library's errors: none may show on a page in
+    ``lang``."""
     done = i18n.translations(lang, EN)
+    errors = i18n.error_translations(lang)
     runs = {}
-    for key, english in EN.items():
-        found = done.get(key, "")  # (none: the page would show the English)
+    messages: list[tuple[str, str | Plural, Translation]] = [
+        (key, english, done.get(key, "")) for key, english in EN.items()
+    ]
+    messages += [(i18n.ERROR, said, errors.get(said, "")) for said in i18n.said_templates()]
+    for key, english, found in messages:  # (none found: the page would show the English)
         translated = " ".join(found if isinstance(found, tuple) else (found,))
         for form in forms_of(english):
             for literal in re.split(r"\{[^{}]*\}|[.,:;()?!“”—]", form):
@@ -400,3 +499,53 @@ def test_the_switch_sets_the_language_and_wins_over_the_browser(
     assert c.get("/language/xx").status_code == 404
     c.cookies.set("commonplan_lang", "xx")  # a cookie naming no language: the browser's
     check_in(get(c, "/"), "sv", "/")
+
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_a_refusal_shows_the_librarys_words_in_the_pages_language(
+    site: tuple[FastAPI, dict[str, int]], lang: str
+) -> None:
+    """What the library refused, as a form's error and as an error page, in the page's
+    language: for a member (a withdrawal after the vote opened), a facilitator (an invitation
+    for nobody) and anyone (a round that does not exist)."""
+    from sqlalchemy import select
+
+    from commonplan import rounds
+    from commonplan.store.db import get as get_row
+    from commonplan.store.models import Member, Proposal, Round
+
+    app, made = site
+    db, vid, tr = app.state.db, made["voting"], translator(lang)
+
+    def library(step: Any) -> errors.CommonplanError:
+        with pytest.raises(errors.CommonplanError) as refused:
+            step()
+        assert tr.error(refused.value) != str(refused.value)  # translated, not the English
+        return refused.value
+
+    def shown(page: str, refused: errors.CommonplanError, url: str) -> None:
+        check_in(page, lang, url)  # and no English run of the library's templates either
+        assert tr.error(refused) in words(page) and str(refused) not in words(page)
+
+    member = sign_in(app, "neighbourB")
+    member.headers["Accept-Language"] = lang
+    with db.transaction() as s:
+        mine = s.execute(select(Proposal.id).where(Proposal.round_id == vid)).scalars().first()
+    late = library(lambda: rounds.withdraw_proposal(db, mine, actor="neighbourB"))
+    assert isinstance(late, errors.PhaseError)
+    page = post(member, f"/proposals/{mine}/withdraw", {}, status=409).text
+    shown(page, late, "withdraw")
+    assert tr.error(late) in alert(page)
+
+    facilitator = sign_in(app, "facilitatorB")
+    facilitator.headers["Accept-Language"] = lang
+    with db.transaction() as s:
+        staff = s.execute(select(Member).where(Member.handle == "facilitatorB")).scalar_one()
+        by = auth.principal(s, staff)
+    nobody = library(lambda: auth.invite(db, "nobody", by=by))
+    page = post(facilitator, "/facilitate/invitations", {"handle": "nobody"}, status=404).text
+    shown(page, nobody, "invitation")
+
+    with db.transaction() as s:
+        missing = library(lambda: get_row(s, Round, 987654, "round"))
+    shown(get(member, "/rounds/987654/proposals", status=404), missing, "no round")

@@ -27,7 +27,7 @@ from commonplan.store import Database
 from commonplan.store.models import Federation, Invitation, Participation, Proposal, Question, Round
 from commonplan.web.pages import rounds as round_pages
 from commonplan.web.pages.federation import SetupForm
-from commonplan.web.text import Translator, t
+from commonplan.web.text import LANGUAGES, Translator, t, translator
 from page_support import FEDERATION, alert, browser, get, make_site, post, sign_in, words
 
 __all__ = ["cheap_hashing"]  # autouse, from api_support
@@ -242,7 +242,8 @@ def test_set_up_by_form(site: FastAPI) -> None:
     wrong = post(
         ada, "/facilitate/federations/form", {**form, "councils": "Hill dairy, farmers"}, status=422
     )
-    assert t("setup.bad_kind", line=1, kind="farmers") in alert(wrong.text)
+    kinds = {"workers": "workers", "consumers": "consumers"}
+    assert t("setup.bad_kind", line=1, kind="farmers", **kinds) in alert(wrong.text)
     assert "Hill dairy, farmers" in wrong.text  # the form keeps what was typed
     floors = "C10T12, lots"
     nan = post(
@@ -270,6 +271,47 @@ def test_set_up_by_form(site: FastAPI) -> None:
     assert [(c["name"], c["kind"], c["processes"]) for c in tree["councils"]] == [
         ("Hill dairy", "workers", ["C10T12"]),
         ("Hill homes", "consumers", []),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "workers", "consumers"),
+    [("sv", "arbetare", "konsumenter"), ("es", "trabajadores", "consumidores")],
+)
+def test_set_up_by_form_in_the_pages_language(
+    site: FastAPI, lang: str, workers: str, consumers: str
+) -> None:
+    """The hint names the kinds in the page's words; the form reads them in any case, and the
+    other languages' words too; a wrong kind is named with the page's words."""
+    tr = translator(lang)
+    ada = sign_in(site, "ada")
+    ada.headers["Accept-Language"] = lang
+    hint = re.search(r'id="setup-councils-hint">([^<]*)<', get(ada, "/facilitate"))
+    assert hint is not None
+    assert hint[1] == tr("setup.councils_hint", workers=workers, consumers=consumers)
+    assert f", {workers}, C10T12" in hint[1] and "workers" not in hint[1]
+    form = {"name": f"Hill {lang}", "level": "region", "economy": "demo"}
+    wrong = post(
+        ada, "/facilitate/federations/form", {**form, "councils": "Hill dairy, farmers"}, status=422
+    )
+    bad = tr("setup.bad_kind", line=1, kind="farmers", workers=workers, consumers=consumers)
+    assert bad in alert(wrong.text)
+    councils = (
+        f"Hill dairy {lang}, {workers.upper()}, C10T12\n"
+        f"Hill homes {lang}, {consumers.capitalize()}\n"
+        f"Hill mill {lang}, workers, C10T12\n"  # English, on a page in another language
+        f"Hill flats {lang}, {'consumidores' if lang == 'sv' else 'konsumenter'}\n"
+    )
+    done = post(ada, "/facilitate/federations/form", {**form, "councils": councils})
+    assert done.headers["location"] == "/facilitate?done=federation_created"
+    with site.state.db.transaction() as s:
+        hill = s.execute(select(Federation).where(Federation.name == form["name"])).scalar_one()
+    tree = ada.get(f"/api/v1/federations/{hill.id}").json()
+    assert [(c["name"], c["kind"]) for c in tree["councils"]] == [
+        (f"Hill dairy {lang}", "workers"),
+        (f"Hill homes {lang}", "consumers"),
+        (f"Hill mill {lang}", "workers"),
+        (f"Hill flats {lang}", "consumers"),
     ]
 
 
@@ -387,7 +429,17 @@ NAME = st.text(
     min_size=1,
     max_size=20,
 ).filter(str.strip)
-KIND = st.sampled_from(["workers", "consumers", "Worker", "CONSUMER", "bosses", ""])
+KIND_TYPED = {  # what a facilitator may type for a kind, in any language of the pages
+    "workers": "workers",
+    "Consumers": "consumers",
+    "worker": "workers",
+    "CONSUMER": "consumers",
+    "arbetare": "workers",
+    "Konsumenter": "consumers",
+    "TRABAJADORES": "workers",
+    "consumidores": "consumers",
+}
+KIND = st.sampled_from([*KIND_TYPED, "bosses", "arbetar", "trabajador", ""])
 COUNCIL = st.builds(
     lambda n, k, c: f"{n}, {k}, {c}", NAME, KIND, st.sampled_from(["", "C10T12", "A01 Q86"])
 )
@@ -395,21 +447,24 @@ LINE = st.one_of(TEXT, COUNCIL)
 
 
 @settings(max_examples=2000, deadline=None)
-@given(st.lists(LINE, max_size=6), st.lists(LINE, max_size=4))
+@given(st.lists(LINE, max_size=6), st.lists(LINE, max_size=4), st.sampled_from(sorted(LANGUAGES)))
 def test_the_set_up_form_reads_any_text_or_names_the_line(
-    councils: list[str], floors: list[str]
+    councils: list[str], floors: list[str], lang: str
 ) -> None:
     """Whatever is typed in the set-up form's boxes: a description with one council per line
     that has a name and a kind (workers or consumers), in order, or a PlanInputError naming
     what is wrong — never anything else."""
     form = SetupForm("Hill", "commune", "demo", "\n".join(councils), "\n".join(floors))
     try:
-        made = form.description(Translator("en"))
+        made = form.description(Translator(lang))
     except PlanInputError as exc:
         assert str(exc)
         return
     typed = [c.strip() for c in "\n".join(councils).splitlines() if c.strip()]
     assert [c["name"] for c in made["councils"]] == [c.split(",")[0].strip() for c in typed]
+    folded = {word.casefold(): kind for word, kind in KIND_TYPED.items()}
+    kinds = [folded[c.split(",")[1].strip().casefold()] for c in typed]
+    assert [c["kind"] for c in made["councils"]] == kinds
     assert {c["kind"] for c in made["councils"]} <= {"workers", "consumers"}
     assert len(made["floors"]) == len([f for f in "\n".join(floors).splitlines() if f.strip()])
 
@@ -417,22 +472,22 @@ def test_the_set_up_form_reads_any_text_or_names_the_line(
 @settings(max_examples=1000, deadline=None)
 @given(
     st.lists(
-        st.tuples(NAME, st.sampled_from(["workers", "Consumers", "worker", "consumer"])),
+        st.tuples(NAME, st.sampled_from(sorted(KIND_TYPED))),
         min_size=1,
         max_size=6,
     ),
     st.lists(st.tuples(NAME, st.floats(0, 1e6, allow_nan=False)), max_size=3),
+    st.sampled_from(sorted(LANGUAGES)),
 )
 def test_the_set_up_form_keeps_every_council_and_floor_typed(
-    councils: list[tuple[str, str]], floors: list[tuple[str, float]]
+    councils: list[tuple[str, str]], floors: list[tuple[str, float]], lang: str
 ) -> None:
     text = "\n".join(f"{n}, {k}, A01" for n, k in councils)
     typed_floors = "\n".join(f"{p}, {v!r}" for p, v in floors)
-    made = SetupForm("Hill", "", "demo", text, typed_floors).description(Translator("en"))
+    made = SetupForm("Hill", "", "demo", text, typed_floors).description(Translator(lang))
     assert made["level"] == "federation"
     assert [(c["name"], c["kind"], c["processes"]) for c in made["councils"]] == [
-        (n.strip(), "workers" if k.lower().startswith("w") else "consumers", ["A01"])
-        for n, k in councils
+        (n.strip(), KIND_TYPED[k], ["A01"]) for n, k in councils
     ]
     assert [(f["product"], float(f["per_person"])) for f in made["floors"]] == [
         (p.strip(), v) for p, v in floors

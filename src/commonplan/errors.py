@@ -36,9 +36,16 @@
 
 Every message is written for the person who supplied the data: it says what is wrong, where, and
 what to do about it.  The CLI prints messages of this tree without a traceback.
+
+A message may be :func:`said`: a :meth:`str.format` template and its fields, kept with the
+English text (``str(error)`` is that text) so that the pages can show it in the reader's language
+(:meth:`commonplan.web.text.Translator.error`); ``scripts/i18n extract`` finds the templates by
+the call ``said("...")`` and writes them into the pages' catalogues.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 __all__ = [
     "AuthenticationError",
@@ -65,10 +72,40 @@ __all__ = [
     "UnknownNameError",
     "VotingError",
 ]
+"""The exception tree (every name a :class:`CommonplanError`); :func:`said` and :class:`Said`,
+the messages the errors carry, are imported by name."""
+
+
+class Said(str):
+    """An error message in English that keeps the template and the fields it was made from."""
+
+    template: str
+    fields: dict[str, Any]
+
+    def __new__(cls, template: str, fields: dict[str, Any]) -> Said:
+        said_ = super().__new__(cls, template.format(**fields))
+        said_.template = template
+        said_.fields = fields
+        return said_
+
+    def __reduce__(self) -> tuple[type[Said], tuple[str, dict[str, Any]]]:
+        return (Said, (self.template, self.fields))
+
+
+def said(template: str, /, **fields: Any) -> Said:
+    """The message ``template.format(**fields)``, keeping ``template`` and ``fields`` (names of
+    products, councils and members as fields; numbers as numbers, each language writes them)."""
+    return Said(template, fields)
 
 
 class CommonplanError(Exception):
     """Root of every error commonplan raises on purpose."""
+
+    @property
+    def said(self) -> Said | None:
+        """The template and fields of the message, where it was made with :func:`said`."""
+        message = self.args[0] if self.args else None
+        return message if isinstance(message, Said) else None
 
 
 class DataError(CommonplanError, ValueError):

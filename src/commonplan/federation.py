@@ -49,6 +49,7 @@ from commonplan.errors import (
     NotFoundError,
     PlanInputError,
     PlanningError,
+    said,
 )
 from commonplan.progress import OnProgress, Steps
 from commonplan.store import Database, get
@@ -122,7 +123,7 @@ def parse_yaml(text: str) -> Any:
     try:
         return yaml.load(text, Loader=_NoAliases)
     except yaml.YAMLError as exc:
-        raise FormatError(f"not valid YAML: {exc}") from None
+        raise FormatError(said("not valid YAML: {exc}", exc=exc)) from None
 
 
 def read_description(path: str | Path) -> dict[str, Any]:
@@ -131,9 +132,11 @@ def read_description(path: str | Path) -> dict[str, Any]:
     try:
         data = parse_yaml(Path(path).read_text())
     except FormatError as exc:
-        raise FormatError(f"{path}: {exc}") from None
+        raise FormatError(said("{path}: {exc}", path=path, exc=exc)) from None
     if not isinstance(data, dict):
-        raise FormatError(f"{path}: a federation description is a mapping with at least 'name'")
+        raise FormatError(
+            said("{path}: a federation description is a mapping with at least 'name'", path=path)
+        )
     return data
 
 
@@ -174,15 +177,26 @@ def _settings(d: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(rounds) - set(ROUND_DEFAULTS)
     if unknown:
         raise PlanInputError(
-            f"unknown round setting(s) {sorted(unknown)}; known: {list(ROUND_DEFAULTS)}"
+            said(
+                "unknown round setting(s) {unknown}; known: {known}",
+                unknown=sorted(unknown),
+                known=list(ROUND_DEFAULTS),
+            )
         )
     if rounds["ratification"] not in ("approval", "consent"):
         raise PlanInputError(
-            f"rounds.ratification must be 'approval' or 'consent'; got {rounds['ratification']!r}"
+            said(
+                "rounds.ratification must be 'approval' or 'consent'; got {ratification!r}",
+                ratification=rounds["ratification"],
+            )
         )
     for key in ("quorum", "threshold", "collective_share"):
         if not 0 <= _number(rounds[key], f"rounds.{key}") <= 1:
-            raise PlanInputError(f"rounds.{key} must be between 0 and 1; got {rounds[key]}")
+            raise PlanInputError(
+                said(
+                    "rounds.{key} must be between 0 and 1; got {value}", key=key, value=rounds[key]
+                )
+            )
     # what comes after the vote: checked here, with their own modules' rules (loaded lazily:
     # they import this module)
     from commonplan.monitor.alerts import check_alert_settings
@@ -208,11 +222,13 @@ def _node(
     s: Session, d: Mapping[str, Any], parent: int | None, economy: Economy, path: str
 ) -> Federation:
     if not isinstance(d, Mapping) or not d.get("name"):
-        raise PlanInputError(f"{path}: every federation node needs a 'name'")
+        raise PlanInputError(said("{path}: every federation node needs a 'name'", path=path))
     name = str(d["name"])
     if s.execute(select(Federation).where(Federation.name == name)).first():
         # names are unique across federations: say nothing of where the name is used
-        raise PlanInputError(f"{path}: the name {name!r} cannot be used; choose another")
+        raise PlanInputError(
+            said("{path}: the name {name!r} cannot be used; choose another", path=path, name=name)
+        )
     node = Federation(name=name, level=str(d.get("level", "federation")), parent_id=parent)
     s.add(node)
     s.flush()
@@ -226,38 +242,64 @@ def _node(
 
 def _council(s: Session, c: Any, fed: int, economy: Economy, path: str) -> Council:
     if not isinstance(c, Mapping) or not c.get("name"):
-        raise PlanInputError(f"{path}: every council needs a 'name'")
+        raise PlanInputError(said("{path}: every council needs a 'name'", path=path))
     name, kind = str(c["name"]), str(c.get("kind", ""))
     if kind not in ("workers", "consumers"):
         raise PlanInputError(
-            f"council {name!r}: kind must be 'workers' or 'consumers'; got {kind!r}"
+            said(
+                "council {name!r}: kind must be 'workers' or 'consumers'; got {kind!r}",
+                name=name,
+                kind=kind,
+            )
         )
     if s.execute(select(Council).where(Council.name == name)).first():
         raise PlanInputError(
-            f"council {name!r}: the name cannot be used (council names are unique across "
-            "federations, and within this one); choose another"
+            said(
+                "council {name!r}: the name cannot be used (council names are unique across "
+                "federations, and within this one); choose another",
+                name=name,
+            )
         )
     processes = [str(p) for p in c.get("processes") or []]
     unknown = [p for p in processes if p not in economy.processes and p not in economy.products]
     if unknown:
-        raise PlanInputError(f"council {name!r} runs {unknown}, which the economy does not have")
+        raise PlanInputError(
+            said(
+                "council {name!r} runs {unknown}, which the economy does not have",
+                name=name,
+                unknown=unknown,
+            )
+        )
     if processes and kind != "workers":
-        raise PlanInputError(f"council {name!r}: only workers' councils run processes")
+        raise PlanInputError(
+            said("council {name!r}: only workers' councils run processes", name=name)
+        )
     return Council(federation_id=fed, kind=kind, name=name, processes=processes)
 
 
 def _floor(f: Any, fed: int, economy: Economy, path: str) -> Floor:
     if not isinstance(f, Mapping) or "product" not in f:
-        raise PlanInputError(f"{path}: a floor is {{product, per_person, need}}")
+        raise PlanInputError(said("{path}: a floor is {{product, per_person, need}}", path=path))
     product = str(f["product"])
     if product not in economy.products:
-        raise PlanInputError(f"{path}: the economy has no product {product!r}")
+        raise PlanInputError(
+            said("{path}: the economy has no product {product!r}", path=path, product=product)
+        )
     need = str(f.get("need", "food"))
     if need not in NEEDS:
-        raise PlanInputError(f"{path}: need must be one of {', '.join(NEEDS)}; got {need!r}")
+        raise PlanInputError(
+            said(
+                "{path}: need must be one of {needs}; got {need!r}",
+                path=path,
+                needs=", ".join(NEEDS),
+                need=need,
+            )
+        )
     amount = _number(f.get("per_person"), f"{path}.per_person ({product})")
     if amount < 0:
-        raise PlanInputError(f"{path}: the floor of {product} cannot be negative")
+        raise PlanInputError(
+            said("{path}: the floor of {product} cannot be negative", path=path, product=product)
+        )
     return Floor(federation_id=fed, product=product, per_person=amount, need=need)
 
 
@@ -265,7 +307,9 @@ def _number(value: Any, what: str) -> float:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise PlanInputError(f"{what} must be a number; got {value!r}") from None
+        raise PlanInputError(
+            said("{what} must be a number; got {value!r}", what=what, value=value)
+        ) from None
 
 
 MEMBER_COLUMNS = ("handle", "name", "workers_council", "consumers_council", "role")
@@ -300,14 +344,25 @@ def add_members(
         for k, row in enumerate(rows, start=1):
             handle = str(row.get("handle") or "").strip()
             if not handle:
-                raise PlanInputError(f"member row {k}: 'handle' is empty")
+                raise PlanInputError(said("member row {row}: 'handle' is empty", row=k))
             if handle in handles:
                 raise PlanInputError(
-                    f"member row {k}: handle {handle!r} cannot be used; choose another"
+                    said(
+                        "member row {row}: handle {handle!r} cannot be used; choose another",
+                        row=k,
+                        handle=handle,
+                    )
                 )
             role = str(row.get("role") or "member")
             if role not in ROLES:
-                raise PlanInputError(f"member row {k} ({handle}): role must be one of {ROLES}")
+                raise PlanInputError(
+                    said(
+                        "member row {row} ({handle}): role must be one of {roles}",
+                        row=k,
+                        handle=handle,
+                        roles=ROLES,
+                    )
+                )
             ids = [
                 _council_id(councils, row.get(f"{kind}_council"), kind, k, handle)
                 for kind in ("workers", "consumers")
@@ -346,9 +401,19 @@ def _council_id(
         return None
     council = councils.get(str(name))
     if council is None:
-        raise PlanInputError(f"member row {row} ({who}): no council named {name!r}")
+        raise PlanInputError(
+            said("member row {row} ({who}): no council named {name!r}", row=row, who=who, name=name)
+        )
     if council.kind != kind:
-        raise PlanInputError(f"member row {row} ({who}): {name!r} is not a {kind}' council")
+        raise PlanInputError(
+            said(
+                "member row {row} ({who}): {name!r} is not a {kind}' council",
+                row=row,
+                who=who,
+                name=name,
+                kind=kind,
+            )
+        )
     return council.id
 
 
@@ -365,7 +430,13 @@ def elect_delegate(
         m = get(s, Member, member, "member")
         c = get(s, Council, council, "council")
         if c.id not in (m.workers_council_id, m.consumers_council_id):
-            raise AuthorisationError(f"member {m.handle!r} is not in council {c.name!r}")
+            raise AuthorisationError(
+                said(
+                    "member {member!r} is not in council {council!r}",
+                    member=m.handle,
+                    council=c.name,
+                )
+            )
         terms = (
             s.execute(
                 select(Delegate).where(Delegate.council_id == c.id).order_by(Delegate.term_start)
@@ -374,12 +445,22 @@ def elect_delegate(
             .all()
         )
         if any(_aware(t.term_end) > now and t.recalled_at is None for t in terms):
-            raise PlanningError(f"council {c.name!r} has a delegate whose term runs; recall first")
+            raise PlanningError(
+                said(
+                    "council {council!r} has a delegate whose term runs; recall first",
+                    council=c.name,
+                )
+            )
         recent = [t.member_id for t in terms[-MAX_CONSECUTIVE_TERMS:]]
         if len(recent) == MAX_CONSECUTIVE_TERMS and set(recent) == {m.id}:
             raise PlanningError(
-                f"{m.handle!r} has served {MAX_CONSECUTIVE_TERMS} terms in a row "
-                f"for {c.name!r}; delegates rotate"
+                said(
+                    "{member!r} has served {terms} terms in a row for {council!r}; "
+                    "delegates rotate",
+                    member=m.handle,
+                    terms=MAX_CONSECUTIVE_TERMS,
+                    council=c.name,
+                )
             )
         d = Delegate(
             council_id=c.id,
@@ -408,7 +489,7 @@ def recall_delegate(db: Database, delegate: int, *, actor: str = "system") -> No
     with db.transaction() as s:
         d = get(s, Delegate, delegate, "delegate")
         if d.recalled_at is not None:
-            raise PlanningError(f"delegate {delegate} was recalled already")
+            raise PlanningError(said("delegate {delegate} was recalled already", delegate=delegate))
         d.recalled_at = datetime.now(UTC)
         audit.append(
             s,
@@ -423,7 +504,7 @@ def member_named(s: Session, handle: str) -> Member:
     """The member with ``handle``; :class:`NotFoundError` if none."""
     m = s.execute(select(Member).where(Member.handle == handle)).scalar_one_or_none()
     if m is None:
-        raise NotFoundError(f"no member with handle {handle!r}")
+        raise NotFoundError(said("no member with handle {handle!r}", handle=handle))
     return m
 
 
@@ -431,7 +512,7 @@ def council_named(s: Session, name: str) -> Council:
     """The council called ``name`` (council names are unique); :class:`NotFoundError` if none."""
     c = s.execute(select(Council).where(Council.name == name)).scalar_one_or_none()
     if c is None:
-        raise NotFoundError(f"no council named {name!r}")
+        raise NotFoundError(said("no council named {name!r}", name=name))
     return c
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, or_, select
 
-from commonplan.errors import PlanInputError
+from commonplan.errors import PlanInputError, said
 from commonplan.federation import subtree
 from commonplan.store import Database, get
 from commonplan.store.models import (
@@ -86,7 +86,13 @@ def member_statuses(
         voted: set[int] = set()
         if round_id is not None:
             if get(s, Round, round_id, "round").federation_id not in nodes:
-                raise PlanInputError(f"round {round_id} is not a round of federation {federation}")
+                raise PlanInputError(
+                    said(
+                        "round {round_id} is not a round of federation {federation}",
+                        round_id=round_id,
+                        federation=federation,
+                    )
+                )
             questions = select(Question.id).where(Question.round_id == round_id)
             voted = set(
                 s.execute(

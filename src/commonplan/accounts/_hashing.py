@@ -7,7 +7,7 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from commonplan.errors import PlanInputError
+from commonplan.errors import PlanInputError, said
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
@@ -17,9 +17,13 @@ _DUMMY_HASH = HASHER.hash("not anybody's password")
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise PlanInputError(f"a password has at least {MIN_PASSWORD} characters")
+        raise PlanInputError(
+            said("a password has at least {characters} characters", characters=MIN_PASSWORD)
+        )
     if len(password) > MAX_PASSWORD:
-        raise PlanInputError(f"a password has at most {MAX_PASSWORD} characters")
+        raise PlanInputError(
+            said("a password has at most {characters} characters", characters=MAX_PASSWORD)
+        )
 
 
 def _hash(password: str) -> str:

@@ -22,7 +22,7 @@ from commonplan.accounts.principals import Principal
 from commonplan.accounts.settings import Settings
 from commonplan.accounts.staff import _manageable
 from commonplan.accounts.tokens import _new_token, _sha
-from commonplan.errors import AuthenticationError, PlanInputError, PlanningError
+from commonplan.errors import AuthenticationError, PlanInputError, PlanningError, said
 from commonplan.store import Database
 from commonplan.store.models import Invitation, Member
 
@@ -54,8 +54,12 @@ def _issue(
     m = _manageable(s, handle, by)
     if kind == "invitation" and m.password_hash is not None:
         raise PlanningError(
-            f"{handle!r} has a password already: they change it signed in, or a facilitator "
-            "of every federation of theirs resets it (the reset is logged and shown to them)"
+            said(
+                "{handle!r} has a password already: they change it signed in, or a facilitator "
+                "of every federation of theirs resets it (the reset is logged and shown to "
+                "them)",
+                handle=handle,
+            )
         )
     lifetime = (settings or Settings()).invitation_lifetime
     token, expires = _new_token(s, Invitation, m.id, _now(), lifetime, created_by=actor, kind=kind)
@@ -103,15 +107,22 @@ def invite_many(
         for line, raw in enumerate(handles, start=1):
             handle = raw.strip()
             if handle in seen:
-                raise PlanInputError(f"line {line}: {handle!r} is on line {seen[handle]} already")
+                raise PlanInputError(
+                    said(
+                        "line {line}: {handle!r} is on line {first} already",
+                        line=line,
+                        handle=handle,
+                        first=seen[handle],
+                    )
+                )
             seen[handle] = line
             try:
                 token, expires = _issue(s, handle, "invitation", **asked)
             except PlanningError as exc:  # unknown, not the facilitator's, has a password
-                raise type(exc)(f"line {line}: {exc}") from None
+                raise type(exc)(said("line {line}: {exc}", line=line, exc=exc)) from None
             out.append(Invited(handle, token, expires))
     if not out:
-        raise PlanInputError("no handles to invite: give one member's handle a line")
+        raise PlanInputError(said("no handles to invite: give one member's handle a line"))
     return tuple(out)
 
 
@@ -135,8 +146,10 @@ def accept_invitation(db: Database, token: str, password: str) -> str:
         ).scalar_one_or_none()
         if inv is None or inv.used_at is not None or _aware(inv.expires_at) <= _now():
             raise AuthenticationError(
-                "this invitation is not valid: unknown, used already or expired; ask a "
-                "facilitator for a new one"
+                said(
+                    "this invitation is not valid: unknown, used already or expired; ask a "
+                    "facilitator for a new one"
+                )
             )
         m = s.get(Member, inv.member_id)
         assert m is not None

@@ -17,7 +17,7 @@ from commonplan.accounts._clock import _now
 from commonplan.accounts._hashing import _check_password, _hash
 from commonplan.accounts.principals import Principal
 from commonplan.accounts.throttle import AttemptFrom, _try_password
-from commonplan.errors import AuthenticationError
+from commonplan.errors import AuthenticationError, said
 from commonplan.federation import member_named
 from commonplan.store import Database
 from commonplan.store.models import Invitation, Member, SignInFailure, WebSession
@@ -42,7 +42,7 @@ def change_password(
     _check_password(new)
     tried = _try_password(db, who.handle, current, **at)
     if not tried.right:
-        raise AuthenticationError("the current password is wrong; the password is unchanged")
+        raise AuthenticationError(said("the current password is wrong; the password is unchanged"))
     hashed = _hash(new)
     with db.transaction() as s:
         m = s.get(Member, who.id)

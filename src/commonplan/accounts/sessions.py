@@ -23,7 +23,7 @@ from commonplan.accounts.principals import Principal, _principal, principal
 from commonplan.accounts.settings import Settings
 from commonplan.accounts.throttle import AttemptFrom, _try_password, device_token
 from commonplan.accounts.tokens import _new_token, _sha, csrf_token
-from commonplan.errors import AuthenticationError
+from commonplan.errors import AuthenticationError, said
 from commonplan.federation import member_named
 from commonplan.store import Database
 from commonplan.store.models import Invitation, Member, SignInFailure, WebSession
@@ -62,7 +62,7 @@ def sign_in(db: Database, handle: str, password: str, **at: Unpack[AttemptFrom])
         with db.transaction() as s:
             old = SignInFailure.at < _now() - 4 * settings.failure_window
             s.execute(delete(SignInFailure).where(old))
-        raise AuthenticationError("wrong handle or password")
+        raise AuthenticationError(said("wrong handle or password"))
     with db.transaction() as s:
         now = _now()
         member = s.get(Member, tried.member)

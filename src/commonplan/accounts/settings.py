@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from commonplan.errors import PlanInputError
+from commonplan.errors import PlanInputError, said
 
 
 def _env_float(name: str, default: float) -> float:
@@ -19,7 +19,9 @@ def _env_float(name: str, default: float) -> float:
     try:
         return float(raw)
     except ValueError:
-        raise PlanInputError(f"${name} must be a number; got {raw!r}") from None
+        raise PlanInputError(
+            said("${name} must be a number; got {raw!r}", name=name, raw=raw)
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,11 @@ def hosts_of(base_url: str, extra: Iterable[str] = ()) -> tuple[str, ...]:
     parsed = urlsplit(base_url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise PlanInputError(
-            f"the base URL must be http(s)://HOST[:PORT] (https://plan.example.org); got "
-            f"{base_url!r}"
+            said(
+                "the base URL must be http(s)://HOST[:PORT] (https://plan.example.org); got "
+                "{base_url!r}",
+                base_url=base_url,
+            )
         )
     host = parsed.hostname
     hosts = [*LOOPBACK] if host in LOOPBACK else [host]

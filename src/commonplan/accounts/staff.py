@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from commonplan import audit
 from commonplan.accounts.principals import Principal, principal, roots
-from commonplan.errors import AuthorisationError, NotFoundError, PlanInputError
+from commonplan.errors import AuthorisationError, NotFoundError, PlanInputError, said
 from commonplan.federation import member_named
 from commonplan.store import Database
 from commonplan.store.models import Federation, Member, Staff
@@ -20,10 +20,16 @@ def add_staff(db: Database, handle: str, federation: int, *, actor: str = "syste
     with db.transaction() as s:
         m = member_named(s, handle)
         if m.role not in ("facilitator", "auditor"):
-            raise PlanInputError(f"{handle!r} is a {m.role}; only facilitators and auditors serve")
+            raise PlanInputError(
+                said(
+                    "{handle!r} is a {role}; only facilitators and auditors serve",
+                    handle=handle,
+                    role=m.role,
+                )
+            )
         fed = s.get(Federation, federation)
         if fed is None:
-            raise NotFoundError(f"no federation with id {federation}")
+            raise NotFoundError(said("no federation with id {federation}", federation=federation))
         (root,) = roots(s, [fed.id])
         exists = s.execute(
             select(Staff.id).where(Staff.member_id == m.id, Staff.federation_id == root)
@@ -48,16 +54,28 @@ def _manageable(s: Session, handle: str, by: Principal | None) -> Member:
     m = s.execute(select(Member).where(Member.handle == handle)).scalar_one_or_none()
     if by is None:
         if m is None:
-            raise NotFoundError(f"no member with handle {handle!r}")
+            raise NotFoundError(said("no member with handle {handle!r}", handle=handle))
         return m
     if not by.is_facilitator:
-        raise AuthorisationError(f"{by.handle!r} is not a facilitator; only facilitators do this")
+        raise AuthorisationError(
+            said("{by!r} is not a facilitator; only facilitators do this", by=by.handle)
+        )
     theirs = principal(s, m).federations if m is not None else frozenset()
     if m is None or not theirs & by.federations:
-        raise NotFoundError(f"no member with handle {handle!r} in {by.handle!r}'s federations")
+        raise NotFoundError(
+            said(
+                "no member with handle {handle!r} in {by!r}'s federations",
+                handle=handle,
+                by=by.handle,
+            )
+        )
     if not theirs <= by.federations:
         raise AuthorisationError(
-            f"{handle!r} belongs to a federation {by.handle!r} does not serve too; only staff of "
-            "every federation of theirs may invite them or reset their password"
+            said(
+                "{handle!r} belongs to a federation {by!r} does not serve too; only staff of "
+                "every federation of theirs may invite them or reset their password",
+                handle=handle,
+                by=by.handle,
+            )
         )
     return m

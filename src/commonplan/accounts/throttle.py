@@ -28,7 +28,7 @@ from commonplan.accounts._clock import _aware, _now
 from commonplan.accounts._hashing import _verify
 from commonplan.accounts.settings import Settings
 from commonplan.accounts.tokens import same_token
-from commonplan.errors import RateLimitedError
+from commonplan.errors import RateLimitedError, said
 from commonplan.store import Database
 from commonplan.store.models import Member, SignInFailure
 
@@ -142,8 +142,12 @@ def _limited(s: Session, handle: str, client: str, known: str | None, settings: 
     wait = max(_wait(s, where, limit, settings) for where, limit in buckets)
     if wait:
         raise RateLimitedError(
-            f"too many failed sign-ins for {handle!r} or from this address; try again in "
-            f"{_minutes(wait)} (a device you signed in from before is let through)",
+            said(
+                "too many failed sign-ins for {handle!r} or from this address; try again in "
+                "{wait} (a device you signed in from before is let through)",
+                handle=handle,
+                wait=_minutes(wait),
+            ),
             retry_after=wait,
         )
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from commonplan import audit
 from commonplan._ledger import CsvLine, csv_lines, log_batch
-from commonplan.errors import AuthorisationError, NotFoundError, PlanInputError
+from commonplan.errors import AuthorisationError, NotFoundError, PlanInputError, said
 from commonplan.federation import economy_of, member_federations, member_named, subtree
 from commonplan.rounds.phases import ratified
 from commonplan.store import Database, get
@@ -254,7 +254,7 @@ def _number(value: Any, what: str) -> float:
 
 
 def _ratified(s: Session, round_id: int) -> tuple[Round, Federation]:
-    return ratified(s, round_id, "reports are filed")
+    return ratified(s, round_id, said("reports are filed"))
 
 
 def _may_report(s: Session, member: Member, council: Council, nodes: set[int]) -> None:

@@ -29,7 +29,7 @@ from sqlalchemy import bindparam, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
 
-from commonplan.errors import BallotRefusedError, CommonplanError, NotFoundError
+from commonplan.errors import BallotRefusedError, CommonplanError, NotFoundError, said
 from commonplan.federation import is_eligible, member_named
 from commonplan.rounds.phases import in_time
 from commonplan.store import Database
@@ -138,7 +138,7 @@ def cast_round_ballots(
     a lost reply is refused as a second ballot ("voted already"), as in :func:`cast_ballot`.
     """
     if not choices:
-        raise BallotRefusedError(f"no ballots to cast in round {round_id}")
+        raise BallotRefusedError(said("no ballots to cast in round {round_id}", round_id=round_id))
     code = _code(receipt)
     for attempt in (1, 2):
         try:
@@ -154,11 +154,17 @@ def cast_round_ballots(
                 boxes = {q.id: (q, r) for q, r in rows}
                 for question, choice in choices.items():
                     if question not in boxes:
-                        raise NotFoundError(f"no question with id {question}")
+                        raise NotFoundError(
+                            said("no question with id {question}", question=question)
+                        )
                     q, r = boxes[question]
                     if q.round_id != round_id:
                         raise BallotRefusedError(
-                            f"question {q.id} is not a ballot box of round {round_id}"
+                            said(
+                                "question {question} is not a ballot box of round {round_id}",
+                                question=q.id,
+                                round_id=round_id,
+                            )
                         )
                     clean = voting.check_choice(q.kind, q.options, choice)
                     paper = BallotPaper(q.id, member, choice, receipt)
@@ -171,7 +177,11 @@ def cast_round_ballots(
         except DBIntegrityError:  # a race with another transaction: once more, to say why
             if attempt == 2:
                 raise BallotRefusedError(
-                    f"the ballots of {member!r} met others cast at the same time; cast them again"
+                    said(
+                        "the ballots of {member!r} met others cast at the same time; "
+                        "cast them again",
+                        member=member,
+                    )
                 ) from None
     return dict.fromkeys(choices, code)
 
@@ -181,7 +191,7 @@ def _code(receipt: str | None) -> str:
     code = receipt or new_receipt()
     if not RECEIPT.fullmatch(code):
         raise BallotRefusedError(
-            f"a receipt code is 4–64 letters, digits and dashes; got {code[:80]!r}"
+            said("a receipt code is 4–64 letters, digits and dashes; got {code!r}", code=code[:80])
         )
     return code
 
@@ -200,7 +210,7 @@ def _cast_portable(db: Database, p: BallotPaper) -> str | CommonplanError:
                 .with_for_update(read=True, of=Question)
             ).first()
             if row is None:
-                raise NotFoundError(f"no question with id {p.question}")
+                raise NotFoundError(said("no question with id {question}", question=p.question))
             q, r = row
             clean, status = voting.check_choice(q.kind, q.options, p.choice), q.status
             if status == "open":
@@ -220,7 +230,11 @@ def _take(s: Session, q: Question, r: Round, m: Member, clean: dict[str, Any], c
     in_time(r, "vote")
     if not is_eligible(s, q.federation_id, m):
         raise BallotRefusedError(
-            f"{m.handle!r} is not a member of a council that votes on question {q.id}"
+            said(
+                "{member!r} is not a member of a council that votes on question {question}",
+                member=m.handle,
+                question=q.id,
+            )
         )
     s.add(Participation(question_id=q.id, member_id=m.id))
     s.add(Ballot(id=secrets.token_hex(16), question_id=q.id, receipt=code, choice=clean))
@@ -391,7 +405,9 @@ def _cast_postgresql(
                 try:
                     out[i] = _code(p.receipt)
                     if box is None:
-                        raise NotFoundError(f"no question with id {p.question}")
+                        raise NotFoundError(
+                            said("no question with id {question}", question=p.question)
+                        )
                     kind, options, status, _, number, deadlines = box
                     clean[i] = voting.check_choice(kind, options, p.choice)
                     if status == "open":

@@ -55,7 +55,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from commonplan import audit
-from commonplan.errors import CommonplanError, IntegrityError, NotFoundError, PhaseError
+from commonplan.errors import CommonplanError, IntegrityError, NotFoundError, PhaseError, said
 from commonplan.progress import OnProgress, Steps
 from commonplan.rounds.ballots import receipt_forms
 from commonplan.rounds.plans import PlanSummary, plan_summary
@@ -98,12 +98,19 @@ def export_board(db: Database, round_id: int, directory: str | Path) -> list[Pat
             .all()
         )
         if not questions:
-            raise PhaseError(f"round {r.id} has no ballot boxes yet; open the vote first")
+            raise PhaseError(
+                said("round {round} has no ballot boxes yet; open the vote first", round=r.id)
+            )
         still_open = [q.id for q in questions if q.status != "closed"]
         if still_open:
             raise PhaseError(
-                f"question {still_open[0]} of round {r.id} is still open; the board is "
-                "published after the vote closes"
+                said(
+                    "question {question} of round {round} is still open; the board "
+                    "is published after "
+                    "the vote closes",
+                    question=still_open[0],
+                    round=r.id,
+                )
             )
         log = _log_of(s, r, questions)
         at_close = {"seq": log[-1]["seq"], "sha256": log[-1]["sha256"]}
@@ -168,8 +175,12 @@ def _log_of(s: Session, r: Round, questions: Sequence[Question]) -> list[dict[st
         ).scalar()
     if head is None or start is None:
         raise IntegrityError(
-            f"round {r.number} (id {r.id}) has closed ballot boxes but the audit log does not "
-            "record its closing; commonplan audit verify names what changed"
+            said(
+                "round {round} (id {round_id}) has closed ballot boxes but the audit log does "
+                "not record its closing; commonplan audit verify names what changed",
+                round=r.number,
+                round_id=r.id,
+            )
         )
     entries = s.execute(
         select(AuditEntry)
@@ -297,10 +308,15 @@ def recount(
     """
     root = Path(directory)
     if not root.is_dir():
-        raise NotFoundError(f"no board directory {str(root)!r}")
+        raise NotFoundError(said("no board directory {directory!r}", directory=str(root)))
     files = sorted(root.glob("question-*.json"), key=_question_number)
     if not files:
-        raise NotFoundError(f"{str(root)!r} holds no question-<id>.json: not an exported board")
+        raise NotFoundError(
+            said(
+                "{directory!r} holds no question-<id>.json: not an exported board",
+                directory=str(root),
+            )
+        )
     steps = Steps(on_progress, [("recounting the boxes", len(files)), ("checking the log", 1.0)])
     steps.begin("recounting the boxes")
     questions = []
@@ -586,7 +602,7 @@ def find_ballot(
     """
     found: list[FoundBallot] = []
     if not isinstance(where, Database) and not Path(where).is_dir():
-        raise NotFoundError(f"no board directory {str(where)!r}")
+        raise NotFoundError(said("no board directory {directory!r}", directory=str(where)))
     for form in receipt_forms(receipt):  # as typed, then as the printed code it stands for
         if isinstance(where, Database):
             found = _find_in_db(where, form, visible)
@@ -595,7 +611,7 @@ def find_ballot(
         if found:
             break
     if not found:
-        raise NotFoundError(f"no ballot with receipt {receipt!r}")
+        raise NotFoundError(said("no ballot with receipt {receipt!r}", receipt=receipt))
     return tuple(sorted(found, key=lambda f: f.question))
 
 
@@ -615,7 +631,10 @@ def _find_in_db(
         still_open = [q.id for q, _ in rows if q.status != "closed"]
         if still_open:
             raise PhaseError(
-                f"question {still_open[0]} is still open; ballots are shown after it closes"
+                said(
+                    "question {question} is still open; ballots are shown after it closes",
+                    question=still_open[0],
+                )
             )
         return [FoundBallot(q.id, q.round_id, q.kind, receipt, dict(c)) for q, c in rows]
 
@@ -631,5 +650,7 @@ def _find_in_board(root: Path, receipt: str) -> list[FoundBallot]:
                         FoundBallot(int(b["question"]), int(b["round"]), b["kind"], r, choice)
                     )
         except (ValueError, KeyError, TypeError) as exc:
-            raise NotFoundError(f"{path}: not a board file ({exc})") from None
+            raise NotFoundError(
+                said("{path}: not a board file ({exc})", path=path, exc=exc)
+            ) from None
     return found

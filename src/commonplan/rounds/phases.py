@@ -15,7 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from commonplan import audit
-from commonplan.errors import AuthorisationError, PhaseError, PlanInputError, PlanningError
+from commonplan.errors import (
+    AuthorisationError,
+    PhaseError,
+    PlanInputError,
+    PlanningError,
+    Said,
+    said,
+)
 from commonplan.federation import ROUND_DEFAULTS, member_federations, member_named, path_up
 from commonplan.store import Database, get
 from commonplan.store.models import Federation, Member, Proposal, Round
@@ -35,11 +42,18 @@ def facilitator(s: Session, handle: str, federation: Federation) -> Member:
     another's)."""
     m = member_named(s, handle)
     if m.role != "facilitator":
-        raise AuthorisationError(f"{handle!r} is not a facilitator; only facilitators run rounds")
+        raise AuthorisationError(
+            said("{handle!r} is not a facilitator; only facilitators run rounds", handle=handle)
+        )
     if federation.id not in member_federations(s, m):
         raise AuthorisationError(
-            f"{handle!r} is not a facilitator of {federation.name!r} (id {federation.id}): "
-            "facilitators run the rounds of their own federation only"
+            said(
+                "{handle!r} is not a facilitator of {federation!r} (id {federation_id}): "
+                "facilitators run the rounds of their own federation only",
+                handle=handle,
+                federation=federation.name,
+                federation_id=federation.id,
+            )
         )
     return m
 
@@ -57,19 +71,28 @@ def round_at(s: Session, round_id: int, *phases: str) -> Round:
     r = get(s, Round, round_id, "round")
     if phases and r.phase not in phases:
         raise PhaseError(
-            f"round {r.number} is in its {r.phase!r} phase; this step needs "
-            f"{' or '.join(repr(p) for p in phases)}"
+            said(
+                "round {round} is in its {phase!r} phase; this step needs {needed}",
+                round=r.number,
+                phase=r.phase,
+                needed=" or ".join(repr(p) for p in phases),
+            )
         )
     return r
 
 
-def ratified(s: Session, round_id: int, doing: str) -> tuple[Round, Federation]:
+def ratified(s: Session, round_id: int, doing: Said) -> tuple[Round, Federation]:
     """Round ``round_id`` and its federation, refused unless ratified: ``doing`` (e.g. "reports
     are filed") happens against a ratified plan."""
     r = get(s, Round, round_id, "round")
     if r.phase != "ratified":
         raise PhaseError(
-            f"round {r.number} is in its {r.phase!r} phase: {doing} against a ratified plan"
+            said(
+                "round {round} is in its {phase!r} phase: {doing} against a ratified plan",
+                round=r.number,
+                phase=r.phase,
+                doing=doing,
+            )
         )
     return r, get(s, Federation, r.federation_id, "federation")
 
@@ -128,12 +151,23 @@ def _deadlines(deadlines: Mapping[str, str | datetime]) -> dict[str, str]:
     out = {}
     for phase, when in deadlines.items():
         if phase not in DATED:
-            raise PlanInputError(f"deadlines are for the phases {', '.join(DATED)}; got {phase!r}")
+            raise PlanInputError(
+                said(
+                    "deadlines are for the phases {phases}; got {phase!r}",
+                    phases=", ".join(DATED),
+                    phase=phase,
+                )
+            )
         try:
             at = when if isinstance(when, datetime) else datetime.fromisoformat(str(when))
         except ValueError:
             raise PlanInputError(
-                f"the {phase} deadline must be a date and time like 2026-12-01T18:00; got {when!r}"
+                said(
+                    "the {phase} deadline must be a date and time like 2026-12-01T18:00; got "
+                    "{when!r}",
+                    phase=phase,
+                    when=when,
+                )
             ) from None
         out[phase] = (at.replace(tzinfo=UTC) if at.tzinfo is None else at).isoformat()
     return out
@@ -143,7 +177,14 @@ def in_time(r: Round, phase: str) -> None:
     """Refuse a step of ``phase`` after that phase's deadline."""
     end = r.deadlines.get(phase)
     if end is not None and now() > datetime.fromisoformat(end):
-        raise PhaseError(f"the {phase} phase of round {r.number} ended at {end}")
+        raise PhaseError(
+            said(
+                "the {phase} phase of round {round} ended at {end}",
+                phase=phase,
+                round=r.number,
+                end=end,
+            )
+        )
 
 
 def start_round(
@@ -160,28 +201,47 @@ def start_round(
     rounds = s.execute(select(Round).where(Round.federation_id == fed.id)).scalars().all()
     running = [r for r in rounds if r.phase not in ("ratified", "failed")]
     if running:
-        raise PhaseError(f"round {running[0].number} of {fed.name!r} is still running")
+        raise PhaseError(
+            said(
+                "round {number} of {federation!r} is still running",
+                number=running[0].number,
+                federation=fed.name,
+            )
+        )
     period = max((r.period for r in rounds), default=1)
     ratified = [r for r in rounds if r.period == period and r.phase == "ratified"]
     settings = _settings_of(s, fed)
     if next_period:
         if not ratified:
             raise PhaseError(
-                f"{fed.name!r} has not ratified a plan for planning period {period} yet: its "
-                "rounds go on until one is ratified, and the next period opens after that"
+                said(
+                    "{federation!r} has not ratified a plan for planning period {period} yet: its "
+                    "rounds go on until one is ratified, and the next period opens after that",
+                    federation=fed.name,
+                    period=period,
+                )
             )
         period += 1
         settings = _next_reporting(settings, ratified[-1])
     elif ratified:
         raise PhaseError(
-            f"{fed.name!r} has ratified its plan for planning period {period} already; open the "
-            "next planning period instead (open_period; `commonplan round open FED "
-            "--next-period`)"
+            said(
+                "{federation!r} has ratified its plan for planning period {period} already; "
+                "open the next planning period instead (open_period; `commonplan round open "
+                "FED --next-period`)",
+                federation=fed.name,
+                period=period,
+            )
         )
     held = sum(r.period == period for r in rounds)
     if held >= settings["max_rounds"]:
         raise PhaseError(
-            f"{fed.name!r} has held its {settings['max_rounds']} rounds of planning period {period}"
+            said(
+                "{federation!r} has held its {rounds} rounds of planning period {period}",
+                federation=fed.name,
+                rounds=settings["max_rounds"],
+                period=period,
+            )
         )
     r = Round(
         federation_id=fed.id,
@@ -287,7 +347,13 @@ def _settings_of(s: Session, fed: Federation) -> dict[str, Any]:
         top = get(s, Federation, top.parent_id, "federation")
     if top is not fed:
         raise PlanningError(
-            f"federation {fed.name!r} (id {fed.id}) is part of {top.name!r} (id {top.id}); "
-            f"rounds are opened for the whole federation: open the round for {top.id}"
+            said(
+                "federation {federation!r} (id {federation_id}) is part of {top!r} (id {top_id}); "
+                "rounds are opened for the whole federation: open the round for {top_id}",
+                federation=fed.name,
+                federation_id=fed.id,
+                top=top.name,
+                top_id=top.id,
+            )
         )
     return dict(fed.settings.get("rounds") or ROUND_DEFAULTS)

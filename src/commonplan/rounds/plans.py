@@ -20,7 +20,15 @@ from sqlalchemy.orm import Session
 
 from commonplan import audit
 from commonplan.economy.model import LABOUR, Economy
-from commonplan.errors import FloorError, PhaseError, PlanInputError, PlanningError, SolverError
+from commonplan.errors import (
+    FloorError,
+    PhaseError,
+    PlanInputError,
+    PlanningError,
+    Said,
+    SolverError,
+    said,
+)
 from commonplan.federation import (
     count_members,
     economy_of,
@@ -119,7 +127,7 @@ def plan_inputs(
     }
     if caps:
         if LABOUR in caps:
-            raise PlanInputError("labour is capped by the hours the workers' councils offer")
+            raise PlanInputError(said("labour is capped by the hours the workers' councils offer"))
         inputs["caps"] = {**inputs["caps"], **caps}
         inputs["alternative_caps"] = dict(caps)
     return inputs
@@ -134,7 +142,7 @@ def _solve(economy: Economy, inputs: Mapping[str, Any], *, floors_only: bool = F
     if not any(targets.values()):  # nothing asked beyond the floors: plan the floors alone
         targets = floors if any(floors.values()) else {economy.products[0]: 0.0}
     if not any(targets.values()):
-        raise PlanInputError("nothing to plan: no floors and no targets have been proposed")
+        raise PlanInputError(said("nothing to plan: no floors and no targets have been proposed"))
     problem = {
         "targets": [TargetGroup("private", targets)],
         "floors": floors or None,
@@ -153,7 +161,7 @@ def labour_cost(economy: Economy, amounts: Mapping[str, float]) -> float:
     return float(sum(lam[economy.product_index(k)] * v for k, v in amounts.items()))
 
 
-def check_floors(s: Session, r: Round, economy: Economy, what: str) -> None:
+def check_floors(s: Session, r: Round, economy: Economy, what: Said) -> None:
     inputs = plan_inputs(s, r)
     inputs["caps"] = {**inputs["caps"], LABOUR: inputs["hours_offered"]}
     if not any(inputs["floors"].values()):
@@ -162,8 +170,12 @@ def check_floors(s: Session, r: Round, economy: Economy, what: str) -> None:
     if result.status == "infeasible":
         why = result.diagnosis.message if result.diagnosis is not None else result.message
         raise FloorError(
-            f"refused: under the {what} the hard floors (food, housing, health, "
-            f"care) could no longer all be produced. {why}"
+            said(
+                "refused: under the {what} the hard floors (food, housing, health, care) could "
+                "no longer all be produced. {why}",
+                what=what,
+                why=why,
+            )
         )
 
 
@@ -179,9 +191,12 @@ def _result(economy: Economy, stage: str, inputs: Mapping[str, Any]) -> dict[str
             result = _solve(economy, inputs).to_dict()
         except SolverError as e:  # not the engine's failure to show as one: the inputs are at fault
             raise PlanningError(
-                f"the plan cannot be computed from the proposals as they stand ({e}); a "
-                "proposal may ask for amounts out of scale: amend it, or a facilitator may "
-                "withdraw it with a reason"
+                said(
+                    "the plan cannot be computed from the proposals as they stand ({e}); a "
+                    "proposal may ask for amounts out of scale: amend it, or a facilitator may "
+                    "withdraw it with a reason",
+                    e=e,
+                )
             ) from e
     recorded: dict[str, Any] = audit.plain(result)
     return recorded
@@ -237,8 +252,11 @@ def recompute(db: Database, plan: int) -> dict[str, Any]:
         economy = economy_of({"economy": d.inputs["economy"]})
         if economy.sha256 != d.inputs["economy_sha256"]:
             raise PlanInputError(
-                f"plan {plan} was computed from another economy "
-                f"(sha256 {d.inputs['economy_sha256'][:12]}…)"
+                said(
+                    "plan {plan} was computed from another economy (sha256 {sha256}…)",
+                    plan=plan,
+                    sha256=d.inputs["economy_sha256"][:12],
+                )
             )
         again = _result(economy, d.stage, d.inputs)
         same = (_same_replan if d.stage == "replan" else _same_plan)(d.result, again)
@@ -313,8 +331,11 @@ def compute_alternative(
     against the draft in the vote (Schulze); a facilitator's step in feedback; returns its id."""
     if not caps:
         raise PlanInputError(
-            f"alternative {title!r} names no cap: give at least one other than the draft's "
-            "(e.g. {'co2': '60%'}), else it is the draft"
+            said(
+                "alternative {title!r} names no cap: give at least one other than the draft's "
+                "(e.g. {{'co2': '60%'}}), else it is the draft",
+                title=title,
+            )
         )
     with db.transaction() as s:
         r = facilitated(s, actor, round_id, "feedback")
@@ -373,7 +394,7 @@ def latest_draft(s: Session, r: Round, plan: int | None = None) -> Draft:
         query = query.where(Draft.id == plan)
     d = s.execute(query.order_by(Draft.id.desc())).scalars().first()
     if d is None:
-        raise PhaseError(f"round {r.number} has no draft plan yet")
+        raise PhaseError(said("round {round} has no draft plan yet", round=r.number))
     return d
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from commonplan import audit
 from commonplan.economy.model import Economy
-from commonplan.errors import AuthorisationError, PhaseError, PlanInputError
+from commonplan.errors import AuthorisationError, PhaseError, PlanInputError, said
 from commonplan.federation import council_named, economy_of, member_named, subtree
 from commonplan.rounds.phases import facilitator, in_time, now, root_of, round_at
 from commonplan.rounds.plans import check_floors, labour_cost, live_proposals
@@ -68,29 +68,56 @@ def file_proposal(
         m = member_named(s, actor)
         c = council_named(s, council)
         if c.id not in (m.workers_council_id, m.consumers_council_id):
-            raise AuthorisationError(f"{actor!r} is not a member of {council!r}")
+            raise AuthorisationError(
+                said("{actor!r} is not a member of {council!r}", actor=actor, council=council)
+            )
         if c.federation_id not in subtree(s, r.federation_id):
-            raise AuthorisationError(f"{council!r} is not part of this round's federation")
+            raise AuthorisationError(
+                said("{council!r} is not part of this round's federation", council=council)
+            )
         if kind not in KINDS:
-            raise PlanInputError(f"proposal kind must be one of {', '.join(KINDS)}; got {kind!r}")
+            raise PlanInputError(
+                said(
+                    "proposal kind must be one of {kinds}; got {kind!r}",
+                    kinds=", ".join(KINDS),
+                    kind=kind,
+                )
+            )
         if KINDS[kind] != c.kind:
             raise PlanInputError(
-                f"{kind!r} proposals come from {KINDS[kind]}' councils; "
-                f"{council!r} is a {c.kind}' council"
+                said(
+                    "{kind!r} proposals come from {needed}' councils; "
+                    "{council!r} is a {council_kind}' "
+                    "council",
+                    kind=kind,
+                    needed=KINDS[kind],
+                    council=council,
+                    council_kind=c.kind,
+                )
             )
         if r.phase == "feedback" and amends is None:
-            raise PhaseError("in the feedback phase proposals can only be amended (give amends=)")
+            raise PhaseError(
+                said("in the feedback phase proposals can only be amended (give amends=)")
+            )
         old = None
         if amends is not None:
             old = get(s, Proposal, amends, "proposal")
             if old.round_id != r.id or old.council_id != c.id or old.withdrawn:
                 raise PlanInputError(
-                    f"proposal {amends} is not a live proposal of {council!r} in this round"
+                    said(
+                        "proposal {amends} is not a live proposal of {council!r} in this round",
+                        amends=amends,
+                        council=council,
+                    )
                 )
             _may_amend(r, old, m)
             if old.kind != kind:
                 raise PlanInputError(
-                    f"an amendment keeps the kind of proposal {amends} ({old.kind})"
+                    said(
+                        "an amendment keeps the kind of proposal {amends} ({kind})",
+                        amends=amends,
+                        kind=old.kind,
+                    )
                 )
         if kind == "hours" and amends is None:
             filed = [
@@ -98,7 +125,12 @@ def file_proposal(
             ]
             if filed:
                 raise PlanInputError(
-                    f"{council!r} has proposed its hours already (proposal {filed[0]}); amend it"
+                    said(
+                        "{council!r} has proposed its hours already "
+                        "(proposal {proposal}); amend it",
+                        council=council,
+                        proposal=filed[0],
+                    )
                 )
         economy = economy_of(root_of(s, r).settings)
         p = Proposal(
@@ -114,15 +146,28 @@ def file_proposal(
         )
         if kind == "collective" and not labour_cost(economy, p.amounts) > 0:
             raise PlanInputError(
-                f"collective proposal {title!r} takes no labour to make (its products embody no "
-                "hours): there is nothing to budget; propose it as a target"
+                said(
+                    "collective proposal {title!r} takes no labour to make (its products embody no "
+                    "hours): there is nothing to budget; propose it as a target",
+                    title=title,
+                )
             )
         if old is not None:
             old.withdrawn = True
         s.add(p)
         s.flush()
         if kind in ("hours", "capacity"):
-            check_floors(s, r, economy, f"{kind} proposal {title!r} of {council!r}")
+            check_floors(
+                s,
+                r,
+                economy,
+                said(
+                    "{kind} proposal {title!r} of {council!r}",
+                    kind=kind,
+                    title=title,
+                    council=council,
+                ),
+            )
         audit.append(
             s,
             actor=actor,
@@ -137,16 +182,29 @@ def _may_amend(r: Round, p: Proposal, m: Member) -> None:
     """The rule of amending: a member of the council that filed the live proposal ``p``, while
     round ``r`` takes proposals or feedback on the draft; refused in plain words otherwise."""
     if p.withdrawn:
-        raise PlanInputError(f"proposal {p.id} is withdrawn (or replaced): amend its replacement")
+        raise PlanInputError(
+            said(
+                "proposal {proposal} is withdrawn (or replaced): amend its replacement",
+                proposal=p.id,
+            )
+        )
     if r.phase not in ("proposals", "feedback"):
         raise PhaseError(
-            f"proposal {p.id} can no longer be amended: round {r.number} is past its proposals "
-            "and feedback phases"
+            said(
+                "proposal {proposal} can no longer be amended: round {round} is past its "
+                "proposals and feedback phases",
+                proposal=p.id,
+                round=r.number,
+            )
         )
     if p.council_id not in (m.workers_council_id, m.consumers_council_id):
         raise AuthorisationError(
-            f"{m.handle!r} is not a member of the council that filed proposal {p.id}: only its "
-            "members amend it"
+            said(
+                "{member!r} is not a member of the council that filed proposal {proposal}: "
+                "only its members amend it",
+                member=m.handle,
+                proposal=p.id,
+            )
         )
 
 
@@ -200,7 +258,13 @@ def cost_proposal(
     inputs (the cost the draft records for a collective proposal, and what the plan must find
     hours for)."""
     if kind not in KINDS:
-        raise PlanInputError(f"proposal kind must be one of {', '.join(KINDS)}; got {kind!r}")
+        raise PlanInputError(
+            said(
+                "proposal kind must be one of {kinds}; got {kind!r}",
+                kinds=", ".join(KINDS),
+                kind=kind,
+            )
+        )
     with db.transaction() as s:
         economy = economy_of(root_of(s, round_at(s, round_id)).settings)
     checked = _amounts(economy, kind, amounts)
@@ -217,25 +281,39 @@ def withdraw_proposal(
     proposal keeps the draft from being computed)."""
     why = (reason or "").strip()
     if len(why) > 500:
-        raise PlanInputError(f"a reason for withdrawing is at most 500 characters; got {len(why)}")
+        raise PlanInputError(
+            said(
+                "a reason for withdrawing is at most 500 characters; got {length}", length=len(why)
+            )
+        )
     with db.transaction() as s:
         p = get(s, Proposal, proposal, "proposal")
         r = round_at(s, p.round_id, "proposals", "feedback")
         m = member_named(s, actor)
         if p.withdrawn:
-            raise PlanInputError(f"proposal {p.id} is withdrawn already (or replaced)")
+            raise PlanInputError(
+                said("proposal {proposal} is withdrawn already (or replaced)", proposal=p.id)
+            )
         own = p.council_id in (m.workers_council_id, m.consumers_council_id)
         if not own and m.role != "facilitator":
             raise AuthorisationError(
-                f"{actor!r} is not a member of the council that filed proposal {p.id}: only its "
-                "members withdraw it (or a facilitator of the federation, saying why)"
+                said(
+                    "{actor!r} is not a member of the council that filed proposal {proposal}: only "
+                    "its members withdraw it (or a facilitator of the federation, saying why)",
+                    actor=actor,
+                    proposal=p.id,
+                )
             )
         if not own:
             facilitator(s, actor, root_of(s, r))
             if not why:
                 raise PlanInputError(
-                    f"a facilitator withdrawing proposal {p.id} of another council must say why "
-                    "(reason=): members read it with the proposal"
+                    said(
+                        "a facilitator withdrawing proposal {proposal} of another council must "
+                        "say why "
+                        "(reason=): members read it with the proposal",
+                        proposal=p.id,
+                    )
                 )
         p.withdrawn, p.withdrawn_by, p.withdrawn_reason = True, m.id, why or None
         as_ = "council" if own else "facilitator"
@@ -250,13 +328,17 @@ def hide_proposal(db: Database, proposal: int, *, actor: str, reason: str) -> No
     why = reason.strip()
     if not why or len(why) > 500:
         raise PlanInputError(
-            f"hiding proposal {proposal} needs a reason of 1–500 characters (members read it in "
-            f"the proposal's place); got {len(why)}"
+            said(
+                "hiding proposal {proposal} needs a reason of 1–500 characters (members read "
+                "it in the proposal's place); got {length}",
+                proposal=proposal,
+                length=len(why),
+            )
         )
     with db.transaction() as s:
         p = get(s, Proposal, proposal, "proposal")
         if p.hidden:
-            raise PlanInputError(f"proposal {p.id} is hidden already")
+            raise PlanInputError(said("proposal {proposal} is hidden already", proposal=p.id))
         r = get(s, Round, p.round_id, "round")
         m = facilitator(s, actor, root_of(s, r))
         if not p.withdrawn:
@@ -273,8 +355,12 @@ def _taken_out(
     the audit entry with the columns as verify replays them."""
     s.flush()
     if p.kind in ("hours", "capacity"):
-        doing = "withdrawing" if how == "withdrawn" else "hiding"
-        check_floors(s, r, economy_of(root_of(s, r).settings), f"{doing} proposal {p.id}")
+        doing = (
+            said("withdrawing proposal {proposal}", proposal=p.id)
+            if how == "withdrawn"
+            else said("hiding proposal {proposal}", proposal=p.id)
+        )
+        check_floors(s, r, economy_of(root_of(s, r).settings), doing)
     audit.append(
         s,
         actor=m.handle,
@@ -300,30 +386,46 @@ def shown(p: Proposal) -> tuple[str, dict[str, Any]]:
 def _amounts(economy: Economy, kind: str, amounts: Mapping[str, float] | None) -> dict[str, Any]:
     if kind == "hours":
         if amounts:
-            raise PlanInputError("an hours proposal gives hours=, not amounts")
+            raise PlanInputError(said("an hours proposal gives hours=, not amounts"))
         return {}
     if not amounts:
-        raise PlanInputError(f"a {kind} proposal needs amounts {{code: amount}}")
+        raise PlanInputError(said("a {kind} proposal needs amounts {{code: amount}}", kind=kind))
     names = economy.processes if kind == "capacity" else economy.products
     out = {}
     for code, value in amounts.items():
         if code not in names:
-            what = "process" if kind == "capacity" else "product"
-            raise PlanInputError(f"the economy has no {what} {code!r}")
+            what = said("process") if kind == "capacity" else said("product")
+            raise PlanInputError(said("the economy has no {what} {code!r}", what=what, code=code))
         try:
             v = float(value)
         except (TypeError, ValueError):
             raise PlanInputError(
-                f"the amount of {code!r} must be a number; got {value!r}"
+                said(
+                    "the amount of {code!r} must be a number; got {value!r}", code=code, value=value
+                )
             ) from None
         if not np.isfinite(v) or v < 0:
-            raise PlanInputError(f"the amount of {code!r} must be a number ≥ 0; got {value!r}")
+            raise PlanInputError(
+                said(
+                    "the amount of {code!r} must be a number ≥ 0; got {value!r}",
+                    code=code,
+                    value=value,
+                )
+            )
         low, high = (share * _scale(economy) for share in SANE)
         if v and not low <= v <= high:
             unit = economy.units.get("output", "units of output")
             raise PlanInputError(
-                f"the amount of {code!r} ({v:.3g} {unit} a year) is out of scale for the economy "
-                f"{economy.name!r}: give 0 or an amount between {low:.3g} and {high:.3g}"
+                said(
+                    "the amount of {code!r} ({v:.3g} {unit} a year) is out of scale for the "
+                    "economy {economy!r}: give 0 or an amount between {low:.3g} and {high:.3g}",
+                    code=code,
+                    v=v,
+                    unit=unit,
+                    economy=economy.name,
+                    low=low,
+                    high=high,
+                )
             )
         out[str(code)] = v
     return out
@@ -346,12 +448,16 @@ def _scale(economy: Economy) -> float:
 def _hours(kind: str, hours: float | None) -> float | None:
     if kind != "hours":
         if hours is not None:
-            raise PlanInputError(f"a {kind} proposal gives amounts=, not hours=")
+            raise PlanInputError(said("a {kind} proposal gives amounts=, not hours=", kind=kind))
         return None
     try:
         h = float(hours)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise PlanInputError(f"hours per member per year must be a number; got {hours!r}") from None
+        raise PlanInputError(
+            said("hours per member per year must be a number; got {hours!r}", hours=hours)
+        ) from None
     if not 0 <= h <= 8760:
-        raise PlanInputError(f"hours per member per year must be between 0 and 8,760; got {h:g}")
+        raise PlanInputError(
+            said("hours per member per year must be between 0 and 8,760; got {h:g}", h=h)
+        )
     return h

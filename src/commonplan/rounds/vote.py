@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from commonplan import audit
-from commonplan.errors import IntegrityError
+from commonplan.errors import IntegrityError, said
 from commonplan.federation import eligible_members
 from commonplan.rounds.ballots import seal_box, sweep
 from commonplan.rounds.phases import facilitated, move, now, root_of, start_round
@@ -212,9 +212,15 @@ def _close(s: Session, q: Question, actor: str) -> QuestionOutcome:
     voted = s.execute(select(func.count()).where(Participation.question_id == q.id)).scalar_one()
     if voted != len(ballots):
         raise IntegrityError(
-            f"question {q.id} ({q.kind}) holds {len(ballots)} ballot(s) for {voted} member(s) who "
-            "voted: ballots were put in or taken out of the box outside commonplan, so it is not "
-            "counted; commonplan audit verify names what changed"
+            said(
+                "question {question} ({kind}) holds {ballots} ballot(s) for {voted} member(s) "
+                "who voted: ballots were put in or taken out of the box outside commonplan, so "
+                "it is not counted; commonplan audit verify names what changed",
+                question=q.id,
+                kind=q.kind,
+                ballots=len(ballots),
+                voted=voted,
+            )
         )
     seal_box(s, q.id)  # from now on, no order SQL shows links a ballot to its voter
     result: dict[str, Any] = audit.plain(

@@ -34,7 +34,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
-from commonplan.errors import MissingExtraError, NotFoundError, PlanInputError
+from commonplan.errors import MissingExtraError, NotFoundError, PlanInputError, Said, said
 
 if TYPE_CHECKING:  # alembic loads when migrations run, not with every command
     from alembic.config import Config
@@ -61,7 +61,9 @@ def database_url(where: str | Path | None = None) -> str:
     try:
         url = make_url(text)
     except ArgumentError as exc:
-        raise PlanInputError(f"not a database URL or file path: {text!r} ({exc})") from exc
+        raise PlanInputError(
+            said("not a database URL or file path: {text!r} ({exc})", text=text, exc=exc)
+        ) from exc
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     return url.render_as_string(hide_password=False)
@@ -76,12 +78,17 @@ class Database:
             self.engine = _engine(self.url)
         except NoSuchModuleError as exc:
             raise PlanInputError(
-                f"{make_url(self.url).drivername!r} is not a database commonplan can use: give a "
-                "file path (SQLite) or a postgresql:// URL"
+                said(
+                    "{drivername!r} is not a database commonplan can use: give a file path "
+                    "(SQLite) or a postgresql:// URL",
+                    drivername=make_url(self.url).drivername,
+                )
             ) from exc
         except ModuleNotFoundError as exc:
             raise MissingExtraError(
-                f"PostgreSQL needs psycopg: pip install 'commonplan[postgres]' ({exc})"
+                said(
+                    "PostgreSQL needs psycopg: pip install 'commonplan[postgres]' ({exc})", exc=exc
+                )
             ) from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if upgrade:
@@ -166,9 +173,11 @@ def _pool_setting(name: str, default: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise PlanInputError(f"${name} must be a whole number; got {raw!r}") from None
+        raise PlanInputError(
+            said("${name} must be a whole number; got {raw!r}", name=name, raw=raw)
+        ) from None
     if value < 0:
-        raise PlanInputError(f"${name} must be 0 or more; got {value}")
+        raise PlanInputError(said("${name} must be 0 or more; got {value}", name=name, value=value))
     return value
 
 
@@ -218,9 +227,31 @@ def _engine(url: str) -> Engine:
     return engine
 
 
+THINGS = {
+    "alert": said("alert"),
+    "alternative draft": said("alternative draft"),
+    "council": said("council"),
+    "delegate": said("delegate"),
+    "federation": said("federation"),
+    "hours entry": said("hours entry"),
+    "member": said("member"),
+    "plan": said("plan"),
+    "proposal": said("proposal"),
+    "report": said("report"),
+    "round": said("round"),
+}
+"""The kinds of row :func:`get` names, said so that the pages name them in their language."""
+
+
+def no_such(what: str, key: int) -> Said:
+    """The words for a row that is not there: no ``what`` (one of :data:`THINGS`) with id
+    ``key``."""
+    return said("no {what} with id {key}", what=THINGS.get(what, what), key=key)
+
+
 def get(session: Session, model: type[T], key: int, what: str) -> T:
     """The row of ``model`` with primary key ``key``, or :class:`NotFoundError` naming ``what``."""
     row = session.get(model, key)
     if row is None:
-        raise NotFoundError(f"no {what} with id {key}")
+        raise NotFoundError(no_such(what, key))
     return row

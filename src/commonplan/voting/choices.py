@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from commonplan.errors import BallotRefusedError, VotingError
+from commonplan.errors import BallotRefusedError, Said, VotingError, said
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -33,44 +33,64 @@ def check_choice(
 ) -> dict[str, Any]:
     """The ballot in its one stored form, or :class:`BallotRefusedError` saying what is wrong."""
     if not isinstance(choice, Mapping):
-        raise BallotRefusedError("a ballot is a mapping, e.g. {'vote': 'yes'}")
+        raise BallotRefusedError(said("a ballot is a mapping, e.g. {{'vote': 'yes'}}"))
     if kind == "budget":
-        approve = _listed(choice, "approve", "a budget ballot is {'approve': [proposal ids]}")
+        approve = _listed(
+            choice, "approve", said("a budget ballot is {{'approve': [proposal ids]}}")
+        )
         ids = sorted({str(p) for p in approve})
         unknown = sorted(set(ids) - set(options["projects"]))
         if unknown:
-            raise BallotRefusedError(f"proposals {unknown} are not on this ballot")
+            raise BallotRefusedError(
+                said("proposals {unknown} are not on this ballot", unknown=unknown)
+            )
         return {"approve": ids}
     if kind == "ratify":
         vote = choice.get("vote")
         if vote not in ("yes", "no", "abstain") or set(choice) != {"vote"}:
-            raise BallotRefusedError("a ratification ballot is {'vote': 'yes' | 'no' | 'abstain'}")
+            raise BallotRefusedError(
+                said("a ratification ballot is {{'vote': 'yes' | 'no' | 'abstain'}}")
+            )
         return {"vote": vote}
     if kind == "consent":
         objection = choice.get("objection")
         if set(choice) != {"objection"} or not (objection is None or isinstance(objection, str)):
-            raise BallotRefusedError("a consent ballot is {'objection': null or the reason}")
+            raise BallotRefusedError(
+                said("a consent ballot is {{'objection': null or the reason}}")
+            )
         return {"objection": objection.strip() or None if objection else None}
     if kind == "ranked":
         ranking = _listed(
-            choice, "ranking", "a ranked ballot is {'ranking': [most preferred first, …]}"
+            choice, "ranking", said("a ranked ballot is {{'ranking': [most preferred first, …]}}")
         )
         ranked = [str(c) for c in ranking]
         unknown = [c for c in ranked if c not in options["candidates"]]
         if unknown:
             raise BallotRefusedError(
-                f"{unknown[0]!r} is not on this ballot; the candidates are "
-                f"{', '.join(map(str, options['candidates']))}"
+                said(
+                    "{candidate!r} is not on this ballot; the candidates are {candidates}",
+                    candidate=unknown[0],
+                    candidates=", ".join(map(str, options["candidates"])),
+                )
             )
         if len(set(ranked)) != len(ranked):
             raise BallotRefusedError(
-                f"a ranking names each of {options['candidates']} at most once"
+                said(
+                    "a ranking names each of {candidates} at most once",
+                    candidates=options["candidates"],
+                )
             )
         return {"ranking": ranked}
-    raise VotingError(f"unknown kind of question {kind!r}; known: {', '.join(QUESTION_KINDS)}")
+    raise VotingError(
+        said(
+            "unknown kind of question {kind!r}; known: {kinds}",
+            kind=kind,
+            kinds=", ".join(QUESTION_KINDS),
+        )
+    )
 
 
-def _listed(choice: Mapping[str, Any], key: str, form: str) -> Sequence[Any]:
+def _listed(choice: Mapping[str, Any], key: str, form: Said) -> Sequence[Any]:
     """``choice[key]``, a list and the ballot's only entry, else :class:`BallotRefusedError`
     saying the ballot's ``form``."""
     value = choice.get(key)
@@ -119,7 +139,13 @@ def count(
         return schulze(
             [b["ranking"] for b in ballots], options["candidates"], tie_break=tie_break
         ).to_dict()
-    raise VotingError(f"unknown kind of question {kind!r}; known: {', '.join(QUESTION_KINDS)}")
+    raise VotingError(
+        said(
+            "unknown kind of question {kind!r}; known: {kinds}",
+            kind=kind,
+            kinds=", ".join(QUESTION_KINDS),
+        )
+    )
 
 
 def _budget(options: Mapping[str, Any], ballots: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -40,7 +40,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from commonplan.errors import FormatError, VotingError
+from commonplan.errors import FormatError, VotingError, said
 
 __all__ = ["PBElection", "pb_text", "read_pb", "write_pb"]
 
@@ -102,9 +102,9 @@ def _number_text(x: Any, what: str) -> str:
     try:
         v = float(x)
     except (TypeError, ValueError):
-        raise VotingError(f"{what} must be a number, not {x!r}") from None
+        raise VotingError(said("{what} must be a number, not {x!r}", what=what, x=x)) from None
     if not math.isfinite(v):
-        raise VotingError(f"{what} must be finite, not {v!r}")
+        raise VotingError(said("{what} must be finite, not {v!r}", what=what, v=v))
     return str(int(v)) if v.is_integer() and abs(v) < 2**53 else repr(v)
 
 
@@ -113,12 +113,20 @@ def _text(x: Any, what: str, *, id_like: bool = False) -> str:
     if id_like:
         if not s or s != s.strip() or any(ch in s for ch in ',;\n\r"') or s.lower() == "none":
             raise VotingError(
-                f"{what} {s!r} cannot be written to a PaBuLib file: an id must be non-empty, "
-                "without surrounding spaces, commas, semicolons, quotes or line breaks, and not "
-                "'None'"
+                said(
+                    "{what} {s!r} cannot be written to a PaBuLib file: an id must be non-empty, "
+                    "without surrounding spaces, commas, semicolons, quotes or line breaks, and "
+                    "not 'None'",
+                    what=what,
+                    s=s,
+                )
             )
     elif "\n" in s or "\r" in s:
-        raise VotingError(f"{what} {s!r} holds a line break, which PaBuLib files cannot carry")
+        raise VotingError(
+            said(
+                "{what} {s!r} holds a line break, which PaBuLib files cannot carry", what=what, s=s
+            )
+        )
     return s
 
 
@@ -128,10 +136,17 @@ def _new_id(
     """The row's id (its column ``needs[0]``), added to ``seen``: refused when the row lacks
     either column of ``needs`` or the id is in ``seen`` already."""
     if needs[0] not in row or needs[1] not in row:
-        raise VotingError(f"{row_name} needs {needs[0]!r} and {needs[1]!r}")
+        raise VotingError(
+            said(
+                "{row_name} needs {first!r} and {second!r}",
+                row_name=row_name,
+                first=needs[0],
+                second=needs[1],
+            )
+        )
     new = _text(row[needs[0]], id_name, id_like=True)
     if new in seen:
-        raise VotingError(f"{id_name} {new!r} appears twice")
+        raise VotingError(said("{id_name} {new!r} appears twice", id_name=id_name, new=new))
     seen.add(new)
     return new
 
@@ -173,7 +188,9 @@ def pb_text(
         ids.append(pid)
         cost = float(_number_text(p["cost"], f"the cost of project {pid!r}"))
         if cost <= 0:
-            raise VotingError(f"project {pid!r} costs {cost!r}: a cost must be positive")
+            raise VotingError(
+                said("project {pid!r} costs {cost!r}: a cost must be positive", pid=pid, cost=cost)
+            )
         pcols += [c for c in p if c not in pcols]
     vcols = ["voter_id", "vote"]
     voters: set[str] = set()
@@ -181,17 +198,25 @@ def pb_text(
         vid = _new_id(v, ("voter_id", "vote"), f"vote row {k}", "voter id", voters)
         chosen = v["vote"]
         if isinstance(chosen, str):
-            raise VotingError(f"the vote of voter {vid!r} must be a sequence of project ids")
+            raise VotingError(
+                said("the vote of voter {vid!r} must be a sequence of project ids", vid=vid)
+            )
         chosen = [str(c) for c in chosen]
         unknown = [c for c in chosen if c not in seen]
         if unknown:
-            raise VotingError(f"voter {vid!r} approves {unknown[0]!r}, which is not a project")
+            raise VotingError(
+                said(
+                    "voter {vid!r} approves {project!r}, which is not a project",
+                    vid=vid,
+                    project=unknown[0],
+                )
+            )
         if len(set(chosen)) != len(chosen):
-            raise VotingError(f"voter {vid!r} approves a project twice")
+            raise VotingError(said("voter {vid!r} approves a project twice", vid=vid))
         vcols += [c for c in v if c not in vcols]
     b = _number_text(budget, "the budget")
     if float(b) < 0:
-        raise VotingError(f"the budget must be ≥ 0, not {b}")
+        raise VotingError(said("the budget must be ≥ 0, not {b}", b=b))
 
     computed = {
         "num_projects": str(len(ids)),
@@ -209,7 +234,12 @@ def pb_text(
             )
             if not same:
                 raise VotingError(
-                    f"meta {key!r} is {given[key]!r} but the election has {computed[key]}"
+                    said(
+                        "meta {key!r} is {given!r} but the election has {computed}",
+                        key=key,
+                        given=given[key],
+                        computed=computed[key],
+                    )
                 )
     entries = {**_META_DEFAULTS, **given, **computed}
 
@@ -279,19 +309,29 @@ def write_pb(
     a = sp.csr_array(approvals) if sp.issparse(approvals) else sp.csr_array(np.asarray(approvals))
     if a.ndim != 2 or a.shape[1] != len(ids):
         raise VotingError(
-            f"approvals has shape {a.shape} but there are {len(ids)} projects (columns)"
+            said(
+                "approvals has shape {shape} but there are {projects} projects (columns)",
+                shape=a.shape,
+                projects=len(ids),
+            )
         )
     if len(c) != len(ids):
-        raise VotingError(f"{len(c)} costs for {len(ids)} projects")
+        raise VotingError(
+            said("{costs} costs for {projects} projects", costs=len(c), projects=len(ids))
+        )
     if names is not None and len(names) != len(ids):
-        raise VotingError(f"{len(names)} names for {len(ids)} projects")
+        raise VotingError(
+            said("{names} names for {projects} projects", names=len(names), projects=len(ids))
+        )
     n = a.shape[0]
     vids = [str(i + 1) for i in range(n)] if voters is None else [str(v) for v in voters]
     if len(vids) != n:
-        raise VotingError(f"{len(vids)} voter ids for {n} rows of approvals")
+        raise VotingError(
+            said("{voters} voter ids for {n} rows of approvals", voters=len(vids), n=n)
+        )
     a = a.copy()
     if a.data.size and (~np.isfinite(a.data) | (a.data < 0)).any():
-        raise VotingError("approvals must be finite and ≥ 0 (nonzero: approves)")
+        raise VotingError(said("approvals must be finite and ≥ 0 (nonzero: approves)"))
     a.eliminate_zeros()
     a.sum_duplicates()
     a.sort_indices()
@@ -334,7 +374,7 @@ def read_pb(path_or_file: str | os.PathLike[str] | IO[str]) -> PBElection:
         try:
             text = Path(path_or_file).read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise FormatError(f"{name}: not UTF-8 text ({exc})") from None
+            raise FormatError(said("{name}: not UTF-8 text ({exc})", name=name, exc=exc)) from None
     else:
         name = getattr(path_or_file, "name", "<file>")
         text = path_or_file.read()

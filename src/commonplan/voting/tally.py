@@ -35,7 +35,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from commonplan.errors import TieError, VotingError
+from commonplan.errors import TieError, VotingError, said
 
 __all__ = [
     "Ballot",
@@ -64,23 +64,33 @@ _MAX_DENOMINATOR_EXPONENT = 18  # 10**18 recovers every float in [0, 1] exactly
 def _count(value: object, name: str) -> int:
     """A non-negative integer count (bool refused), else VotingError naming ``name``."""
     if isinstance(value, bool):
-        raise VotingError(f"{name} must be a whole number of votes, not {value!r}")
+        raise VotingError(
+            said("{name} must be a whole number of votes, not {value!r}", name=name, value=value)
+        )
     try:
         n = operator.index(value)  # type: ignore[arg-type]
     except TypeError:
-        raise VotingError(f"{name} must be a whole number of votes, not {value!r}") from None
+        raise VotingError(
+            said("{name} must be a whole number of votes, not {value!r}", name=name, value=value)
+        ) from None
     if n < 0:
-        raise VotingError(f"{name} must not be negative (got {n})")
+        raise VotingError(said("{name} must not be negative (got {n})", name=name, n=n))
     return n
 
 
 def _fraction(value: object, name: str) -> Fraction:
     """A proportion in [0, 1] as an exact fraction (see the module docstring for floats)."""
     if isinstance(value, bool) or not isinstance(value, int | float | Fraction):
-        raise VotingError(f"{name} must be a number between 0 and 1, not {value!r}")
+        raise VotingError(
+            said("{name} must be a number between 0 and 1, not {value!r}", name=name, value=value)
+        )
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise VotingError(f"{name} must be a number between 0 and 1, not {value!r}")
+            raise VotingError(
+                said(
+                    "{name} must be a number between 0 and 1, not {value!r}", name=name, value=value
+                )
+            )
         exact = Fraction(value)
         for k in range(1, _MAX_DENOMINATOR_EXPONENT + 1):
             candidate = exact.limit_denominator(10**k)
@@ -90,7 +100,9 @@ def _fraction(value: object, name: str) -> Fraction:
     else:
         exact = Fraction(value)
     if not 0 <= exact <= 1:
-        raise VotingError(f"{name} must be between 0 and 1 (got {value!r})")
+        raise VotingError(
+            said("{name} must be between 0 and 1 (got {value!r})", name=name, value=value)
+        )
     return exact
 
 
@@ -205,17 +217,24 @@ def approval_ratification(
     a = _count(abstain, "abstain")
     e = _count(eligible, "eligible")
     if e == 0:
-        raise VotingError("eligible must be at least 1: nobody can ratify with no members")
+        raise VotingError(said("eligible must be at least 1: nobody can ratify with no members"))
     voted = y + n + a
     if voted > e:
         raise VotingError(
-            f"yes + no + abstain = {y} + {n} + {a} = {voted} exceeds eligible = {e}: "
-            "more votes than members"
+            said(
+                "yes + no + abstain = {y} + {n} + {a} = {voted} exceeds eligible = {e}: more "
+                "votes than members",
+                y=y,
+                n=n,
+                a=a,
+                voted=voted,
+                e=e,
+            )
         )
     q = _fraction(quorum, "quorum")
     t = _fraction(threshold, "threshold")
     if not isinstance(strict, bool):
-        raise VotingError(f"strict must be True or False, not {strict!r}")
+        raise VotingError(said("strict must be True or False, not {strict!r}", strict=strict))
 
     turnout = Fraction(voted, e)
     failed: list[Literal["quorum", "threshold"]] = []
@@ -348,10 +367,12 @@ def consent(
     """
     e = _count(eligible, "eligible")
     if e == 0:
-        raise VotingError("eligible must be at least 1: nobody can consent with no members")
+        raise VotingError(said("eligible must be at least 1: nobody can consent with no members"))
     p = _count(participants, "participants")
     if p > e:
-        raise VotingError(f"participants = {p} exceeds eligible = {e}: more members than exist")
+        raise VotingError(
+            said("participants = {p} exceeds eligible = {e}: more members than exist", p=p, e=e)
+        )
     q = _fraction(quorum, "quorum")
     limit = _count(sustained_limit, "sustained_limit")
 
@@ -359,15 +380,21 @@ def consent(
     withdrawn = unreasoned = 0
     if isinstance(objections, str):
         raise VotingError(
-            "objections must be a sequence of objections or a count, not a single string; "
-            "wrap it in a list"
+            said(
+                "objections must be a sequence of objections or a count, not a single string; "
+                "wrap it in a list"
+            )
         )
     if isinstance(objections, Sequence):
         for i, item in enumerate(objections):
             obj = Objection(item) if isinstance(item, str) else item
             if not isinstance(obj, Objection) or not isinstance(obj.reason, str):
                 raise VotingError(
-                    f"objection {i}: expected an Objection or a reason string, not {item!r}"
+                    said(
+                        "objection {i}: expected an Objection or a reason string, not {item!r}",
+                        i=i,
+                        item=item,
+                    )
                 )
             if obj.withdrawn:
                 withdrawn += 1
@@ -449,16 +476,18 @@ class SchulzeResult:
 
 def _candidate_index(candidates: Sequence[str]) -> dict[str, int]:
     if isinstance(candidates, str):
-        raise VotingError("candidates must be a sequence of candidate ids, not a single string")
+        raise VotingError(
+            said("candidates must be a sequence of candidate ids, not a single string")
+        )
     index: dict[str, int] = {}
     for c in candidates:
         if not isinstance(c, str) or not c:
-            raise VotingError(f"candidate ids must be non-empty strings, not {c!r}")
+            raise VotingError(said("candidate ids must be non-empty strings, not {c!r}", c=c))
         if c in index:
-            raise VotingError(f"candidate {c!r} is listed twice")
+            raise VotingError(said("candidate {c!r} is listed twice", c=c))
         index[c] = len(index)
     if not index:
-        raise VotingError("there must be at least one candidate")
+        raise VotingError(said("there must be at least one candidate"))
     return index
 
 
@@ -466,8 +495,12 @@ def _ranks(ballot: object, b: int, index: dict[str, int]) -> list[int]:
     """Rank of each candidate on ballot ``b`` (0 = most preferred; unranked = number of groups)."""
     if isinstance(ballot, str | bytes) or not isinstance(ballot, Iterable):
         raise VotingError(
-            f"ballot {b}: expected a sequence of candidate ids (most preferred first), "
-            f"not {ballot!r}"
+            said(
+                "ballot {b}: expected a sequence of candidate ids (most preferred first), not "
+                "{ballot!r}",
+                b=b,
+                ballot=ballot,
+            )
         )
     groups = list(ballot)
     m = len(index)
@@ -478,18 +511,27 @@ def _ranks(ballot: object, b: int, index: dict[str, int]) -> list[int]:
             members: Iterable[object] = (group,)
         elif isinstance(group, AbstractSet):
             if not group:
-                raise VotingError(f"ballot {b}: position {g} is an empty set of candidates")
+                raise VotingError(
+                    said("ballot {b}: position {g} is an empty set of candidates", b=b, g=g)
+                )
             members = group
         else:
             raise VotingError(
-                f"ballot {b}: position {g} must be a candidate id or a set of tied ids, "
-                f"not {group!r}"
+                said(
+                    "ballot {b}: position {g} must be a candidate id or a set of tied ids, not "
+                    "{group!r}",
+                    b=b,
+                    g=g,
+                    group=group,
+                )
             )
         for c in members:
             if not isinstance(c, str) or c not in index:
-                raise VotingError(f"ballot {b}: unknown candidate {c!r}")
+                raise VotingError(said("ballot {b}: unknown candidate {c!r}", b=b, c=c))
             if c in seen:
-                raise VotingError(f"ballot {b}: candidate {c!r} is ranked more than once")
+                raise VotingError(
+                    said("ballot {b}: candidate {c!r} is ranked more than once", b=b, c=c)
+                )
             seen.add(c)
             ranks[index[c]] = g
     return ranks
@@ -500,12 +542,26 @@ def _weights(counts: Sequence[int] | None, n: int) -> NDArray[np.int64]:
         return np.ones(n, dtype=np.int64)
     w = np.asarray(counts)
     if w.ndim != 1 or len(w) != n:
-        raise VotingError(f"counts must give one number per ballot: {n} ballots, {w.size} counts")
+        raise VotingError(
+            said(
+                "counts must give one number per ballot: {n} ballots, {size} counts",
+                n=n,
+                size=w.size,
+            )
+        )
     if n and (w.dtype == np.bool_ or not np.issubdtype(w.dtype, np.integer)):
-        raise VotingError(f"counts must be whole numbers of voters (got dtype {w.dtype})")
+        raise VotingError(
+            said("counts must be whole numbers of voters (got dtype {dtype})", dtype=w.dtype)
+        )
     bad = np.flatnonzero(w < 0)
     if bad.size:
-        raise VotingError(f"ballot {int(bad[0])}: count {int(w[bad[0]])} is negative")
+        raise VotingError(
+            said(
+                "ballot {ballot}: count {count} is negative",
+                ballot=int(bad[0]),
+                count=int(w[bad[0]]),
+            )
+        )
     return w.astype(np.int64)
 
 
@@ -578,24 +634,29 @@ def schulze(
     if isinstance(tie_break, str):
         if tie_break != "error":
             raise VotingError(
-                f"tie_break must be 'error' or a sequence of every candidate, not {tie_break!r}"
+                said(
+                    "tie_break must be 'error' or a sequence of every candidate, not {tie_break!r}",
+                    tie_break=tie_break,
+                )
             )
     else:
         priority = tuple(tie_break)
         seen_p: set[str] = set()
         for c in priority:
             if c not in index:
-                raise VotingError(f"tie_break: unknown candidate {c!r}")
+                raise VotingError(said("tie_break: unknown candidate {c!r}", c=c))
             if c in seen_p:
-                raise VotingError(f"tie_break: candidate {c!r} is listed twice")
+                raise VotingError(said("tie_break: candidate {c!r} is listed twice", c=c))
             seen_p.add(c)
         missing = [c for c in names if c not in seen_p]
         if missing:
-            raise VotingError(f"tie_break must list every candidate; missing {missing!r}")
+            raise VotingError(
+                said("tie_break must list every candidate; missing {missing!r}", missing=missing)
+            )
 
     ballot_list = ballots if isinstance(ballots, Sequence) else list(ballots)
     if isinstance(ballot_list, str):
-        raise VotingError("ballots must be a sequence of ballots, not a single string")
+        raise VotingError(said("ballots must be a sequence of ballots, not a single string"))
     weights = _weights(counts, len(ballot_list))
 
     # Group identical ballots: the key is the ballot as a tuple (sets frozen), looked up in C.
@@ -640,8 +701,11 @@ def schulze(
     winners = tuple(c for c in names if c in tiers[0])
     if len(winners) > 1 and priority is None:
         raise TieError(
-            f"the Schulze winners are tied: {', '.join(winners)}; pass tie_break=[...] "
-            "with a priority order of the candidates to decide",
+            said(
+                "the Schulze winners are tied: {winners}; pass tie_break=[...] with a priority "
+                "order of the candidates to decide",
+                winners=", ".join(winners),
+            ),
             tied=winners,
         )
     ties = any(len(t) > 1 for t in tiers)

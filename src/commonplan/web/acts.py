@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from commonplan import accounts, members, rounds
 from commonplan import federation as fed_service
 from commonplan.accounts import Principal, Settings
-from commonplan.errors import CommonplanError, PlanInputError
+from commonplan.errors import CommonplanError, PlanInputError, Said, said
 from commonplan.members import MemberStatus
 from commonplan.store import Database, get
 from commonplan.store.models import Council
@@ -80,14 +80,14 @@ def open_round(db: Database, who: Principal, federation: int, body: RoundCreate)
 
 def file_proposal(db: Database, who: Principal, round_id: int, body: ProposalCreate) -> int:
     """File a proposal for one of ``who``'s councils; its id."""
-    not_auditor(who, "file proposals")
+    not_auditor(who, said("file proposals"))
     in_scope(db, who, round_in_scope, round_id)
     return rounds.file_proposal(db, round_id, actor=who.handle, **body.model_dump())
 
 
 def amend_proposal(db: Database, who: Principal, proposal: int, body: ProposalAmend) -> int:
     """A new proposal of the same council and kind replaces ``proposal``; the new one's id."""
-    not_auditor(who, "amend proposals")
+    not_auditor(who, said("amend proposals"))
     with db.transaction() as s:
         old = proposal_in_scope(who, s, proposal)
         council = get(s, Council, old.council_id, "council")
@@ -106,7 +106,7 @@ def amend_proposal(db: Database, who: Principal, proposal: int, body: ProposalAm
 def withdraw_proposal(
     db: Database, who: Principal, proposal: int, reason: str | None = None
 ) -> None:
-    not_auditor(who, "withdraw proposals")
+    not_auditor(who, said("withdraw proposals"))
     in_scope(db, who, proposal_in_scope, proposal)
     rounds.withdraw_proposal(db, proposal, actor=who.handle, reason=reason)
 
@@ -138,7 +138,7 @@ def member_statuses(
 
 def cast(db: Database, who: Principal, question: int, body: BallotCreate) -> str:
     """Cast ``who``'s ballot in one box; its receipt code."""
-    not_auditor(who, "vote")
+    not_auditor(who, said("vote"))
     # A question of another federation answers 403 (an unknown one 404) before anything is said
     # about the ballot.  A ballot is only taken from a member of a council in the question's
     # federation, which is in their scope, so the scope is checked first where a ballot may come
@@ -164,7 +164,7 @@ def cast_round(
     """Cast ``who``'s ballots in boxes of round ``round_id`` ({question: choice}) under one
     receipt; the receipt.  All or none: :func:`commonplan.rounds.cast_round_ballots` checks every
     choice and casts them in one transaction (the pages' ballot form)."""
-    not_auditor(who, "vote")
+    not_auditor(who, said("vote"))
     with db.transaction() as s:
         for q in choices:
             question_in_scope(who, s, q)  # another federation's box is not found, not refused
@@ -184,8 +184,11 @@ def create_federation(
     ``economy`` must be one the server offers."""
     if body.economy not in settings.economies:
         raise PlanInputError(
-            f"economy {body.economy!r} is not offered here; choose one of "
-            f"{', '.join(settings.economies)}"
+            said(
+                "economy {economy!r} is not offered here; choose one of {offered}",
+                economy=body.economy,
+                offered=", ".join(settings.economies),
+            )
         )
     root = fed_service.create_federation(db, body.description(), actor=who.handle)
     accounts.add_staff(db, who.handle, root, actor=who.handle)
@@ -213,15 +216,26 @@ def import_members(
             for name in named:
                 if name and str(name) not in inside:
                     raise PlanInputError(
-                        f"member row {k} ({handle}): no council named {name!r} in federation "
-                        f"{root.name!r}"
+                        said(
+                            "member row {row} ({handle}): no council named {name!r} "
+                            "in federation {root!r}",
+                            row=k,
+                            handle=handle,
+                            name=name,
+                            root=root.name,
+                        )
                     )
             role = str(row.get("role") or "member")
             if not any(named):
                 if role == "member":
                     raise PlanInputError(
-                        f"member row {k} ({handle}): a member needs a workers' or consumers' "
-                        "council (only facilitators and auditors may have none)"
+                        said(
+                            "member row {row} ({handle}): a member needs a workers' or "
+                            "consumers' council "
+                            "(only facilitators and auditors may have none)",
+                            row=k,
+                            handle=handle,
+                        )
                     )
                 staff.append(handle)
     added = fed_service.add_members(db, rows, actor=who.handle)
@@ -230,17 +244,24 @@ def import_members(
     return added
 
 
-def csv_text(filename: str | None, data: bytes, what: str = "a CSV file") -> str:
+A_CSV_FILE = said("a CSV file")
+
+
+def csv_text(filename: str | None, data: bytes, what: Said = A_CSV_FILE) -> str:
     """The text of an uploaded CSV file (``data``: at most :data:`MAX_CSV_BYTES`, plus one byte
     to tell a larger file; ``what``: the file as the message names it)."""
     if len(data) > MAX_CSV_BYTES:
-        raise PlanInputError(f"{filename}: {what} is at most 5 MiB")
+        raise PlanInputError(
+            said("{filename}: {what} is at most 5 MiB", filename=filename, what=what)
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise PlanInputError(f"{filename}: not UTF-8 text") from None
+        raise PlanInputError(said("{filename}: not UTF-8 text", filename=filename)) from None
     if "\x00" in text:
-        raise PlanInputError(f"{filename}: holds a NUL character; not a CSV text file")
+        raise PlanInputError(
+            said("{filename}: holds a NUL character; not a CSV text file", filename=filename)
+        )
     return text
 
 
@@ -254,17 +275,23 @@ async def read_upload(file: UploadFile, parse: Callable[[str | None, bytes], T])
 def members_from_csv(filename: str | None, data: bytes) -> list[dict[str, Any]]:
     """The member rows of an uploaded CSV file (``data``: at most :data:`MAX_CSV_BYTES`, plus
     one byte to tell a larger file), each checked as :class:`MemberCreate`."""
-    text = csv_text(filename, data, "a member file")
+    text = csv_text(filename, data, said("a member file"))
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         columns = set(reader.fieldnames or ())
         rows = list(reader)
     except csv.Error as exc:
-        raise PlanInputError(f"{filename}: not a CSV file ({exc})") from None
+        raise PlanInputError(
+            said("{filename}: not a CSV file ({exc})", filename=filename, exc=exc)
+        ) from None
     if "handle" not in columns:
         raise PlanInputError(
-            f"{filename}: the first line names the columns; 'handle' is missing (columns: "
-            f"{', '.join(fed_service.MEMBER_COLUMNS)})"
+            said(
+                "{filename}: the first line names the columns; 'handle' is missing (columns: "
+                "{columns})",
+                filename=filename,
+                columns=", ".join(fed_service.MEMBER_COLUMNS),
+            )
         )
     members = []
     for k, row in enumerate(rows, start=2):
@@ -277,7 +304,13 @@ def members_from_csv(filename: str | None, data: bytes) -> list[dict[str, Any]]:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first.get("loc", ()))
             raise PlanInputError(
-                f"{filename}, line {k}: {where}: {first.get('msg', 'invalid')}"
+                said(
+                    "{filename}, line {line}: {where}: {problem}",
+                    filename=filename,
+                    line=k,
+                    where=where,
+                    problem=first.get("msg", "invalid"),
+                )
             ) from None
     return [m.model_dump() for m in members]
 

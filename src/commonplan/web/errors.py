@@ -28,14 +28,15 @@ anything else            500     ``internal`` (logged with its traceback, not sh
 =======================  ======  ====================================================
 
 Paths outside ``/api/`` may be answered by ``app.state.render_error(request, status, kind,
-detail)`` when the pages install one (an HTML error page); otherwise JSON too.
+detail, exc)`` when the pages install one (an HTML error page, in the page's language); otherwise
+JSON too (in English: the API's words).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -95,18 +96,29 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {c: {"model": ErrorBody, "description": DESCRIPTIONS[c]} for c in codes}
 
 
-def problem(exc: BaseException) -> tuple[int, str, str]:
-    """(status, kind, detail) of an exception, by :data:`STATUS`."""
+def problem(exc: BaseException, say: Callable[[BaseException], str] = str) -> tuple[int, str, str]:
+    """(status, kind, detail) of an exception, by :data:`STATUS`; ``say`` words the detail (the
+    pages': :meth:`commonplan.web.text.Translator.error`, in their language)."""
     for cls, status, kind in STATUS:
         if isinstance(exc, cls):
-            detail = str(exc)
+            detail = say(exc)
             if isinstance(exc, cp.IntegrityError):
                 detail = f"the records do not verify (tampering?): {detail}"
             return status, kind, detail
     return 500, "internal", "an unexpected error; it has been logged for the operators"
 
 
-RenderError = Callable[[Request, int, str, str], Response]
+class RenderError(Protocol):
+    """``app.state.render_error``: an error as an HTML page (``exc``: the exception, if any)."""
+
+    def __call__(
+        self,
+        request: Request,
+        status: int,
+        kind: str,
+        detail: str,
+        exc: BaseException | None = None,
+    ) -> Response: ...
 
 
 def _answer(
@@ -115,10 +127,11 @@ def _answer(
     kind: str,
     detail: str,
     headers: dict[str, str] | None = None,
+    exc: BaseException | None = None,
 ) -> Response:
     render: RenderError | None = getattr(request.app.state, "render_error", None)
     if render is not None and not request.url.path.startswith("/api/"):
-        response = render(request, status, kind, detail)
+        response = render(request, status, kind, detail, exc)
         response.headers.update(headers or {})
         return response
     return JSONResponse({"error": kind, "detail": detail}, status_code=status, headers=headers)
@@ -133,7 +146,7 @@ async def _planning(request: Request, exc: Exception) -> Response:
         headers = {"Retry-After": str(exc.retry_after)}
     elif isinstance(exc, cp.AuthenticationError):
         headers = {"WWW-Authenticate": "Bearer"}
-    return _answer(request, status, kind, detail, headers)
+    return _answer(request, status, kind, detail, headers, exc)
 
 
 async def _validation(request: Request, exc: Exception) -> Response:

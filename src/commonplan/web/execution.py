@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from commonplan import reports, work
 from commonplan.accounts import Principal
-from commonplan.errors import AuthorisationError, NotFoundError, PlanInputError, SolverError
+from commonplan.errors import AuthorisationError, NotFoundError, PlanInputError, SolverError, said
 from commonplan.federation import economy_of
 from commonplan.monitor import alerts
 from commonplan.reports.reconcile import Reconciliation, raise_suspect_alerts, reconcile_round
@@ -106,7 +106,7 @@ def file_reports(
     db: Database, who: Principal, round_id: int, rows: Sequence[ReportCreate | reports.ReportRow]
 ) -> ReportBatchPublic:
     """File a batch of reports, all or none."""
-    not_auditor(who, "file reports")
+    not_auditor(who, said("file reports"))
     in_scope(db, who, round_in_scope, round_id)
     given = [
         r if isinstance(r, reports.ReportRow) else reports.ReportRow(**r.model_dump()) for r in rows
@@ -123,7 +123,7 @@ def reports_from_csv(filename: str | None, data: bytes) -> list[reports.ReportRo
 
 def revise_report(db: Database, who: Principal, report: int, body: ReportRevise) -> ReportPublic:
     """Correct a report by a revision; the new report."""
-    not_auditor(who, "revise reports")
+    not_auditor(who, said("revise reports"))
     with db.transaction() as s:
         round_id = report_in_scope(who, s, report).round_id
     new = reports.revise_report(
@@ -179,7 +179,9 @@ def _checked(
     except (SolverError, ArithmeticError, np.linalg.LinAlgError) as exc:
         # reports so far apart in scale, or so contradictory, that the balances cannot be
         # solved: a fact about the reports filed, which the member can correct
-        raise PlanInputError(f"the reports of {period} cannot be reconciled: {exc}") from None
+        raise PlanInputError(
+            said("the reports of {period} cannot be reconciled: {exc}", period=period, exc=exc)
+        ) from None
     return rec, screen_period(db, round_id, period=period)
 
 
@@ -264,7 +266,9 @@ def reconciliation_alerts(db: Database, who: Principal, round_id: int, period: s
     already open is not raised twice): facilitators."""
     if not who.is_facilitator:
         raise AuthorisationError(
-            f"{who.handle!r} is not a facilitator; only facilitators raise these alerts"
+            said(
+                "{who!r} is not a facilitator; only facilitators raise these alerts", who=who.handle
+            )
         )
     rec, screening = _checked(db, who, round_id, period)
     return AlertIds(
@@ -301,14 +305,14 @@ def read_alert(db: Database, who: Principal, alert: int) -> AlertPublic:
     for a in alerts.alerts_for(db, who.handle, include_resolved=True):
         if a.id == alert:
             return _alert_public(db, who, a)
-    raise NotFoundError(f"no alert {alert} among {who.handle!r}'s")
+    raise NotFoundError(said("no alert {alert} among {who!r}'s", alert=alert, who=who.handle))
 
 
 def alert_step(
     db: Database, who: Principal, alert: int, step: str, note: str | None = None
 ) -> AlertPublic:
     """Acknowledge, explain, correct or resolve an alert."""
-    not_auditor(who, f"{step} alerts")
+    not_auditor(who, said("{step} alerts", step=step))
     in_scope(db, who, alert_in_scope, alert)
     if step == "acknowledge":
         view = alerts.acknowledge(db, alert, actor=who.handle)
@@ -319,7 +323,9 @@ def alert_step(
     elif step == "resolve":
         view = alerts.resolve(db, alert, note=note, actor=who.handle)
     else:
-        raise PlanInputError(f"no step {step!r}; the steps are {', '.join(ALERT_STEPS)}")
+        raise PlanInputError(
+            said("no step {step!r}; the steps are {steps}", step=step, steps=", ".join(ALERT_STEPS))
+        )
     return _alert_public(db, who, view)
 
 
@@ -330,7 +336,7 @@ def record_hours(
     db: Database, who: Principal, round_id: int, rows: Sequence[HoursCreate | work.HoursRow]
 ) -> HoursBatchPublic:
     """Record a batch of hours, all or none."""
-    not_auditor(who, "record hours")
+    not_auditor(who, said("record hours"))
     in_scope(db, who, round_in_scope, round_id)
     given = [r if isinstance(r, work.HoursRow) else work.HoursRow(**r.model_dump()) for r in rows]
     done = work.record_hours(db, round_id, given, actor=who.handle)
@@ -347,26 +353,28 @@ def _entry(db: Database, who: Principal, entry: int) -> HoursEntryPublic:
     for e in work.entries_of(db, round_id, viewer=who.handle):
         if e.id == entry:
             return HoursEntryPublic(**asdict(e))
-    raise NotFoundError(f"no hours entry {entry} among those {who.handle!r} sees")
+    raise NotFoundError(
+        said("no hours entry {entry} among those {who!r} sees", entry=entry, who=who.handle)
+    )
 
 
 def reverse_hours(db: Database, who: Principal, entry: int, reason: str) -> HoursEntryPublic:
     """Cancel an entry by a reversing entry; the reversal."""
-    not_auditor(who, "reverse hours")
+    not_auditor(who, said("reverse hours"))
     in_scope(db, who, hours_entry_in_scope, entry)
     return _entry(db, who, work.reverse_hours(db, entry, reason=reason, actor=who.handle))
 
 
 def confirm_hours(db: Database, who: Principal, entries: Sequence[int]) -> list[int]:
     """Confirm entries of ``who``'s own hours, all or none; the verdicts' ids."""
-    not_auditor(who, "confirm hours")
+    not_auditor(who, said("confirm hours"))
     in_scope(db, who, hours_entry_in_scope, *entries)
     return list(work.confirm_hours(db, entries, actor=who.handle))
 
 
 def dispute_hours(db: Database, who: Principal, entry: int, reason: str) -> HoursEntryPublic:
     """Dispute an entry of ``who``'s own hours, saying why; the entry with its verdict."""
-    not_auditor(who, "dispute hours")
+    not_auditor(who, said("dispute hours"))
     in_scope(db, who, hours_entry_in_scope, entry)
     work.dispute_hours(db, entry, reason=reason, actor=who.handle)
     return _entry(db, who, entry)
@@ -483,7 +491,7 @@ def replan(db: Database, who: Principal, round_id: int, body: ReplanCreate) -> R
     federation's facilitators: the domain decides)."""
     from commonplan.monitor.rolling import measured_state, replan_round
 
-    not_auditor(who, "replan")
+    not_auditor(who, said("replan"))
     in_scope(db, who, round_in_scope, round_id)
     measured = measured_state(db, round_id, through=body.through, viewer=who.handle)
     rec = replan_round(

@@ -15,8 +15,13 @@ The :class:`Translator` formats the fields of a message in its language: numbers
 :mod:`babel.numbers` (the format specs of :data:`EN` — ``{value:,.0f}``, ``{value:.1%}``,
 ``{value:,.3g}`` — keep their meaning: grouping, decimals, significant digits, written out in
 full and never in scientific notation), dates and times with :mod:`babel.dates` (in UTC, and
-said so).  The messages of the library's errors (``error.detail``, what is at fault) stay in
-English.
+said so).
+
+The library's errors say their messages with :func:`commonplan.errors.said` (a template and its
+fields).  ``scripts/i18n extract`` finds those templates in the library's source with Babel's
+Python extractor (the calls ``said("...")`` in :data:`SOURCES`) and puts
+them in the same catalogues: ``msgctxt`` :data:`ERROR`, ``msgid`` the English template.  The
+pages show an error in their language with :meth:`commonplan.web.text.Translator.error`.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import gettext
 import math
 import re
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -53,10 +58,13 @@ __all__ = [
     "LOCALES",
     "Plural",
     "Translation",
+    "error_translations",
     "extract",
     "fields_of",
+    "format_in",
     "localised",
     "plural_index",
+    "said_templates",
     "translations",
 ]
 
@@ -67,6 +75,10 @@ LANGUAGES: dict[str, str] = {"en": "English", "sv": "Svenska", "es": "Español"}
 """The languages of the pages, each named in itself (the order of the switch on every page)."""
 COOKIE = "commonplan_lang"
 """The cookie that keeps a member's choice of language (it wins over ``Accept-Language``)."""
+ERROR = "error"
+"""The ``msgctxt`` of the messages of the library's errors, whose ``msgid`` is the template."""
+SOURCES = Path(__file__).parents[1]
+"""The library whose ``said("...")`` templates the catalogues hold (the package ``commonplan``)."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +136,39 @@ def translations(
         elif entry.string:
             found[key] = entry.string
     return found
+
+
+def error_translations(lang: str, directory: Path = LOCALES) -> dict[str, str]:
+    """The usable translations of the library's error templates in ``lang`` (read once):
+    English template → its translation, for the entries neither fuzzy nor empty whose fields are
+    the template's."""
+    path = _path(lang, directory)
+    if lang == "en" or not path.exists():
+        return {}
+    return {
+        entry.id: entry.string
+        for entry in _catalogue(path, lang)
+        if entry.context == ERROR
+        and isinstance(entry.id, str)
+        and isinstance(entry.string, str)
+        and entry.string
+        and not entry.fuzzy
+        and fields_of(entry.string) == fields_of(entry.id)
+    }
+
+
+def said_templates(root: Path = SOURCES) -> list[str]:
+    """Every template the library says its errors with (``said("...")`` in its source, found
+    by Babel's Python extractor), sorted, each once."""
+    from babel.messages.extract import extract_from_dir
+
+    found = extract_from_dir(
+        root,
+        method_map=[("**.py", "python")],
+        keywords={"said": None},
+        comment_tags=(),
+    )
+    return sorted({message for _, _, message, _, _ in found if isinstance(message, str)})
 
 
 @functools.cache
@@ -238,11 +283,36 @@ def localised(value: Any, locale: Locale) -> Any:
     return value
 
 
+class _InLocale(string.Formatter):
+    """:meth:`str.format` with each field as ``locale`` writes it (a ``!r`` or ``!s`` field as
+    Python writes it: a name quoted as the English quotes it)."""
+
+    def __init__(self, locale: Locale) -> None:
+        self.locale = locale
+
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        return value if conversion is None else super().convert_field(value, conversion)
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        return format(localised(value, self.locale), format_spec)
+
+
+def format_in(template: str, fields: Mapping[str, Any], locale: Locale) -> str:
+    """``template.format(**fields)`` with numbers and dates as ``locale`` writes them."""
+    return _InLocale(locale).vformat(template, (), fields)
+
+
 # ---------------------------------------------------------------------- extraction
 
 
-def template_of(english: Mapping[str, Message], *, created: datetime | None = None) -> Catalog:
-    """The template of the catalogues: every English message, ``msgctxt`` its id."""
+def template_of(
+    english: Mapping[str, Message],
+    *,
+    created: datetime | None = None,
+    errors: Sequence[str] = (),
+) -> Catalog:
+    """The template of the catalogues: every English message, ``msgctxt`` its id; then every
+    template of the library's errors, ``msgctxt`` :data:`ERROR`."""
     catalogue = Catalog(
         project="commonplan",
         version=None,
@@ -256,6 +326,12 @@ def template_of(english: Mapping[str, Message], *, created: datetime | None = No
     for key, message in english.items():
         auto = [f"fields: {', '.join(sorted(_fields(message)))}"] if _fields(message) else []
         catalogue.add(_msgid(message), context=key, auto_comments=auto)
+    for said in errors:
+        fields = sorted(fields_of(said))
+        auto = [
+            "an error message of the library" + (f"; fields: {', '.join(fields)}" if fields else "")
+        ]
+        catalogue.add(said, context=ERROR, auto_comments=auto)
     return catalogue
 
 
@@ -263,7 +339,8 @@ def _header(language: str) -> str:
     return (
         f"# The pages of commonplan: {language}.\n"
         "# msgctxt is the message id, msgid the English; translate msgstr and keep its {fields}.\n"
-        "# Made and updated by scripts/i18n extract (from commonplan/web/text.py)."
+        "# Made and updated by scripts/i18n extract (from commonplan/web/text.py, and the\n"
+        "# library's error messages, msgctxt error, from its said(...) calls)."
     )
 
 
@@ -289,18 +366,23 @@ def _store(path: Path, content: bytes) -> bool:
 
 
 def extract(
-    english: Mapping[str, Message], directory: Path = LOCALES, languages: tuple[str, ...] = ()
+    english: Mapping[str, Message],
+    directory: Path = LOCALES,
+    languages: tuple[str, ...] = (),
+    errors: Sequence[str] | None = None,
 ) -> list[Path]:
-    """Write ``messages.pot`` from ``english`` and update each language's ``.po`` from it (new
-    messages untranslated, changed English fuzzy, removed messages dropped); the files that
-    changed.  Running it again changes nothing."""
+    """Write ``messages.pot`` from ``english`` and the library's error templates (``errors``;
+    by default :func:`said_templates`) and update each language's ``.po`` from it (new messages
+    untranslated, changed English fuzzy, removed messages dropped); the files that changed.
+    Running it again changes nothing."""
     pot = directory / f"{DOMAIN}.pot"
     created = None
     if pot.exists():
         with pot.open("rb") as f:
             found = read_po(f).creation_date
             created = found if isinstance(found, datetime) else None
-    template = template_of(english, created=created)
+    said = said_templates() if errors is None else errors
+    template = template_of(english, created=created, errors=said)
     changed = [pot] if _store(pot, _written(template)) else []
     for lang in languages or tuple(k for k in LANGUAGES if k != "en"):
         path = _path(lang, directory)
@@ -340,12 +422,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"updated {path.relative_to(LOCALES.parent)}")
         return 0
     missing = 0
+    said = said_templates()
     for lang in LANGUAGES:
         if lang == "en":
             continue
         lacking = sorted(set(EN) - set(translations(lang, EN)))
-        missing += len(lacking)
+        unsaid = [t for t in said if t not in error_translations(lang)]
+        missing += len(lacking) + len(unsaid)
         print(f"{lang}: {len(EN) - len(lacking)} of {len(EN)} translated")
         for key in lacking:
             print(f"  {key}")
+        print(f"{lang}: {len(said) - len(unsaid)} of {len(said)} error messages translated")
+        for template in unsaid:
+            print(f"  {template}")
     return 1 if missing else 0

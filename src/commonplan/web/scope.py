@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from commonplan.accounts import Principal, principal, roots
-from commonplan.errors import AuthorisationError, NotFoundError, PlanInputError
+from commonplan.errors import AuthorisationError, NotFoundError, PlanInputError, Said, said
 from commonplan.store import get
+from commonplan.store.db import no_such
 from commonplan.store.models import (
     Alert,
     Council,
@@ -55,10 +56,12 @@ def ours(who: Principal, s: Session, federation: int) -> bool:
     return root in who.federations
 
 
-def not_auditor(who: Principal, what: str) -> None:
+def not_auditor(who: Principal, what: Said) -> None:
     """Auditors read; they do not take part."""
     if who.is_auditor:
-        raise AuthorisationError(f"{who.handle!r} is an auditor; auditors do not {what}")
+        raise AuthorisationError(
+            said("{who!r} is an auditor; auditors do not {what}", who=who.handle, what=what)
+        )
 
 
 def _round_federation(s: Session, round_id: int) -> int:
@@ -71,7 +74,7 @@ def _in_scope(
     def check(who: Principal, s: Session, key: int) -> R:
         row = s.get(model, key)
         if row is None or not ours(who, s, federation(s, row)):
-            raise NotFoundError(f"no {what} with id {key}")  # the words of store.get
+            raise NotFoundError(no_such(what, key))  # the words of store.get
         return row
 
     check.__doc__ = f"The {what} ``key`` if it is of one of ``who``'s federations."
@@ -96,8 +99,11 @@ def root_in_scope(who: Principal, s: Session, federation: int) -> Federation:
     fed = federation_in_scope(who, s, federation)
     if fed.parent_id is not None:
         raise PlanInputError(
-            f"federation {fed.name!r} is part of a larger one; rounds are opened for the "
-            "whole federation (its root)"
+            said(
+                "federation {federation!r} is part of a larger one; rounds are opened for the "
+                "whole federation (its root)",
+                federation=fed.name,
+            )
         )
     return fed
 
@@ -107,7 +113,13 @@ def member_in_scope(who: Principal, s: Session, handle: str) -> Member:
     as unknown (nothing is learnt about other federations' members)."""
     m = s.execute(select(Member).where(Member.handle == handle)).scalar_one_or_none()
     if m is None or not principal(s, m).federations & who.federations:
-        raise NotFoundError(f"no member with handle {handle!r} in {who.handle!r}'s federations")
+        raise NotFoundError(
+            said(
+                "no member with handle {handle!r} in {by!r}'s federations",
+                handle=handle,
+                by=who.handle,
+            )
+        )
     return m
 
 

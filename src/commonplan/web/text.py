@@ -13,7 +13,9 @@ as its language does (the format specs keep their meaning).
 To translate: edit :data:`EN`, run ``scripts/i18n extract`` (it updates
 ``web/locales/<lang>/LC_MESSAGES/messages.po``), and translate the new or fuzzy entries there.
 A message a language lacks (or whose English changed since) shows in English.  The messages of
-the library's errors (what is at fault, in ``error.detail``) stay in English.
+the library's errors (what is at fault, in ``error.detail``) are in the same catalogues, their
+English template the ``msgid`` (:func:`commonplan.errors.said`): :meth:`Translator.error` shows
+one in the page's language.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 from babel import Locale
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
+from commonplan.errors import CommonplanError, Said
 from commonplan.web import i18n
 from commonplan.web.i18n import LANGUAGES, Plural, Translation
 from commonplan.web.text_after import EN_AFTER
@@ -542,6 +545,8 @@ CATALOGUES: dict[str, dict[str, Translation]] = {
 }
 """Language tag → its translated messages (read from its catalogue once); a message left out
 shows in English."""
+ERRORS: dict[str, dict[str, str]] = {lang: i18n.error_translations(lang) for lang in LANGUAGES}
+"""Language tag → the translations of the library's error templates (English → its own)."""
 
 
 class Translator:
@@ -554,6 +559,7 @@ class Translator:
         self.lang = lang
         self.locale = Locale.parse(lang)
         self.messages: dict[str, str | Plural | Translation] = {**EN, **CATALOGUES[lang]}
+        self.errors = ERRORS[lang]
 
     def __call__(self, key: str, /, **fields: Any) -> str:
         try:
@@ -571,6 +577,29 @@ class Translator:
             index = i18n.plural_index(lang, int(fields[english.field]))
             message = forms[min(index, len(forms) - 1)]
         return message.format(**{k: i18n.localised(v, self.locale) for k, v in fields.items()})
+
+    def error(self, exc: BaseException) -> str:
+        """What ``exc`` says, in this language where the library said it with a template the
+        catalogue translates (:func:`commonplan.errors.said`), else as the library says it."""
+        message = exc.said if isinstance(exc, CommonplanError) else None
+        return str(exc) if message is None else self.said(message)
+
+    def said(self, message: Said) -> str:
+        """A message said with a template, in this language: its fields too where they were
+        said so (a product's kind, an error within the error), names as they are, numbers as
+        the language writes them; in English where the template is not translated."""
+        template = self.errors.get(message.template)
+        if template is None:
+            return str(message)
+        fields = {
+            k: self.said(v)
+            if isinstance(v, Said)
+            else self.error(v)
+            if isinstance(v, CommonplanError)
+            else v
+            for k, v in message.fields.items()
+        }
+        return i18n.format_in(template, fields, self.locale)
 
     def has(self, key: str) -> bool:
         return key in self.messages

@@ -97,15 +97,17 @@ EN_FACIL: dict[str, str] = {
     "setup.level": "Level (for example region or commune)",
     "setup.economy": "Economy",
     "setup.councils": "Councils, one per line",
-    "setup.councils_hint": "Each line: name, kind (workers or consumers), and for a workers' "
+    "setup.councils_hint": "Each line: name, kind ({workers} or {consumers}), and for a workers' "
     "council the codes of what it makes, separated by spaces. For example: North dairy, "
-    "workers, C10T12",
+    "{workers}, C10T12",
+    "setup.kind.workers": "workers",
+    "setup.kind.consumers": "consumers",
     "setup.floors": "Hard floors (optional), one per line",
     "setup.floors_hint": "Each line: product code, amount per person per year. For example: "
     "C10T12, 0.02",
     "setup.submit": "Set up the federation",
     "setup.bad_council": "Councils, line {line}: “{text}” is not “name, kind”.",
-    "setup.bad_kind": "Councils, line {line}: the kind is workers or consumers, not “{kind}”.",
+    "setup.bad_kind": "Councils, line {line}: the kind is {workers} or {consumers}, not “{kind}”.",
     "setup.bad_floor": "Hard floors, line {line}: “{text}” is not “product, amount”.",
     "setup.no_councils": "Councils: give at least one council, one per line.",
     "setup.yaml_hint": "If you have a description file of the federation (YAML, like the "

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from commonplan.errors import AuthorisationError, PlanInputError
+from commonplan.errors import AuthorisationError, PlanInputError, said
 from commonplan.federation import member_federations
 from commonplan.rounds.phases import ratified
 from commonplan.store.models import Council, Federation, HoursEntry, Member, Round
@@ -21,7 +21,7 @@ from commonplan.work._hours_rules import HOURS_PER_WEEK, HoursSettings, weeks_in
 
 
 def _ratified(s: Session, round_id: int) -> tuple[Round, Federation]:
-    return ratified(s, round_id, "hours are recorded")
+    return ratified(s, round_id, said("hours are recorded"))
 
 
 def _facilitates(s: Session, member: Member, nodes: set[int]) -> bool:

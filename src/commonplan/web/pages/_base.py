@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from commonplan import rounds
 from commonplan.accounts import Principal, RateLimitedError
-from commonplan.errors import CommonplanError, NotFoundError, PlanInputError
+from commonplan.errors import CommonplanError, NotFoundError, PlanInputError, said
 from commonplan.store import Database
 from commonplan.store.models import Council, Federation
 from commonplan.web import deps, errors, public
@@ -94,7 +94,13 @@ def switch_language(request: Request, lang: str, back: str = "/") -> RedirectRes
     """The language switch on every page: keep ``lang`` in a cookie (not a secret; SameSite=Lax,
     kept a year) and go back to ``back``, a path on this site (a GET that changes nothing else)."""
     if lang not in LANGUAGES:
-        raise NotFoundError(f"no language {lang!r}; the pages are in {', '.join(LANGUAGES)}")
+        raise NotFoundError(
+            said(
+                "no language {lang!r}; the pages are in {languages}",
+                lang=lang,
+                languages=", ".join(LANGUAGES),
+            )
+        )
     response = RedirectResponse(local_path(back), status_code=303)
     response.set_cookie(
         COOKIE,
@@ -215,9 +221,10 @@ def page(
 def failed(request: Request, exc: CommonplanError, template: str, **context: Any) -> HTMLResponse:
     """``template`` again with the error shown in it, under the status the API answers with (a
     form's refused fields worded by their labels: :func:`form_problems`)."""
-    status, kind, detail = errors.problem(exc)
+    tr = tr_of(request)
+    status, kind, detail = errors.problem(exc, tr.error)
     if isinstance(exc, FormInvalid):
-        detail = form_problems(tr_of(request), exc.problems)
+        detail = form_problems(tr, exc.problems)
     headers = {}
     if isinstance(exc, RateLimitedError):
         headers["Retry-After"] = str(exc.retry_after)
@@ -231,15 +238,20 @@ def failed(request: Request, exc: CommonplanError, template: str, **context: Any
     )
 
 
-def render_error(request: Request, status: int, kind: str, detail: str) -> Response:
-    """``app.state.render_error``: the error page; a page that needs a session sends the browser
-    to the sign-in page instead (and back after)."""
+def render_error(
+    request: Request, status: int, kind: str, detail: str, exc: BaseException | None = None
+) -> Response:
+    """``app.state.render_error``: the error page (what ``exc`` says in the page's language,
+    where it is the library's error); a page that needs a session sends the browser to the
+    sign-in page instead (and back after)."""
     if status == 401 and request.method in ("GET", "HEAD"):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         response = RedirectResponse(f"/sign-in?{urlencode({'next': target})}", status_code=303)
         if request.app.state.settings.cookie_name in request.cookies:
             deps.set_session_cookie(response, request, request.app.state.settings, None)
         return response
+    if exc is not None:
+        _, _, detail = errors.problem(exc, tr_of(request).error)
     return page(request, "error.html", status=status, error=_problem(request, kind, detail))
 
 

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from commonplan.accounts import Principal
-from commonplan.errors import CommonplanError, PlanInputError
+from commonplan.errors import CommonplanError, PlanInputError, said
 from commonplan.store import Database
 from commonplan.web import execution
 from commonplan.web.deps import DB, CurrentMember
@@ -87,7 +87,11 @@ async def alert_step(
     try:
         if step not in execution.ALERT_STEPS:
             raise PlanInputError(
-                f"no step {step!r}; the steps are {', '.join(execution.ALERT_STEPS)}"
+                said(
+                    "no step {step!r}; the steps are {steps}",
+                    step=step,
+                    steps=", ".join(execution.ALERT_STEPS),
+                )
             )
         if step == "resolve" and form.get("confirm") != "yes":
             raise PlanInputError(tr("form.confirm_needed"))

@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 
 from commonplan.accounts import Principal
-from commonplan.errors import NotFoundError
+from commonplan.errors import NotFoundError, said
 from commonplan.store import Database
 from commonplan.web import execution
 from commonplan.web.charts import Chart, watch_chart
@@ -156,7 +156,13 @@ def dashboard_context(
     ordered = sorted(st.series, key=lambda s: _urgency(s, mine))
     if council is not None:
         if council not in {s.council for s in st.series}:
-            raise NotFoundError(f"no workplace named {council!r} in round {info.round.number}")
+            raise NotFoundError(
+                said(
+                    "no workplace named {council!r} in round {number}",
+                    council=council,
+                    number=info.round.number,
+                )
+            )
         ordered = [s for s in ordered if s.council == council]
     nxt = held[held.index(through) + 1] if held.index(through) + 1 < len(held) else None
     beer = {(i.council, i.product): i for i in st.indices}

@@ -41,7 +41,7 @@ from commonplan.web.schemas import (
     RoundCreate,
 )
 from commonplan.web.scope import root_in_scope, round_in_scope
-from commonplan.web.text import Translator
+from commonplan.web.text import LANGUAGES, Translator, translator
 
 # ---------------------------------------------------------------------- facilitators
 
@@ -87,6 +87,7 @@ def _facilitate(
         "setup": {"name": "", "level": "federation", "economy": "", "councils": "", "floors": ""},
         "economies": request.app.state.settings.economies,
         "copy_js": True,
+        "kind_words": kind_words(tr),
         **extra,
     }
     if exc is None:
@@ -117,7 +118,7 @@ def load_yaml(text: str, tr: Translator) -> Any:
     try:
         return parse_yaml(text)
     except FormatError as exc:
-        raise PlanInputError(tr("facilitate.federation.yaml", error=str(exc))) from None
+        raise PlanInputError(tr("facilitate.federation.yaml", error=tr.error(exc))) from None
 
 
 @router.post("/facilitate/federations")
@@ -150,6 +151,28 @@ async def create_federation(
     return redirect("/facilitate", "federation_created")
 
 
+KINDS = ("workers", "consumers")
+"""The kinds of council, as a federation's description names them."""
+
+
+def kind_words(tr: Translator) -> dict[str, str]:
+    """The word for each kind of council that the set-up form's hint shows in ``tr``'s language
+    (``setup.kind.workers``: "arbetare" in Swedish), keyed by the kind."""
+    return {kind: tr(f"setup.kind.{kind}") for kind in KINDS}
+
+
+KIND_WORDS: dict[str, str] = {
+    **{kind.removesuffix("s"): kind for kind in KINDS},  # "worker", "consumer"
+    **{
+        word.casefold(): kind
+        for lang in LANGUAGES
+        for kind, word in kind_words(translator(lang)).items()
+    },
+}
+"""The words the set-up form reads as a kind of council, in any language of the pages and in
+any case (casefolded): each language's word from its hint, and the English singulars."""
+
+
 @dataclass(frozen=True)
 class SetupForm:
     """The set-up form: a federation's name, level and economy, its councils as ``name, kind
@@ -169,11 +192,10 @@ class SetupForm:
             parts = [p.strip() for p in line.split(",")]
             if len(parts) < 2 or not parts[0]:
                 raise PlanInputError(tr("setup.bad_council", line=k, text=line[:80]))
-            kind = {"worker": "workers", "consumer": "consumers"}.get(
-                parts[1].lower(), parts[1].lower()
-            )
-            if kind not in ("workers", "consumers"):
-                raise PlanInputError(tr("setup.bad_kind", line=k, kind=parts[1][:40]))
+            kind = KIND_WORDS.get(parts[1].casefold())
+            if kind is None:
+                words = kind_words(tr)
+                raise PlanInputError(tr("setup.bad_kind", line=k, kind=parts[1][:40], **words))
             processes = " ".join(parts[2:]).split()
             councils.append({"name": parts[0], "kind": kind, "processes": processes})
         if not councils:

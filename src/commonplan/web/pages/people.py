@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from commonplan.accounts import Principal
-from commonplan.errors import CommonplanError, PlanInputError
+from commonplan.errors import CommonplanError, PlanInputError, said
 from commonplan.members import ACCOUNT_STATES, MemberStatus
 from commonplan.store import Database
 from commonplan.web import acts, public
@@ -120,11 +120,13 @@ def member_list(
 def handles_from_csv(filename: str | None, data: bytes) -> list[str]:
     """The handles of an uploaded CSV file: its ``handle`` column (the first line names the
     columns), else — one column, no header naming ``handle`` — every line's first field."""
-    text = acts.csv_text(filename, data, "a CSV file of handles")
+    text = acts.csv_text(filename, data, said("a CSV file of handles"))
     try:
         rows = [r for r in csv.reader(io.StringIO(text, newline="")) if any(c.strip() for c in r)]
     except csv.Error as exc:
-        raise PlanInputError(f"{filename}: not a CSV file ({exc})") from None
+        raise PlanInputError(
+            said("{filename}: not a CSV file ({exc})", filename=filename, exc=exc)
+        ) from None
     if not rows:
         return []
     head = [c.strip().lower() for c in rows[0]]
@@ -132,7 +134,12 @@ def handles_from_csv(filename: str | None, data: bytes) -> list[str]:
         k = head.index("handle")
         return [r[k].strip() for r in rows[1:] if len(r) > k and r[k].strip()]
     if len(head) > 1:
-        raise PlanInputError(f"{filename}: the first line names the columns; 'handle' is missing")
+        raise PlanInputError(
+            said(
+                "{filename}: the first line names the columns; 'handle' is missing",
+                filename=filename,
+            )
+        )
     return [r[0].strip() for r in rows if r and r[0].strip()]
 
 

@@ -162,7 +162,7 @@ def reconciliation_context(
     try:
         rec = execution.reconciliation(db, who, round_id, period, tr, every_finding=True)
     except PlanInputError as exc:
-        return {"rec": None, "unavailable": tr("reconcile.unavailable", reason=str(exc))}
+        return {"rec": None, "unavailable": tr("reconcile.unavailable", reason=tr.error(exc))}
     info = round_info(db, who, round_id, tr)
     mine = {c.name for c in councils(db, who, info, mine_only=True)}
     by_council: dict[str, list[Row]] = {}
