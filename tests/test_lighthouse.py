@@ -92,6 +92,11 @@ def _signed_in(base: str, handle: str) -> str:
         return "; ".join(f"{k}={v}" for k, v in c.cookies.items())
 
 
+RETRIES = 3
+"""Runs of Lighthouse on a page when it reports a trace it failed to record (NO_NAVSTART, NO_FCP
+on a busy machine: it asks to be run again) — the scores of a recorded run are never retried."""
+
+
 @pytest.mark.parametrize("page", ["sign-in", "home", "draft plan", "ballot", "result"])
 def test_lighthouse_mobile(site: tuple[str, dict[str, Any]], page: str, tmp_path: Path) -> None:
     base, pages = site
@@ -109,7 +114,10 @@ def test_lighthouse_mobile(site: tuple[str, dict[str, Any]], page: str, tmp_path
     if cookie is not None:
         cmd.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
     env = {**os.environ, "CHROME_PATH": str(CHROMIUM)}
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    for _ in range(RETRIES):  # "… Please run Lighthouse again": no measurement, not a low score
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+        if "run Lighthouse again" not in done.stderr + done.stdout:
+            break
     assert done.returncode == 0, done.stderr[-2000:]
     lhr = json.loads(out.read_text())
     assert lhr["finalDisplayedUrl"] == base + path  # signed in: not sent to the sign-in form

@@ -45,6 +45,17 @@ KINDS = {
 """Proposal kinds and the kind of council that files each."""
 
 
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise PlanInputError(
+            said(
+                "proposal kind must be one of {kinds}; got {kind!r}",
+                kinds=", ".join(KINDS),
+                kind=kind,
+            )
+        )
+
+
 def file_proposal(
     db: Database,
     round_id: int,
@@ -75,14 +86,7 @@ def file_proposal(
             raise AuthorisationError(
                 said("{council!r} is not part of this round's federation", council=council)
             )
-        if kind not in KINDS:
-            raise PlanInputError(
-                said(
-                    "proposal kind must be one of {kinds}; got {kind!r}",
-                    kinds=", ".join(KINDS),
-                    kind=kind,
-                )
-            )
+        _check_kind(kind)
         if KINDS[kind] != c.kind:
             raise PlanInputError(
                 said(
@@ -257,14 +261,7 @@ def cost_proposal(
     :func:`file_proposal`, and the labour hours its products embody, directly and in all their
     inputs (the cost the draft records for a collective proposal, and what the plan must find
     hours for)."""
-    if kind not in KINDS:
-        raise PlanInputError(
-            said(
-                "proposal kind must be one of {kinds}; got {kind!r}",
-                kinds=", ".join(KINDS),
-                kind=kind,
-            )
-        )
+    _check_kind(kind)
     with db.transaction() as s:
         economy = economy_of(root_of(s, round_at(s, round_id)).settings)
     checked = _amounts(economy, kind, amounts)
