@@ -829,8 +829,10 @@ def test_what_each_person_gets_against_today(database_url: str, caps: dict[str, 
         assert row.planned >= row.floor * (1 - 1e-12)
         assert row.today == pytest.approx(fd[row.product] / 9_995_153 * 1e6)
         assert row.need == (FLOORS[row.product][0] if row.product in FLOORS else None)
+        expected_change = row.planned / row.today - 1 if row.today else None
+        assert row.change == (pytest.approx(expected_change) if row.today else None)
     planned = [row.planned for row in got.rows]
-    assert planned == sorted(planned, reverse=True)
+    assert planned == sorted(planned, reverse=True) and got.status == "optimal"
     # each neighbourhood asked a sixth of 2016's demand for a sixth of 10.3 million people: with
     # every target met, a person's share is today's × 9,995,153 / 10,300,000 plus the floor
     food = next(row for row in got.rows if row.product == "C10T12")
@@ -860,6 +862,30 @@ def test_a_tables_population_must_be_a_number_of_people(population: Any) -> None
         cp.Economy.from_arrays(A, [1.0, 1.0], meta={"population": population})
     ok = cp.Economy.from_arrays(A, [1.0, 1.0], meta={"population": 2_000})
     assert ok.meta["population"] == 2_000
+
+
+def test_a_plan_that_gives_nothing_to_count_on_lists_nothing(database_url: str) -> None:
+    """A recorded plan that is not optimal (the engine stopped at a limit, found it infeasible)
+    gives no one anything to count on: no rows, and its status said."""
+    db, root = federation(database_url, members=60, caps={})
+    r = open_round(db, root, actor="m000")
+    first_proposals(db, r)
+    compute_draft(db, r, actor="m000")
+    assert what_we_get(db, r, member="m005").rows
+    with db.transaction() as s:
+        d = s.execute(select(Draft)).scalar_one()
+        d.result = {**d.result, "status": "time_limit"}
+    got = what_we_get(db, r, member="m005")
+    assert got.status == "time_limit" and got.rows == ()
+
+
+def test_change_is_against_a_positive_today_only() -> None:
+    from commonplan.rounds.shares import PerPerson
+
+    row = PerPerson("X", "x", None, asked=2.0, planned=1.5, floor=0.0, today=1.0)
+    assert row.change == pytest.approx(0.5)
+    for today in (None, 0.0, -3.0):  # stocks drawn down: no percentage against them
+        assert PerPerson("X", "x", None, 2.0, 1.5, 0.0, today).change is None
 
 
 def test_per_person_unit_drops_the_scale_word() -> None:

@@ -547,7 +547,7 @@ def print_per_person(console: Console, got: WhatWeGet) -> None:
         left=("product",),
     )
     for row in got.rows:
-        change = "—" if not row.today else f"{row.planned / row.today - 1:+.0%}"
+        change = "—" if row.change is None else f"{row.change:+.0%}"
         table.add_row(
             escape(f"{row.name} ({row.product})"),
             "—" if row.today is None else num(row.today),

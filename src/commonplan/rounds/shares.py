@@ -45,7 +45,8 @@ class PerPerson:
     :attr:`WhatWeGet.unit`: ``asked`` (the floor and the council's targets met in full),
     ``planned`` (as far as the plan meets them), ``floor`` (the hard floor alone, never cut) and
     ``today`` (the economy's final demand per inhabitant in the table's year; ``None`` where
-    the table gives no population)."""
+    the table gives no population).  :attr:`change` is planned against today, where today is
+    positive (a table's final demand may be negative: stocks drawn down)."""
 
     product: str
     name: str
@@ -55,16 +56,24 @@ class PerPerson:
     floor: float
     today: float | None
 
+    @property
+    def change(self) -> float | None:
+        """planned / today − 1, where today is known and positive."""
+        return self.planned / self.today - 1 if self.today is not None and self.today > 0 else None
+
 
 @dataclass(frozen=True)
 class WhatWeGet:
     """What plan ``plan`` gives each person of ``member``'s consumers' council ``council``
     (``people`` people), per product, in ``unit`` a year (the economy's output unit scaled to a
     person, see :func:`per_person_unit`); ``fulfilment`` is how far it meets the private
-    targets; ``population`` and ``year_demand`` (the final demand's name) say what "today" is."""
+    targets; ``population`` and ``year_demand`` (the final demand's name) say what "today" is.
+    Where the plan is not ``optimal`` (``status``: infeasible, failed) it gives nothing to count
+    on, and ``rows`` is empty."""
 
     member: str
     plan: int
+    status: str
     council: str | None
     people: float
     unit: str
@@ -97,6 +106,7 @@ def what_we_get(db: Database, round_id: int, *, member: str, plan: int | None = 
             old = floors.get(f.product, (0.0, f.need))
             floors[f.product] = (old[0] + f.per_person, old[1])
         t = (d.result.get("fulfilment") or {}).get("private")
+        status = str(d.result.get("status"))
         settings, plan_id, handle = dict(fed.settings), d.id, m.handle
         council_name = council.name if council is not None else None
     economy = economy_of(settings)
@@ -105,7 +115,7 @@ def what_we_get(db: Database, round_id: int, *, member: str, plan: int | None = 
     demand_name, demand = economy.demand(None) if economy.final_demand else ("", None)
     met = float(t) if t is not None else None
     rows = []
-    for code in sorted(set(targets) | set(floors)):
+    for code in sorted(set(targets) | set(floors)) if status == "optimal" else ():
         floor, need = floors.get(code, (0.0, None))
         own = targets.get(code, 0.0) / people if people else 0.0
         i = economy.product_index(code)
@@ -127,6 +137,7 @@ def what_we_get(db: Database, round_id: int, *, member: str, plan: int | None = 
     return WhatWeGet(
         member=handle,
         plan=plan_id,
+        status=status,
         council=council_name,
         people=people,
         unit=unit,

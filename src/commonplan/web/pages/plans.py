@@ -282,7 +282,7 @@ def per_person(tr: Translator, got: rounds.WhatWeGet, plan: str) -> list[Fact]:
                 today=amount(row.today),
                 plan=plan,
                 amount=amount(row.planned),
-                change=tr.number(row.planned / row.today - 1, "+.0%") if row.today else "—",
+                change="—" if row.change is None else tr.number(row.change, "+.0%"),
             )
         ]
         if row.floor > 0:
