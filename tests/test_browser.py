@@ -372,6 +372,17 @@ def test_a_round_in_chromium_at_phone_size(
     assert per_person.is_displayed() and "SEK" in per_person.text
     assert not re.search(r"\d\.\d+e[+-]\d+", per_person.text)
     b.shot("07-per-person")
+    b.submit(b.find('footer a[lang="sv"]'))  # the same in Swedish: kronor, Swedish numbers
+    sv = translator("sv")
+    assert b.find("html").get_attribute("lang") == "sv"
+    per_person = b.find("#per-person")
+    driver.execute_script("arguments[0].scrollIntoView()", per_person)
+    assert sv("plan.person.title", council="Lakeside east") in b.text()
+    assert "i dag" in per_person.text and "SEK" in per_person.text
+    b.fits()
+    b.shot("07-per-person-sv")
+    b.submit(b.find('footer a[lang="en"]'))
+    assert b.find("html").get_attribute("lang") == "en"
     for n, key in ((8, "chart-fulfilment"), (9, "chart-caps"), (10, "ranked-flows")):
         driver.execute_script(f"document.getElementById('{key}').scrollIntoView()")
         b.shot(f"{n:02d}-{key}")
@@ -454,7 +465,7 @@ def test_a_round_in_chromium_at_phone_size(
     assert not console_errors(driver)
 
     for directory in shots:
-        assert len(list(directory.glob("*.png"))) == len(b.taken) == 16
+        assert len(list(directory.glob("*.png"))) == len(b.taken) == 17
     elapsed = time.monotonic() - started
     assert elapsed < 60, f"the browser round took {elapsed:.0f} s"
 
