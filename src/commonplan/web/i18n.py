@@ -35,7 +35,7 @@ import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -194,6 +194,10 @@ def fields_of(template: str) -> set[str]:
 _SPEC = re.compile(r"(?P<sign>\+)?(?P<group>,)?(?:\.(?P<digits>\d+))?(?P<kind>[fg%d]?)")
 
 
+_DIGITS = 1500
+"""Decimal digits Babel may round a float in (any float, written in full, fits)."""
+
+
 class _Number:
     """A number that formats itself in a locale: the format spec is read as :meth:`format`
     reads it (``+`` a sign always, ``,`` groups, ``.Nf`` decimals, ``.Ng`` significant digits,
@@ -204,6 +208,12 @@ class _Number:
         self.locale = locale
 
     def __format__(self, spec: str) -> str:
+        # Babel rounds in the current decimal context (28 digits): 10²⁸ and more would not
+        # round there; a float has at most 309 digits before its point and 1074 after
+        with localcontext(Context(prec=_DIGITS)):
+            return self._format(spec)
+
+    def _format(self, spec: str) -> str:
         v = self.value
         match = _SPEC.fullmatch(spec)
         if match is None or not math.isfinite(v):
@@ -265,7 +275,8 @@ def parse_number_in(text: str, locale: Locale) -> float:
     bare = re.sub(r"\s", "", text)
     for candidate in (text.strip(), bare):
         try:
-            return float(parse_decimal(candidate, locale=locale, strict=True))
+            with localcontext(Context(prec=_DIGITS)):  # strict reading writes the number again
+                return float(parse_decimal(candidate, locale=locale, strict=True))
         except NumberFormatError:
             continue
     return float(bare)
